@@ -1,0 +1,60 @@
+# Developer entry points. `make run` serves the app with demo data; `make test`
+# runs the whole suite. See README.md.
+SHELL := /bin/bash
+
+VENV        := .venv
+PYTHON      := $(VENV)/bin/python
+FLASK       := $(VENV)/bin/flask --app wsgi
+HOST        ?= 127.0.0.1
+PORT        ?= 5000
+PYTEST_ARGS ?=
+# `make worker` needs REDIS_URL, e.g. make worker REDIS_URL=redis://127.0.0.1:6379/0
+REDIS_URL   ?=
+
+.PHONY: help setup venv vendor chromium db migrate run test worker clean
+
+help:
+	@echo "make run      set up, migrate, load demo data and serve on http://$(HOST):$(PORT)"
+	@echo "make test     set up (and install chromium if missing), then pytest \$$PYTEST_ARGS"
+	@echo "make setup    .venv from requirements.txt + npm assets into static/vendor/"
+	@echo "make db       migrate the database and load demo data (idempotent)"
+	@echo "make migrate  flask db upgrade"
+	@echo "make worker   RQ worker (needs REDIS_URL)"
+	@echo "make clean    remove .venv, node_modules, static/vendor, instance"
+
+setup: venv vendor
+
+venv:
+	@bash scripts/venv.sh
+
+vendor:
+	@bash scripts/vendor.sh
+
+chromium:
+	@bash scripts/chromium.sh
+
+db: venv
+	@mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+
+migrate: venv
+	@mkdir -p instance
+	$(FLASK) db upgrade
+
+run: setup db
+	@HOST=$(HOST) PORT=$(PORT) bash scripts/banner.sh
+	exec $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: setup chromium
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+worker: venv
+	@if [[ -z "$(REDIS_URL)" ]]; then \
+	    echo "make worker: REDIS_URL must be set, e.g. make worker REDIS_URL=redis://127.0.0.1:6379/0" >&2; \
+	    exit 2; \
+	fi
+	$(VENV)/bin/rq worker --url "$(REDIS_URL)" default notices bulk scheduled
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor instance

@@ -1,0 +1,111 @@
+"""Application factory: configuration, extensions, blueprints, error handlers. No routes, no schema changes."""
+import logging
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import config as config_module
+from extensions import babel, csrf, db, login_manager, migrate
+from models.crypto import configure_cipher, derive_key
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def create_app(config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    _load_config(app, config)
+    _check_production_settings(app)
+    _configure_credentials_cipher(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_error_handlers(app)
+    _register_cli(app)
+    return app
+
+
+def _load_config(app, config):
+    if config is None or isinstance(config, dict):
+        app.config.from_object(config_module.config_from_env())
+        app.config.update(config or {})
+    else:
+        app.config.from_object(config)
+
+
+def _check_production_settings(app):
+    if app.config.get("ENV_NAME") != "production":
+        return
+    secret = app.config.get("SECRET_KEY") or ""
+    if secret in ("", config_module.INSECURE_DEV_SECRET) or len(secret) < 32:
+        raise ConfigurationError(
+            "SECRET_KEY is missing or is the development default. In production set SECRET_KEY to a "
+            "random string of at least 32 characters, e.g. python -c 'import secrets;print(secrets.token_hex(32))'."
+        )
+    if not app.config.get("CREDENTIALS_KEYS"):
+        raise ConfigurationError(
+            "CREDENTIALS_KEYS is missing. In production set it to one or more Fernet keys (newest first), "
+            "e.g. python -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())'."
+        )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        raise ConfigurationError("DATABASE_URL must point at PostgreSQL in production.")
+
+
+def _configure_credentials_cipher(app):
+    keys = [k.strip().encode() for k in app.config.get("CREDENTIALS_KEYS", "").split(",") if k.strip()]
+    configure_cipher(keys or [derive_key(app.config["SECRET_KEY"])])
+
+
+def _init_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
+    login_manager.init_app(app)
+    login_manager.login_view = "backoffice.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "warning"
+
+    @login_manager.user_loader
+    def load_staff(staff_id):
+        from models import Staff
+
+        return db.session.get(Staff, int(staff_id)) if staff_id.isdigit() else None
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys, allow readers during writes, wait instead of failing on locks."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def _register_blueprints(app):
+    from backoffice import blueprint as backoffice_blueprint
+
+    app.register_blueprint(backoffice_blueprint)
+
+
+def _register_template_helpers(app):
+    from web import template_helpers
+
+    template_helpers.register(app)
+
+
+def _register_error_handlers(app):
+    from web import errors
+
+    errors.register(app)
+
+
+def _register_cli(app):
+    import cli
+
+    cli.register(app)
+    logging.getLogger(__name__).debug("app created (%s)", app.config.get("ENV_NAME"))

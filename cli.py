@@ -1,0 +1,82 @@
+"""Command-line entry points: `flask seed-demo`, `create-merchant`, `create-staff`, `expire-points`, `run-scheduler`."""
+import click
+from flask import current_app
+
+from domain import roles
+from domain.errors import DomainError
+from extensions import db
+
+
+def _fail_on_domain_error(fn):
+    def run(*args, **kwargs):
+        try:
+            result = fn(*args, **kwargs)
+            db.session.commit()
+            return result
+        except DomainError as exc:
+            db.session.rollback()
+            raise click.ClickException(exc.message) from None
+
+    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
+    return run
+
+
+def register(app):
+    @app.cli.command("seed-demo")
+    @_fail_on_domain_error
+    def seed_demo():
+        """Load the demo merchant (does nothing if it is there already)."""
+        from services import demo_data
+
+        merchant, created = demo_data.load(db.session)
+        click.echo(f"demo merchant '{merchant.slug}' " + ("created" if created else "already present"))
+
+    @app.cli.command("create-merchant")
+    @click.option("--slug", required=True, help="merchant code used at login, e.g. mycafe")
+    @click.option("--name", required=True)
+    @click.option("--timezone", default="Asia/Shanghai", show_default=True)
+    @_fail_on_domain_error
+    def create_merchant(slug, name, timezone):
+        """Create a merchant (tenant)."""
+        from services import merchants
+
+        merchant = merchants.create_merchant(db.session, slug, name, timezone)
+        click.echo(f"merchant {merchant.slug} created (id {merchant.id})")
+
+    @app.cli.command("create-staff")
+    @click.option("--merchant", "merchant_slug", required=True)
+    @click.option("--username", required=True)
+    @click.option("--name", required=True)
+    @click.option("--role", type=click.Choice(roles.ALL_ROLES), required=True)
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option("--store", "store_ids", multiple=True, type=int, help="store id (repeat for several)")
+    @_fail_on_domain_error
+    def create_staff(merchant_slug, username, name, role, password, store_ids):
+        """Create a staff account for a merchant."""
+        from services import merchants, staff
+
+        merchant = merchants.by_slug(db.session, merchant_slug)
+        member = staff.create_staff(db.session, merchant.id, username=username, name=name, role=role,
+                                    password=password, store_ids=store_ids)
+        click.echo(f"staff {member.username} ({member.role_label}) created for {merchant.slug}")
+
+    @app.cli.command("expire-points")
+    def expire_points():
+        """Expire due points lots for every merchant now (the scheduler also does this hourly)."""
+        from jobs import tasks
+        from jobs.core import execute
+
+        execute(tasks.expire_points_everywhere.job_name)
+        click.echo("points expiry dispatched")
+
+    @app.cli.command("run-scheduler")
+    def run_scheduler():
+        """Enqueue periodic jobs on RQ (needs REDIS_URL). Several schedulers may run: each period runs once."""
+        from redis import Redis
+
+        from jobs import schedule
+
+        url = current_app.config.get("REDIS_URL")
+        if not url:
+            raise click.ClickException("REDIS_URL is not set: without Redis, run `flask expire-points` from cron")
+        schedule.run_forever(current_app._get_current_object(), Redis.from_url(url))

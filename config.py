@@ -1,0 +1,56 @@
+"""Configuration objects. Values come from the environment; nothing here opens a connection."""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSECURE_DEV_SECRET = "dev-only-insecure-secret-key"
+
+
+def _database_url(raw):
+    """Normalise a PostgreSQL URL to the psycopg 3 driver SQLAlchemy should use."""
+    if raw.startswith("postgres://"):
+        raw = "postgresql://" + raw[len("postgres://"):]
+    if raw.startswith("postgresql://"):
+        raw = "postgresql+psycopg://" + raw[len("postgresql://"):]
+    return raw
+
+
+class Config:
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_DEV_SECRET)
+    # Fernet keys (comma separated, newest first) for merchant channel credentials.
+    CREDENTIALS_KEYS = os.environ.get("CREDENTIALS_KEYS", "")
+    SQLALCHEMY_DATABASE_URI = _database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'membership.sqlite3'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    MEMBERS_PER_PAGE = 20
+    SANDBOX_ENABLED = os.environ.get("SANDBOX_ENABLED", "1") == "1"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    SANDBOX_ENABLED = os.environ.get("SANDBOX_ENABLED", "0") == "1"
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    WTF_CSRF_ENABLED = False
+    REDIS_URL = ""
+    SERVER_NAME = None
+
+
+def config_from_env():
+    """Pick the configuration class named by APP_ENV (development by default)."""
+    name = os.environ.get("APP_ENV", "development").lower()
+    return {"production": ProductionConfig, "test": TestConfig}.get(name, Config)

@@ -1,0 +1,42 @@
+"""Staff roles and what each may do. The table is the single source for every permission check."""
+OWNER, ADMIN, OPERATOR, CUSTOMER_SERVICE, GUIDE, CASHIER, VERIFIER = (
+    "owner", "admin", "operator", "customer_service", "guide", "cashier", "verifier",
+)
+ALL_ROLES = (OWNER, ADMIN, OPERATOR, CUSTOMER_SERVICE, GUIDE, CASHIER, VERIFIER)
+
+# Roles that act only in the stores they are assigned to.
+STORE_BOUND_ROLES = frozenset({GUIDE, CASHIER, VERIFIER})
+
+ROLE_LABELS = {
+    OWNER: "店主", ADMIN: "管理员", OPERATOR: "运营", CUSTOMER_SERVICE: "客服",
+    GUIDE: "导购", CASHIER: "收银员", VERIFIER: "核销员",
+}
+
+_MANAGERS = frozenset({OWNER, ADMIN})
+PERMISSIONS = {
+    "backoffice.enter": frozenset({OWNER, ADMIN, OPERATOR, CUSTOMER_SERVICE, GUIDE, CASHIER}),
+    "stores.manage": _MANAGERS,
+    "staff.manage": _MANAGERS,
+    "levels.manage": _MANAGERS,
+    "settings.manage": _MANAGERS,
+    "members.view": frozenset({OWNER, ADMIN, OPERATOR, CUSTOMER_SERVICE, GUIDE, CASHIER}),
+    "members.create": frozenset({OWNER, ADMIN, OPERATOR, CUSTOMER_SERVICE, GUIDE, CASHIER}),
+    "members.edit": frozenset({OWNER, ADMIN, OPERATOR, CUSTOMER_SERVICE}),
+    "members.set_level": _MANAGERS,
+    "points.adjust": frozenset({OWNER, ADMIN, OPERATOR}),
+    "wallet.freeze": _MANAGERS,
+    "audit.view": _MANAGERS,
+}
+
+
+def can(role, permission):
+    return role in PERMISSIONS.get(permission, frozenset())
+
+
+def is_store_bound(role):
+    return role in STORE_BOUND_ROLES
+
+
+def sees_only_own_guided_members(role):
+    """A guide works their own customers; everyone else who may view sees the whole merchant."""
+    return role == GUIDE

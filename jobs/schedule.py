@@ -1,0 +1,33 @@
+"""Periodic jobs, declared in code. Any number of schedulers may run: each period is claimed once in Redis."""
+import logging
+import time
+
+from jobs import tasks
+
+log = logging.getLogger(__name__)
+
+# (job, every N seconds)
+PERIODIC = [
+    (tasks.expire_points_everywhere, 3600),
+]
+
+
+def due_now(redis, now=None):
+    """The periodic jobs whose current period nobody has claimed yet; claims them."""
+    now = int(now if now is not None else time.time())
+    due = []
+    for fn, every in PERIODIC:
+        period = now // every
+        if redis.set(f"scheduler:{fn.job_name}:{period}", "1", nx=True, ex=every * 2):
+            due.append((fn, f"{fn.job_name}:{period}"))
+    return due
+
+
+def run_forever(app, redis, tick_seconds=30):
+    from jobs.core import _dispatch
+
+    log.info("scheduler started with %d periodic jobs", len(PERIODIC))
+    while True:
+        for fn, job_id in due_now(redis):
+            _dispatch(app, fn, (), job_id)
+        time.sleep(tick_seconds)

@@ -1,0 +1,61 @@
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from domain import roles
+from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime
+
+staff_stores = sa.Table(
+    "staff_stores",
+    Base.metadata,
+    sa.Column("staff_id", sa.ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("store_id", sa.ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Staff(UserMixin, TenantMixin, CreatedAtMixin, Base):
+    __tablename__ = "staff"
+    __table_args__ = (
+        sa.UniqueConstraint("merchant_id", "username"),
+        sa.CheckConstraint(f"role IN {roles.ALL_ROLES!r}", name="role_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(60), nullable=False)
+    mobile: Mapped[str | None] = mapped_column(sa.String(20))
+    password_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    role: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    last_login_at = mapped_column(UTCDateTime())
+
+    merchant = relationship("Merchant")
+    stores = relationship("Store", secondary=staff_stores, order_by="Store.id")
+
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def can(self, permission):
+        return roles.can(self.role, permission)
+
+    @property
+    def is_store_bound(self):
+        return roles.is_store_bound(self.role)
+
+    def can_act_in(self, store_id):
+        """Store-bound roles act only in their stores; the others act in all of the merchant's."""
+        if not self.is_store_bound:
+            return True
+        return any(store.id == store_id for store in self.stores)
+
+    @property
+    def role_label(self):
+        return roles.ROLE_LABELS.get(self.role, self.role)

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install the npm front-end packages (only when needed) and copy the files the
+# pages use into static/vendor/. Idempotent: a second run does no npm work and
+# copies nothing that is already identical.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+stamp=node_modules/.vendor.stamp
+if [[ ! -d node_modules || ! -f $stamp || package-lock.json -nt $stamp || package.json -nt $stamp ]]; then
+    echo "vendor: npm ci" >&2
+    npm ci --no-audit --no-fund --loglevel=error
+    touch "$stamp"
+fi
+
+# source (inside node_modules) -> destination (under static/vendor)
+files=(
+    "weui/dist/style/weui.min.css:weui/weui.min.css"
+    "weui.js/dist/weui.min.js:weui/weui.min.js"
+    "echarts/dist/echarts.min.js:echarts/echarts.min.js"
+)
+for pair in "${files[@]}"; do
+    src=node_modules/${pair%%:*}
+    dst=static/vendor/${pair#*:}
+    if [[ ! -f $src ]]; then
+        echo "vendor: missing $src (package layout changed?)" >&2
+        exit 1
+    fi
+    if ! cmp -s "$src" "$dst"; then
+        mkdir -p "$(dirname "$dst")"
+        cp "$src" "$dst"
+        echo "vendor: $dst" >&2
+    fi
+done

@@ -1,0 +1,1 @@
+"""Use cases. Each takes a session, flushes, and never commits: the request or job is the unit of work."""

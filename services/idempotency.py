@@ -1,0 +1,41 @@
+"""Ledger rows carry an idempotency key under a unique constraint; a repeat returns the first result."""
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from domain.errors import DomainError, IdempotencyMismatch
+
+MAX_KEY_LENGTH = 100
+
+
+def check_key(key):
+    if not key or not isinstance(key, str) or len(key) > MAX_KEY_LENGTH:
+        raise DomainError("缺少或过长的幂等键")
+    return key
+
+
+def find_existing(session, model, merchant_id, key):
+    return session.scalars(
+        select(model).where(model.merchant_id == merchant_id, model.idempotency_key == key)
+    ).one_or_none()
+
+
+def ensure_same_request(existing, **expected):
+    """A key reused for a different request is an error, not a silent replay of something else."""
+    for name, value in expected.items():
+        if getattr(existing, name) != value:
+            raise IdempotencyMismatch("该幂等键已用于另一笔不同的操作", key=existing.idempotency_key, field=name)
+    return existing
+
+
+def insert_once(session, row, model):
+    """Insert a ledger row; if a concurrent request won the key, return theirs instead (None means ours)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        existing = find_existing(session, model, row.merchant_id, row.idempotency_key)
+        if existing is None:
+            raise
+        return existing
+    return None

@@ -1,0 +1,175 @@
+"""The points ledger. Every change locks the member row first, so lots and balance move together."""
+from sqlalchemy import select, update
+
+from domain import points as rules
+from domain.clock import now_utc
+from domain.errors import DomainError
+from models import Member, PointsAllocation, PointsLot, PointsTransaction
+from services import idempotency
+from services.tenancy import get_owned
+
+MAX_POINTS_PER_CHANGE = 100_000_000
+MAX_REASON_LENGTH = 200
+
+
+def lock_member(session, merchant_id, member_id):
+    return get_owned(session, Member, merchant_id, member_id, lock=True)
+
+
+def earn(session, merchant, member_id, amount, *, key, kind="earn", reason=None, reference=(None, None),
+         operator=None, store_id=None, now=None):
+    """Add a lot of `amount` points expiring by the merchant's rule. Returns the transaction."""
+    _check_amount(amount)
+    idempotency.check_key(key)
+    now = now or now_utc()
+    member = lock_member(session, merchant.id, member_id)
+    replay = _replay(session, merchant.id, key, member.id, kind, amount)
+    if replay:
+        return replay
+    _expire_member_lots(session, merchant.id, member, now)
+    txn = _transaction(merchant.id, member, kind, amount, key, reason, reference, operator, store_id, now)
+    txn.balance_after = member.points_balance + amount
+    won = idempotency.insert_once(session, txn, PointsTransaction)
+    if won:
+        return won
+    expires_at = rules.expiry_for(now, merchant.points_expiry_mode, merchant.points_expiry_days, merchant.timezone)
+    session.add(PointsLot(merchant_id=merchant.id, member_id=member.id, transaction_id=txn.id,
+                          amount=amount, remaining=amount, expires_at=expires_at, created_at=now))
+    member.points_balance = txn.balance_after
+    session.flush()
+    return txn
+
+
+def spend(session, merchant, member_id, amount, *, key, kind="spend", reason=None, reference=(None, None),
+          operator=None, store_id=None, now=None):
+    """Take `amount` points from the soonest-expiring lots. Raises InsufficientPoints."""
+    _check_amount(amount)
+    idempotency.check_key(key)
+    now = now or now_utc()
+    member = lock_member(session, merchant.id, member_id)
+    replay = _replay(session, merchant.id, key, member.id, kind, -amount)
+    if replay:
+        return replay
+    _expire_member_lots(session, merchant.id, member, now)
+    lots = _live_lots(session, member.id)
+    plan = rules.plan_draw([rules.Lot(r.id, r.remaining, r.expires_at, r.created_at) for r in lots], amount, now)
+    txn = _transaction(merchant.id, member, kind, -amount, key, reason, reference, operator, store_id, now)
+    txn.balance_after = member.points_balance - amount
+    won = idempotency.insert_once(session, txn, PointsTransaction)
+    if won:
+        return won
+    _draw(session, txn, plan, {lot.id: lot for lot in lots})
+    member.points_balance = txn.balance_after
+    session.flush()
+    return txn
+
+
+def adjust(session, merchant, member_id, delta, *, key, reason, operator, store_id=None, now=None):
+    """A staff member adds (delta > 0) or removes (delta < 0) points, always with a reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("请填写调整原因")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise DomainError(f"调整原因不能超过 {MAX_REASON_LENGTH} 字")
+    if delta == 0:
+        raise DomainError("调整积分不能为 0")
+    if operator is not None and store_id is not None and not operator.can_act_in(store_id):
+        raise DomainError("只能在自己所属的门店操作")
+    change = earn if delta > 0 else spend
+    return change(session, merchant, member_id, abs(delta), key=key, kind="adjust", reason=reason,
+                  operator=operator, store_id=store_id, now=now)
+
+
+def expire_due(session, merchant, now=None, limit=500):
+    """Expire lots whose time has come, member by member. Returns how many members were touched."""
+    now = now or now_utc()
+    member_ids = session.scalars(
+        select(PointsLot.member_id).where(
+            PointsLot.merchant_id == merchant.id, PointsLot.remaining > 0, PointsLot.expires_at <= now,
+        ).distinct().limit(limit)
+    ).all()
+    for member_id in member_ids:
+        member = lock_member(session, merchant.id, member_id)
+        _expire_member_lots(session, merchant.id, member, now)
+    return len(member_ids)
+
+
+def lots_of(session, merchant_id, member_id):
+    return session.scalars(
+        select(PointsLot).where(PointsLot.merchant_id == merchant_id, PointsLot.member_id == member_id)
+        .order_by(PointsLot.expires_at.is_(None), PointsLot.expires_at, PointsLot.id)
+    ).all()
+
+
+def history_of(session, merchant_id, member_id, limit=50):
+    return session.scalars(
+        select(PointsTransaction).where(PointsTransaction.merchant_id == merchant_id,
+                                        PointsTransaction.member_id == member_id)
+        .order_by(PointsTransaction.id.desc()).limit(limit)
+    ).all()
+
+
+def _check_amount(amount):
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise DomainError("积分须为正整数")
+    if amount > MAX_POINTS_PER_CHANGE:
+        raise DomainError("单次积分变动过大")
+
+
+def _replay(session, merchant_id, key, member_id, kind, amount):
+    existing = idempotency.find_existing(session, PointsTransaction, merchant_id, key)
+    if existing is None:
+        return None
+    return idempotency.ensure_same_request(existing, member_id=member_id, kind=kind, amount=amount)
+
+
+def _transaction(merchant_id, member, kind, amount, key, reason, reference, operator, store_id, now):
+    reference_type, reference_id = reference
+    return PointsTransaction(
+        merchant_id=merchant_id, member_id=member.id, kind=kind, amount=amount, idempotency_key=key,
+        note=reason, reference_type=reference_type, reference_id=reference_id and str(reference_id),
+        operator_id=operator.id if operator is not None else None, store_id=store_id, created_at=now,
+    )
+
+
+def _live_lots(session, member_id):
+    return session.scalars(
+        select(PointsLot).where(PointsLot.member_id == member_id, PointsLot.remaining > 0)
+    ).all()
+
+
+def _draw(session, txn, plan, rows_by_id):
+    """Take points from lots with conditional updates: a lot can never go below zero."""
+    for lot_id, take in plan:
+        result = session.execute(
+            update(PointsLot).where(PointsLot.id == lot_id, PointsLot.remaining >= take)
+            .values(remaining=PointsLot.remaining - take).execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise DomainError("积分已变化，请重试")
+        session.add(PointsAllocation(transaction_id=txn.id, lot_id=lot_id, amount=take))
+        session.expire(rows_by_id[lot_id], ["remaining"])
+
+
+def _expire_member_lots(session, merchant_id, member, now):
+    """Under the member lock: zero every lot past its expiry, one 'expire' transaction per lot."""
+    due = session.scalars(
+        select(PointsLot).where(PointsLot.member_id == member.id, PointsLot.remaining > 0,
+                                PointsLot.expires_at <= now).order_by(PointsLot.expires_at, PointsLot.id)
+    ).all()
+    for lot in due:
+        key = f"expire:lot:{lot.id}"
+        if idempotency.find_existing(session, PointsTransaction, merchant_id, key):
+            continue
+        txn = PointsTransaction(
+            merchant_id=merchant_id, member_id=member.id, kind="expire", amount=-lot.remaining,
+            balance_after=member.points_balance - lot.remaining, idempotency_key=key,
+            reference_type="points_lot", reference_id=str(lot.id), note="积分到期", created_at=now,
+        )
+        session.add(txn)
+        session.flush()
+        session.add(PointsAllocation(transaction_id=txn.id, lot_id=lot.id, amount=lot.remaining))
+        member.points_balance = txn.balance_after
+        lot.remaining = 0
+    if due:
+        session.flush()

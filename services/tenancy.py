@@ -1,0 +1,34 @@
+"""Every lookup of a tenant-owned row goes through here, so it is always scoped to the merchant."""
+from sqlalchemy import select
+
+from domain.errors import NotFound
+
+
+def scoped(model, merchant_id):
+    return select(model).where(model.merchant_id == merchant_id)
+
+
+def get_owned(session, model, merchant_id, object_id, lock=False):
+    """The row with this id if it belongs to the merchant; NotFound otherwise (never another merchant's)."""
+    try:
+        object_id = int(object_id)
+    except (TypeError, ValueError):
+        raise NotFound("记录不存在") from None
+    query = scoped(model, merchant_id).where(model.id == object_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    row = session.scalars(query).one_or_none()
+    if row is None:
+        raise NotFound("记录不存在")
+    return row
+
+
+def owned_ids(session, model, merchant_id, ids):
+    """Rows for these ids, refusing the whole set if any is not the merchant's."""
+    wanted = {int(i) for i in ids}
+    if not wanted:
+        return []
+    rows = session.scalars(scoped(model, merchant_id).where(model.id.in_(wanted))).all()
+    if len(rows) != len(wanted):
+        raise NotFound("记录不存在")
+    return rows

@@ -1,0 +1,164 @@
+"""The stored-value journal. Every change locks the wallet row and guards the update on the balance."""
+from sqlalchemy import func, select, update
+
+from domain import wallet as rules
+from domain.clock import now_utc
+from domain.errors import Conflict, DomainError, WalletFrozen
+from domain.money import MAX_FEN
+from models import Wallet, WalletPosting, WalletTransaction
+from services import idempotency
+from services.tenancy import get_owned
+
+WALLET_ACCOUNTS = (rules.WALLET_PRINCIPAL, rules.WALLET_BONUS)
+
+
+def member_wallet(session, merchant_id, member_id):
+    wallet = session.scalars(
+        select(Wallet).where(Wallet.merchant_id == merchant_id, Wallet.member_id == member_id, Wallet.kind == "member")
+    ).one_or_none()
+    if wallet is None:
+        wallet = Wallet(merchant_id=merchant_id, member_id=member_id, kind="member", principal=0, bonus=0)
+        session.add(wallet)
+        session.flush()
+    return wallet
+
+
+def credit(session, merchant_id, wallet_id, principal, bonus=0, *, key, reference=(None, None),
+           operator=None, store_id=None, note=None):
+    """Add paid money (principal) and given value (bonus) to a wallet."""
+    for value in (principal, bonus):
+        _check_fen(value, allow_zero=True)
+    if principal + bonus <= 0:
+        raise DomainError("充值金额须大于 0")
+    return _apply(session, merchant_id, wallet_id, "credit", key, reference, operator, store_id, note,
+                  plan=lambda wallet: rules.Split(principal, bonus), expected_amount=principal + bonus)
+
+
+def debit(session, merchant_id, wallet_id, amount, *, key, reference=(None, None), operator=None,
+          store_id=None, note=None):
+    """Spend `amount`, drawn from principal and bonus in proportion. Raises InsufficientBalance, WalletFrozen."""
+    _check_fen(amount)
+
+    def plan(wallet):
+        if wallet.frozen:
+            raise WalletFrozen("储值账户已冻结，暂不能使用余额")
+        split = rules.split_spend(amount, wallet.principal, wallet.bonus)
+        return rules.Split(-split.principal, -split.bonus)
+
+    return _apply(session, merchant_id, wallet_id, "debit", key, reference, operator, store_id, note,
+                  plan=plan, expected_amount=-amount)
+
+
+def refund_debit(session, merchant_id, debit_id, amount, *, key, reference=(None, None), operator=None,
+                 store_id=None, note=None):
+    """Give back part or all of a spend, to principal and bonus in the proportion it was drawn."""
+    _check_fen(amount)
+    original = get_owned(session, WalletTransaction, merchant_id, debit_id)
+    if original.kind != "debit":
+        raise DomainError("只能对消费记录退款")
+
+    def plan(wallet):
+        spent = rules.Split(-original.principal_delta, -original.bonus_delta)
+        back = rules.split_refund(amount, spent, _refunded_so_far(session, original.id))
+        return rules.Split(back.principal, back.bonus)
+
+    return _apply(session, merchant_id, original.wallet_id, "refund", key, reference, operator, store_id, note,
+                  plan=plan, expected_amount=amount, reverses_id=original.id)
+
+
+def set_frozen(session, merchant_id, wallet_id, frozen, *, key, operator=None, note=None):
+    """Freeze (read-only: nothing can be spent) or unfreeze a wallet; recorded on the journal."""
+    kind = "freeze" if frozen else "unfreeze"
+
+    def plan(wallet):
+        if wallet.frozen == frozen:
+            raise Conflict("储值账户已是冻结状态" if frozen else "储值账户未冻结")
+        wallet.frozen = frozen
+        return rules.Split(0, 0)
+
+    return _apply(session, merchant_id, wallet_id, kind, key, (None, None), operator, None, note,
+                  plan=plan, expected_amount=0)
+
+
+def journal_of(session, merchant_id, wallet_id, limit=50):
+    return session.scalars(
+        select(WalletTransaction).where(WalletTransaction.merchant_id == merchant_id,
+                                        WalletTransaction.wallet_id == wallet_id)
+        .order_by(WalletTransaction.id.desc()).limit(limit)
+    ).all()
+
+
+def journal_balance(session, wallet_id):
+    """(principal, bonus) as the sum of the wallet's postings: must equal the wallet row."""
+    rows = session.execute(
+        select(WalletPosting.account, func.coalesce(func.sum(WalletPosting.amount), 0))
+        .where(WalletPosting.wallet_id == wallet_id).group_by(WalletPosting.account)
+    ).all()
+    sums = dict(rows)
+    return sums.get(rules.WALLET_PRINCIPAL, 0), sums.get(rules.WALLET_BONUS, 0)
+
+
+def _apply(session, merchant_id, wallet_id, kind, key, reference, operator, store_id, note, *, plan,
+           expected_amount, reverses_id=None):
+    idempotency.check_key(key)
+    wallet = get_owned(session, Wallet, merchant_id, wallet_id, lock=True)
+    existing = idempotency.find_existing(session, WalletTransaction, merchant_id, key)
+    if existing is not None:
+        idempotency.ensure_same_request(existing, wallet_id=wallet.id, kind=kind, amount=expected_amount)
+        return existing
+    delta = plan(wallet)
+    principal_after, bonus_after = _move_balance(session, wallet, delta)
+    reference_type, reference_id = reference
+    txn = WalletTransaction(
+        merchant_id=merchant_id, wallet_id=wallet.id, kind=kind, idempotency_key=key,
+        principal_delta=delta.principal, bonus_delta=delta.bonus,
+        principal_after=principal_after, bonus_after=bonus_after, reverses_id=reverses_id,
+        reference_type=reference_type, reference_id=reference_id and str(reference_id),
+        operator_id=operator.id if operator is not None else None, store_id=store_id, note=note,
+    )
+    won = idempotency.insert_once(session, txn, WalletTransaction)
+    if won is not None:
+        raise Conflict("重复的请求正在处理，请稍后查看结果")
+    for account, amount in rules.journal_legs(kind, delta.principal, delta.bonus):
+        session.add(WalletPosting(merchant_id=merchant_id, transaction_id=txn.id, account=account, amount=amount,
+                                  wallet_id=wallet.id if account in WALLET_ACCOUNTS else None))
+    session.flush()
+    return txn
+
+
+def _move_balance(session, wallet, delta):
+    """Conditional update: the row changes only if neither side would go below zero (and, to spend, not frozen)."""
+    if delta.principal == 0 and delta.bonus == 0:
+        session.flush()
+        return wallet.principal, wallet.bonus
+    guard = [Wallet.id == wallet.id, Wallet.principal + delta.principal >= 0, Wallet.bonus + delta.bonus >= 0]
+    if delta.principal < 0 or delta.bonus < 0:
+        guard.append(Wallet.frozen.is_(False))
+    row = session.execute(
+        update(Wallet).where(*guard)
+        .values(principal=Wallet.principal + delta.principal, bonus=Wallet.bonus + delta.bonus, updated_at=now_utc())
+        .returning(Wallet.principal, Wallet.bonus)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if row is None:
+        raise Conflict("余额已变化，请重试")
+    session.expire(wallet, ["principal", "bonus", "updated_at"])
+    return row.principal, row.bonus
+
+
+def _refunded_so_far(session, debit_id):
+    principal, bonus = session.execute(
+        select(func.coalesce(func.sum(WalletTransaction.principal_delta), 0),
+               func.coalesce(func.sum(WalletTransaction.bonus_delta), 0))
+        .where(WalletTransaction.reverses_id == debit_id)
+    ).one()
+    return rules.Split(int(principal), int(bonus))
+
+
+def _check_fen(value, allow_zero=False):
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise DomainError("金额须为整数（分）")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise DomainError("金额须大于 0")
+    if value > MAX_FEN:
+        raise DomainError("金额过大")

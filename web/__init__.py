@@ -1,0 +1,1 @@
+"""Helpers shared by the web entry points (back office now; H5 pages and API later)."""

@@ -1,0 +1,56 @@
+"""Map errors to pages a person can read. Bad input never becomes a 500."""
+import logging
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from domain.errors import DomainError
+from extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json():
+    return request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/")
+
+
+def _render(status, title, message):
+    db.session.rollback()
+    if _wants_json():
+        return jsonify(error=title, message=message), status
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def register(app):
+    @app.errorhandler(DomainError)
+    def domain_error(exc):
+        return _render(exc.http_status, exc.code, exc.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return _render(400, "csrf", "页面已过期或请求来源不可信，请刷新页面后重试")
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        return _render(400, "bad_request", "请求格式不正确")
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return _render(403, "forbidden", "您没有权限进行此操作")
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return _render(404, "not_found", "页面或记录不存在")
+
+    @app.errorhandler(405)
+    def method_not_allowed(exc):
+        return _render(405, "method_not_allowed", "不支持的请求方式")
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        return _render(413, "too_large", "提交的内容过大")
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        log.exception("unhandled error on %s", request.path)
+        return _render(500, "server_error", "系统繁忙，请稍后再试")
