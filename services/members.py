@@ -26,9 +26,12 @@ def create_member(session, merchant_id, *, mobile, name=None, gender="unknown", 
         raise Conflict("该手机号已是会员", mobile=mobile)
     member = Member(merchant_id=merchant_id, mobile=mobile, status="active", custom_fields={},
                     points_balance=0, total_spend=0, total_topup=0, visit_count=0)
+    # Checked before the row joins the session, so a refused member leaves nothing behind.
+    with session.no_autoflush:
+        _apply_profile(session, member, name=name, gender=gender, birthday=birthday,
+                       custom_fields=custom_fields or {}, guide_id=guide_id, referrer_id=referrer_id,
+                       home_store_id=home_store_id, tag_ids=tag_ids)
     session.add(member)
-    _apply_profile(session, member, name=name, gender=gender, birthday=birthday, custom_fields=custom_fields or {},
-                   guide_id=guide_id, referrer_id=referrer_id, home_store_id=home_store_id, tag_ids=tag_ids)
     session.flush()
     levels.apply_upgrade(session, member)
     wallet.member_wallet(session, merchant_id, member.id)

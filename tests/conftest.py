@@ -1,0 +1,123 @@
+"""Fixtures. Each run creates its own PostgreSQL database and drops it; each test starts from empty tables.
+
+Unit tests need none of this. With CI=true a missing PostgreSQL or Redis fails the run; elsewhere the
+tests that need them are skipped with the reason.
+"""
+import os
+import uuid
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from tests import factories
+
+SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://root@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _unavailable(what, exc):
+    message = f"{what} is not reachable ({exc}); start it or set the TEST_* URL"
+    if IN_CI:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def _server_connection():
+    return psycopg.connect(SERVER_URL, autocommit=True, connect_timeout=5)
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    try:
+        admin = _server_connection()
+    except psycopg.Error as exc:
+        _unavailable("PostgreSQL", exc)
+    name = f"mc_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    base = SERVER_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    admin.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+        (name,),
+    )
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.close()
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from config import TestConfig, _database_url
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = _database_url(database_url)
+        SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 60, "max_overflow": 10}
+
+    application = create_app(Config)
+    with application.app_context():
+        upgrade()
+    yield application
+    from extensions import db as database
+
+    with application.app_context():
+        for engine in database.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture()
+def db(app):
+    """An app context with its session, and empty tables afterwards."""
+    from extensions import db as database
+
+    ctx = app.app_context()
+    ctx.push()
+    yield database
+    database.session.remove()
+    tables = ", ".join(f'"{t.name}"' for t in reversed(database.metadata.sorted_tables))
+    with database.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    ctx.pop()
+
+
+@pytest.fixture()
+def make(db):
+    """Factories: make.merchant(), make.staff(merchant, role=...), make.member(merchant, ...) and so on."""
+    return factories.Factories(db.session)
+
+
+@pytest.fixture()
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture()
+def login(client):
+    """login(staff) signs the test client in as that staff member."""
+
+    def sign_in(staff, password=factories.PASSWORD):
+        response = client.post("/backoffice/login", data={
+            "merchant": staff.merchant.slug, "username": staff.username, "password": password,
+        })
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture()
+def redis_url():
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        connection = Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+        connection.ping()
+    except RedisError as exc:
+        _unavailable("Redis", exc)
+    connection.flushdb()
+    yield REDIS_URL
+    connection.flushdb()

@@ -1,0 +1,66 @@
+"""Jobs: inline without Redis, on RQ queues with it, dispatched only after the enqueuing transaction commits."""
+from redis import Redis
+from rq import Queue, SimpleWorker
+
+from extensions import db as database
+from jobs import enqueue, tasks
+from models import Member
+
+
+def test_with_redis_does_a_job_wait_for_commit_then_run_on_a_worker(app, db, make, redis_url):
+    merchant = make.merchant()
+    owner = make.staff(merchant)
+    member = make.member(merchant)
+    member.visit_count = 12
+    db.session.commit()
+    merchant_id, member_id = merchant.id, member.id
+    app.config["REDIS_URL"] = redis_url
+    try:
+        connection = Redis.from_url(redis_url)
+        queue = Queue("bulk", connection=connection)
+        enqueue(tasks.reevaluate_levels, merchant_id)
+        assert queue.count == 0, "nothing is sent before the transaction commits"
+        owner.name = "店主"
+        db.session.commit()
+        assert queue.count == 1
+
+        SimpleWorker([queue], connection=connection).work(burst=True)
+
+        db.session.expire_all()
+        assert db.session.get(Member, member_id).level.name == "银卡"
+    finally:
+        app.config["REDIS_URL"] = ""
+
+
+def test_does_a_rolled_back_request_enqueue_nothing(app, db, make, redis_url):
+    make.merchant()
+    app.config["REDIS_URL"] = redis_url
+    try:
+        enqueue(tasks.expire_points_everywhere)
+        database.session.rollback()
+        database.session.commit()
+        assert Queue("scheduled", connection=Redis.from_url(redis_url)).count == 0
+    finally:
+        app.config["REDIS_URL"] = ""
+
+
+def test_does_each_period_of_a_periodic_job_get_claimed_once(redis_url):
+    from jobs import schedule
+
+    connection = Redis.from_url(redis_url)
+    first = schedule.due_now(connection, now=7200)
+    second = schedule.due_now(connection, now=7300)  # same hour, another scheduler
+    assert [fn.job_name for fn, _ in first] == [tasks.expire_points_everywhere.job_name]
+    assert second == []
+    assert len(schedule.due_now(connection, now=10800)) == 1
+
+
+def test_without_redis_does_a_job_run_inline_after_commit(app, db, make):
+    merchant = make.merchant()
+    member = make.member(merchant)
+    member.visit_count = 12
+    db.session.commit()
+    enqueue(tasks.reevaluate_levels, merchant.id)
+    db.session.commit()
+    db.session.expire_all()
+    assert member.level.name == "银卡"
