@@ -19,4 +19,4 @@ def local_today(tz_name=DEFAULT_TIMEZONE, moment=None):
 
 def local_midnight_utc(day: date, tz_name=DEFAULT_TIMEZONE):
     """The UTC instant at which `day` starts in the merchant's timezone."""
-    return datetime.combine(day, time.min, ZoneInfo(tz_name)).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, ZoneInfo(tz_name or DEFAULT_TIMEZONE)).astimezone(timezone.utc)

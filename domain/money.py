@@ -1,20 +1,22 @@
 """Money is integer fen. These helpers parse and format it without ever using float."""
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 from domain.errors import DomainError
 
 MAX_FEN = 10**12  # ten billion yuan: far beyond any single amount, far within BIGINT
 
 
+# Plain ASCII digits, optional thousands commas in the right places, at most two decimals.
+_AMOUNT = re.compile(r"^(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]{1,2})?$")
+
+
 def parse_yuan(text):
-    """'12.3' -> 1230 fen. At most two decimals; rejects negatives, floats in disguise and junk."""
-    raw = (text or "").strip().replace(",", "").replace("¥", "").replace("￥", "")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise DomainError("金额格式不正确", value=text) from None
-    if not value.is_finite() or value < 0 or value.as_tuple().exponent < -2:
-        raise DomainError("金额须为不超过两位小数的非负数", value=text)
+    """'12.3' -> 1230 fen. Rejects negatives, exponents, more than two decimals and anything else odd."""
+    raw = (text or "").strip().lstrip("¥￥").strip()
+    if len(raw) > 20 or not _AMOUNT.match(raw):
+        raise DomainError("金额须为不超过两位小数的非负数，如 12.50", value=text)
+    value = Decimal(raw.replace(",", ""))
     fen = int(value * 100)
     if fen > MAX_FEN:
         raise DomainError("金额过大", value=text)

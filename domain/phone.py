@@ -3,7 +3,7 @@ import re
 
 from domain.errors import DomainError
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _SEPARATORS = re.compile(r"[\s\-()（）]")
 
 

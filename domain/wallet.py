@@ -18,8 +18,8 @@ class Split:
 def split_spend(amount: int, principal: int, bonus: int) -> Split:
     """Draw `amount` from principal and bonus in proportion to what the wallet holds.
 
-    The principal share is rounded half up; the remainder comes from bonus. A share is
-    clamped when rounding would ask more of one side than it holds.
+    The principal share is rounded half up; the remainder comes from bonus. Neither side can be
+    overdrawn: amount <= total makes amount*p/total <= p, and the bonus share <= b + 1/2.
     """
     if amount <= 0:
         raise DomainError("金额须大于 0")
@@ -30,7 +30,6 @@ def split_spend(amount: int, principal: int, bonus: int) -> Split:
             balance=total, needed=amount,
         )
     from_principal = mul_ratio_half_up(amount, principal, total)
-    from_principal = min(principal, max(from_principal, amount - bonus))
     return Split(from_principal, amount - from_principal)
 
 

@@ -118,12 +118,13 @@ def test_does_a_guide_see_only_their_own_members(db, make):
 def test_does_the_demo_data_keep_every_ledger_invariant(db):
     from sqlalchemy import func, select
 
-    from models import PointsLot, Wallet
+    from models import PointsLot, Staff, Wallet
     from services import demo_data
 
     merchant, created = demo_data.load(db.session)
     assert created and demo_data.load(db.session) == (merchant, False)
-    everyone = members.search(db.session.query(__import__("models").Staff).filter_by(username="owner").one())
+    owner = db.session.scalars(select(Staff).where(Staff.merchant_id == merchant.id, Staff.role == "owner")).one()
+    everyone = members.search(owner)
     for member in db.session.scalars(everyone):
         remaining = db.session.scalar(select(func.coalesce(func.sum(PointsLot.remaining), 0))
                                       .where(PointsLot.member_id == member.id))

@@ -24,11 +24,8 @@ property_test = settings(database=None, deadline=None, max_examples=300)
         ("0", 0),
         ("0.00", 0),
         ("0.01", 1),
-        (".5", 50),
-        ("12.", 1200),
         ("  12.5  ", 1250),
         ("1,000,000", 100000000),
-        ("-0", 0),
         ("10000000000", MAX_FEN),
     ],
 )
@@ -40,6 +37,12 @@ def test_which_yuan_spellings_are_accepted_and_what_they_are_worth_in_fen(text, 
     "text",
     [
         "-1",
+        "-0",
+        ".5",
+        "12.",
+        "1,2,3",
+        "1_000",
+        "１２",
         "-0.01",
         "¥-5",
         "1.234",
@@ -79,17 +82,8 @@ def test_does_a_rejected_amount_report_the_text_the_person_typed():
     assert info.value.http_status == 400
 
 
-@pytest.mark.parametrize("text, fen", [("1e3", 100000), ("1E+3", 100000), ("1e-2", 1), ("0.5e1", 500)])
-def test_is_scientific_notation_currently_accepted_when_it_names_whole_fen(text, fen):
-    # Pins today's behaviour: Decimal reads exponents, and only a resolution finer than a fen
-    # (exponent < -2) is refused. Flagged to the owner as questionable ("floats in disguise").
-    assert parse_yuan(text) == fen
-
-
-@pytest.mark.xfail(strict=True, raises=ArithmeticError,
-                   reason="BUG: decimal.Overflow escapes parse_yuan instead of DomainError")
-@pytest.mark.parametrize("text", ["1e999999", "9e999998", "1e99999999"])
-def test_does_an_absurd_exponent_raise_a_domain_error_rather_than_crash(text):
+@pytest.mark.parametrize("text", ["1e3", "1E+3", "1e-2", "0.5e1", "1e999999", "9e999998", "1e99999999", "nan", "inf"])
+def test_is_scientific_notation_or_a_special_value_refused_as_an_amount(text):
     with pytest.raises(DomainError):
         parse_yuan(text)
 

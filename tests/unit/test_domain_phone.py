@@ -88,7 +88,6 @@ def test_is_a_normalised_mobile_always_eleven_digits_starting_with_one(text):
     assert len(mobile) == 11 and mobile[0] == "1" and mobile[1] in "3456789"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: re's \\d matches non-ASCII digits, so they pass through unnormalised")
 @pytest.mark.parametrize("text", ["13８００１３８０００", "13٨٠٠١٣٨٠٠٠"])
 def test_are_non_ascii_digits_either_rejected_or_folded_to_ascii(text):
     try:

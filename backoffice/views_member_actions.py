@@ -1,0 +1,123 @@
+"""Actions on one member: adjust points, set the level by hand, freeze the wallet, bind a physical card."""
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from backoffice import blueprint
+from backoffice.common import client_ip, commit, flash_domain_error, merchant_id, new_idempotency_key, requires
+from backoffice.forms_members import BindCardForm, PointsAdjustForm, SetLevelForm, WalletFreezeForm
+from backoffice.ui import invalid, refuse
+from backoffice.views_members import render_detail
+from domain.errors import DomainError
+from extensions import db
+from models import Wallet
+from services import audit
+from services import levels as level_service
+from services import members as member_service
+from services import points as points_service
+from services import stores as store_service
+from services import wallet as wallet_service
+from services.tenancy import get_owned
+
+POINTS_TEMPLATE = "backoffice/member_points_adjust.html"
+LEVEL_TEMPLATE = "backoffice/member_set_level.html"
+
+
+def _member(member_id):
+    return member_service.get_visible_member(db.session, current_user, member_id)
+
+
+def _to_detail(member):
+    return redirect(url_for("backoffice.member_detail", member_id=member.id))
+
+
+@blueprint.route("/members/<int:member_id>/points", methods=["GET", "POST"])
+@requires("points.adjust")
+def member_points_adjust(member_id):
+    member = _member(member_id)
+    form = PointsAdjustForm().setup(current_user, store_service.list_stores(db.session, merchant_id(),
+                                                                            active_only=True))
+    if not form.is_submitted():
+        form.idempotency_key.data = new_idempotency_key("points-adjust")
+        return render_template(POINTS_TEMPLATE, form=form, member=member)
+    if not form.validate():
+        return invalid(POINTS_TEMPLATE, form=form, member=member)
+    try:
+        # A replay of the same key returns the first transaction: the same success, applied once.
+        txn = points_service.adjust(db.session, current_user.merchant, member.id, form.delta,
+                                    key=form.idempotency_key.data, reason=form.reason.data,
+                                    operator=current_user, store_id=form.store_id.data)
+    except DomainError as exc:
+        return refuse(exc, POINTS_TEMPLATE, form=form, member=member)
+    amount, balance = txn.amount, txn.balance_after
+    commit()
+    flash(_("积分已调整 %(amount)s，调整后积分 %(balance)s", amount=f"{amount:+d}", balance=balance), "success")
+    return _to_detail(member)
+
+
+@blueprint.route("/members/<int:member_id>/level", methods=["GET", "POST"])
+@requires("members.set_level")
+def member_set_level(member_id):
+    member = _member(member_id)
+    form = SetLevelForm().setup(level_service.list_levels(db.session, merchant_id()))
+    if not form.is_submitted():
+        form.level_id.data = member.level_id
+        return render_template(LEVEL_TEMPLATE, form=form, member=member)
+    if not form.validate():
+        return invalid(LEVEL_TEMPLATE, form=form, member=member)
+    try:
+        level = level_service.set_level_manually(db.session, current_user, member, form.level_id.data,
+                                                 form.note.data)
+    except DomainError as exc:
+        return refuse(exc, LEVEL_TEMPLATE, form=form, member=member)
+    name = level.name
+    commit()
+    flash(_("会员等级已调整为 %(name)s", name=name), "success")
+    return _to_detail(member)
+
+
+@blueprint.route("/members/<int:member_id>/wallet/freeze", methods=["POST"])
+@requires("wallet.freeze")
+def member_wallet_freeze(member_id):
+    member = _member(member_id)
+    form = WalletFreezeForm()
+    if not form.validate():
+        return render_detail(member, 400, freeze_form=form)
+    purse = get_owned(db.session, Wallet, merchant_id(), form.wallet_id.data)
+    if purse.member_id != member.id or purse.kind != "member":
+        abort(404)
+    frozen = form.frozen.data == "1"
+    was_frozen = purse.frozen
+    try:
+        wallet_service.set_frozen(db.session, merchant_id(), purse.id, frozen, key=form.key.data,
+                                  operator=current_user, note=form.reason.data)
+        if was_frozen != frozen:  # not a replay of an already applied request
+            audit.record(db.session, current_user, "wallet.freeze" if frozen else "wallet.unfreeze", "member",
+                         member.id, before={"frozen": was_frozen},
+                         after={"frozen": frozen, "wallet_id": purse.id, "note": form.reason.data},
+                         ip=client_ip())
+    except DomainError as exc:
+        db.session.rollback()
+        flash_domain_error(exc)
+        return render_detail(member, 400)
+    commit()
+    flash(_("储值账户已冻结") if frozen else _("储值账户已解冻"), "success")
+    return _to_detail(member)
+
+
+@blueprint.route("/members/<int:member_id>/card", methods=["POST"])
+@requires("members.edit")
+def member_bind_card(member_id):
+    member = _member(member_id)
+    form = BindCardForm()
+    if not form.validate():
+        return render_detail(member, 400, card_form=form)
+    try:
+        member_service.bind_identity(db.session, member, "card_no", form.card_no.data, actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash_domain_error(exc)
+        return render_detail(member, 400, card_form=form)
+    commit()
+    flash(_("实体卡已绑定"), "success")
+    return _to_detail(member)

@@ -1,0 +1,50 @@
+"""Stores: list, create, edit."""
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from backoffice import blueprint
+from backoffice.common import commit, merchant_id, requires
+from backoffice.forms import StoreForm
+from backoffice.ui import invalid, refuse
+from domain.errors import DomainError
+from extensions import db
+from models import Store
+from services import stores as store_service
+from services.tenancy import get_owned
+
+TEMPLATE = "backoffice/store_form.html"
+
+
+@blueprint.route("/stores")
+@requires("stores.manage")
+def stores():
+    return render_template("backoffice/stores.html", stores=store_service.list_stores(db.session, merchant_id()))
+
+
+@blueprint.route("/stores/new", methods=["GET", "POST"])
+@requires("stores.manage")
+def store_new():
+    return _save(None)
+
+
+@blueprint.route("/stores/<int:store_id>/edit", methods=["GET", "POST"])
+@requires("stores.manage")
+def store_edit(store_id):
+    return _save(get_owned(db.session, Store, merchant_id(), store_id))
+
+
+def _save(store):
+    form = StoreForm(obj=store)
+    if not form.is_submitted():
+        return render_template(TEMPLATE, form=form, store=store)
+    if not form.validate():
+        return invalid(TEMPLATE, form=form, store=store)
+    try:
+        store_service.save_store(db.session, current_user, store, name=form.name.data, address=form.address.data,
+                                 phone=form.phone.data, active=form.active.data)
+    except DomainError as exc:
+        return refuse(exc, TEMPLATE, form=form, store=store)
+    commit()
+    flash(_("门店已保存"), "success")
+    return redirect(url_for("backoffice.stores"))
