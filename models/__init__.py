@@ -1,15 +1,20 @@
 """SQLAlchemy tables. Importing this package registers every model on the metadata."""
 from models.audit import AuditLog
+from models.h5 import NoticeDelivery, SmsCode
 from models.base import Base
 from models.level import Level
 from models.member import Fan, LevelChange, Member, MemberFieldDef, MemberIdentity, Tag, member_tags
 from models.merchant import Merchant, Store
+from models.sandbox import SandboxGrant, SandboxOutbox, SandboxUser
 from models.points import PointsAllocation, PointsLot, PointsTransaction
 from models.staff import Staff, staff_stores
 from models.wallet import Wallet, WalletPosting, WalletTransaction
+from models.wechat import KeywordReply, SharedToken, WechatInbound, WechatSettings
 
 __all__ = [
     "AuditLog", "Base", "Fan", "Level", "LevelChange", "Member", "MemberFieldDef", "MemberIdentity",
     "Merchant", "PointsAllocation", "PointsLot", "PointsTransaction", "Staff", "Store", "Tag",
     "Wallet", "WalletPosting", "WalletTransaction", "member_tags", "staff_stores",
+    "KeywordReply", "NoticeDelivery", "SandboxGrant", "SandboxOutbox", "SandboxUser", "SharedToken", "SmsCode",
+    "WechatInbound", "WechatSettings",
 ]
