@@ -33,6 +33,7 @@ def _load_config(app, config):
         app.config.update(config or {})
     else:
         app.config.from_object(config)
+    config_module.resolve_channel_endpoints(app.config)
 
 
 def _check_production_settings(app):
@@ -87,9 +88,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def _register_blueprints(app):
+    import sandbox
     from backoffice import blueprint as backoffice_blueprint
 
     app.register_blueprint(backoffice_blueprint)
+    sandbox.register(app)
 
 
 def _register_template_helpers(app):

@@ -33,6 +33,35 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     MEMBERS_PER_PAGE = 20
     SANDBOX_ENABLED = os.environ.get("SANDBOX_ENABLED", "1") == "1"
+    # Where the app is reachable from a phone; H5 links and OAuth redirects are built on it.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Channel endpoints. Left empty, they point at the sandbox when it is on, at the real hosts otherwise.
+    WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "")
+    WECHAT_OPEN_BASE = os.environ.get("WECHAT_OPEN_BASE", "")
+    ALIPAY_GATEWAY = os.environ.get("ALIPAY_GATEWAY", "")
+    ALIPAY_AUTH_URL = os.environ.get("ALIPAY_AUTH_URL", "")
+
+
+REAL_ENDPOINTS = {
+    "WECHAT_API_BASE": "https://api.weixin.qq.com/",
+    "WECHAT_OPEN_BASE": "https://open.weixin.qq.com/",
+    "ALIPAY_GATEWAY": "https://openapi.alipay.com/gateway.do",
+    "ALIPAY_AUTH_URL": "https://openauth.alipay.com/oauth2/publicAppAuthorize.htm",
+}
+SANDBOX_ENDPOINTS = {
+    "WECHAT_API_BASE": "/sandbox/wechat/api/",
+    "WECHAT_OPEN_BASE": "/sandbox/wechat/open/",
+    "ALIPAY_GATEWAY": "/sandbox/alipay/gateway.do",
+    "ALIPAY_AUTH_URL": "/sandbox/alipay/auth",
+}
+
+
+def resolve_channel_endpoints(config):
+    """Fill unset endpoints: sandbox paths on PUBLIC_BASE_URL when the sandbox is on, real hosts otherwise."""
+    for key, real in REAL_ENDPOINTS.items():
+        if not config.get(key):
+            sandbox_path = SANDBOX_ENDPOINTS[key]
+            config[key] = config["PUBLIC_BASE_URL"].rstrip("/") + sandbox_path if config.get("SANDBOX_ENABLED") else real
 
 
 class ProductionConfig(Config):
@@ -47,6 +76,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     WTF_CSRF_ENABLED = False
     REDIS_URL = ""
+    SANDBOX_ENABLED = True
     SERVER_NAME = None
 
 

@@ -60,12 +60,36 @@ def app(database_url):
     application = create_app(Config)
     with application.app_context():
         upgrade()
+    server = _serve_in_background(application)
     yield application
+    server.shutdown()
     from extensions import db as database
 
     with application.app_context():
         for engine in database.engines.values():
             engine.dispose()
+
+
+def _serve_in_background(application):
+    """The app over real HTTP on a free port: the sandbox that the app's channel clients call, and e2e pages."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from config import REAL_ENDPOINTS, resolve_channel_endpoints
+
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    application.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    application.config.update({key: "" for key in REAL_ENDPOINTS})
+    resolve_channel_endpoints(application.config)
+    return server
+
+
+@pytest.fixture()
+def live_server(app, db):
+    """The URL of the app served over HTTP (same database as the test)."""
+    return app.config["PUBLIC_BASE_URL"]
 
 
 @pytest.fixture()
