@@ -3,4 +3,7 @@ from flask import Blueprint
 
 blueprint = Blueprint("backoffice", __name__, url_prefix="/backoffice")
 
-from backoffice import views_auth, views_dashboard  # noqa: E402,F401  (routes register on import)
+from backoffice import (  # noqa: E402,F401  (routes register on import)
+    ui, views_audit, views_auth, views_dashboard, views_levels, views_member_actions, views_members,
+    views_settings, views_staff, views_stores,
+)

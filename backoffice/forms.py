@@ -108,8 +108,8 @@ class _StaffFields(FlaskForm):
     store_ids = SelectMultipleField(_l("所属门店"), coerce=int)
 
     def setup(self, actor, stores):
-        self.role.choices = [(r, roles.ROLE_LABELS[r]) for r in roles.ALL_ROLES
-                             if r != roles.OWNER or actor.role == roles.OWNER]
+        self.role.choices = [("", _l("请选择"))] + [(r, roles.ROLE_LABELS[r]) for r in roles.ALL_ROLES
+                                                   if r != roles.OWNER or actor.role == roles.OWNER]
         self.store_ids.choices = [(s.id, s.name if s.active else f"{s.name}（停用）") for s in stores]
         return self
 
@@ -184,9 +184,13 @@ class SettingsForm(FlaskForm):
         Optional(), NumberRange(1, 3650, message=_l("有效天数须在 1 到 3650 之间"))],
         render_kw={"inputmode": "numeric"})
 
-    def validate_points_expiry_days(self, field):
-        if self.points_expiry_mode.data == "days" and field.data is None:
-            raise ValidationError(_l("按天数过期时请填写有效天数"))
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.points_expiry_mode.data == "days" and self.points_expiry_days.data is None \
+                and not self.points_expiry_days.errors:
+            self.points_expiry_days.errors.append(_l("按天数过期时请填写有效天数"))
+            valid = False
+        return valid
 
 
 class CredentialsForm(FlaskForm):

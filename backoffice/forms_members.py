@@ -73,7 +73,9 @@ class PointsAdjustForm(FlaskForm):
 
 
 class SetLevelForm(FlaskForm):
-    level_id = SelectField(_l("新等级"), coerce=optional_int, validators=[InputRequired(_l("请选择等级"))])
+    # The service looks the level up within the merchant (404 for anyone else's), so no choice check here.
+    level_id = SelectField(_l("新等级"), coerce=optional_int, validate_choice=False,
+                           validators=[InputRequired(_l("请选择等级"))])
     note = TextAreaField(_l("调整原因"), validators=[
         DataRequired(_l("请填写调整原因")), Length(max=200, message=_l("调整原因不能超过 200 字"))])
 

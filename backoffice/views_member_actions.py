@@ -27,6 +27,14 @@ def _member(member_id):
     return member_service.get_visible_member(db.session, current_user, member_id)
 
 
+def _flash_first_error(form):
+    """The small forms sit far down the detail page: repeat their message at the top."""
+    for errors in form.errors.values():
+        if errors:
+            flash(str(errors[0]), "warning")
+            return
+
+
 def _to_detail(member):
     return redirect(url_for("backoffice.member_detail", member_id=member.id))
 
@@ -82,6 +90,7 @@ def member_wallet_freeze(member_id):
     member = _member(member_id)
     form = WalletFreezeForm()
     if not form.validate():
+        _flash_first_error(form)
         return render_detail(member, 400, freeze_form=form)
     purse = get_owned(db.session, Wallet, merchant_id(), form.wallet_id.data)
     if purse.member_id != member.id or purse.kind != "member":
@@ -111,6 +120,7 @@ def member_bind_card(member_id):
     member = _member(member_id)
     form = BindCardForm()
     if not form.validate():
+        _flash_first_error(form)
         return render_detail(member, 400, card_form=form)
     try:
         member_service.bind_identity(db.session, member, "card_no", form.card_no.data, actor=current_user)

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from backoffice import blueprint
-from backoffice.common import commit, merchant_id, new_idempotency_key, parse_int, requires
+from backoffice.common import commit, flash_domain_error, merchant_id, new_idempotency_key, parse_int, requires
 from backoffice.forms_members import BindCardForm, MemberForm, WalletFreezeForm
-from backoffice.ui import invalid, refuse
+from backoffice.views_audit import ACTION_LABELS, TARGET_LABELS
 from domain import levels as level_rules
 from domain import roles
 from domain.errors import DomainError
@@ -63,7 +63,7 @@ def members():
     return render_template(
         "backoffice/members.html", pagination=pagination, balances=balances,
         level_by_id={lv.id: lv for lv in levels}, levels=levels, tags=tags, args=request.args,
-        kept_args=kept, ignored=ignored, filtered=bool(kept), gender_labels=GENDER_LABELS,
+        kept_args=kept, ignored=ignored, gender_labels=GENDER_LABELS,
         visit_filters=VISIT_FILTERS, show_full_mobile=current_user.can("members.edit"))
 
 
@@ -136,6 +136,8 @@ def _save(member):
                               member_service.tags_of_merchant(db.session, mid), editing)
 
     def show(status=200, custom=None, field_errors=None):
+        if guide_locked:
+            form.guide_id.data = current_user.id
         return render_template(FORM_TEMPLATE, form=form, member=member, field_defs=field_defs,
                                custom=custom or {}, field_errors=field_errors or {},
                                guide_locked=guide_locked), status
@@ -143,8 +145,6 @@ def _save(member):
     if not form.is_submitted():
         if editing:
             form.fill_from(member)
-        elif guide_locked:
-            form.guide_id.data = current_user.id
         return show(custom=dict(member.custom_fields or {}) if editing else {})
     custom = _posted_custom_fields(field_defs)
     if not form.validate():
@@ -172,8 +172,9 @@ def _save(member):
         else:
             member = member_service.create_member(db.session, mid, actor=current_user, **profile)
     except DomainError as exc:
-        return refuse(exc, FORM_TEMPLATE, form=form, member=member, field_defs=field_defs, custom=custom,
-                      field_errors=exc.details.get("fields") or {}, guide_locked=guide_locked)
+        db.session.rollback()
+        flash_domain_error(exc)
+        return show(400, custom, exc.details.get("fields"))
     commit()
     flash(_("会员资料已保存") if editing else _("会员已创建"), "success")
     return redirect(url_for("backoffice.member_detail", member_id=member.id))
@@ -232,7 +233,8 @@ def render_detail(member, status=200, freeze_form=None, card_form=None):
         points_history=points_service.history_of(db.session, mid, member.id),
         wallet=purse, journal=wallet_service.journal_of(db.session, mid, purse.id),
         level_history=level_service.history_of(db.session, mid, member.id), level_reasons=LEVEL_CHANGE_REASONS,
-        audit_entries=audit_entries, freeze_form=freeze_form, card_form=card_form or BindCardForm(formdata=None),
+        audit_entries=audit_entries, action_labels=ACTION_LABELS, target_labels=TARGET_LABELS,
+        freeze_form=freeze_form, card_form=card_form or BindCardForm(formdata=None),
         show_full_mobile=current_user.can("members.edit"),
     ), status
 

@@ -47,7 +47,10 @@ def save_field(session, actor, field, *, key, label, field_type, options_text=""
     field.label = required_text(label, "字段名称", 40)
     field.field_type = field_type
     field.options = options if field_type == "select" else []
-    field.required, field.position, field.active = bool(required), int(position or 0), bool(active)
+    position = int(position or 0)
+    if not 0 <= position <= 9999:
+        raise DomainError("排序须在 0 到 9999 之间")
+    field.required, field.position, field.active = bool(required), position, bool(active)
     session.flush()
     after = audit.snapshot(field, ("label", "field_type", "options", "required", "position", "active"))
     audit.record(session, actor, "member_field.save", "member_field", field.id, before or None, after)

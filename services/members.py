@@ -55,7 +55,9 @@ def update_member(session, actor, member, *, mobile, name=None, gender="unknown"
     _apply_profile(session, member, name=name, gender=gender, birthday=birthday, custom_fields=custom_fields or {},
                    guide_id=guide_id, referrer_id=referrer_id, home_store_id=home_store_id, tag_ids=tag_ids)
     session.flush()
-    audit.record(session, actor, "member.update", "member", member.id, *audit.changed_only(before, _snapshot(member)))
+    changed_before, changed_after = audit.changed_only(before, _snapshot(member))
+    if changed_after:
+        audit.record(session, actor, "member.update", "member", member.id, changed_before, changed_after)
     return member
 
 
@@ -173,7 +175,11 @@ def _apply_profile(session, member, *, name, gender, birthday, custom_fields, gu
         raise DomainError("生日不正确")
     member.birthday = birthday
     member.birthday_month = birthday.month if birthday else None
-    member.custom_fields = clean_values(member_fields.specs(session, merchant_id), custom_fields)
+    specs = member_fields.specs(session, merchant_id)
+    active_keys = {spec.key for spec in specs}
+    # Values of fields the merchant has since switched off are kept, not silently dropped.
+    kept = {k: v for k, v in (member.custom_fields or {}).items() if k not in active_keys}
+    member.custom_fields = {**kept, **clean_values(specs, custom_fields)}
     member.guide_id = get_owned(session, Staff, merchant_id, guide_id).id if guide_id else None
     member.home_store_id = get_owned(session, Store, merchant_id, home_store_id).id if home_store_id else None
     if referrer_id:

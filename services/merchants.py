@@ -14,6 +14,7 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 SETTINGS_FIELDS = ("name", "timezone", "points_expiry_mode", "points_expiry_days")
 CREDENTIAL_FIELDS = ("wechat_app_id", "wechat_app_secret", "wechat_token", "wechat_aes_key",
                      "alipay_app_id", "alipay_private_key", "alipay_public_key")
+APP_ID_FIELDS = ("wechat_app_id", "alipay_app_id")
 SECRET_FIELDS = ("wechat_app_secret", "wechat_token", "wechat_aes_key", "alipay_private_key")
 
 
@@ -59,7 +60,7 @@ def update_credentials(session, actor, merchant, values):
         value = (values.get(field) or "").strip()
         if field in SECRET_FIELDS and not value:
             continue
-        if len(value) > 4000:
+        if len(value) > (64 if field in APP_ID_FIELDS else 4000):
             raise DomainError("凭证内容过长")
         if getattr(merchant, field) != (value or None):
             setattr(merchant, field, value or None)

@@ -6,10 +6,11 @@ from sqlalchemy import select
 from domain import roles
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, PermissionDenied
+from domain.phone import normalise_mobile
 from models import Merchant, Staff, Store
 from services import audit
 from services.tenancy import owned_ids, scoped
-from services.text import optional_text, required_text
+from services.text import required_text
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{2,40}$")
 MIN_PASSWORD_LENGTH = 8
@@ -36,7 +37,7 @@ def create_staff(session, merchant_id, *, username, name, role, password, mobile
     _check_role_assignable(actor, role)
     username = _check_username(session, merchant_id, username)
     staff = Staff(merchant_id=merchant_id, username=username, name=required_text(name, "姓名", 60),
-                  mobile=optional_text(mobile, "手机号", 20), role=role, active=True)
+                  mobile=_check_mobile(mobile), role=role, active=True)
     staff.set_password(_check_password(password))
     staff.stores = _stores_for(session, merchant_id, role, store_ids)
     session.add(staff)
@@ -54,7 +55,7 @@ def update_staff(session, actor, staff, *, name, role, mobile=None, store_ids=()
         raise PermissionDenied("只有店主可以修改店主账号")
     before = _snapshot(staff)
     staff.name = required_text(name, "姓名", 60)
-    staff.mobile = optional_text(mobile, "手机号", 20)
+    staff.mobile = _check_mobile(mobile)
     staff.role = role
     staff.active = bool(active)
     staff.stores = _stores_for(session, staff.merchant_id, role, store_ids)
@@ -89,6 +90,10 @@ def _check_username(session, merchant_id, username):
     if session.scalars(scoped(Staff, merchant_id).where(Staff.username == username)).first():
         raise Conflict("账号已存在")
     return username
+
+
+def _check_mobile(mobile):
+    return normalise_mobile(mobile) if (mobile or "").strip() else None
 
 
 def _check_password(password):

@@ -1,0 +1,105 @@
+"""Back office: who may open which screen. Every view checks the role on the server."""
+import pytest
+
+from domain import roles
+from models import AuditLog
+from services import member_fields
+from services import wallet as wallet_service
+from tests.web.helpers import count
+
+# (method, URL with {placeholders}, permission the role needs)
+ENDPOINTS = [
+    ("GET", "/backoffice/", "backoffice.enter"),
+    ("GET", "/backoffice/stores", "stores.manage"),
+    ("GET", "/backoffice/stores/new", "stores.manage"),
+    ("POST", "/backoffice/stores/new", "stores.manage"),
+    ("GET", "/backoffice/stores/{store}/edit", "stores.manage"),
+    ("POST", "/backoffice/stores/{store}/edit", "stores.manage"),
+    ("GET", "/backoffice/staff", "staff.manage"),
+    ("GET", "/backoffice/staff/new", "staff.manage"),
+    ("POST", "/backoffice/staff/new", "staff.manage"),
+    ("GET", "/backoffice/staff/{staff}/edit", "staff.manage"),
+    ("POST", "/backoffice/staff/{staff}/edit", "staff.manage"),
+    ("GET", "/backoffice/levels", "levels.manage"),
+    ("GET", "/backoffice/levels/new", "levels.manage"),
+    ("POST", "/backoffice/levels/new", "levels.manage"),
+    ("GET", "/backoffice/levels/{level}/edit", "levels.manage"),
+    ("POST", "/backoffice/levels/{level}/edit", "levels.manage"),
+    ("GET", "/backoffice/members", "members.view"),
+    ("GET", "/backoffice/members/new", "members.create"),
+    ("POST", "/backoffice/members/new", "members.create"),
+    ("GET", "/backoffice/members/{member}", "members.view"),
+    ("GET", "/backoffice/members/{member}/edit", "members.edit"),
+    ("POST", "/backoffice/members/{member}/edit", "members.edit"),
+    ("GET", "/backoffice/members/{member}/points", "points.adjust"),
+    ("POST", "/backoffice/members/{member}/points", "points.adjust"),
+    ("GET", "/backoffice/members/{member}/level", "members.set_level"),
+    ("POST", "/backoffice/members/{member}/level", "members.set_level"),
+    ("POST", "/backoffice/members/{member}/wallet/freeze", "wallet.freeze"),
+    ("POST", "/backoffice/members/{member}/card", "members.edit"),
+    ("GET", "/backoffice/settings", "settings.manage"),
+    ("POST", "/backoffice/settings", "settings.manage"),
+    ("POST", "/backoffice/settings/credentials", "settings.manage"),
+    ("GET", "/backoffice/settings/fields/new", "settings.manage"),
+    ("POST", "/backoffice/settings/fields/new", "settings.manage"),
+    ("GET", "/backoffice/settings/fields/{field}/edit", "settings.manage"),
+    ("POST", "/backoffice/settings/fields/{field}/edit", "settings.manage"),
+    ("GET", "/backoffice/audit", "audit.view"),
+]
+FORBIDDEN = [(role, method, url) for role in roles.ALL_ROLES for method, url, permission in ENDPOINTS
+             if not roles.can(role, permission)]
+# Something a form would accept, so that a missing check would show up as a change.
+POST_DATA = {
+    "name": "越权修改", "rank": "9", "discount": "5", "multiplier": "5", "mobile": "13700000000", "gender": "unknown",
+    "status": "disabled", "username": "intruder", "password": "password123", "role": roles.OWNER,
+    "direction": "add", "points": "999", "reason": "越权", "note": "越权", "idempotency_key": "points-adjust:x",
+    "frozen": "1", "key": "wallet-freeze:x", "card_no": "X1", "timezone": "UTC", "points_expiry_mode": "never",
+    "key_": "", "label": "越权", "field_type": "text", "active": "y", "wechat_app_secret": "stolen",
+}
+
+
+@pytest.fixture()
+def ids(make, db, merchant, owner, store):
+    member = make.member(merchant, mobile="13800138000")
+    purse = wallet_service.member_wallet(db.session, merchant.id, member.id)
+    field = member_fields.save_field(db.session, owner, None, key="plate_no", label="车牌号", field_type="text")
+    level = member.level
+    db.session.commit()
+    return {"store": store.id, "staff": owner.id, "level": level.id, "member": member.id, "field": field.id,
+            "wallet": purse.id, "member_obj": member}
+
+
+@pytest.mark.parametrize("role, method, url", FORBIDDEN, ids=[f"{r}-{m}-{u}" for r, m, u in FORBIDDEN])
+def test_is_a_role_without_the_permission_refused_with_403(sign_in_as, client, ids, role, method, url):
+    sign_in_as(role)
+    before = count(AuditLog)
+    data = {**POST_DATA, "wallet_id": str(ids["wallet"]), "level_id": str(ids["level"])}
+    response = client.open(url.format(**ids), method=method, data=data if method == "POST" else None)
+    assert response.status_code == 403
+    assert "您没有权限进行此操作" in response.get_data(as_text=True)
+    assert count(AuditLog) == before
+
+
+@pytest.mark.parametrize("role", [r for r in roles.ALL_ROLES if roles.can(r, "backoffice.enter")])
+def test_can_each_role_open_every_screen_it_is_allowed(sign_in_as, client, db, ids, role):
+    person = sign_in_as(role)
+    member = ids["member_obj"]
+    member.guide_id = person.id if role == roles.GUIDE else None  # a guide sees their own customers
+    db.session.commit()
+    for method, url, permission in ENDPOINTS:
+        if method == "GET" and roles.can(role, permission):
+            response = client.get(url.format(**ids))
+            assert response.status_code == 200, (role, url)
+
+
+@pytest.mark.parametrize("url", ["/backoffice/", "/backoffice/members", "/backoffice/settings", "/backoffice/audit"])
+def test_is_an_anonymous_visitor_sent_to_the_login_page(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 302 and "/backoffice/login" in response.location
+
+
+def test_can_a_cashier_adjust_points(sign_in_as, client, ids):
+    sign_in_as(roles.CASHIER)
+    response = client.post(f"/backoffice/members/{ids['member']}/points", data=POST_DATA)
+    assert response.status_code == 403
+    assert ids["member_obj"].points_balance == 0
