@@ -19,6 +19,7 @@ def create_app(config=None):
     _load_config(app, config)
     _check_production_settings(app)
     _configure_credentials_cipher(app)
+    _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_template_helpers(app)
@@ -59,6 +60,15 @@ def _configure_credentials_cipher(app):
     configure_cipher(keys or [derive_key(app.config["SECRET_KEY"])])
 
 
+def _trust_proxies(app):
+    """Behind N reverse proxies, take the client address from X-Forwarded-For (rate limits use it)."""
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
 def _init_extensions(app):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"), render_as_batch=True)
@@ -89,10 +99,14 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 def _register_blueprints(app):
     import sandbox
+    import member_h5
+    import wechat_bot
     from backoffice import blueprint as backoffice_blueprint
 
     app.register_blueprint(backoffice_blueprint)
+    app.register_blueprint(member_h5.blueprint)
     sandbox.register(app)
+    wechat_bot.register(app)  # the official-account callback (CSRF-exempt, signed by WeChat)
 
 
 def _register_template_helpers(app):

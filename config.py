@@ -40,6 +40,10 @@ class Config:
     WECHAT_OPEN_BASE = os.environ.get("WECHAT_OPEN_BASE", "")
     ALIPAY_GATEWAY = os.environ.get("ALIPAY_GATEWAY", "")
     ALIPAY_AUTH_URL = os.environ.get("ALIPAY_AUTH_URL", "")
+    # SMS gateway name; unset means the sandbox outbox while the sandbox is on, and no sending otherwise.
+    SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "")
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
 
 
 REAL_ENDPOINTS = {

@@ -194,20 +194,13 @@ class SettingsForm(FlaskForm):
 
 
 class CredentialsForm(FlaskForm):
-    wechat_app_id = StringField(_l("公众号 AppID"), validators=[Optional(), Length(max=64, message=_l("不能超过 64 个字符"))])
-    wechat_app_secret = PasswordField(_l("公众号 AppSecret"), validators=[
-        Optional(), Length(max=128, message=_l("不能超过 128 个字符"))])
-    wechat_token = PasswordField(_l("消息校验 Token"), validators=[
-        Optional(), Length(max=128, message=_l("不能超过 128 个字符"))])
-    wechat_aes_key = PasswordField(_l("消息加解密密钥"), validators=[
-        Optional(), Length(max=128, message=_l("不能超过 128 个字符"))])
     alipay_app_id = StringField(_l("支付宝 AppID"), validators=[Optional(), Length(max=64, message=_l("不能超过 64 个字符"))])
     alipay_private_key = PasswordField(_l("应用私钥"), validators=[
         Optional(), Length(max=4000, message=_l("不能超过 4000 个字符"))])
     alipay_public_key = TextAreaField(_l("支付宝公钥"), validators=[
         Optional(), Length(max=4000, message=_l("不能超过 4000 个字符"))])
 
-    SECRET_NAMES = ("wechat_app_secret", "wechat_token", "wechat_aes_key", "alipay_private_key")
+    SECRET_NAMES = ("alipay_private_key",)
 
 
 class FieldDefForm(FlaskForm):

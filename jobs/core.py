@@ -56,13 +56,22 @@ def _dispatch(app, fn, args, job_id):
     if not redis_url:
         _run_inline(app, fn, args)
         return
-    from redis import Redis
     from rq import Queue, Retry
 
-    queue = Queue(fn.queue, connection=Redis.from_url(redis_url))
+    queue = Queue(fn.queue, connection=_redis_for(app, redis_url))
     queue.enqueue(execute, fn.job_name, *args, job_id=job_id, job_timeout=fn.timeout, failure_ttl=7 * 24 * 3600,
                   retry=Retry(max=len(fn.retries), interval=list(fn.retries)))
     log.info("enqueued %s on %s (job %s)", fn.job_name, fn.queue, job_id)
+
+
+def _redis_for(app, url):
+    """One connection pool per app and URL: a new connection per job costs more than the enqueue."""
+    from redis import Redis
+
+    connections = app.extensions.setdefault("job_redis", {})
+    if url not in connections:
+        connections[url] = Redis.from_url(url)
+    return connections[url]
 
 
 def _run_inline(app, fn, args):

@@ -39,3 +39,7 @@ def expire_points_for_merchant(session, merchant_id):
 def reevaluate_levels(session, merchant_id):
     """After the merchant edits level thresholds: move up every member who now qualifies."""
     return levels.reevaluate_members(session, merchant_id)
+
+
+import jobs.notices  # noqa: E402,F401  (registers the notice jobs)
+import jobs.wechat  # noqa: E402,F401  (registers the official-account jobs)

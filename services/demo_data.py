@@ -25,6 +25,9 @@ DEMO_LEVELS = [
     dict(rank=3, name="金卡会员", min_spend=500000, min_visits=30, min_topup=200000, discount_percent=88,
          points_multiplier_tenths=15, benefits_note="全场 8.8 折，积分 1.5 倍，生日赠饮"),
 ]
+DEMO_REGISTRATION_POINTS = 100
+DEMO_TEMPLATE_IDS = {"points_changed": "demo-tpl-points", "balance_changed": "demo-tpl-balance",
+                     "level_up": "demo-tpl-level"}
 DEMO_MEMBERS = [
     ("13800138001", "张伟", "male", date(1990, 3, 12)), ("13800138002", "王芳", "female", date(1988, 7, 2)),
     ("13800138003", "李娜", "female", date(1995, 11, 23)), ("13800138004", "刘洋", "male", date(1992, 1, 30)),
@@ -39,6 +42,7 @@ def load(session):
     """Create the demo merchant unless it exists. Returns (merchant, created)."""
     existing = session.query(Merchant).filter_by(slug=DEMO_SLUG).one_or_none()
     if existing is not None:
+        sandbox_channels(session, existing)
         return existing, False
     merchant = merchants.create_merchant(session, DEMO_SLUG, "演示咖啡")
     shop_list = [stores.create_store(session, merchant.id, "人民广场店", "上海市黄浦区人民大道 1 号"),
@@ -51,7 +55,28 @@ def load(session):
         levels.save_level(session, team["owner"], None, **spec)
     _fields(session, team["owner"])
     _members(session, merchant, shop_list, team)
+    sandbox_channels(session, merchant)
     return merchant, True
+
+
+def sandbox_channels(session, merchant):
+    """With the sandbox on: a sandbox official account and Alipay app, a registration gift and notice templates."""
+    from flask import current_app, has_app_context
+
+    if not (has_app_context() and current_app.config.get("SANDBOX_ENABLED")):
+        return
+    from sandbox.alipay_api import provision_merchant
+    from services import wechat_sandbox
+    from services.wechat_settings import settings_for
+
+    first_time = not merchant.wechat_app_id
+    wechat_sandbox.provision_account(session, merchant)
+    provision_merchant(session, merchant)
+    if first_time:  # later edits in the back office are the merchant's and stay
+        settings = settings_for(session, merchant.id)
+        settings.registration_points = DEMO_REGISTRATION_POINTS
+        settings.template_ids = settings.template_ids or dict(DEMO_TEMPLATE_IDS)
+    session.flush()
 
 
 def _fields(session, owner):

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from domain import levels as rules
 from domain.errors import Conflict, DomainError
 from models import Level, LevelChange, Member
-from services import audit
+from services import audit, notices
 from services.tenancy import get_owned, scoped
 from services.text import optional_text, required_text
 
@@ -28,9 +28,10 @@ def save_level(session, actor, level, *, rank, name, min_spend=None, min_visits=
     _check_range(rank, 0, 1000, "等级序号")
     _check_range(discount_percent, 1, 100, "折扣")
     _check_range(points_multiplier_tenths, 0, 100, "积分倍数")
-    for value, label in ((min_spend, "累计消费"), (min_visits, "消费次数"), (min_topup, "累计充值")):
+    for value, label, high in ((min_spend, "累计消费", 10**12), (min_visits, "消费次数", 10**6),
+                               (min_topup, "累计充值", 10**12)):
         if value is not None:
-            _check_range(value, 0, 10**12, label)
+            _check_range(value, 0, high, label)
     _check_unique(session, merchant_id, level, rank=rank, name=name)
     creating = level is None
     before = {} if creating else audit.snapshot(level, FIELDS)
@@ -101,11 +102,14 @@ def history_of(session, merchant_id, member_id):
 
 
 def _change(session, member, level, *, reason, note=None, operator=None):
-    session.add(LevelChange(merchant_id=member.merchant_id, member_id=member.id, from_level_id=member.level_id,
-                            to_level_id=level.id, reason=reason, note=note,
-                            operator_id=operator.id if operator is not None else None))
+    previous = member.level
+    change = LevelChange(merchant_id=member.merchant_id, member_id=member.id, from_level_id=member.level_id,
+                         to_level_id=level.id, reason=reason, note=note,
+                         operator_id=operator.id if operator is not None else None)
+    session.add(change)
     member.level = level
     session.flush()
+    notices.level_changed(session, member, previous, level, change)
 
 
 def _check_range(value, low, high, label):

@@ -54,9 +54,14 @@ def update_settings(session, actor, merchant, *, name, timezone, points_expiry_m
 
 
 def update_credentials(session, actor, merchant, values):
-    """Store channel credentials; a blank secret keeps the stored one. The audit names fields, never secrets."""
+    """Store the credentials present in `values`; a blank secret keeps the stored one.
+
+    The audit names the fields that changed, never their values.
+    """
     changed = []
     for field in CREDENTIAL_FIELDS:
+        if field not in values:
+            continue
         value = (values.get(field) or "").strip()
         if field in SECRET_FIELDS and not value:
             continue

@@ -5,7 +5,7 @@ from domain import points as rules
 from domain.clock import now_utc
 from domain.errors import DomainError
 from models import Member, PointsAllocation, PointsLot, PointsTransaction
-from services import idempotency
+from services import idempotency, notices
 from services.tenancy import get_owned
 
 MAX_POINTS_PER_CHANGE = 100_000_000
@@ -37,6 +37,7 @@ def earn(session, merchant, member_id, amount, *, key, kind="earn", reason=None,
                           amount=amount, remaining=amount, expires_at=expires_at, created_at=now))
     member.points_balance = txn.balance_after
     session.flush()
+    notices.points_changed(session, merchant, txn)
     return txn
 
 
@@ -61,6 +62,7 @@ def spend(session, merchant, member_id, amount, *, key, kind="spend", reason=Non
     _draw(session, txn, plan, {lot.id: lot for lot in lots})
     member.points_balance = txn.balance_after
     session.flush()
+    notices.points_changed(session, merchant, txn)
     return txn
 
 
@@ -73,8 +75,12 @@ def adjust(session, merchant, member_id, delta, *, key, reason, operator, store_
         raise DomainError(f"调整原因不能超过 {MAX_REASON_LENGTH} 字")
     if delta == 0:
         raise DomainError("调整积分不能为 0")
-    if operator is not None and store_id is not None and not operator.can_act_in(store_id):
-        raise DomainError("只能在自己所属的门店操作")
+    if store_id is not None:
+        from models import Store
+
+        store_id = get_owned(session, Store, merchant.id, store_id).id
+        if operator is not None and not operator.can_act_in(store_id):
+            raise DomainError("只能在自己所属的门店操作")
     change = earn if delta > 0 else spend
     return change(session, merchant, member_id, abs(delta), key=key, kind="adjust", reason=reason,
                   operator=operator, store_id=store_id, now=now)

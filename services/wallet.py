@@ -6,8 +6,9 @@ from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, WalletFrozen
 from domain.money import MAX_FEN
 from models import Wallet, WalletPosting, WalletTransaction
-from services import idempotency
+from services import idempotency, notices
 from services.tenancy import get_owned
+from services.text import optional_text
 
 WALLET_ACCOUNTS = (rules.WALLET_PRINCIPAL, rules.WALLET_BONUS)
 
@@ -69,6 +70,7 @@ def refund_debit(session, merchant_id, debit_id, amount, *, key, reference=(None
 def set_frozen(session, merchant_id, wallet_id, frozen, *, key, operator=None, note=None):
     """Freeze (read-only: nothing can be spent) or unfreeze a wallet; recorded on the journal."""
     kind = "freeze" if frozen else "unfreeze"
+    note = optional_text(note, "原因", 200)
 
     def plan(wallet):
         if wallet.frozen == frozen:
@@ -123,6 +125,7 @@ def _apply(session, merchant_id, wallet_id, kind, key, reference, operator, stor
         session.add(WalletPosting(merchant_id=merchant_id, transaction_id=txn.id, account=account, amount=amount,
                                   wallet_id=wallet.id if account in WALLET_ACCOUNTS else None))
     session.flush()
+    notices.balance_changed(session, merchant_id, wallet, txn)
     return txn
 
 

@@ -35,27 +35,30 @@ def test_are_bad_settings_refused_with_a_clear_message(as_owner, merchant, data,
 
 
 def test_are_secrets_stored_but_never_shown_again(as_owner, db, merchant):
+    merchant.wechat_app_id = "wx-kept"
+    db.session.commit()
     response = as_owner.post("/backoffice/settings/credentials", data={
-        "wechat_app_id": "wx123", "wechat_app_secret": "top-secret-value", "alipay_public_key": "PUBKEY"})
+        "alipay_app_id": "2021001", "alipay_private_key": "top-secret-value", "alipay_public_key": "PUBKEY"})
     assert response.status_code == 302
     merchant = fresh(merchant)
-    assert (merchant.wechat_app_id, merchant.wechat_app_secret) == ("wx123", "top-secret-value")
+    assert (merchant.alipay_app_id, merchant.alipay_private_key) == ("2021001", "top-secret-value")
+    assert merchant.wechat_app_id == "wx-kept", "WeChat credentials are not touched from this form"
     body = text_of(as_owner.get("/backoffice/settings"))
     assert "top-secret-value" not in body
-    assert 'placeholder="已设置"' in body and "wx123" in body and "PUBKEY" in body
+    assert 'placeholder="已设置"' in body and "2021001" in body and "PUBKEY" in body
     # A blank secret keeps the stored one.
-    as_owner.post("/backoffice/settings/credentials", data={"wechat_app_id": "wx456", "wechat_app_secret": ""})
+    as_owner.post("/backoffice/settings/credentials", data={"alipay_app_id": "2021002", "alipay_private_key": ""})
     merchant = fresh(merchant)
-    assert (merchant.wechat_app_id, merchant.wechat_app_secret) == ("wx456", "top-secret-value")
+    assert (merchant.alipay_app_id, merchant.alipay_private_key) == ("2021002", "top-secret-value")
     entries = db.session.query(AuditLog).filter_by(action="merchant.credentials").all()
     assert entries and all("top-secret-value" not in str((e.before, e.after)) for e in entries)
 
 
 def test_is_an_over_long_credential_refused(as_owner, merchant):
-    response = as_owner.post("/backoffice/settings/credentials", data={"wechat_app_secret": "s" * 129})
+    response = as_owner.post("/backoffice/settings/credentials", data={"alipay_app_id": "s" * 65})
     assert response.status_code == 400
-    assert "不能超过 128 个字符" in text_of(response)
-    assert fresh(merchant).wechat_app_secret is None
+    assert "不能超过 64 个字符" in text_of(response)
+    assert fresh(merchant).alipay_app_id is None
 
 
 def test_can_an_owner_add_and_edit_a_member_field(as_owner, db, merchant):

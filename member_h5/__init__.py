@@ -1,0 +1,10 @@
+"""Member H5 pages inside WeChat and Alipay: login, claim the member card, member centre.
+
+URLs are /h5/<merchant_slug>/...; every view works for the merchant in the URL only, and a login
+made for one merchant is never a login for another.
+"""
+from flask import Blueprint
+
+blueprint = Blueprint("member_h5", __name__, url_prefix="/h5/<merchant_slug>")
+
+from member_h5 import common, views_centre, views_claim, views_login  # noqa: E402,F401  (routes register on import)

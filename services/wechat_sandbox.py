@@ -1,0 +1,212 @@
+"""The sandbox's WeChat: what it issued (tokens, codes, tickets), its simulated users, and what it was sent.
+
+Dev and tests only (the sandbox blueprint is off in production). WeChat's error codes are kept so the
+app's wechatpy clients react exactly as they would to the real API.
+"""
+import hmac
+import secrets
+import string
+from datetime import timedelta
+
+from sqlalchemy import func, or_, select, update
+
+from domain.clock import now_utc
+from models import Merchant, SandboxGrant, SandboxOutbox, SandboxUser
+
+TOKEN_TTL = timedelta(seconds=7200)
+CODE_TTL = timedelta(minutes=5)
+ERRORS = {
+    40001: "invalid credential, access_token is invalid or not latest",
+    40002: "invalid grant_type",
+    40003: "invalid openid",
+    40013: "invalid appid",
+    40016: "invalid button size",
+    40017: "invalid button type",
+    40018: "invalid button name size",
+    40019: "invalid button key size",
+    40023: "invalid sub button size",
+    40029: "invalid code",
+    40054: "invalid sub button url domain",
+    40125: "invalid appsecret",
+    40163: "code been used",
+    41001: "access_token missing",
+    42001: "access_token expired",
+    47001: "data format error",
+    48001: "api unauthorized",
+}
+CHAT_KINDS = ("chat", "custom", "template", "mass")
+OPENID_ALPHABET = string.ascii_letters + string.digits + "-_"
+
+
+class ApiError(Exception):
+    def __init__(self, errcode, errmsg=None):
+        super().__init__(errcode)
+        self.errcode, self.errmsg = errcode, errmsg or ERRORS.get(errcode, "error")
+
+
+# --- apps and credentials ---------------------------------------------------------------------------
+
+def merchant_for_app(session, app_id):
+    if not app_id:
+        return None
+    return session.scalars(select(Merchant).where(Merchant.wechat_app_id == app_id).order_by(Merchant.id)).first()
+
+
+def check_secret(session, app_id, secret):
+    merchant = merchant_for_app(session, app_id)
+    if merchant is None:
+        raise ApiError(40013)
+    if not merchant.wechat_app_secret or not hmac.compare_digest(merchant.wechat_app_secret.encode(),
+                                                                (secret or "").encode()):
+        raise ApiError(40125)
+    return merchant
+
+
+def provision_account(session, merchant):
+    """Give a merchant a sandbox official account (app id, secret, token, AES key) where it has none."""
+    if not merchant.wechat_app_id:
+        merchant.wechat_app_id = "wx" + secrets.token_hex(8)
+    if not merchant.wechat_app_secret:
+        merchant.wechat_app_secret = secrets.token_hex(16)
+    if not merchant.wechat_token:
+        merchant.wechat_token = secrets.token_hex(8)
+    if not merchant.wechat_aes_key:
+        merchant.wechat_aes_key = secrets.token_urlsafe(48).replace("-", "a").replace("_", "b")[:43]
+    session.flush()
+    return merchant
+
+
+# --- grants -------------------------------------------------------------------------------------------
+
+def issue(session, kind, app_id, ttl=TOKEN_TTL, user_key=None, scope=None):
+    grant = SandboxGrant(kind=kind, value=secrets.token_urlsafe(48), app_id=app_id, user_key=user_key,
+                         scope=scope, expires_at=now_utc() + ttl)
+    session.add(grant)
+    session.flush()
+    return grant
+
+
+def live_grant(session, kind, value, expired_code=40001):
+    """The unexpired grant with this value, else ApiError (40001 unknown, `expired_code` when expired)."""
+    if not value:
+        raise ApiError(41001 if kind == "access_token" else 40001)
+    grant = session.scalars(select(SandboxGrant).where(SandboxGrant.kind == kind, SandboxGrant.value == value)
+                            ).one_or_none()
+    if grant is None:
+        raise ApiError(40001)
+    if grant.expires_at is not None and grant.expires_at <= now_utc():
+        raise ApiError(expired_code)
+    return grant
+
+
+def app_of_token(session, access_token):
+    return live_grant(session, "access_token", access_token, expired_code=42001).app_id
+
+
+def count_issued(session, kind, app_id):
+    return session.scalar(select(func.count()).select_from(SandboxGrant)
+                          .where(SandboxGrant.kind == kind, SandboxGrant.app_id == app_id))
+
+
+def consume_code(session, app_id, code):
+    """An OAuth code works once, for its app, within 5 minutes (a conditional update, race-free)."""
+    used = session.execute(update(SandboxGrant)
+                           .where(SandboxGrant.kind == "oauth_code", SandboxGrant.value == (code or ""),
+                                  SandboxGrant.app_id == app_id, SandboxGrant.used_at.is_(None),
+                                  SandboxGrant.expires_at > now_utc())
+                           .values(used_at=now_utc()).returning(SandboxGrant.id)).scalar()
+    if used is None:
+        grant = session.scalars(select(SandboxGrant).where(SandboxGrant.kind == "oauth_code",
+                                                           SandboxGrant.value == (code or ""))).one_or_none()
+        raise ApiError(40163 if grant is not None and grant.used_at is not None else 40029)
+    return session.get(SandboxGrant, used)
+
+
+# --- users ----------------------------------------------------------------------------------------------
+
+def users(session, app_id, channel="wechat"):
+    return session.scalars(select(SandboxUser).where(SandboxUser.channel == channel, SandboxUser.app_id == app_id)
+                           .order_by(SandboxUser.id.desc())).all()
+
+
+def user(session, user_id, app_id, channel="wechat"):
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    row = session.get(SandboxUser, user_id)
+    return row if row is not None and row.channel == channel and row.app_id == app_id else None
+
+
+def user_by_openid(session, app_id, openid):
+    return session.scalars(select(SandboxUser).where(SandboxUser.channel == "wechat", SandboxUser.app_id == app_id,
+                                                     SandboxUser.user_key == openid)).one_or_none()
+
+
+def create_wechat_user(session, app_id, nickname=""):
+    openid = "o" + "".join(secrets.choice(OPENID_ALPHABET) for _ in range(27))
+    row = SandboxUser(channel="wechat", app_id=app_id, user_key=openid, unionid="u" + secrets.token_hex(14),
+                      nickname=(nickname or "").strip()[:60] or f"微信用户{openid[-4:]}")
+    session.add(row)
+    session.flush()
+    return row
+
+
+def create_alipay_user(session, app_id, nickname=""):
+    user_key = "2088" + "".join(secrets.choice(string.digits) for _ in range(12))
+    row = SandboxUser(channel="alipay", app_id=app_id, user_key=user_key,
+                      nickname=(nickname or "").strip()[:60] or f"支付宝用户{user_key[-4:]}")
+    session.add(row)
+    session.flush()
+    return row
+
+
+def profile(row):
+    return {"openid": row.user_key, "nickname": row.nickname, "sex": 0, "language": "zh_CN", "city": "",
+            "province": "", "country": "中国", "headimgurl": row.avatar_url or "", "privilege": [],
+            **({"unionid": row.unionid} if row.unionid else {})}
+
+
+# --- what the sandbox was sent, and what the phone saw -----------------------------------------------------
+
+def record(session, kind, app_id, recipient, payload):
+    row = SandboxOutbox(kind=kind, app_id=app_id, recipient=recipient, payload=payload)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def set_follow(session, app_id, openid, subscribed, scene=None):
+    return record(session, "follow", app_id, openid, {"subscribed": bool(subscribed), "scene": scene,
+                                                      "at": int(now_utc().timestamp())})
+
+
+def follow_state(session, app_id, openid):
+    row = session.scalars(select(SandboxOutbox).where(SandboxOutbox.kind == "follow", SandboxOutbox.app_id == app_id,
+                                                      SandboxOutbox.recipient == openid)
+                          .order_by(SandboxOutbox.id.desc()).limit(1)).first()
+    return row.payload if row is not None else {"subscribed": False}
+
+
+def published_menu(session, app_id):
+    row = session.scalars(select(SandboxOutbox).where(SandboxOutbox.kind == "menu", SandboxOutbox.app_id == app_id)
+                          .order_by(SandboxOutbox.id.desc()).limit(1)).first()
+    return row.payload.get("button", []) if row is not None else []
+
+
+def chat(session, app_id, openid, limit=60):
+    """The conversation the phone shows: what the user sent, the replies, and messages pushed to them."""
+    rows = session.scalars(select(SandboxOutbox).where(
+        SandboxOutbox.app_id == app_id, SandboxOutbox.kind.in_(CHAT_KINDS),
+        or_(SandboxOutbox.recipient == openid, (SandboxOutbox.kind == "mass") & SandboxOutbox.recipient.is_(None)))
+        .order_by(SandboxOutbox.id.desc()).limit(limit)).all()
+    return list(reversed(rows))
+
+
+def outbox(session, kind, app_id=None, recipient=None):
+    query = select(SandboxOutbox).where(SandboxOutbox.kind == kind)
+    if app_id is not None:
+        query = query.where(SandboxOutbox.app_id == app_id)
+    if recipient is not None:
+        query = query.where(SandboxOutbox.recipient == recipient)
+    return session.scalars(query.order_by(SandboxOutbox.id)).all()

@@ -1,0 +1,73 @@
+"""What the official account does with each message and event. Handlers only touch the database;
+anything that calls out (the API, other services) is deferred to a job."""
+from flask_babel import gettext as _
+
+from services import fans, follow_gift, wechat_menu, wechat_replies
+from wechat_bot.registry import Registry
+
+bot = Registry()
+
+
+def card_link(ctx, label):
+    return f'<a href="{ctx.card_url}">{label}</a>'
+
+
+@bot.event("subscribe", "subscribe_scan")
+def on_subscribe(message, ctx):
+    """Follow (with `qrscene_xxx` when through a parametric QR code): record the fan, say welcome."""
+    scene = message.scene_id if message.event == "subscribe_scan" else None
+    fans.record_subscribe(ctx.session, ctx.merchant, message.source, at=message.create_time, qr_scene=scene)
+    fan = fans.find(ctx.session, ctx.merchant, message.source)
+    gift = follow_gift.grant_if_member(ctx.session, ctx.merchant, fan)
+    if ctx.api_configured:
+        from jobs.wechat import sync_fan_profile
+
+        ctx.defer(sync_fan_profile, ctx.merchant.id, message.source)
+    welcome = ctx.settings.welcome_text.strip()
+    link = card_link(ctx, _("点击领取会员卡") if fan is None or fan.member_id is None else _("查看我的会员卡"))
+    return "\n\n".join(part for part in (welcome, _gift_line(ctx, fan, gift), link) if part)
+
+
+def _gift_line(ctx, fan, gift):
+    if gift is not None:
+        return _("关注礼品：%(points)s 积分已到账", points=gift.amount)
+    if ctx.settings.follow_gift_points > 0 and (fan is None or fan.member_id is None):
+        return _("关注有礼：领取会员卡即得 %(points)s 积分", points=ctx.settings.follow_gift_points)
+    return ""
+
+
+@bot.event("unsubscribe")
+def on_unsubscribe(message, ctx):
+    fans.record_unsubscribe(ctx.session, ctx.merchant, message.source, at=message.create_time)
+    return None
+
+
+@bot.event("scan")
+def on_scan(message, ctx):
+    """A follower scanned a parametric QR code (a store's, a campaign's)."""
+    fans.record_scan(ctx.session, ctx.merchant, message.source, message.scene_id, at=message.create_time)
+    return _("欢迎光临！") + "\n\n" + card_link(ctx, _("查看我的会员卡"))
+
+
+@bot.message("text")
+def on_text(message, ctx):
+    reply = wechat_replies.reply_for(ctx.session, ctx.merchant.id, message.content)
+    return reply or ctx.settings.default_reply.strip() or None
+
+
+@bot.event("click")
+def on_click(message, ctx):
+    return wechat_menu.click_reply(ctx.settings.menu, message.key)
+
+
+@bot.event("view")
+def on_view(message, ctx):
+    return None
+
+
+@bot.fallback
+def on_anything_else(message, ctx):
+    """Pictures, voice, locations...: the default reply; events we do not handle: nothing."""
+    if message.type == "event":
+        return None
+    return ctx.settings.default_reply.strip() or None
