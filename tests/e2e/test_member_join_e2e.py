@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from tests.e2e.test_backoffice_e2e import ARTIFACTS
+
 from domain import roles
 from services import member_fields
 from tests.web.test_h5_support import provision
@@ -63,6 +65,8 @@ def test_can_a_wechat_user_follow_open_the_card_link_verify_the_phone_and_claim_
     assert page.text_content("#points-balance").strip() == "100"
     assert "会员卡领取成功" in page.text_content("body")
     assert _no_horizontal_scroll(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "h5-member-centre.png"), full_page=True)
     refreshed = page.evaluate("""() => fetch(document.getElementById('member-qr').dataset.url,
         {headers: {Accept: 'application/json'}}).then(r => r.json())""")
     assert refreshed["svg"].startswith("<svg") and refreshed["expires_in"] == 60
