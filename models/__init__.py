@@ -1,5 +1,6 @@
 """SQLAlchemy tables. Importing this package registers every model on the metadata."""
 from models.audit import AuditLog
+from models.coupons import CouponCode, CouponTemplate, Verification, coupon_template_stores
 from models.h5 import NoticeDelivery, SmsCode
 from models.base import Base
 from models.level import Level
@@ -16,5 +17,5 @@ __all__ = [
     "Merchant", "PointsAllocation", "PointsLot", "PointsTransaction", "Staff", "Store", "Tag",
     "Wallet", "WalletPosting", "WalletTransaction", "member_tags", "staff_stores",
     "KeywordReply", "NoticeDelivery", "SandboxGrant", "SandboxOutbox", "SandboxUser", "SharedToken", "SmsCode",
-    "WechatInbound", "WechatSettings",
+    "WechatInbound", "WechatSettings", "CouponCode", "CouponTemplate", "Verification", "coupon_template_stores",
 ]

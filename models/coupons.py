@@ -1,0 +1,122 @@
+"""Coupon templates, the codes issued from them, and the verification records kept for reconciliation."""
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from domain.coupons import KINDS, STATES
+from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime
+
+CHANNELS = ("follow_gift", "menu", "poster_qr", "receipt_qr", "staff", "mass_message", "template_message",
+            "shop_qr", "points_exchange", "purchase", "h5", "bulk", "friend")
+VERIFY_METHODS = ("scan", "manual", "api")
+
+coupon_template_stores = sa.Table(
+    "coupon_template_stores",
+    Base.metadata,
+    sa.Column("template_id", sa.ForeignKey("coupon_templates.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("store_id", sa.ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class CouponTemplate(TenantMixin, CreatedAtMixin, Base):
+    __tablename__ = "coupon_templates"
+    __table_args__ = (
+        sa.CheckConstraint(f"kind IN {KINDS!r}", name="kind_known"),
+        sa.CheckConstraint("stock_total IS NULL OR (stock_issued >= 0 AND stock_issued <= stock_total)",
+                           name="stock_in_range"),
+        sa.CheckConstraint("amount_off IS NULL OR amount_off > 0", name="amount_off_positive"),
+        sa.CheckConstraint("discount_percent IS NULL OR discount_percent BETWEEN 1 AND 99", name="discount_range"),
+        sa.CheckConstraint("per_member_limit IS NULL OR per_member_limit > 0", name="limit_positive"),
+        sa.CheckConstraint("validity_mode IN ('fixed', 'relative')", name="validity_mode_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(10), nullable=False)
+    title: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    notes: Mapped[str | None] = mapped_column(sa.String(1000))
+    cover_color: Mapped[str] = mapped_column(sa.String(7), nullable=False, default="#07C160")
+    amount_off: Mapped[int | None] = mapped_column(sa.BigInteger)  # cash: fen off
+    min_spend: Mapped[int | None] = mapped_column(sa.BigInteger)  # fen
+    discount_percent: Mapped[int | None] = mapped_column(sa.Integer)  # discount: 85 = 8.5折
+    discount_cap: Mapped[int | None] = mapped_column(sa.BigInteger)  # fen
+    gift_item: Mapped[str | None] = mapped_column(sa.String(60))  # gift / groupon: what it is exchanged for
+    event_starts_at = mapped_column(UTCDateTime())  # ticket: the session it admits to
+    stock_total: Mapped[int | None] = mapped_column(sa.Integer)  # None = unlimited
+    stock_issued: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    per_member_limit: Mapped[int | None] = mapped_column(sa.Integer)
+    validity_mode: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="relative")
+    valid_from = mapped_column(sa.Date)
+    valid_until = mapped_column(sa.Date)
+    valid_days: Mapped[int | None] = mapped_column(sa.Integer)
+    valid_after_days: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    all_stores: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    weekdays: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)  # 0 = Monday; empty = all
+    start_minute: Mapped[int | None] = mapped_column(sa.Integer)
+    end_minute: Mapped[int | None] = mapped_column(sa.Integer)
+    free_claim: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    points_prices: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)  # {level_id: points}
+    price: Mapped[int | None] = mapped_column(sa.BigInteger)  # fen, bought through the payment flow
+    shareable: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+
+    stores = relationship("Store", secondary=coupon_template_stores, order_by="Store.id")
+
+
+class CouponCode(TenantMixin, CreatedAtMixin, Base):
+    __tablename__ = "coupon_codes"
+    __table_args__ = (
+        sa.UniqueConstraint("merchant_id", "code"),
+        sa.UniqueConstraint("merchant_id", "idempotency_key"),
+        sa.CheckConstraint(f"state IN {STATES!r}", name="state_known"),
+        sa.CheckConstraint(f"channel IN {CHANNELS!r}", name="channel_known"),
+        sa.Index("ix_coupon_codes_member_state", "member_id", "state"),
+        sa.Index("ix_coupon_codes_template_member", "template_id", "member_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(sa.ForeignKey("coupon_templates.id", ondelete="RESTRICT"), nullable=False)
+    member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
+    code: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    state: Mapped[str] = mapped_column(sa.String(12), nullable=False, default="available")
+    channel: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    starts_at = mapped_column(UTCDateTime(), nullable=False)
+    ends_at = mapped_column(UTCDateTime(), nullable=False)
+    used_at = mapped_column(UTCDateTime())
+    used_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
+    used_store_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stores.id", ondelete="SET NULL"))
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
+
+    template = relationship("CouponTemplate")
+    member = relationship("Member")
+    used_by = relationship("Staff", foreign_keys=[used_by_id])
+    used_store = relationship("Store")
+
+
+class Verification(TenantMixin, CreatedAtMixin, Base):
+    """One use of an instrument at the till: who, where, when, how, and the money taken, for reconciliation."""
+
+    __tablename__ = "verifications"
+    __table_args__ = (
+        sa.UniqueConstraint("merchant_id", "idempotency_key"),
+        sa.CheckConstraint(f"method IN {VERIFY_METHODS!r}", name="method_known"),
+        sa.CheckConstraint("amount_received >= 0", name="amount_nonneg"),
+        sa.Index("ix_verifications_merchant_created", "merchant_id", "created_at"),
+        sa.Index("ix_verifications_store_created", "store_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instrument_type: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="coupon")
+    coupon_code_id: Mapped[int | None] = mapped_column(sa.ForeignKey("coupon_codes.id", ondelete="RESTRICT"), index=True)
+    instrument_name: Mapped[str] = mapped_column(sa.String(60), nullable=False)
+    method: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id", ondelete="RESTRICT"), nullable=False)
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
+    member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
+    amount_received: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    undone_at = mapped_column(UTCDateTime())
+    undone_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
+
+    store = relationship("Store")
+    staff = relationship("Staff", foreign_keys=[staff_id])
+    coupon_code = relationship("CouponCode")

@@ -1,0 +1,217 @@
+"""Coupons: templates, issuing under stock and per-member limits, and verification at the till.
+
+Issuing takes stock with a conditional update and counts a member's codes under their row lock;
+verifying is a conditional update on the code's state. Neither ever reads, decides, then writes.
+"""
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from domain import coupons as rules
+from domain.clock import now_utc, to_local
+from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
+from models import CouponCode, CouponTemplate, Member, Store, Verification
+from models.coupons import CHANNELS, VERIFY_METHODS
+from services import idempotency
+from services.tenancy import get_owned, owned_ids, scoped
+from services.text import optional_text, required_text
+
+UNDO_WINDOW = timedelta(minutes=10)
+
+
+def save_template(session, actor, template, **values):
+    """Create (template=None) or update a coupon template of the actor's merchant."""
+    kind = values.get("kind", template.kind if template else None)
+    if kind not in rules.KINDS:
+        raise DomainError("未知的券类型")
+    if template is None:
+        template = CouponTemplate(merchant_id=actor.merchant_id, kind=kind, stock_issued=0)
+        session.add(template)
+    template.title = required_text(values.get("title"), "券名称", 40)
+    template.notes = optional_text(values.get("notes"), "使用说明", 1000)
+    _apply_benefit(template, kind, values)
+    _apply_limits(template, values)
+    _apply_validity(template, values)
+    store_ids = values.get("store_ids") or ()
+    template.all_stores = not store_ids
+    template.stores = owned_ids(session, Store, actor.merchant_id, store_ids)
+    template.shareable = bool(values.get("shareable", False))
+    template.free_claim = bool(values.get("free_claim", True))
+    session.flush()
+    return template
+
+
+def claim(session, merchant, template_id, member_id, *, channel, key, issued_by=None, now=None):
+    """Issue one code of a template to a member. Refuses when stock or the member's limit is used up."""
+    if channel not in CHANNELS:
+        raise DomainError("未知的领取渠道")
+    idempotency.check_key(key)
+    now = now or now_utc()
+    member = get_owned(session, Member, merchant.id, member_id, lock=True)  # serialises this member's claims
+    existing = idempotency.find_existing(session, CouponCode, merchant.id, key)
+    if existing is not None:
+        return idempotency.ensure_same_request(existing, template_id=int(template_id), member_id=member.id)
+    template = get_owned(session, CouponTemplate, merchant.id, template_id)
+    if not template.active:
+        raise Conflict("该券已停止发放")
+    if template.per_member_limit is not None and _held(session, template.id, member.id) >= template.per_member_limit:
+        raise Conflict(f"每人限领 {template.per_member_limit} 张，您已领完")
+    _take_stock(session, template)
+    starts_at, ends_at = rules.window(_validity(template), now, merchant.timezone)
+    code = CouponCode(merchant_id=merchant.id, template_id=template.id, member_id=member.id, code=rules.new_code(),
+                      state=rules.AVAILABLE, channel=channel, idempotency_key=key, starts_at=starts_at,
+                      ends_at=ends_at, created_at=now, issued_by_id=issued_by.id if issued_by else None)
+    session.add(code)
+    session.flush()
+    return code
+
+
+def find_code(session, merchant_id, typed):
+    code = session.scalars(scoped(CouponCode, merchant_id).where(CouponCode.code == rules.normalise_code(typed))).one_or_none()
+    if code is None:
+        raise NotFound("券码不存在")
+    return code
+
+
+def check_usable(session, code, store_id, now=None):
+    """None when the code may be used in this store now; otherwise the reason, in Chinese."""
+    now = now or now_utc()
+    template = code.template
+    store_ok = template.all_stores or any(s.id == store_id for s in template.stores)
+    time_ok = rules.usable_at(now, _timezone(session, code), template.weekdays or (), template.start_minute, template.end_minute)
+    return rules.why_not_usable(code.state, code.starts_at, code.ends_at, now, store_ok, time_ok)
+
+
+def verify(session, staff, typed_code, *, store_id, method, key, amount_received=0, now=None):
+    """Use a code at the till. Exactly one of many concurrent attempts succeeds; the rest learn who used it."""
+    if method not in VERIFY_METHODS:
+        raise DomainError("未知的核销方式")
+    idempotency.check_key(key)
+    now = now or now_utc()
+    store = get_owned(session, Store, staff.merchant_id, store_id)
+    if not staff.can_act_in(store.id):
+        raise PermissionDenied("您只能在所属门店核销")
+    replay = idempotency.find_existing(session, Verification, staff.merchant_id, key)
+    if replay is not None:
+        return replay
+    code = find_code(session, staff.merchant_id, typed_code)
+    reason = check_usable(session, code, store.id, now)
+    if reason is not None:
+        raise _refusal(code, reason, _timezone(session, code))
+    done = session.execute(
+        update(CouponCode).where(CouponCode.id == code.id, CouponCode.state == rules.AVAILABLE)
+        .values(state=rules.USED, used_at=now, used_by_id=staff.id, used_store_id=store.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done != 1:
+        session.expire(code)
+        raise _refusal(code, "该券已使用", _timezone(session, code))
+    record = Verification(merchant_id=staff.merchant_id, instrument_type="coupon", coupon_code_id=code.id,
+                          instrument_name=code.template.title, method=method, store_id=store.id, staff_id=staff.id,
+                          member_id=code.member_id, amount_received=amount_received, idempotency_key=key,
+                          created_at=now)
+    session.add(record)
+    session.flush()
+    session.expire(code)
+    return record
+
+
+def undo(session, staff, verification_id, now=None):
+    """The same staff member takes back a verification within the undo window; recorded, never deleted."""
+    now = now or now_utc()
+    record = get_owned(session, Verification, staff.merchant_id, verification_id, lock=True)
+    if record.staff_id != staff.id:
+        raise PermissionDenied("只能撤销自己的核销")
+    if record.undone_at is not None:
+        raise Conflict("该核销已撤销")
+    if now - record.created_at > UNDO_WINDOW:
+        raise Conflict(f"核销超过 {int(UNDO_WINDOW.total_seconds() // 60)} 分钟，不能撤销")
+    done = session.execute(
+        update(CouponCode).where(CouponCode.id == record.coupon_code_id, CouponCode.state == rules.USED)
+        .values(state=rules.move(rules.USED, rules.AVAILABLE), used_at=None, used_by_id=None, used_store_id=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done != 1:
+        raise Conflict("券码状态已变化，不能撤销")
+    record.undone_at, record.undone_by_id = now, staff.id
+    session.flush()
+    return record
+
+
+def _refusal(code, reason, tz_name):
+    error = Conflict(reason, code=code.code, state=code.state)
+    if code.state == rules.USED and code.used_at is not None:
+        who = code.used_by.name if code.used_by else "未知员工"
+        where = code.used_store.name if code.used_store else ""
+        error.message = f"{reason}：{to_local(code.used_at, tz_name):%m-%d %H:%M} 由 {who} 在 {where} 核销"
+        error.details.update(used_at=code.used_at.isoformat(), used_by=who, used_store=where)
+    return error
+
+
+def _held(session, template_id, member_id):
+    return session.scalar(select(func.count(CouponCode.id))
+                          .where(CouponCode.template_id == template_id, CouponCode.member_id == member_id))
+
+
+def _take_stock(session, template):
+    taken = session.execute(
+        update(CouponTemplate).where(CouponTemplate.id == template.id,
+                                     (CouponTemplate.stock_total.is_(None))
+                                     | (CouponTemplate.stock_issued < CouponTemplate.stock_total))
+        .values(stock_issued=CouponTemplate.stock_issued + 1).execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        raise Conflict("券已领完")
+    session.expire(template, ["stock_issued"])
+
+
+def _timezone(session, code):
+    from models import Merchant
+
+    return session.get(Merchant, code.merchant_id).timezone
+
+
+def _validity(template):
+    return rules.Validity(template.validity_mode, template.valid_from, template.valid_until, template.valid_days,
+                          template.valid_after_days or 0)
+
+
+def _apply_benefit(template, kind, values):
+    template.kind = kind
+    template.amount_off = values.get("amount_off")
+    template.min_spend = values.get("min_spend")
+    template.discount_percent = values.get("discount_percent")
+    template.discount_cap = values.get("discount_cap")
+    template.gift_item = optional_text(values.get("gift_item"), "兑换内容", 60)
+    template.event_starts_at = values.get("event_starts_at")
+    if kind == "cash" and not (template.amount_off and template.amount_off > 0):
+        raise DomainError("代金券须设置减免金额")
+    if kind == "discount" and not (template.discount_percent and 1 <= template.discount_percent <= 99):
+        raise DomainError("折扣券须设置 0.1 到 9.9 折")
+    if kind in ("gift", "groupon") and not template.gift_item:
+        raise DomainError("兑换券和团购券须填写兑换内容")
+    if kind == "ticket" and template.event_starts_at is None:
+        raise DomainError("门票须设置场次时间")
+
+
+def _apply_limits(template, values):
+    stock, limit = values.get("stock_total"), values.get("per_member_limit")
+    if stock is not None and not (0 < stock <= 10_000_000 and stock >= (template.stock_issued or 0)):
+        raise DomainError("库存须为正数，且不少于已发放数量")
+    if limit is not None and not 0 < limit <= 1000:
+        raise DomainError("每人限领须在 1 到 1000 之间")
+    template.stock_total, template.per_member_limit = stock, limit
+    weekdays = sorted({int(d) for d in values.get("weekdays") or ()})
+    if any(d not in range(7) for d in weekdays):
+        raise DomainError("可用星期不正确")
+    start, end = values.get("start_minute"), values.get("end_minute")
+    if (start is None) != (end is None) or (start is not None and not 0 <= start < end <= 1440):
+        raise DomainError("可用时段不正确")
+    template.weekdays, template.start_minute, template.end_minute = weekdays, start, end
+
+
+def _apply_validity(template, values):
+    template.validity_mode = values.get("validity_mode", "relative")
+    template.valid_from, template.valid_until = values.get("valid_from"), values.get("valid_until")
+    template.valid_days, template.valid_after_days = values.get("valid_days"), values.get("valid_after_days") or 0
+    rules.window(_validity(template), now_utc(), "UTC")  # refuses an impossible rule now, not at claim time
