@@ -100,11 +100,13 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def _register_blueprints(app):
     import sandbox
     import member_h5
+    import staff_h5
     import wechat_bot
     from backoffice import blueprint as backoffice_blueprint
 
     app.register_blueprint(backoffice_blueprint)
     app.register_blueprint(member_h5.blueprint)
+    app.register_blueprint(staff_h5.blueprint)  # the staff page at /staff
     sandbox.register(app)
     wechat_bot.register(app)  # the official-account callback (CSRF-exempt, signed by WeChat)
 
