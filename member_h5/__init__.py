@@ -7,4 +7,4 @@ from flask import Blueprint
 
 blueprint = Blueprint("member_h5", __name__, url_prefix="/h5/<merchant_slug>")
 
-from member_h5 import common, views_centre, views_claim, views_login  # noqa: E402,F401  (routes register on import)
+from member_h5 import common, views_centre, views_claim, views_coupons, views_login  # noqa: E402,F401  (routes register on import)
