@@ -8,3 +8,4 @@ from backoffice import (  # noqa: E402,F401  (routes register on import)
     views_settings, views_staff, views_stores,
 )
 from backoffice import views_wechat  # noqa: E402,F401  (the official account)
+from backoffice import views_coupons, views_verifications  # noqa: E402,F401  (coupons and their records)

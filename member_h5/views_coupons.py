@@ -18,14 +18,20 @@ from services import coupon_wallet, coupons, member_qr
 TABS = (("usable", "可使用"), ("used", "已使用"), ("expired", "已过期"))
 
 
+# Channels a claim link can carry (`?ch=`), so claims are counted where the member came from.
+LINK_CHANNELS = ("poster_qr", "shop_qr", "menu", "mass_message", "template_message")
+
+
 class ClaimCouponForm(FlaskForm):
     key = HiddenField(validators=[DataRequired(), Length(max=80)])
+    channel = HiddenField(validators=[Length(max=20)])
 
 
-def _claim_form():
+def _claim_form(channel):
     """A form with a fresh idempotency key, minted at render so a double tap claims once."""
     form = ClaimCouponForm(formdata=None)
     form.key.data = f"h5:{g.member.id}:{secrets.token_urlsafe(16)}"
+    form.channel.data = channel
     return form
 
 
@@ -38,7 +44,8 @@ def coupons_wallet():
     now = now_utc()
     purse = coupon_wallet.wallet_of(db.session, g.merchant.id, g.member.id, now=now)
     offers = coupon_wallet.claimable(db.session, g.merchant.id, g.member.id)
-    forms = {offer.template.id: _claim_form() for offer in offers if offer.can_claim}
+    channel = request.args.get("ch") if request.args.get("ch") in LINK_CHANNELS else "h5"
+    forms = {offer.template.id: _claim_form(channel) for offer in offers if offer.can_claim}
     counts = {"usable": len(purse.usable), "used": len(purse.used), "expired": len(purse.expired)}
     return render_template("member_h5/coupons.html", tab=tab, tabs=TABS, counts=counts, purse=purse, offers=offers,
                            forms=forms, benefit=coupon_wallet.benefit_text)
@@ -52,7 +59,8 @@ def coupon_claim(template_id):
         flash(_("页面已过期，请刷新后再试"), "warning")
         return redirect(url_for("member_h5.coupons_wallet"))
     try:
-        code = coupons.claim(db.session, g.merchant, template_id, g.member.id, channel="h5", key=form.key.data)
+        channel = form.channel.data if form.channel.data in LINK_CHANNELS else "h5"
+        code = coupons.claim(db.session, g.merchant, template_id, g.member.id, channel=channel, key=form.key.data)
     except NotFound:
         raise
     except DomainError as exc:

@@ -232,3 +232,18 @@ def test_does_the_claim_form_need_its_csrf_token_when_csrf_is_on(app, db, shop, 
     done = phone.post(f"/h5/{shop.slug}/coupons/{tpl.id}/claim",
                       data={"csrf_token": token, "key": key_in(page, tpl.id)})
     assert done.status_code == 302 and held(tpl.id, member.id) == 1
+
+
+
+@pytest.mark.parametrize("link_channel, recorded", [("poster_qr", "poster_qr"), ("shop_qr", "shop_qr"),
+                                                    ("not-a-channel", "h5")])
+def test_is_a_claim_through_a_poster_or_shop_link_counted_for_that_channel(db, shop, owner, member, phone,
+                                                                          link_channel, recorded):
+    tpl = template(db, owner, title="海报券")
+    page = text_of(phone.get(f"/h5/{shop.slug}/coupons/?t={tpl.id}&ch={link_channel}"))
+    form = re.search(rf'action="[^"]*/coupons/{tpl.id}/claim".*?</form>', page, re.DOTALL).group(0)
+    channel = re.search(r'name="channel"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="channel"', form)
+    posted = {"key": key_in(page, tpl.id), "channel": channel.group(1) or channel.group(2)}
+    assert phone.post(f"/h5/{shop.slug}/coupons/{tpl.id}/claim", data=posted).status_code == 302
+    db.session.expire_all()
+    assert db.session.scalars(select(CouponCode.channel).where(CouponCode.template_id == tpl.id)).one() == recorded

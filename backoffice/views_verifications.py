@@ -1,0 +1,66 @@
+"""Verification records: filter, page, per-store day totals, and CSV / XLSX exports with the same filters."""
+from datetime import date
+
+from flask import Response, current_app, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from backoffice import blueprint
+from backoffice.common import merchant_id, parse_int, requires
+from domain.clock import local_today
+from extensions import db
+from models import CouponTemplate
+from services import verification_reports as reports
+
+PER_PAGE = 50
+FILTER_KEYS = ("date_from", "date_to", "store_id", "staff_id", "template_id", "day")
+
+
+def _date(value):
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+def _filters(args):
+    return reports.Filters(date_from=_date(args.get("date_from")), date_to=_date(args.get("date_to")),
+                           store_id=parse_int(args.get("store_id")), staff_id=parse_int(args.get("staff_id")),
+                           template_id=parse_int(args.get("template_id")))
+
+
+@blueprint.route("/verifications")
+@requires("members.view")
+def verifications():
+    tz_name = current_user.merchant.timezone
+    filters = _filters(request.args)
+    page = parse_int(request.args.get("page"), 1)
+    pagination = db.paginate(reports.records(current_user, filters, tz_name), page=page if page and page > 0 else 1,
+                             per_page=current_app.config.get("VERIFICATIONS_PER_PAGE", PER_PAGE), error_out=False)
+    day = _date(request.args.get("day")) or filters.date_to or local_today(tz_name)
+    templates = db.session.execute(select(CouponTemplate.id, CouponTemplate.title)
+                                   .where(CouponTemplate.merchant_id == merchant_id())
+                                   .order_by(CouponTemplate.id)).all()
+    kept = {k: v for k, v in request.args.items() if k in FILTER_KEYS and v}
+    return render_template(
+        "backoffice/verifications.html", pagination=pagination, args=request.args, kept_args=kept, day=day,
+        totals=reports.day_totals(db.session, current_user, day, tz_name, filters),
+        stores=reports.stores_for(db.session, current_user), staff=reports.staff_for(db.session, current_user),
+        templates=templates, tz_name=tz_name, method_labels=reports.METHOD_LABELS)
+
+
+@blueprint.route("/verifications.csv")
+@requires("members.view")
+def verifications_csv():
+    body = reports.export_csv(db.session, current_user, _filters(request.args), current_user.merchant.timezone)
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": "attachment; filename=verifications.csv"})
+
+
+@blueprint.route("/verifications.xlsx")
+@requires("members.view")
+def verifications_xlsx():
+    body = reports.export_xlsx(db.session, current_user, _filters(request.args), current_user.merchant.timezone)
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers={
+        "Content-Disposition": "attachment; filename=verifications.xlsx"})
