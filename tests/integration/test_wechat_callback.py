@@ -64,6 +64,22 @@ def profile_syncs(monkeypatch):
     return calls
 
 
+def deliver_at_once(base, account, xml, copies):
+    """The same message delivered by `copies` threads at the same moment, as WeChat's retries can arrive."""
+    barrier, results = threading.Barrier(copies), []
+
+    def send():
+        barrier.wait(30)
+        results.append(events.deliver(base, "cafe", account, xml, timeout=20))
+
+    threads = [threading.Thread(target=send) for _ in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
 def plain(shop):
     return events.Account(shop.wechat_app_id, TOKEN)
 
@@ -155,17 +171,7 @@ def test_do_three_concurrent_deliveries_of_one_follow_make_one_fan_one_welcome_o
     person = wechat_sandbox.create_wechat_user(db.session, shop.wechat_app_id, "并发用户")
     db.session.commit()
     xml = events.event_xml(plain(shop), person.user_key, "subscribe")
-    barrier, results = threading.Barrier(3), []
-
-    def send():
-        barrier.wait(30)
-        results.append(events.deliver(base, "cafe", plain(shop), xml, timeout=20))
-
-    threads = [threading.Thread(target=send) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    results = deliver_at_once(base, plain(shop), xml, copies=3)
     assert [r.status for r in results] == [200, 200, 200]
     assert len({r.reply_xml for r in results}) == 1 and "欢迎光临街角咖啡" in text_of(results[0])
     assert count(db, Fan) == 1 and count(db, WechatInbound) == 1

@@ -1,5 +1,4 @@
 """The follow gift: points once per follower, at the follow for members, at card claim for the others."""
-import threading
 import time
 
 from sqlalchemy import select
@@ -8,7 +7,8 @@ from models import Fan, Member, PointsTransaction, WechatInbound
 from sandbox import wechat_events as events
 from services import member_join, members, wechat_sandbox
 from services.wechat_settings import settings_for
-from tests.integration.test_wechat_callback import base, count, plain, shop, text_of  # noqa: F401  (fixtures)
+from tests.integration.test_wechat_callback import (  # noqa: F401  (fixtures)
+    base, count, deliver_at_once, plain, shop, text_of)
 
 GIFT = 50
 
@@ -26,17 +26,7 @@ def test_do_three_concurrent_follows_of_a_member_give_one_fan_one_welcome_one_gi
     db.session.commit()
     member_id = member.id
     xml = events.event_xml(plain(shop), person.user_key, "subscribe")
-    barrier, results = threading.Barrier(3), []
-
-    def send():
-        barrier.wait(30)
-        results.append(events.deliver(base, "cafe", plain(shop), xml, timeout=20))
-
-    threads = [threading.Thread(target=send) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    results = deliver_at_once(base, plain(shop), xml, copies=3)
 
     assert [r.status for r in results] == [200, 200, 200]
     assert len({r.reply_xml for r in results}) == 1
