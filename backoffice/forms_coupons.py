@@ -97,7 +97,8 @@ class CouponTemplateForm(FlaskForm):
                     "valid_from": self.valid_from.data, "valid_until": self.valid_until.data,
                     "valid_days": self.valid_days.data, "valid_after_days": self.valid_after_days.data,
                     "store_ids": self.store_ids.data, "weekdays": self.weekdays.data, "start_minute": self.start_minute,
-                    "end_minute": self.end_minute, "shareable": self.shareable.data}
+                    "end_minute": self.end_minute, "shareable": self.shareable.data,
+                "active": bool(self.active.data)}
 
 
 def template_data(template, tz_name):

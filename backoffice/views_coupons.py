@@ -88,9 +88,7 @@ def _save(template):
     if not form.validate():
         return invalid(FORM, **context)
     try:
-        saved = coupon_service.save_template(db.session, current_user, template, **form.values(tz_name))
-        saved.active = bool(form.active.data)
-        db.session.flush()
+        coupon_service.save_template(db.session, current_user, template, **form.values(tz_name))
     except DomainError as exc:
         return refuse(exc, FORM, **context)
     commit()

@@ -1,5 +1,5 @@
 """Actions on one member: adjust points, set the level by hand, freeze the wallet, bind a physical card."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,14 +10,11 @@ from backoffice.ui import invalid, refuse
 from backoffice.views_members import render_detail
 from domain.errors import DomainError
 from extensions import db
-from models import Wallet
-from services import audit
 from services import levels as level_service
 from services import members as member_service
 from services import points as points_service
 from services import stores as store_service
 from services import wallet as wallet_service
-from services.tenancy import get_owned
 
 POINTS_TEMPLATE = "backoffice/member_points_adjust.html"
 LEVEL_TEMPLATE = "backoffice/member_set_level.html"
@@ -92,19 +89,10 @@ def member_wallet_freeze(member_id):
     if not form.validate():
         _flash_first_error(form)
         return render_detail(member, 400, freeze_form=form)
-    purse = get_owned(db.session, Wallet, merchant_id(), form.wallet_id.data)
-    if purse.member_id != member.id or purse.kind != "member":
-        abort(404)
     frozen = form.frozen.data == "1"
-    was_frozen = purse.frozen
     try:
-        wallet_service.set_frozen(db.session, merchant_id(), purse.id, frozen, key=form.key.data,
-                                  operator=current_user, note=form.reason.data)
-        if was_frozen != frozen:  # not a replay of an already applied request
-            audit.record(db.session, current_user, "wallet.freeze" if frozen else "wallet.unfreeze", "member",
-                         member.id, before={"frozen": was_frozen},
-                         after={"frozen": frozen, "wallet_id": purse.id, "note": form.reason.data},
-                         ip=client_ip())
+        wallet_service.freeze_member_wallet(db.session, current_user, member, form.wallet_id.data, frozen,
+                                            key=form.key.data, note=form.reason.data, ip=client_ip())
     except DomainError as exc:
         db.session.rollback()
         flash_domain_error(exc)

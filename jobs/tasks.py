@@ -16,7 +16,7 @@ def expire_points_everywhere(session):
     from jobs.core import enqueue
 
     for merchant_id in session.scalars(select(Merchant.id).order_by(Merchant.id)).all():
-        enqueue(expire_points_for_merchant, merchant_id, job_id=None)
+        enqueue(expire_points_for_merchant, merchant_id)
 
 
 @job(queue="scheduled")

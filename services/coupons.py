@@ -37,6 +37,7 @@ def save_template(session, actor, template, **values):
     template.stores = owned_ids(session, Store, actor.merchant_id, store_ids)
     template.shareable = bool(values.get("shareable", False))
     template.free_claim = bool(values.get("free_claim", True))
+    template.active = bool(values.get("active", True))
     session.flush()
     return template
 

@@ -163,10 +163,8 @@ def _expire_member_lots(session, merchant_id, member, now):
         select(PointsLot).where(PointsLot.member_id == member.id, PointsLot.remaining > 0,
                                 PointsLot.expires_at <= now).order_by(PointsLot.expires_at, PointsLot.id)
     ).all()
-    for lot in due:
+    for lot in due:  # a lot with points left has not expired before: its key is free
         key = f"expire:lot:{lot.id}"
-        if idempotency.find_existing(session, PointsTransaction, merchant_id, key):
-            continue
         txn = PointsTransaction(
             merchant_id=merchant_id, member_id=member.id, kind="expire", amount=-lot.remaining,
             balance_after=member.points_balance - lot.remaining, idempotency_key=key,

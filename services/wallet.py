@@ -3,10 +3,10 @@ from sqlalchemy import func, select, update
 
 from domain import wallet as rules
 from domain.clock import now_utc
-from domain.errors import Conflict, DomainError, WalletFrozen
+from domain.errors import Conflict, DomainError, NotFound, WalletFrozen
 from domain.money import MAX_FEN
 from models import Wallet, WalletPosting, WalletTransaction
-from services import idempotency, notices
+from services import audit, idempotency, notices
 from services.tenancy import get_owned
 from services.text import optional_text
 
@@ -80,6 +80,20 @@ def set_frozen(session, merchant_id, wallet_id, frozen, *, key, operator=None, n
 
     return _apply(session, merchant_id, wallet_id, kind, key, (None, None), operator, None, note,
                   plan=plan, expected_amount=0)
+
+
+def freeze_member_wallet(session, actor, member, wallet_id, frozen, *, key, note=None, ip=None):
+    """A manager freezes or unfreezes a member's own wallet: on the journal and in the audit trail."""
+    purse = get_owned(session, Wallet, member.merchant_id, wallet_id)
+    if purse.member_id != member.id or purse.kind != "member":
+        raise NotFound("记录不存在")
+    was_frozen = purse.frozen
+    txn = set_frozen(session, member.merchant_id, purse.id, frozen, key=key, operator=actor, note=note)
+    if was_frozen != frozen:  # a replayed request changed nothing, so it is not audited again
+        audit.record(session, actor, "wallet.freeze" if frozen else "wallet.unfreeze", "member", member.id,
+                     before={"frozen": was_frozen}, after={"frozen": frozen, "wallet_id": purse.id, "note": note},
+                     ip=ip)
+    return txn
 
 
 def journal_of(session, merchant_id, wallet_id, limit=50):
