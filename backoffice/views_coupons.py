@@ -40,7 +40,7 @@ CHANNEL_LABELS = {
 
 
 @blueprint.route("/coupons")
-@requires("levels.manage")
+@requires("cards.manage")
 def coupons():
     mid = merchant_id()
     templates = db.session.scalars(scoped(CouponTemplate, mid).order_by(CouponTemplate.id.desc())).all()
@@ -54,13 +54,13 @@ def coupons():
 
 
 @blueprint.route("/coupons/new", methods=["GET", "POST"])
-@requires("levels.manage")
+@requires("cards.manage")
 def coupon_new():
     return _save(None)
 
 
 @blueprint.route("/coupons/<int:template_id>/edit", methods=["GET", "POST"])
-@requires("levels.manage")
+@requires("cards.manage")
 def coupon_edit(template_id):
     return _save(_owned(template_id))
 
@@ -97,7 +97,7 @@ def _save(template):
 
 
 @blueprint.route("/coupons/<int:template_id>/issue", methods=["GET", "POST"])
-@requires("levels.manage")
+@requires("cards.issue")
 def coupon_issue(template_id):
     template = _owned(template_id)
     form = IssueCouponForm()
@@ -135,7 +135,7 @@ def _qr(template_id):
 
 
 @blueprint.route("/coupons/<int:template_id>/qr.png")
-@requires("levels.manage")
+@requires("cards.manage")
 def coupon_qr_png(template_id):
     template, channel, code = _qr(template_id)
     code.add_data(claim_url(template, channel))
@@ -147,7 +147,7 @@ def coupon_qr_png(template_id):
 
 
 @blueprint.route("/coupons/<int:template_id>/qr.svg")
-@requires("levels.manage")
+@requires("cards.manage")
 def coupon_qr_svg(template_id):
     template, channel, code = _qr(template_id)
     code.add_data(claim_url(template, channel))

@@ -26,6 +26,10 @@ PERMISSIONS = {
     "points.adjust": frozenset({OWNER, ADMIN, OPERATOR}),
     "wallet.freeze": _MANAGERS,
     "audit.view": _MANAGERS,
+    "cards.manage": _MANAGERS,  # create and edit coupon and card templates, campaigns
+    "cards.issue": frozenset({OWNER, ADMIN, OPERATOR, CUSTOMER_SERVICE, CASHIER}),  # give one to a member
+    "cards.refund": _MANAGERS,
+    "api_keys.manage": _MANAGERS,
 }
 
 

@@ -1,6 +1,8 @@
 """SQLAlchemy tables. Importing this package registers every model on the metadata."""
+from models.api_keys import ApiKey, api_key_stores
 from models.audit import AuditLog
-from models.coupons import CouponCode, CouponTemplate, Verification, coupon_template_stores
+from models.cards import Card, CardRefund, CardTemplate, GiftCardBatch, Transfer, card_template_stores
+from models.coupons import BulkIssue, ClaimLink, CouponCode, CouponTemplate, Verification, coupon_template_stores
 from models.h5 import NoticeDelivery, SmsCode
 from models.base import Base
 from models.level import Level
@@ -18,4 +20,6 @@ __all__ = [
     "Wallet", "WalletPosting", "WalletTransaction", "member_tags", "staff_stores",
     "KeywordReply", "NoticeDelivery", "SandboxGrant", "SandboxOutbox", "SandboxUser", "SharedToken", "SmsCode",
     "WechatInbound", "WechatSettings", "CouponCode", "CouponTemplate", "Verification", "coupon_template_stores",
+    "ApiKey", "api_key_stores", "BulkIssue", "Card", "CardRefund", "CardTemplate", "ClaimLink", "GiftCardBatch",
+    "Transfer", "card_template_stores",
 ]

@@ -8,6 +8,8 @@ from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime
 CHANNELS = ("follow_gift", "menu", "poster_qr", "receipt_qr", "staff", "mass_message", "template_message",
             "shop_qr", "points_exchange", "purchase", "h5", "bulk", "friend")
 VERIFY_METHODS = ("scan", "manual", "api")
+INSTRUMENT_TYPES = ("coupon", "count_card", "timed_card", "gift_card", "benefit_card")
+BULK_STATUSES = ("queued", "running", "done", "failed")
 
 coupon_template_stores = sa.Table(
     "coupon_template_stores",
@@ -85,6 +87,8 @@ class CouponCode(TenantMixin, CreatedAtMixin, Base):
     used_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
     used_store_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stores.id", ondelete="SET NULL"))
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
+    source_card_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cards.id", ondelete="SET NULL"), index=True)
+    shared_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("coupon_codes.id", ondelete="SET NULL"))
 
     template = relationship("CouponTemplate")
     member = relationship("Member")
@@ -99,6 +103,8 @@ class Verification(TenantMixin, CreatedAtMixin, Base):
     __table_args__ = (
         sa.UniqueConstraint("merchant_id", "idempotency_key"),
         sa.CheckConstraint(f"method IN {VERIFY_METHODS!r}", name="method_known"),
+        sa.CheckConstraint(f"instrument_type IN {INSTRUMENT_TYPES!r}", name="instrument_known"),
+        sa.CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
         sa.CheckConstraint("amount_received >= 0", name="amount_nonneg"),
         sa.Index("ix_verifications_merchant_created", "merchant_id", "created_at"),
         sa.Index("ix_verifications_store_created", "store_id", "created_at"),
@@ -107,6 +113,11 @@ class Verification(TenantMixin, CreatedAtMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     instrument_type: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="coupon")
     coupon_code_id: Mapped[int | None] = mapped_column(sa.ForeignKey("coupon_codes.id", ondelete="RESTRICT"), index=True)
+    card_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cards.id", ondelete="RESTRICT"), index=True)
+    quantity: Mapped[int | None] = mapped_column(sa.Integer)  # uses taken from a count card
+    amount_taken: Mapped[int | None] = mapped_column(sa.BigInteger)  # fen spent from a gift card
+    wallet_transaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wallet_transactions.id", ondelete="RESTRICT"))
+    api_key_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_keys.id", ondelete="SET NULL"), index=True)
     instrument_name: Mapped[str] = mapped_column(sa.String(60), nullable=False)
     method: Mapped[str] = mapped_column(sa.String(8), nullable=False)
     store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id", ondelete="RESTRICT"), nullable=False)
@@ -120,3 +131,53 @@ class Verification(TenantMixin, CreatedAtMixin, Base):
     store = relationship("Store")
     staff = relationship("Staff", foreign_keys=[staff_id])
     coupon_code = relationship("CouponCode")
+    card = relationship("Card")
+    api_key = relationship("ApiKey")
+
+
+class ClaimLink(TenantMixin, CreatedAtMixin, Base):
+    """A one-time claim link for one coupon, bound to a payment (the receipt QR). Only the token's hash is kept."""
+
+    __tablename__ = "coupon_claim_links"
+    __table_args__ = (
+        sa.UniqueConstraint("token_hash"),
+        sa.UniqueConstraint("merchant_id", "payment_ref", "template_id"),
+        sa.CheckConstraint(f"channel IN {CHANNELS!r}", name="channel_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(sa.ForeignKey("coupon_templates.id", ondelete="CASCADE"), nullable=False)
+    payment_ref: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    channel: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="receipt_qr")
+    token_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    expires_at = mapped_column(UTCDateTime(), nullable=False)
+    claimed_at = mapped_column(UTCDateTime())
+    claimed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
+    coupon_code_id: Mapped[int | None] = mapped_column(sa.ForeignKey("coupon_codes.id", ondelete="SET NULL"))
+
+    template = relationship("CouponTemplate")
+
+
+class BulkIssue(TenantMixin, CreatedAtMixin, Base):
+    """A merchant's issue of one coupon to a filtered group of members: the job's status and progress."""
+
+    __tablename__ = "coupon_bulk_issues"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN {BULK_STATUSES!r}", name="status_known"),
+        sa.CheckConstraint(f"channel IN {CHANNELS!r}", name="channel_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(sa.ForeignKey("coupon_templates.id", ondelete="CASCADE"), nullable=False)
+    filters: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
+    channel: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="bulk")
+    status: Mapped[str] = mapped_column(sa.String(8), nullable=False, default="queued")
+    total: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    issued: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    skipped: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    last_member_id: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)  # resume point
+    error: Mapped[str | None] = mapped_column(sa.String(500))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
+    finished_at = mapped_column(UTCDateTime())
+
+    template = relationship("CouponTemplate")

@@ -3,21 +3,16 @@
 Issuing takes stock with a conditional update and counts a member's codes under their row lock;
 verifying is a conditional update on the code's state. Neither ever reads, decides, then writes.
 """
-from datetime import timedelta
-
 from sqlalchemy import func, select, update
 
 from domain import coupons as rules
 from domain.clock import now_utc, to_local
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from models import CouponCode, CouponTemplate, Member, Store, Verification
-from models.coupons import CHANNELS, VERIFY_METHODS
-from services import idempotency
+from models.coupons import CHANNELS
+from services import idempotency, verifications
 from services.tenancy import get_owned, owned_ids, scoped
 from services.text import optional_text, required_text
-
-UNDO_WINDOW = timedelta(minutes=10)
-
 
 def save_template(session, actor, template, **values):
     """Create (template=None) or update a coupon template of the actor's merchant."""
@@ -83,50 +78,46 @@ def check_usable(session, code, store_id, now=None):
     return rules.why_not_usable(code.state, code.starts_at, code.ends_at, now, store_ok, time_ok)
 
 
-def verify(session, staff, typed_code, *, store_id, method, key, amount_received=0, now=None):
-    """Use a code at the till. Exactly one of many concurrent attempts succeeds; the rest learn who used it."""
-    if method not in VERIFY_METHODS:
-        raise DomainError("未知的核销方式")
-    idempotency.check_key(key)
+def verify(session, actor, typed_code, *, store_id, method, key, amount_received=0, now=None):
+    """Use a code at the till. Exactly one of many concurrent attempts succeeds; the rest learn who used it.
+
+    The actor is a staff member or an API key: anything with merchant_id, id and can_act_in(store_id).
+    """
+    verifications.check_request(method, key)
     now = now or now_utc()
-    store = get_owned(session, Store, staff.merchant_id, store_id)
-    if not staff.can_act_in(store.id):
-        raise PermissionDenied("您只能在所属门店核销")
-    replay = idempotency.find_existing(session, Verification, staff.merchant_id, key)
-    if replay is not None:
-        return replay
-    code = find_code(session, staff.merchant_id, typed_code)
+    store = verifications.actor_store(session, actor, store_id)
+    earlier = verifications.replay(session, actor, key)
+    if earlier is not None:
+        return earlier
+    code = find_code(session, actor.merchant_id, typed_code)
     reason = check_usable(session, code, store.id, now)
     if reason is not None:
         raise _refusal(code, reason, _timezone(session, code))
     done = session.execute(
         update(CouponCode).where(CouponCode.id == code.id, CouponCode.state == rules.AVAILABLE)
-        .values(state=rules.USED, used_at=now, used_by_id=staff.id, used_store_id=store.id)
+        .values(state=rules.USED, used_at=now, used_by_id=None if _is_api(actor) else actor.id,
+                used_store_id=store.id)
         .execution_options(synchronize_session=False)
     ).rowcount
     if done != 1:
         session.expire(code)
         raise _refusal(code, "该券已使用", _timezone(session, code))
-    record = Verification(merchant_id=staff.merchant_id, instrument_type="coupon", coupon_code_id=code.id,
-                          instrument_name=code.template.title, method=method, store_id=store.id, staff_id=staff.id,
-                          member_id=code.member_id, amount_received=amount_received, idempotency_key=key,
-                          created_at=now)
-    session.add(record)
-    session.flush()
+    record = verifications.record(session, actor, store=store, instrument_type="coupon",
+                                  instrument_name=code.template.title, method=method, key=key,
+                                  member_id=code.member_id, now=now, amount_received=amount_received,
+                                  coupon_code_id=code.id)
     session.expire(code)
     return record
 
 
-def undo(session, staff, verification_id, now=None):
-    """The same staff member takes back a verification within the undo window; recorded, never deleted."""
-    now = now or now_utc()
-    record = get_owned(session, Verification, staff.merchant_id, verification_id, lock=True)
-    if record.staff_id != staff.id:
-        raise PermissionDenied("只能撤销自己的核销")
-    if record.undone_at is not None:
-        raise Conflict("该核销已撤销")
-    if now - record.created_at > UNDO_WINDOW:
-        raise Conflict(f"核销超过 {int(UNDO_WINDOW.total_seconds() // 60)} 分钟，不能撤销")
+def _is_api(actor):
+    from models import ApiKey
+
+    return isinstance(actor, ApiKey)
+
+
+def undo_verification(session, staff, record, now=None):
+    """Put a used code back to available (the instruments module checks who and when)."""
     done = session.execute(
         update(CouponCode).where(CouponCode.id == record.coupon_code_id, CouponCode.state == rules.USED)
         .values(state=rules.move(rules.USED, rules.AVAILABLE), used_at=None, used_by_id=None, used_store_id=None)
@@ -134,9 +125,12 @@ def undo(session, staff, verification_id, now=None):
     ).rowcount
     if done != 1:
         raise Conflict("券码状态已变化，不能撤销")
-    record.undone_at, record.undone_by_id = now, staff.id
-    session.flush()
-    return record
+
+
+def undo(session, staff, verification_id, now=None):
+    from services import instruments
+
+    return instruments.undo(session, staff, verification_id, now)
 
 
 def _refusal(code, reason, tz_name):
@@ -216,3 +210,46 @@ def _apply_validity(template, values):
     template.valid_from, template.valid_until = values.get("valid_from"), values.get("valid_until")
     template.valid_days, template.valid_after_days = values.get("valid_days"), values.get("valid_after_days") or 0
     rules.window(_validity(template), now_utc(), "UTC")  # refuses an impossible rule now, not at claim time
+
+
+class _CouponInstrument:
+    """Coupons as the staff page and the API see them (see services/instruments.py)."""
+
+    kind = "coupon"
+
+    def find(self, session, merchant_id, code):
+        return session.scalars(scoped(CouponCode, merchant_id).where(CouponCode.code == code)).one_or_none()
+
+    def describe(self, session, code, store_id, now):
+        from services.coupon_wallet import benefit_text
+        from services.instruments import Lookup
+
+        template, tz = code.template, _timezone(session, code)
+        details = [("类型", rules.KIND_LABELS.get(template.kind, template.kind)), ("优惠", benefit_text(template)),
+                   ("有效期", f"{to_local(code.starts_at, tz):%Y-%m-%d} 至 {to_local(code.ends_at, tz):%Y-%m-%d %H:%M}")]
+        if template.notes:
+            details.append(("使用说明", template.notes))
+        if code.state == rules.USED and code.used_at is not None:
+            details.append(("核销", _refusal(code, "已使用", tz).message))
+        return Lookup(kind=self.kind, kind_label=rules.KIND_LABELS.get(template.kind, "优惠券"), id=code.id,
+                      code=code.code, title=template.title, state=code.state,
+                      state_label=rules.STATE_LABELS.get(code.state, code.state),
+                      reason=check_usable(session, code, store_id, now), member=code.member, details=details)
+
+    def verify(self, session, actor, row_id, *, store_id, method, key, quantity=None, amount=None,
+               amount_received=0, now=None):
+        code = get_owned(session, CouponCode, actor.merchant_id, row_id)
+        return verify(session, actor, code.code, store_id=store_id, method=method, key=key,
+                      amount_received=amount_received, now=now)
+
+    def undo(self, session, staff, record, now):
+        undo_verification(session, staff, record, now)
+
+    def held_by(self, session, member, store_id, now):
+        codes = session.scalars(scoped(CouponCode, member.merchant_id)
+                                .where(CouponCode.member_id == member.id, CouponCode.state == rules.AVAILABLE,
+                                       CouponCode.ends_at > now).order_by(CouponCode.ends_at)).all()
+        return [self.describe(session, code, store_id, now) for code in codes]
+
+
+INSTRUMENT = _CouponInstrument()

@@ -11,7 +11,7 @@ from domain.errors import DomainError, NotFound
 from domain.money import parse_yuan
 from extensions import db
 from models import Store, Verification
-from services import coupons
+from services import coupons, instruments
 from services import staff as staff_service
 from staff_h5 import blueprint, limits
 from staff_h5.forms import ActionForm, LoginForm, LookupForm, StoreForm, VerifyForm
@@ -182,10 +182,10 @@ def records():
                                    Verification.staff_id == current_user.id, Verification.created_at >= since)
         .order_by(Verification.created_at.desc())).all()
     now = now_utc()
-    undoable = {r.id for r in rows if r.undone_at is None and r.coupon_code_id and now - r.created_at <= coupons.UNDO_WINDOW}
+    undoable = {r.id for r in rows if r.undone_at is None and r.coupon_code_id and now - r.created_at <= instruments.UNDO_WINDOW}
     return render_template("staff_h5/records.html", rows=rows, undoable=undoable, action=ActionForm(),
                            logout=ActionForm(), method_labels=METHOD_LABELS,
-                           undo_minutes=int(coupons.UNDO_WINDOW.total_seconds() // 60))
+                           undo_minutes=int(instruments.UNDO_WINDOW.total_seconds() // 60))
 
 
 @blueprint.route("/records/<int:verification_id>/undo", methods=["POST"])

@@ -24,6 +24,10 @@ EXPECTED = {
     "points.adjust":      "Y     Y     Y     .     .     .     .",
     "wallet.freeze":      "Y     Y     .     .     .     .     .",
     "audit.view":         "Y     Y     .     .     .     .     .",
+    "cards.manage":       "Y     Y     .     .     .     .     .",
+    "cards.issue":        "Y     Y     Y     Y     .     Y     .",
+    "cards.refund":       "Y     Y     .     .     .     .     .",
+    "api_keys.manage":    "Y     Y     .     .     .     .     .",
 }
 
 CASES = [
