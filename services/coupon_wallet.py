@@ -6,27 +6,17 @@ goes stale; `resolve_code_token` checks signature, merchant, age and that the co
 """
 from dataclasses import dataclass, field
 
-from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 
 from domain import coupons as rules
 from domain.clock import now_utc
 from domain.errors import DomainError, NotFound
 from models import CouponCode, CouponTemplate
+from services import instrument_qr
 from services.tenancy import scoped
 
-VALID_SECONDS = 60
-CLOCK_SKEW_SECONDS = 5
-_SALT = "coupon-qr-v1"
-
-
-class CouponQrInvalid(DomainError):
-    code = "coupon_qr_invalid"
-
-
-class CouponQrExpired(CouponQrInvalid):
-    code = "coupon_qr_expired"
+VALID_SECONDS = instrument_qr.VALID_SECONDS
+CouponQrInvalid, CouponQrExpired = instrument_qr.InstrumentQrInvalid, instrument_qr.InstrumentQrExpired
 
 
 @dataclass
@@ -119,30 +109,15 @@ def member_code(session, merchant_id, member_id, code_id):
     return code
 
 
-def _serializer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
-
-
 def code_token(code, now=None):
     """A fresh signed token for the code's QR."""
-    issued = int((now or now_utc()).timestamp())
-    return _serializer().dumps([code.id, code.merchant_id, code.member_id, issued])
+    return instrument_qr.token(code, now)
 
 
 def resolve_code_token(session, merchant_id, token, now=None):
-    """The code the token names, at this merchant. Raises CouponQrExpired or CouponQrInvalid."""
-    try:
-        code_id, token_merchant_id, member_id, issued = _serializer().loads(token or "")
-    except (BadSignature, TypeError, ValueError):
-        raise CouponQrInvalid("券码无效") from None
-    if token_merchant_id != merchant_id or not isinstance(code_id, int) or not isinstance(issued, int):
-        raise CouponQrInvalid("券码无效")
-    age = int((now or now_utc()).timestamp()) - issued
-    if age > VALID_SECONDS:
-        raise CouponQrExpired("券码已过期，请让会员刷新后重新出示")
-    if age < -CLOCK_SKEW_SECONDS:
-        raise CouponQrInvalid("券码无效")
-    code = session.scalars(scoped(CouponCode, merchant_id).where(CouponCode.id == code_id)).one_or_none()
+    """The code the token names, at this merchant, still held by the member it was shown to."""
+    typed, member_id = instrument_qr.resolve(merchant_id, token, now)
+    code = session.scalars(scoped(CouponCode, merchant_id).where(CouponCode.code == typed)).one_or_none()
     if code is None or code.member_id != member_id:
-        raise CouponQrInvalid("券码无效")
+        raise instrument_qr.InstrumentQrInvalid("券码无效")
     return code

@@ -10,7 +10,7 @@ from domain import coupons as rules
 from domain import roles
 from domain.clock import now_utc
 from models import CouponCode
-from services import coupon_wallet, coupons, members
+from services import coupon_wallet, coupons, instrument_qr, members
 from services.coupon_wallet import CouponQrExpired, CouponQrInvalid
 from tests.web import test_h5_support
 from tests.web.helpers import fresh, text_of
@@ -166,7 +166,7 @@ def test_does_the_token_refresh_endpoint_return_a_new_svg(db, shop, owner, membe
     page = text_of(phone.get(f"/h5/{shop.slug}/coupons/code/{mine.id}"))
     first_svg = re.search(r"<svg.*?</svg>", page, re.DOTALL).group(0)
     later = now_utc() + timedelta(seconds=30)
-    monkeypatch.setattr(coupon_wallet, "now_utc", lambda: later)
+    monkeypatch.setattr(instrument_qr, "now_utc", lambda: later)
     refreshed = phone.get(f"/h5/{shop.slug}/coupons/code/{mine.id}/qr.json", headers={"Accept": "application/json"})
     assert refreshed.status_code == 200
     body = refreshed.get_json()
