@@ -12,11 +12,14 @@ from sqlalchemy.orm import selectinload
 
 from domain.clock import local_midnight_utc, to_local
 from domain.money import format_yuan
-from models import CouponCode, Store, Verification
+from models import Card, CouponCode, Store, Verification
 from models.staff import Staff
 
 METHOD_LABELS = {"scan": "扫码", "manual": "手动输入", "api": "接口"}
-HEADER = ("核销时间", "门店", "员工", "券名称", "券码", "核销方式", "实收金额（元）", "状态")
+INSTRUMENT_LABELS = {"coupon": "优惠券", "count_card": "次卡", "timed_card": "时长卡", "gift_card": "礼品卡",
+                     "benefit_card": "权益卡"}
+HEADER = ("核销时间", "门店", "员工", "类型", "名称", "券/卡码", "核销方式", "使用次数", "卡内扣款（元）",
+          "实收金额（元）", "状态")
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,16 @@ class Filters:
     date_to: date | None = None
     store_id: int | None = None
     staff_id: int | None = None
-    template_id: int | None = None
+    template_id: int | None = None  # a coupon template
+    card_template_id: int | None = None
+
+
+def parse_template_choice(value):
+    """'coupon:12' or a bare '12' -> (12, None); 'card:5' -> (None, 5); anything else -> (None, None)."""
+    kind, _, number = (value or "").strip().rpartition(":")
+    if not number.isdigit() or kind not in ("", "coupon", "card"):
+        return None, None
+    return (None, int(number)) if kind == "card" else (int(number), None)
 
 
 def visible_store_ids(viewer):
@@ -50,6 +62,9 @@ def _where(viewer, filters: Filters, tz_name):
         clauses.append(Verification.coupon_code_id.in_(
             select(CouponCode.id).where(CouponCode.merchant_id == viewer.merchant_id,
                                         CouponCode.template_id == filters.template_id)))
+    if filters.card_template_id:
+        clauses.append(Verification.card_id.in_(
+            select(Card.id).where(Card.merchant_id == viewer.merchant_id, Card.template_id == filters.card_template_id)))
     return clauses
 
 
@@ -57,14 +72,15 @@ def records(viewer, filters: Filters, tz_name):
     """A select of the matching records, newest first, for pagination or export."""
     return (select(Verification).where(*_where(viewer, filters, tz_name))
             .options(selectinload(Verification.store), selectinload(Verification.staff),
-                     selectinload(Verification.coupon_code))
+                     selectinload(Verification.coupon_code), selectinload(Verification.card),
+                     selectinload(Verification.api_key))
             .order_by(Verification.created_at.desc(), Verification.id.desc()))
 
 
 def day_totals(session, viewer, day: date, tz_name, filters: Filters = Filters()):
     """[(store name, count, amount received in fen)] for one local day; undone records are left out."""
     day_filters = Filters(date_from=day, date_to=day, store_id=filters.store_id, staff_id=filters.staff_id,
-                          template_id=filters.template_id)
+                          template_id=filters.template_id, card_template_id=filters.card_template_id)
     rows = session.execute(
         select(Store.name, func.count(Verification.id), func.coalesce(func.sum(Verification.amount_received), 0))
         .join(Store, Store.id == Verification.store_id)
@@ -94,10 +110,24 @@ def row_of(record, tz_name):
     return tuple(_cell(v) for v in _raw_row(record, tz_name))
 
 
+def actor_name(record):
+    """Who verified: the staff member, or the till's API key."""
+    if record.staff is not None:
+        return record.staff.name
+    return f"接口：{record.api_key.name}" if record.api_key is not None else ""
+
+
+def instrument_code(record):
+    instrument = record.coupon_code or record.card
+    return instrument.code if instrument is not None else ""
+
+
 def _raw_row(record, tz_name):
     return (to_local(record.created_at, tz_name).strftime("%Y-%m-%d %H:%M:%S"), record.store.name if record.store else "",
-            record.staff.name if record.staff else "", record.instrument_name,
-            record.coupon_code.code if record.coupon_code else "", METHOD_LABELS.get(record.method, record.method),
+            actor_name(record), INSTRUMENT_LABELS.get(record.instrument_type, record.instrument_type),
+            record.instrument_name, instrument_code(record), METHOD_LABELS.get(record.method, record.method),
+            str(record.quantity) if record.quantity else "",
+            format_yuan(record.amount_taken) if record.amount_taken else "",
             format_yuan(record.amount_received), "已撤销" if record.undone_at else "已核销")
 
 

@@ -90,7 +90,7 @@ def test_does_the_csv_export_have_a_bom_a_header_and_the_filtered_rows(as_owner,
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.data.startswith(b"\xef\xbb\xbf")
     lines = response.data.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("核销时间,门店,员工,券名称")
+    assert lines[0].startswith("核销时间,门店,员工,类型,名称,券/卡码")
     assert len(lines) == 1 + 3 and all("东店" in line for line in lines[1:])
 
 
@@ -134,3 +134,26 @@ def test_are_another_merchants_records_never_shown(as_owner, make, ledger):
 def test_is_a_verifier_without_member_access_refused_the_records(sign_in_as, client):
     sign_in_as(roles.VERIFIER)
     assert client.get("/backoffice/verifications").status_code == 403
+
+
+def test_does_the_export_name_the_api_key_when_a_till_verified(as_owner, make, merchant, owner, shops):
+    from models import ApiKey
+
+    key = ApiKey(merchant_id=merchant.id, name="收银机1", prefix="abcdef12", secret_hash="0" * 64)
+    db.session.add(key)
+    db.session.flush()
+    row = record(merchant, make, template(owner, "API券"), shops[0], owner, utc(10, 2), 300)
+    row.staff_id, row.api_key_id, row.method = None, key.id, "api"
+    db.session.commit()
+    lines = as_owner.get("/backoffice/verifications.csv").data.decode("utf-8-sig").splitlines()
+    assert any("接口：收银机1" in line and "优惠券" in line and "API券" in line for line in lines[1:])
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("12", (12, None)), ("coupon:12", (12, None)), ("card:5", (None, 5)), ("card:x", (None, None)),
+    ("other:3", (None, None)), ("", (None, None)), ("-1", (None, None)),
+])
+def test_is_the_template_filter_value_parsed_for_coupons_and_cards(value, expected):
+    from services.verification_reports import parse_template_choice
+
+    assert parse_template_choice(value) == expected
