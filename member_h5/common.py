@@ -92,7 +92,8 @@ def member_required(view):
         if login is None:
             if request.accept_mimetypes.best == "application/json" or request.path.endswith(".json"):
                 return jsonify(error="login_required", message=_("请重新打开会员页面")), 401
-            return redirect(url_for("member_h5.index", next=request.path))
+            # the query is kept: a claim link's ?ch= channel must survive the login round trip
+            return redirect(url_for("member_h5.index", next=request.full_path.rstrip("?")))
         member = member_for(db.session, login)
         if member is None:
             if request.path.endswith(".json"):

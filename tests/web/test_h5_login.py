@@ -188,3 +188,9 @@ def test_does_the_simulated_phones_alipay_user_reach_the_claim_page_silently(cli
     back = client.get(path_of(to_alipay.headers["Location"]))
     assert back.status_code == 302 and "auth_code=" in back.headers["Location"]
     assert client.get(path_of(back.headers["Location"])).headers["Location"].endswith("/claim")
+
+
+def test_does_a_signed_out_member_return_to_the_link_they_opened_with_its_query(client, shop):
+    response = client.get(f"/h5/{shop.slug}/coupons/?t=7&ch=poster_qr", headers={"User-Agent": WECHAT_UA})
+    assert response.status_code == 302
+    assert "next=" in response.location and "ch%3Dposter_qr" in response.location
