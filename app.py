@@ -98,6 +98,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def _register_blueprints(app):
+    import api
     import sandbox
     import member_h5
     import staff_h5
@@ -109,6 +110,7 @@ def _register_blueprints(app):
     app.register_blueprint(staff_h5.blueprint)  # the staff page at /staff
     sandbox.register(app)
     wechat_bot.register(app)  # the official-account callback (CSRF-exempt, signed by WeChat)
+    api.register(app)  # the JSON API at /api/v1 (CSRF-exempt, authenticated by API key)
 
 
 def _register_template_helpers(app):

@@ -15,7 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from backoffice.forms import YuanField, mobile_check, tenths_from_text, tenths_text
 from domain.clock import DEFAULT_TIMEZONE, to_local
@@ -64,7 +64,14 @@ class CouponTemplateForm(FlaskForm):
     per_member_limit = IntegerField(_l("每人限领"), validators=[Optional()])
     notes = TextAreaField(_l("使用说明"), validators=[Length(max=1000, message=_l("使用说明不能超过 1000 个字"))])
     shareable = BooleanField(_l("可转赠"))
+    obtain = SelectField(_l("获取方式"), choices=[("free", _l("免费领取")), ("points", _l("仅积分兑换"))], default="free",
+                         description=_l("积分价格按等级填写，留空或 0 表示该等级不能兑换"))
     active = BooleanField(_l("发放中"), default=True)
+    points_names = ()  # one IntegerField per level, added by coupon_form()
+
+    def points_prices(self):
+        """{level_id: points} as typed; blank and 0 mean the level may not exchange."""
+        return {int(name.removeprefix("points_")): self[name].data for name in self.points_names}
 
     def validate_discount(self, field):
         text = (field.data or "").strip()
@@ -98,7 +105,8 @@ class CouponTemplateForm(FlaskForm):
                     "valid_days": self.valid_days.data, "valid_after_days": self.valid_after_days.data,
                     "store_ids": self.store_ids.data, "weekdays": self.weekdays.data, "start_minute": self.start_minute,
                     "end_minute": self.end_minute, "shareable": self.shareable.data,
-                "active": bool(self.active.data)}
+                    "free_claim": self.obtain.data != "points", "points_prices": self.points_prices(),
+                    "active": bool(self.active.data)}
 
 
 def template_data(template, tz_name):
@@ -113,7 +121,29 @@ def template_data(template, tz_name):
                 "valid_after_days": template.valid_after_days, "store_ids": [s.id for s in template.stores],
                 "weekdays": list(template.weekdays or []), "start_time": hhmm(template.start_minute),
                 "end_time": hhmm(template.end_minute), "stock_total": template.stock_total,
-                "per_member_limit": template.per_member_limit, "shareable": template.shareable, "active": template.active}
+                "per_member_limit": template.per_member_limit, "shareable": template.shareable, "active": template.active,
+                "obtain": "free" if template.free_claim else "points",
+                **{f"points_{level_id}": points for level_id, points in (template.points_prices or {}).items()}}
+
+
+def coupon_form(levels, **kwargs):
+    """The template form with one points-price field per level of the merchant."""
+    fields = {f"points_{level.id}": IntegerField(level.name, validators=[Optional(), NumberRange(
+        min=0, max=100_000_000, message=_l("积分须为 0 到 1 亿之间的整数"))]) for level in levels}
+    form_class = type("CouponTemplateLevelForm", (CouponTemplateForm,), {**fields, "points_names": tuple(fields)})
+    return form_class(**kwargs)
+
+
+class BulkIssueForm(FlaskForm):
+    template_id = SelectField(_l("优惠券"), coerce=int)
+    level_id = SelectField(_l("会员等级"), coerce=int)
+    tag_id = SelectField(_l("会员标签"), coerce=int)
+    joined_from = DateField(_l("注册开始日期"), validators=[Optional()])
+    joined_until = DateField(_l("注册结束日期"), validators=[Optional()])
+
+    def filters(self):
+        return {"level_id": self.level_id.data or None, "tag_id": self.tag_id.data or None,
+                "joined_from": self.joined_from.data, "joined_until": self.joined_until.data}
 
 
 class IssueCouponForm(FlaskForm):

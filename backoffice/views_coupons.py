@@ -20,16 +20,21 @@ from sqlalchemy import func, select
 
 from backoffice import blueprint
 from backoffice.common import commit, merchant_id, new_idempotency_key, requires
-from backoffice.forms_coupons import CouponTemplateForm, IssueCouponForm, template_data
+from backoffice.forms_coupons import BulkIssueForm, IssueCouponForm, coupon_form, template_data
 from backoffice.ui import invalid, refuse
+from domain import cards as card_rules
 from domain.coupons import KIND_LABELS
 from domain.errors import DomainError, NotFound
 from extensions import db
-from models import CouponCode, CouponTemplate, Member, Store
+from jobs import coupons as coupon_jobs
+from jobs.core import enqueue
+from models import CardTemplate, CouponCode, CouponTemplate, Level, Member, Store, Tag
+from services import coupon_bulk
 from services import coupons as coupon_service
 from services.tenancy import get_owned, scoped
 
 FORM = "backoffice/coupon_form.html"
+BULK_FORM = "backoffice/coupon_bulk_form.html"
 ISSUE = "backoffice/coupon_issue.html"
 QR_CHANNELS = {"poster_qr": "海报二维码", "shop_qr": "店内二维码"}
 CHANNEL_LABELS = {
@@ -74,15 +79,15 @@ def _owned(template_id):
 
 def _save(template):
     tz_name = current_user.merchant.timezone
-    if request.method == "POST":
-        form = CouponTemplateForm()
-    elif template is not None:
-        form = CouponTemplateForm(data=template_data(template, tz_name))
+    levels = db.session.scalars(scoped(Level, merchant_id()).order_by(Level.rank)).all()
+    if request.method == "POST" or template is None:
+        form = coupon_form(levels)
     else:
-        form = CouponTemplateForm()
+        form = coupon_form(levels, data=template_data(template, tz_name))
     form.store_ids.choices = [(s.id, s.name) for s in db.session.scalars(
         scoped(Store, merchant_id()).order_by(Store.id))]
-    context = {"form": form, "coupon": template, "qr_channels": QR_CHANNELS}
+    context = {"form": form, "coupon": template, "qr_channels": QR_CHANNELS,
+               "points_fields": [form[name] for name in form.points_names]}
     if not form.is_submitted():
         return render_template(FORM, **context)
     if not form.validate():
@@ -118,7 +123,12 @@ def coupon_issue(template_id):
         return refuse(exc, ISSUE, form=form, coupon=template)
     commit()
     flash(_("已发放给会员 %(mobile)s", mobile=form.mobile.data), "success")
-    return redirect(url_for("backoffice.coupons"))
+    return redirect(_issue_back())
+
+
+def _issue_back():
+    """Managers return to the coupon list; cashiers and customer service to the list they may see."""
+    return url_for("backoffice.coupons") if current_user.can("cards.manage") else url_for("backoffice.coupon_issue_list")
 
 
 def claim_url(template, channel):
@@ -157,3 +167,67 @@ def coupon_qr_svg(template_id):
     return send_file(buffer, mimetype="image/svg+xml", as_attachment=True,
                      download_name=f"coupon-{template.id}-{channel}.svg")
 
+
+
+@blueprint.route("/coupons/issue")
+@requires("cards.issue")
+def coupon_issue_list():
+    """Where cashiers and customer service find the coupons they may give (the full list needs cards.manage)."""
+    templates = db.session.scalars(scoped(CouponTemplate, merchant_id()).where(CouponTemplate.active.is_(True))
+                                   .order_by(CouponTemplate.id.desc())).all()
+    cards = db.session.scalars(scoped(CardTemplate, merchant_id()).where(CardTemplate.disabled.is_(False))
+                               .order_by(CardTemplate.kind, CardTemplate.id.desc())).all()
+    return render_template("backoffice/coupon_issue_list.html", templates=templates, kind_labels=KIND_LABELS,
+                           cards=cards, card_kind_labels=card_rules.KIND_LABELS, card_issue_endpoints=CARD_ISSUE_ENDPOINTS)
+
+
+# Where each card kind is issued to a member by mobile.
+CARD_ISSUE_ENDPOINTS = {"count": "backoffice.cards_issue", "timed": "backoffice.cards_issue",
+                        "gift": "backoffice.gift_card_issue", "benefit": "backoffice.benefit_card_issue"}
+
+
+@blueprint.route("/coupons/bulk")
+@requires("cards.manage")
+def coupon_bulk_list():
+    issues = coupon_bulk.recent(db.session, merchant_id())
+    running = any(bulk.status in ("queued", "running") for bulk in issues)
+    return render_template("backoffice/coupon_bulk_list.html", issues=issues, running=running,
+                           progress=coupon_bulk.progress)
+
+
+@blueprint.route("/coupons/bulk/new", methods=["GET", "POST"])
+@requires("cards.manage")
+def coupon_bulk_new():
+    """Pick a coupon and a member filter, see how many members match, then confirm to start the job."""
+    form = _bulk_form()
+    context = {"form": form, "matched": None}
+    if not form.is_submitted():
+        return render_template(BULK_FORM, **context)
+    if not form.validate():
+        return invalid(BULK_FORM, **context)
+    merchant = current_user.merchant
+    try:
+        if request.form.get("action") != "confirm":
+            filters = coupon_bulk.clean_filters(db.session, merchant, form.filters())
+            context["matched"] = coupon_bulk.count_matching(db.session, merchant, filters)
+            return render_template(BULK_FORM, **context)
+        bulk = coupon_bulk.start(db.session, current_user, form.template_id.data, form.filters())
+    except DomainError as exc:
+        return refuse(exc, BULK_FORM, **context)
+    enqueue(coupon_jobs.bulk_issue, bulk.id)  # sent when the commit below succeeds
+    total = bulk.total
+    commit()
+    flash(_("已开始向 %(n)s 位会员发券", n=total), "success")
+    return redirect(url_for("backoffice.coupon_bulk_list"))
+
+
+def _bulk_form():
+    mid = merchant_id()
+    form = BulkIssueForm()
+    form.template_id.choices = [(t.id, t.title) for t in db.session.scalars(
+        scoped(CouponTemplate, mid).where(CouponTemplate.active.is_(True)).order_by(CouponTemplate.id.desc()))]
+    form.level_id.choices = [(0, _("全部等级"))] + [(level.id, level.name) for level in db.session.scalars(
+        scoped(Level, mid).order_by(Level.rank))]
+    form.tag_id.choices = [(0, _("全部标签"))] + [(tag.id, tag.name) for tag in db.session.scalars(
+        scoped(Tag, mid).order_by(Tag.name))]
+    return form

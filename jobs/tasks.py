@@ -43,3 +43,4 @@ def reevaluate_levels(session, merchant_id):
 
 import jobs.notices  # noqa: E402,F401  (registers the notice jobs)
 import jobs.wechat  # noqa: E402,F401  (registers the official-account jobs)
+import jobs.coupons  # noqa: E402,F401  (registers the coupon jobs)

@@ -11,9 +11,11 @@ from domain import coupons as rules
 from domain.clock import now_utc
 from domain.errors import DomainError, NotFound
 from extensions import db
+from models import CouponTemplate
 from member_h5 import blueprint
-from member_h5.common import commit, member_required
-from services import coupon_wallet, coupons, member_qr
+from member_h5.common import commit, member_required, message_page, public_url
+from services import coupon_exchange, coupon_links, coupon_sharing, coupon_wallet, coupons, member_qr
+from services.tenancy import get_owned
 
 TABS = (("usable", "可使用"), ("used", "已使用"), ("expired", "已过期"))
 
@@ -43,9 +45,9 @@ def coupons_wallet():
         tab = "usable"
     now = now_utc()
     purse = coupon_wallet.wallet_of(db.session, g.merchant.id, g.member.id, now=now)
-    offers = coupon_wallet.claimable(db.session, g.merchant.id, g.member.id)
+    offers = coupon_wallet.claimable(db.session, g.merchant.id, g.member.id, g.member.level_id)
     channel = request.args.get("ch") if request.args.get("ch") in LINK_CHANNELS else "h5"
-    forms = {offer.template.id: _claim_form(channel) for offer in offers if offer.can_claim}
+    forms = {offer.template.id: _claim_form(channel) for offer in offers if offer.can_claim and not offer.by_points}
     counts = {"usable": len(purse.usable), "used": len(purse.used), "expired": len(purse.expired)}
     return render_template("member_h5/coupons.html", tab=tab, tabs=TABS, counts=counts, purse=purse, offers=offers,
                            forms=forms, benefit=coupon_wallet.benefit_text)
@@ -81,11 +83,14 @@ def coupon_code(code_id):
     status = _status(code, now)
     qr_svg = None
     if status == "usable":
-        qr_svg = member_qr.svg(coupon_wallet.code_token(code, now=now))
+        qr_svg = member_qr.svg(coupon_wallet.code_token(code, now=now), label="券码")
+    shareable = status == "usable" and coupon_sharing.why_not_shareable(code, now) is None
+    sharing = coupon_sharing.open_transfer(db.session, code, now) if shareable else None
     return render_template("member_h5/coupon_code.html", code=code, template=code.template, status=status,
-                           status_label=dict(TABS).get(status) or rules.STATE_LABELS.get(code.state, code.state),
+                           status_label=_status_label(code, status),
                            benefit=coupon_wallet.benefit_text(code.template), grouped=rules.format_code(code.code),
-                           qr_svg=qr_svg, qr_seconds=coupon_wallet.VALID_SECONDS)
+                           qr_svg=qr_svg, qr_seconds=coupon_wallet.VALID_SECONDS, shareable=shareable,
+                           sharing=sharing, share_form=FlaskForm() if shareable else None)
 
 
 @blueprint.route("/coupons/code/<int:code_id>/qr.json")
@@ -94,7 +99,13 @@ def coupon_qr_refresh(code_id):
     code = coupon_wallet.member_code(db.session, g.merchant.id, g.member.id, code_id)
     if _status(code, now_utc()) != "usable":
         return jsonify(error="not_usable", message=_("该券当前不可使用")), 409
-    return jsonify(svg=member_qr.svg(coupon_wallet.code_token(code)), expires_in=coupon_wallet.VALID_SECONDS)
+    return jsonify(svg=member_qr.svg(coupon_wallet.code_token(code), label="券码"), expires_in=coupon_wallet.VALID_SECONDS)
+
+
+def _status_label(code, status):
+    if code.state == rules.TRANSFERRED:
+        return _("已转赠给好友")
+    return dict(TABS).get(status) or rules.STATE_LABELS.get(code.state, code.state)
 
 
 def _status(code, now):
@@ -105,3 +116,141 @@ def _status(code, now):
     if code.state == rules.EXPIRED:
         return "expired"
     return code.state
+
+
+# --- receipt QR: a one-time claim link bound to a payment -------------------------------------------
+
+@blueprint.route("/coupons/link/<token>", methods=["GET", "POST"])
+@member_required
+def coupon_link(token):
+    now = now_utc()
+    shown = coupon_links.view(db.session, g.merchant, token[:100], now)
+    form = FlaskForm()
+    if request.method == "POST":
+        if not form.validate():
+            return _expired_page()
+        try:
+            code = coupon_links.claim_by_link(db.session, g.merchant, token, g.member.id, now=now)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            db.session.rollback()
+            return message_page(_("未能领取"), exc.message, exc.http_status, icon="warn",
+                                link=url_for("member_h5.coupons_wallet"), link_text=_("我的优惠券"))
+        title, code_id = code.template.title, code.id
+        commit()
+        return message_page(_("领取成功"), _("%(title)s 已放入您的券包", title=title),
+                            link=url_for("member_h5.coupon_code", code_id=code_id), link_text=_("查看券"))
+    return render_template("member_h5/coupon_link.html", shown=shown, template=shown.template, form=form,
+                           benefit=coupon_wallet.benefit_text(shown.template))
+
+
+# --- friend sharing ---------------------------------------------------------------------------------
+
+@blueprint.route("/coupons/code/<int:code_id>/share", methods=["POST"])
+@member_required
+def coupon_share(code_id):
+    if not FlaskForm().validate():
+        return _expired_page()
+    try:
+        token = coupon_sharing.create_share(db.session, g.merchant, g.member.id, code_id)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+        return redirect(url_for("member_h5.coupon_code", code_id=code_id))
+    commit()
+    return redirect(url_for("member_h5.coupon_gift", token=token))
+
+
+@blueprint.route("/coupons/code/<int:code_id>/share/cancel", methods=["POST"])
+@member_required
+def coupon_share_cancel(code_id):
+    if not FlaskForm().validate():
+        return _expired_page()
+    try:
+        coupon_sharing.cancel(db.session, g.merchant, g.member.id, code_id)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+        return redirect(url_for("member_h5.coupon_code", code_id=code_id))
+    commit()
+    flash(_("已取消赠送，券仍在您的券包中"), "success")
+    return redirect(url_for("member_h5.coupon_code", code_id=code_id))
+
+
+@blueprint.route("/coupons/gift/<token>", methods=["GET", "POST"])
+@member_required
+def coupon_gift(token):
+    """The giver sees the link to send; anyone else sees the coupon and may accept it."""
+    now = now_utc()
+    shown = coupon_sharing.view(db.session, g.merchant, token[:100], now)
+    form = FlaskForm()
+    if request.method == "POST":
+        if not form.validate():
+            return _expired_page()
+        try:
+            code = coupon_sharing.accept(db.session, g.merchant, token, g.member.id, now=now)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            db.session.rollback()
+            return message_page(_("未能领取"), exc.message, exc.http_status, icon="warn",
+                                link=url_for("member_h5.coupons_wallet"), link_text=_("我的优惠券"))
+        title, code_id = code.template.title, code.id
+        commit()
+        return message_page(_("领取成功"), _("好友赠送的 %(title)s 已放入您的券包", title=title),
+                            link=url_for("member_h5.coupon_code", code_id=code_id), link_text=_("查看券"))
+    mine = shown.transfer.from_member_id == g.member.id
+    link = public_url("member_h5.coupon_gift", token=token) if mine and shown.status == "open" else None
+    return render_template("member_h5/coupon_gift.html", shown=shown, template=shown.code.template, mine=mine,
+                           link=link, qr_svg=member_qr.svg(link, label="转赠二维码") if link else None, form=form,
+                           benefit=coupon_wallet.benefit_text(shown.code.template))
+
+
+# --- points exchange --------------------------------------------------------------------------------
+
+class ExchangeForm(FlaskForm):
+    key = HiddenField(validators=[DataRequired(), Length(max=80)])
+
+
+@blueprint.route("/coupons/<int:template_id>/exchange", methods=["GET", "POST"])
+@member_required
+def coupon_exchange_confirm(template_id):
+    template = get_owned(db.session, CouponTemplate, g.merchant.id, template_id)
+    if not template.active:
+        raise NotFound("券不存在")
+    price = coupon_exchange.price_for(template, g.member.level_id)
+    form = ExchangeForm()
+    if request.method == "POST":
+        if not form.validate():
+            return _expired_page()
+        try:
+            code = coupon_exchange.exchange(db.session, g.merchant, template.id, g.member.id, key=form.key.data)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "warning")
+            return redirect(url_for("member_h5.coupon_exchange_confirm", template_id=template_id))
+        code_id = code.id
+        commit()
+        flash(_("兑换成功：%(title)s", title=template.title), "success")
+        return redirect(url_for("member_h5.coupon_code", code_id=code_id))
+    form.key.data = f"exchange:{g.member.id}:{secrets.token_urlsafe(16)}"
+    refusal = None
+    if price is None:
+        refusal = _("您的等级不能兑换该券")
+    elif g.member.points_balance < price:
+        refusal = _("积分不足，需要 %(n)s 积分", n=price)
+    return render_template("member_h5/coupon_exchange.html", template=template, price=price, form=form,
+                           refusal=refusal, balance=g.member.points_balance,
+                           benefit=coupon_wallet.benefit_text(template))
+
+
+def _expired_page():
+    return message_page(_("页面已过期"), _("页面已过期，请返回后刷新页面再试"), 400, icon="warn",
+                        link=url_for("member_h5.coupons_wallet"), link_text=_("我的优惠券"))

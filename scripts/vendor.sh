@@ -17,6 +17,7 @@ files=(
     "weui/dist/style/weui.min.css:weui/weui.min.css"
     "weui.js/dist/weui.min.js:weui/weui.min.js"
     "echarts/dist/echarts.min.js:echarts/echarts.min.js"
+    "html5-qrcode/html5-qrcode.min.js:html5-qrcode/html5-qrcode.min.js"
 )
 for pair in "${files[@]}"; do
     src=node_modules/${pair%%:*}
@@ -31,3 +32,23 @@ for pair in "${files[@]}"; do
         echo "vendor: $dst" >&2
     fi
 done
+
+# weixin-js-sdk is published as a CommonJS module only; wrap it so a plain <script> defines window.wx.
+wx_src=node_modules/weixin-js-sdk/index.js
+wx_dst=static/vendor/weixin-js-sdk/jweixin.js
+if [[ ! -f $wx_src ]]; then
+    echo "vendor: missing $wx_src (package layout changed?)" >&2
+    exit 1
+fi
+wx_tmp=$(mktemp)
+trap 'rm -f "$wx_tmp"' EXIT
+{
+    echo "(function () { var module = { exports: {} };"
+    cat "$wx_src"
+    echo "; window.wx = window.jWeixin = module.exports; })();"
+} >"$wx_tmp"
+if ! cmp -s "$wx_tmp" "$wx_dst"; then
+    mkdir -p "$(dirname "$wx_dst")"
+    cp "$wx_tmp" "$wx_dst"
+    echo "vendor: $wx_dst" >&2
+fi

@@ -13,6 +13,7 @@ from domain.clock import now_utc
 from domain.errors import DomainError, NotFound
 from models import CouponCode, CouponTemplate
 from services import instrument_qr
+from services.coupon_exchange import price_for
 from services.tenancy import scoped
 
 VALID_SECONDS = instrument_qr.VALID_SECONDS
@@ -25,6 +26,12 @@ class Claimable:
     stock_left: int | None  # None = unlimited
     held: int
     allowance: int | None  # how many more this member may claim; None = no per-member limit
+    points_price: int | None = None  # what this member's level pays in points; None = not for points
+
+    @property
+    def by_points(self):
+        """Offered for points rather than free (a template both free and priced is claimed free)."""
+        return not self.template.free_claim and bool(self.template.points_prices)
 
     @property
     def sold_out(self):
@@ -61,11 +68,12 @@ def _whole_yuan(fen):
     return f"{whole}.{part:02d}".rstrip("0").rstrip(".") if part else str(whole)
 
 
-def claimable(session, merchant_id, member_id):
-    """Active free-claim templates of the merchant, with stock left and the member's remaining allowance."""
-    templates = session.scalars(scoped(CouponTemplate, merchant_id)
-                                .where(CouponTemplate.active.is_(True), CouponTemplate.free_claim.is_(True))
-                                .order_by(CouponTemplate.id.desc())).all()
+def claimable(session, merchant_id, member_id, level_id=None):
+    """Active templates offered free or for points, with stock left, the member's allowance and points price."""
+    templates = [t for t in session.scalars(scoped(CouponTemplate, merchant_id)
+                                            .where(CouponTemplate.active.is_(True))
+                                            .order_by(CouponTemplate.id.desc())).all()
+                 if t.free_claim or t.points_prices]
     held = dict(session.execute(
         select(CouponCode.template_id, func.count(CouponCode.id))
         .where(CouponCode.merchant_id == merchant_id, CouponCode.member_id == member_id)
@@ -75,7 +83,7 @@ def claimable(session, merchant_id, member_id):
         mine = held.get(template.id, 0)
         stock_left = None if template.stock_total is None else max(0, template.stock_total - template.stock_issued)
         allowance = None if template.per_member_limit is None else max(0, template.per_member_limit - mine)
-        rows.append(Claimable(template, stock_left, mine, allowance))
+        rows.append(Claimable(template, stock_left, mine, allowance, price_for(template, level_id)))
     return rows
 
 
@@ -92,7 +100,9 @@ def wallet_of(session, merchant_id, member_id, now=None):
             result.used.append(code)
         elif code.state == rules.AVAILABLE or code.state == rules.EXPIRED:
             result.expired.append((code, rules.STATE_LABELS[rules.EXPIRED]))
-        else:  # transferred, voided
+        elif code.state == rules.TRANSFERRED:
+            result.expired.append((code, "已转赠给好友"))
+        else:  # voided
             result.expired.append((code, rules.STATE_LABELS.get(code.state, code.state)))
     result.usable.sort(key=lambda c: (c.ends_at, c.id))
     result.used.sort(key=lambda c: (c.used_at or c.created_at, c.id), reverse=True)

@@ -3,16 +3,21 @@
 Issuing takes stock with a conditional update and counts a member's codes under their row lock;
 verifying is a conditional update on the code's state. Neither ever reads, decides, then writes.
 """
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import coupons as rules
 from domain.clock import now_utc, to_local
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
-from models import CouponCode, CouponTemplate, Member, Store, Verification
+from models import CouponCode, CouponTemplate, Level, Member, Store, Verification
 from models.coupons import CHANNELS
 from services import idempotency, verifications
 from services.tenancy import get_owned, owned_ids, scoped
 from services.text import optional_text, required_text
+
+MAX_POINTS_PRICE = 100_000_000
+
 
 def save_template(session, actor, template, **values):
     """Create (template=None) or update a coupon template of the actor's merchant."""
@@ -32,6 +37,8 @@ def save_template(session, actor, template, **values):
     template.stores = owned_ids(session, Store, actor.merchant_id, store_ids)
     template.shareable = bool(values.get("shareable", False))
     template.free_claim = bool(values.get("free_claim", True))
+    if "points_prices" in values:
+        template.points_prices = _points_prices(session, actor.merchant_id, values["points_prices"])
     template.active = bool(values.get("active", True))
     session.flush()
     return template
@@ -83,22 +90,30 @@ def verify(session, actor, typed_code, *, store_id, method, key, amount_received
 
     The actor is a staff member or an API key: anything with merchant_id, id and can_act_in(store_id).
     """
+    return _verify(session, actor, lambda: find_code(session, actor.merchant_id, typed_code), store_id=store_id,
+                   method=method, key=key, amount_received=amount_received, now=now)
+
+
+# The conditional state change (available -> used), built once since every verification runs it.
+_USE_CODE = (update(CouponCode).where(CouponCode.id == bindparam("code_id"), CouponCode.state == rules.AVAILABLE)
+             .values(state=rules.USED, used_at=bindparam("at"), used_by_id=bindparam("by"),
+                     used_store_id=bindparam("store"))
+             .execution_options(synchronize_session=False))
+
+
+def _verify(session, actor, load_code, *, store_id, method, key, amount_received, now):
     verifications.check_request(method, key)
     now = now or now_utc()
     store = verifications.actor_store(session, actor, store_id)
     earlier = verifications.replay(session, actor, key)
     if earlier is not None:
         return earlier
-    code = find_code(session, actor.merchant_id, typed_code)
+    code = load_code()
     reason = check_usable(session, code, store.id, now)
     if reason is not None:
         raise _refusal(code, reason, _timezone(session, code))
-    done = session.execute(
-        update(CouponCode).where(CouponCode.id == code.id, CouponCode.state == rules.AVAILABLE)
-        .values(state=rules.USED, used_at=now, used_by_id=None if _is_api(actor) else actor.id,
-                used_store_id=store.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    done = session.execute(_USE_CODE, {"code_id": code.id, "at": now, "by": None if _is_api(actor) else actor.id,
+                                       "store": store.id}).rowcount
     if done != 1:
         session.expire(code)
         raise _refusal(code, "该券已使用", _timezone(session, code))
@@ -106,7 +121,12 @@ def verify(session, actor, typed_code, *, store_id, method, key, amount_received
                                   instrument_name=code.template.title, method=method, key=key,
                                   member_id=code.member_id, now=now, amount_received=amount_received,
                                   coupon_code_id=code.id)
-    session.expire(code)
+    # What the UPDATE wrote, without a reload: the till's answer names the code, and a refresh costs a query.
+    for name, value in (("state", rules.USED), ("used_at", now), ("used_by_id", None if _is_api(actor) else actor.id),
+                        ("used_store_id", store.id)):
+        set_committed_value(code, name, value)
+    session.expire(code, ["used_by", "used_store"])
+    set_committed_value(record, "coupon_code", code)
     return record
 
 
@@ -205,6 +225,18 @@ def _apply_limits(template, values):
     template.weekdays, template.start_minute, template.end_minute = weekdays, start, end
 
 
+def _points_prices(session, merchant_id, raw):
+    """{str(level_id): points} for the merchant's levels given a positive price; blank or 0 = may not exchange."""
+    prices = {}
+    for level_id, value in (raw or {}).items():
+        if value in (None, "", 0):
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_POINTS_PRICE:
+            raise DomainError("兑换积分须为正整数")
+        prices[str(get_owned(session, Level, merchant_id, level_id).id)] = value
+    return prices
+
+
 def _apply_validity(template, values):
     template.validity_mode = values.get("validity_mode", "relative")
     template.valid_from, template.valid_until = values.get("valid_from"), values.get("valid_until")
@@ -217,8 +249,13 @@ class _CouponInstrument:
 
     kind = "coupon"
 
+    # Built once: every look-up and verification runs it; a reused statement skips construction and cache keys.
+    _BY_CODE = (select(CouponCode).where(CouponCode.merchant_id == bindparam("merchant_id"),
+                                         CouponCode.code == bindparam("code"))
+                .options(joinedload(CouponCode.template)))
+
     def find(self, session, merchant_id, code):
-        return session.scalars(scoped(CouponCode, merchant_id).where(CouponCode.code == code)).one_or_none()
+        return session.scalars(self._BY_CODE, {"merchant_id": merchant_id, "code": code}).one_or_none()
 
     def describe(self, session, code, store_id, now):
         from services.coupon_wallet import benefit_text
@@ -238,9 +275,17 @@ class _CouponInstrument:
 
     def verify(self, session, actor, row_id, *, store_id, method, key, quantity=None, amount=None,
                amount_received=0, now=None):
-        code = get_owned(session, CouponCode, actor.merchant_id, row_id)
-        return verify(session, actor, code.code, store_id=store_id, method=method, key=key,
-                      amount_received=amount_received, now=now)
+        def load_code():
+            try:
+                code = session.get(CouponCode, int(row_id))  # just loaded by instruments.find: no second query
+            except (TypeError, ValueError):
+                code = None
+            if code is None or code.merchant_id != actor.merchant_id:
+                raise NotFound("券码不存在")
+            return code
+
+        return _verify(session, actor, load_code, store_id=store_id, method=method, key=key,
+                       amount_received=amount_received, now=now)
 
     def undo(self, session, staff, record, now):
         undo_verification(session, staff, record, now)

@@ -26,6 +26,9 @@ from services.tenancy import get_owned
 # "module:attribute" of each adapter, tried in order by lookup().
 ADAPTERS = [
     "services.coupons:INSTRUMENT",
+    "services.gift_cards:INSTRUMENT",
+    "services.cards:INSTRUMENT",
+    "services.benefit_cards:INSTRUMENT",
 ]
 
 UNDO_WINDOW = timedelta(minutes=10)

@@ -4,6 +4,7 @@ The token carries the member id, the merchant id and the issue time. Staff scann
 `resolve`, which checks the signature, the merchant, the age and that the member is still active.
 """
 import qrcode
+from markupsafe import escape
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -54,7 +55,7 @@ def resolve(session, merchant_id, token, now=None):
     return member
 
 
-def svg(token, border=2):
+def svg(token, border=2, label="会员码"):
     """The token as an inline SVG QR code: one path of horizontal runs (about 2 KB)."""
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=border)
     code.add_data(token)
@@ -73,5 +74,5 @@ def svg(token, border=2):
                 x += 1
     size = len(matrix)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges" '
-            f'role="img" aria-label="会员码"><rect width="{size}" height="{size}" fill="#fff"/>'
+            f'role="img" aria-label="{escape(label)}"><rect width="{size}" height="{size}" fill="#fff"/>'
             f'<path d="{"".join(runs)}"/></svg>')

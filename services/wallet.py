@@ -179,3 +179,14 @@ def _check_fen(value, allow_zero=False):
         raise DomainError("金额须大于 0")
     if value > MAX_FEN:
         raise DomainError("金额过大")
+
+
+def gift_card_wallet(session, merchant_id):
+    """A new wallet holding one gift card's balance, apart from any member's own wallet.
+
+    It has no member: the card row says who holds it, so a transfer moves the card, never the money.
+    """
+    wallet = Wallet(merchant_id=merchant_id, member_id=None, kind="gift_card", principal=0, bonus=0)
+    session.add(wallet)
+    session.flush()
+    return wallet

@@ -1,4 +1,5 @@
-"""Staff H5 pages on the shop floor: log in on a phone, pick the store, look up and verify coupon codes, own records.
+"""Staff H5 pages on the shop floor: log in on a phone, pick the store, scan or type a code, verify any
+instrument (coupons, count/timed/gift/benefit cards) or a member's holdings, see and undo own records.
 
 URLs are /staff/...; every action is scoped to the signed-in staff member's merchant and their chosen store.
 """
@@ -6,4 +7,4 @@ from flask import Blueprint
 
 blueprint = Blueprint("staff_h5", __name__, url_prefix="/staff")
 
-from staff_h5 import views  # noqa: F401  (routes register on import)
+from staff_h5 import views, views_scan  # noqa: F401,E402  (routes register on import)

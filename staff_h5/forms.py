@@ -1,26 +1,36 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
+
+# A scanned QR token is longer than a printed code; this bounds both.
+MAX_SCANNED = 400
+METHODS = ("scan", "manual")
 
 
 class LoginForm(FlaskForm):
-    merchant = StringField("商户号", validators=[DataRequired("请输入商户号"), Length(max=40)])
-    username = StringField("账号", validators=[DataRequired("请输入账号"), Length(max=40)])
-    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=128)])
+    merchant = StringField(_l("商户号"), validators=[DataRequired(_l("请输入商户号")), Length(max=40)])
+    username = StringField(_l("账号"), validators=[DataRequired(_l("请输入账号")), Length(max=40)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码")), Length(max=128)])
 
 
 class StoreForm(FlaskForm):
-    store_id = SelectField("当前门店", coerce=int, validate_choice=True)
+    store_id = SelectField(_l("当前门店"), coerce=int, validate_choice=True)
 
 
 class LookupForm(FlaskForm):
-    code = StringField("券码", validators=[DataRequired("请输入券码"), Length(max=40)])
+    code = StringField(_l("券码"), validators=[DataRequired(_l("请输入券码或扫码")),
+                                             Length(max=MAX_SCANNED, message=_l("内容过长"))])
+    via = HiddenField(default="manual", validators=[Optional(), AnyOf(METHODS)])
 
 
 class VerifyForm(FlaskForm):
     code = HiddenField(validators=[DataRequired(), Length(max=40)])
     key = HiddenField(validators=[DataRequired(), Length(max=100)])
-    amount = StringField("实收金额（元，可不填）", validators=[Optional(), Length(max=20)])
+    method = HiddenField(default="manual", validators=[Optional(), AnyOf(METHODS)])
+    quantity = StringField(_l("使用次数"), validators=[Optional(), Length(max=6)])
+    amount = StringField(_l("扣减金额"), validators=[Optional(), Length(max=20)])
+    received = StringField(_l("实收金额"), validators=[Optional(), Length(max=20)])
 
 
 class ActionForm(FlaskForm):

@@ -1,7 +1,16 @@
-"""Failed code look-ups, counted per staff member and per device in the audit log, so codes cannot be guessed."""
+"""Failed look-ups (unknown code, bad or stale QR token), counted per staff member and per device, so codes
+cannot be guessed by trying.
+
+Every failure is written to the audit log. With REDIS_URL set the counting is done in Redis (INCR and
+EXPIRE on a counter per window), so a busy shop does not count audit rows on every look-up; without it
+(the embedded mode) the audit log itself is counted.
+"""
+import logging
 import secrets
 from datetime import timedelta
 
+from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
 from domain.clock import now_utc
@@ -12,10 +21,56 @@ ACTION = "staff.lookup_failed"
 MAX_FAILURES = 10
 WINDOW = timedelta(minutes=10)
 DEVICE_COOKIE = "staff_device"
+REDIS_PREFIX = "staff_lookup_failed"
+
+log = logging.getLogger(__name__)
 
 
 def new_device_id():
     return secrets.token_urlsafe(16)
+
+
+def is_blocked(session, staff, device_id, now=None):
+    """True when this staff member, or this device, has failed MAX_FAILURES times within WINDOW."""
+    redis = _redis()
+    if redis is not None:
+        try:
+            return _blocked_in_redis(redis, staff, device_id, now)
+        except RedisError:  # the audit log holds every failure too: count there rather than let guessing through
+            log.warning("staff look-up limit: Redis unavailable, counting the audit log", exc_info=True)
+    by_staff = _count(session, AuditLog.staff_id == staff.id, now=now)
+    by_device = _count(session, AuditLog.target_type == "device", AuditLog.target_id == device_id, now=now)
+    return by_staff >= MAX_FAILURES or by_device >= MAX_FAILURES
+
+
+def record_failure(session, staff, device_id, typed, ip=None, now=None):
+    audit.record(session, staff, ACTION, "device", device_id, after={"typed": (typed or "")[:40]}, ip=ip)
+    session.flush()
+    redis = _redis()
+    if redis is not None:
+        try:
+            _count_in_redis(redis, staff, device_id, now)
+        except RedisError:
+            log.warning("staff look-up limit: Redis unavailable, failure kept in the audit log only", exc_info=True)
+
+
+def _blocked_in_redis(redis, staff, device_id, now):
+    window = _window(now)
+    for name in _names(staff, device_id):
+        counts = redis.mget([_key(name, window), _key(name, window - 1)])
+        if sum(int(value or 0) for value in counts) >= MAX_FAILURES:
+            return True
+    return False
+
+
+def _count_in_redis(redis, staff, device_id, now):
+    seconds = int(WINDOW.total_seconds())
+    with redis.pipeline() as pipe:
+        for name in _names(staff, device_id):
+            key = _key(name, _window(now))
+            pipe.incr(key)
+            pipe.expire(key, 2 * seconds)  # the window's counter outlives the window, then goes
+        pipe.execute()
 
 
 def _count(session, *where, now=None):
@@ -24,14 +79,27 @@ def _count(session, *where, now=None):
                           .where(AuditLog.action == ACTION, AuditLog.created_at >= since, *where))
 
 
-def is_blocked(session, staff, device_id, now=None):
-    """True when this staff member, or this device, has failed MAX_FAILURES times within WINDOW."""
-    by_staff = _count(session, AuditLog.staff_id == staff.id, now=now)
-    by_device = _count(session, AuditLog.target_type == "device", AuditLog.target_id == device_id, now=now)
-    return by_staff >= MAX_FAILURES or by_device >= MAX_FAILURES
+def _names(staff, device_id):
+    return (f"staff:{staff.id}", f"device:{device_id}")
 
 
-def record_failure(session, staff, device_id, typed, ip=None):
-    audit.record(session, staff, ACTION, "device", device_id, after={"typed": (typed or "")[:40]}, ip=ip)
-    session.flush()
+def _window(now=None):
+    return int((now or now_utc()).timestamp()) // int(WINDOW.total_seconds())
 
+
+def _key(name, window):
+    """One counter per fixed window. Checking the current and the previous one together means no stretch
+    of WINDOW length ever allows more than MAX_FAILURES, at the price of a block lasting up to two windows."""
+    return f"{REDIS_PREFIX}:{name}:{window}"
+
+
+def _redis():
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    clients = current_app.extensions.setdefault("staff_limits_redis", {})
+    if url not in clients:
+        from redis import Redis
+
+        clients[url] = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    return clients[url]

@@ -1,4 +1,6 @@
-"""The staff page: log in on a phone, choose the store, look up and verify a code, see and undo own records."""
+"""The staff page: log in on a phone, choose the store, look up and verify a code, see and undo own records.
+
+Scanning (member and instrument QR tokens, the JS-SDK config, the Redis limit) is in test_staff_scan.py."""
 import re
 
 import pytest
@@ -49,7 +51,8 @@ def key_of(body):
 def test_can_a_cashier_log_in_and_land_on_the_verify_page_of_their_only_store(client, shop):
     staff_login(client, shop["cashier_east"])
     body = text_of(client.get("/staff/"))
-    assert "核销券码" in body and "东门店" in body
+    assert "扫码核销" in body and "东门店" in body
+    assert 'id="scan-button"' in body and 'name="code"' in body and "staff_h5/scan.js" in body
 
 
 def test_must_an_owner_choose_among_all_stores_and_is_a_foreign_store_refused(client, make, db, shop):
@@ -83,7 +86,7 @@ def test_does_a_cashier_verify_a_code_of_their_own_store(client, shop):
     assert looked.status_code == 200
     assert "满100减20" in body and "代金券" in body and "139****5678" in body and "可使用" in body
     assert 'id="verify-form"' in body
-    done = client.post("/staff/verify", data={"code": code.code, "key": key_of(body), "amount": "80.5"})
+    done = client.post("/staff/verify", data={"code": code.code, "key": key_of(body), "received": "80.5"})
     assert done.status_code == 200 and "核销成功" in text_of(done)
     assert fresh(code).state == "used"
     record = fresh(code)
@@ -151,9 +154,10 @@ def test_can_the_same_staff_undo_a_verification_from_their_records(client, shop)
     staff_login(client, shop["cashier_east"])
     code = shop["code"]
     body = text_of(client.post("/staff/lookup", data={"code": code.code}))
-    client.post("/staff/verify", data={"code": code.code, "key": key_of(body), "amount": "12"})
+    client.post("/staff/verify", data={"code": code.code, "key": key_of(body), "received": "12"})
     records = text_of(client.get("/staff/records"))
     assert "满100减20" in records and "东门店" in records and "12.00" in records and "手动输入" in records
+    assert "优惠券 · 满100减20" in records
     record_id = int(re.search(r'/staff/records/(\d+)/undo', records).group(1))
     undone = client.post(f"/staff/records/{record_id}/undo")
     assert undone.status_code == 302
@@ -220,3 +224,49 @@ def test_does_the_limit_hold_for_the_device_when_another_staff_member_signs_in_o
     client.post("/staff/logout")
     staff_login(client, shop["cashier_west"])
     assert client.post("/staff/lookup", data={"code": shop["code"].code}).status_code == 429
+
+
+def test_is_a_store_forged_into_the_session_ignored_and_the_staff_sent_to_choose_again(client, shop):
+    staff_login(client, shop["cashier_east"])
+    with client.session_transaction() as browser_session:
+        browser_session["staff_store_id"] = shop["west"].id
+    assert client.get("/staff/").headers["Location"].endswith("/staff/store")
+    code = shop["code"]
+    forged = client.post("/staff/verify", data={"code": code.code, "key": "verify:forged-session-01"})
+    assert forged.status_code == 302 and fresh(code).state == "available"
+
+
+def test_can_a_cashier_not_choose_a_store_of_their_merchant_that_is_not_theirs(client, shop):
+    staff_login(client, shop["cashier_east"])
+    refused = client.post("/staff/store", data={"store_id": shop["west"].id})
+    assert refused.status_code == 200 and "西门店" not in text_of(refused)
+    with client.session_transaction() as browser_session:
+        assert browser_session["staff_store_id"] == shop["east"].id
+
+
+def test_does_a_wrong_amount_received_refuse_without_changing_anything(client, shop):
+    staff_login(client, shop["cashier_east"])
+    code = shop["code"]
+    body = text_of(client.post("/staff/lookup", data={"code": code.code}))
+    refused = client.post("/staff/verify", data={"code": code.code, "key": key_of(body), "received": "-3"})
+    assert refused.status_code == 400 and "金额" in text_of(refused)
+    assert fresh(code).state == "available" and count(Verification) == 0
+
+
+def test_is_an_undo_after_the_window_refused(client, shop, db):
+    from datetime import timedelta
+
+    from domain.clock import now_utc
+    from services import instruments
+
+    staff_login(client, shop["cashier_east"])
+    code = shop["code"]
+    body = text_of(client.post("/staff/lookup", data={"code": code.code}))
+    client.post("/staff/verify", data={"code": code.code, "key": key_of(body)})
+    record = db.session.scalars(Verification.__table__.select().with_only_columns(Verification.id)).one()
+    db.session.execute(Verification.__table__.update().values(
+        created_at=now_utc() - instruments.UNDO_WINDOW - timedelta(seconds=5)))
+    db.session.commit()
+    assert f"/staff/records/{record}/undo" not in text_of(client.get("/staff/records"))
+    refused = client.post(f"/staff/records/{record}/undo", follow_redirects=True)
+    assert "不能撤销" in text_of(refused) and fresh(code).state == "used"

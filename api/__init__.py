@@ -1,0 +1,18 @@
+"""The JSON API for shops with their own till: look up a code, verify it, list the records.
+
+Authenticated by a per-merchant key (`Authorization: Bearer mk_...`), so it is exempt from CSRF. The routes call
+the same services as the staff page (services/instruments.py); this package only parses, authorises and maps
+errors to JSON.
+"""
+from flask import Blueprint
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
+
+from api import auth, errors, views  # noqa: E402,F401  (hooks and routes register on import)
+
+
+def register(app):
+    from extensions import csrf
+
+    csrf.exempt(blueprint)
+    app.register_blueprint(blueprint)

@@ -1,0 +1,198 @@
+"""The API's OpenAPI 3.1 document, written by hand so every field and refusal is described in Chinese."""
+import copy
+
+TITLE = "会员卡券开放接口"
+VERSION = "1.0.0"
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error(description):
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _json(description, schema):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_UNAUTHORIZED = _error("缺少、无效或已吊销的接口密钥")
+_VALIDATION = _error("参数不正确（缺少字段、类型错误、格式错误）")
+
+SCHEMAS = {
+    "Error": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {
+            "type": "object", "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"type": "string", "description": "机器可读的错误码，如 not_found、conflict、validation_error"},
+                "message": {"type": "string", "description": "给收银员看的中文说明"},
+                "details": {"type": "object", "additionalProperties": True,
+                            "description": "补充信息，如已核销券的 used_at、used_by、used_store"},
+            }}},
+    },
+    "Member": {
+        "type": ["object", "null"], "required": ["id", "name", "mobile_masked"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": ["string", "null"]},
+                       "mobile_masked": {"type": ["string", "null"], "examples": ["139****0001"]}},
+    },
+    "Lookup": {
+        "type": "object",
+        "required": ["kind", "kind_label", "id", "code", "title", "state", "state_label", "usable", "reason",
+                     "member", "details", "take", "take_max"],
+        "properties": {
+            "kind": {"type": "string", "enum": ["coupon", "count_card", "timed_card", "gift_card", "benefit_card"]},
+            "kind_label": {"type": "string"},
+            "id": {"type": "integer"},
+            "code": {"type": "string", "description": "16 位券码或卡号"},
+            "title": {"type": "string"},
+            "state": {"type": "string"},
+            "state_label": {"type": "string"},
+            "usable": {"type": "boolean", "description": "此时此店能否核销"},
+            "reason": {"type": ["string", "null"], "description": "不能核销的原因；能核销时为 null"},
+            "member": _ref("Member"),
+            "details": {"type": "array", "items": {
+                "type": "object", "required": ["label", "value"],
+                "properties": {"label": {"type": "string"}, "value": {"type": "string"}}}},
+            "take": {"type": ["string", "null"], "enum": [None, "uses", "amount"],
+                     "description": "null 表示整张核销；uses 需提交 quantity（次）；amount 需提交 amount（分）"},
+            "take_max": {"type": ["integer", "null"]},
+        },
+    },
+    "VerificationRequest": {
+        "type": "object", "required": ["code", "store_id"], "additionalProperties": False,
+        "properties": {
+            "code": {"type": "string", "maxLength": 64, "description": "券码或卡号，可含空格和短横线"},
+            "store_id": {"type": "integer", "minimum": 1, "description": "核销门店"},
+            "quantity": {"type": "integer", "minimum": 1, "description": "次卡：本次扣减的次数"},
+            "amount": {"type": "integer", "minimum": 1, "description": "礼品卡：本次扣减的金额（分）"},
+            "amount_received": {"type": "integer", "minimum": 0, "default": 0, "description": "本单实收金额（分）"},
+        },
+    },
+    "Named": {
+        "type": ["object", "null"], "required": ["id", "name"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": ["string", "null"]}},
+    },
+    "Verification": {
+        "type": "object",
+        "required": ["id", "instrument_type", "instrument_name", "code", "method", "store", "staff", "api_key",
+                     "member_id", "quantity", "amount_taken", "amount_received", "created_at", "created_at_local",
+                     "undone_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "instrument_type": {"type": "string"},
+            "instrument_name": {"type": "string"},
+            "code": {"type": ["string", "null"]},
+            "method": {"type": "string", "enum": ["scan", "manual", "api"]},
+            "store": _ref("Named"),
+            "staff": _ref("Named"),
+            "api_key": _ref("Named"),
+            "member_id": {"type": ["integer", "null"]},
+            "quantity": {"type": ["integer", "null"]},
+            "amount_taken": {"type": ["integer", "null"], "description": "分"},
+            "amount_received": {"type": "integer", "description": "分"},
+            "created_at": {"type": "string", "format": "date-time", "description": "UTC"},
+            "created_at_local": {"type": "string", "format": "date-time", "description": "商户时区"},
+            "undone_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
+    "VerificationPage": {
+        "type": "object", "required": ["data", "next_cursor"],
+        "properties": {"data": {"type": "array", "items": _ref("Verification")},
+                       "next_cursor": {"type": ["integer", "null"], "description": "下一页的 cursor；null 表示没有更多"}},
+    },
+}
+
+PATHS = {
+    "/codes/{code}": {"get": {
+        "operationId": "lookupCode", "summary": "查询券码或卡号",
+        "description": "返回它是什么、属于谁、此时此店能否核销。查询不存在的券码会计入失败次数，"
+                       "每个密钥 10 分钟内失败 30 次后返回 429。",
+        "parameters": [
+            {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}},
+            {"name": "store_id", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}},
+        ],
+        "responses": {
+            "200": _json("券或卡的情况", _ref("Lookup")),
+            "401": _UNAUTHORIZED,
+            "403": _error("该密钥不能在此门店使用，或门店已停用"),
+            "404": _error("券码不存在（包括其他商户的券码）"),
+            "422": _VALIDATION,
+            "429": _error("查询失败次数过多"),
+        },
+    }},
+    "/verifications": {
+        "post": {
+            "operationId": "createVerification", "summary": "核销",
+            "description": "条件更新券或卡的状态：同一券码并发核销只有一次成功。用同一个 Idempotency-Key "
+                           "重试同一请求返回同一条记录（200）；同一个键用于不同请求返回 409。",
+            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True,
+                            "schema": {"type": "string", "maxLength": 80}}],
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": _ref("VerificationRequest")}}},
+            "responses": {
+                "201": _json("已核销", _ref("Verification")),
+                "200": _json("重复提交：返回第一次的记录", _ref("Verification")),
+                "400": _error("请求体不是有效的 JSON"),
+                "401": _UNAUTHORIZED,
+                "403": _error("该密钥不能在此门店核销，或此券不适用于此门店"),
+                "404": _error("券码或门店不存在"),
+                "409": _error("已被使用（details 中有核销时间、核销人、门店）、不可用，或幂等键已用于另一请求"),
+                "413": _error("请求内容过大"),
+                "422": _VALIDATION,
+                "429": _error("查询失败次数过多"),
+            },
+        },
+        "get": {
+            "operationId": "listVerifications", "summary": "核销记录",
+            "description": "按 id 倒序分页；日期按商户时区。限定门店的密钥只能看到这些门店的记录。",
+            "parameters": [
+                {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+                {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+                {"name": "store_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "cursor", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200,
+                                                             "default": 50}},
+            ],
+            "responses": {
+                "200": _json("一页记录", _ref("VerificationPage")),
+                "401": _UNAUTHORIZED,
+                "403": _error("该密钥不能查看此门店"),
+                "404": _error("门店不存在"),
+                "422": _VALIDATION,
+            },
+        },
+    },
+    "/openapi.json": {"get": {
+        "operationId": "openapiDocument", "summary": "本文档（OpenAPI 3.1）", "security": [],
+        "responses": {"200": _json("OpenAPI 文档", {"type": "object"})},
+    }},
+    "/docs": {"get": {
+        "operationId": "docs", "summary": "接口说明页面", "security": [],
+        "responses": {"200": {"description": "HTML 页面", "content": {"text/html": {"schema": {"type": "string"}}}}},
+    }},
+}
+
+
+def document():
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": TITLE, "version": VERSION,
+                 "description": "供自有收银系统的门店查询和核销券码、卡号，并拉取核销记录。金额单位为分。"},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "paths": copy.deepcopy(PATHS),
+        "components": {
+            "schemas": copy.deepcopy(SCHEMAS),
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "后台「开放接口」中创建的密钥，形如 mk_xxxxxxxx_..."}},
+        },
+    }
+
+
+def operations():
+    """[(METHOD, path, operation)] in document order, for the HTML page."""
+    return [(method.upper(), path, operation) for path, item in PATHS.items()
+            for method, operation in item.items() if method in METHODS]

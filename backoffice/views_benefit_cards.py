@@ -1,0 +1,216 @@
+"""Benefit cards (权益卡): templates, list/delist and disable/enable, claim QR codes, issuing, holders, refunds."""
+import io
+
+import qrcode
+import qrcode.image.svg
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from qrcode.image.pure import PyPNGImage
+from sqlalchemy import select
+
+from backoffice import blueprint
+from backoffice.common import commit, merchant_id, new_idempotency_key, requires
+from backoffice.forms_benefit_cards import (
+    PACK_PREFIX,
+    ActionForm,
+    BenefitCardForm,
+    IssueBenefitCardForm,
+    RefundForm,
+    pack_counts,
+    template_data,
+)
+from backoffice.ui import invalid, refuse
+from domain.benefit_cards import in_force
+from domain.clock import now_utc
+from domain.errors import DomainError, NotFound
+from extensions import db
+from models import CouponTemplate, Member, Store
+from services import benefit_cards as service
+from services.tenancy import scoped
+
+FORM = "backoffice/benefit_cards/form.html"
+ISSUE = "backoffice/benefit_cards/issue.html"
+REFUND = "backoffice/benefit_cards/refund.html"
+QR_CHANNELS = {"poster_qr": "海报二维码", "shop_qr": "店内二维码"}
+ACTIONS = {"list": service.list_template, "delist": service.delist_template, "disable": service.disable,
+           "enable": service.enable}
+ACTION_DONE = {"list": _l("已上架"), "delist": _l("已下架"), "disable": _l("已停用"), "enable": _l("已启用")}
+
+
+def _template(template_id):
+    try:
+        return service.get_template(db.session, merchant_id(), template_id)
+    except NotFound:
+        abort(404)
+
+
+def _card(card_id):
+    try:
+        return service.get_card(db.session, merchant_id(), card_id)
+    except NotFound:
+        abort(404)
+
+
+@blueprint.route("/benefit-cards")
+@requires("cards.manage")
+def benefit_cards():
+    return render_template("backoffice/benefit_cards/list.html",
+                           templates=service.templates(db.session, merchant_id()),
+                           lines=lambda t: service.benefit_lines(db.session, t), price=service.price_text)
+
+
+@blueprint.route("/benefit-cards/new", methods=["GET", "POST"])
+@requires("cards.manage")
+def benefit_card_new():
+    return _save(None)
+
+
+@blueprint.route("/benefit-cards/<int:template_id>/edit", methods=["GET", "POST"])
+@requires("cards.manage")
+def benefit_card_edit(template_id):
+    return _save(_template(template_id))
+
+
+def _save(template):
+    mid = merchant_id()
+    if request.method == "POST":
+        form = BenefitCardForm()
+    else:
+        form = BenefitCardForm(data=template_data(template) if template is not None else None)
+    form.store_ids.choices = [(s.id, s.name) for s in db.session.scalars(scoped(Store, mid).order_by(Store.id))]
+    coupon_templates = db.session.scalars(scoped(CouponTemplate, mid).order_by(CouponTemplate.id)).all()
+    if form.is_submitted():
+        counts, pack_error = pack_counts(request.form, coupon_templates)
+    else:
+        counts, pack_error = {e["template_id"]: e["count"] for e in (template.gift_pack if template else [])}, None
+    context = {"form": form, "card": template, "coupon_templates": coupon_templates, "counts": counts,
+               "pack_error": pack_error, "pack_prefix": PACK_PREFIX, "qr_channels": QR_CHANNELS}
+    if not form.is_submitted():
+        return render_template(FORM, **context)
+    if not form.validate() or pack_error:
+        return invalid(FORM, **context)
+    pack = [{"template_id": tid, "count": n} for tid, n in counts.items()]
+    try:
+        service.save_template(db.session, current_user, template, **form.values(pack))
+    except DomainError as exc:
+        return refuse(exc, FORM, **context)
+    commit()
+    flash(_("权益卡已保存"), "success")
+    return redirect(url_for("backoffice.benefit_cards"))
+
+
+@blueprint.route("/benefit-cards/<int:template_id>/<any(list, delist, disable, enable):action>", methods=["POST"])
+@requires("cards.manage")
+def benefit_card_action(template_id, action):
+    template = _template(template_id)
+    if not ActionForm().validate():
+        abort(400)
+    ACTIONS[action](db.session, current_user, template.id)
+    commit()
+    flash(_("%(title)s %(done)s", title=template.title, done=ACTION_DONE[action]), "success")
+    return redirect(url_for("backoffice.benefit_cards"))
+
+
+@blueprint.route("/benefit-cards/<int:template_id>/issue", methods=["GET", "POST"])
+@requires("cards.issue")
+def benefit_card_issue(template_id):
+    template = _template(template_id)
+    form = IssueBenefitCardForm()
+    if not form.is_submitted():
+        form.key.data = new_idempotency_key("benefit-staff")
+        return render_template(ISSUE, form=form, card=template)
+    if not form.validate():
+        return invalid(ISSUE, form=form, card=template)
+    member_id = db.session.scalar(select(Member.id).where(Member.merchant_id == merchant_id(),
+                                                          Member.mobile == form.mobile.data))
+    if member_id is None:
+        form.mobile.errors.append(_("没有这个手机号的会员"))
+        return invalid(ISSUE, form=form, card=template)
+    try:
+        service.issue(db.session, current_user.merchant, template.id, member_id, channel="staff",
+                      key=form.key.data, issued_by=current_user, price_paid=form.price_paid.fen)
+    except DomainError as exc:
+        return refuse(exc, ISSUE, form=form, card=template)
+    commit()
+    flash(_("已发放给会员 %(mobile)s", mobile=form.mobile.data), "success")
+    return redirect(url_for("backoffice.benefit_card_holders", template_id=template.id))
+
+
+@blueprint.route("/benefit-cards/<int:template_id>/holders")
+@requires("cards.manage")
+def benefit_card_holders(template_id):
+    try:
+        template, cards = service.holders(db.session, merchant_id(), template_id)
+    except NotFound:
+        abort(404)
+    return render_template("backoffice/benefit_cards/holders.html", card=template, cards=cards,
+                           state=service.state_text, can_refund=current_user.can("cards.refund"),
+                           in_force=lambda c: in_force(c.state, c.starts_at, c.ends_at, now_utc()))
+
+
+@blueprint.route("/benefit-cards/cards/<int:card_id>/refund", methods=["GET", "POST"])
+@requires("cards.refund")
+def benefit_card_refund(card_id):
+    card = _card(card_id)
+    form = RefundForm()
+    context = {"form": form, "card": card, "state": service.state_text(card)}
+    if not form.is_submitted():
+        form.key.data = new_idempotency_key("benefit-refund")
+        return render_template(REFUND, **context)
+    if not form.validate():
+        return invalid(REFUND, **context)
+    try:
+        service.refund(db.session, current_user, card.id, with_money=form.with_money(),
+                       amount=form.amount.fen if form.with_money() else 0, take_back_coupons=form.take_back.data,
+                       reason=form.reason.data, key=form.key.data)
+    except DomainError as exc:
+        return refuse(exc, REFUND, **context)
+    commit()
+    flash(_("已退卡"), "success")
+    return redirect(url_for("backoffice.benefit_card_refunds"))
+
+
+@blueprint.route("/benefit-cards/refunds")
+@requires("cards.manage")
+def benefit_card_refunds():
+    return render_template("backoffice/benefit_cards/refunds.html",
+                           refunds=service.refunds(db.session, merchant_id()))
+
+
+def claim_url(template, channel):
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/h5/{current_user.merchant.slug}/benefit-cards/{template.id}?ch={channel}"
+
+
+def _qr(template_id):
+    template = _template(template_id)
+    channel = request.args.get("channel", "poster_qr")
+    if channel not in QR_CHANNELS or template.price is not None:
+        abort(404)  # a paid card is bought, not claimed by scanning
+    code = qrcode.QRCode(border=2, box_size=10)
+    code.add_data(claim_url(template, channel))
+    return template, channel, code
+
+
+@blueprint.route("/benefit-cards/<int:template_id>/qr.png")
+@requires("cards.manage")
+def benefit_card_qr_png(template_id):
+    template, channel, code = _qr(template_id)
+    buffer = io.BytesIO()
+    code.make_image(image_factory=PyPNGImage).save(buffer)
+    buffer.seek(0)
+    return send_file(buffer, mimetype="image/png", as_attachment=True,
+                     download_name=f"benefit-card-{template.id}-{channel}.png")
+
+
+@blueprint.route("/benefit-cards/<int:template_id>/qr.svg")
+@requires("cards.manage")
+def benefit_card_qr_svg(template_id):
+    template, channel, code = _qr(template_id)
+    buffer = io.BytesIO()
+    code.make_image(image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
+    buffer.seek(0)
+    return send_file(buffer, mimetype="image/svg+xml", as_attachment=True,
+                     download_name=f"benefit-card-{template.id}-{channel}.svg")

@@ -1,0 +1,188 @@
+"""Gift cards in the back office: templates, issuing to a member, physical batches and their export, all cards."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from backoffice import blueprint
+from backoffice.common import client_ip, commit, flash_domain_error, merchant_id, new_idempotency_key, requires
+from backoffice.forms_gift_cards import BatchForm, GiftTemplateForm, IssueGiftCardForm, VoidGiftCardForm, template_data
+from backoffice.ui import invalid, refuse
+from domain import cards as card_rules
+from domain import gift_cards as rules
+from domain.coupons import format_code
+from domain.errors import DomainError, NotFound
+from extensions import db
+from models import CardTemplate, Member, Store
+from services import gift_cards as gift_service
+from services.tenancy import scoped
+
+FORM = "backoffice/gift_cards/form.html"
+ISSUE = "backoffice/gift_cards/issue.html"
+BATCHES = "backoffice/gift_cards/batches.html"
+GIFT_STATES = (card_rules.INACTIVE, card_rules.CLAIMED, card_rules.ACTIVE, card_rules.TRANSFERRING,
+               card_rules.TRANSFERRED, card_rules.USED_UP, card_rules.VOIDED)
+
+
+def _template(template_id):
+    try:
+        return gift_service.gift_template(db.session, merchant_id(), template_id)
+    except NotFound:
+        abort(404)
+
+
+@blueprint.route("/gift-cards")
+@requires("cards.manage")
+def gift_cards():
+    templates = db.session.scalars(scoped(CardTemplate, merchant_id()).where(CardTemplate.kind == card_rules.GIFT)
+                                   .order_by(CardTemplate.id.desc())).all()
+    counts = {t.id: gift_service.state_counts(db.session, merchant_id(), t.id) for t in templates}
+    return render_template("backoffice/gift_cards/list.html", templates=templates, counts=counts,
+                           activation_labels=rules.ACTIVATION_LABELS)
+
+
+@blueprint.route("/gift-cards/new", methods=["GET", "POST"])
+@requires("cards.manage")
+def gift_card_new():
+    return _save(None)
+
+
+@blueprint.route("/gift-cards/<int:template_id>/edit", methods=["GET", "POST"])
+@requires("cards.manage")
+def gift_card_edit(template_id):
+    return _save(_template(template_id))
+
+
+def _save(template):
+    if request.method == "POST" or template is None:
+        form = GiftTemplateForm()
+    else:
+        form = GiftTemplateForm(data=template_data(template))
+    stores = db.session.scalars(scoped(Store, merchant_id()).order_by(Store.id))
+    form.store_ids.choices = [(s.id, s.name) for s in stores]
+    context = {"form": form, "gift": template}
+    if not form.is_submitted():
+        return render_template(FORM, **context)
+    if not form.validate():
+        return invalid(FORM, **context)
+    try:
+        gift_service.save_template(db.session, current_user, template, **form.values())
+    except DomainError as exc:
+        return refuse(exc, FORM, **context)
+    commit()
+    flash(_("礼品卡已保存"), "success")
+    return redirect(url_for("backoffice.gift_cards"))
+
+
+@blueprint.route("/gift-cards/<int:template_id>/issue", methods=["GET", "POST"])
+@requires("cards.issue")
+def gift_card_issue(template_id):
+    template = _template(template_id)
+    form = IssueGiftCardForm().for_template(template)
+    context = {"form": form, "gift": template}
+    if not form.is_submitted():
+        form.key.data = new_idempotency_key("gift-staff")
+        return render_template(ISSUE, **context)
+    if not form.validate():
+        return invalid(ISSUE, **context)
+    member_id = db.session.scalar(select(Member.id).where(Member.merchant_id == merchant_id(),
+                                                          Member.mobile == form.mobile.data))
+    if member_id is None:
+        form.mobile.errors.append(_("没有这个手机号的会员"))
+        return invalid(ISSUE, **context)
+    try:
+        gift_service.issue_electronic(db.session, current_user.merchant, template.id, member_id,
+                                      face_value=form.face_value.data, theme=form.theme.data or None,
+                                      channel="staff", key=form.key.data, issued_by=current_user,
+                                      price_paid=form.price_paid.fen)
+    except DomainError as exc:
+        return refuse(exc, ISSUE, **context)
+    commit()
+    flash(_("已发放给会员 %(mobile)s", mobile=form.mobile.data), "success")
+    return redirect(url_for("backoffice.gift_card_cards", template_id=template.id))
+
+
+@blueprint.route("/gift-cards/<int:template_id>/cards")
+@requires("cards.manage")
+def gift_card_cards(template_id):
+    template = _template(template_id)
+    state = request.args.get("state") if request.args.get("state") in GIFT_STATES else None
+    rows = gift_service.template_cards(db.session, merchant_id(), template.id, state)
+    counts = gift_service.state_counts(db.session, merchant_id(), template.id)
+    return render_template("backoffice/gift_cards/cards.html", gift=template, rows=rows, state=state,
+                           states=GIFT_STATES, counts=counts, label=rules.state_label, mask=_mask,
+                           format_card_no=rules.format_card_no, format_code=format_code, voidable=rules.VOIDABLE)
+
+
+def _mask(mobile):
+    """13812345678 -> 138****5678: enough for staff to recognise a holder, not to copy the number."""
+    return f"{mobile[:3]}****{mobile[-4:]}" if mobile and len(mobile) >= 7 else mobile
+
+
+@blueprint.route("/gift-cards/cards/<int:card_id>/void", methods=["POST"])
+@requires("cards.manage")
+def gift_card_void(card_id):
+    form = VoidGiftCardForm()
+    if not form.validate():
+        flash(_("页面已过期，请刷新后再试"), "warning")
+        return redirect(url_for("backoffice.gift_cards"))
+    try:
+        card = gift_service.void(db.session, current_user, card_id, reason=form.reason.data, ip=client_ip())
+    except DomainError as exc:
+        db.session.rollback()
+        flash_domain_error(exc)
+        return redirect(url_for("backoffice.gift_cards"))
+    template_id = card.template_id
+    commit()
+    flash(_("礼品卡已作废"), "success")
+    return redirect(url_for("backoffice.gift_card_cards", template_id=template_id))
+
+
+@blueprint.route("/gift-cards/<int:template_id>/batches", methods=["GET", "POST"])
+@requires("cards.manage")
+def gift_card_batches(template_id):
+    template = _template(template_id)
+    form = BatchForm().for_template(template)
+    if not form.is_submitted():
+        return _batches_page(form, template)
+    if not form.validate():
+        return _batches_page(form, template, 400)
+    try:
+        batch = gift_service.create_batch(db.session, current_user, template.id, form.face_value.data,
+                                          form.quantity.data, form.theme.data or None)
+    except DomainError as exc:
+        db.session.rollback()
+        flash_domain_error(exc)
+        return _batches_page(form, template, 400)
+    quantity = batch.quantity
+    commit()
+    flash(_("已生成 %(n)s 张实体卡，请导出后交付印刷", n=quantity), "success")
+    return redirect(url_for("backoffice.gift_card_batches", template_id=template.id))
+
+
+def _batches_page(form, template, status=200):
+    batches = gift_service.batches(db.session, merchant_id(), template.id)
+    return render_template(BATCHES, form=form, gift=template, batches=batches), status
+
+
+@blueprint.route("/gift-cards/batches/<int:batch_id>/export.<fmt>")
+@requires("cards.manage")
+def gift_card_batch_export(batch_id, fmt):
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    try:
+        batch, rows = gift_service.export_rows(db.session, current_user, batch_id, fmt=fmt, ip=client_ip())
+    except DomainError as exc:
+        db.session.rollback()
+        if isinstance(exc, NotFound):
+            abort(404)
+        abort(403)
+    name = f"gift-cards-batch-{batch.id}.{fmt}"
+    commit()
+    if fmt == "csv":
+        body, mimetype = gift_service.csv_bytes(rows), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = gift_service.xlsx_bytes(rows), \
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return body, 200, {"Content-Type": mimetype, "Content-Disposition": f'attachment; filename="{name}"',
+                       "Cache-Control": "no-store"}

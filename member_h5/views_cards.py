@@ -1,0 +1,117 @@
+"""The member's count and timed cards: list by tab, a card's detail with a refreshing QR, the photo for the check.
+
+The photo itself is served only through a signed, expiring link (services.cards.photo_url) made for staff.
+"""
+from flask import current_app, flash, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+
+from domain import cards as card_rules
+from domain.cards import COUNT, PENDING, TIMED
+from domain.clock import now_utc
+from domain.coupons import format_code
+from domain.errors import DomainError, NotFound
+from extensions import db
+from member_h5 import blueprint
+from member_h5.common import commit, member_required
+from services import cards, instrument_qr, member_qr
+
+TABS = (("usable", "可使用"), ("finished", "已结束"))
+# The request may carry a little more than the 5 MB photo (the form around it); the service checks the photo.
+UPLOAD_REQUEST_LIMIT = cards.PHOTO_MAX_BYTES + 256 * 1024
+
+
+class PhotoForm(FlaskForm):
+    photo = FileField()
+
+
+@blueprint.url_value_preprocessor
+def allow_photo_size(endpoint, values):
+    """Raise the body limit for the photo upload only, before CSRF protection reads the form."""
+    if endpoint == "member_h5.card_photo_upload":
+        request.max_content_length = UPLOAD_REQUEST_LIMIT
+
+
+@blueprint.route("/cards/")
+@member_required
+def cards_list():
+    tab = request.args.get("tab", "usable")
+    if tab not in dict(TABS):
+        tab = "usable"
+    now = now_utc()
+    usable, finished = cards.member_cards(db.session, g.merchant.id, g.member.id, now)
+    return render_template("member_h5/cards/list.html", tab=tab, tabs=TABS, now=now,
+                           rows=usable if tab == "usable" else finished,
+                           counts={"usable": len(usable), "finished": len(finished)},
+                           kind_labels=card_rules.KIND_LABELS, state_label=_state_label, COUNT=COUNT)
+
+
+@blueprint.route("/cards/<int:card_id>")
+@member_required
+def card_detail(card_id):
+    card = cards.member_card(db.session, g.merchant.id, g.member.id, card_id)
+    now = now_utc()
+    usable = cards.status_of(card, now) == "usable"
+    return render_template("member_h5/cards/detail.html", card=card, template=card.template, now=now,
+                           usable=usable, state_text=_state_label(card, now), grouped=format_code(card.code),
+                           qr_svg=member_qr.svg(instrument_qr.token(card, now=now), label="卡码") if usable else None,
+                           qr_seconds=instrument_qr.VALID_SECONDS, lines=cards.summary(db.session, card, now),
+                           photo_form=_photo_form(card, usable), kind_label=card_rules.KIND_LABELS[card.kind])
+
+
+@blueprint.route("/cards/<int:card_id>/qr.json")
+@member_required
+def card_qr_refresh(card_id):
+    card = cards.member_card(db.session, g.merchant.id, g.member.id, card_id)
+    if cards.status_of(card, now_utc()) != "usable":
+        return jsonify(error="not_usable", message=_("该卡当前不可使用")), 409
+    return jsonify(svg=member_qr.svg(instrument_qr.token(card), label="卡码"), expires_in=instrument_qr.VALID_SECONDS)
+
+
+@blueprint.route("/cards/<int:card_id>/photo", methods=["POST"])
+@member_required
+def card_photo_upload(card_id):
+    card = cards.member_card(db.session, g.merchant.id, g.member.id, card_id)
+    form = PhotoForm()
+    if not form.validate():
+        flash(_("页面已过期，请刷新后再试"), "warning")
+        return redirect(url_for("member_h5.card_detail", card_id=card.id)), 303
+    upload, replaced, root = form.photo.data, card.photo_path, cards.photo_dir(current_app)
+    data = upload.read(cards.PHOTO_MAX_BYTES + 1) if upload else b""
+    try:
+        cards.save_photo(db.session, g.merchant.id, g.member.id, card.id, data, root)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+        return redirect(url_for("member_h5.card_detail", card_id=card_id)), 303
+    commit()
+    cards.discard_photo(root, replaced)
+    flash(_("照片已上传，核销时店员将核对本人"), "success")
+    return redirect(url_for("member_h5.card_detail", card_id=card_id)), 303
+
+
+@blueprint.route("/cards/photo/<token>")
+def card_photo(token):
+    """The member's photo for the staff page; the signed token is the permission, valid a few minutes."""
+    path = cards.photo_file(db.session, g.merchant.id, token, cards.photo_dir(current_app))
+    response = send_file(path, mimetype="image/png" if path.endswith(".png") else "image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _photo_form(card, usable):
+    if card.kind != TIMED or not card.template.photo_required or not usable:
+        return None
+    return PhotoForm(formdata=None)
+
+
+def _state_label(card, now):
+    status = cards.status_of(card, now)
+    if status == "usable":
+        if card.state == PENDING:
+            return _("未开始")
+        return _("使用中")
+    return card_rules.state_label(card.kind, status)
