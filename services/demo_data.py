@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from domain import roles
 from domain.clock import now_utc
 from models import Merchant
-from services import levels, member_fields, members, merchants, points, staff, stores, wallet
+from services import demo_catalogue, levels, member_fields, members, merchants, points, staff, stores, wallet
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "demo1234"
@@ -54,7 +54,8 @@ def load(session):
     for spec in DEMO_LEVELS:
         levels.save_level(session, team["owner"], None, **spec)
     _fields(session, team["owner"])
-    _members(session, merchant, shop_list, team)
+    people = _members(session, merchant, shop_list, team)
+    demo_catalogue.load(session, merchant, team["owner"], people)
     sandbox_channels(session, merchant)
     return merchant, True
 
@@ -89,6 +90,7 @@ def _members(session, merchant, shop_list, team):
     rng = random.Random(20261123)
     vip = members.ensure_tag(session, merchant.id, "VIP")
     office = members.ensure_tag(session, merchant.id, "白领")
+    people = []
     for index, (mobile, name, gender, birthday) in enumerate(DEMO_MEMBERS):
         member = members.create_member(
             session, merchant.id, mobile=mobile, name=name, gender=gender, birthday=birthday,
@@ -97,6 +99,8 @@ def _members(session, merchant, shop_list, team):
             tag_ids=[vip.id] if index % 4 == 0 else ([office.id] if index % 4 == 1 else []), actor=team["owner"])
         members.bind_identity(session, member, "card_no", f"8800{index + 1:06d}")
         _history(session, merchant, member, team, rng, index)
+        people.append(member)
+    return people
 
 
 def _history(session, merchant, member, team, rng, index):

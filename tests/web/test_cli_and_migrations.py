@@ -1,4 +1,5 @@
 """The embedded path `make run` takes: migrations on SQLite, demo data, CLI commands."""
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,10 @@ def test_do_migrations_and_demo_data_work_on_a_fresh_sqlite_database(tmp_path):
     assert first.returncode == 0 and "created" in first.stdout
     again = flask(tmp_path, "seed-demo")
     assert again.returncode == 0 and "already present" in again.stdout
+    with sqlite3.connect(tmp_path / "db.sqlite3") as database:
+        held = dict(database.execute("SELECT kind, count(*) FROM cards WHERE member_id IS NOT NULL GROUP BY kind"))
+        coupons_held = database.execute("SELECT count(*) FROM coupon_codes").fetchone()[0]
+    assert held == {"count": 1, "timed": 1, "gift": 1, "benefit": 1} and coupons_held >= 4
     created = flask(tmp_path, "create-merchant", "--slug", "cafe2", "--name", "第二家")
     assert created.returncode == 0, created.stderr
     staff = flask(tmp_path, "create-staff", "--merchant", "cafe2", "--username", "boss", "--name", "老板",
