@@ -160,3 +160,16 @@ def test_are_api_codes_of_another_merchant_unknown_to_a_key(client, make, db, a_
         assert posted.status_code == 404
     assert inspect(database.session.get(CouponCode, FOREIGN)) is not None
     assert database.session.get(CouponCode, FOREIGN).state == "available"
+
+
+@pytest.mark.parametrize("kind", CARD_KINDS)
+def test_are_another_merchants_codes_unknown_on_the_staff_page(client, make, db, a_side, kind):
+    b = _foreign_world(make, kind)
+    db.session.commit()
+    before = _snapshot(b.id)
+    for code in ("BBBBCCCCDDDDEEEE", "BBBBCARD00000001"):
+        assert client.post("/staff/lookup", data={"code": code}).status_code == 404
+        verified = client.post("/staff/verify", data={"code": code, "key": f"iso-{code}", "quantity": "1",
+                                                      "amount": "1.00"})
+        assert verified.status_code == 404
+    assert _snapshot(b.id) == before
