@@ -64,14 +64,20 @@ class CouponTemplateForm(FlaskForm):
     per_member_limit = IntegerField(_l("每人限领"), validators=[Optional()])
     notes = TextAreaField(_l("使用说明"), validators=[Length(max=1000, message=_l("使用说明不能超过 1000 个字"))])
     shareable = BooleanField(_l("可转赠"))
-    obtain = SelectField(_l("获取方式"), choices=[("free", _l("免费领取")), ("points", _l("仅积分兑换"))], default="free",
+    obtain = SelectField(_l("获取方式"), choices=[("free", _l("免费领取")), ("points", _l("仅积分兑换")),
+                                              ("money", _l("付费购买"))], default="free",
                          description=_l("积分价格按等级填写，留空或 0 表示该等级不能兑换"))
+    price = YuanField(_l("售价（元）"), description=_l("付费购买时填写；会员通过在线支付购买"))
     active = BooleanField(_l("发放中"), default=True)
     points_names = ()  # one IntegerField per level, added by coupon_form()
 
     def points_prices(self):
         """{level_id: points} as typed; blank and 0 mean the level may not exchange."""
         return {int(name.removeprefix("points_")): self[name].data for name in self.points_names}
+
+    def validate_price(self, field):
+        if self.obtain.data == "money" and not field.fen:
+            raise ValidationError(_l("付费购买的券须设置售价"))
 
     def validate_discount(self, field):
         text = (field.data or "").strip()
@@ -105,7 +111,8 @@ class CouponTemplateForm(FlaskForm):
                     "valid_days": self.valid_days.data, "valid_after_days": self.valid_after_days.data,
                     "store_ids": self.store_ids.data, "weekdays": self.weekdays.data, "start_minute": self.start_minute,
                     "end_minute": self.end_minute, "shareable": self.shareable.data,
-                    "free_claim": self.obtain.data != "points", "points_prices": self.points_prices(),
+                    "free_claim": self.obtain.data == "free", "points_prices": self.points_prices(),
+                    "price": self.price.fen if self.obtain.data == "money" else None,
                     "active": bool(self.active.data)}
 
 
@@ -122,7 +129,8 @@ def template_data(template, tz_name):
                 "weekdays": list(template.weekdays or []), "start_time": hhmm(template.start_minute),
                 "end_time": hhmm(template.end_minute), "stock_total": template.stock_total,
                 "per_member_limit": template.per_member_limit, "shareable": template.shareable, "active": template.active,
-                "obtain": "free" if template.free_claim else "points",
+                "obtain": "money" if template.price else ("free" if template.free_claim else "points"),
+                "price": yuan(template.price),
                 **{f"points_{level_id}": points for level_id, points in (template.points_prices or {}).items()}}
 
 

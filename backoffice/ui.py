@@ -1,12 +1,13 @@
 """Small helpers for back-office views and templates: error handling of POSTs, display filters."""
 import json
 
-from flask import render_template
+from flask import flash, redirect, render_template
 from flask_babel import gettext as _
 
 from backoffice import blueprint
-from backoffice.common import flash_domain_error
+from backoffice.common import commit, flash_domain_error
 from backoffice.forms import tenths_text
+from domain.errors import DomainError
 from extensions import db
 
 
@@ -23,6 +24,24 @@ def refuse(exc, template, **context):
 def invalid(template, **context):
     """The form itself did not validate: show it again with its messages (400 on a POST)."""
     return render_template(template, **context), 400
+
+
+def form_page(page, context, save, *, done, back, ok=True):
+    """The life of a back-office form: shown on GET; on POST validated (and `ok`, for checks outside the form),
+    then `save()`; a refusal shows it again, success commits, says `done` and redirects to `back`.
+    """
+    form = context["form"]
+    if not form.is_submitted():
+        return render_template(page, **context)
+    if not form.validate() or not ok:
+        return invalid(page, **context)
+    try:
+        save()
+    except DomainError as exc:
+        return refuse(exc, page, **context)
+    commit()
+    flash(done, "success")
+    return redirect(back)
 
 
 @blueprint.app_template_filter("discount")

@@ -1,17 +1,12 @@
 """Benefit cards (权益卡): templates, list/delist and disable/enable, claim QR codes, issuing, holders, refunds."""
-import io
-
-import qrcode
-import qrcode.image.svg
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from qrcode.image.pure import PyPNGImage
-from sqlalchemy import select
 
 from backoffice import blueprint
-from backoffice.common import commit, merchant_id, new_idempotency_key, requires
+from backoffice.common import (QR_CHANNELS, claim_qr_download, commit, merchant_id, member_page_url,
+                               new_idempotency_key, requires, template_form)
 from backoffice.forms_benefit_cards import (
     PACK_PREFIX,
     ActionForm,
@@ -21,19 +16,19 @@ from backoffice.forms_benefit_cards import (
     pack_counts,
     template_data,
 )
-from backoffice.ui import invalid, refuse
+from backoffice.issuing import issue_to_member
+from backoffice.ui import form_page, invalid, refuse
 from domain.benefit_cards import in_force
 from domain.clock import now_utc
 from domain.errors import DomainError, NotFound
 from extensions import db
-from models import CouponTemplate, Member, Store
+from models import CouponTemplate
 from services import benefit_cards as service
 from services.tenancy import scoped
 
 FORM = "backoffice/benefit_cards/form.html"
 ISSUE = "backoffice/benefit_cards/issue.html"
 REFUND = "backoffice/benefit_cards/refund.html"
-QR_CHANNELS = {"poster_qr": "海报二维码", "shop_qr": "店内二维码"}
 ACTIONS = {"list": service.list_template, "delist": service.delist_template, "disable": service.disable,
            "enable": service.enable}
 ACTION_DONE = {"list": _l("已上架"), "delist": _l("已下架"), "disable": _l("已停用"), "enable": _l("已启用")}
@@ -75,11 +70,7 @@ def benefit_card_edit(template_id):
 
 def _save(template):
     mid = merchant_id()
-    if request.method == "POST":
-        form = BenefitCardForm()
-    else:
-        form = BenefitCardForm(data=template_data(template) if template is not None else None)
-    form.store_ids.choices = [(s.id, s.name) for s in db.session.scalars(scoped(Store, mid).order_by(Store.id))]
+    form = template_form(BenefitCardForm, template, template_data)
     coupon_templates = db.session.scalars(scoped(CouponTemplate, mid).order_by(CouponTemplate.id)).all()
     if form.is_submitted():
         counts, pack_error = pack_counts(request.form, coupon_templates)
@@ -87,18 +78,10 @@ def _save(template):
         counts, pack_error = {e["template_id"]: e["count"] for e in (template.gift_pack if template else [])}, None
     context = {"form": form, "card": template, "coupon_templates": coupon_templates, "counts": counts,
                "pack_error": pack_error, "pack_prefix": PACK_PREFIX, "qr_channels": QR_CHANNELS}
-    if not form.is_submitted():
-        return render_template(FORM, **context)
-    if not form.validate() or pack_error:
-        return invalid(FORM, **context)
     pack = [{"template_id": tid, "count": n} for tid, n in counts.items()]
-    try:
-        service.save_template(db.session, current_user, template, **form.values(pack))
-    except DomainError as exc:
-        return refuse(exc, FORM, **context)
-    commit()
-    flash(_("权益卡已保存"), "success")
-    return redirect(url_for("backoffice.benefit_cards"))
+    return form_page(FORM, context, lambda: service.save_template(db.session, current_user, template,
+                                                                  **form.values(pack)),
+                     done=_("权益卡已保存"), back=url_for("backoffice.benefit_cards"), ok=not pack_error)
 
 
 @blueprint.route("/benefit-cards/<int:template_id>/<any(list, delist, disable, enable):action>", methods=["POST"])
@@ -118,24 +101,10 @@ def benefit_card_action(template_id, action):
 def benefit_card_issue(template_id):
     template = _template(template_id)
     form = IssueBenefitCardForm()
-    if not form.is_submitted():
-        form.key.data = new_idempotency_key("benefit-staff")
-        return render_template(ISSUE, form=form, card=template)
-    if not form.validate():
-        return invalid(ISSUE, form=form, card=template)
-    member_id = db.session.scalar(select(Member.id).where(Member.merchant_id == merchant_id(),
-                                                          Member.mobile == form.mobile.data))
-    if member_id is None:
-        form.mobile.errors.append(_("没有这个手机号的会员"))
-        return invalid(ISSUE, form=form, card=template)
-    try:
+    return issue_to_member(ISSUE, {"form": form, "card": template}, "benefit-staff", lambda member_id: (
         service.issue(db.session, current_user.merchant, template.id, member_id, channel="staff",
-                      key=form.key.data, issued_by=current_user, price_paid=form.price_paid.fen)
-    except DomainError as exc:
-        return refuse(exc, ISSUE, form=form, card=template)
-    commit()
-    flash(_("已发放给会员 %(mobile)s", mobile=form.mobile.data), "success")
-    return redirect(url_for("backoffice.benefit_card_holders", template_id=template.id))
+                      key=form.key.data, issued_by=current_user, price_paid=form.price_paid.fen)),
+        back=url_for("backoffice.benefit_card_holders", template_id=template.id))
 
 
 @blueprint.route("/benefit-cards/<int:template_id>/holders")
@@ -180,37 +149,23 @@ def benefit_card_refunds():
 
 
 def claim_url(template, channel):
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/h5/{current_user.merchant.slug}/benefit-cards/{template.id}?ch={channel}"
+    return member_page_url(f"benefit-cards/{template.id}?ch={channel}")
 
 
-def _qr(template_id):
+def _free_template(template_id):
     template = _template(template_id)
-    channel = request.args.get("channel", "poster_qr")
-    if channel not in QR_CHANNELS or template.price is not None:
+    if template.price is not None:
         abort(404)  # a paid card is bought, not claimed by scanning
-    code = qrcode.QRCode(border=2, box_size=10)
-    code.add_data(claim_url(template, channel))
-    return template, channel, code
+    return template
 
 
 @blueprint.route("/benefit-cards/<int:template_id>/qr.png")
 @requires("cards.manage")
 def benefit_card_qr_png(template_id):
-    template, channel, code = _qr(template_id)
-    buffer = io.BytesIO()
-    code.make_image(image_factory=PyPNGImage).save(buffer)
-    buffer.seek(0)
-    return send_file(buffer, mimetype="image/png", as_attachment=True,
-                     download_name=f"benefit-card-{template.id}-{channel}.png")
+    return claim_qr_download(_free_template(template_id), "benefit-card", claim_url, "png")
 
 
 @blueprint.route("/benefit-cards/<int:template_id>/qr.svg")
 @requires("cards.manage")
 def benefit_card_qr_svg(template_id):
-    template, channel, code = _qr(template_id)
-    buffer = io.BytesIO()
-    code.make_image(image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
-    buffer.seek(0)
-    return send_file(buffer, mimetype="image/svg+xml", as_attachment=True,
-                     download_name=f"benefit-card-{template.id}-{channel}.svg")
+    return claim_qr_download(_free_template(template_id), "benefit-card", claim_url, "svg")

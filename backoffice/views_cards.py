@@ -5,14 +5,15 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from backoffice import blueprint
-from backoffice.common import client_ip, commit, merchant_id, new_idempotency_key, parse_int, requires
+from backoffice.common import client_ip, commit, merchant_id, parse_int, requires, template_form
 from backoffice.forms_cards import CardTemplateForm, IssueCardForm, VoidCardForm, new_template_data, template_data
-from backoffice.ui import invalid, refuse
+from backoffice.issuing import issue_to_member
+from backoffice.ui import form_page
 from domain import cards as card_rules
 from domain.clock import now_utc
 from domain.errors import DomainError, NotFound
 from extensions import db
-from models import Card, CardTemplate, Member, Store
+from models import Card, CardTemplate
 from services import cards as card_service
 from services.tenancy import get_owned, scoped
 
@@ -60,27 +61,11 @@ def _owned(template_id):
 
 
 def _save(template):
-    if request.method == "POST":
-        form = CardTemplateForm()
-    elif template is not None:
-        form = CardTemplateForm(data=template_data(template))
-    else:
-        kind = request.args.get("kind") if request.args.get("kind") in card_service.KINDS else "count"
-        form = CardTemplateForm(data=new_template_data(kind))
-    form.store_ids.choices = [(s.id, s.name) for s in db.session.scalars(
-        scoped(Store, merchant_id()).order_by(Store.id))]
-    context = {"form": form, "card_template": template}
-    if not form.is_submitted():
-        return render_template(FORM, **context)
-    if not form.validate():
-        return invalid(FORM, **context)
-    try:
-        card_service.save_template(db.session, current_user, template, **form.values())
-    except DomainError as exc:
-        return refuse(exc, FORM, **context)
-    commit()
-    flash(_("卡已保存"), "success")
-    return redirect(url_for("backoffice.cards"))
+    kind = request.args.get("kind") if request.args.get("kind") in card_service.KINDS else "count"
+    form = template_form(CardTemplateForm, template, template_data, new_template_data(kind))
+    return form_page(FORM, {"form": form, "card_template": template},
+                     lambda: card_service.save_template(db.session, current_user, template, **form.values()),
+                     done=_("卡已保存"), back=url_for("backoffice.cards"))
 
 
 @blueprint.route("/cards/<int:template_id>/issue", methods=["GET", "POST"])
@@ -89,30 +74,19 @@ def cards_issue(template_id):
     template = _owned(template_id)
     form = IssueCardForm()
     form.tier_key.choices = [(t["key"], f"{t['label']}（{t['days']} 天）") for t in template.tiers or ()]
-    context = {"form": form, "card_template": template}
-    if not form.is_submitted():
-        form.key.data = new_idempotency_key("card-staff")
-        return render_template(ISSUE, **context)
-    if not form.validate():
-        return invalid(ISSUE, **context)
-    member_id = db.session.scalar(select(Member.id).where(Member.merchant_id == merchant_id(),
-                                                          Member.mobile == form.mobile.data))
-    if member_id is None:
-        form.mobile.errors.append(_("没有这个手机号的会员"))
-        return invalid(ISSUE, **context)
-    try:
-        card = card_service.issue(db.session, current_user.merchant, template.id, member_id, channel="staff",
+
+    def issue(member_id):
+        return card_service.issue(db.session, current_user.merchant, template.id, member_id, channel="staff",
                                   key=form.key.data, issued_by=current_user,
                                   tier_key=form.tier_key.data if template.kind == card_rules.TIMED else None)
-    except DomainError as exc:
-        return refuse(exc, ISSUE, **context)
-    extended = card.extended_into_id is not None
-    commit()
-    if extended:
-        flash(_("会员 %(mobile)s 已有此卡，已为其续期", mobile=form.mobile.data), "success")
-    else:
-        flash(_("已发放给会员 %(mobile)s", mobile=form.mobile.data), "success")
-    return redirect(url_for("backoffice.cards"))
+
+    def done(card):
+        if card.extended_into_id is not None:  # a timed card the member already held was lengthened instead
+            return _("会员 %(mobile)s 已有此卡，已为其续期", mobile=form.mobile.data)
+        return _("已发放给会员 %(mobile)s", mobile=form.mobile.data)
+
+    return issue_to_member(ISSUE, {"form": form, "card_template": template}, "card-staff", issue,
+                           back=url_for("backoffice.cards"), done=done)
 
 
 @blueprint.route("/cards/<int:template_id>/holders")

@@ -2,18 +2,18 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from backoffice import blueprint
-from backoffice.common import client_ip, commit, flash_domain_error, merchant_id, new_idempotency_key, requires
+from backoffice.common import client_ip, commit, flash_domain_error, merchant_id, requires, template_form
 from backoffice.forms_gift_cards import BatchForm, GiftTemplateForm, IssueGiftCardForm, VoidGiftCardForm, template_data
-from backoffice.ui import invalid, refuse
+from backoffice.issuing import issue_to_member
+from backoffice.ui import form_page
 from domain import cards as card_rules
 from domain import gift_cards as rules
 from domain.coupons import format_code
 from domain.errors import DomainError, NotFound
 from extensions import db
-from models import CardTemplate, Member, Store
+from models import CardTemplate
 from services import gift_cards as gift_service
 from services.tenancy import scoped
 
@@ -54,24 +54,10 @@ def gift_card_edit(template_id):
 
 
 def _save(template):
-    if request.method == "POST" or template is None:
-        form = GiftTemplateForm()
-    else:
-        form = GiftTemplateForm(data=template_data(template))
-    stores = db.session.scalars(scoped(Store, merchant_id()).order_by(Store.id))
-    form.store_ids.choices = [(s.id, s.name) for s in stores]
-    context = {"form": form, "gift": template}
-    if not form.is_submitted():
-        return render_template(FORM, **context)
-    if not form.validate():
-        return invalid(FORM, **context)
-    try:
-        gift_service.save_template(db.session, current_user, template, **form.values())
-    except DomainError as exc:
-        return refuse(exc, FORM, **context)
-    commit()
-    flash(_("礼品卡已保存"), "success")
-    return redirect(url_for("backoffice.gift_cards"))
+    form = template_form(GiftTemplateForm, template, template_data)
+    return form_page(FORM, {"form": form, "gift": template},
+                     lambda: gift_service.save_template(db.session, current_user, template, **form.values()),
+                     done=_("礼品卡已保存"), back=url_for("backoffice.gift_cards"))
 
 
 @blueprint.route("/gift-cards/<int:template_id>/issue", methods=["GET", "POST"])
@@ -79,27 +65,12 @@ def _save(template):
 def gift_card_issue(template_id):
     template = _template(template_id)
     form = IssueGiftCardForm().for_template(template)
-    context = {"form": form, "gift": template}
-    if not form.is_submitted():
-        form.key.data = new_idempotency_key("gift-staff")
-        return render_template(ISSUE, **context)
-    if not form.validate():
-        return invalid(ISSUE, **context)
-    member_id = db.session.scalar(select(Member.id).where(Member.merchant_id == merchant_id(),
-                                                          Member.mobile == form.mobile.data))
-    if member_id is None:
-        form.mobile.errors.append(_("没有这个手机号的会员"))
-        return invalid(ISSUE, **context)
-    try:
+    return issue_to_member(ISSUE, {"form": form, "gift": template}, "gift-staff", lambda member_id: (
         gift_service.issue_electronic(db.session, current_user.merchant, template.id, member_id,
                                       face_value=form.face_value.data, theme=form.theme.data or None,
                                       channel="staff", key=form.key.data, issued_by=current_user,
-                                      price_paid=form.price_paid.fen)
-    except DomainError as exc:
-        return refuse(exc, ISSUE, **context)
-    commit()
-    flash(_("已发放给会员 %(mobile)s", mobile=form.mobile.data), "success")
-    return redirect(url_for("backoffice.gift_card_cards", template_id=template.id))
+                                      price_paid=form.price_paid.fen)),
+        back=url_for("backoffice.gift_card_cards", template_id=template.id))
 
 
 @blueprint.route("/gift-cards/<int:template_id>/cards")

@@ -1,7 +1,9 @@
 """What every member page needs: the merchant from the URL, the channel login, errors as H5 pages."""
 import functools
+import secrets
 
-from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, jsonify, make_response, redirect, render_template, request, session, \
+    url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
@@ -12,10 +14,13 @@ from domain.errors import DomainError, NotFound
 from extensions import db
 from member_h5 import blueprint
 from models import Merchant
+from services import instrument_qr, member_qr
 from services.member_join import CHANNELS, ChannelLogin, member_for
 
 LOGIN_KEY = "h5_login"
 CLIENT_COOKIE = "sandbox_client"
+# Channels a claim link or QR can carry (`?ch=`), so claims are counted where the member came from.
+LINK_CHANNELS = ("poster_qr", "shop_qr", "menu", "mass_message", "template_message")
 
 
 @blueprint.url_value_preprocessor
@@ -122,6 +127,80 @@ def client_ip():
 def message_page(title, text, status=200, *, icon="info", link=None, link_text=None):
     return render_template("member_h5/message.html", title=title, text=text, icon=icon, link=link,
                            link_text=link_text), status
+
+
+# --- the shapes member pages share ------------------------------------------------------------------
+
+def pick_tab(tabs):
+    """The `?tab=` asked for when it is one of `tabs`, else the first: a stale link still shows a page."""
+    tab = request.args.get("tab")
+    return tab if tab in dict(tabs) else tabs[0][0]
+
+
+def link_channel(value=None):
+    """The claim channel a link carried (the query's `ch` unless given), or 'h5' for anything unknown."""
+    value = request.args.get("ch") if value is None else value
+    return value if value in LINK_CHANNELS else "h5"
+
+
+def claim_form(form_class, prefix, channel):
+    """A claim form with a fresh idempotency key, minted at render so a double tap claims once."""
+    form = form_class(formdata=None)
+    form.key.data = f"{prefix}:{g.member.id}:{secrets.token_urlsafe(16)}"
+    form.channel.data = channel
+    return form
+
+
+def attempt(action, back, *, status=302):
+    """Run a member's service call. A refusal keeps nothing, is flashed and sends the member `back`;
+    a NotFound still ends on the 404 page."""
+    return _attempt(action, lambda exc: _flashed(exc.message, back, status))
+
+
+def attempt_or_page(action, title, link, link_text, *, handled=()):
+    """Like attempt, for link pages that have nowhere to go back to: a refusal is a message page.
+    Errors in `handled` reach the caller, for refusals whose work must still be committed."""
+    return _attempt(action, lambda exc: make_response(
+        message_page(title, exc.message, exc.http_status, icon="warn", link=link, link_text=link_text)), handled)
+
+
+def _attempt(action, refusal, handled=()):
+    try:
+        return action()
+    except (NotFound, *handled):
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        abort(refusal(exc))  # the response ends the request from inside the view's call
+
+
+def committed(message, target, status=302):
+    """The end of a successful POST: commit, say so, redirect (after the POST, so a reload does not repeat it)."""
+    commit()
+    if message:
+        flash(message, "success")
+    return redirect(target, status)
+
+
+def expired_back(target, status=302):
+    """A form whose CSRF token or hidden key no longer validates: the page was open too long."""
+    return _flashed(_("页面已过期，请刷新后再试"), target, status)
+
+
+def _flashed(message, target, status):
+    flash(message, "warning")
+    return redirect(target, status)
+
+
+def instrument_qr_json(card, usable, refusal):
+    """A fresh QR for a card's detail page; the page polls it before the signed token runs out."""
+    return qr_json(usable, lambda: instrument_qr.token(card), "卡码", instrument_qr.VALID_SECONDS, refusal)
+
+
+def qr_json(usable, token, label, seconds, refusal):
+    if not usable:
+        return jsonify(error="not_usable", message=refusal), 409
+    return jsonify(svg=member_qr.svg(token(), label=label), expires_in=seconds)
 
 
 # --- errors as H5 pages -------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 The photo itself is served only through a signed, expiring link (services.cards.photo_url) made for staff.
 """
-from flask import current_app, flash, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask import current_app, g, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -11,10 +11,9 @@ from domain import cards as card_rules
 from domain.cards import COUNT, PENDING, TIMED
 from domain.clock import now_utc
 from domain.coupons import format_code
-from domain.errors import DomainError, NotFound
 from extensions import db
 from member_h5 import blueprint
-from member_h5.common import commit, member_required
+from member_h5.common import attempt, committed, expired_back, instrument_qr_json, member_required, pick_tab
 from services import cards, instrument_qr, member_qr
 
 TABS = (("usable", "可使用"), ("finished", "已结束"))
@@ -36,9 +35,7 @@ def allow_photo_size(endpoint, values):
 @blueprint.route("/cards/")
 @member_required
 def cards_list():
-    tab = request.args.get("tab", "usable")
-    if tab not in dict(TABS):
-        tab = "usable"
+    tab = pick_tab(TABS)
     now = now_utc()
     usable, finished = cards.member_cards(db.session, g.merchant.id, g.member.id, now)
     return render_template("member_h5/cards/list.html", tab=tab, tabs=TABS, now=now,
@@ -64,33 +61,22 @@ def card_detail(card_id):
 @member_required
 def card_qr_refresh(card_id):
     card = cards.member_card(db.session, g.merchant.id, g.member.id, card_id)
-    if cards.status_of(card, now_utc()) != "usable":
-        return jsonify(error="not_usable", message=_("该卡当前不可使用")), 409
-    return jsonify(svg=member_qr.svg(instrument_qr.token(card), label="卡码"), expires_in=instrument_qr.VALID_SECONDS)
+    return instrument_qr_json(card, cards.status_of(card, now_utc()) == "usable", _("该卡当前不可使用"))
 
 
 @blueprint.route("/cards/<int:card_id>/photo", methods=["POST"])
 @member_required
 def card_photo_upload(card_id):
     card = cards.member_card(db.session, g.merchant.id, g.member.id, card_id)
-    form = PhotoForm()
+    form, back = PhotoForm(), url_for("member_h5.card_detail", card_id=card.id)
     if not form.validate():
-        flash(_("页面已过期，请刷新后再试"), "warning")
-        return redirect(url_for("member_h5.card_detail", card_id=card.id)), 303
+        return expired_back(back, 303)
     upload, replaced, root = form.photo.data, card.photo_path, cards.photo_dir(current_app)
     data = upload.read(cards.PHOTO_MAX_BYTES + 1) if upload else b""
-    try:
-        cards.save_photo(db.session, g.merchant.id, g.member.id, card.id, data, root)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return redirect(url_for("member_h5.card_detail", card_id=card_id)), 303
-    commit()
-    cards.discard_photo(root, replaced)
-    flash(_("照片已上传，核销时店员将核对本人"), "success")
-    return redirect(url_for("member_h5.card_detail", card_id=card_id)), 303
+    attempt(lambda: cards.save_photo(db.session, g.merchant.id, g.member.id, card.id, data, root), back, status=303)
+    response = committed(_("照片已上传，核销时店员将核对本人"), back, 303)
+    cards.discard_photo(root, replaced)  # only once the new photo is committed
+    return response
 
 
 @blueprint.route("/cards/photo/<token>")

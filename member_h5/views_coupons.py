@@ -1,7 +1,7 @@
 """The member's coupons: wallet tabs, the claim centre, one code's detail with a refreshing QR code."""
 import secrets
 
-from flask import flash, g, jsonify, redirect, render_template, request, url_for
+from flask import g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
@@ -9,19 +9,16 @@ from wtforms.validators import DataRequired, Length
 
 from domain import coupons as rules
 from domain.clock import now_utc
-from domain.errors import DomainError, NotFound
+from domain.errors import NotFound
 from extensions import db
 from models import CouponTemplate
 from member_h5 import blueprint
-from member_h5.common import commit, member_required, message_page, public_url
+from member_h5.common import (attempt, attempt_or_page, claim_form, commit, committed, expired_back, link_channel,
+                              member_required, message_page, pick_tab, public_url, qr_json)
 from services import coupon_exchange, coupon_links, coupon_sharing, coupon_wallet, coupons, member_qr
 from services.tenancy import get_owned
 
 TABS = (("usable", "可使用"), ("used", "已使用"), ("expired", "已过期"))
-
-
-# Channels a claim link can carry (`?ch=`), so claims are counted where the member came from.
-LINK_CHANNELS = ("poster_qr", "shop_qr", "menu", "mass_message", "template_message")
 
 
 class ClaimCouponForm(FlaskForm):
@@ -29,25 +26,16 @@ class ClaimCouponForm(FlaskForm):
     channel = HiddenField(validators=[Length(max=20)])
 
 
-def _claim_form(channel):
-    """A form with a fresh idempotency key, minted at render so a double tap claims once."""
-    form = ClaimCouponForm(formdata=None)
-    form.key.data = f"h5:{g.member.id}:{secrets.token_urlsafe(16)}"
-    form.channel.data = channel
-    return form
-
-
 @blueprint.route("/coupons/")
 @member_required
 def coupons_wallet():
-    tab = request.args.get("tab", "usable")
-    if tab not in dict(TABS):
-        tab = "usable"
+    tab = pick_tab(TABS)
     now = now_utc()
     purse = coupon_wallet.wallet_of(db.session, g.merchant.id, g.member.id, now=now)
     offers = coupon_wallet.claimable(db.session, g.merchant.id, g.member.id, g.member.level_id)
-    channel = request.args.get("ch") if request.args.get("ch") in LINK_CHANNELS else "h5"
-    forms = {offer.template.id: _claim_form(channel) for offer in offers if offer.can_claim and not offer.by_points}
+    channel = link_channel()
+    forms = {offer.template.id: claim_form(ClaimCouponForm, "h5", channel)
+             for offer in offers if offer.can_claim and not offer.by_points}
     counts = {"usable": len(purse.usable), "used": len(purse.used), "expired": len(purse.expired)}
     return render_template("member_h5/coupons.html", tab=tab, tabs=TABS, counts=counts, purse=purse, offers=offers,
                            forms=forms, benefit=coupon_wallet.benefit_text)
@@ -56,23 +44,13 @@ def coupons_wallet():
 @blueprint.route("/coupons/<int:template_id>/claim", methods=["POST"])
 @member_required
 def coupon_claim(template_id):
-    form = ClaimCouponForm()
+    form, back = ClaimCouponForm(), url_for("member_h5.coupons_wallet")
     if not form.validate():
-        flash(_("页面已过期，请刷新后再试"), "warning")
-        return redirect(url_for("member_h5.coupons_wallet"))
-    try:
-        channel = form.channel.data if form.channel.data in LINK_CHANNELS else "h5"
-        code = coupons.claim(db.session, g.merchant, template_id, g.member.id, channel=channel, key=form.key.data)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return redirect(url_for("member_h5.coupons_wallet"))
-    title = code.template.title
-    commit()
-    flash(_("领取成功：%(title)s", title=title), "success")
-    return redirect(url_for("member_h5.coupons_wallet"))
+        return expired_back(back)
+    channel = link_channel(form.channel.data)
+    code = attempt(lambda: coupons.claim_free(db.session, g.merchant, template_id, g.member.id, channel=channel,
+                                              key=form.key.data), back)
+    return committed(_("领取成功：%(title)s", title=code.template.title), back)
 
 
 @blueprint.route("/coupons/code/<int:code_id>")
@@ -97,9 +75,8 @@ def coupon_code(code_id):
 @member_required
 def coupon_qr_refresh(code_id):
     code = coupon_wallet.member_code(db.session, g.merchant.id, g.member.id, code_id)
-    if _status(code, now_utc()) != "usable":
-        return jsonify(error="not_usable", message=_("该券当前不可使用")), 409
-    return jsonify(svg=member_qr.svg(coupon_wallet.code_token(code), label="券码"), expires_in=coupon_wallet.VALID_SECONDS)
+    return qr_json(_status(code, now_utc()) == "usable", lambda: coupon_wallet.code_token(code), "券码",
+                   coupon_wallet.VALID_SECONDS, _("该券当前不可使用"))
 
 
 def _status_label(code, status):
@@ -127,22 +104,21 @@ def coupon_link(token):
     shown = coupon_links.view(db.session, g.merchant, token[:100], now)
     form = FlaskForm()
     if request.method == "POST":
-        if not form.validate():
-            return _expired_page()
-        try:
-            code = coupon_links.claim_by_link(db.session, g.merchant, token, g.member.id, now=now)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            db.session.rollback()
-            return message_page(_("未能领取"), exc.message, exc.http_status, icon="warn",
-                                link=url_for("member_h5.coupons_wallet"), link_text=_("我的优惠券"))
-        title, code_id = code.template.title, code.id
-        commit()
-        return message_page(_("领取成功"), _("%(title)s 已放入您的券包", title=title),
-                            link=url_for("member_h5.coupon_code", code_id=code_id), link_text=_("查看券"))
+        return _take_from_link(form, lambda: coupon_links.claim_by_link(db.session, g.merchant, token, g.member.id,
+                                                                        now=now), _("%(title)s 已放入您的券包"))
     return render_template("member_h5/coupon_link.html", shown=shown, template=shown.template, form=form,
                            benefit=coupon_wallet.benefit_text(shown.template))
+
+
+def _take_from_link(form, take, done_text):
+    """The POST of a link page (receipt link, friend's gift): take the coupon, or say why not on a page."""
+    if not form.validate():
+        return _expired_page()
+    code = attempt_or_page(take, _("未能领取"), url_for("member_h5.coupons_wallet"), _("我的优惠券"))
+    title, code_id = code.template.title, code.id
+    commit()
+    return message_page(_("领取成功"), done_text % {"title": title},
+                        link=url_for("member_h5.coupon_code", code_id=code_id), link_text=_("查看券"))
 
 
 # --- friend sharing ---------------------------------------------------------------------------------
@@ -152,16 +128,9 @@ def coupon_link(token):
 def coupon_share(code_id):
     if not FlaskForm().validate():
         return _expired_page()
-    try:
-        token = coupon_sharing.create_share(db.session, g.merchant, g.member.id, code_id)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return redirect(url_for("member_h5.coupon_code", code_id=code_id))
-    commit()
-    return redirect(url_for("member_h5.coupon_gift", token=token))
+    token = attempt(lambda: coupon_sharing.create_share(db.session, g.merchant, g.member.id, code_id),
+                    url_for("member_h5.coupon_code", code_id=code_id))
+    return committed(None, url_for("member_h5.coupon_gift", token=token))
 
 
 @blueprint.route("/coupons/code/<int:code_id>/share/cancel", methods=["POST"])
@@ -169,17 +138,9 @@ def coupon_share(code_id):
 def coupon_share_cancel(code_id):
     if not FlaskForm().validate():
         return _expired_page()
-    try:
-        coupon_sharing.cancel(db.session, g.merchant, g.member.id, code_id)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return redirect(url_for("member_h5.coupon_code", code_id=code_id))
-    commit()
-    flash(_("已取消赠送，券仍在您的券包中"), "success")
-    return redirect(url_for("member_h5.coupon_code", code_id=code_id))
+    back = url_for("member_h5.coupon_code", code_id=code_id)
+    attempt(lambda: coupon_sharing.cancel(db.session, g.merchant, g.member.id, code_id), back)
+    return committed(_("已取消赠送，券仍在您的券包中"), back)
 
 
 @blueprint.route("/coupons/gift/<token>", methods=["GET", "POST"])
@@ -190,20 +151,8 @@ def coupon_gift(token):
     shown = coupon_sharing.view(db.session, g.merchant, token[:100], now)
     form = FlaskForm()
     if request.method == "POST":
-        if not form.validate():
-            return _expired_page()
-        try:
-            code = coupon_sharing.accept(db.session, g.merchant, token, g.member.id, now=now)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            db.session.rollback()
-            return message_page(_("未能领取"), exc.message, exc.http_status, icon="warn",
-                                link=url_for("member_h5.coupons_wallet"), link_text=_("我的优惠券"))
-        title, code_id = code.template.title, code.id
-        commit()
-        return message_page(_("领取成功"), _("好友赠送的 %(title)s 已放入您的券包", title=title),
-                            link=url_for("member_h5.coupon_code", code_id=code_id), link_text=_("查看券"))
+        return _take_from_link(form, lambda: coupon_sharing.accept(db.session, g.merchant, token, g.member.id,
+                                                                   now=now), _("好友赠送的 %(title)s 已放入您的券包"))
     mine = shown.transfer.from_member_id == g.member.id
     link = public_url("member_h5.coupon_gift", token=token) if mine and shown.status == "open" else None
     return render_template("member_h5/coupon_gift.html", shown=shown, template=shown.code.template, mine=mine,
@@ -228,18 +177,11 @@ def coupon_exchange_confirm(template_id):
     if request.method == "POST":
         if not form.validate():
             return _expired_page()
-        try:
-            code = coupon_exchange.exchange(db.session, g.merchant, template.id, g.member.id, key=form.key.data)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "warning")
-            return redirect(url_for("member_h5.coupon_exchange_confirm", template_id=template_id))
-        code_id = code.id
-        commit()
-        flash(_("兑换成功：%(title)s", title=template.title), "success")
-        return redirect(url_for("member_h5.coupon_code", code_id=code_id))
+        code = attempt(lambda: coupon_exchange.exchange(db.session, g.merchant, template.id, g.member.id,
+                                                        key=form.key.data),
+                       url_for("member_h5.coupon_exchange_confirm", template_id=template_id))
+        return committed(_("兑换成功：%(title)s", title=template.title),
+                         url_for("member_h5.coupon_code", code_id=code.id))
     form.key.data = f"exchange:{g.member.id}:{secrets.token_urlsafe(16)}"
     refusal = None
     if price is None:

@@ -1,6 +1,6 @@
 """The member's gift cards: list, detail with a refreshing QR, binding a physical card, SMS activation,
 transfer links (create, cancel, accept) and the card's spending history."""
-from flask import flash, g, jsonify, redirect, render_template, session, url_for
+from flask import g, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -11,13 +11,13 @@ from domain import cards as card_rules
 from domain import coupons as code_rules
 from domain import gift_cards as rules
 from domain.clock import now_utc
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError
 from extensions import db
 from models import Card
 from member_h5 import blueprint
-from member_h5.common import client_ip, commit, member_required, message_page, public_url
+from member_h5.common import (attempt, attempt_or_page, client_ip, commit, committed, expired_back,
+                              instrument_qr_json, member_required, message_page, public_url)
 from services import gift_cards, instrument_qr, member_qr
-from services.sms_codes import SmsRateLimited
 from services.tenancy import get_owned
 
 LINKS_KEY = "gift_links"  # {card id: token} of links this browser made, so the giver can show them again
@@ -80,9 +80,7 @@ def _link_for(card, transfer):
 @member_required
 def gift_card_qr_refresh(card_id):
     card = _card(card_id)
-    if card.state != card_rules.ACTIVE:
-        return jsonify(error="not_usable", message=_("该礼品卡当前不可使用")), 409
-    return jsonify(svg=member_qr.svg(instrument_qr.token(card), label="卡码"), expires_in=instrument_qr.VALID_SECONDS)
+    return instrument_qr_json(card, card.state == card_rules.ACTIVE, _("该礼品卡当前不可使用"))
 
 
 @blueprint.route("/gift-cards/bind", methods=["GET", "POST"])
@@ -100,10 +98,8 @@ def gift_card_bind():
         form.pin.errors = [exc.message]
         form.pin.data = ""
         return render_template("member_h5/gift_cards/bind.html", form=form), exc.http_status
-    card_id, state = card.id, card.state
-    commit()
-    flash(_("绑定成功，请完成短信验证以激活") if state == card_rules.CLAIMED else _("绑定成功，礼品卡已激活"), "success")
-    return redirect(url_for("member_h5.gift_card_detail", card_id=card_id))
+    return committed(_("绑定成功，请完成短信验证以激活") if card.state == card_rules.CLAIMED else _("绑定成功，礼品卡已激活"),
+                     url_for("member_h5.gift_card_detail", card_id=card.id))
 
 
 @blueprint.route("/gift-cards/<int:card_id>/send-code", methods=["POST"])
@@ -111,17 +107,10 @@ def gift_card_bind():
 def gift_card_send_code(card_id):
     if not ConfirmForm().validate():
         return _expired()
-    try:
-        gift_cards.send_activation_code(db.session, g.merchant, g.member, card_id, ip=client_ip())
-    except NotFound:
-        raise
-    except (SmsRateLimited, DomainError) as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return redirect(url_for("member_h5.gift_card_detail", card_id=card_id))
-    commit()
-    flash(_("验证码已发送至 %(mobile)s，5 分钟内有效", mobile=_masked(g.member.mobile)), "success")
-    return redirect(url_for("member_h5.gift_card_detail", card_id=card_id))
+    back = _detail(card_id)
+    # SmsRateLimited is a DomainError: too many codes is flashed like any refusal
+    attempt(lambda: gift_cards.send_activation_code(db.session, g.merchant, g.member, card_id, ip=client_ip()), back)
+    return committed(_("验证码已发送至 %(mobile)s，5 分钟内有效", mobile=_masked(g.member.mobile)), back)
 
 
 @blueprint.route("/gift-cards/<int:card_id>/activate", methods=["POST"])
@@ -130,17 +119,9 @@ def gift_card_activate(card_id):
     form = ActivateForm()
     if not form.validate():
         return _expired()
-    try:
-        gift_cards.activate_by_sms(db.session, g.merchant, g.member, card_id, form.code.data)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return redirect(url_for("member_h5.gift_card_detail", card_id=card_id))
-    commit()
-    flash(_("礼品卡已激活"), "success")
-    return redirect(url_for("member_h5.gift_card_detail", card_id=card_id))
+    back = _detail(card_id)
+    attempt(lambda: gift_cards.activate_by_sms(db.session, g.merchant, g.member, card_id, form.code.data), back)
+    return committed(_("礼品卡已激活"), back)
 
 
 @blueprint.route("/gift-cards/<int:card_id>/transfer", methods=["POST"])
@@ -148,18 +129,11 @@ def gift_card_activate(card_id):
 def gift_card_transfer(card_id):
     if not ConfirmForm().validate():
         return _expired()
-    try:
-        token = gift_cards.create_transfer(db.session, g.merchant, g.member.id, card_id)[1]
-    except NotFound:
-        raise
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return redirect(url_for("member_h5.gift_card_detail", card_id=card_id))
-    commit()
+    back = _detail(card_id)
+    token = attempt(lambda: gift_cards.create_transfer(db.session, g.merchant, g.member.id, card_id), back)[1]
+    response = committed(_("转赠链接已生成，24 小时内有效，只能被领取一次"), back)
     session[LINKS_KEY] = {**(session.get(LINKS_KEY) or {}), str(card_id): token}
-    flash(_("转赠链接已生成，24 小时内有效，只能被领取一次"), "success")
-    return redirect(url_for("member_h5.gift_card_detail", card_id=card_id))
+    return response
 
 
 @blueprint.route("/gift-cards/<int:card_id>/transfer/cancel", methods=["POST"])
@@ -167,18 +141,11 @@ def gift_card_transfer(card_id):
 def gift_card_transfer_cancel(card_id):
     if not ConfirmForm().validate():
         return _expired()
-    try:
-        gift_cards.cancel_transfer(db.session, g.merchant, g.member.id, card_id)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return redirect(url_for("member_h5.gift_card_detail", card_id=card_id))
-    commit()
+    back = _detail(card_id)
+    attempt(lambda: gift_cards.cancel_transfer(db.session, g.merchant, g.member.id, card_id), back)
+    response = committed(_("已取消转赠"), back)
     session[LINKS_KEY] = {k: v for k, v in (session.get(LINKS_KEY) or {}).items() if k != str(card_id)}
-    flash(_("已取消转赠"), "success")
-    return redirect(url_for("member_h5.gift_card_detail", card_id=card_id))
+    return response
 
 
 @blueprint.route("/gift-cards/accept/<token>", methods=["GET", "POST"])
@@ -198,20 +165,13 @@ def gift_card_accept(token):
     if not form.validate():
         return _expired()
     try:
-        new = gift_cards.accept_transfer(db.session, g.merchant, g.member.id, token)
+        new = attempt_or_page(lambda: gift_cards.accept_transfer(db.session, g.merchant, g.member.id, token),
+                              _("领取失败"), url_for("member_h5.gift_cards_list"), _("我的礼品卡"),
+                              handled=(gift_cards.TransferExpired,))
     except gift_cards.TransferExpired as exc:
         commit()  # keep the release: the card is back with the giver
         return message_page(_("链接已过期"), exc.message, 410, icon="warn")
-    except NotFound:
-        raise
-    except DomainError as exc:
-        db.session.rollback()
-        return message_page(_("领取失败"), exc.message, exc.http_status, icon="warn",
-                            link=url_for("member_h5.gift_cards_list"), link_text=_("我的礼品卡"))
-    new_id = new.id
-    commit()
-    flash(_("领取成功，礼品卡已放入您的卡包"), "success")
-    return redirect(url_for("member_h5.gift_card_detail", card_id=new_id))
+    return committed(_("领取成功，礼品卡已放入您的卡包"), _detail(new.id))
 
 
 def _closed_message(transfer):
@@ -232,6 +192,9 @@ def _masked(mobile):
     return f"{mobile[:3]}****{mobile[-4:]}" if mobile and len(mobile) >= 7 else mobile
 
 
+def _detail(card_id):
+    return url_for("member_h5.gift_card_detail", card_id=card_id)
+
+
 def _expired():
-    flash(_("页面已过期，请刷新后再试"), "warning")
-    return redirect(url_for("member_h5.gift_cards_list"))
+    return expired_back(url_for("member_h5.gift_cards_list"))

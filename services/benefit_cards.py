@@ -6,7 +6,6 @@ derived from the card's key, so a retried issue grants the pack once. A refund i
 active -> refunded and may void the card's unused pack coupons in one conditional update.
 """
 import hashlib
-import re
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
@@ -17,15 +16,13 @@ from domain import coupons as code_rules
 from domain.clock import now_utc, to_local
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from domain.money import MAX_FEN, format_yuan
-from models import Card, CardRefund, CardTemplate, CouponCode, CouponTemplate, Member, Merchant, Store
+from models import Card, CardRefund, CardTemplate, CouponCode, CouponTemplate, Member, Merchant
 from models.coupons import CHANNELS
-from services import audit, coupons, idempotency
+from services import audit, card_templates, coupons, idempotency
 from services.tenancy import get_owned, owned_ids, scoped
-from services.text import optional_text, required_text
+from services.text import optional_text
 
 KIND = card_rules.BENEFIT
-MAX_STOCK = 10_000_000
-_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _AUDITED = ("title", "price", "stock_total", "valid_days", "discount_percent", "points_multiplier", "free_items",
             "gift_pack", "all_stores", "listed", "disabled")
 
@@ -53,14 +50,10 @@ def save_template(session, actor, template, **values):
     if template is None:
         template = CardTemplate(merchant_id=actor.merchant_id, kind=KIND, stock_issued=0, listed=True,
                                 disabled=False)
-    template.title = required_text(values.get("title"), "卡名称", 40)
-    template.notes = optional_text(values.get("notes"), "使用说明", 1000)
-    colour = values.get("cover_color") or "#07C160"
-    if not _COLOUR.match(colour):
-        raise DomainError("封面颜色须为 #RRGGBB")
-    template.cover_color = colour
+    card_templates.apply_text(template, values)
+    template.cover_color = card_templates.cover_colour(values.get("cover_color"))
     template.price = _price(values.get("price"))
-    template.stock_total = _stock(values.get("stock_total"), template.stock_issued or 0)
+    template.stock_total = card_templates.check_stock(values.get("stock_total"), template.stock_issued or 0)
     template.valid_days = rules.check_valid_days(values.get("valid_days"))
     template.discount_percent = rules.check_discount(values.get("discount_percent"))
     template.points_multiplier = rules.check_multiplier(values.get("points_multiplier"))
@@ -70,9 +63,7 @@ def save_template(session, actor, template, **values):
     template.gift_pack = pack
     if not (template.discount_percent or (template.points_multiplier or 100) > 100 or template.free_items or pack):
         raise DomainError("请至少设置一项权益：折扣、积分倍数、免费项目或礼包")
-    store_ids = values.get("store_ids") or ()
-    template.all_stores = not store_ids
-    template.stores = owned_ids(session, Store, actor.merchant_id, store_ids)
+    card_templates.assign_stores(session, template, actor.merchant_id, values.get("store_ids"))
     session.add(template)
     session.flush()
     after = audit.snapshot(template, _AUDITED)
@@ -87,14 +78,6 @@ def _price(value):
         return None  # free: claimed by link or QR
     if not 0 < value <= MAX_FEN:
         raise DomainError("售价须为正数；免费领取请留空")
-    return value
-
-
-def _stock(value, issued):
-    if value is None:
-        return None
-    if not 0 < value <= MAX_STOCK or value < issued:
-        raise DomainError("库存须为正数，且不少于已发放数量")
     return value
 
 
@@ -150,7 +133,7 @@ def issue(session, merchant, template_id, member_id, *, channel, key, issued_by=
         raise Conflict("您已领取该权益卡，无需重复领取")
     if running is not None and running.ends_at is None:
         raise Conflict("您已持有该权益卡，长期有效")
-    _take_stock(session, template)
+    card_templates.take_stock(session, template, "该权益卡已售罄")
     card = Card(merchant_id=merchant.id, template_id=template.id, kind=KIND, member_id=member.id,
                 code=code_rules.new_code(), state=card_rules.ACTIVE, channel=channel, idempotency_key=key,
                 issued_by_id=issued_by.id if issued_by else None, starts_at=now,
@@ -191,18 +174,6 @@ def _fold_into(session, old, new, now):
     if done != 1:
         raise Conflict("原权益卡状态已变化，请刷新后重试")
     session.expire(old)
-
-
-def _take_stock(session, template):
-    taken = session.execute(
-        update(CardTemplate).where(CardTemplate.id == template.id,
-                                   CardTemplate.stock_total.is_(None)
-                                   | (CardTemplate.stock_issued < CardTemplate.stock_total))
-        .values(stock_issued=CardTemplate.stock_issued + 1).execution_options(synchronize_session=False)
-    ).rowcount
-    if taken != 1:
-        raise Conflict("该权益卡已售罄")
-    session.expire(template, ["stock_issued"])
 
 
 def _grant_pack(session, merchant, template, card, member_id, channel, issued_by, now):
@@ -357,15 +328,11 @@ def active_benefits(session, member, now=None, store_id=None):
                     or_(Card.ends_at.is_(None), Card.ends_at > now)))
     grants = []
     for template in session.scalars(query).all():
-        if store_id is not None and not _usable_in(template, store_id):
+        if store_id is not None and not card_templates.valid_in(template, store_id):
             continue
         grants.append(rules.Benefits(template.discount_percent, template.points_multiplier or 100,
                                      tuple(template.free_items or ())))
     return rules.best_of(grants)
-
-
-def _usable_in(template, store_id):
-    return template.all_stores or any(s.id == store_id for s in template.stores)
 
 
 # --- staff page adapter -----------------------------------------------------------------------------------
@@ -395,7 +362,7 @@ class _BenefitCardInstrument:
         in_force = rules.in_force(card.state, card.starts_at, card.ends_at, now)
         if not in_force:
             reason = f"该权益卡{state_text(card, now)}"
-        elif store_id is not None and not _usable_in(template, store_id):
+        elif store_id is not None and not card_templates.valid_in(template, store_id):
             reason = "该权益卡不适用于本门店"
         else:
             reason = self.AT_CHECKOUT

@@ -30,18 +30,17 @@ from domain.cards import ACTIVE, COUNT, EXPIRED, PENDING, TIMED, USED_UP, VOIDED
 from domain.clock import now_utc, to_local
 from domain.coupons import format_code, new_code
 from domain.errors import Conflict, DomainError, NotFound
-from models import Card, CardTemplate, Member, Merchant, Store, Verification
+from models import Card, CardTemplate, Member, Merchant, Verification
 from models.coupons import CHANNELS
-from services import audit, idempotency, verifications
-from services.tenancy import get_owned, owned_ids, scoped
-from services.text import optional_text, required_text
+from services import audit, card_templates, idempotency, verifications
+from services.tenancy import get_owned, scoped
+from services.text import optional_text
 
 KINDS = (COUNT, TIMED)
 INSTRUMENT_TYPES = {COUNT: "count_card", TIMED: "timed_card"}
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTO_URL_SECONDS = 600
 _PHOTO_SALT = "card-photo-v1"
-_COLOUR_DIGITS = set("0123456789abcdefABCDEF")
 
 
 # --- templates ------------------------------------------------------------------------------------
@@ -56,30 +55,17 @@ def save_template(session, actor, template, **values):
     if template is None:
         template = CardTemplate(merchant_id=actor.merchant_id, kind=kind, stock_issued=0)
         session.add(template)
-    template.title = required_text(values.get("title"), "卡名称", 40)
-    template.notes = optional_text(values.get("notes"), "使用说明", 1000)
-    template.cover_color = _colour(values.get("cover_color") or "#07C160")
-    stock = values.get("stock_total")
-    if stock is not None and not (0 < stock <= 10_000_000 and stock >= (template.stock_issued or 0)):
-        raise DomainError("库存须为正数，且不少于已发放数量")
-    template.stock_total = stock
+    card_templates.apply_text(template, values)
+    template.cover_color = card_templates.cover_colour(values.get("cover_color"))
+    template.stock_total = card_templates.check_stock(values.get("stock_total"), template.stock_issued or 0)
     template.disabled = bool(values.get("disabled", False))
-    store_ids = values.get("store_ids") or ()
-    template.all_stores = not store_ids
-    template.stores = owned_ids(session, Store, actor.merchant_id, store_ids)
+    card_templates.assign_stores(session, template, actor.merchant_id, values.get("store_ids"))
     if kind == COUNT:
         _apply_count(template, values)
     else:
         _apply_timed(template, values)
     session.flush()
     return template
-
-
-def _colour(text):
-    text = (text or "").strip()
-    if len(text) != 7 or text[0] != "#" or not set(text[1:]) <= _COLOUR_DIGITS:
-        raise DomainError("封面颜色须为 #RRGGBB 格式")
-    return text.upper()
 
 
 def _apply_count(template, values):
@@ -128,7 +114,7 @@ def issue(session, merchant, template_id, member_id, *, channel, key, tier_key=N
         raise NotFound("记录不存在")
     if template.disabled:
         raise Conflict("该卡已停止发放")
-    _take_stock(session, template)
+    card_templates.take_stock(session, template, "该卡已售罄")
     card = Card(merchant_id=merchant.id, template_id=template.id, kind=template.kind, member_id=member.id,
                 code=new_code(), channel=channel, idempotency_key=key, created_at=now,
                 issued_by_id=issued_by.id if issued_by else None, price_paid=price_paid)
@@ -158,18 +144,6 @@ def _fill_timed(session, card, template, member, tier_key, tz_name, now):
         return
     start = rules.timed_start(template.start_mode, template.start_after_days, tier.days, now, tz_name)
     card.state, card.starts_at, card.ends_at = start.state, start.starts_at, start.ends_at
-
-
-def _take_stock(session, template):
-    taken = session.execute(
-        update(CardTemplate).where(CardTemplate.id == template.id,
-                                   (CardTemplate.stock_total.is_(None))
-                                   | (CardTemplate.stock_issued < CardTemplate.stock_total))
-        .values(stock_issued=CardTemplate.stock_issued + 1).execution_options(synchronize_session=False)
-    ).rowcount
-    if taken != 1:
-        raise Conflict("该卡已售罄")
-    session.expire(template, ["stock_issued"])
 
 
 # --- use at the till ------------------------------------------------------------------------------
@@ -256,7 +230,7 @@ def why_not(session, card, store_id, now, wanted=1):
     target = session.get(Card, card.extended_into_id) if card.extended_into_id else None
     usage = rules.Usage(
         kind=card.kind, state=card.state, starts_at=card.starts_at, ends_at=card.ends_at,
-        store_ok=template.all_stores or any(s.id == store_id for s in template.stores),
+        store_ok=card_templates.valid_in(template, store_id),
         uses_left=card.uses_left, wanted=wanted, daily_limit=card.daily_limit,
         used_today=used_today(session, card, now, tz_name) if card.kind == TIMED and card.daily_limit else 0,
         photo_required=template.photo_required, has_photo=bool(card.photo_path),

@@ -31,7 +31,12 @@ class Claimable:
     @property
     def by_points(self):
         """Offered for points rather than free (a template both free and priced is claimed free)."""
-        return not self.template.free_claim and bool(self.template.points_prices)
+        return not self.template.free_claim and not self.template.price and bool(self.template.points_prices)
+
+    @property
+    def for_sale(self):
+        """Sold for money (bought through the payment flow), not claimed free or for points."""
+        return not self.template.free_claim and bool(self.template.price)
 
     @property
     def sold_out(self):
@@ -73,7 +78,7 @@ def claimable(session, merchant_id, member_id, level_id=None):
     templates = [t for t in session.scalars(scoped(CouponTemplate, merchant_id)
                                             .where(CouponTemplate.active.is_(True))
                                             .order_by(CouponTemplate.id.desc())).all()
-                 if t.free_claim or t.points_prices]
+                 if t.free_claim or t.points_prices or t.price]
     held = dict(session.execute(
         select(CouponCode.template_id, func.count(CouponCode.id))
         .where(CouponCode.merchant_id == merchant_id, CouponCode.member_id == member_id)

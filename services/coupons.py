@@ -5,13 +5,15 @@ verifying is a conditional update on the code's state. Neither ever reads, decid
 """
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import coupons as rules
 from domain.clock import now_utc, to_local
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
+from domain.money import MAX_FEN
 from models import CouponCode, CouponTemplate, Level, Member, Store, Verification
-from models.coupons import CHANNELS
+from models.coupons import CHANNELS, coupon_template_stores
 from services import idempotency, verifications
 from services.tenancy import get_owned, owned_ids, scoped
 from services.text import optional_text, required_text
@@ -37,11 +39,22 @@ def save_template(session, actor, template, **values):
     template.stores = owned_ids(session, Store, actor.merchant_id, store_ids)
     template.shareable = bool(values.get("shareable", False))
     template.free_claim = bool(values.get("free_claim", True))
+    if "price" in values:
+        template.price = _sale_price(values["price"])
     if "points_prices" in values:
         template.points_prices = _points_prices(session, actor.merchant_id, values["points_prices"])
     template.active = bool(values.get("active", True))
     session.flush()
     return template
+
+
+def _sale_price(value):
+    """Fen the member pays through the payment flow; None when the coupon is not sold."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or not 0 < value <= MAX_FEN:
+        raise DomainError("售价须大于 0 且不超过上限")
+    return value
 
 
 def claim(session, merchant, template_id, member_id, *, channel, key, issued_by=None, now=None):
@@ -69,19 +82,23 @@ def claim(session, merchant, template_id, member_id, *, channel, key, issued_by=
     return code
 
 
-def find_code(session, merchant_id, typed):
-    code = session.scalars(scoped(CouponCode, merchant_id).where(CouponCode.code == rules.normalise_code(typed))).one_or_none()
-    if code is None:
-        raise NotFound("券码不存在")
-    return code
+def claim_free(session, merchant, template_id, member_id, *, channel, key, now=None):
+    """A member's own claim (H5, a link or QR): only templates offered free; points and money have their own way."""
+    template = get_owned(session, CouponTemplate, merchant.id, template_id)
+    if not template.free_claim:
+        raise Conflict("该券需要购买" if template.price else "该券需要积分兑换，请在领券中心兑换")
+    return claim(session, merchant, template.id, member_id, channel=channel, key=key, now=now)
 
 
-def check_usable(session, code, store_id, now=None):
+def check_usable(session, code, store_id, now=None, tz_name=None):
     """None when the code may be used in this store now; otherwise the reason, in Chinese."""
-    now = now or now_utc()
     template = code.template
     store_ok = template.all_stores or any(s.id == store_id for s in template.stores)
-    time_ok = rules.usable_at(now, _timezone(session, code), template.weekdays or (), template.start_minute, template.end_minute)
+    return _why_not(code, template, store_ok, now or now_utc(), tz_name or _timezone(session, code))
+
+
+def _why_not(code, template, store_ok, now, tz_name):
+    time_ok = rules.usable_at(now, tz_name, template.weekdays or (), template.start_minute, template.end_minute)
     return rules.why_not_usable(code.state, code.starts_at, code.ends_at, now, store_ok, time_ok)
 
 
@@ -90,9 +107,26 @@ def verify(session, actor, typed_code, *, store_id, method, key, amount_received
 
     The actor is a staff member or an API key: anything with merchant_id, id and can_act_in(store_id).
     """
-    return _verify(session, actor, lambda: find_code(session, actor.merchant_id, typed_code), store_id=store_id,
-                   method=method, key=key, amount_received=amount_received, now=now)
+    verifications.check_request(method, key)
+    verifications.actor_store(session, actor, store_id)  # a store refusal comes before anything about the code
+    record = INSTRUMENT.verify_code(session, actor, rules.normalise_code(typed_code), store_id=store_id,
+                                    method=method, key=key, amount_received=amount_received, now=now)
+    if record is None:
+        raise NotFound("券码不存在")
+    return record
 
+
+# What verifying reads of a code and its template, as one plain query (no ORM rows): every verification runs it.
+_FACTS = (select(CouponCode.id, CouponCode.code, CouponCode.state, CouponCode.starts_at, CouponCode.ends_at,
+                 CouponCode.member_id, CouponCode.template_id, CouponTemplate.title, CouponTemplate.all_stores,
+                 CouponTemplate.weekdays, CouponTemplate.start_minute, CouponTemplate.end_minute)
+          .join(CouponTemplate, CouponTemplate.id == CouponCode.template_id)
+          .where(CouponCode.merchant_id == bindparam("merchant_id")))
+_FACTS_BY_CODE = _FACTS.where(CouponCode.code == bindparam("code"))
+_FACTS_BY_ID = _FACTS.where(CouponCode.id == bindparam("code_id"))
+_TEMPLATE_STORE = select(coupon_template_stores.c.store_id).where(
+    coupon_template_stores.c.template_id == bindparam("template_id"),
+    coupon_template_stores.c.store_id == bindparam("store_id"))
 
 # The conditional state change (available -> used), built once since every verification runs it.
 _USE_CODE = (update(CouponCode).where(CouponCode.id == bindparam("code_id"), CouponCode.state == rules.AVAILABLE)
@@ -101,39 +135,52 @@ _USE_CODE = (update(CouponCode).where(CouponCode.id == bindparam("code_id"), Cou
              .execution_options(synchronize_session=False))
 
 
-def _verify(session, actor, load_code, *, store_id, method, key, amount_received, now):
+def _facts(session, statement, params):
+    session.flush()  # a plain query does not autoflush: what the request changed through the ORM is seen
+    return session.connection().execute(statement, params).one_or_none()
+
+
+def _verify(session, actor, facts, *, store_id, method, key, amount_received, now):
+    """`facts` is a row of _FACTS. A refusal loads the code itself, to say who used it and when."""
     verifications.check_request(method, key)
     now = now or now_utc()
     store = verifications.actor_store(session, actor, store_id)
-    earlier = verifications.replay(session, actor, key)
-    if earlier is not None:
-        return earlier
-    code = load_code()
-    reason = check_usable(session, code, store.id, now)
+    # No look-up of the key first: a repeated request finds its code already used and is answered from the
+    # slow path below; a key reused for another code is refused by the unique constraint when recording.
+    tz_name = verifications.actor_timezone(session, actor)
+    store_ok = facts.all_stores or session.connection().scalar(
+        _TEMPLATE_STORE, {"template_id": facts.template_id, "store_id": store.id}) is not None
+    reason = _why_not(facts, facts, store_ok, now, tz_name)
     if reason is not None:
-        raise _refusal(code, reason, _timezone(session, code))
-    done = session.execute(_USE_CODE, {"code_id": code.id, "at": now, "by": None if _is_api(actor) else actor.id,
-                                       "store": store.id}).rowcount
+        return _replay_or_refuse(session, actor, key, facts.id, reason, tz_name)
+    by = None if _is_api(actor) else actor.id
+    done = session.connection().execute(_USE_CODE, {"code_id": facts.id, "at": now, "by": by,
+                                                    "store": store.id}).rowcount
     if done != 1:
-        session.expire(code)
-        raise _refusal(code, "该券已使用", _timezone(session, code))
+        return _replay_or_refuse(session, actor, key, facts.id, "该券已使用", tz_name)
     record = verifications.record(session, actor, store=store, instrument_type="coupon",
-                                  instrument_name=code.template.title, method=method, key=key,
-                                  member_id=code.member_id, now=now, amount_received=amount_received,
-                                  coupon_code_id=code.id)
-    # What the UPDATE wrote, without a reload: the till's answer names the code, and a refresh costs a query.
-    for name, value in (("state", rules.USED), ("used_at", now), ("used_by_id", None if _is_api(actor) else actor.id),
-                        ("used_store_id", store.id)):
-        set_committed_value(code, name, value)
-    session.expire(code, ["used_by", "used_store"])
-    set_committed_value(record, "coupon_code", code)
+                                  instrument_name=facts.title, method=method, key=key, member_id=facts.member_id,
+                                  now=now, amount_received=amount_received, coupon_code_id=facts.id)
+    loaded = session.identity_map.get(identity_key(CouponCode, facts.id))
+    if loaded is not None:
+        # The page that looked the code up holds it: it learns what the UPDATE wrote, without a reload.
+        for name, value in (("state", rules.USED), ("used_at", now), ("used_by_id", by), ("used_store_id", store.id)):
+            set_committed_value(loaded, name, value)
+        session.expire(loaded, ["used_by", "used_store"])
+        set_committed_value(record, "coupon_code", loaded)
     return record
 
 
-def _is_api(actor):
-    from models import ApiKey
+def _replay_or_refuse(session, actor, key, code_id, reason, tz_name):
+    earlier = verifications.replay(session, actor, key)
+    if earlier is not None:
+        return earlier
+    code = session.get(CouponCode, code_id, populate_existing=True)  # as it is now, for who used it and when
+    raise _refusal(code, reason, tz_name)
 
-    return isinstance(actor, ApiKey)
+
+def _is_api(actor):
+    return verifications.is_api_key(actor)
 
 
 def undo_verification(session, staff, record, now=None):
@@ -275,16 +322,23 @@ class _CouponInstrument:
 
     def verify(self, session, actor, row_id, *, store_id, method, key, quantity=None, amount=None,
                amount_received=0, now=None):
-        def load_code():
-            try:
-                code = session.get(CouponCode, int(row_id))  # just loaded by instruments.find: no second query
-            except (TypeError, ValueError):
-                code = None
-            if code is None or code.merchant_id != actor.merchant_id:
-                raise NotFound("券码不存在")
-            return code
+        try:
+            code_id = int(row_id)
+        except (TypeError, ValueError):
+            raise NotFound("券码不存在") from None
+        facts = _facts(session, _FACTS_BY_ID, {"merchant_id": actor.merchant_id, "code_id": code_id})
+        if facts is None:
+            raise NotFound("券码不存在")
+        return _verify(session, actor, facts, store_id=store_id, method=method, key=key,
+                       amount_received=amount_received, now=now)
 
-        return _verify(session, actor, load_code, store_id=store_id, method=method, key=key,
+    def verify_code(self, session, actor, code, *, store_id, method, key, quantity=None, amount=None,
+                    amount_received=0, now=None):
+        """Verify by the (normalised) code in one step, without loading it first; None when it is no coupon."""
+        facts = _facts(session, _FACTS_BY_CODE, {"merchant_id": actor.merchant_id, "code": code})
+        if facts is None:
+            return None
+        return _verify(session, actor, facts, store_id=store_id, method=method, key=key,
                        amount_received=amount_received, now=now)
 
     def undo(self, session, staff, record, now):

@@ -10,7 +10,6 @@ import csv
 import hashlib
 import hmac
 import io
-import re
 import secrets
 from datetime import timedelta
 
@@ -23,16 +22,15 @@ from domain import roles
 from domain.clock import now_utc, to_local
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from domain.money import MAX_FEN, format_yuan
-from models import (ApiKey, AuditLog, Card, CardTemplate, GiftCardBatch, Member, Merchant, Store, Transfer, Wallet,
+from models import (ApiKey, AuditLog, Card, CardTemplate, GiftCardBatch, Member, Merchant, Transfer, Wallet,
                     WalletTransaction)
 from models.coupons import CHANNELS
-from services import audit, idempotency, sms_codes, verifications, wallet
-from services.tenancy import get_owned, owned_ids, scoped
+from services import audit, card_templates, idempotency, sms_codes, verifications, wallet
+from services.tenancy import get_owned, scoped
 from services.text import optional_text, required_text
 
 GIFT = card_rules.GIFT
 SMS_PURPOSE = "gift_activate"
-_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 PIN_TRY_ACTION = "gift_card.pin_try"
 
 
@@ -57,8 +55,7 @@ def save_template(session, actor, template, **values):
         session.add(template)
     elif template.kind != GIFT:
         raise NotFound("记录不存在")
-    template.title = required_text(values.get("title"), "礼品卡名称", 40)
-    template.notes = optional_text(values.get("notes"), "使用说明", 1000)
+    card_templates.apply_text(template, values, "礼品卡名称")
     template.face_values = rules.check_face_values(values.get("face_values"))
     if any(v > MAX_FEN for v in template.face_values):
         raise DomainError("面值过大")
@@ -72,9 +69,7 @@ def save_template(session, actor, template, **values):
     if valid_days is not None and not 0 < int(valid_days) <= 3650:
         raise DomainError("有效天数须在 1 到 3650 之间")
     template.valid_days = valid_days
-    store_ids = values.get("store_ids") or ()
-    template.all_stores = not store_ids
-    template.stores = owned_ids(session, Store, actor.merchant_id, store_ids)
+    card_templates.assign_stores(session, template, actor.merchant_id, values.get("store_ids"))
     template.disabled = bool(values.get("disabled", False))
     session.flush()
     return template
@@ -85,13 +80,11 @@ def _themes(themes):
     cleaned, seen = [], set()
     for theme in themes or ():
         label = required_text(theme.get("label"), "主题名称", 10)
-        color = (theme.get("color") or "").strip()
-        if not _COLOR.match(color):
-            raise DomainError(f"主题「{label}」的颜色应为 #RRGGBB")
+        color = card_templates.hex_colour(theme.get("color"), f"主题「{label}」的颜色应为 #RRGGBB")
         if label in seen:
             raise DomainError(f"主题「{label}」重复")
         seen.add(label)
-        cleaned.append({"key": label, "label": label, "color": color.upper()})
+        cleaned.append({"key": label, "label": label, "color": color})
     if len(cleaned) > 10:
         raise DomainError("主题最多 10 个")
     return cleaned
@@ -482,7 +475,7 @@ def spend(session, actor, card_id, *, store_id, method, key, amount, amount_rece
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise DomainError("请填写扣减金额")
     _release_expired_link(session, card, now)
-    reason = rules.why_not_spendable(card.state, card.ends_at, now, _store_ok(card.template, store.id))
+    reason = rules.why_not_spendable(card.state, card.ends_at, now, card_templates.valid_in(card.template, store.id))
     if reason is not None:
         raise Conflict(reason, code=card.code, state=card.state)
     if not _take(session, card, (card_rules.ACTIVE,)):
@@ -549,12 +542,8 @@ def _ledger_key(prefix, key):
     return f"{prefix}:{hashlib.sha256(key.encode()).hexdigest()[:48]}"
 
 
-def _store_ok(template, store_id):
-    return template.all_stores or any(s.id == store_id for s in template.stores)
-
-
 def _is_api(actor):
-    return isinstance(actor, ApiKey)
+    return verifications.is_api_key(actor)
 
 
 # --- the merchant -----------------------------------------------------------------------------------------
@@ -625,7 +614,8 @@ class _GiftCardInstrument:
             details.append(("有效期至", f"{to_local(card.ends_at, tz_name):%Y-%m-%d %H:%M}"))
         return Lookup(kind=self.kind, kind_label=card_rules.KIND_LABELS[GIFT], id=card.id, code=card.code,
                       title=card.template.title, state=card.state, state_label=rules.state_label(card.state),
-                      reason=rules.why_not_spendable(card.state, card.ends_at, now, _store_ok(card.template, store_id)),
+                      reason=rules.why_not_spendable(card.state, card.ends_at, now,
+                                                     card_templates.valid_in(card.template, store_id)),
                       member=holder, details=details, take="amount", take_max=left)
 
     def verify(self, session, actor, row_id, *, store_id, method, key, quantity=None, amount=None,

@@ -140,6 +140,21 @@ def test_does_a_repeated_verification_key_return_the_first_record(db, make, shop
     assert again.id == first.id
 
 
+def test_is_a_verification_key_reused_for_another_code_refused_and_that_code_left_unused(db, make, shop):
+    template = cash_template(db, shop["owner"])
+    member = make.member(shop["merchant"])
+    first = coupons.claim(db.session, shop["merchant"], template.id, member.id, channel="h5", key="c7")
+    second = coupons.claim(db.session, shop["merchant"], template.id, member.id, channel="h5", key="c8")
+    db.session.commit()
+    coupons.verify(db.session, shop["cashier_a"], first.code, store_id=shop["store_a"].id, method="api", key="till-2")
+    db.session.commit()
+    with pytest.raises(Conflict, match="幂等键"):
+        coupons.verify(db.session, shop["cashier_a"], second.code, store_id=shop["store_a"].id, method="api",
+                       key="till-2")
+    db.session.rollback()
+    assert db.session.get(CouponCode, second.id).state == "available"
+
+
 @pytest.mark.parametrize("overrides, message", [
     (dict(amount_off=None), "减免金额"),
     (dict(kind="discount", discount_percent=100), "折"),
@@ -148,6 +163,9 @@ def test_does_a_repeated_verification_key_return_the_first_record(db, make, shop
     (dict(stock_total=0), "库存"),
     (dict(start_minute=600), "时段"),
     (dict(title="券" * 41), "不能超过"),
+    (dict(price=0), "售价"),
+    (dict(price=-100), "售价"),
+    (dict(price="9.9"), "售价"),
 ])
 def test_is_a_bad_template_refused_and_nothing_saved(db, shop, overrides, message):
     with pytest.raises(DomainError, match=message):

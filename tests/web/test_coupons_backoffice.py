@@ -181,3 +181,24 @@ def test_are_claim_qr_codes_served_as_png_and_svg(as_owner, owner, channel):
 def test_is_an_unknown_qr_channel_refused(as_owner, owner):
     template = make_template(owner)
     assert as_owner.get(f"/backoffice/coupons/{template.id}/qr.png?channel=staff").status_code == 404
+
+
+def test_can_a_coupon_be_put_on_sale_for_money_and_edited_back_to_free(as_owner, merchant, owner):
+    response = as_owner.post("/backoffice/coupons/new", data={**BASE, "kind": "cash", **KINDS["cash"],
+                                                               "obtain": "money", "price": "9.90"})
+    assert response.status_code == 302, text_of(response)
+    template = db.session.query(CouponTemplate).filter_by(merchant_id=merchant.id).one()
+    assert (template.price, template.free_claim) == (990, False)
+    page = text_of(as_owner.get(f"/backoffice/coupons/{template.id}/edit"))
+    assert 'value="9.90"' in page
+    as_owner.post(f"/backoffice/coupons/{template.id}/edit", data={**BASE, "kind": "cash", **KINDS["cash"],
+                                                                    "obtain": "free"})
+    assert (fresh(template).price, fresh(template).free_claim) == (None, True)
+
+
+@pytest.mark.parametrize("price, message", [("", "付费购买的券须设置售价"), ("abc", "金额"), ("0", "付费购买的券须设置售价")])
+def test_is_a_coupon_for_sale_without_a_valid_price_refused(as_owner, merchant, price, message):
+    response = as_owner.post("/backoffice/coupons/new", data={**BASE, "kind": "cash", **KINDS["cash"],
+                                                               "obtain": "money", "price": price})
+    assert response.status_code == 400 and message in text_of(response)
+    assert count(CouponTemplate) == 0

@@ -9,10 +9,9 @@ from domain import roles
 from domain.clock import now_utc
 from models import Card, CouponCode
 from services import benefit_cards as service
-from services import coupons, members
+from services import coupons
 from tests.web import test_h5_support
-from tests.web.helpers import text_of
-from tests.web.test_h5_support import sign_in
+from tests.web.helpers import text_of, wechat_member, wechat_phone
 
 shop = test_h5_support.shop  # the fixture
 OPENID = "o-benefit-member-00000000000001"
@@ -25,16 +24,12 @@ def owner(make, shop):
 
 @pytest.fixture()
 def member(make, db, shop):
-    person = make.member(shop, mobile="13600000002", name="李雷")
-    members.bind_identity(db.session, person, "wechat_openid", OPENID, shop.wechat_app_id)
-    db.session.commit()
-    return person
+    return wechat_member(make, shop, OPENID, mobile="13600000002", name="李雷")
 
 
 @pytest.fixture()
 def phone(client, shop, member):
-    sign_in(client, shop, "wechat", OPENID)
-    return client
+    return wechat_phone(client, shop, OPENID)
 
 
 @pytest.fixture()
@@ -104,6 +99,7 @@ def test_is_a_second_claim_of_the_same_free_card_refused_with_the_reason(db, sho
         response = phone.post(f"/h5/{shop.slug}/benefit-cards/{template.id}/claim",
                               data=claim_form(page, template.id), follow_redirects=True)
     assert "您已领取该权益卡" in text_of(response)
+    assert response.request.path == f"/h5/{shop.slug}/benefit-cards/{template.id}", "back on the card's page"
     assert len(my_cards(db, member.id)) == 1
 
 

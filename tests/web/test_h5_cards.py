@@ -11,10 +11,9 @@ from werkzeug.test import encode_multipart
 from domain import roles
 from domain.clock import now_utc
 from domain.coupons import format_code
-from services import cards, instrument_qr, members
+from services import cards, instrument_qr
 from tests.web import test_h5_support
-from tests.web.helpers import fresh, text_of
-from tests.web.test_h5_support import sign_in
+from tests.web.helpers import fresh, text_of, wechat_member, wechat_phone
 
 shop = test_h5_support.shop  # the fixture
 OPENID = "o-card-member-0000000000000001"
@@ -36,16 +35,12 @@ def owner(make, shop):
 
 @pytest.fixture()
 def member(make, db, shop):
-    person = make.member(shop, mobile="13600000011", name="李雷")
-    members.bind_identity(db.session, person, "wechat_openid", OPENID, shop.wechat_app_id)
-    db.session.commit()
-    return person
+    return wechat_member(make, shop, OPENID, mobile="13600000011", name="李雷")
 
 
 @pytest.fixture()
 def phone(client, shop, member):
-    sign_in(client, shop, "wechat", OPENID)
-    return client
+    return wechat_phone(client, shop, OPENID)
 
 
 @pytest.fixture()
@@ -93,6 +88,7 @@ def test_does_the_detail_show_a_qr_that_resolves_to_the_card_and_the_grouped_cod
     card = count_card(db, shop, owner, member)
     page = text_of(phone.get(f"/h5/{shop.slug}/cards/{card.id}"))
     assert format_code(card.code) in page and "<svg" in page and "10 / 10 次" in page
+    assert f'data-url="/h5/{shop.slug}/cards/{card.id}/qr.json"' in page and "setInterval(refresh,50000)" in page
     refreshed = phone.get(f"/h5/{shop.slug}/cards/{card.id}/qr.json", headers={"Accept": "application/json"})
     assert refreshed.status_code == 200 and "<svg" in refreshed.get_json()["svg"]
     with app.test_request_context():
@@ -161,6 +157,7 @@ def test_is_a_non_image_or_too_big_photo_refused_with_nothing_stored(db, shop, o
     card = timed_card(db, shop, owner, member, photo_required=True)
     response = upload(phone, f"/h5/{shop.slug}/cards/{card.id}/photo", payload, follow_redirects=True)
     assert message in text_of(response)
+    assert response.request.path == f"/h5/{shop.slug}/cards/{card.id}", "back on the card's page"
     assert fresh(card).photo_path is None
     assert not any(files for _root, _dirs, files in os.walk(uploads))
 

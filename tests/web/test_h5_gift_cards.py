@@ -8,9 +8,9 @@ from sqlalchemy import select
 from domain import roles
 from domain.clock import now_utc
 from models import Card, Transfer
-from services import gift_cards, members
+from services import gift_cards
 from tests.web import test_h5_support
-from tests.web.helpers import fresh, text_of
+from tests.web.helpers import fresh, text_of, wechat_member, wechat_phone
 from tests.web.test_h5_support import latest_sms_code, sign_in
 
 shop = test_h5_support.shop  # the fixture
@@ -23,27 +23,19 @@ def owner(make, shop):
     return make.staff(shop, role=roles.OWNER)
 
 
-def person(make, db, shop, mobile, name, openid):
-    member = make.member(shop, mobile=mobile, name=name)
-    members.bind_identity(db.session, member, "wechat_openid", openid, shop.wechat_app_id)
-    db.session.commit()
-    return member
-
-
 @pytest.fixture()
 def giver(make, db, shop):
-    return person(make, db, shop, "13700000001", "李雷", GIVER_OPENID)
+    return wechat_member(make, shop, GIVER_OPENID, mobile="13700000001", name="李雷")
 
 
 @pytest.fixture()
 def friend(make, db, shop):
-    return person(make, db, shop, "13700000002", "韩梅梅", FRIEND_OPENID)
+    return wechat_member(make, shop, FRIEND_OPENID, mobile="13700000002", name="韩梅梅")
 
 
 @pytest.fixture()
 def phone(client, shop, giver):
-    sign_in(client, shop, "wechat", GIVER_OPENID)
-    return client
+    return wechat_phone(client, shop, GIVER_OPENID)
 
 
 def template(db, owner, activation="auto"):
