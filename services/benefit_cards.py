@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from domain import benefit_cards as rules
 from domain import cards as card_rules
 from domain import coupons as code_rules
-from domain.clock import now_utc, to_local
+from domain.clock import now_utc, until_text
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from domain.money import MAX_FEN, format_yuan
 from models import Card, CardRefund, CardTemplate, CouponCode, CouponTemplate, Member, Merchant
@@ -355,8 +355,7 @@ class _BenefitCardInstrument:
 
         template = card.template
         tz = session.get(Merchant, card.merchant_id).timezone
-        until = "长期有效" if card.ends_at is None else f"{to_local(card.ends_at, tz):%Y-%m-%d %H:%M}"
-        details = benefit_lines(session, template) + [("有效期至", until)]
+        details = benefit_lines(session, template) + [("有效期至", until_text(card.ends_at, tz))]
         if not template.all_stores:
             details.append(("适用门店", "、".join(s.name for s in template.stores)))
         in_force = rules.in_force(card.state, card.starts_at, card.ends_at, now)

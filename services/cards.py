@@ -27,7 +27,7 @@ from sqlalchemy import case, func, or_, select, update
 from domain import cards as card_rules
 from domain import timed_cards as rules
 from domain.cards import ACTIVE, COUNT, EXPIRED, PENDING, TIMED, USED_UP, VOIDED
-from domain.clock import now_utc, to_local
+from domain.clock import now_utc, to_local, until_text
 from domain.coupons import format_code, new_code
 from domain.errors import Conflict, DomainError, NotFound
 from models import Card, CardTemplate, Member, Merchant, Verification
@@ -406,7 +406,7 @@ def _timezone(session, merchant_id):
 def summary(session, card, now):
     """[(label, value)] lines about a card's allowance, in Chinese, for the till and the member page."""
     tz_name = _timezone(session, card.merchant_id)
-    lines = [("类型", card_rules.KIND_LABELS[card.kind])]
+    lines = []
     if card.kind == COUNT:
         template = card.template
         if template.service_name:
@@ -421,7 +421,7 @@ def summary(session, card, now):
             lines.append(("剩余天数", f"{rules.days_left(card.ends_at, now)} 天"))
         limit = "不限" if card.daily_limit is None else f"{card.daily_limit} 次"
         lines.append(("今日已用", f"{used_today(session, card, now, tz_name)} 次（每日上限 {limit}）"))
-    lines.append(("有效期至", f"{to_local(card.ends_at, tz_name):%Y-%m-%d %H:%M}" if card.ends_at else "长期有效"))
+    lines.append(("有效期至", until_text(card.ends_at, tz_name)))
     return lines
 
 

@@ -19,7 +19,7 @@ from domain import cards as card_rules
 from domain import coupons as code_rules
 from domain import gift_cards as rules
 from domain import roles
-from domain.clock import now_utc, to_local
+from domain.clock import now_utc, until_text
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from domain.money import MAX_FEN, format_yuan
 from models import (ApiKey, AuditLog, Card, CardTemplate, GiftCardBatch, Member, Merchant, Transfer, Wallet,
@@ -606,12 +606,12 @@ class _GiftCardInstrument:
         _release_expired_link(session, card, now)
         left = balance(session, card)
         holder = card.member
-        details = [("面值", f"¥{format_yuan(card.face_value)}"), ("余额", f"¥{format_yuan(left)}"),
-                   ("持卡人", (holder.name or holder.mobile) if holder else "未绑定"),
-                   ("状态", rules.state_label(card.state))]
+        details = [("面值", f"¥{format_yuan(card.face_value)}"), ("余额", f"¥{format_yuan(left)}")]
+        if holder is None:
+            details.append(("持卡人", "未绑定"))
         if card.ends_at is not None:
             tz_name = session.get(Merchant, card.merchant_id).timezone
-            details.append(("有效期至", f"{to_local(card.ends_at, tz_name):%Y-%m-%d %H:%M}"))
+            details.append(("有效期至", until_text(card.ends_at, tz_name)))
         return Lookup(kind=self.kind, kind_label=card_rules.KIND_LABELS[GIFT], id=card.id, code=card.code,
                       title=card.template.title, state=card.state, state_label=rules.state_label(card.state),
                       reason=rules.why_not_spendable(card.state, card.ends_at, now,

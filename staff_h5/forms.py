@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, RadioField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 # A scanned QR token is longer than a printed code; this bounds both.
@@ -15,7 +15,7 @@ class LoginForm(FlaskForm):
 
 
 class StoreForm(FlaskForm):
-    store_id = SelectField(_l("当前门店"), coerce=int, validate_choice=True)
+    store_id = RadioField(_l("当前门店"), coerce=int, validate_choice=True)
 
 
 class LookupForm(FlaskForm):

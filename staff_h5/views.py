@@ -118,8 +118,8 @@ def choose_store():
     if form.validate_on_submit():
         session[STORE_KEY] = form.store_id.data
         return redirect(url_for("staff_h5.verify_page"))
-    if request.method == "GET" and session.get(STORE_KEY):
-        form.store_id.data = session[STORE_KEY]
+    if request.method == "GET":  # the store worked in last, or the first, so one tap confirms
+        form.store_id.data = session.get(STORE_KEY) or stores[0].id
     return render_template("staff_h5/store.html", form=form, logout=ActionForm())
 
 

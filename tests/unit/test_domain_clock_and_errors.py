@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain import errors
-from domain.clock import DEFAULT_TIMEZONE, local_midnight_utc, local_today, now_utc, to_local
+from domain.clock import DEFAULT_TIMEZONE, local_midnight_utc, local_today, now_utc, to_local, until_text
 
 property_test = settings(database=None, deadline=None, max_examples=200)
 UTC = timezone.utc
@@ -120,3 +120,12 @@ def test_does_importing_the_domain_package_pull_in_neither_flask_nor_sqlalchemy(
     )
     result = subprocess.run([sys.executable, "-B", "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("ends_at, expected", [
+    (None, "长期有效"),
+    (datetime(2027, 5, 22, 16, 0, tzinfo=UTC), "2027-05-22"),  # 05-23 00:00 in Shanghai: valid through the 22nd
+    (datetime(2027, 5, 22, 10, 30, tzinfo=UTC), "2027-05-22 18:30"),
+])
+def test_is_the_end_of_validity_shown_as_the_last_valid_day_or_moment(ends_at, expected):
+    assert until_text(ends_at, "Asia/Shanghai") == expected
