@@ -138,6 +138,7 @@ def issue_electronic(session, merchant, template_id, member_id, *, face_value, t
     theme = _check_issue(template, face_value, theme)
     if price_paid is not None and not 0 <= price_paid <= face_value:
         raise DomainError("实付金额不能超过面值")
+    card_templates.take_stock(session, template, "礼品卡已售罄")  # counts electronic cards issued (sold or given)
     purse = wallet.gift_card_wallet(session, merchant.id)
     card = Card(merchant_id=merchant.id, template_id=template.id, kind=GIFT, member_id=member.id,
                 code=code_rules.new_code(), state=card_rules.ACTIVE, channel=channel, idempotency_key=key,

@@ -6,7 +6,7 @@ from sqlalchemy import func, select, text
 
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
-from models import Card, Merchant, Staff, Transfer, Verification, Wallet, WalletPosting
+from models import Card, CardTemplate, Merchant, Staff, Transfer, Verification, Wallet, WalletPosting
 from services import gift_cards, instruments, wallet
 from tests.integration.helpers import run_concurrently
 
@@ -334,3 +334,13 @@ def test_are_wrong_pins_limited_to_5_per_card_per_hour(db, make, shop):
     db.session.commit()
     assert (bound.state, bound.member_id) == ("active", shop["giver"].id)
     assert (bound.wallet.principal, bound.wallet.bonus) == (FACE, 0)
+
+
+
+def test_does_issuing_an_electronic_card_count_it_on_the_template(db, make, shop):
+    template = gift_template(db, shop["owner"])
+    electronic(db, shop, template, key="count:1")
+    electronic(db, shop, template, key="count:1")  # a retry of the same issue counts once
+    electronic(db, shop, template, key="count:2")
+    db.session.expire_all()
+    assert db.session.get(CardTemplate, template.id).stock_issued == 2
