@@ -1,6 +1,8 @@
 """The API's OpenAPI 3.1 document, written by hand so every field and refusal is described in Chinese."""
 import copy
 
+from services import api_keys
+
 TITLE = "会员卡券开放接口"
 VERSION = "1.0.0"
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -18,7 +20,9 @@ def _json(description, schema):
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-_UNAUTHORIZED = _error("缺少、无效或已吊销的接口密钥")
+# Each server process remembers a successful authentication this long (services/api_keys.py).
+_REVOCATION_DELAY = f"吊销的密钥至多 {int(api_keys.CACHE_SECONDS)} 秒后在所有服务进程中失效"
+_UNAUTHORIZED = _error(f"缺少、无效或已吊销的接口密钥（{_REVOCATION_DELAY}）")
 _VALIDATION = _error("参数不正确（缺少字段、类型错误、格式错误）")
 
 SCHEMAS = {
@@ -187,7 +191,8 @@ def document():
         "components": {
             "schemas": copy.deepcopy(SCHEMAS),
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                               "description": "后台「开放接口」中创建的密钥，形如 mk_xxxxxxxx_..."}},
+                                               "description": "后台「开放接口」中创建的密钥，形如 mk_xxxxxxxx_..."
+                                                              f"；{_REVOCATION_DELAY}"}},
         },
     }
 

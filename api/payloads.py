@@ -107,17 +107,23 @@ def instrument_code(record):
     return holder.code if holder is not None else None
 
 
-def verification_json(record, tz_name):
+def verification_json(record, tz_name, actor=None, store=None, code=None):
+    """The record as JSON. The request that made it passes its actor, store and (normalised) code, which it already
+    knows, so that answering costs no query."""
+    if store is None or store.id != record.store_id:
+        store = record.store
+    key_name = actor.name if actor is not None and actor.id == record.api_key_id else None
+    if record.api_key_id and key_name is None and record.api_key is not None:
+        key_name = record.api_key.name
     return {
         "id": record.id,
         "instrument_type": record.instrument_type,
         "instrument_name": record.instrument_name,
-        "code": instrument_code(record),
+        "code": code if code is not None else instrument_code(record),
         "method": record.method,
-        "store": {"id": record.store_id, "name": record.store.name if record.store else None},
+        "store": {"id": record.store_id, "name": store.name if store else None},
         "staff": ({"id": record.staff_id, "name": record.staff.name} if record.staff_id and record.staff else None),
-        "api_key": ({"id": record.api_key_id, "name": record.api_key.name}
-                    if record.api_key_id and record.api_key else None),
+        "api_key": {"id": record.api_key_id, "name": key_name} if key_name is not None else None,
         "member_id": record.member_id,
         "quantity": record.quantity,
         "amount_taken": record.amount_taken,

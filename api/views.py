@@ -58,8 +58,7 @@ def create_verification():
     stored_key = f"api{key.id}:{payloads.request_key()}"  # each key has its own namespace of request keys
     wanted = payloads.verification_request(payloads.json_object())
     _refuse_if_blocked(key)
-    # Checked first so that a NotFound below is about the code; kept referenced so that the identity map (weak)
-    # still holds it when the instrument checks the store again.
+    # Checked first so that a NotFound below is about the code; the key remembers it for the instrument's check.
     store = verifications.actor_store(db.session, key, wanted["store_id"])
     now = now_utc()
     try:
@@ -81,8 +80,9 @@ def create_verification():
         # The instrument returned the record an earlier request with this key made (its replay rule), so this
         # request is a retry: the same record if it asked for the same thing, a refusal otherwise.
         return _replayed(key, record, wanted)
-    answer = payloads.verification_json(record, key.merchant.timezone)  # before the commit expires the rows
-    del store
+    # Before the commit expires the rows; the code verified is the one typed, normalised (that is how it was found).
+    answer = payloads.verification_json(record, key.merchant_timezone, key, store,
+                                        code_rules.normalise_code(wanted["code"]))
     _commit()
     return jsonify(answer), 201
 
@@ -98,7 +98,7 @@ def _replayed(key, earlier, wanted):
             and wanted["quantity"] in (None, earlier.quantity) and wanted["amount"] in (None, earlier.amount_taken))
     if not same:
         raise ApiError(409, "idempotency_mismatch", "该幂等键已用于另一笔不同的核销", verification_id=earlier.id)
-    answer = payloads.verification_json(earlier, key.merchant.timezone)
+    answer = payloads.verification_json(earlier, key.merchant_timezone, key)
     _commit()
     return jsonify(answer), 200
 
@@ -124,12 +124,17 @@ def _named_actor(key, exc):
 
 
 @dataclass(frozen=True)
+class _StoreId:
+    id: int
+
+
+@dataclass(frozen=True)
 class _KeyViewer:
     """An API key seen as a viewer of records: a store-restricted key sees only its stores' records."""
 
     merchant_id: int
     is_store_bound: bool
-    stores: list
+    stores: list  # what services.verification_reports reads of them: their ids
 
 
 @blueprint.get("/verifications")
@@ -140,8 +145,8 @@ def list_verifications():
     limit = payloads.query_integer("limit", minimum=1) or payloads.DEFAULT_LIMIT
     if limit > payloads.MAX_LIMIT:
         raise payloads.invalid(f"参数 limit 不能超过 {payloads.MAX_LIMIT}", field="limit")
-    tz_name = key.merchant.timezone
-    viewer = _KeyViewer(key.merchant_id, not key.all_stores, list(key.stores) if not key.all_stores else [])
+    tz_name = key.merchant_timezone
+    viewer = _KeyViewer(key.merchant_id, not key.all_stores, [_StoreId(i) for i in sorted(key.store_ids)])
     query = (verification_reports.records(viewer, filters, tz_name)
              .options(selectinload(Verification.api_key), selectinload(Verification.card))
              .order_by(None).order_by(Verification.id.desc()))  # ids are the cursor, so they are the order
@@ -149,7 +154,7 @@ def list_verifications():
         query = query.where(Verification.id < cursor)
     rows = db.session.scalars(query.limit(limit + 1)).all()
     page = rows[:limit]
-    answer = {"data": [payloads.verification_json(r, tz_name) for r in page],
+    answer = {"data": [payloads.verification_json(r, tz_name, key) for r in page],
               "next_cursor": page[-1].id if len(rows) > limit else None}
     _commit()
     return jsonify(answer)

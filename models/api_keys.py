@@ -29,6 +29,8 @@ class ApiKey(TenantMixin, CreatedAtMixin, Base):
     stores = relationship("Store", secondary=api_key_stores, order_by="Store.id")
     merchant = relationship("Merchant")
 
+    is_api_key = True  # an actor that is a till, not a staff member (services.verifications.is_api_key)
+
     def can_act_in(self, store_id):
         """A key limited to some stores verifies only there; an all-stores key anywhere in its merchant."""
         return self.all_stores or any(store.id == store_id for store in self.stores)

@@ -2,18 +2,24 @@
 
 A key reads `mk_<prefix>_<secret>`. The prefix is public (lists, logs) and finds the row; only the sha256 of the
 whole key is stored, so a leaked database does not leak usable keys. The full key is shown once, at creation.
+
+Every till request authenticates, so each process remembers a successful authentication for CACHE_SECONDS as
+a small immutable ApiActor (no database row). Revoking clears the revoking process's memory at once; the other
+processes (gunicorn workers) refuse the key within CACHE_SECONDS.
 """
 import hashlib
 import hmac
 import re
 import secrets
 import string
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import ClassVar
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from domain.clock import now_utc
 from domain.errors import Conflict
@@ -28,12 +34,56 @@ SECRET_BYTES = 32  # token_urlsafe(32) gives 43 characters, 256 bits
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 _PREFIX_ALPHABET = string.ascii_lowercase + string.digits
 _SHAPE = re.compile(r"^mk_([a-z0-9]{8})_[A-Za-z0-9_-]{20,100}$")
+# How long a process trusts an authentication without asking the database again: the delay before a revocation
+# (or a store's deactivation) reaches every worker.
+CACHE_SECONDS = 5.0
+_CACHE_LIMIT = 10_000  # distinct live keys per process before expired entries are swept
 
 
 @dataclass(frozen=True)
 class NewKey:
     key: ApiKey
     plaintext: str  # shown to the merchant once, never stored
+
+
+@dataclass(frozen=True)
+class ApiActor:
+    """An authenticated key as the services see it: plain values, shared by a process's threads for a few seconds.
+
+    Anything the services ask of an actor (merchant_id, id, can_act_in) is here; `stores_seen` remembers the
+    facts of this merchant's stores already checked (services/verifications.actor_store) for the same lifetime.
+    """
+
+    is_api_key: ClassVar[bool] = True
+    id: int
+    merchant_id: int
+    name: str
+    all_stores: bool
+    store_ids: frozenset
+    merchant_timezone: str
+    stores_seen: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def can_act_in(self, store_id):
+        return self.all_stores or store_id in self.store_ids
+
+    @property
+    def actor_label(self):
+        return f"接口 {self.name}"
+
+
+@dataclass
+class _Remembered:
+    actor: ApiActor
+    expires: float  # on the monotonic clock
+    last_used_at: object  # as last read or written, so that a hit writes it at most once per resolution
+
+
+_remembered: dict[str, _Remembered] = {}
+_sweep_lock = threading.Lock()
+
+
+def _monotonic():
+    return time.monotonic()
 
 
 def hash_key(plaintext):
@@ -73,35 +123,62 @@ def revoke(session, actor, key_id, *, ip=None, now=None):
     if key.revoked_at is not None:
         raise Conflict("该密钥已吊销")
     key.active, key.revoked_at = False, now or now_utc()
+    _remembered.pop(key.secret_hash, None)
     audit.record(session, actor, "api_key.revoke", "api_key", key.id, before={"active": True},
                  after={"active": False, "prefix": key.prefix}, ip=ip)
     session.flush()
     return key
 
 
-# Built once: every API request runs it, and a reused statement skips construction and cache-key work.
+# Built once: a request whose key this process does not remember runs it.
 _BY_PREFIX = select(ApiKey).where(ApiKey.prefix == bindparam("prefix")).options(joinedload(ApiKey.merchant))
 
 
 def authenticate(session, presented, now=None):
-    """The active key matching the presented text, with its merchant loaded; None for anything else."""
-    match = _SHAPE.match(presented or "")
-    if match is None:
+    """The ApiActor of the active key matching the presented text; None for anything else."""
+    if _SHAPE.match(presented or "") is None:
         return None
-    key = session.scalars(_BY_PREFIX, {"prefix": match.group(1)}).one_or_none()
-    if key is None or not hmac.compare_digest(key.secret_hash, hash_key(presented)):
+    digest = hash_key(presented)
+    now = now or now_utc()
+    entry = _remembered.get(digest)
+    if entry is None or entry.expires <= _monotonic():
+        entry = _load(session, presented, digest)
+        if entry is None:
+            return None
+    if entry.last_used_at is None or now - entry.last_used_at >= LAST_USED_RESOLUTION:
+        _touch(session, entry.actor.id, now)
+        entry.last_used_at = now
+    return entry.actor
+
+
+def _load(session, presented, digest):
+    key = session.scalars(_BY_PREFIX, {"prefix": presented[3:3 + PREFIX_LENGTH]}).one_or_none()
+    if key is None or not hmac.compare_digest(key.secret_hash, digest):
         return None
+    _remembered.pop(digest, None)
     if not key.active or key.revoked_at is not None:
         return None
-    _touch(session, key, now or now_utc())
-    return key
+    actor = ApiActor(id=key.id, merchant_id=key.merchant_id, name=key.name, all_stores=key.all_stores,
+                     store_ids=frozenset(() if key.all_stores else (s.id for s in key.stores)),
+                     merchant_timezone=key.merchant.timezone)
+    entry = _Remembered(actor, _monotonic() + CACHE_SECONDS, key.last_used_at)
+    _sweep()
+    _remembered[digest] = entry
+    return entry
 
 
-def _touch(session, key, now):
-    """Record use at most once per LAST_USED_RESOLUTION; a conditional update so concurrent requests write once."""
-    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
+def _sweep():
+    if len(_remembered) < _CACHE_LIMIT:
         return
+    with _sweep_lock:
+        moment = _monotonic()
+        for digest, entry in list(_remembered.items()):
+            if entry.expires <= moment:
+                _remembered.pop(digest, None)
+
+
+def _touch(session, key_id, now):
+    """Record use at most once per LAST_USED_RESOLUTION; a conditional update so concurrent requests write once."""
     stale = ApiKey.last_used_at.is_(None) | (ApiKey.last_used_at < now - LAST_USED_RESOLUTION)
-    session.execute(update(ApiKey).where(ApiKey.id == key.id, stale)
+    session.execute(update(ApiKey).where(ApiKey.id == key_id, stale)
                     .values(last_used_at=now).execution_options(synchronize_session=False))
-    set_committed_value(key, "last_used_at", now)  # already written; must not be flushed again

@@ -22,7 +22,7 @@ from domain import roles
 from domain.clock import now_utc, until_text
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from domain.money import MAX_FEN, format_yuan
-from models import (ApiKey, AuditLog, Card, CardTemplate, GiftCardBatch, Member, Merchant, Transfer, Wallet,
+from models import (AuditLog, Card, CardTemplate, GiftCardBatch, Member, Merchant, Transfer, Wallet,
                     WalletTransaction)
 from models.coupons import CHANNELS
 from services import audit, card_templates, idempotency, sms_codes, verifications, wallet

@@ -7,6 +7,7 @@ Each instrument module (coupons, count/timed cards, gift cards) exposes an adapt
     describe(session, row, store_id, now) -> Lookup        what the staff page and the API show
     verify(session, actor, row_id, *, store_id, method, key, quantity=None, amount=None, amount_received=0, now=None)
                                                            -> Verification (conditional update; replay-safe by key)
+    verify_code(session, actor, code, **same)  optional   -> Verification | None (None: not this adapter's code)
     undo(session, staff, verification, now) -> None        reverse one verification within the undo window
     held_by(session, member, store_id, now) -> [Lookup]    what a member holds, for a scanned member QR
 
@@ -107,9 +108,22 @@ def lookup(session, merchant_id, typed, store_id, now=None):
 
 
 def verify(session, actor, typed, *, store_id, method, key, quantity=None, amount=None, amount_received=0, now=None):
-    adapter, row = find(session, actor.merchant_id, typed)
-    return adapter.verify(session, actor, row.id, store_id=store_id, method=method, key=key, quantity=quantity,
-                          amount=amount, amount_received=amount_received, now=now or now_utc())
+    """Verify whatever the code is, trying the adapters in find()'s order. An adapter with verify_code takes the
+    code in one step (no row loaded first: the till's hot path) and answers None when the code is not its own."""
+    code = code_rules.normalise_code(typed)
+    wanted = dict(store_id=store_id, method=method, key=key, quantity=quantity, amount=amount,
+                  amount_received=amount_received, now=now or now_utc())
+    for adapter in adapters():
+        verify_code = getattr(adapter, "verify_code", None)
+        if verify_code is not None:
+            record = verify_code(session, actor, code, **wanted)
+            if record is not None:
+                return record
+            continue
+        row = adapter.find(session, actor.merchant_id, code)
+        if row is not None:
+            return adapter.verify(session, actor, row.id, **wanted)
+    raise NotFound("券码不存在")
 
 
 def held_by(session, member, store_id, now=None):

@@ -1,15 +1,34 @@
 """One place that writes a verification record, whoever acted: a staff member on the page or a till's API key."""
-from sqlalchemy import bindparam, insert, select
+from dataclasses import dataclass
 
-from models import ApiKey, Verification
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+
+from models import Verification
 from models.coupons import VERIFY_METHODS
-from domain.errors import DomainError, NotFound, PermissionDenied
+from domain.errors import DomainError, IdempotencyMismatch, NotFound, PermissionDenied
 from services import idempotency
+
+
+def is_api_key(actor):
+    """Whether a till's API key acted (models.ApiKey or its remembered services.api_keys.ApiActor), not staff."""
+    return getattr(actor, "is_api_key", False) is True
+
+
+@dataclass(frozen=True)
+class StoreFacts:
+    """What a verification needs of a store, remembered by an API actor (see services/api_keys.py)."""
+
+    id: int
+    merchant_id: int
+    name: str
+    active: bool
 
 
 def actor_store(session, actor, store_id):
     """The store, if it is the actor's merchant's and the actor may act there; refuses with the reason otherwise."""
-    store = _owned_store(session, actor.merchant_id, store_id)
+    store = _owned_store(session, actor, store_id)
     if not store.active:
         raise PermissionDenied("该门店已停用")
     if not actor.can_act_in(store.id):
@@ -17,19 +36,31 @@ def actor_store(session, actor, store_id):
     return store
 
 
-def _owned_store(session, merchant_id, store_id):
-    """get_owned's contract (another merchant's store is NotFound) through the identity map: the API checks the
-    store before the instrument does, and the second check of a request then costs no query."""
+def _owned_store(session, actor, store_id):
+    """get_owned's contract (another merchant's store is NotFound) through the identity map, or through what an API
+    actor remembers of its own merchant's stores (never another merchant's: those are asked for every time)."""
     from models import Store
 
     try:
         store_id = int(store_id)
     except (TypeError, ValueError):
         raise NotFound("记录不存在") from None
+    seen = getattr(actor, "stores_seen", None)
+    if seen is not None and store_id in seen:
+        return seen[store_id]
     store = session.get(Store, store_id) if 0 < store_id < 2**31 else None
-    if store is None or store.merchant_id != merchant_id:
+    if store is None or store.merchant_id != actor.merchant_id:
         raise NotFound("记录不存在")
+    if seen is not None:
+        return seen.setdefault(store_id, StoreFacts(store.id, store.merchant_id, store.name, store.active))
     return store
+
+
+def actor_timezone(session, actor):
+    """The actor's merchant's timezone: remembered by an API actor, else from the merchant (identity map)."""
+    from models import Merchant
+
+    return getattr(actor, "merchant_timezone", None) or session.get(Merchant, actor.merchant_id).timezone
 
 
 def check_request(method, key):
@@ -49,19 +80,31 @@ def replay(session, actor, key):
     return session.scalars(_BY_KEY, {"merchant_id": actor.merchant_id, "key": key}).one_or_none()
 
 
-_INSERT = insert(Verification).returning(Verification)
+_INSERT = insert(Verification.__table__).returning(Verification.__table__.c.id)
 
 
 def record(session, actor, *, store, instrument_type, instrument_name, method, key, member_id, now,
            amount_received=0, coupon_code_id=None, card_id=None, quantity=None, amount_taken=None,
            wallet_transaction_id=None):
-    is_api = isinstance(actor, ApiKey)
+    is_api = is_api_key(actor)
     values = dict(merchant_id=actor.merchant_id, instrument_type=instrument_type, instrument_name=instrument_name,
                   method=method, store_id=store.id, staff_id=None if is_api else actor.id,
                   api_key_id=actor.id if is_api else None, member_id=member_id,
                   amount_received=amount_received, idempotency_key=key, created_at=now,
                   coupon_code_id=coupon_code_id, card_id=card_id, quantity=quantity, amount_taken=amount_taken,
                   wallet_transaction_id=wallet_transaction_id, undone_at=None, undone_by_id=None)
-    # One INSERT ... RETURNING rather than a unit-of-work flush: every verification writes one record. Pending
-    # changes are still flushed first (autoflush), as session.flush() did.
-    return session.scalars(_INSERT, [values]).one()
+    # Every verification writes one record: a plain INSERT ... RETURNING id, and the row made persistent in the
+    # session from the values it was written with (no unit-of-work flush, no reload). What the request changed
+    # through the ORM before is flushed first, as a flush of the record would have.
+    session.flush()
+    try:
+        record_id = session.connection().execute(_INSERT, values).scalar_one()
+    except IntegrityError as exc:
+        if "idempotency_key" not in str(exc.orig):
+            raise
+        # The caller rolls back on a DomainError, which also undoes the state change made under this key.
+        raise IdempotencyMismatch("该幂等键已用于另一笔核销", key=key) from None
+    written = Verification(id=record_id, **values)
+    make_transient_to_detached(written)
+    session.add(written)
+    return written
