@@ -101,6 +101,7 @@ def _register_blueprints(app):
     import api
     import sandbox
     import member_h5
+    import payments
     import staff_h5
     import wechat_bot
     from backoffice import blueprint as backoffice_blueprint
@@ -111,6 +112,7 @@ def _register_blueprints(app):
     sandbox.register(app)
     wechat_bot.register(app)  # the official-account callback (CSRF-exempt, signed by WeChat)
     api.register(app)  # the JSON API at /api/v1 (CSRF-exempt, authenticated by API key)
+    payments.register(app)  # payment notifications at /payments (CSRF-exempt, verified by signature)
 
 
 def _register_template_helpers(app):

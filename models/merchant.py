@@ -24,6 +24,11 @@ class Merchant(CreatedAtMixin, Base):
     alipay_app_id: Mapped[str | None] = mapped_column(sa.String(64))
     alipay_private_key: Mapped[str | None] = mapped_column(EncryptedString())
     alipay_public_key: Mapped[str | None] = mapped_column(sa.Text)
+    alipay_seller_id: Mapped[str | None] = mapped_column(sa.String(32))  # checked on notifications when set
+    wechat_pay_mch_id: Mapped[str | None] = mapped_column(sa.String(32))
+    wechat_pay_api_key: Mapped[str | None] = mapped_column(EncryptedString())  # the v2 API key that signs
+    wechat_pay_sign_type: Mapped[str] = mapped_column(sa.String(12), nullable=False, default="HMAC-SHA256",
+                                                      server_default="HMAC-SHA256")
 
     stores = relationship("Store", back_populates="merchant", order_by="Store.id")
 

@@ -1,0 +1,18 @@
+"""Payment channels: WeChat Pay (JSAPI) and Alipay (wap). Each channel module starts a payment for an order
+and receives the channel's notifications; both end in services.orders.record_payment.
+
+URLs: /payments/wechat/notify/<merchant_slug> and /payments/alipay/notify/<merchant_slug> (the channels call
+these, CSRF-exempt, verified by signature), and the member-facing start of a payment through `checkout.start`.
+"""
+from flask import Blueprint
+
+blueprint = Blueprint("payments", __name__, url_prefix="/payments")
+
+
+def register(app):
+    from extensions import csrf
+
+    from payments import checkout  # noqa: F401  (routes register on import)
+
+    csrf.exempt(blueprint)
+    app.register_blueprint(blueprint)
