@@ -13,3 +13,4 @@ from backoffice import views_api_keys  # noqa: E402,F401  (API keys for shops wi
 from backoffice import views_benefit_cards  # noqa: E402,F401  (benefit cards)
 from backoffice import views_gift_cards  # noqa: E402,F401  (gift cards)
 from backoffice import views_cards  # noqa: E402,F401  (count and timed cards)
+from backoffice import views_member_cards  # noqa: E402,F401  (lost, replaced and returned cards)

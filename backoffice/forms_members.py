@@ -98,3 +98,9 @@ class BindCardForm(FlaskForm):
         DataRequired(_l("请填写实体卡号")), Length(max=32, message=_l("卡号不能超过 32 位")),
         Regexp(r"^[A-Za-z0-9]+$", message=_l("卡号只能包含字母和数字"))],
         filters=[strip], render_kw={"autocomplete": "off", "autocapitalize": "characters"})
+
+
+class MemberCardActionForm(FlaskForm):
+    """Report lost / return: a confirm button carrying the request's idempotency key."""
+
+    key = HiddenField(validators=[DataRequired(_l("页面已过期，请刷新后重试")), Length(max=100)])

@@ -18,7 +18,7 @@ from extensions import db
 from models import AuditLog, Staff, Wallet
 from models.member import GENDER_LABELS, GENDERS
 from services import levels as level_service
-from services import member_fields, member_holdings
+from services import member_cards, member_fields, member_holdings
 from services import members as member_service
 from services import points as points_service
 from services import stores as store_service
@@ -237,6 +237,7 @@ def render_detail(member, status=200, freeze_form=None, card_form=None):
         freeze_form=freeze_form, card_form=card_form or BindCardForm(formdata=None),
         show_full_mobile=current_user.can("members.edit"),
         holdings=member_holdings.holdings(db.session, mid, member.id),
+        card_status=member_cards.status, card_labels=member_cards.STATUS_LABELS, new_key=new_idempotency_key,
     ), status
 
 

@@ -29,6 +29,7 @@ PERMISSIONS = {
     "cards.manage": _MANAGERS,  # create and edit coupon and card templates, campaigns
     "cards.issue": frozenset({OWNER, ADMIN, OPERATOR, CUSTOMER_SERVICE, CASHIER}),  # give one to a member
     "cards.refund": _MANAGERS,
+    "cards.loss": frozenset({OWNER, ADMIN, OPERATOR, CUSTOMER_SERVICE, CASHIER}),  # report lost, replace
     "api_keys.manage": _MANAGERS,
 }
 

@@ -56,7 +56,7 @@ CASH, BONUS_GRANTED, SALES = "cash", "bonus_granted", "sales"
 def journal_legs(kind: str, principal_delta: int, bonus_delta: int):
     """[(account, amount)] for a wallet change; wallet legs first."""
     legs = [(WALLET_PRINCIPAL, principal_delta), (WALLET_BONUS, bonus_delta)]
-    if kind == "credit":
+    if kind in ("credit", "withdraw"):  # a withdraw is a credit run backwards
         legs += [(CASH, -principal_delta), (BONUS_GRANTED, -bonus_delta)]
     elif kind in ("debit", "refund"):
         legs += [(SALES, -(principal_delta + bonus_delta))]

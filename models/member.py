@@ -88,6 +88,10 @@ class MemberIdentity(TenantMixin, CreatedAtMixin, Base):
     app_id: Mapped[str] = mapped_column(sa.String(64), nullable=False, default="")
     value: Mapped[str] = mapped_column(sa.String(128), nullable=False)
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    # A physical card's life: reported lost (stops working), replaced by another number, or returned (closed).
+    lost_at = mapped_column(UTCDateTime())
+    closed_at = mapped_column(UTCDateTime())
+    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("member_identities.id", ondelete="SET NULL"))
 
     member = relationship("Member", back_populates="identities")
 

@@ -5,8 +5,11 @@ from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime
 from models.ledger import LedgerEntryMixin
 
 WALLET_KINDS = ("member", "gift_card")
-WALLET_TXN_KINDS = ("credit", "debit", "refund", "freeze", "unfreeze")
-WALLET_TXN_LABELS = {"credit": "充值", "debit": "消费", "refund": "退款", "freeze": "冻结", "unfreeze": "解冻"}
+WALLET_TXN_KINDS = ("credit", "debit", "refund", "freeze", "unfreeze", "withdraw")
+# withdraw: value leaves the wallet the way a credit came in (principal back to the member, bonus back to the
+# merchant): a returned card, a refunded top-up.
+WALLET_TXN_LABELS = {"credit": "充值", "debit": "消费", "refund": "退款", "freeze": "冻结", "unfreeze": "解冻",
+                     "withdraw": "退还"}
 
 # Accounts of the double-entry journal. Wallet accounts carry a wallet_id; the others are the merchant's.
 ACCOUNT_WALLET_PRINCIPAL = "wallet_principal"

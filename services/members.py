@@ -87,6 +87,8 @@ def bind_identity(session, member, kind, value, app_id="", actor=None):
     if existing is not None:
         if existing.member_id != member.id:
             raise IdentityTaken("该身份已绑定到其他会员，不能重复绑定", kind=kind)
+        if existing.closed_at is not None or existing.lost_at is not None:
+            raise IdentityTaken("该卡号已挂失或作废，不能再使用", kind=kind)
         return existing
     identity = MemberIdentity(merchant_id=member.merchant_id, member_id=member.id, kind=kind, app_id=app_id,
                               value=value, active=True)

@@ -50,6 +50,29 @@ def debit(session, merchant_id, wallet_id, amount, *, key, reference=(None, None
                   plan=plan, expected_amount=-amount)
 
 
+def withdraw(session, merchant_id, wallet_id, principal, bonus=0, *, key, reference=(None, None), operator=None,
+             store_id=None, note=None):
+    """Take value out the way it came in: principal back to the member (cash), bonus back to the merchant.
+
+    For a returned card or a refunded top-up. Refused on a frozen wallet (unfreeze first, on purpose) and
+    when either side would go below zero.
+    """
+    for value in (principal, bonus):
+        _check_fen(value, allow_zero=True)
+    if principal + bonus <= 0:
+        raise DomainError("退还金额须大于 0")
+
+    def plan(wallet):
+        if wallet.frozen:
+            raise WalletFrozen("储值账户已冻结，请先解冻")
+        if principal > wallet.principal or bonus > wallet.bonus:
+            raise Conflict("退还金额超过账户余额")
+        return rules.Split(-principal, -bonus)
+
+    return _apply(session, merchant_id, wallet_id, "withdraw", key, reference, operator, store_id, note,
+                  plan=plan, expected_amount=-(principal + bonus))
+
+
 def refund_debit(session, merchant_id, debit_id, amount, *, key, reference=(None, None), operator=None,
                  store_id=None, note=None):
     """Give back part or all of a spend, to principal and bonus in the proportion it was drawn."""

@@ -27,6 +27,7 @@ EXPECTED = {
     "cards.manage":       "Y     Y     .     .     .     .     .",
     "cards.issue":        "Y     Y     Y     Y     .     Y     .",
     "cards.refund":       "Y     Y     .     .     .     .     .",
+    "cards.loss":         "Y     Y     Y     Y     .     Y     .",
     "api_keys.manage":    "Y     Y     .     .     .     .     .",
 }
 

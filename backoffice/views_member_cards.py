@@ -1,0 +1,72 @@
+"""A member's physical card in the back office: report it lost, replace it, return it (each audited)."""
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from backoffice import blueprint
+from backoffice.common import client_ip, commit, flash_domain_error, requires
+from backoffice.forms_members import BindCardForm, MemberCardActionForm
+from domain.errors import DomainError
+from extensions import db
+from services import member_cards
+from services import members as member_service
+
+
+def _member(member_id):
+    return member_service.get_visible_member(db.session, current_user, member_id)
+
+
+def _back(member):
+    return redirect(url_for("backoffice.member_detail", member_id=member.id) + "#member-cards")
+
+
+def _refused(member, form):
+    flash(next(iter(sum(form.errors.values(), [])), _("页面已过期，请刷新后重试")), "warning")
+    return _back(member)
+
+
+def _run(member, action, done_message):
+    """Run one card action for the member page: commit and say so, or roll back and say why."""
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash_domain_error(exc)
+    else:
+        commit()
+        flash(done_message, "success")
+    return _back(member)
+
+
+@blueprint.route("/members/<int:member_id>/cards/<int:identity_id>/lost", methods=["POST"])
+@requires("cards.loss")
+def member_card_lost(member_id, identity_id):
+    member, form = _member(member_id), MemberCardActionForm()
+    if not form.validate():
+        return _refused(member, form)
+    return _run(member, lambda: member_cards.report_lost(db.session, current_user, member, identity_id,
+                                                         key=form.key.data, ip=client_ip()),
+                _("已挂失：卡号停止使用，储值已冻结"))
+
+
+@blueprint.route("/members/<int:member_id>/cards/<int:identity_id>/replace", methods=["POST"])
+@requires("cards.loss")
+def member_card_replace(member_id, identity_id):
+    member, form = _member(member_id), BindCardForm()
+    if not form.validate():
+        return _refused(member, form)
+    key = f"member-card-replace:{identity_id}:{form.card_no.data}"
+    return _run(member, lambda: member_cards.replace(db.session, current_user, member, identity_id, form.card_no.data,
+                                                     key=key, ip=client_ip()),
+                _("已补卡：新卡号 %(no)s 生效，旧卡号作废", no=form.card_no.data))
+
+
+@blueprint.route("/members/<int:member_id>/cards/<int:identity_id>/return", methods=["POST"])
+@requires("cards.refund")
+def member_card_return(member_id, identity_id):
+    member, form = _member(member_id), MemberCardActionForm()
+    if not form.validate():
+        return _refused(member, form)
+    return _run(member, lambda: member_cards.return_card(db.session, current_user, member, identity_id,
+                                                         key=form.key.data, ip=client_ip()),
+                _("已退卡：本金已退还，赠送金额已收回，卡号作废"))
