@@ -1,6 +1,7 @@
 """SQLAlchemy tables. Importing this package registers every model on the metadata."""
 from models.api_keys import ApiKey, api_key_stores
 from models.audit import AuditLog
+from models.balance_discount import BalanceDiscountRule
 from models.cards import Card, CardRefund, CardTemplate, GiftCardBatch, Transfer, card_template_stores
 from models.coupons import BulkIssue, ClaimLink, CouponCode, CouponTemplate, Verification, coupon_template_stores
 from models.h5 import NoticeDelivery, SmsCode
@@ -22,5 +23,5 @@ __all__ = [
     "KeywordReply", "NoticeDelivery", "SandboxGrant", "SandboxOutbox", "SandboxUser", "SharedToken", "SmsCode",
     "WechatInbound", "WechatSettings", "CouponCode", "CouponTemplate", "Verification", "coupon_template_stores",
     "ApiKey", "api_key_stores", "BulkIssue", "Card", "CardRefund", "CardTemplate", "ClaimLink", "GiftCardBatch",
-    "Transfer", "card_template_stores", "Order", "PaymentNotification",
+    "Transfer", "card_template_stores", "Order", "PaymentNotification", "BalanceDiscountRule",
 ]
