@@ -40,6 +40,9 @@ class Config:
     WECHAT_OPEN_BASE = os.environ.get("WECHAT_OPEN_BASE", "")
     ALIPAY_GATEWAY = os.environ.get("ALIPAY_GATEWAY", "")
     ALIPAY_AUTH_URL = os.environ.get("ALIPAY_AUTH_URL", "")
+    WECHAT_PAY_BASE = os.environ.get("WECHAT_PAY_BASE", "")
+    # Seconds between the sandbox's copies of one payment notification: WeChat's retry schedule, compressed.
+    SANDBOX_NOTIFY_DELAYS = tuple(int(n) for n in os.environ.get("SANDBOX_NOTIFY_DELAYS", "0,1,2,4").split(","))
     # SMS gateway name; unset means the sandbox outbox while the sandbox is on, and no sending otherwise.
     SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "")
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
@@ -49,12 +52,14 @@ class Config:
 REAL_ENDPOINTS = {
     "WECHAT_API_BASE": "https://api.weixin.qq.com/",
     "WECHAT_OPEN_BASE": "https://open.weixin.qq.com/",
+    "WECHAT_PAY_BASE": "https://api.mch.weixin.qq.com/",
     "ALIPAY_GATEWAY": "https://openapi.alipay.com/gateway.do",
     "ALIPAY_AUTH_URL": "https://openauth.alipay.com/oauth2/publicAppAuthorize.htm",
 }
 SANDBOX_ENDPOINTS = {
     "WECHAT_API_BASE": "/sandbox/wechat/api/",
     "WECHAT_OPEN_BASE": "/sandbox/wechat/open/",
+    "WECHAT_PAY_BASE": "/sandbox/wechatpay/",
     "ALIPAY_GATEWAY": "/sandbox/alipay/gateway.do",
     "ALIPAY_AUTH_URL": "/sandbox/alipay/auth",
 }

@@ -9,6 +9,8 @@ log = logging.getLogger(__name__)
 # (job, every N seconds)
 PERIODIC = [
     (tasks.expire_points_everywhere, 3600),
+    (tasks.settle_overdue_orders, 300),
+    (tasks.pay_topup_instalments, 3600),
 ]
 
 

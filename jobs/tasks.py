@@ -44,3 +44,5 @@ def reevaluate_levels(session, merchant_id):
 import jobs.notices  # noqa: E402,F401  (registers the notice jobs)
 import jobs.wechat  # noqa: E402,F401  (registers the official-account jobs)
 import jobs.coupons  # noqa: E402,F401  (registers the coupon jobs)
+from jobs.payments import settle_overdue_orders  # noqa: E402,F401  (registers the payment jobs)
+from jobs.stored_value import pay_topup_instalments  # noqa: E402,F401  (registers the stored value jobs)

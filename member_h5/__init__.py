@@ -11,3 +11,4 @@ from member_h5 import common, views_centre, views_claim, views_coupons, views_lo
 from member_h5 import views_cards  # noqa: E402,F401  (count and timed cards)
 from member_h5 import views_benefit_cards  # noqa: E402,F401  (benefit cards)
 from member_h5 import views_gift_cards  # noqa: E402,F401  (gift cards)
+from member_h5 import views_orders, views_topup  # noqa: E402,F401  (top-up and orders)

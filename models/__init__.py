@@ -13,6 +13,7 @@ from models.sandbox import SandboxGrant, SandboxOutbox, SandboxUser
 from models.payments import Order, PaymentNotification
 from models.points import PointsAllocation, PointsLot, PointsTransaction
 from models.staff import Staff, staff_stores
+from models.stored_value import StoredValueSettings, TopupRule
 from models.wallet import Wallet, WalletPosting, WalletTransaction
 from models.wechat import KeywordReply, SharedToken, WechatInbound, WechatSettings
 

@@ -13,6 +13,8 @@ def register(app):
     from extensions import csrf
 
     from payments import checkout  # noqa: F401  (routes register on import)
+    from payments import alipay  # noqa: F401  (the notification route)
+    from payments import wechat  # noqa: F401  (the notification route)
 
     csrf.exempt(blueprint)
     app.register_blueprint(blueprint)

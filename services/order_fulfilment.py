@@ -1,5 +1,6 @@
 """What each kind of paid order gives the member. Every change carries a key derived from the order, so a
 fulfilment that runs again (a retried job, a second notification that slipped through) changes nothing."""
+from domain.errors import DomainError
 from services import benefit_cards, cards, coupons, gift_cards, points, wallet
 
 
@@ -16,7 +17,10 @@ def topup(session, merchant, order, now):
                         store_id=order.store_id)
     member = order.member
     member.total_topup = (member.total_topup or 0) + items["principal"]
-    issued = {"wallet_transaction_id": txn.id, "coupon_code_ids": _grant_coupons(session, merchant, order, now)}
+    granted, missed = _grant_coupons(session, merchant, order, now)
+    issued = {"wallet_transaction_id": txn.id, "coupon_code_ids": granted}
+    if missed:
+        issued["coupons_not_granted"] = missed
     if items.get("points"):
         points.earn(session, merchant, order.member_id, items["points"], key=_key(order, "points"),
                     reference=("order", order.id), reason="充值赠送积分")
@@ -24,13 +28,20 @@ def topup(session, merchant, order, now):
 
 
 def _grant_coupons(session, merchant, order, now):
-    granted = []
+    """The tier's coupons. One that can no longer be given (stopped, out of stock, the member's limit reached
+    since the order was priced) is skipped and noted: the money is paid and the balance must still arrive."""
+    granted, missed = [], []
     for entry in order.items.get("coupons", ()):
         for n in range(entry["count"]):
-            code = coupons.claim(session, merchant, entry["template_id"], order.member_id, channel="purchase",
-                                 key=_key(order, "coupon", entry["template_id"], n), now=now)
-            granted.append(code.id)
-    return granted
+            try:
+                with session.begin_nested():
+                    code = coupons.claim(session, merchant, entry["template_id"], order.member_id,
+                                         channel="purchase", key=_key(order, "coupon", entry["template_id"], n),
+                                         now=now)
+                granted.append(code.id)
+            except DomainError as exc:
+                missed.append({"template_id": entry["template_id"], "reason": exc.message})
+    return granted, missed
 
 
 def gift_cards_bought(session, merchant, order, now):

@@ -63,7 +63,8 @@ def check_secret(session, app_id, secret):
 
 
 def provision_account(session, merchant):
-    """Give a merchant a sandbox official account (app id, secret, token, AES key) where it has none."""
+    """Give a merchant a sandbox official account (app id, secret, token, AES key) and WeChat Pay merchant number
+    and API key, where it has none."""
     if not merchant.wechat_app_id:
         merchant.wechat_app_id = "wx" + secrets.token_hex(8)
     if not merchant.wechat_app_secret:
@@ -72,6 +73,10 @@ def provision_account(session, merchant):
         merchant.wechat_token = secrets.token_hex(8)
     if not merchant.wechat_aes_key:
         merchant.wechat_aes_key = secrets.token_urlsafe(48).replace("-", "a").replace("_", "b")[:43]
+    if not merchant.wechat_pay_mch_id:
+        merchant.wechat_pay_mch_id = str(1900000000 + secrets.randbelow(99999999))
+    if not merchant.wechat_pay_api_key:
+        merchant.wechat_pay_api_key = secrets.token_hex(16)  # WeChat Pay v2 API keys are 32 characters
     session.flush()
     return merchant
 

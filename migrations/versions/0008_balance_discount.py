@@ -1,15 +1,15 @@
 """储值折上折 rules
 
-Revision ID: 0010_balance_discount
-Revises: 0009_alipay_pay
+Revision ID: 0008_balance_discount
+Revises: 0007_stored_value
 """
 from alembic import op
 import sqlalchemy as sa
 
 import models.base
 
-revision = '0010_balance_discount'
-down_revision = '0009_alipay_pay'
+revision = '0008_balance_discount'
+down_revision = '0007_stored_value'
 branch_labels = None
 depends_on = None
 
