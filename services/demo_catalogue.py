@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from models import Level
-from services import benefit_cards, cards, coupons, gift_cards
+from services import balance_discount, benefit_cards, cards, coupons, gift_cards, stored_value
 
 
 def load(session, merchant, owner, members):
@@ -29,7 +29,22 @@ def load(session, merchant, owner, members):
                                        discount_percent=90, points_multiplier=200, free_items=["每月免费续杯 1 次"],
                                        gift_pack=[{"template_id": cash.id, "count": 1}])
     _hand_out(session, merchant, owner, members, cash, latte, count, monthly, gift, plus)
+    _stored_value(session, owner, cash)
     return [cash, latte, cake, count, monthly, gift, plus]
+
+
+def _stored_value(session, owner, cash):
+    """Stored value on, three top-up tiers (one with instalments), and a 储值折上折 table."""
+    stored_value.enable(session, owner)
+    tier = dict(instalment_total=0, instalment_months=0, points=0, growth=0, coupons=[], active=True,
+                starts_on=None, ends_on=None)
+    stored_value.save_rule(session, owner, None, **{**tier, "pay_amount": 10000, "bonus": 1000, "sort": 1})
+    stored_value.save_rule(session, owner, None, **{**tier, "pay_amount": 50000, "bonus": 8000, "points": 500,
+                                                     "coupons": [{"template_id": cash.id, "count": 2}], "sort": 2})
+    stored_value.save_rule(session, owner, None, **{**tier, "pay_amount": 100000, "bonus": 20000,
+                                                     "instalment_total": 60000, "instalment_months": 6, "sort": 3})
+    balance_discount.save_rule(session, owner, None, min_balance=10000, discount_percent=95)
+    balance_discount.save_rule(session, owner, None, min_balance=50000, discount_percent=90)
 
 
 def _levels(session, merchant):
