@@ -38,15 +38,19 @@ def _run(member, action, done_message):
     return _back(member)
 
 
-@blueprint.route("/members/<int:member_id>/cards/<int:identity_id>/lost", methods=["POST"])
-@requires("cards.loss")
-def member_card_lost(member_id, identity_id):
+def _keyed(member_id, identity_id, service, done_message):
+    """Report lost / return: a confirm button whose form carries the request's idempotency key."""
     member, form = _member(member_id), MemberCardActionForm()
     if not form.validate():
         return _refused(member, form)
-    return _run(member, lambda: member_cards.report_lost(db.session, current_user, member, identity_id,
-                                                         key=form.key.data, ip=client_ip()),
-                _("已挂失：卡号停止使用，储值已冻结"))
+    return _run(member, lambda: service(db.session, current_user, member, identity_id, key=form.key.data,
+                                        ip=client_ip()), done_message)
+
+
+@blueprint.route("/members/<int:member_id>/cards/<int:identity_id>/lost", methods=["POST"])
+@requires("cards.loss")
+def member_card_lost(member_id, identity_id):
+    return _keyed(member_id, identity_id, member_cards.report_lost, _("已挂失：卡号停止使用，储值已冻结"))
 
 
 @blueprint.route("/members/<int:member_id>/cards/<int:identity_id>/replace", methods=["POST"])
@@ -64,9 +68,4 @@ def member_card_replace(member_id, identity_id):
 @blueprint.route("/members/<int:member_id>/cards/<int:identity_id>/return", methods=["POST"])
 @requires("cards.refund")
 def member_card_return(member_id, identity_id):
-    member, form = _member(member_id), MemberCardActionForm()
-    if not form.validate():
-        return _refused(member, form)
-    return _run(member, lambda: member_cards.return_card(db.session, current_user, member, identity_id,
-                                                         key=form.key.data, ip=client_ip()),
-                _("已退卡：本金已退还，赠送金额已收回，卡号作废"))
+    return _keyed(member_id, identity_id, member_cards.return_card, _("已退卡：本金已退还，赠送金额已收回，卡号作废"))
