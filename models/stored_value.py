@@ -16,6 +16,8 @@ class StoredValueSettings(TenantMixin, Base):
         sa.CheckConstraint("custom_min > 0 AND custom_max >= custom_min", name="custom_range"),
         sa.CheckConstraint("max_balance > 0 AND anonymous_max_face > 0 AND real_name_threshold > 0",
                            name="guard_rails_positive"),
+        sa.CheckConstraint("points_per_yuan IS NULL OR points_per_yuan BETWEEN 1 AND 100000",
+                           name="points_rate_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,6 +30,7 @@ class StoredValueSettings(TenantMixin, Base):
     max_balance: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)  # per named member card
     anonymous_max_face: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)  # unactivated gift card
     real_name_threshold: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)  # purchase needing a name
+    points_per_yuan: Mapped[int | None] = mapped_column(sa.Integer)  # 积分转储值: N points = ¥1; None = off
 
 
 class TopupRule(TenantMixin, CreatedAtMixin, Base):

@@ -1,7 +1,7 @@
 """Random sequences of top-ups, spends, refunds, freezes, card replacements and returns against PostgreSQL:
 the journal always balances, no wallet goes negative, and principal and bonus each equal their journal sums.
 
-Points conversion joins the sequence when it exists (issue 5); everything else here is the real service code.
+Every step is the real service code, in a transaction of its own.
 """
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from domain.errors import DomainError
 from extensions import db
 from models import WalletPosting, WalletTransaction
-from services import member_cards, members, wallet
+from services import member_cards, members, points, points_to_balance, stored_value, wallet
 
 AMOUNTS = st.integers(min_value=1, max_value=50_000)
 
@@ -30,6 +30,8 @@ class WalletMachine(RuleBasedStateMachine):
         self.card = members.bind_identity(db.session, self.member, "card_no", f"CARD{self.member.id}X0")
         self.purse = wallet.member_wallet(db.session, self.merchant.id, self.member.id)
         self.debits = []
+        stored_value.enable(db.session, self.owner)
+        points_to_balance.set_rate(db.session, self.owner, 10)
         db.session.commit()
 
     def _key(self, what):
@@ -66,6 +68,12 @@ class WalletMachine(RuleBasedStateMachine):
         self._request(lambda: wallet.refund_debit(db.session, self.merchant.id, debit_id, back,
                                                   key=self._key("refund")))
 
+    @rule(earned=st.integers(min_value=1, max_value=2000), yuan=st.integers(min_value=1, max_value=300))
+    def earn_and_convert_points(self, earned, yuan):
+        self._request(lambda: points.earn(db.session, self.merchant, self.member.id, earned, key=self._key("earn")))
+        self._request(lambda: points_to_balance.convert(db.session, self.merchant, self.member.id, yuan * 10,
+                                                        key=self._key("convert")))
+
     @rule(frozen=st.booleans())
     def freeze_or_unfreeze(self, frozen):
         self._request(lambda: wallet.set_frozen(db.session, self.merchant.id, self.purse.id, frozen,
@@ -98,6 +106,9 @@ class WalletMachine(RuleBasedStateMachine):
         db.session.expire_all()
         purse = db.session.get(type(self.purse), self.purse.id)
         assert purse.principal >= 0 and purse.bonus >= 0
+        member = db.session.get(type(self.member), self.member.id)
+        lots = points.lots_of(db.session, self.merchant.id, member.id)
+        assert member.points_balance == sum(lot.remaining for lot in lots) >= 0
         assert wallet.journal_balance(db.session, purse.id) == (purse.principal, purse.bonus)
         unbalanced = db.session.scalars(
             select(WalletPosting.transaction_id).group_by(WalletPosting.transaction_id)
