@@ -17,3 +17,4 @@ from backoffice import views_member_cards  # noqa: E402,F401  (lost, replaced an
 from backoffice import views_orders, views_stored_value  # noqa: E402,F401  (stored value and orders)
 from backoffice import views_balance_discount  # noqa: E402,F401  (储值折上折 rules)
 from backoffice import views_points_to_balance  # noqa: E402,F401  (积分转储值)
+from backoffice import views_prepaid_report  # noqa: E402,F401  (prepaid balance report)

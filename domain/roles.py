@@ -31,6 +31,7 @@ PERMISSIONS = {
     "cards.refund": _MANAGERS,
     "cards.loss": frozenset({OWNER, ADMIN, OPERATOR, CUSTOMER_SERVICE, CASHIER}),  # report lost, replace
     "api_keys.manage": _MANAGERS,
+    "reports.view": frozenset({OWNER, ADMIN, OPERATOR}),  # money reports: prepaid balances, daily movements
 }
 
 

@@ -29,6 +29,7 @@ EXPECTED = {
     "cards.refund":       "Y     Y     .     .     .     .     .",
     "cards.loss":         "Y     Y     Y     Y     .     Y     .",
     "api_keys.manage":    "Y     Y     .     .     .     .     .",
+    "reports.view":       "Y     Y     Y     .     .     .     .",
 }
 
 CASES = [
