@@ -41,6 +41,7 @@ class Config:
     ALIPAY_GATEWAY = os.environ.get("ALIPAY_GATEWAY", "")
     ALIPAY_AUTH_URL = os.environ.get("ALIPAY_AUTH_URL", "")
     WECHAT_PAY_BASE = os.environ.get("WECHAT_PAY_BASE", "")
+    WECHAT_PAY_CERT_DIR = os.environ.get("WECHAT_PAY_CERT_DIR", "")  # <dir>/<mch_id>/apiclient_{cert,key}.pem
     # Seconds between the sandbox's copies of one payment notification: WeChat's retry schedule, compressed.
     SANDBOX_NOTIFY_DELAYS = tuple(int(n) for n in os.environ.get("SANDBOX_NOTIFY_DELAYS", "0,1,2,4").split(","))
     # SMS gateway name; unset means the sandbox outbox while the sandbox is on, and no sending otherwise.

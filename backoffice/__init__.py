@@ -18,3 +18,4 @@ from backoffice import views_orders, views_stored_value  # noqa: E402,F401  (sto
 from backoffice import views_balance_discount  # noqa: E402,F401  (储值折上折 rules)
 from backoffice import views_points_to_balance  # noqa: E402,F401  (积分转储值)
 from backoffice import views_prepaid_report  # noqa: E402,F401  (prepaid balance report)
+from backoffice import views_order_refunds  # noqa: E402,F401  (order detail and refunds)

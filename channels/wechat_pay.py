@@ -1,9 +1,12 @@
 """WeChat Pay (API v2) for one merchant: wechatpy's pay client on the configured host, and the v2 signature
 rules (MD5 or HMAC-SHA256, chosen per merchant) used for requests, answers, notifications and JSAPI parameters.
 
-The same code talks to the sandbox and to api.mch.weixin.qq.com; only WECHAT_PAY_BASE differs.
+The same code talks to the sandbox and to api.mch.weixin.qq.com; only WECHAT_PAY_BASE differs. Refunds
+(secapi/) also need the merchant's API client certificate, kept on disk under WECHAT_PAY_CERT_DIR/<mch_id>/; the
+sandbox asks for none.
 """
 import hmac
+import os
 from xml.parsers.expat import ExpatError
 
 import xmltodict
@@ -103,6 +106,30 @@ def pay_client_for(merchant):
     sign_type = merchant.wechat_pay_sign_type if merchant.wechat_pay_sign_type in SIGN_TYPES else "HMAC-SHA256"
     return MerchantPay(merchant.wechat_app_id, merchant.wechat_pay_api_key, merchant.wechat_pay_mch_id, sign_type,
                        current_app.config["WECHAT_PAY_BASE"])
+
+
+def uses_sandbox():
+    return bool(current_app.config.get("SANDBOX_ENABLED")) and "/sandbox/" in current_app.config["WECHAT_PAY_BASE"]
+
+
+def client_certificate(mch_id):
+    """(cert path, key path) of the merchant's API client certificate; ChannelNotConfigured when absent."""
+    root = current_app.config.get("WECHAT_PAY_CERT_DIR") or ""
+    # The merchant number names a directory: digits only, so it can never point outside the certificate root.
+    if not root or not (mch_id or "").isdigit():
+        raise ChannelNotConfigured("未配置微信支付 API 证书目录，无法退款")
+    cert, key = (os.path.join(root, mch_id, name) for name in ("apiclient_cert.pem", "apiclient_key.pem"))
+    if not (os.path.isfile(cert) and os.path.isfile(key)):
+        raise ChannelNotConfigured(f"商户号 {mch_id} 的微信支付 API 证书（apiclient_cert.pem、apiclient_key.pem）缺失")
+    return cert, key
+
+
+def refund_client_for(merchant):
+    """The pay client for secapi/ calls: with the client certificate, except against the sandbox."""
+    client = pay_client_for(merchant)
+    if not uses_sandbox():
+        client.mch_cert, client.mch_key = client_certificate(merchant.wechat_pay_mch_id)
+    return client
 
 
 def nonce():

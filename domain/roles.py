@@ -31,7 +31,8 @@ PERMISSIONS = {
     "cards.refund": _MANAGERS,
     "cards.loss": frozenset({OWNER, ADMIN, OPERATOR, CUSTOMER_SERVICE, CASHIER}),  # report lost, replace
     "api_keys.manage": _MANAGERS,
-    "reports.view": frozenset({OWNER, ADMIN, OPERATOR}),  # money reports: prepaid balances, daily movements
+    "reports.view": frozenset({OWNER, ADMIN, OPERATOR}),
+    "orders.refund": _MANAGERS,  # money reports: prepaid balances, daily movements
 }
 
 

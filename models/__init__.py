@@ -10,7 +10,7 @@ from models.level import Level
 from models.member import Fan, LevelChange, Member, MemberFieldDef, MemberIdentity, Tag, member_tags
 from models.merchant import Merchant, Store
 from models.sandbox import SandboxGrant, SandboxOutbox, SandboxUser
-from models.payments import Order, PaymentNotification
+from models.payments import Order, OrderRefund, PaymentNotification
 from models.points import PointsAllocation, PointsLot, PointsTransaction
 from models.staff import Staff, staff_stores
 from models.stored_value import StoredValueSettings, TopupRule
@@ -24,5 +24,5 @@ __all__ = [
     "KeywordReply", "NoticeDelivery", "SandboxGrant", "SandboxOutbox", "SandboxUser", "SharedToken", "SmsCode",
     "WechatInbound", "WechatSettings", "CouponCode", "CouponTemplate", "Verification", "coupon_template_stores",
     "ApiKey", "api_key_stores", "BulkIssue", "Card", "CardRefund", "CardTemplate", "ClaimLink", "GiftCardBatch",
-    "Transfer", "card_template_stores", "Order", "PaymentNotification", "BalanceDiscountRule",
+    "Transfer", "card_template_stores", "Order", "OrderRefund", "PaymentNotification", "BalanceDiscountRule",
 ]

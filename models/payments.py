@@ -66,3 +66,33 @@ class PaymentNotification(CreatedAtMixin, Base):
     outcome: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     detail: Mapped[str | None] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text, nullable=False)  # as received, at most 16 KB
+
+
+class OrderRefund(TenantMixin, CreatedAtMixin, Base):
+    """Money given back for (part of) a paid order: at the channel, and on the stored-value journal."""
+
+    __tablename__ = "order_refunds"
+    __table_args__ = (
+        sa.UniqueConstraint("out_refund_no"),
+        sa.UniqueConstraint("merchant_id", "idempotency_key"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.CheckConstraint("bonus_back >= 0 AND bonus_unrecoverable >= 0", name="bonus_nonneg"),
+        sa.CheckConstraint("state IN ('succeeded', 'processing')", name="state_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="RESTRICT"), nullable=False, index=True)
+    amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)  # fen returned to the payer
+    bonus_back: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)  # bonus taken back
+    bonus_unrecoverable: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)  # already spent
+    reason: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    out_refund_no: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    state: Mapped[str] = mapped_column(sa.String(12), nullable=False)
+    channel_refund_id: Mapped[str | None] = mapped_column(sa.String(64))
+    wallet_transaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wallet_transactions.id",
+                                                                            ondelete="RESTRICT"))
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
+    idempotency_key: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+
+    order = relationship("Order")
+    staff = relationship("Staff")

@@ -5,6 +5,9 @@ key, drop duplicates, accept only a paid trade status, then check amount, app id
 order (services.orders.record_payment). Alipay keeps retrying until it reads the plain text "success", so
 that answer is given only when the payment is recorded (or already was); everything else answers "failure".
 Every notification is kept in PaymentNotification whatever its outcome.
+
+`refund` asks `alipay.trade.refund` for part or all of a paid order; our out_refund_no is Alipay's
+out_request_no, so sending the same refund again never moves money twice.
 """
 import logging
 import re
@@ -234,3 +237,54 @@ def _closed_on_alipay(client, order):
         return False
     # TRADE_NOT_EXIST: the member never opened the cashier; the signed URL has expired (time_expire).
     return result.get("code") == "10000" or result.get("sub_code") == "ACQ.TRADE_NOT_EXIST"
+
+
+# --- refund -------------------------------------------------------------------------------------------
+
+OUT_REFUND_NO = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+MAX_REASON = 256  # Alipay's refund_reason limit
+
+
+class RefundRefused(Conflict):
+    code = "refund_refused"
+
+
+def refund(merchant, order, amount, out_refund_no, reason):
+    """Refund `amount` fen of a paid Alipay order. Returns dict(refund_id, status="succeeded").
+
+    Alipay's refund is synchronous: code 10000 means the money is on its way back, either now (fund_change "Y")
+    or already by an earlier request with this out_refund_no ("N"), which is the retry we rely on after a timeout.
+    Raises RefundRefused (a Conflict) with Alipay's reason, or when the answer cannot be trusted or was not read;
+    in that case sending the same out_refund_no again is safe.
+    """
+    _check_refund(order, amount, out_refund_no)
+    client = client_for(merchant)
+    try:
+        result = client.api_alipay_trade_refund(
+            refund_amount=yuan_text(amount), out_trade_no=order.out_trade_no, out_request_no=out_refund_no,
+            refund_reason=(reason or "").strip()[:MAX_REASON] or "退款")
+    except AliPayValidationError:
+        log.error("alipay trade.refund answer for %s did not verify", out_refund_no)
+        raise RefundRefused("支付宝返回的数据验签失败，退款结果未知，请稍后用同一退款单重试") from None
+    except (AliPayException, URLError, OSError, ValueError, KeyError) as exc:
+        log.warning("alipay trade.refund failed for %s: %s", out_refund_no, exc)
+        raise RefundRefused("无法连接支付宝，退款结果未知，请稍后用同一退款单重试") from None
+    if result.get("code") != "10000":
+        log.warning("alipay refused refund %s: %s", out_refund_no, result)
+        raise RefundRefused(f"支付宝拒绝退款：{(result.get('sub_msg') or result.get('msg') or '未知原因')[:100]}",
+                            sub_code=result.get("sub_code"))
+    if result.get("out_trade_no") != order.out_trade_no or result.get("fund_change") not in ("Y", "N"):
+        log.error("alipay trade.refund answered for another trade: %s", result)
+        raise RefundRefused("支付宝返回的退款结果与订单不符，请联系支付宝核实")
+    trade_no = result.get("trade_no") or order.channel_trade_no or ""
+    # Alipay has no refund id of its own: a refund is named by the trade and our out_request_no.
+    return {"refund_id": f"{trade_no}-{out_refund_no}"[:64], "status": "succeeded"}
+
+
+def _check_refund(order, amount, out_refund_no):
+    if order.channel != "alipay" or not order.channel_trade_no:
+        raise Conflict("该订单不是已支付的支付宝订单，无法原路退款")
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= order.amount:
+        raise Conflict("退款金额不正确")
+    if not OUT_REFUND_NO.match(out_refund_no or ""):
+        raise Conflict("退款单号不正确")

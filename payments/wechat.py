@@ -8,6 +8,7 @@ outcome; WeChat gets SUCCESS only for an accepted payment or a repeat, FAIL othe
 the merchant sees the row.
 """
 import logging
+import re
 from zoneinfo import ZoneInfo
 
 import requests
@@ -18,6 +19,7 @@ from werkzeug.routing import BuildError
 from wechatpy.exceptions import InvalidSignatureException, WeChatPayException
 
 from channels import wechat_pay as wxpay
+from channels.wechat import ChannelNotConfigured
 from domain import orders as rules
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, NotFound
@@ -34,6 +36,16 @@ CLOSABLE_STATES = ("NOTPAY", "CLOSED", "REVOKED", "PAYERROR")
 
 class ChannelUnavailable(DomainError):
     code = "channel_unavailable"
+
+
+class RefundRefused(Conflict):
+    """WeChat refused the refund, or its answer could not be trusted: nothing may be booked as refunded."""
+
+    code = "refund_refused"
+
+
+OUT_REFUND_NO = re.compile(r"[A-Za-z0-9_\-|*@]{1,32}")  # WeChat's charset and length for out_refund_no
+REFUND_DESC_MAX = 80
 
 
 # --- starting a payment -------------------------------------------------------------------------------------
@@ -207,3 +219,65 @@ def query_and_settle(session, merchant, order):
             client.order.close(order.out_trade_no)
         return "closed" if orders.close_if_unpaid(session, order) else "unchanged"
     return "pending"  # USERPAYING: the member is entering the password right now
+
+
+# --- refunds -----------------------------------------------------------------------------------------------
+
+def refund(merchant, order, amount, out_refund_no, reason):
+    """Refund `amount` fen of a paid order through WeChat Pay: {"refund_id", "status"} where status is
+    "succeeded" or "processing" (WeChat accepted it and pays it back later). WeChat treats a repeated
+    out_refund_no as the same refund, so calling again after a timeout never refunds twice."""
+    _check_refund_request(merchant, order, amount, out_refund_no)
+    try:
+        client = wxpay.refund_client_for(merchant)
+    except ChannelNotConfigured as exc:
+        raise RefundRefused(str(exc)) from None
+    desc = (reason or "").strip()[:REFUND_DESC_MAX] or None
+    try:
+        answer = client.refund.apply(total_fee=order.amount, refund_fee=amount, out_refund_no=out_refund_no,
+                                     out_trade_no=order.out_trade_no, fee_type=order.currency,
+                                     refund_desc=desc, notify_url=None)
+    except WeChatPayException as exc:
+        raise RefundRefused(f"微信支付拒绝退款：{exc.errmsg or exc.return_msg or exc.errcode or '网络异常'}",
+                            err_code=exc.errcode) from None
+    except (InvalidSignatureException, requests.RequestException):
+        raise RefundRefused("微信支付退款应答无法验证或网络异常，请稍后用同一退款单号重试") from None
+    _check_refund_answer(merchant, order, amount, out_refund_no, answer)
+    return {"refund_id": answer["refund_id"], "status": refund_status(client, out_refund_no)}
+
+
+def _check_refund_request(merchant, order, amount, out_refund_no):
+    if order.merchant_id != merchant.id or order.channel != "wechat":
+        raise RefundRefused("该订单不是本商户的微信支付订单")
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= order.amount:
+        raise RefundRefused("退款金额无效")
+    if not isinstance(out_refund_no, str) or not OUT_REFUND_NO.fullmatch(out_refund_no):
+        raise RefundRefused("退款单号无效（最多 32 位字母、数字或 _-|*@）")
+
+
+def _check_refund_answer(merchant, order, amount, out_refund_no, answer):
+    """A signed answer must still be about this refund: the signature proves who spoke, not what about."""
+    expected = {"appid": merchant.wechat_app_id, "mch_id": merchant.wechat_pay_mch_id,
+                "out_trade_no": order.out_trade_no, "out_refund_no": out_refund_no, "refund_fee": str(amount)}
+    if any(answer.get(field) != value for field, value in expected.items()) or not answer.get("refund_id"):
+        raise RefundRefused("微信支付退款应答与退款申请不一致，请到商户平台核对")
+
+
+def refund_status(client, out_refund_no):
+    """succeeded / processing from WeChat's refund query; an accepted refund that cannot be queried right now
+    is still on its way (processing). A closed or failed refund raises: no money went back."""
+    try:
+        answer = client.refund.query(out_refund_no=out_refund_no)
+    except (WeChatPayException, InvalidSignatureException, requests.RequestException):
+        return "processing"
+    count = answer.get("refund_count") or ""
+    index = next((i for i in range(min(int(count), 50) if count.isdigit() else 0)
+                  if answer.get(f"out_refund_no_{i}") == out_refund_no), None)
+    state = answer.get(f"refund_status_{index}") if index is not None else None
+    if state == "SUCCESS":
+        return "succeeded"
+    if state == "REFUNDCLOSE":
+        raise RefundRefused("微信支付退款已关闭，款项未退回")
+    if state == "CHANGE":
+        raise RefundRefused("微信支付退款异常（如买家银行卡已注销），请到商户平台处理")
+    return "processing"

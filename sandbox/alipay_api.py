@@ -1,5 +1,6 @@
 """Sandbox Alipay: the auth_base page (auth_code), the gateway (`alipay.system.oauth.token`,
-`alipay.trade.wap.pay` -> a cashier page, `alipay.trade.query`, `alipay.trade.close`) and the asynchronous
+`alipay.trade.wap.pay` -> a cashier page, `alipay.trade.query`, `alipay.trade.close`, `alipay.trade.refund`;
+POST /sandbox/alipay/refund-failure makes an app's next refund fail) and the asynchronous
 payment notification, RSA2-signed with the sandbox's "Alipay" key and resent on Alipay's retry schedule
 (compressed: config SANDBOX_NOTIFY_DELAYS, seconds) until the app answers "success".
 
@@ -27,7 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from flask import abort, current_app, make_response, redirect, render_template, request
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from domain.clock import now_utc
@@ -195,6 +196,8 @@ def alipay_gateway():
         return _cashier_for(params)
     if method in ("alipay.trade.query", "alipay.trade.close"):
         return _answer(response_key, (_trade_query if method == "alipay.trade.query" else _trade_close)(params))
+    if method == "alipay.trade.refund":
+        return _answer(response_key, _trade_refund(params))
     if method != "alipay.system.oauth.token":
         return _answer(response_key, _error("40004", "isv.invalid-method", "沙箱不支持该接口"))
     return _answer(response_key, _oauth_token(params))
@@ -460,3 +463,96 @@ def _trade_close(params):
 
 def _business_error(sub_code, sub_msg):
     return {"code": "40004", "msg": "Business Failed", "sub_code": sub_code, "sub_msg": sub_msg}
+
+
+# --- refunds ----------------------------------------------------------------------------------------
+
+FAIL_REFUND_PREFIX = "sandbox:alipay:fail_next_refund:"
+DEFAULT_REFUND_FAILURE = "卖家余额不足"
+_OUT_REQUEST_NO = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+REFUND_SWAP_TRIES = 5
+
+
+@blueprint.route("/alipay/refund-failure", methods=["POST"])
+def alipay_refund_failure():
+    """Sandbox switch: the app's next alipay.trade.refund is refused with `message` (once)."""
+    app_id = request.values.get("app_id", "")
+    if _app_public_key(db.session, app_id) is None:
+        abort(400, "unknown app_id")
+    fail_next_refund(db.session, app_id, request.values.get("message", ""))
+    db.session.commit()
+    return {"app_id": app_id, "fail_next_refund": True}
+
+
+def fail_next_refund(session, app_id, message=""):
+    """Arm the switch (flushes): the next refund for this app answers ACQ.SELLER_BALANCE_NOT_ENOUGH."""
+    _put(session, FAIL_REFUND_PREFIX + app_id, (message or "").strip()[:100] or DEFAULT_REFUND_FAILURE)
+    session.flush()
+
+
+def _take_refund_failure(app_id):
+    """The armed failure message, consumed by a single DELETE so two refunds at once cannot both take it."""
+    message = db.session.execute(
+        delete(SharedToken).where(SharedToken.key == FAIL_REFUND_PREFIX + app_id).returning(SharedToken.value)
+    ).scalar_one_or_none()
+    db.session.commit()
+    return message
+
+
+def _fen(text):
+    """'12.3' -> 1230 by string work alone (the text already matched _TOTAL)."""
+    whole, _, part = text.partition(".")
+    return int(whole) * 100 + int(part.ljust(2, "0"))
+
+
+def _yuan(fen):
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _trade_refund(params):
+    """alipay.trade.refund: part or whole, never beyond what was paid; a repeated out_request_no is the
+    same refund (answered again with fund_change "N"). A fully refunded trade becomes TRADE_CLOSED."""
+    biz = _biz(params)
+    out_request_no = str(biz.get("out_request_no") or biz.get("out_trade_no") or "")
+    amount_text = str(biz.get("refund_amount", ""))
+    if not (_OUT_REQUEST_NO.match(out_request_no) and _TOTAL.match(amount_text) and _fen(amount_text) > 0):
+        return _error("40002", "isv.invalid-parameter", "refund_amount 或 out_request_no 不合法")
+    failure = _take_refund_failure(params["app_id"])
+    if failure:
+        return _business_error("ACQ.SELLER_BALANCE_NOT_ENOUGH", failure)
+    for _ in range(REFUND_SWAP_TRIES):
+        answer = _try_refund(params["app_id"], str(biz.get("out_trade_no", "")), out_request_no, _fen(amount_text))
+        if answer is not None:
+            return answer
+    return _business_error("ACQ.SYSTEM_ERROR", "系统繁忙，请使用相同的退款请求号重试")
+
+
+def _try_refund(app_id, out_trade_no, out_request_no, amount):
+    """One compare-and-swap attempt; None when another request changed the trade meanwhile."""
+    text, trade = _load_trade(app_id, out_trade_no)
+    if trade is None:
+        return _business_error("ACQ.TRADE_NOT_EXIST", "交易不存在")
+    refunds = trade.get("refunds", {})
+    if out_request_no in refunds:
+        if refunds[out_request_no] != amount:
+            return _business_error("ACQ.DISCORDANT_REPEAT_REQUEST", "退款请求号重复但退款金额不一致")
+        return _refund_answer(trade, refunds[out_request_no], fund_change="N")
+    if trade["status"] != PAID:
+        return _business_error("ACQ.TRADE_STATUS_ERROR", "交易状态不合法")
+    refunded = sum(refunds.values())
+    if refunded + amount > _fen(trade["total_amount"]):
+        return _business_error("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限")
+    refunds = dict(refunds, **{out_request_no: amount})
+    changed = dict(trade, refunds=refunds)
+    if refunded + amount == _fen(trade["total_amount"]):
+        changed["status"] = CLOSED
+    if not _swap(changed, text):
+        return None
+    return _refund_answer(changed, amount, fund_change="Y")
+
+
+def _refund_answer(trade, amount, *, fund_change):
+    return {"code": "10000", "msg": "Success", "trade_no": trade["trade_no"], "out_trade_no": trade["out_trade_no"],
+            "buyer_logon_id": "sandbox***", "buyer_user_id": trade.get("buyer_id", ""), "fund_change": fund_change,
+            "refund_fee": _yuan(sum(trade.get("refunds", {}).values())), "send_back_fee": _yuan(amount),
+            "gmt_refund_pay": _beijing_now()}

@@ -1,5 +1,5 @@
-"""Sandbox WeChat Pay (API v2): pay/unifiedorder, pay/orderquery, pay/closeorder under /sandbox/wechatpay/, and a
-cashier page standing in for the phone's payment sheet (支付 / 取消).
+"""Sandbox WeChat Pay (API v2): pay/unifiedorder, pay/orderquery, pay/closeorder, secapi/pay/refund and
+pay/refundquery under /sandbox/wechatpay/, and a cashier page standing in for the phone's payment sheet (支付 / 取消).
 
 Requests are checked like WeChat checks them (merchant number, then the signature with the merchant's API key
 and the request's sign type). Paying sends a signed notification to the order's notify_url, again on the
@@ -7,6 +7,9 @@ SANDBOX_NOTIFY_DELAYS schedule until the app answers SUCCESS; a switch sends a f
 
 A prepay is a SandboxGrant (kind wxpay_prepay, value = prepay_id, scope = out_trade_no); `used_at` set means
 paid and kind wxpay_closed means closed, both moved by conditional UPDATEs. Its details are a SandboxOutbox row.
+A refund is a SandboxGrant too (kind wxpay_refund, value = mch_id:out_refund_no, unique like WeChat's refund
+number, scope = out_trade_no) with its amount in a SandboxOutbox row; refunds of one trade are serialised by a row
+lock on the trade's prepay. POST refund/fail-next makes the merchant's next new refund fail (a business error).
 """
 import logging
 import secrets
@@ -15,19 +18,20 @@ import time
 from urllib.parse import urlsplit
 
 import requests
-from flask import current_app, make_response, render_template, request
-from sqlalchemy import select, update
+from flask import current_app, jsonify, make_response, render_template, request
+from sqlalchemy import delete, select, update
 
 from channels import wechat_pay as wxpay
 from domain.clock import now_utc
 from extensions import db
-from models import SandboxGrant, SandboxOutbox
+from models import Merchant, SandboxGrant, SandboxOutbox
 from sandbox import blueprint
 from services import wechat_sandbox as sbx
 
 log = logging.getLogger(__name__)
 BASE = "/wechatpay/"
-PREPAY, CLOSED = "wxpay_prepay", "wxpay_closed"
+PREPAY, CLOSED, REFUND = "wxpay_prepay", "wxpay_closed", "wxpay_refund"
+FAIL_NEXT_REFUND = "wxpay_refund_fail"
 TAMPERS = ("", "amount", "signature")
 
 
@@ -158,6 +162,115 @@ def _paid_fields(grant, details):
             "total_fee": details["total_fee"], "fee_type": details["fee_type"], "cash_fee": details["total_fee"],
             "transaction_id": transaction_id(grant), "out_trade_no": grant.scope,
             "time_end": f"{grant.used_at or now_utc():%Y%m%d%H%M%S}"}
+
+
+# --- refunds ------------------------------------------------------------------------------------------------
+
+@blueprint.route(BASE + "secapi/pay/refund", methods=["POST"])
+@pay_api
+def wechatpay_refund(merchant, data):
+    for field in ("out_trade_no", "out_refund_no", "total_fee", "refund_fee"):
+        if not data.get(field):
+            raise PayError("PARAM_ERROR", f"缺少参数{field}")
+    if not (data["total_fee"].isdigit() and data["refund_fee"].isdigit()) or int(data["refund_fee"]) <= 0:
+        raise PayError("PARAM_ERROR", "total_fee或refund_fee无效")
+    if len(data["out_refund_no"]) > 64:
+        raise PayError("PARAM_ERROR", "out_refund_no长度超限")
+    grant = db.session.scalars(select(SandboxGrant).where(
+        SandboxGrant.kind.in_((PREPAY, CLOSED)), SandboxGrant.app_id == merchant.wechat_app_id,
+        SandboxGrant.scope == data["out_trade_no"]).with_for_update()).one_or_none()
+    if grant is None:
+        raise PayError("ORDERNOTEXIST", "订单不存在")
+    if grant.used_at is None:
+        raise PayError("TRADE_STATE_ERROR", "订单状态错误，未支付的订单不能退款")
+    details = _details(db.session, grant.value)
+    total, amount = int(data["total_fee"]), int(data["refund_fee"])
+    if total != int(details["total_fee"]):
+        raise PayError("INVALID_REQUEST", "订单金额与支付金额不一致")
+    previous = _refunds(db.session, merchant, grant.scope)
+    value = f"{merchant.wechat_pay_mch_id}:{data['out_refund_no']}"
+    repeat = db.session.scalars(select(SandboxGrant).where(SandboxGrant.value == value)).one_or_none()
+    if repeat is not None:
+        same = repeat.scope == grant.scope and previous.get(repeat.value, {}).get("refund_fee") == amount
+        if not same:
+            raise PayError("INVALID_REQUEST", "同一退款单号的订单或退款金额与之前的请求不一致")
+        return _refund_fields(grant, details, previous[repeat.value])
+    _fail_if_switched(merchant)
+    if sum(r["refund_fee"] for r in previous.values()) + amount > total:
+        raise PayError("INVALID_REQUEST", "申请退款金额超过订单可退金额")
+    refund = SandboxGrant(kind=REFUND, value=value, app_id=merchant.wechat_app_id, scope=grant.scope,
+                          used_at=now_utc())  # the sandbox pays back at once: used_at = refunded
+    db.session.add(refund)
+    db.session.flush()
+    row = sbx.record(db.session, REFUND, merchant.wechat_app_id, value, {
+        "out_refund_no": data["out_refund_no"], "refund_fee": amount,
+        "refund_id": f"50000{refund.id:010d}{refund.created_at:%Y%m%d}", "refund_desc": data.get("refund_desc", "")})
+    return _refund_fields(grant, details, row.payload)
+
+
+def _refunds(session, merchant, out_trade_no):
+    """This trade's refunds so far: {grant value: details}."""
+    rows = session.execute(select(SandboxGrant.value, SandboxOutbox.payload).join(
+        SandboxOutbox, (SandboxOutbox.kind == REFUND) & (SandboxOutbox.recipient == SandboxGrant.value)).where(
+        SandboxGrant.kind == REFUND, SandboxGrant.app_id == merchant.wechat_app_id,
+        SandboxGrant.scope == out_trade_no))
+    return {value: payload for value, payload in rows}
+
+
+def _fail_if_switched(merchant):
+    """Consume the fail-next switch (kept even though the refused request rolls back) and refuse."""
+    switch = db.session.scalars(select(SandboxOutbox).where(
+        SandboxOutbox.kind == FAIL_NEXT_REFUND, SandboxOutbox.app_id == merchant.wechat_app_id)
+        .order_by(SandboxOutbox.id).limit(1)).first()
+    if switch is None:
+        return
+    payload = dict(switch.payload)
+    taken = db.session.execute(delete(SandboxOutbox).where(SandboxOutbox.id == switch.id)
+                               .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    if taken == 1:
+        raise PayError(payload["err_code"], payload["err_code_des"])
+
+
+def _refund_fields(grant, details, payload):
+    return {"transaction_id": transaction_id(grant), "out_trade_no": grant.scope,
+            "out_refund_no": payload["out_refund_no"], "refund_id": payload["refund_id"],
+            "refund_fee": payload["refund_fee"], "total_fee": details["total_fee"],
+            "cash_fee": details["total_fee"], "cash_refund_fee": payload["refund_fee"]}
+
+
+@blueprint.route(BASE + "pay/refundquery", methods=["POST"])
+@pay_api
+def wechatpay_refundquery(merchant, data):
+    value = f"{merchant.wechat_pay_mch_id}:{data.get('out_refund_no', '')}"
+    refund = db.session.scalars(select(SandboxGrant).where(SandboxGrant.kind == REFUND,
+                                                           SandboxGrant.value == value)).one_or_none()
+    if refund is None:
+        raise PayError("REFUNDNOTEXIST", "退款订单查询失败")
+    grant = _prepay(db.session, merchant.wechat_app_id, refund.scope)
+    payload = _refunds(db.session, merchant, refund.scope)[refund.value]
+    details = _details(db.session, grant.value)
+    return {"transaction_id": transaction_id(grant), "out_trade_no": grant.scope,
+            "total_fee": details["total_fee"], "cash_fee": details["total_fee"], "refund_count": 1,
+            "out_refund_no_0": payload["out_refund_no"], "refund_id_0": payload["refund_id"],
+            "refund_fee_0": payload["refund_fee"], "refund_status_0": "SUCCESS" if refund.used_at else "PROCESSING",
+            "refund_success_time_0": f"{refund.used_at or now_utc():%Y-%m-%d %H:%M:%S}"}
+
+
+@blueprint.route(BASE + "refund/fail-next", methods=["POST"])
+def wechatpay_refund_fail_next():
+    """Sandbox switch: the next new refund of this merchant (form: mch_id) is refused with err_code /
+    err_code_des (defaults: WeChat's NOTENOUGH)."""
+    mch_id = (request.form.get("mch_id") or "")[:32]
+    merchant = db.session.scalars(select(Merchant).where(Merchant.wechat_pay_mch_id == mch_id)
+                                  .order_by(Merchant.id)).first() if mch_id else None
+    if merchant is None:
+        return jsonify(error="unknown mch_id"), 404
+    payload = {"err_code": (request.form.get("err_code") or "NOTENOUGH")[:32],
+               "err_code_des": (request.form.get("err_code_des") or "基本账户余额不足，请充值后重新发起")[:128]}
+    sbx.record(db.session, FAIL_NEXT_REFUND, merchant.wechat_app_id, mch_id, payload)
+    db.session.commit()
+    return jsonify(ok=True, **payload)
 
 
 # --- the cashier the phone shows ---------------------------------------------------------------------------

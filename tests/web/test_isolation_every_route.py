@@ -13,8 +13,9 @@ from sqlalchemy import inspect, select
 from domain import roles
 from domain.clock import now_utc
 from extensions import db as database
-from models import (ApiKey, BulkIssue, Card, CardTemplate, CouponCode, CouponTemplate, GiftCardBatch, Level, Member,
-                    MemberFieldDef, Staff, Store, Tag, Verification, Wallet)
+from models import (ApiKey, BalanceDiscountRule, BulkIssue, Card, CardTemplate, CouponCode, CouponTemplate,
+                    GiftCardBatch, Level, Member, MemberFieldDef, MemberIdentity, Order, Staff, Store, Tag, TopupRule,
+                    Verification, Wallet)
 from models.base import Base
 from services import api_keys, members
 from tests.web.test_h5_support import provision, sign_in
@@ -57,6 +58,12 @@ def _foreign_world(make, kind):
         Verification(id=FOREIGN, merchant_id=b.id, instrument_type="coupon", coupon_code_id=FOREIGN,
                      instrument_name="B 券", method="manual", store_id=FOREIGN, staff_id=FOREIGN,
                      idempotency_key="b:verify", created_at=now),
+        MemberIdentity(id=FOREIGN, merchant_id=b.id, member_id=FOREIGN, kind="card_no", value="B0000001"),
+        Order(id=FOREIGN, merchant_id=b.id, member_id=FOREIGN, kind="topup", state="fulfilled", channel="wechat",
+              out_trade_no="MCBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", amount=1000, description="B 充值",
+              items={"principal": 1000, "bonus": 0}, idempotency_key="b:order", expires_at=now),
+        TopupRule(id=FOREIGN, merchant_id=b.id, pay_amount=1000),
+        BalanceDiscountRule(id=FOREIGN, merchant_id=b.id, min_balance=1000, discount_percent=90),
     ]
     for row in rows:
         database.session.add(row)

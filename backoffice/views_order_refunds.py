@@ -1,0 +1,69 @@
+"""One order in the back office: what it was, what it gave, its refunds; and the refund form (owner/admin)."""
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired, Length
+
+from backoffice import blueprint
+from backoffice.common import client_ip, commit, merchant_id, new_idempotency_key, requires
+from backoffice.forms import YuanField
+from backoffice.ui import invalid, refuse
+from domain import orders as order_rules
+from domain.errors import DomainError
+from extensions import db
+from models import Order
+from services import refunds
+from services.tenancy import get_owned
+
+DETAIL = "backoffice/order_detail.html"
+
+
+class RefundForm(FlaskForm):
+    amount = YuanField(_l("退款金额（元）"), validators=[DataRequired(_l("请填写退款金额"))])
+    reason = StringField(_l("退款原因"), validators=[DataRequired(_l("请填写退款原因")),
+                                                  Length(max=200, message=_l("原因不能超过 200 字"))])
+    key = HiddenField(validators=[DataRequired(_l("页面已过期，请刷新后重试")), Length(max=100)])
+
+
+def _context(order, form):
+    preview = None
+    if order.kind == "topup" and order.state in refunds.REFUNDABLE_STATES and refunds.refundable_left(order):
+        try:
+            preview = refunds.plan(db.session, order, refunds.refundable_left(order))
+        except DomainError as exc:
+            preview = exc.message
+    return {"order": order, "form": form, "refund_list": refunds.refunds_of(db.session, merchant_id(), order.id),
+            "left": refunds.refundable_left(order), "preview": preview, "state_labels": order_rules.STATE_LABELS,
+            "kind_labels": order_rules.KIND_LABELS, "channel_labels": order_rules.CHANNEL_LABELS}
+
+
+@blueprint.route("/orders/<int:order_id>")
+@requires("members.view")
+def order_detail(order_id):
+    order = get_owned(db.session, Order, merchant_id(), order_id)
+    form = RefundForm(formdata=None, key=new_idempotency_key("refund"))
+    return render_template(DETAIL, **_context(order, form))
+
+
+@blueprint.route("/orders/<int:order_id>/refund", methods=["POST"])
+@requires("orders.refund")
+def order_refund(order_id):
+    order = get_owned(db.session, Order, merchant_id(), order_id)
+    form = RefundForm()
+    if not form.validate():
+        return invalid(DETAIL, **_context(order, form))
+    try:
+        record = refunds.refund_topup(db.session, current_user, order.id, form.amount.fen, reason=form.reason.data,
+                                      key=form.key.data, ip=client_ip())
+    except DomainError as exc:
+        return refuse(exc, DETAIL, **_context(order, form))
+    message = _("已退款 ¥%(amount)s，收回赠送 ¥%(bonus)s", amount=f"{record.amount / 100:.2f}",
+                bonus=f"{record.bonus_back / 100:.2f}")
+    if record.bonus_unrecoverable:
+        message += _("；赠送金额已消费 ¥%(n)s，无法收回", n=f"{record.bonus_unrecoverable / 100:.2f}")
+    commit()
+    flash(message, "success")
+    return redirect(url_for("backoffice.order_detail", order_id=order.id))
