@@ -8,6 +8,7 @@ from member_h5 import blueprint
 from member_h5.common import member_required
 from models import CouponTemplate, Order
 from services import orders as order_service
+from services import refunds
 from services.tenancy import scoped
 
 # A created order's page reloads itself this many times while the channel's notification is on its way.
@@ -34,7 +35,8 @@ def order_detail(order_id):
     return render_template("member_h5/orders/detail.html", order=order, items=order.items or {},
                            coupon_titles=_coupon_titles(order), state_labels=order_rules.STATE_LABELS,
                            kind_labels=order_rules.KIND_LABELS, channel_labels=order_rules.CHANNEL_LABELS,
-                           refresh=refresh, next_n=seen + 1, refresh_seconds=REFRESH_SECONDS)
+                           refresh=refresh, next_n=seen + 1, refresh_seconds=REFRESH_SECONDS,
+                           refund_list=refunds.refunds_of(db.session, g.merchant.id, order.id))
 
 
 def _coupon_titles(order):

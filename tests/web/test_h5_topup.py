@@ -172,3 +172,25 @@ def test_is_another_members_order_a_404(db, make, shop, owner, member, client):
 def test_do_the_balance_page_and_the_centre_link_to_the_top_up(shop, phone):
     assert f"/h5/{shop.slug}/topup" in text_of(phone.get(f"/h5/{shop.slug}/member/balance"))
     assert f"/h5/{shop.slug}/topup" in text_of(phone.get(f"/h5/{shop.slug}/member"))
+
+
+def test_does_the_order_page_list_its_refunds(db, shop, owner, member, phone, started, monkeypatch):
+    from payments import checkout
+    from services import refunds
+
+    class Channel:
+        @staticmethod
+        def refund(merchant, order, amount, out_refund_no, reason):
+            return {"refund_id": "CH1", "status": "succeeded"}
+
+    monkeypatch.setattr(checkout, "channel_module", lambda channel: Channel)
+    enable(db, owner)
+    rule = tier(db, owner, pay_amount=10000, bonus=1000)
+    order = stored_value.create_topup_order(db.session, shop, member.id, channel="wechat", key="t:refund",
+                                            rule_id=rule.id)
+    orders.record_payment(db.session, shop, order, amount=10000, currency="CNY", app_id="wx", merchant_no="",
+                          channel_trade_no="T2", payer=OPENID, expected=Expected(10000, "CNY", "wx", ""))
+    refunds.refund_topup(db.session, owner, order.id, 3000, reason="顾客要求", key="rf:h5")
+    db.session.commit()
+    page = text_of(phone.get(f"/h5/{shop.slug}/orders/{order.id}"))
+    assert "退款 ¥30.00 · 收回赠送 ¥3.00" in page and "已退回原支付账户" in page
