@@ -1,8 +1,10 @@
 """The prepaid balance report: what members and gift cards hold at the end of a day, and that day's movements,
 per store and in total (principal and bonus apart)."""
+import csv
+import io
 from datetime import date
 
-from flask import render_template, request
+from flask import Response, render_template, request
 from flask_login import current_user
 
 from backoffice import blueprint
@@ -21,4 +23,14 @@ def prepaid_report_page():
     except ValueError:
         day = local_today(merchant.timezone)
     rows, total = prepaid_report.report(db.session, merchant, day)
+    if request.args.get("format") == "csv":
+        return _csv(prepaid_report.table(rows, total), f"prepaid-{day.isoformat()}.csv")
     return render_template("backoffice/prepaid_report.html", day=day, rows=rows, total=total)
+
+
+def _csv(lines, filename):
+    """UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly."""
+    out = io.StringIO()
+    csv.writer(out).writerows(lines)
+    return Response(("\ufeff" + out.getvalue()).encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})

@@ -87,3 +87,19 @@ def _total(rows):
             before = total.movements.get(kind, (0, 0))
             total.movements[kind] = (before[0] + principal, before[1] + bonus)
     return total
+
+
+HEADER = ("门店", "会员本金余额（元）", "会员赠送余额（元）", "礼品卡余额（元）", "当日充值（元）", "当日消费（元）",
+          "当日退款（元）", "当日退还（元）")
+
+
+def table(rows, total):
+    """The report as rows of text for CSV/XLSX: one line per store, then the total."""
+    from domain.money import format_yuan
+
+    def moved(line, kind):
+        principal, bonus = line.movements.get(kind, (0, 0))
+        return format_yuan(principal + bonus)
+
+    return [HEADER] + [(line.store, format_yuan(line.principal), format_yuan(line.bonus), format_yuan(line.gift_card),
+                        *(moved(line, kind) for kind in MOVEMENT_KINDS)) for line in [*rows, total]]

@@ -21,3 +21,15 @@ def test_does_a_malformed_date_fall_back_to_today(as_owner):
 def test_is_a_cashier_refused_the_money_report(sign_in_as, client):
     sign_in_as(roles.CASHIER)
     assert client.get("/backoffice/reports/prepaid").status_code == 403
+
+
+def test_does_the_csv_export_open_in_excel_with_the_same_lines(as_owner, make, merchant):
+    store = make.store(merchant, "陆家嘴店")
+    purse = wallet.member_wallet(db.session, merchant.id, make.member(merchant).id)
+    wallet.credit(db.session, merchant.id, purse.id, 20000, 2000, key="topup:csv", store_id=store.id)
+    db.session.commit()
+    response = as_owner.get("/backoffice/reports/prepaid?format=csv")
+    assert response.mimetype == "text/csv" and response.data.startswith(b"\xef\xbb\xbf")
+    lines = response.data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("门店,会员本金余额（元）") and lines[1].startswith("陆家嘴店,200.00,20.00,0.00,220.00")
+    assert lines[-1].startswith("合计,200.00,20.00")
