@@ -16,10 +16,10 @@ from domain import coupons as code_rules
 from domain.clock import now_utc, until_text
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from domain.money import MAX_FEN, format_yuan
-from models import Card, CardRefund, CardTemplate, CouponCode, CouponTemplate, Member, Merchant
+from models import Card, CardRefund, CardTemplate, CouponCode, CouponTemplate, Member
 from models.coupons import CHANNELS
 from services import audit, card_templates, coupons, idempotency
-from services.tenancy import get_owned, owned_ids, scoped
+from services.tenancy import get_owned, merchant_timezone, owned_ids, scoped
 from services.text import optional_text
 
 KIND = card_rules.BENEFIT
@@ -354,7 +354,7 @@ class _BenefitCardInstrument:
         from services.instruments import Lookup
 
         template = card.template
-        tz = session.get(Merchant, card.merchant_id).timezone
+        tz = merchant_timezone(session, card.merchant_id)
         details = benefit_lines(session, template) + [("有效期至", until_text(card.ends_at, tz))]
         if not template.all_stores:
             details.append(("适用门店", "、".join(s.name for s in template.stores)))

@@ -33,7 +33,7 @@ from domain.errors import Conflict, DomainError, NotFound
 from models import Card, CardTemplate, Member, Merchant, Verification
 from models.coupons import CHANNELS
 from services import audit, card_templates, idempotency, verifications
-from services.tenancy import get_owned, scoped
+from services.tenancy import get_owned, merchant_timezone, scoped
 from services.text import optional_text
 
 KINDS = (COUNT, TIMED)
@@ -226,7 +226,7 @@ def used_today(session, card, now, tz_name):
 
 def why_not(session, card, store_id, now, wanted=1):
     """None when the card can be used in this store now; otherwise the reason, in Chinese."""
-    template, tz_name = card.template, _timezone(session, card.merchant_id)
+    template, tz_name = card.template, merchant_timezone(session, card.merchant_id)
     target = session.get(Card, card.extended_into_id) if card.extended_into_id else None
     usage = rules.Usage(
         kind=card.kind, state=card.state, starts_at=card.starts_at, ends_at=card.ends_at,
@@ -399,13 +399,9 @@ def _owned_card(session, merchant_id, card_id):
     return card
 
 
-def _timezone(session, merchant_id):
-    return session.get(Merchant, merchant_id).timezone
-
-
 def summary(session, card, now):
     """[(label, value)] lines about a card's allowance, in Chinese, for the till and the member page."""
-    tz_name = _timezone(session, card.merchant_id)
+    tz_name = merchant_timezone(session, card.merchant_id)
     lines = []
     if card.kind == COUNT:
         template = card.template

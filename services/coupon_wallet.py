@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from domain import coupons as rules
 from domain.clock import now_utc
-from domain.errors import DomainError, NotFound
+from domain.errors import NotFound
 from models import CouponCode, CouponTemplate
 from services import instrument_qr
 from services.coupon_exchange import price_for

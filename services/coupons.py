@@ -10,12 +10,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import coupons as rules
 from domain.clock import now_utc, to_local
-from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
+from domain.errors import Conflict, DomainError, NotFound
 from domain.money import MAX_FEN
-from models import CouponCode, CouponTemplate, Level, Member, Store, Verification
+from models import CouponCode, CouponTemplate, Level, Member, Store
 from models.coupons import CHANNELS, coupon_template_stores
 from services import idempotency, verifications
-from services.tenancy import get_owned, owned_ids, scoped
+from services.tenancy import get_owned, merchant_timezone, owned_ids, scoped
 from services.text import optional_text, required_text
 
 MAX_POINTS_PRICE = 100_000_000
@@ -94,7 +94,7 @@ def check_usable(session, code, store_id, now=None, tz_name=None):
     """None when the code may be used in this store now; otherwise the reason, in Chinese."""
     template = code.template
     store_ok = template.all_stores or any(s.id == store_id for s in template.stores)
-    return _why_not(code, template, store_ok, now or now_utc(), tz_name or _timezone(session, code))
+    return _why_not(code, template, store_ok, now or now_utc(), tz_name or merchant_timezone(session, code.merchant_id))
 
 
 def _why_not(code, template, store_ok, now, tz_name):
@@ -153,7 +153,7 @@ def _verify(session, actor, facts, *, store_id, method, key, amount_received, no
     reason = _why_not(facts, facts, store_ok, now, tz_name)
     if reason is not None:
         return _replay_or_refuse(session, actor, key, facts.id, reason, tz_name)
-    by = None if _is_api(actor) else actor.id
+    by = None if verifications.is_api_key(actor) else actor.id
     done = session.connection().execute(_USE_CODE, {"code_id": facts.id, "at": now, "by": by,
                                                     "store": store.id}).rowcount
     if done != 1:
@@ -177,10 +177,6 @@ def _replay_or_refuse(session, actor, key, code_id, reason, tz_name):
         return earlier
     code = session.get(CouponCode, code_id, populate_existing=True)  # as it is now, for who used it and when
     raise _refusal(code, reason, tz_name)
-
-
-def _is_api(actor):
-    return verifications.is_api_key(actor)
 
 
 def undo_verification(session, staff, record, now=None):
@@ -225,12 +221,6 @@ def _take_stock(session, template):
     if taken != 1:
         raise Conflict("券已领完")
     session.expire(template, ["stock_issued"])
-
-
-def _timezone(session, code):
-    from models import Merchant
-
-    return session.get(Merchant, code.merchant_id).timezone
 
 
 def _validity(template):
@@ -308,7 +298,7 @@ class _CouponInstrument:
         from services.coupon_wallet import benefit_text
         from services.instruments import Lookup
 
-        template, tz = code.template, _timezone(session, code)
+        template, tz = code.template, merchant_timezone(session, code.merchant_id)
         details = [("类型", rules.KIND_LABELS.get(template.kind, template.kind)), ("优惠", benefit_text(template)),
                    ("有效期", f"{to_local(code.starts_at, tz):%Y-%m-%d} 至 {to_local(code.ends_at, tz):%Y-%m-%d %H:%M}")]
         if template.notes:

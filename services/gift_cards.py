@@ -22,11 +22,11 @@ from domain import roles
 from domain.clock import now_utc, until_text
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from domain.money import MAX_FEN, format_yuan
-from models import (AuditLog, Card, CardTemplate, GiftCardBatch, Member, Merchant, Transfer, Wallet,
+from models import (AuditLog, Card, CardTemplate, GiftCardBatch, Member, Transfer, Wallet,
                     WalletTransaction)
 from models.coupons import CHANNELS
 from services import audit, card_templates, idempotency, sms_codes, verifications, wallet
-from services.tenancy import get_owned, scoped
+from services.tenancy import get_owned, merchant_timezone, scoped
 from services.text import optional_text, required_text
 
 GIFT = card_rules.GIFT
@@ -485,7 +485,7 @@ def spend(session, actor, card_id, *, store_id, method, key, amount, amount_rece
     earlier = verifications.replay(session, actor, key)  # a twin request may have finished while we waited
     if earlier is not None:
         return earlier
-    operator = None if _is_api(actor) else actor
+    operator = None if verifications.is_api_key(actor) else actor
     txn = wallet.debit(session, actor.merchant_id, card.wallet_id, amount, key=_ledger_key("gift-spend", key),
                        reference=("gift_card", card.id), operator=operator, store_id=store.id, note="礼品卡消费")
     if txn.principal_after + txn.bonus_after == 0:
@@ -541,10 +541,6 @@ def _move(session, card, current, target, **values):
 def _ledger_key(prefix, key):
     """A journal key derived from a request key of any allowed length, within the 100-character limit."""
     return f"{prefix}:{hashlib.sha256(key.encode()).hexdigest()[:48]}"
-
-
-def _is_api(actor):
-    return verifications.is_api_key(actor)
 
 
 # --- the merchant -----------------------------------------------------------------------------------------
@@ -611,7 +607,7 @@ class _GiftCardInstrument:
         if holder is None:
             details.append(("持卡人", "未绑定"))
         if card.ends_at is not None:
-            tz_name = session.get(Merchant, card.merchant_id).timezone
+            tz_name = merchant_timezone(session, card.merchant_id)
             details.append(("有效期至", until_text(card.ends_at, tz_name)))
         return Lookup(kind=self.kind, kind_label=card_rules.KIND_LABELS[GIFT], id=card.id, code=card.code,
                       title=card.template.title, state=card.state, state_label=rules.state_label(card.state),

@@ -23,6 +23,13 @@ def get_owned(session, model, merchant_id, object_id, lock=False):
     return row
 
 
+def merchant_timezone(session, merchant_id):
+    """The merchant's timezone, for local days and display (the merchant row is usually in the identity map)."""
+    from models import Merchant
+
+    return session.get(Merchant, merchant_id).timezone
+
+
 def owned_ids(session, model, merchant_id, ids):
     """Rows for these ids, refusing the whole set if any is not the merchant's."""
     wanted = {int(i) for i in ids}

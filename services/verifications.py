@@ -9,6 +9,7 @@ from models import Verification
 from models.coupons import VERIFY_METHODS
 from domain.errors import DomainError, IdempotencyMismatch, NotFound, PermissionDenied
 from services import idempotency
+from services.tenancy import merchant_timezone
 
 
 def is_api_key(actor):
@@ -58,9 +59,7 @@ def _owned_store(session, actor, store_id):
 
 def actor_timezone(session, actor):
     """The actor's merchant's timezone: remembered by an API actor, else from the merchant (identity map)."""
-    from models import Merchant
-
-    return getattr(actor, "merchant_timezone", None) or session.get(Merchant, actor.merchant_id).timezone
+    return getattr(actor, "merchant_timezone", None) or merchant_timezone(session, actor.merchant_id)
 
 
 def check_request(method, key):
