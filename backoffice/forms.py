@@ -143,6 +143,9 @@ class LevelForm(FlaskForm):
         render_kw={"inputmode": "numeric"})
     min_topup = YuanField(_l("累计充值（元）"), validators=[Length(max=20, message=_l("金额过长"))],
                           render_kw={"inputmode": "decimal"})
+    min_growth = IntegerField(_l("成长值"), validators=[
+        Optional(), NumberRange(0, 10**12, message=_l("成长值须在 0 到 1000000000000 之间"))],
+        render_kw={"inputmode": "numeric"})
     discount = StringField(_l("折扣（折）"), default="10", validators=[
         DataRequired(_l("请填写折扣，不打折填 10")), Length(max=10, message=_l("折扣格式不正确"))],
         render_kw={"inputmode": "decimal"})
@@ -168,6 +171,7 @@ class LevelForm(FlaskForm):
         self.min_spend.data = format_yuan(level.min_spend) if level.min_spend is not None else ""
         self.min_visits.data = level.min_visits
         self.min_topup.data = format_yuan(level.min_topup) if level.min_topup is not None else ""
+        self.min_growth.data = level.min_growth
         self.discount.data = tenths_text(level.discount_percent)
         self.multiplier.data = tenths_text(level.points_multiplier_tenths)
         self.benefits_note.data = level.benefits_note or ""

@@ -48,6 +48,7 @@ def _save(level):
         level_service.save_level(
             db.session, current_user, level, rank=form.rank.data, name=form.name.data,
             min_spend=form.min_spend.fen, min_visits=form.min_visits.data, min_topup=form.min_topup.fen,
+            min_growth=form.min_growth.data,
             discount_percent=form.discount_percent, points_multiplier_tenths=form.multiplier_tenths,
             benefits_note=form.benefits_note.data)
     except DomainError as exc:

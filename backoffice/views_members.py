@@ -212,7 +212,7 @@ def render_detail(member, status=200, freeze_form=None, card_form=None):
     mid = merchant_id()
     levels = level_service.list_levels(db.session, mid)
     level_by_id = {lv.id: lv for lv in levels}
-    progress = level_rules.MemberProgress(member.total_spend, member.visit_count, member.total_topup)
+    progress = level_rules.MemberProgress.of(member)
     current_rank = member.level.rank if member.level is not None else None
     target, gaps = level_rules.next_level_gaps(current_rank, [lv.to_rule() for lv in levels], progress)
     purse = wallet_service.member_wallet(db.session, mid, member.id)

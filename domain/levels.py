@@ -10,9 +10,11 @@ class LevelRule:
     min_spend: Optional[int] = None  # fen
     min_visits: Optional[int] = None
     min_topup: Optional[int] = None  # fen
+    min_growth: Optional[int] = None  # 成长值
 
     def thresholds(self):
-        return {"spend": self.min_spend, "visits": self.min_visits, "topup": self.min_topup}
+        return {"spend": self.min_spend, "visits": self.min_visits, "topup": self.min_topup,
+                "growth": self.min_growth}
 
 
 @dataclass(frozen=True)
@@ -20,9 +22,16 @@ class MemberProgress:
     total_spend: int = 0
     visit_count: int = 0
     total_topup: int = 0
+    growth: int = 0
+
+    @classmethod
+    def of(cls, member):
+        """The figures of anything shaped like a member row."""
+        return cls(member.total_spend or 0, member.visit_count or 0, member.total_topup or 0, member.growth or 0)
 
     def figure(self, name):
-        return {"spend": self.total_spend, "visits": self.visit_count, "topup": self.total_topup}[name]
+        return {"spend": self.total_spend, "visits": self.visit_count, "topup": self.total_topup,
+                "growth": self.growth}[name]
 
 
 def qualifies(rule: LevelRule, progress: MemberProgress, is_base: bool = False):

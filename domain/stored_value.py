@@ -127,21 +127,25 @@ def quote_custom(amount, *, allowed, custom_min, custom_max):
 
 def check_balance_cap(balance, items, max_balance):
     """A named card may not hold more than `max_balance`, counting the instalments still to come."""
-    after = balance + items["principal"] + items["bonus"] + items["instalments"]["total"]
-    if after > max_balance:
-        raise Conflict(f"充值后余额将超过上限 {short_yuan(max_balance)} 元，请选择较小的金额",
-                       balance=balance, max_balance=max_balance)
+    check_room(balance, items["principal"] + items["bonus"] + items["instalments"]["total"], max_balance,
+               "充值后余额将超过上限 {cap} 元，请选择较小的金额")
+
+
+def check_room(balance, adding, max_balance, message="存入后余额将超过上限 {cap} 元"):
+    """A named card's balance after `adding` fen must stay within the merchant's cap (prepaid-card rules)."""
+    if balance + adding > max_balance:
+        raise Conflict(message.format(cap=short_yuan(max_balance)), balance=balance, max_balance=max_balance)
 
 
 def preview(rule, coupon_titles):
-    """'充 100 送 10，分 10 个月再返 900，赠 200 积分，赠 2 张满100减20' for a tier.
-
-    Growth is not promised here: members have no growth value yet, so nothing would grant it."""
+    """'充 100 送 10，分 10 个月再返 900，赠 200 积分，赠 50 成长值，赠 2 张满100减20' for a tier."""
     parts = [f"充 {short_yuan(rule.pay_amount)}" + (f" 送 {short_yuan(rule.bonus)}" if rule.bonus else "")]
     if rule.instalment_total:
         parts.append(f"分 {rule.instalment_months} 个月再返 {short_yuan(rule.instalment_total)}")
     if rule.points:
         parts.append(f"赠 {rule.points} 积分")
+    if rule.growth:
+        parts.append(f"赠 {rule.growth} 成长值")
     for entry in rule.coupons:
         parts.append(f"赠 {entry['count']} 张{coupon_titles.get(entry['template_id'], '优惠券')}")
     return "，".join(parts)

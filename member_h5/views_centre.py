@@ -57,7 +57,7 @@ def balance():
 def level():
     member = g.member
     ladder = levels.list_levels(db.session, g.merchant.id)
-    progress = level_rules.MemberProgress(member.total_spend, member.visit_count, member.total_topup)
+    progress = level_rules.MemberProgress.of(member)
     current_rank = member.level.rank if member.level is not None else None
     target, gaps = level_rules.next_level_gaps(current_rank, [lv.to_rule() for lv in ladder], progress)
     next_level = next((lv for lv in ladder if target is not None and lv.id == target.id), None)

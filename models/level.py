@@ -16,6 +16,7 @@ class Level(TenantMixin, CreatedAtMixin, Base):
         sa.CheckConstraint("min_spend IS NULL OR min_spend >= 0", name="min_spend_nonneg"),
         sa.CheckConstraint("min_visits IS NULL OR min_visits >= 0", name="min_visits_nonneg"),
         sa.CheckConstraint("min_topup IS NULL OR min_topup >= 0", name="min_topup_nonneg"),
+        sa.CheckConstraint("min_growth IS NULL OR min_growth >= 0", name="min_growth_nonneg"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -24,6 +25,7 @@ class Level(TenantMixin, CreatedAtMixin, Base):
     min_spend: Mapped[int | None] = mapped_column(sa.BigInteger)
     min_visits: Mapped[int | None] = mapped_column(sa.Integer)
     min_topup: Mapped[int | None] = mapped_column(sa.BigInteger)
+    min_growth: Mapped[int | None] = mapped_column(sa.BigInteger)
     # 95 means the member pays 95% (9.5折); 100 means no discount.
     discount_percent: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=100)
     # 15 means 1.5x points.
@@ -33,4 +35,4 @@ class Level(TenantMixin, CreatedAtMixin, Base):
     def to_rule(self):
         from domain.levels import LevelRule
 
-        return LevelRule(self.id, self.rank, self.min_spend, self.min_visits, self.min_topup)
+        return LevelRule(self.id, self.rank, self.min_spend, self.min_visits, self.min_topup, self.min_growth)

@@ -47,6 +47,10 @@ class Member(TenantMixin, CreatedAtMixin, Base):
     total_topup: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
     visit_count: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     last_visit_at = mapped_column(UTCDateTime())
+    # 成长值: earned by top-up tiers (and later by spending); a level may require a minimum of it.
+    growth: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0, server_default="0")
+    # When the "top up and get more" nudge was last shown after a payment (nudge_mode "once" shows it once).
+    topup_nudged_at = mapped_column(UTCDateTime())
 
     level = relationship("Level")
     referrer = relationship("Member", remote_side=[id])

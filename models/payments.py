@@ -77,7 +77,7 @@ class OrderRefund(TenantMixin, CreatedAtMixin, Base):
         sa.UniqueConstraint("merchant_id", "idempotency_key"),
         sa.CheckConstraint("amount > 0", name="amount_positive"),
         sa.CheckConstraint("bonus_back >= 0 AND bonus_unrecoverable >= 0", name="bonus_nonneg"),
-        sa.CheckConstraint("state IN ('succeeded', 'processing')", name="state_known"),
+        sa.CheckConstraint("state IN ('succeeded', 'processing', 'failed')", name="state_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +89,8 @@ class OrderRefund(TenantMixin, CreatedAtMixin, Base):
     out_refund_no: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     state: Mapped[str] = mapped_column(sa.String(12), nullable=False)
     channel_refund_id: Mapped[str | None] = mapped_column(sa.String(64))
+    settled_at = mapped_column(UTCDateTime())  # when the channel confirmed it succeeded or failed
+    failure_reason: Mapped[str | None] = mapped_column(sa.String(200))  # failed: why no money went back
     wallet_transaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wallet_transactions.id",
                                                                             ondelete="RESTRICT"))
     staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))

@@ -8,7 +8,7 @@ from services import audit, notices
 from services.tenancy import get_owned, scoped
 from services.text import optional_text, required_text
 
-FIELDS = ("rank", "name", "min_spend", "min_visits", "min_topup", "discount_percent",
+FIELDS = ("rank", "name", "min_spend", "min_visits", "min_topup", "min_growth", "discount_percent",
           "points_multiplier_tenths", "benefits_note")
 
 
@@ -21,7 +21,7 @@ def base_level(session, merchant_id):
 
 
 def save_level(session, actor, level, *, rank, name, min_spend=None, min_visits=None, min_topup=None,
-               discount_percent=100, points_multiplier_tenths=10, benefits_note=None):
+               min_growth=None, discount_percent=100, points_multiplier_tenths=10, benefits_note=None):
     """Create (level=None) or update a level of the actor's merchant."""
     merchant_id = actor.merchant_id if actor is not None else level.merchant_id
     name = required_text(name, "等级名称", 40)
@@ -29,7 +29,7 @@ def save_level(session, actor, level, *, rank, name, min_spend=None, min_visits=
     _check_range(discount_percent, 1, 100, "折扣")
     _check_range(points_multiplier_tenths, 0, 100, "积分倍数")
     for value, label, high in ((min_spend, "累计消费", 10**12), (min_visits, "消费次数", 10**6),
-                               (min_topup, "累计充值", 10**12)):
+                               (min_topup, "累计充值", 10**12), (min_growth, "成长值", 10**12)):
         if value is not None:
             _check_range(value, 0, high, label)
     _check_unique(session, merchant_id, level, rank=rank, name=name)
@@ -40,6 +40,7 @@ def save_level(session, actor, level, *, rank, name, min_spend=None, min_visits=
         session.add(level)
     level.rank, level.name = rank, name
     level.min_spend, level.min_visits, level.min_topup = min_spend, min_visits, min_topup
+    level.min_growth = min_growth
     level.discount_percent, level.points_multiplier_tenths = discount_percent, points_multiplier_tenths
     level.benefits_note = optional_text(benefits_note, "等级权益说明", 500)
     session.flush()
@@ -56,7 +57,7 @@ def apply_upgrade(session, member, levels=None):
     """Move the member up if their figures now reach a higher level. Never moves down. Returns the new level."""
     levels = levels if levels is not None else list_levels(session, member.merchant_id)
     current_rank = member.level.rank if member.level is not None else None
-    progress = rules.MemberProgress(member.total_spend, member.visit_count, member.total_topup)
+    progress = rules.MemberProgress.of(member)
     target = rules.upgrade_target(current_rank, [lv.to_rule() for lv in levels], progress)
     if target is None:
         return None

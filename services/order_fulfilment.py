@@ -1,7 +1,7 @@
 """What each kind of paid order gives the member. Every change carries a key derived from the order, so a
 fulfilment that runs again (a retried job, a second notification that slipped through) changes nothing."""
 from domain.errors import DomainError
-from services import benefit_cards, cards, coupons, gift_cards, points, wallet
+from services import benefit_cards, cards, coupons, gift_cards, levels, points, wallet
 
 
 def _key(order, *parts):
@@ -11,12 +11,12 @@ def _key(order, *parts):
 def topup(session, merchant, order, now):
     """Principal (what was paid) and bonus (what the tier gives) to the member's wallet, then the tier's gifts."""
     items = order.items
+    # Member row before wallet row: the order every path that touches both takes its locks in.
+    _count_topup(session, merchant, order)
     purse = wallet.member_wallet(session, merchant.id, order.member_id)
     txn = wallet.credit(session, merchant.id, purse.id, items["principal"], items.get("bonus", 0),
                         key=_key(order, "topup"), reference=("order", order.id), note="在线充值",
                         store_id=order.store_id)
-    member = order.member
-    member.total_topup = (member.total_topup or 0) + items["principal"]
     granted, missed = _grant_coupons(session, merchant, order, now)
     issued = {"wallet_transaction_id": txn.id, "coupon_code_ids": granted}
     if missed:
@@ -25,6 +25,15 @@ def topup(session, merchant, order, now):
         points.earn(session, merchant, order.member_id, items["points"], key=_key(order, "points"),
                     reference=("order", order.id), reason="充值赠送积分")
     return issued
+
+
+def _count_topup(session, merchant, order):
+    """Cumulative top-up and the tier's growth, under the member's row lock, then any level they now reach."""
+    member = points.lock_member(session, merchant.id, order.member_id)
+    member.total_topup = (member.total_topup or 0) + order.items["principal"]
+    member.growth = (member.growth or 0) + order.items.get("growth", 0)
+    session.flush()
+    levels.apply_upgrade(session, member)
 
 
 def _grant_coupons(session, merchant, order, now):
@@ -45,29 +54,44 @@ def _grant_coupons(session, merchant, order, now):
 
 
 def gift_cards_bought(session, merchant, order, now):
-    items = order.items
-    ids = [gift_cards.issue_electronic(session, merchant, items["template_id"], order.member_id,
-                                       face_value=items["face_value"], theme=items.get("theme"), channel="purchase",
-                                       key=_key(order, "gift", n), price_paid=items["unit_price"], now=now).id
-           for n in range(items["quantity"])]
-    return {"card_ids": ids}
+    """Every card of every line, active and all principal (sold at face value, so the whole balance was paid).
+
+    The stock was reserved when the order was created (services/gift_card_sales); each card's key is the
+    order, the line and the card's place in it, so a second run returns the same cards.
+    """
+    items, issued = order.items, []
+    for line_no, line in enumerate(items["lines"]):
+        for n in range(line["quantity"]):
+            card = gift_cards.issue_electronic(session, merchant, items["template_id"], order.member_id,
+                                               face_value=line["face_value"], theme=items.get("theme"),
+                                               channel="purchase", key=_key(order, "gift", line_no, n),
+                                               price_paid=line["face_value"], stock_reserved=True, now=now)
+            issued.append({"id": card.id, "face_value": card.face_value})
+    return {"card_ids": [entry["id"] for entry in issued], "cards": issued}
 
 
 def card(session, merchant, order, now):
+    """The count or timed card bought, from the stock the order reserved. `shown_card_id` is the card the member
+    holds: the purchase row itself, or for a timed card that extended one already held, the card it lengthened."""
     items = order.items
     issued = cards.issue(session, merchant, items["template_id"], order.member_id, channel="purchase",
-                         key=_key(order, "card"), tier_key=items.get("tier_key"), price_paid=order.amount, now=now)
-    return {"card_id": issued.id}
+                         key=_key(order, "card"), tier_key=items.get("tier_key"), price_paid=order.amount,
+                         stock_reserved=True, now=now)
+    return {"card_id": issued.id, "shown_card_id": issued.extended_into_id or issued.id,
+            "extended": issued.extended_into_id is not None}
 
 
 def benefit_card(session, merchant, order, now):
+    """The benefit card bought (and its gift pack), from the stock the order reserved."""
     issued = benefit_cards.issue(session, merchant, order.items["template_id"], order.member_id, channel="purchase",
-                                 key=_key(order, "benefit"), price_paid=order.amount, now=now)
+                                 key=_key(order, "benefit"), price_paid=order.amount, stock_reserved=True, now=now)
     return {"card_id": issued.id}
 
 
 def coupons_bought(session, merchant, order, now):
+    """`quantity` codes, from the stock the order reserved and already counted against the member's limit."""
     items = order.items
     ids = [coupons.claim(session, merchant, items["template_id"], order.member_id, channel="purchase",
-                         key=_key(order, "coupon", n), now=now).id for n in range(items["quantity"])]
+                         key=_key(order, "coupon", n), stock_reserved=True, now=now).id
+           for n in range(items["quantity"])]
     return {"coupon_code_ids": ids}

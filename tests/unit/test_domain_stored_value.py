@@ -114,9 +114,9 @@ def test_is_a_sane_tier_accepted():
                              ends_on=date(2030, 1, 1), coupons=[{"template_id": 1, "count": 2}]))
 
 
-def test_does_the_preview_read_like_the_merchant_would_say_it_and_promise_no_growth():
+def test_does_the_preview_read_like_the_merchant_would_say_it():
     tier = Tier(1, 10000, bonus=1000, points=200, growth=30, coupons=[{"template_id": 9, "count": 2}])
-    assert rules.preview(tier, {9: "满100减20"}) == "充 100 送 10，赠 200 积分，赠 2 张满100减20"
+    assert rules.preview(tier, {9: "满100减20"}) == "充 100 送 10，赠 200 积分，赠 30 成长值，赠 2 张满100减20"
     assert rules.preview(Tier(2, 100000, instalment_total=90000, instalment_months=9), {}) == \
         "充 1000，分 9 个月再返 900"
 

@@ -33,6 +33,19 @@ def test_can_an_owner_create_a_level_with_yuan_thresholds_and_a_discount_in_zhe(
     assert "达到新门槛的会员正在自动升级" in text_of(as_owner.get(response.location))
 
 
+def test_can_a_level_require_growth_and_does_a_member_with_enough_growth_move_up(as_owner, make, db, merchant):
+    member = make.member(merchant)
+    member.growth = 300
+    db.session.commit()
+    response = as_owner.post("/backoffice/levels/new", data={
+        "rank": "5", "name": "成长之星", "min_growth": "300", "discount": "9", "multiplier": "1"})
+    assert response.status_code == 302
+    level = level_named(merchant, "成长之星")
+    assert level.min_growth == 300 and fresh(member).level.name == "成长之星"
+    assert "300" in text_of(as_owner.get("/backoffice/levels"))
+    assert "成长值" in text_of(as_owner.get(f"/backoffice/members/{member.id}"))
+
+
 def test_does_the_edit_form_show_yuan_and_zhe(as_owner, merchant):
     silver = level_named(merchant, "银卡")
     body = text_of(as_owner.get(f"/backoffice/levels/{silver.id}/edit"))
