@@ -1,7 +1,5 @@
 """The prepaid balance report: what members and gift cards hold at the end of a day, and that day's movements,
 per store and in total (principal and bonus apart)."""
-import csv
-import io
 from datetime import date
 
 from flask import Response, render_template, request
@@ -11,7 +9,9 @@ from backoffice import blueprint
 from backoffice.common import requires
 from domain.clock import local_today
 from extensions import db
-from services import prepaid_report
+from services import prepaid_report, spreadsheets
+
+CSV, XLSX = "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @blueprint.route("/reports/prepaid")
@@ -23,14 +23,15 @@ def prepaid_report_page():
     except ValueError:
         day = local_today(merchant.timezone)
     rows, total = prepaid_report.report(db.session, merchant, day)
-    if request.args.get("format") == "csv":
-        return _csv(prepaid_report.table(rows, total), f"prepaid-{day.isoformat()}.csv")
+    fmt = request.args.get("format")
+    if fmt == "csv":
+        return _download(spreadsheets.csv_bytes(prepaid_report.table(rows, total)), CSV, day, "csv")
+    if fmt == "xlsx":
+        lines = prepaid_report.table(rows, total, money=spreadsheets.yuan_number)
+        return _download(spreadsheets.xlsx_bytes(f"储值报表 {day.isoformat()}", lines), XLSX, day, "xlsx")
     return render_template("backoffice/prepaid_report.html", day=day, rows=rows, total=total)
 
 
-def _csv(lines, filename):
-    """UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly."""
-    out = io.StringIO()
-    csv.writer(out).writerows(lines)
-    return Response(("\ufeff" + out.getvalue()).encode("utf-8"), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+def _download(body, mimetype, day, extension):
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename=prepaid-{day.isoformat()}.{extension}"})

@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from domain.clock import local_midnight_utc
+from domain.money import format_yuan
 from models import Store, Wallet, WalletTransaction
 
 NO_STORE = "线上/未指定门店"
@@ -93,13 +94,11 @@ HEADER = ("门店", "会员本金余额（元）", "会员赠送余额（元）"
           "当日退款（元）", "当日退还（元）")
 
 
-def table(rows, total):
-    """The report as rows of text for CSV/XLSX: one line per store, then the total."""
-    from domain.money import format_yuan
-
+def table(rows, total, money=format_yuan):
+    """The report as rows for CSV/XLSX: one line per store, then the total; `money` renders fen."""
     def moved(line, kind):
         principal, bonus = line.movements.get(kind, (0, 0))
-        return format_yuan(principal + bonus)
+        return money(principal + bonus)
 
-    return [HEADER] + [(line.store, format_yuan(line.principal), format_yuan(line.bonus), format_yuan(line.gift_card),
+    return [HEADER] + [(line.store, money(line.principal), money(line.bonus), money(line.gift_card),
                         *(moved(line, kind) for kind in MOVEMENT_KINDS)) for line in [*rows, total]]

@@ -2,8 +2,6 @@
 
 Store-bound roles (guide, cashier, verifier) see only the records of their own stores.
 """
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -14,6 +12,7 @@ from domain.clock import local_midnight_utc, to_local
 from domain.money import format_yuan
 from models import Card, CouponCode, Store, Verification
 from models.staff import Staff
+from services import spreadsheets
 
 METHOD_LABELS = {"scan": "扫码", "manual": "手动输入", "api": "接口"}
 INSTRUMENT_LABELS = {"coupon": "优惠券", "count_card": "次卡", "timed_card": "时长卡", "gift_card": "礼品卡",
@@ -131,24 +130,15 @@ def _raw_row(record, tz_name):
             format_yuan(record.amount_received), "已撤销" if record.undone_at else "已核销")
 
 
-def export_csv(session, viewer, filters, tz_name):
-    """UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADER)
+def _lines(session, viewer, filters, tz_name):
+    yield HEADER
     for record in session.scalars(records(viewer, filters, tz_name)):
-        writer.writerow(row_of(record, tz_name))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+        yield row_of(record, tz_name)
+
+
+def export_csv(session, viewer, filters, tz_name):
+    return spreadsheets.csv_bytes(_lines(session, viewer, filters, tz_name))
 
 
 def export_xlsx(session, viewer, filters, tz_name):
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("核销记录")
-    sheet.append(HEADER)
-    for record in session.scalars(records(viewer, filters, tz_name)):
-        sheet.append(row_of(record, tz_name))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return spreadsheets.xlsx_bytes("核销记录", _lines(session, viewer, filters, tz_name))

@@ -33,3 +33,23 @@ def test_does_the_csv_export_open_in_excel_with_the_same_lines(as_owner, make, m
     lines = response.data.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("门店,会员本金余额（元）") and lines[1].startswith("陆家嘴店,200.00,20.00,0.00,220.00")
     assert lines[-1].startswith("合计,200.00,20.00")
+
+
+def test_does_the_xlsx_export_hold_exact_yuan_numbers_an_accountant_can_sum(as_owner, make, merchant):
+    import io
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    store = make.store(merchant, "徐家汇店")
+    purse = wallet.member_wallet(db.session, merchant.id, make.member(merchant).id)
+    wallet.credit(db.session, merchant.id, purse.id, 12345, 55, key="topup:xlsx", store_id=store.id)
+    db.session.commit()
+    response = as_owner.get("/backoffice/reports/prepaid?format=xlsx")
+    assert response.status_code == 200 and "spreadsheetml" in response.mimetype
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][:2] == ["门店", "会员本金余额（元）"]
+    assert rows[1][0] == "徐家汇店" and Decimal(str(rows[1][1])) == Decimal("123.45")
+    assert Decimal(str(rows[1][2])) == Decimal("0.55") and rows[-1][0] == "合计"
+    assert sheet.cell(row=2, column=2).number_format == "#,##0.00"
