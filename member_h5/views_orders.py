@@ -5,10 +5,10 @@ from sqlalchemy import select
 from domain import orders as order_rules
 from extensions import db
 from member_h5 import blueprint
-from member_h5.common import member_required
+from member_h5.common import commit, member_required
 from models import CouponTemplate, Order
 from services import orders as order_service
-from services import refunds
+from services import refunds, topup_nudge
 from services.tenancy import scoped
 
 # A created order's page reloads itself this many times while the channel's notification is on its way.
@@ -32,11 +32,21 @@ def order_detail(order_id):
     seen = request.args.get("n", "0")
     seen = int(seen) if seen.isdigit() else REFRESHES
     refresh = order.state == order_rules.CREATED and seen < REFRESHES
+    nudge = _nudge(order)
     return render_template("member_h5/orders/detail.html", order=order, items=order.items or {},
                            coupon_titles=_coupon_titles(order), state_labels=order_rules.STATE_LABELS,
                            kind_labels=order_rules.KIND_LABELS, channel_labels=order_rules.CHANNEL_LABELS,
                            refresh=refresh, next_n=seen + 1, refresh_seconds=REFRESH_SECONDS,
-                           refund_list=refunds.refunds_of(db.session, g.merchant.id, order.id))
+                           refund_list=refunds.refunds_of(db.session, g.merchant.id, order.id), nudge=nudge)
+
+
+def _nudge(order):
+    """After a purchase that was not itself a top-up: the top-up offer, as the merchant's setting says."""
+    if order.kind == "topup" or order.state != order_rules.FULFILLED:
+        return None
+    nudge = topup_nudge.offer(db.session, g.merchant, g.member)
+    commit()  # "once" is remembered even though this is a page view
+    return nudge
 
 
 def _coupon_titles(order):
