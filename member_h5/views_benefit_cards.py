@@ -1,6 +1,7 @@
 """The member's benefit cards: cards on offer, a card's claim page (link or QR), and 我的权益卡.
 
-Paid cards show their price; buying them arrives with online payments, so no payment is pretended here.
+Paid cards show their price and link to their buy page in the card shop (member_h5/views_card_shop.py), which
+prices the order on the server and hands the member to WeChat Pay or Alipay; the free claim here stays free only.
 """
 from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -64,8 +65,8 @@ def benefit_card_claim(template_id):
         return expired_back(back)
     template = service.get_template(db.session, g.merchant.id, template_id)
     if template.price is not None:
-        flash(_("该卡需付费购买，线上支付开通后即可购买，目前请到店办理"), "warning")
-        return redirect(back)
+        flash(_("该卡需付费购买，请在购买页支付"), "warning")
+        return redirect(url_for("member_h5.shop_card", template_id=template.id))
     channel = link_channel(form.channel.data)
     attempt(lambda: service.issue(db.session, g.merchant, template.id, g.member.id, channel=channel,
                                   key=form.key.data), back)

@@ -111,8 +111,13 @@ def _set_flag(session, actor, template_id, name, value):
 
 # --- issuing ----------------------------------------------------------------------------------------------
 
-def issue(session, merchant, template_id, member_id, *, channel, key, issued_by=None, price_paid=None, now=None):
-    """Give a member a benefit card and its gift pack. A second purchase of a running card extends it."""
+def issue(session, merchant, template_id, member_id, *, channel, key, issued_by=None, price_paid=None,
+          stock_reserved=False, now=None):
+    """Give a member a benefit card and its gift pack. A second purchase of a running card extends it.
+
+    `stock_reserved`: a paid order (services.card_sales) already took the card from stock and checked the sale
+    when it was created; the card is issued without counting stock again, even if it was stopped since.
+    """
     if channel not in CHANNELS:
         raise DomainError("未知的领取渠道")
     idempotency.check_key(key)
@@ -122,9 +127,9 @@ def issue(session, merchant, template_id, member_id, *, channel, key, issued_by=
     if existing is not None:
         return idempotency.ensure_same_request(existing, template_id=int(template_id), member_id=member.id)
     template = get_template(session, merchant.id, template_id)
-    if template.disabled:
+    if template.disabled and not stock_reserved:
         raise Conflict("该权益卡已停用")
-    if not template.listed:
+    if not template.listed and not stock_reserved:
         raise Conflict("该权益卡已售罄")
     if price_paid is not None and not 0 <= price_paid <= MAX_FEN:
         raise DomainError("实收金额不正确")
@@ -133,7 +138,8 @@ def issue(session, merchant, template_id, member_id, *, channel, key, issued_by=
         raise Conflict("您已领取该权益卡，无需重复领取")
     if running is not None and running.ends_at is None:
         raise Conflict("您已持有该权益卡，长期有效")
-    card_templates.take_stock(session, template, "该权益卡已售罄")
+    if not stock_reserved:
+        card_templates.take_stock(session, template, "该权益卡已售罄")
     card = Card(merchant_id=merchant.id, template_id=template.id, kind=KIND, member_id=member.id,
                 code=code_rules.new_code(), state=card_rules.ACTIVE, channel=channel, idempotency_key=key,
                 issued_by_id=issued_by.id if issued_by else None, starts_at=now,

@@ -95,8 +95,11 @@ def _apply_timed(template, values):
 # --- issuing --------------------------------------------------------------------------------------
 
 def issue(session, merchant, template_id, member_id, *, channel, key, tier_key=None, issued_by=None, price_paid=None,
-          now=None):
+          stock_reserved=False, now=None):
     """Issue (sell or give) one card to a member; idempotent by key. Returns the new row.
+
+    `stock_reserved`: a paid order (services.card_sales) already took this card from stock and checked the sale
+    when it was created, so it is issued without counting stock again, even if the card was stopped since.
 
     For a timed card the member already holds (active or pending) the returned row is the closed purchase
     record whose `extended_into_id` names the card that was lengthened (see the module docstring).
@@ -112,9 +115,10 @@ def issue(session, merchant, template_id, member_id, *, channel, key, tier_key=N
     template = get_owned(session, CardTemplate, merchant.id, template_id)
     if template.kind not in KINDS:
         raise NotFound("记录不存在")
-    if template.disabled:
+    if template.disabled and not stock_reserved:
         raise Conflict("该卡已停止发放")
-    card_templates.take_stock(session, template, "该卡已售罄")
+    if not stock_reserved:
+        card_templates.take_stock(session, template, "该卡已售罄")
     card = Card(merchant_id=merchant.id, template_id=template.id, kind=template.kind, member_id=member.id,
                 code=new_code(), channel=channel, idempotency_key=key, created_at=now,
                 issued_by_id=issued_by.id if issued_by else None, price_paid=price_paid)
@@ -459,3 +463,25 @@ class _CardInstrument:
 
 
 INSTRUMENT = _CardInstrument()
+
+
+# --- closing a card whose order is refunded (services.refunds) ------------------------------------------------
+
+def close_for_refund(session, merchant_id, card_id, now=None):
+    """Mark a bought count or timed card refunded: a conditional UPDATE from the states that may become
+    refunded, so a refund racing a use or another refund closes it once. Conflict says why it cannot."""
+    now = now or now_utc()
+    card = get_owned(session, Card, merchant_id, card_id)
+    if card.kind not in KINDS:
+        raise NotFound("记录不存在")
+    if card.extended_into_id is not None:
+        raise Conflict("这次购买已续期到会员的另一张时长卡上，不能单独退款")
+    sources = [state for state, targets in card_rules.TRANSITIONS[card.kind].items()
+               if card_rules.REFUNDED in targets]
+    closed = session.execute(
+        update(Card).where(Card.id == card.id, Card.state.in_(sources), Card.extended_into_id.is_(None))
+        .values(state=card_rules.REFUNDED, closed_at=now).execution_options(synchronize_session=False)).rowcount
+    session.expire(card)
+    if closed != 1:
+        raise Conflict(f"该卡当前状态为「{card_rules.state_label(card.kind, card.state)}」，不能退款")
+    return card

@@ -57,8 +57,12 @@ def _sale_price(value):
     return value
 
 
-def claim(session, merchant, template_id, member_id, *, channel, key, issued_by=None, now=None):
-    """Issue one code of a template to a member. Refuses when stock or the member's limit is used up."""
+def claim(session, merchant, template_id, member_id, *, channel, key, issued_by=None, stock_reserved=False, now=None):
+    """Issue one code of a template to a member. Refuses when stock or the member's limit is used up.
+
+    `stock_reserved`: a paid order (services.card_sales) already took the code from stock and counted it against
+    the member's limit when it was created; the code is issued without counting either again.
+    """
     if channel not in CHANNELS:
         raise DomainError("未知的领取渠道")
     idempotency.check_key(key)
@@ -68,11 +72,8 @@ def claim(session, merchant, template_id, member_id, *, channel, key, issued_by=
     if existing is not None:
         return idempotency.ensure_same_request(existing, template_id=int(template_id), member_id=member.id)
     template = get_owned(session, CouponTemplate, merchant.id, template_id)
-    if not template.active:
-        raise Conflict("该券已停止发放")
-    if template.per_member_limit is not None and _held(session, template.id, member.id) >= template.per_member_limit:
-        raise Conflict(f"每人限领 {template.per_member_limit} 张，您已领完")
-    _take_stock(session, template)
+    if not stock_reserved:
+        _check_and_take(session, template, member.id)
     starts_at, ends_at = rules.window(_validity(template), now, merchant.timezone)
     code = CouponCode(merchant_id=merchant.id, template_id=template.id, member_id=member.id, code=rules.new_code(),
                       state=rules.AVAILABLE, channel=channel, idempotency_key=key, starts_at=starts_at,
@@ -204,6 +205,14 @@ def _refusal(code, reason, tz_name):
         error.message = f"{reason}：{to_local(code.used_at, tz_name):%m-%d %H:%M} 由 {who} 在 {where} 核销"
         error.details.update(used_at=code.used_at.isoformat(), used_by=who, used_store=where)
     return error
+
+
+def _check_and_take(session, template, member_id):
+    if not template.active:
+        raise Conflict("该券已停止发放")
+    if template.per_member_limit is not None and _held(session, template.id, member_id) >= template.per_member_limit:
+        raise Conflict(f"每人限领 {template.per_member_limit} 张，您已领完")
+    _take_stock(session, template)
 
 
 def _held(session, template_id, member_id):
@@ -342,3 +351,25 @@ class _CouponInstrument:
 
 
 INSTRUMENT = _CouponInstrument()
+
+
+# --- voiding bought codes when their order is refunded (services.refunds) ---------------------------------------
+
+def unused_of(session, merchant_id, code_ids, member_id):
+    """Of these codes, the ids still available to the member who bought them (not used, transferred or voided)."""
+    if not code_ids:
+        return []
+    return session.scalars(select(CouponCode.id).where(
+        CouponCode.merchant_id == merchant_id, CouponCode.id.in_(code_ids), CouponCode.member_id == member_id,
+        CouponCode.state == rules.AVAILABLE).order_by(CouponCode.id)).all()
+
+
+def void_for_refund(session, merchant_id, code_ids, member_id):
+    """Void the still-available ones of these codes (a conditional UPDATE: one used at the till at the same
+    moment stays used). Returns the ids voided."""
+    if not code_ids:
+        return []
+    return session.scalars(update(CouponCode).where(
+        CouponCode.merchant_id == merchant_id, CouponCode.id.in_(code_ids), CouponCode.member_id == member_id,
+        CouponCode.state == rules.AVAILABLE).values(state=rules.VOIDED).returning(CouponCode.id)
+        .execution_options(synchronize_session=False)).all()

@@ -193,7 +193,7 @@ def test_is_a_coupon_for_sale_shown_with_its_price_and_not_claimable_free(client
     tpl = template(db, owner, title="9.9 元抢 20 元券", free_claim=False, price=990)
     phone = wechat_phone(client, shop, OPENID)
     centre = text_of(phone.get(f"/h5/{shop.slug}/coupons/"))
-    assert "9.9 元抢 20 元券" in centre and "¥9.90" in centre and "在线购买即将开放" in centre
+    assert "9.9 元抢 20 元券" in centre and "¥9.90" in centre and f"/shop/coupon/{tpl.id}" in centre
     forged = phone.post(f"/h5/{shop.slug}/coupons/{tpl.id}/claim", data={"key": "claim:forged-2", "channel": "h5"},
                         follow_redirects=True)
     assert "该券需要购买" in text_of(forged) and db.session.query(CouponCode).count() == 0
