@@ -19,10 +19,11 @@ from domain import cards as card_rules
 from domain import coupons as code_rules
 from domain import gift_cards as rules
 from domain import roles
+from domain import stored_value as prepaid_rules
 from domain.clock import now_utc, until_text
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from domain.money import MAX_FEN, format_yuan
-from models import (AuditLog, Card, CardTemplate, GiftCardBatch, Member, Transfer, Wallet,
+from models import (AuditLog, Card, CardTemplate, GiftCardBatch, Member, StoredValueSettings, Transfer, Wallet,
                     WalletTransaction)
 from models.coupons import CHANNELS
 from services import audit, card_templates, idempotency, sms_codes, verifications, wallet
@@ -120,10 +121,12 @@ def _check_issue(template, face_value, theme):
 # --- electronic cards -----------------------------------------------------------------------------------
 
 def issue_electronic(session, merchant, template_id, member_id, *, face_value, theme, channel, key, issued_by=None,
-                     price_paid=None, now=None):
+                     price_paid=None, stock_reserved=False, now=None):
     """An active card for a member, its wallet credited: what was paid as principal, the rest as bonus.
 
     A free card is all bonus (a marketing cost); a card sold below face value is principal up to the price.
+    `stock_reserved`: the card was already counted on the template when its order was created
+    (services/gift_card_sales), so it is not taken from stock a second time.
     """
     if channel not in CHANNELS:
         raise DomainError("未知的发放渠道")
@@ -135,10 +138,12 @@ def issue_electronic(session, merchant, template_id, member_id, *, face_value, t
         return idempotency.ensure_same_request(existing, template_id=int(template_id), member_id=member.id,
                                                face_value=face_value)
     template = gift_template(session, merchant.id, template_id)
-    theme = _check_issue(template, face_value, theme)
+    if not stock_reserved:  # a paid order was checked when priced: a later edit of the template cannot undo the sale
+        theme = _check_issue(template, face_value, theme)
     if price_paid is not None and not 0 <= price_paid <= face_value:
         raise DomainError("实付金额不能超过面值")
-    card_templates.take_stock(session, template, "礼品卡已售罄")  # counts electronic cards issued (sold or given)
+    if not stock_reserved:
+        card_templates.take_stock(session, template, "礼品卡已售罄")  # counts electronic cards issued (sold or given)
     purse = wallet.gift_card_wallet(session, merchant.id)
     card = Card(merchant_id=merchant.id, template_id=template.id, kind=GIFT, member_id=member.id,
                 code=code_rules.new_code(), state=card_rules.ACTIVE, channel=channel, idempotency_key=key,
@@ -166,6 +171,7 @@ def create_batch(session, actor, template_id, face_value, quantity, theme=None):
         raise DomainError(f"数量须在 1 到 {rules.MAX_BATCH} 之间")
     template = gift_template(session, actor.merchant_id, template_id)
     theme = _check_issue(template, face_value, theme)
+    _check_anonymous_cap(session, actor.merchant_id, face_value)
     batch = GiftCardBatch(merchant_id=actor.merchant_id, template_id=template.id, face_value=face_value,
                           theme=theme, quantity=quantity, created_by_id=actor.id)
     session.add(batch)
@@ -182,6 +188,17 @@ def create_batch(session, actor, template_id, face_value, quantity, theme=None):
                  after={"template_id": template.id, "face_value": face_value, "quantity": quantity, "theme": theme})
     session.flush()
     return batch
+
+
+def _check_anonymous_cap(session, merchant_id, face_value):
+    """Physical cards are anonymous (不记名) until someone binds them, so prepaid-card rules cap their face value
+    at the merchant's setting (the default when the merchant never saved stored-value settings)."""
+    cap = session.scalar(select(StoredValueSettings.anonymous_max_face)
+                         .where(StoredValueSettings.merchant_id == merchant_id))
+    cap = cap or prepaid_rules.DEFAULTS["anonymous_max_face"]
+    if face_value > cap:
+        raise DomainError(f"不记名实体礼品卡的面值不能超过 {prepaid_rules.short_yuan(cap)} 元", field="face_value",
+                          cap=cap)
 
 
 def _fresh_card_numbers(session, merchant_id, quantity):
