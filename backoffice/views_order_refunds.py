@@ -13,6 +13,7 @@ from backoffice.forms import YuanField
 from backoffice.ui import invalid, refuse
 from domain import orders as order_rules
 from domain.errors import DomainError
+from domain.money import format_yuan
 from extensions import db
 from models import Order
 from services import refunds
@@ -28,16 +29,26 @@ class RefundForm(FlaskForm):
     key = HiddenField(validators=[DataRequired(_l("页面已过期，请刷新后重试")), Length(max=100)])
 
 
+def _preview(order):
+    """What the form says before refunding: a top-up's plan for the whole rest, a card's or coupon order's
+    statement (dict), or why it cannot be refunded (text)."""
+    if order.state not in refunds.REFUNDABLE_STATES or not refunds.refundable_left(order):
+        return None
+    try:
+        if order.kind == "topup":
+            return refunds.plan(db.session, order, refunds.refundable_left(order))
+        return refunds.kind_preview(db.session, order)
+    except DomainError as exc:
+        return exc.message
+
+
 def _context(order, form):
-    preview = None
-    if order.kind == "topup" and order.state in refunds.REFUNDABLE_STATES and refunds.refundable_left(order):
-        try:
-            preview = refunds.plan(db.session, order, refunds.refundable_left(order))
-        except DomainError as exc:
-            preview = exc.message
+    preview = _preview(order)
     return {"order": order, "form": form, "refund_list": refunds.refunds_of(db.session, merchant_id(), order.id),
-            "left": refunds.refundable_left(order), "preview": preview, "state_labels": order_rules.STATE_LABELS,
-            "kind_labels": order_rules.KIND_LABELS, "channel_labels": order_rules.CHANNEL_LABELS}
+            "left": preview["most"] if isinstance(preview, dict) else refunds.refundable_left(order),
+            "preview": preview, "refundable_kinds": ("topup", *refunds.CARD_KINDS, "coupon"),
+            "state_labels": order_rules.STATE_LABELS, "kind_labels": order_rules.KIND_LABELS,
+            "channel_labels": order_rules.CHANNEL_LABELS}
 
 
 @blueprint.route("/orders/<int:order_id>")
@@ -45,7 +56,11 @@ def _context(order, form):
 def order_detail(order_id):
     order = get_owned(db.session, Order, merchant_id(), order_id)
     form = RefundForm(formdata=None, key=new_idempotency_key("refund"))
-    return render_template(DETAIL, **_context(order, form))
+    context = _context(order, form)
+    preview = context["preview"]
+    if isinstance(preview, dict) and preview.get("suggested"):
+        form.amount.data = format_yuan(preview["suggested"])  # the suggestion, which the merchant may change
+    return render_template(DETAIL, **context)
 
 
 @blueprint.route("/orders/<int:order_id>/refund", methods=["POST"])
@@ -56,12 +71,17 @@ def order_refund(order_id):
     if not form.validate():
         return invalid(DETAIL, **_context(order, form))
     try:
-        record = refunds.refund_topup(db.session, current_user, order.id, form.amount.fen, reason=form.reason.data,
+        record = refunds.refund_order(db.session, current_user, order.id, form.amount.fen, reason=form.reason.data,
                                       key=form.key.data, ip=client_ip())
     except DomainError as exc:
         return refuse(exc, DETAIL, **_context(order, form))
-    message = _("已退款 ¥%(amount)s，收回赠送 ¥%(bonus)s", amount=f"{record.amount / 100:.2f}",
-                bonus=f"{record.bonus_back / 100:.2f}")
+    if order.kind == "topup":
+        message = _("已退款 ¥%(amount)s，收回赠送 ¥%(bonus)s", amount=f"{record.amount / 100:.2f}",
+                    bonus=f"{record.bonus_back / 100:.2f}")
+    else:
+        message = _("已退款 ¥%(amount)s", amount=f"{record.amount / 100:.2f}")
+    if record.state == "processing":
+        message += _("；渠道处理中，结果以渠道通知为准")
     if record.bonus_unrecoverable:
         message += _("；赠送金额已消费 ¥%(n)s，无法收回", n=f"{record.bonus_unrecoverable / 100:.2f}")
     commit()

@@ -107,3 +107,18 @@ def _app_for_worker():
 
         _worker_app = create_app()
     return _worker_app
+
+
+def each_in_own_transaction(session, ids, work, what):
+    """{id: work(id)} with one commit per id, so one failure (a channel down, a bad row) is rolled back,
+    logged as "could not <what> <id>", reported as "failed" and tried again next period; the rest stand."""
+    outcomes = {}
+    for item_id in ids:
+        try:
+            outcomes[item_id] = work(item_id)
+            session.commit()
+        except Exception:
+            session.rollback()
+            log.exception("could not %s %s", what, item_id)
+            outcomes[item_id] = "failed"
+    return outcomes

@@ -1,11 +1,12 @@
-"""Payment jobs: settle the orders still unpaid past their time by asking their channel (a lost notification
-loses no money). Each channel module provides `query_and_settle(session, merchant, order) -> outcome`."""
+"""Payment jobs: settle the orders still unpaid past their time, and the refunds still processing, by asking
+their channel (a lost notification loses no money). Each channel module provides
+`query_and_settle(session, merchant, order) -> outcome` and `refund_result(merchant, order, refund)`."""
 import logging
 
-from jobs.core import job
+from jobs.core import each_in_own_transaction, job
 from models import Merchant, Order
 from payments.checkout import channel_module
-from services import orders
+from services import orders, refund_results
 
 log = logging.getLogger(__name__)
 
@@ -20,16 +21,19 @@ def query_and_settle(session, order):
 def settle_overdue_orders(session, now=None):
     """Periodic: every overdue unpaid order, each in its own transaction so one channel failure (network, a
     channel answer that fails its signature) leaves the others settled and is tried again next period."""
-    outcomes = {}
-    for order_id in [order.id for order in orders.overdue(session, now=now)]:
-        order = session.get(Order, order_id)
-        try:
-            outcome = query_and_settle(session, order)
-            session.commit()
-        except Exception:
-            session.rollback()
-            log.exception("could not settle overdue order %s", order_id)
-            outcome = "failed"
-        outcomes[order_id] = outcome
+    overdue = [order.id for order in orders.overdue(session, now=now)]
+    outcomes = each_in_own_transaction(session, overdue, lambda order_id: query_and_settle(
+        session, session.get(Order, order_id)), "settle overdue order")
     log.info("overdue orders settled: %s", outcomes)
+    return outcomes
+
+
+@job(queue="scheduled")
+def settle_processing_refunds(session, now=None):
+    """Periodic: every refund still processing some minutes after it was asked (its notification lost or not
+    sent), asked of its channel and settled, each in its own transaction; one that fails is asked next time."""
+    outcomes = each_in_own_transaction(session, refund_results.still_processing(session, now=now),
+                                       lambda refund_id: refund_results.ask_and_settle(session, refund_id, now=now),
+                                       "settle processing refund")
+    log.info("processing refunds settled: %s", outcomes)
     return outcomes

@@ -281,6 +281,26 @@ def refund(merchant, order, amount, out_refund_no, reason):
     return {"refund_id": f"{trade_no}-{out_refund_no}"[:64], "status": "succeeded"}
 
 
+def refund_result(merchant, order, record):
+    """(succeeded | failed | processing, reason) of a refund still processing here, from
+    alipay.trade.fastpay.refund.query. Alipay lists a refund only once it is made ("REFUND_SUCCESS", or no
+    status at all from older gateways); a refund it does not know was never made. An answer that cannot be
+    had or trusted right now leaves the refund processing for the next run."""
+    try:
+        result = client_for(merchant).api_alipay_trade_fastpay_refund_query(record.out_refund_no,
+                                                                            out_trade_no=order.out_trade_no)
+    except (AliPayException, AliPayValidationError, URLError, OSError, ValueError, KeyError) as exc:
+        log.warning("alipay refund query failed for %s: %s", record.out_refund_no, exc)
+        return "processing", None
+    if result.get("code") != "10000" or result.get("out_trade_no") not in (None, order.out_trade_no):
+        return "processing", None
+    if not result.get("refund_amount"):
+        return "failed", "支付宝未受理该退款"
+    if result.get("refund_status") in (None, "", "REFUND_SUCCESS"):
+        return "succeeded", None
+    return "processing", None
+
+
 def _check_refund(order, amount, out_refund_no):
     if order.channel != "alipay" or not order.channel_trade_no:
         raise Conflict("该订单不是已支付的支付宝订单，无法原路退款")

@@ -236,7 +236,7 @@ def refund(merchant, order, amount, out_refund_no, reason):
     try:
         answer = client.refund.apply(total_fee=order.amount, refund_fee=amount, out_refund_no=out_refund_no,
                                      out_trade_no=order.out_trade_no, fee_type=order.currency,
-                                     refund_desc=desc, notify_url=None)
+                                     refund_desc=desc, notify_url=refund_notify_url(merchant))
     except WeChatPayException as exc:
         raise RefundRefused(f"微信支付拒绝退款：{exc.errmsg or exc.return_msg or exc.errcode or '网络异常'}",
                             err_code=exc.errcode) from None
@@ -263,17 +263,42 @@ def _check_refund_answer(merchant, order, amount, out_refund_no, answer):
         raise RefundRefused("微信支付退款应答与退款申请不一致，请到商户平台核对")
 
 
-def refund_status(client, out_refund_no):
-    """succeeded / processing from WeChat's refund query; an accepted refund that cannot be queried right now
-    is still on its way (processing). A closed or failed refund raises: no money went back."""
+def refund_notify_url(merchant):
+    """Where WeChat sends the refund's final result (payments/wechat_refund_notify.py)."""
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/payments/wechat/refund-notify/{merchant.slug}"
+
+
+def refund_result(merchant, order, record):
+    """(succeeded | failed | processing, reason) of a refund still processing here, from WeChat's refund query;
+    the periodic job settles with it when the notification never came."""
+    state = _refund_state(wxpay.pay_client_for(merchant), record.out_refund_no)
+    if state == "SUCCESS":
+        return "succeeded", None
+    if state in REFUND_FAILURES:
+        return "failed", REFUND_FAILURES[state]
+    return "processing", None
+
+
+REFUND_FAILURES = {"REFUNDCLOSE": "微信支付退款已关闭", "CHANGE": "微信支付退款异常（如买家银行卡已注销）"}
+
+
+def _refund_state(client, out_refund_no):
+    """WeChat's refund_status for our refund number (SUCCESS, PROCESSING, REFUNDCLOSE, CHANGE); None when it
+    cannot be asked right now or WeChat does not list it, which leaves the refund processing."""
     try:
         answer = client.refund.query(out_refund_no=out_refund_no)
     except (WeChatPayException, InvalidSignatureException, requests.RequestException):
-        return "processing"
+        return None
     count = answer.get("refund_count") or ""
     index = next((i for i in range(min(int(count), 50) if count.isdigit() else 0)
                   if answer.get(f"out_refund_no_{i}") == out_refund_no), None)
-    state = answer.get(f"refund_status_{index}") if index is not None else None
+    return answer.get(f"refund_status_{index}") if index is not None else None
+
+
+def refund_status(client, out_refund_no):
+    """succeeded / processing from WeChat's refund query; an accepted refund that cannot be queried right now
+    is still on its way (processing). A closed or failed refund raises: no money went back."""
+    state = _refund_state(client, out_refund_no)
     if state == "SUCCESS":
         return "succeeded"
     if state == "REFUNDCLOSE":

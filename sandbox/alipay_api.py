@@ -1,5 +1,6 @@
 """Sandbox Alipay: the auth_base page (auth_code), the gateway (`alipay.system.oauth.token`,
-`alipay.trade.wap.pay` -> a cashier page, `alipay.trade.query`, `alipay.trade.close`, `alipay.trade.refund`;
+`alipay.trade.wap.pay` -> a cashier page, `alipay.trade.query`, `alipay.trade.close`, `alipay.trade.refund`,
+`alipay.trade.fastpay.refund.query`;
 POST /sandbox/alipay/refund-failure makes an app's next refund fail) and the asynchronous
 payment notification, RSA2-signed with the sandbox's "Alipay" key and resent on Alipay's retry schedule
 (compressed: config SANDBOX_NOTIFY_DELAYS, seconds) until the app answers "success".
@@ -198,6 +199,8 @@ def alipay_gateway():
         return _answer(response_key, (_trade_query if method == "alipay.trade.query" else _trade_close)(params))
     if method == "alipay.trade.refund":
         return _answer(response_key, _trade_refund(params))
+    if method == "alipay.trade.fastpay.refund.query":
+        return _answer(response_key, _refund_query(params))
     if method != "alipay.system.oauth.token":
         return _answer(response_key, _error("40004", "isv.invalid-method", "沙箱不支持该接口"))
     return _answer(response_key, _oauth_token(params))
@@ -549,6 +552,23 @@ def _try_refund(app_id, out_trade_no, out_request_no, amount):
     if not _swap(changed, text):
         return None
     return _refund_answer(changed, amount, fund_change="Y")
+
+
+def _refund_query(params):
+    """alipay.trade.fastpay.refund.query: a refund made is listed with REFUND_SUCCESS; one never made is
+    answered with the trade's numbers and no refund_amount, as Alipay does."""
+    biz = _biz(params)
+    _, trade = _load_trade(params["app_id"], str(biz.get("out_trade_no", "")))
+    if trade is None:
+        return _business_error("ACQ.TRADE_NOT_EXIST", "交易不存在")
+    out_request_no = str(biz.get("out_request_no", ""))
+    answer = {"code": "10000", "msg": "Success", "trade_no": trade["trade_no"],
+              "out_trade_no": trade["out_trade_no"], "out_request_no": out_request_no}
+    amount = trade.get("refunds", {}).get(out_request_no)
+    if amount is not None:
+        answer.update(total_amount=trade["total_amount"], refund_amount=_yuan(amount), refund_status="REFUND_SUCCESS",
+                      gmt_refund_pay=_beijing_now())
+    return answer
 
 
 def _refund_answer(trade, amount, *, fund_change):

@@ -63,3 +63,83 @@ def test_may_an_operator_see_the_order_but_not_refund_it(sign_in_as, client, top
     assert "确认退款" not in page
     assert client.post(f"/backoffice/orders/{order.id}/refund",
                        data={"amount": "1", "reason": "x", "key": "k"}).status_code == 403
+
+
+# --- card and coupon orders; failed refunds ------------------------------------------------------------------------
+
+def _paid(merchant, member, kind, amount, items, key):
+    order = orders.create(db.session, merchant, member.id, kind=kind, channel="wechat", amount=amount,
+                          description="购买", items=items, key=key)
+    orders.record_payment(db.session, merchant, order, amount=amount, currency="CNY", app_id="a", merchant_no="",
+                          channel_trade_no="T" + key, payer="u", expected=Expected(amount, "CNY", "a", ""))
+    db.session.commit()
+    return order
+
+
+@pytest.fixture()
+def count_card(make, merchant, owner, topup):
+    from services import cards
+
+    _order, member = topup  # the fake channel and a member
+    template = cards.save_template(db.session, owner, None, kind="count", title="洗车十次卡", service_name="精洗",
+                                   uses=10, price=10000)
+    order = _paid(merchant, member, "count_card", 10000, {"template_id": template.id}, "count:page")
+    store = make.store(merchant, "东门店")
+    cards.use(db.session, owner, order.fulfilment["card_id"], store_id=store.id, method="manual", key="use:page",
+              quantity=4)
+    db.session.commit()
+    return order
+
+
+def test_does_a_count_card_order_page_suggest_the_unused_share_and_refund_it(as_owner, count_card):
+    order = count_card
+    page = text_of(as_owner.get(f"/backoffice/orders/{order.id}"))
+    assert "已使用 4 次（共 10 次），按未使用次数建议退 ¥60.00" in page and "确认退款" in page
+    key = re.search(r'name="key"[^>]*value="([^"]+)"', page).group(1)
+
+    done = text_of(as_owner.post(f"/backoffice/orders/{order.id}/refund",
+                                 data={"amount": "60", "reason": "顾客退卡", "key": key}, follow_redirects=True))
+
+    assert "已退款 ¥60.00" in done and "顾客退卡" in done
+    assert fresh(order).refunded_amount == 6000
+
+
+def test_is_a_gift_card_order_page_without_a_refund_form(as_owner, merchant, topup):
+    _order, member = topup
+    order = orders.create(db.session, merchant, member.id, kind="gift_card", channel="wechat", amount=5000,
+                          description="礼品卡", items={"template_id": 1, "quantity": 1}, key="gift:page")
+    order.state = "fulfilled"
+    db.session.commit()
+    page = text_of(as_owner.get(f"/backoffice/orders/{order.id}"))
+    assert "礼品卡一经售出，不可退款" in page and "确认退款" not in page
+    refused = as_owner.post(f"/backoffice/orders/{order.id}/refund", data={"amount": "1", "reason": "x", "key": "k1"})
+    assert refused.status_code == 400 and "礼品卡一经售出，不可退款" in text_of(refused)
+
+
+def test_do_both_order_pages_say_a_failed_refund_was_put_back(as_owner, client, make, merchant, owner, monkeypatch):
+    from payments import checkout
+    from services import refund_results, refunds
+    from services.wechat_sandbox import provision_account
+    from tests.web.helpers import wechat_member, wechat_phone
+
+    class Slow:
+        @staticmethod
+        def refund(merchant, order, amount, out_refund_no, reason):
+            return {"refund_id": "CH", "status": "processing"}
+
+    monkeypatch.setattr(checkout, "channel_module", lambda channel: Slow)
+    provision_account(db.session, merchant)
+    member = wechat_member(make, merchant, "oFailedRefund00000000000001")
+    stored_value.enable(db.session, owner)
+    order = _paid(merchant, member, "topup", 10000, {"principal": 10000, "bonus": 1000}, "topup:failed")
+    record = refunds.refund_order(db.session, owner, order.id, 4000, reason="顾客要求", key="rf:failed")
+    db.session.commit()
+    assert "处理中" in text_of(as_owner.get(f"/backoffice/orders/{order.id}"))
+
+    refund_results.settle(db.session, record, False, reason="微信支付退款已关闭")
+    db.session.commit()
+
+    expected = "退款失败：微信支付退款已关闭，款项已退回储值账户"
+    assert expected in text_of(as_owner.get(f"/backoffice/orders/{order.id}"))
+    phone = wechat_phone(client, merchant, "oFailedRefund00000000000001")
+    assert expected in text_of(phone.get(f"/h5/{merchant.slug}/orders/{order.id}"))

@@ -1,0 +1,97 @@
+"""WeChat Pay's refund result notification: /payments/wechat/refund-notify/<merchant_slug>.
+
+Unlike a payment notification it carries no signature: the details are in `req_info`, AES-256-ECB encrypted
+with md5(API key), so only someone holding the merchant's key could have written it; wechatpy's
+WeChatRefundCrypto decrypts it. Handled in this order: parse (16 KB at most), app id and merchant number,
+decrypt, find our refund by out_refund_no within the merchant, check it is this order's refund of this
+amount, then settle it (services.refund_results, once however many copies arrive). Every notification is kept
+as a PaymentNotification with its outcome; WeChat gets SUCCESS only when the result is recorded or already was,
+FAIL otherwise (it retries, and the merchant sees the row).
+"""
+import logging
+
+from wechatpy.crypto import WeChatRefundCrypto
+
+from channels import wechat_pay as wxpay
+from domain.errors import NotFound
+from extensions import db
+from models import Order
+from payments import blueprint
+from payments.wechat import REFUND_FAILURES, _answer, _keep, _read_body
+from services import merchants, refund_results
+
+log = logging.getLogger(__name__)
+FINAL_STATES = ("SUCCESS", *REFUND_FAILURES)
+
+
+@blueprint.route("/wechat/refund-notify/<merchant_slug>", methods=["POST"])
+def wechat_refund_notify(merchant_slug):
+    body = _read_body()
+    try:
+        outcome, detail, order_id, out_trade_no, merchant_id = handle(db.session, merchant_slug, body)
+        _keep(db.session, merchant_id, order_id, out_trade_no, outcome, detail, body)
+        db.session.commit()
+    except Exception:
+        # A crash still answers FAIL (WeChat retries) and leaves a trace; nothing it did is kept.
+        db.session.rollback()
+        log.exception("WeChat refund notification for %s failed", merchant_slug)
+        outcome, detail = "error", "退款通知处理异常"
+        _keep_after_crash(body)
+    accepted = outcome in ("accepted", "duplicate")
+    if not accepted:
+        log.warning("WeChat refund notification for %s refused: %s %s", merchant_slug, outcome, detail)
+    return _answer(accepted, "OK" if accepted else outcome)
+
+
+def _keep_after_crash(body):
+    try:
+        _keep(db.session, None, None, None, "error", "退款通知处理异常", body)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("could not keep the failed WeChat refund notification")
+
+
+def handle(session, merchant_slug, body):
+    """(outcome, detail, order id, out_trade_no, merchant id); settles the refund when accepted."""
+    try:
+        merchant = merchants.by_slug(session, merchant_slug)
+    except NotFound:
+        return "unknown_order", "退款通知：商户不存在", None, None, None
+    info, problem = _decrypted(merchant, body)
+    if problem:
+        return *problem, None, None, merchant.id
+    out_trade_no = info.get("out_trade_no", "")[:64]
+    record = refund_results.by_out_refund_no(session, merchant.id, info.get("out_refund_no", ""))
+    if record is None:
+        return "unknown_order", "退款通知：退款单不存在", None, out_trade_no, merchant.id
+    order = session.get(Order, record.order_id)
+    if order.channel != "wechat" or out_trade_no != order.out_trade_no or info.get("refund_fee") != str(record.amount):
+        return "mismatch", "退款通知：订单或退款金额与退款记录不符", order.id, out_trade_no, merchant.id
+    status = info.get("refund_status", "")
+    if status not in FINAL_STATES:
+        return "error", f"退款通知：未知退款状态 {status[:20]}", order.id, out_trade_no, merchant.id
+    settled = refund_results.settle(session, record, status == "SUCCESS", reason=REFUND_FAILURES.get(status))
+    return ("accepted" if settled else "duplicate"), None, order.id, out_trade_no, merchant.id
+
+
+def _decrypted(merchant, body):
+    """(req_info as a dict of strings, None) or (None, (outcome, detail)) for what cannot be trusted."""
+    if body is None:
+        return None, ("error", "退款通知：报文超过 16 KB")
+    try:
+        data = wxpay.parse_xml(body)
+    except wxpay.MalformedXml as exc:
+        return None, ("error", f"退款通知：报文格式错误 {exc}")
+    if data.get("return_code") != "SUCCESS":
+        return None, ("error", f"退款通知：return_code={data.get('return_code', '')[:20]}")
+    if not wxpay.configured(merchant) or data.get("appid") != merchant.wechat_app_id \
+            or data.get("mch_id") != merchant.wechat_pay_mch_id or not data.get("req_info"):
+        return None, ("bad_signature", "退款通知：公众号或商户号不符")
+    try:
+        info = WeChatRefundCrypto(merchant.wechat_pay_api_key).decrypt_message(data, data["appid"], data["mch_id"])
+    except Exception:  # a wrong key yields bad padding, bytes that are not UTF-8 or not XML: all the same here
+        return None, ("bad_signature", "退款通知：req_info 解密失败")
+    if not isinstance(info, dict) or not all(isinstance(v, str) or v is None for v in info.values()):
+        return None, ("bad_signature", "退款通知：req_info 内容无效")
+    return {k: v or "" for k, v in info.items()}, None
