@@ -16,6 +16,9 @@ def load(session, merchant, owner, members):
     cake = coupons.save_template(session, owner, None, kind="gift", title="积分换蛋糕", gift_item="提拉米苏一份",
                                  validity_mode="relative", valid_days=30, free_claim=False,
                                  points_prices=level_prices)
+    coupons.save_template(session, owner, None, kind="cash", title="9.9 元抢 30 元代金券", amount_off=3000,
+                          min_spend=5000, validity_mode="relative", valid_days=30, stock_total=500, per_member_limit=3,
+                          free_claim=False, price=990)
     count = cards.save_template(session, owner, None, kind="count", title="咖啡 10 次卡", service_name="任意中杯咖啡",
                                 uses=10, valid_days=180, price=25000, cover_color="#6F4E37")
     monthly = cards.save_template(session, owner, None, kind="timed", title="自习室时长卡", daily_limit=2,
@@ -28,6 +31,9 @@ def load(session, merchant, owner, members):
     plus = benefit_cards.save_template(session, owner, None, title="咖啡 Plus 权益卡", valid_days=365,
                                        discount_percent=90, points_multiplier=200, free_items=["每月免费续杯 1 次"],
                                        gift_pack=[{"template_id": cash.id, "count": 1}])
+    benefit_cards.save_template(session, owner, None, title="咖啡黑卡", price=9900, valid_days=365,
+                                discount_percent=85, points_multiplier=300, free_items=["生日当月免费蛋糕 1 份"],
+                                gift_pack=[{"template_id": cash.id, "count": 2}])
     _hand_out(session, merchant, owner, members, cash, latte, count, monthly, gift, plus)
     _stored_value(session, owner, cash)
     return [cash, latte, cake, count, monthly, gift, plus]
@@ -36,10 +42,11 @@ def load(session, merchant, owner, members):
 def _stored_value(session, owner, cash):
     """Stored value on, three top-up tiers (one with instalments), and a 储值折上折 table."""
     stored_value.enable(session, owner)
+    stored_value.settings_of(session, owner.merchant_id).nudge_mode = "once"
     tier = dict(instalment_total=0, instalment_months=0, points=0, growth=0, coupons=[], active=True,
                 starts_on=None, ends_on=None)
     stored_value.save_rule(session, owner, None, **{**tier, "pay_amount": 10000, "bonus": 1000, "sort": 1})
-    stored_value.save_rule(session, owner, None, **{**tier, "pay_amount": 50000, "bonus": 8000, "points": 500,
+    stored_value.save_rule(session, owner, None, **{**tier, "pay_amount": 50000, "bonus": 8000, "points": 500, "growth": 100,
                                                      "coupons": [{"template_id": cash.id, "count": 2}], "sort": 2})
     stored_value.save_rule(session, owner, None, **{**tier, "pay_amount": 100000, "bonus": 20000,
                                                      "instalment_total": 60000, "instalment_months": 6, "sort": 3})

@@ -9,11 +9,13 @@ import importlib
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from domain import orders as rules
+from domain import stored_value as prepaid_rules
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, NotFound
-from models import Member, Order
+from models import Member, Order, StoredValueSettings
 from services import idempotency
 from services.tenancy import get_owned, scoped
 from services.text import required_text
@@ -27,6 +29,22 @@ FULFILLERS = {
     "benefit_card": "services.order_fulfilment:benefit_card",
     "coupon": "services.order_fulfilment:coupons_bought",
 }
+
+# kind -> "module:function(session, order)": gives back what creating the order reserved (stock), when it closes
+# unpaid. Kinds that reserve nothing are absent.
+RELEASERS = {
+    "gift_card": "services.gift_card_sales:release",
+    "timed_card": "services.card_sales:release",
+    "count_card": "services.card_sales:release",
+    "benefit_card": "services.card_sales:release",
+    "coupon": "services.card_sales:release",
+}
+
+
+class RealNameRequired(DomainError):
+    """A purchase at or above the merchant's threshold needs the buyer's real name on the member profile."""
+
+    code = "real_name_required"
 
 
 class PaymentMismatch(Conflict):
@@ -50,13 +68,34 @@ def create(session, merchant, member_id, *, kind, channel, amount, description, 
     existing = idempotency.find_existing(session, Order, merchant.id, key)
     if existing is not None:
         return idempotency.ensure_same_request(existing, member_id=member.id, kind=kind, amount=amount)
+    check_real_name(session, merchant.id, member, amount)
     order = Order(merchant_id=merchant.id, member_id=member.id, store_id=store_id, kind=kind, state=rules.CREATED,
                   channel=channel, out_trade_no=rules.new_out_trade_no(), amount=amount, currency=rules.CURRENCY,
                   description=required_text(description, "订单描述", 100), items=items, idempotency_key=key,
                   expires_at=now + rules.UNPAID_TIMEOUT, created_at=now)
-    session.add(order)
-    session.flush()
+    try:
+        with session.begin_nested():  # a double tap racing on the same key: the loser gets the winner's order
+            session.add(order)
+    except IntegrityError:
+        existing = idempotency.find_existing(session, Order, merchant.id, key)
+        if existing is None:
+            raise
+        return idempotency.ensure_same_request(existing, member_id=member.id, kind=kind, amount=amount)
     return order
+
+
+def real_name_threshold(session, merchant_id):
+    """Fen at or above which a purchase needs the buyer's real name (prepaid-card rules); the default when unset."""
+    threshold = session.scalar(select(StoredValueSettings.real_name_threshold)
+                               .where(StoredValueSettings.merchant_id == merchant_id))
+    return threshold or prepaid_rules.DEFAULTS["real_name_threshold"]
+
+
+def check_real_name(session, merchant_id, member, amount):
+    threshold = real_name_threshold(session, merchant_id)
+    if amount >= threshold and not (member.name or "").strip():
+        raise RealNameRequired(f"单笔购买满 {prepaid_rules.short_yuan(threshold)} 元须实名，请先在个人资料中填写真实姓名",
+                               field="real_name", threshold=threshold)
 
 
 def by_out_trade_no(session, out_trade_no, merchant_id=None):
@@ -101,8 +140,7 @@ def record_payment(session, merchant, order, *, amount, currency, app_id, mercha
 def fulfil(session, merchant, order, now=None):
     """Issue what was bought, once: the paid -> fulfilled move is conditional, the ledger keys are per order."""
     now = now or now_utc()
-    module_name, function = FULFILLERS[order.kind].split(":")
-    issued = getattr(importlib.import_module(module_name), function)(session, merchant, order, now)
+    issued = _resolve(FULFILLERS[order.kind])(session, merchant, order, now)
     done = session.execute(
         update(Order).where(Order.id == order.id, Order.state == rules.PAID)
         .values(state=rules.FULFILLED, fulfilled_at=now, fulfilment=issued or {})
@@ -120,7 +158,14 @@ def close_if_unpaid(session, order, now=None):
         update(Order).where(Order.id == order.id, Order.state == rules.CREATED)
         .values(state=rules.CLOSED, closed_at=now).execution_options(synchronize_session=False)).rowcount
     session.expire(order)
+    if closed == 1 and order.kind in RELEASERS:
+        _resolve(RELEASERS[order.kind])(session, order)  # only the call that closed it releases, so once
     return closed == 1
+
+
+def _resolve(target):
+    module_name, function = target.split(":")
+    return getattr(importlib.import_module(module_name), function)
 
 
 def overdue(session, now=None, limit=200, grace=timedelta(minutes=5)):

@@ -4,8 +4,10 @@ Both sides move in one transaction, each with its own key derived from the reque
 soonest-expiring lots, and the value arrives as bonus (it was given, not paid for, so a refund never pays it
 out as money). In whole yuan, so the rate never needs rounding.
 """
+from domain import stored_value as sv_rules
 from domain.errors import DomainError
-from services import audit, points, stored_value, wallet
+from models import WalletTransaction
+from services import audit, idempotency, points, stored_value, wallet
 
 MAX_POINTS = 100_000_000
 
@@ -50,7 +52,15 @@ def convert(session, merchant, member_id, amount, *, key, operator=None, store_i
     spent = points.spend(session, merchant, member_id, amount, key=f"{key}:points", reason="积分转储值",
                          reference=("points_to_balance", key), operator=operator, store_id=store_id, now=now)
     purse = wallet.member_wallet(session, merchant.id, member_id)
+    if idempotency.find_existing(session, WalletTransaction, merchant.id, f"{key}:wallet") is None:
+        _check_cap(session, merchant.id, purse, fen)
     credited = wallet.credit(session, merchant.id, purse.id, 0, fen, key=f"{key}:wallet",
                              reference=("points_to_balance", spent.id), operator=operator, store_id=store_id,
                              note=f"{amount} 积分转储值")
     return spent, credited
+
+
+def _check_cap(session, merchant_id, purse, fen):
+    session.refresh(purse, with_for_update=True)  # the cap is checked on a balance nobody else is changing
+    cap = stored_value.settings_of(session, merchant_id).max_balance
+    sv_rules.check_room(purse.principal + purse.bonus, fen, cap, "转入后储值余额将超过上限 {cap} 元，请少转一些积分")

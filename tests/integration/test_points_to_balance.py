@@ -67,3 +67,18 @@ def test_do_concurrent_conversions_never_overspend_points(app, db, shop):
     purse = wallet.member_wallet(db.session, merchant_id, member_id)
     spent = db.session.scalar(select(func.sum(PointsTransaction.amount)).where(PointsTransaction.member_id == member_id))
     assert purse.bonus == 9000 and spent == 100
+
+
+def test_is_a_conversion_that_would_pass_the_named_card_cap_refused_and_a_replay_still_answered(db, shop):
+    stored_value.settings_of(db.session, shop["merchant"].id).max_balance = 5000  # ¥50
+    db.session.commit()
+    first = points_to_balance.convert(db.session, shop["merchant"], shop["member"].id, 300, key="c:cap1")  # ¥30
+    db.session.commit()
+    with pytest.raises(DomainError, match="超过上限 50 元"):
+        points_to_balance.convert(db.session, shop["merchant"], shop["member"].id, 300, key="c:cap2")
+    db.session.rollback()
+    again = points_to_balance.convert(db.session, shop["merchant"], shop["member"].id, 300, key="c:cap1")
+    assert again[1].id == first[1].id
+    db.session.expire_all()
+    assert wallet.member_wallet(db.session, shop["merchant"].id, shop["member"].id).bonus == 3000
+    assert shop["member"].points_balance == 700

@@ -252,3 +252,65 @@ def test_does_a_paid_top_up_still_credit_the_balance_when_its_coupon_ran_out_mea
     assert paid.state == "fulfilled" and (purse.principal, purse.bonus) == (10000, 1000)
     assert len(paid.fulfilment["coupon_code_ids"]) == 1
     assert paid.fulfilment["coupons_not_granted"] == [{"template_id": template.id, "reason": "券已领完"}]
+
+
+def test_does_a_paid_top_up_give_its_growth_and_move_the_member_up_a_level(db, make, shop):
+    from services import levels
+    enabled(db, shop)
+    ladder = levels.list_levels(db.session, shop["merchant"].id)
+    for level in ladder[1:]:
+        level.min_spend = level.min_visits = level.min_topup = None
+        level.min_growth = 50 * level.rank
+    shop["member"].level = ladder[0]
+    db.session.commit()
+    target = ladder[1]
+    target.min_growth = 50
+    db.session.commit()
+    rule = tier(db, shop["owner"], pay_amount=10000, bonus=0, growth=50)
+    order = stored_value.create_topup_order(db.session, shop["merchant"], shop["member"].id, channel="wechat",
+                                            key="topup:growth", rule_id=rule.id)
+    db.session.commit()
+    assert pay(db, shop["merchant"], order) is True and pay(db, shop["merchant"], order) is False
+    db.session.expire_all()
+    member = db.session.get(type(shop["member"]), shop["member"].id)
+    assert (member.growth, member.total_topup, member.level_id) == (50, 10000, target.id)
+
+
+def test_does_a_purchase_at_the_real_name_threshold_need_the_buyers_name(db, shop):
+    enabled(db, shop, real_name_threshold=10000)
+    rule = tier(db, shop["owner"], pay_amount=10000, bonus=0)
+    shop["member"].name = None
+    db.session.commit()
+    with pytest.raises(orders.RealNameRequired, match="须实名"):
+        stored_value.create_topup_order(db.session, shop["merchant"], shop["member"].id, channel="wechat",
+                                        key="topup:anon", rule_id=rule.id)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Order.id))) == 0
+    shop["member"].name = "张三"
+    db.session.commit()
+    order = stored_value.create_topup_order(db.session, shop["merchant"], shop["member"].id, channel="wechat",
+                                            key="topup:named", rule_id=rule.id)
+    assert order.amount == 10000
+
+
+def test_is_a_purchase_below_the_threshold_fine_without_a_name(db, shop):
+    enabled(db, shop)  # default threshold ¥10,000
+    rule = tier(db, shop["owner"], pay_amount=10000, bonus=0)
+    shop["member"].name = None
+    db.session.commit()
+    assert stored_value.create_topup_order(db.session, shop["merchant"], shop["member"].id, channel="wechat",
+                                           key="topup:small", rule_id=rule.id).amount == 10000
+
+
+def test_do_eight_taps_of_one_top_up_form_at_once_make_one_order(app, db, shop):
+    enabled(db, shop)
+    rule = tier(db, shop["owner"], pay_amount=10000, bonus=0)
+    merchant_id, member_id, rule_id = shop["merchant"].id, shop["member"].id, rule.id
+
+    def tap(session, index):
+        return stored_value.create_topup_order(session, session.get(Merchant, merchant_id), member_id,
+                                               channel="wechat", key="topup:double-tap", rule_id=rule_id).id
+
+    results, errors = run_concurrently(app, 8, tap)
+    assert errors == [] and len(set(results)) == 1
+    assert db.session.scalar(select(func.count(Order.id))) == 1

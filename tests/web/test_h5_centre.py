@@ -200,3 +200,9 @@ def test_does_a_disabled_member_see_that_the_card_is_disabled(phone, db, shop, m
     assert response.status_code == 403 and "会员卡已停用" in text_of(response)
     assert phone.get(f"/h5/{shop.slug}/member/qr.json").status_code == 403
     assert phone.get(f"/h5/{shop.slug}/claim").headers["Location"].endswith("/member")
+
+
+def test_does_the_member_centre_lead_to_the_shops_and_the_orders(phone, shop):
+    page = text_of(phone.get(f"/h5/{shop.slug}/member"))
+    for target in ("/shop", "/gift-cards/shop", "/orders", "/topup"):
+        assert f'href="/h5/{shop.slug}{target}"' in page

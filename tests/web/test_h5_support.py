@@ -34,6 +34,30 @@ def provision(db, merchant, registration_points=0, **settings):
 
 
 @pytest.fixture()
+def shop_owner(make, db, shop):
+    """The owner of `shop`, for setting up what the member pages sell."""
+    person = make.staff(shop, role="owner")
+    db.session.commit()
+    return person
+
+
+@pytest.fixture()
+def started(monkeypatch):
+    """The channel helpers build the real checkout; here it only records which order it was asked to pay."""
+    import payments.checkout
+    from flask import Response
+
+    calls = []
+
+    def start(merchant, order):
+        calls.append(order.id)
+        return Response(f"pay {order.out_trade_no}", status=200)
+
+    monkeypatch.setattr(payments.checkout, "start", start)
+    return calls
+
+
+@pytest.fixture()
 def shop(make, db):
     """A merchant with levels, a sandbox official account and Alipay app, and a 100-point registration gift."""
     return provision(db, make.merchant(name="测试咖啡"), registration_points=100)

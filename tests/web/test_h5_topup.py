@@ -2,10 +2,7 @@
 import re
 
 import pytest
-from flask import Response
 
-import payments.checkout
-from domain import roles
 from domain.orders import Expected
 from models import Order
 from services import coupons, orders, stored_value, wallet
@@ -14,28 +11,10 @@ from tests.web.helpers import count, fresh, text_of, wechat_member, wechat_phone
 from tests.web.test_h5_support import ALIPAY_UA, sign_in
 
 shop = test_h5_support.shop  # the fixture
+owner = test_h5_support.shop_owner  # the fixture
+started = test_h5_support.started  # the fixture
 OPENID = "o-topup-member-0000000000000001"
 OTHER_OPENID = "o-topup-member-0000000000000002"
-
-
-@pytest.fixture()
-def owner(make, db, shop):
-    person = make.staff(shop, role=roles.OWNER)
-    db.session.commit()
-    return person
-
-
-@pytest.fixture()
-def started(monkeypatch):
-    """The channel helpers build the real checkout; here it only records which order it was asked to pay."""
-    calls = []
-
-    def start(merchant, order):
-        calls.append(order.id)
-        return Response(f"pay {order.out_trade_no}", status=200)
-
-    monkeypatch.setattr(payments.checkout, "start", start)
-    return calls
 
 
 @pytest.fixture()
