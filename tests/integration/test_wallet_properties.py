@@ -1,7 +1,9 @@
 """Random sequences of top-ups, spends, refunds, freezes, card replacements and returns against PostgreSQL:
 the journal always balances, no wallet goes negative, and principal and bonus each equal their journal sums.
 
-Every step is the real service code, in a transaction of its own.
+Every step is the real service code, in a transaction of its own. Top-ups also go through paid orders, and
+those are refunded in part (principal back, bonus taken back in proportion) through a stand-in channel that
+answers "succeeded" or "processing"; a processing refund later succeeds or fails (and is put back).
 """
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -9,9 +11,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from sqlalchemy import func, select
 
 from domain.errors import DomainError
+from domain.orders import Expected
 from extensions import db
-from models import WalletPosting, WalletTransaction
-from services import member_cards, members, points, points_to_balance, stored_value, wallet
+from models import Order, OrderRefund, WalletPosting, WalletTransaction
+from payments import checkout
+from services import member_cards, members, orders, points, points_to_balance, refund_results, refunds, \
+    stored_value, wallet
 
 AMOUNTS = st.integers(min_value=1, max_value=50_000)
 
@@ -30,9 +35,13 @@ class WalletMachine(RuleBasedStateMachine):
         self.card = members.bind_identity(db.session, self.member, "card_no", f"CARD{self.member.id}X0")
         self.purse = wallet.member_wallet(db.session, self.merchant.id, self.member.id)
         self.debits = []
+        self.member.name = "持卡人"  # large top-ups need the real name
         stored_value.enable(db.session, self.owner)
+        settings_row = stored_value.settings_of(db.session, self.merchant.id)
+        settings_row.allow_custom_amount, settings_row.max_balance = True, 10**9
         points_to_balance.set_rate(db.session, self.owner, 10)
         db.session.commit()
+        self.paid_orders = []
 
     def _key(self, what):
         self.step += 1
@@ -52,6 +61,39 @@ class WalletMachine(RuleBasedStateMachine):
     def top_up(self, principal, bonus):
         self._request(lambda: wallet.credit(db.session, self.merchant.id, self.purse.id, principal, bonus,
                                             key=self._key("topup")))
+
+    @rule(yuan=st.integers(min_value=10, max_value=2000), bonus=st.integers(min_value=0, max_value=50_000))
+    def top_up_through_a_paid_order(self, yuan, bonus):
+        def buy_and_pay():
+            order = stored_value.create_topup_order(db.session, self.merchant, self.member.id, channel="wechat",
+                                                    key=self._key("order"), custom_amount=yuan * 100)
+            order.items = {**order.items, "bonus": bonus}  # as a tier would give; custom amounts give none
+            db.session.flush()
+            orders.record_payment(db.session, self.merchant, order, amount=order.amount, currency="CNY",
+                                  app_id="wx", merchant_no="", channel_trade_no=f"T{order.id}", payer="o",
+                                  expected=Expected(order.amount, "CNY", "wx", ""))
+            return order.id
+
+        order_id = self._request(buy_and_pay)
+        if order_id is not None:
+            self.paid_orders.append(order_id)
+
+    @precondition(lambda self: bool(self.paid_orders))
+    @rule(data=st.data(), settles_later=st.booleans())
+    def refund_part_of_a_top_up(self, data, settles_later):
+        order_id = data.draw(st.sampled_from(self.paid_orders))
+        left = refunds.refundable_left(db.session.get(Order, order_id))
+        amount = data.draw(st.integers(min_value=1, max_value=max(1, left)))
+        StandInChannel.answer = "processing" if settles_later else "succeeded"
+        self._request(lambda: refunds.refund_topup(db.session, self.owner, order_id, amount, reason="测试退款",
+                                                   key=self._key("order-refund")))
+
+    @rule(succeeded=st.booleans())
+    def the_channel_settles_a_processing_refund(self, succeeded):
+        pending = db.session.scalars(select(OrderRefund).where(OrderRefund.state == "processing")
+                                     .order_by(OrderRefund.id).limit(1)).first()
+        if pending is not None:
+            self._request(lambda: refund_results.settle(db.session, pending, succeeded, reason="银行卡已注销"))
 
     @rule(amount=AMOUNTS)
     def spend(self, amount):
@@ -118,9 +160,24 @@ class WalletMachine(RuleBasedStateMachine):
                                   .order_by(WalletTransaction.id.desc()).limit(1)).first()
         if last is not None:
             assert (last.principal_after, last.bonus_after) == (purse.principal, purse.bonus)
+        for order in db.session.scalars(select(Order).where(Order.member_id == member.id)):
+            records = [r for r in refunds.refunds_of(db.session, self.merchant.id, order.id) if r.state != "failed"]
+            assert order.refunded_amount == sum(r.amount for r in records) <= order.amount
+            assert sum(r.bonus_back + r.bonus_unrecoverable for r in records) <= order.items["bonus"]
 
 
-def test_do_random_sequences_keep_the_stored_value_books_consistent(db, make):
+class StandInChannel:
+    """The channel a refund is sent to: it accepts every refund, paid at once or later as the rule chose."""
+
+    answer = "succeeded"
+
+    @classmethod
+    def refund(cls, merchant, order, amount, out_refund_no, reason):
+        return {"refund_id": f"R{out_refund_no}", "status": cls.answer}
+
+
+def test_do_random_sequences_keep_the_stored_value_books_consistent(db, make, monkeypatch):
+    monkeypatch.setattr(checkout, "channel_module", lambda channel: StandInChannel)
     WalletMachine.make = make
     runner = WalletMachine.TestCase
     runner.settings = settings(max_examples=25, stateful_step_count=15, deadline=None, database=None,
