@@ -10,7 +10,8 @@ from flask import Blueprint
 blueprint = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
 # Modules that add routes to the blueprint; each exists once its part is built.
-ROUTE_MODULES = ("sandbox.wechat_api", "sandbox.wechat_pay", "sandbox.alipay_api", "sandbox.sms", "sandbox.phone")
+ROUTE_MODULES = ("sandbox.wechat_api", "sandbox.wechat_pay", "sandbox.wechat_pay_refunds", "sandbox.alipay_api",
+                 "sandbox.sms", "sandbox.phone")
 
 
 def register(app):

@@ -46,7 +46,8 @@ def _stored_value(session, owner, cash):
     tier = dict(instalment_total=0, instalment_months=0, points=0, growth=0, coupons=[], active=True,
                 starts_on=None, ends_on=None)
     stored_value.save_rule(session, owner, None, **{**tier, "pay_amount": 10000, "bonus": 1000, "sort": 1})
-    stored_value.save_rule(session, owner, None, **{**tier, "pay_amount": 50000, "bonus": 8000, "points": 500, "growth": 100,
+    stored_value.save_rule(session, owner, None, **{**tier, "pay_amount": 50000, "bonus": 8000, "points": 500,
+                                                     "growth": 100,
                                                      "coupons": [{"template_id": cash.id, "count": 2}], "sort": 2})
     stored_value.save_rule(session, owner, None, **{**tier, "pay_amount": 100000, "bonus": 20000,
                                                      "instalment_total": 60000, "instalment_months": 6, "sort": 3})

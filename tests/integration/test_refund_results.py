@@ -15,7 +15,7 @@ from jobs import schedule
 from jobs.payments import settle_overdue_orders, settle_processing_refunds
 from models import AuditLog, Order, OrderRefund, PaymentNotification, SandboxGrant, WalletTransaction
 from payments import alipay as alipay_pay
-from sandbox import wechat_pay as sandbox_pay
+from sandbox import wechat_pay_refunds as sandbox_refunds
 from services import members, orders, refund_results, refunds, wallet
 from services import wechat_sandbox as sbx
 from tests.integration.helpers import run_concurrently
@@ -50,7 +50,7 @@ def shop(app, db, make, live_server, monkeypatch):
 
 
 def pending_refund(db, shop, amount, key="rf:1"):
-    sandbox_pay.pend_next_refund(db.session, shop["merchant"])
+    sandbox_refunds.pend_next_refund(db.session, shop["merchant"])
     db.session.commit()
     record = refunds.refund_order(db.session, shop["owner"], shop["order"].id, amount, reason="顾客要求", key=key)
     db.session.commit()
