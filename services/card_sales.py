@@ -8,7 +8,7 @@ cannot pass a limit together.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from domain import cards as card_rules
 from domain import orders as order_rules
@@ -16,7 +16,7 @@ from domain import timed_cards as timed_rules
 from domain.clock import local_today, now_utc
 from domain.errors import Conflict, DomainError, IdempotencyMismatch, NotFound
 from models import Card, CardTemplate, CouponCode, CouponTemplate, Member, Order
-from services import idempotency, orders
+from services import idempotency, orders, stock_reservations
 from services.tenancy import get_owned, scoped
 
 ORDER_KINDS = {card_rules.COUNT: "count_card", card_rules.TIMED: "timed_card", card_rules.BENEFIT: "benefit_card"}
@@ -164,7 +164,7 @@ def create_order(session, merchant, member_id, *, template_id, product="card", t
         return _same_sale(existing, member.id, template_id, product)
     priced = quote(session, merchant, member, template_id=template_id, product=product, tier_key=tier_key,
                    quantity=quantity, now=now)
-    _reserve(session, _model(priced.kind), priced.items["template_id"], priced.items["quantity"])
+    stock_reservations.reserve(session, _model(priced.kind), priced.items["template_id"], priced.items["quantity"])
     return orders.create(session, merchant, member.id, kind=priced.kind, channel=channel, amount=priced.amount,
                          description=priced.description, items=priced.items, key=key, now=now)
 
@@ -181,24 +181,11 @@ def _model(kind):
     return CouponTemplate if kind == "coupon" else CardTemplate
 
 
-def _reserve(session, model, template_id, quantity):
-    """Take `quantity` units in one conditional UPDATE: of many buyers at once, only those who fit get one."""
-    taken = session.execute(
-        update(model).where(model.id == template_id,
-                            model.stock_total.is_(None) | (model.stock_issued + quantity <= model.stock_total))
-        .values(stock_issued=model.stock_issued + quantity).execution_options(synchronize_session=False)).rowcount
-    if taken != 1:
-        raise Conflict("库存不足，已售罄")
-
-
 def release(session, order):
     """Give back what the order reserved; called once, by the call that closed it unpaid."""
     items = order.items or {}
-    model, quantity = _model(order.kind), int(items.get("quantity", 1))
-    session.execute(
-        update(model).where(model.id == items.get("template_id"), model.merchant_id == order.merchant_id,
-                            model.stock_issued >= quantity)
-        .values(stock_issued=model.stock_issued - quantity).execution_options(synchronize_session=False))
+    stock_reservations.release(session, _model(order.kind), order.merchant_id, items.get("template_id"),
+                               int(items.get("quantity", 1)))
 
 
 # --- the shop ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ members racing for the last five cards get five orders; the fulfiller then issue
 """
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from domain import cards as card_rules
@@ -16,7 +16,7 @@ from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, IdempotencyMismatch
 from domain.money import MAX_FEN
 from models import Card, CardTemplate, Member, Order, Transfer, Wallet
-from services import gift_cards, idempotency, orders
+from services import gift_cards, idempotency, orders, stock_reservations
 from services.tenancy import get_owned, scoped
 
 KIND = "gift_card"
@@ -138,32 +138,13 @@ def _replay(existing, member_id, template_id):
 
 
 def _reserve(session, template_id, count):
-    """Take `count` cards from the template's stock at once, or refuse with what is left."""
-    taken = session.execute(
-        update(CardTemplate).where(CardTemplate.id == template_id,
-                                   CardTemplate.stock_total.is_(None)
-                                   | (CardTemplate.stock_issued + count <= CardTemplate.stock_total))
-        .values(stock_issued=CardTemplate.stock_issued + count).execution_options(synchronize_session=False)
-    ).rowcount
-    if taken != 1:
-        left = session.scalar(select(CardTemplate.stock_total - CardTemplate.stock_issued)
-                              .where(CardTemplate.id == template_id))
-        raise Conflict("礼品卡已售罄" if not left else f"礼品卡库存不足，仅剩 {left} 张", left=left or 0)
-    template = session.get(CardTemplate, template_id)
-    if template is not None:
-        session.expire(template, ["stock_issued"])
+    stock_reservations.reserve(session, CardTemplate, template_id, count, "礼品卡")
 
 
 def release(session, order):
     """An order closed unpaid gives its reserved cards back (services/orders.close_if_unpaid calls this once)."""
-    count = card_count(order.items)
-    template_id = (order.items or {}).get("template_id")
-    if not count or template_id is None:
-        return
-    session.execute(
-        update(CardTemplate).where(CardTemplate.id == template_id, CardTemplate.merchant_id == order.merchant_id,
-                                   CardTemplate.stock_issued >= count)
-        .values(stock_issued=CardTemplate.stock_issued - count).execution_options(synchronize_session=False))
+    stock_reservations.release(session, CardTemplate, order.merchant_id, (order.items or {}).get("template_id"),
+                               card_count(order.items))
 
 
 # --- what a member bought -----------------------------------------------------------------------------------
