@@ -125,23 +125,36 @@ def _read_body():
 
 @blueprint.route("/wechat/notify/<merchant_slug>", methods=["POST"])
 def wechat_notify(merchant_slug):
+    return answer_notification(merchant_slug, handle_notification, "WeChat Pay notification")
+
+
+def answer_notification(merchant_slug, handler, what):
+    """Run handler(session, slug, body) -> (outcome, detail, order id, out_trade_no, merchant id), keep the
+    notification with its outcome and answer WeChat: SUCCESS for accepted or duplicate, FAIL otherwise."""
     body = _read_body()
     try:
-        outcome, detail, order_id, out_trade_no, merchant_id = handle_notification(db.session, merchant_slug, body)
+        outcome, detail, order_id, out_trade_no, merchant_id = handler(db.session, merchant_slug, body)
         _keep(db.session, merchant_id, order_id, out_trade_no, outcome, detail, body)
         db.session.commit()
     except Exception:
         # A crash must still answer WeChat (FAIL, so it retries) and leave a trace; nothing it did is kept.
         db.session.rollback()
-        log.exception("WeChat Pay notification for %s failed", merchant_slug)
+        log.exception("%s for %s failed", what, merchant_slug)
         outcome = "error"
-        try:
-            _keep(db.session, None, None, None, outcome, "处理异常", body)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("could not keep the failed WeChat Pay notification")
-    return _answer(outcome in ("accepted", "duplicate"), "OK" if outcome in ("accepted", "duplicate") else outcome)
+        _keep_after_crash(body, what)
+    accepted = outcome in ("accepted", "duplicate")
+    if not accepted:
+        log.warning("%s for %s refused: %s", what, merchant_slug, outcome)
+    return _answer(accepted, "OK" if accepted else outcome)
+
+
+def _keep_after_crash(body, what):
+    try:
+        _keep(db.session, None, None, None, "error", "处理异常", body)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("could not keep the failed %s", what)
 
 
 def _keep(session, merchant_id, order_id, out_trade_no, outcome, detail, body):

@@ -8,48 +8,21 @@ amount, then settle it (services.refund_results, once however many copies arrive
 as a PaymentNotification with its outcome; WeChat gets SUCCESS only when the result is recorded or already was,
 FAIL otherwise (it retries, and the merchant sees the row).
 """
-import logging
-
 from wechatpy.crypto import WeChatRefundCrypto
 
 from channels import wechat_pay as wxpay
 from domain.errors import NotFound
-from extensions import db
 from models import Order
 from payments import blueprint
-from payments.wechat import REFUND_FAILURES, _answer, _keep, _read_body
+from payments.wechat import REFUND_FAILURES, answer_notification
 from services import merchants, refund_results
 
-log = logging.getLogger(__name__)
 FINAL_STATES = ("SUCCESS", *REFUND_FAILURES)
 
 
 @blueprint.route("/wechat/refund-notify/<merchant_slug>", methods=["POST"])
 def wechat_refund_notify(merchant_slug):
-    body = _read_body()
-    try:
-        outcome, detail, order_id, out_trade_no, merchant_id = handle(db.session, merchant_slug, body)
-        _keep(db.session, merchant_id, order_id, out_trade_no, outcome, detail, body)
-        db.session.commit()
-    except Exception:
-        # A crash still answers FAIL (WeChat retries) and leaves a trace; nothing it did is kept.
-        db.session.rollback()
-        log.exception("WeChat refund notification for %s failed", merchant_slug)
-        outcome, detail = "error", "退款通知处理异常"
-        _keep_after_crash(body)
-    accepted = outcome in ("accepted", "duplicate")
-    if not accepted:
-        log.warning("WeChat refund notification for %s refused: %s %s", merchant_slug, outcome, detail)
-    return _answer(accepted, "OK" if accepted else outcome)
-
-
-def _keep_after_crash(body):
-    try:
-        _keep(db.session, None, None, None, "error", "退款通知处理异常", body)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("could not keep the failed WeChat refund notification")
+    return answer_notification(merchant_slug, handle, "WeChat refund notification")
 
 
 def handle(session, merchant_slug, body):
