@@ -6,21 +6,19 @@ stock, so a paid order always has its card or codes waiting.
 """
 import secrets
 
-from flask import g, redirect, render_template, url_for
+from flask import g, render_template, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
-import payments.checkout
 from domain import cards as card_rules
-from domain import orders as order_rules
 from domain.clock import now_utc
 from domain.errors import DomainError
 from extensions import db
 from member_h5 import blueprint
 from member_h5.common import attempt, commit, expired_back, member_required, message_page
-from member_h5.views_topup import pay_channel
+from member_h5.paying import channel_context, pay_channel, start_paying
 from models import CardTemplate, CouponTemplate
 from services import benefit_cards, card_sales
 from services.coupon_wallet import benefit_text
@@ -88,11 +86,7 @@ def _pay(template_id, product, back):
         tier_key=(form.tier_key.data or "").strip() or None, quantity=quantity, channel=pay_channel(),
         key=form.key.data), back)
     commit()
-    if order.state != order_rules.CREATED:  # the same form sent again after it was paid
-        return redirect(url_for("member_h5.order_detail", order_id=order.id))
-    # The order is kept (committed above); a channel that refuses to start says why on the order's page.
-    return attempt(lambda: payments.checkout.start(g.merchant, order),
-                   url_for("member_h5.order_detail", order_id=order.id))
+    return start_paying(order)
 
 
 def _quantity(text):
@@ -114,8 +108,7 @@ def _refusal(**choice):
 def _page():
     form = BuyForm(formdata=None)
     form.key.data = f"shop:{g.member.id}:{secrets.token_urlsafe(16)}"
-    channel = pay_channel()
-    return {"form": form, "channel": channel, "channel_label": _(order_rules.CHANNEL_LABELS[channel])}
+    return {"form": form, **channel_context()}
 
 
 def _not_sold():

@@ -6,18 +6,16 @@ The price is the server's (services/gift_card_sales.quote); the browser only say
 """
 import secrets
 
-from flask import g, redirect, render_template, request, url_for
+from flask import g, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
-import payments.checkout
-from domain import orders as order_rules
 from domain.errors import DomainError
 from extensions import db
 from member_h5 import blueprint
 from member_h5.common import attempt, commit, expired_back, member_required
-from member_h5.views_topup import pay_channel
+from member_h5.paying import channel_context, pay_channel, start_paying
 from services import gift_card_sales, gift_cards
 
 
@@ -50,7 +48,7 @@ def gift_card_shop_template(template_id):
     return render_template("member_h5/gift_cards/shop_buy.html", template=template, form=form,
                            left=gift_card_sales.stock_left(template), max_per_line=gift_card_sales.MAX_PER_LINE,
                            max_cards=gift_card_sales.MAX_CARDS, color=gift_cards.theme_color,
-                           channel=pay_channel(), channel_label=order_rules.CHANNEL_LABELS[pay_channel()])
+                           **channel_context())
 
 
 @blueprint.route(TEMPLATE_URL, methods=["POST"])
@@ -66,11 +64,7 @@ def gift_card_shop_pay(template_id):
         db.session, g.merchant, g.member.id, template_id, lines, theme=form.theme.data or None,
         key=form.key.data, channel=pay_channel()), back)
     commit()
-    if order.state != order_rules.CREATED:  # the same form sent again after it was paid
-        return redirect(url_for("member_h5.order_detail", order_id=order.id))
-    # The order is kept (committed above); a channel that refuses to start says why on the order's page.
-    return attempt(lambda: payments.checkout.start(g.merchant, order),
-                   url_for("member_h5.order_detail", order_id=order.id))
+    return start_paying(order)
 
 
 @blueprint.route("/gift-cards/bought")

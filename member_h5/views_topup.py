@@ -1,19 +1,18 @@
 """The member's top-up page: the tiers in force and what each gives, a custom amount when allowed, then pay."""
 import secrets
 
-from flask import g, redirect, render_template, url_for
+from flask import g, render_template, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
-import payments.checkout
-from domain import orders as order_rules
 from domain.errors import DomainError
 from domain.money import parse_yuan
 from extensions import db
 from member_h5 import blueprint
-from member_h5.common import attempt, commit, detect_client, expired_back, member_required, message_page
+from member_h5.paying import channel_context, pay_channel, start_paying
+from member_h5.common import attempt, commit, expired_back, member_required, message_page
 from services import stored_value, wallet
 
 
@@ -21,12 +20,6 @@ class TopupForm(FlaskForm):
     key = HiddenField(validators=[DataRequired(), Length(max=80)])
     rule_id = HiddenField(validators=[Length(max=12)])
     custom_amount = StringField(validators=[Length(max=20)])
-
-
-def pay_channel():
-    """WeChat Pay inside WeChat, Alipay inside Alipay; elsewhere the channel the member signed in with."""
-    client = detect_client()
-    return client if client in order_rules.CHANNELS else g.login.channel
 
 
 @blueprint.route("/topup", methods=["GET"])
@@ -42,7 +35,7 @@ def topup():
     purse = wallet.member_wallet(db.session, g.merchant.id, g.member.id)
     return render_template("member_h5/topup/page.html", form=form, tiers=tiers, settings=settings, purse=purse,
                            previews=stored_value.previews(db.session, g.merchant.id, tiers),
-                           channel=pay_channel(), channel_label=_(order_rules.CHANNEL_LABELS[pay_channel()]))
+                           **channel_context())
 
 
 @blueprint.route("/topup", methods=["POST"])
@@ -55,11 +48,7 @@ def topup_pay():
     order = attempt(lambda: stored_value.create_topup_order(db.session, g.merchant, g.member.id,
                                                             channel=pay_channel(), key=form.key.data, **choice), back)
     commit()
-    if order.state != order_rules.CREATED:  # the same form sent again after it was paid
-        return redirect(url_for("member_h5.order_detail", order_id=order.id))
-    # The order is kept (committed above); a channel that refuses to start says why on the order's page.
-    return attempt(lambda: payments.checkout.start(g.merchant, order),
-                   url_for("member_h5.order_detail", order_id=order.id))
+    return start_paying(order)
 
 
 def _choice(form):
