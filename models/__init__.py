@@ -3,6 +3,7 @@ from models.api_keys import ApiKey, api_key_stores
 from models.audit import AuditLog
 from models.balance_discount import BalanceDiscountRule
 from models.cards import Card, CardRefund, CardTemplate, GiftCardBatch, Transfer, card_template_stores
+from models.checkout import Checkout, CheckoutRefund, CheckoutSettings, PointsMultiplierDay
 from models.coupons import BulkIssue, ClaimLink, CouponCode, CouponTemplate, Verification, coupon_template_stores
 from models.h5 import NoticeDelivery, SmsCode
 from models.base import Base
@@ -25,4 +26,5 @@ __all__ = [
     "WechatInbound", "WechatSettings", "CouponCode", "CouponTemplate", "Verification", "coupon_template_stores",
     "ApiKey", "api_key_stores", "BulkIssue", "Card", "CardRefund", "CardTemplate", "ClaimLink", "GiftCardBatch",
     "Transfer", "card_template_stores", "Order", "OrderRefund", "PaymentNotification", "BalanceDiscountRule",
+    "Checkout", "CheckoutRefund", "CheckoutSettings", "PointsMultiplierDay",
 ]

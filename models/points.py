@@ -4,8 +4,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime
 from models.ledger import LedgerEntryMixin
 
-POINTS_KINDS = ("earn", "spend", "adjust", "expire", "reverse")
-POINTS_KIND_LABELS = {"earn": "获得", "spend": "使用", "adjust": "手动调整", "expire": "过期", "reverse": "冲回"}
+POINTS_KINDS = ("earn", "spend", "adjust", "expire", "reverse", "referral")
+POINTS_KIND_LABELS = {"earn": "获得", "spend": "使用", "adjust": "手动调整", "expire": "过期", "reverse": "冲回",
+                      "referral": "推荐分成"}
 
 
 class PointsTransaction(TenantMixin, CreatedAtMixin, LedgerEntryMixin, Base):
