@@ -188,10 +188,23 @@ def _apply_profile(session, member, *, name, gender, birthday, custom_fields, gu
         referrer = get_owned(session, Member, merchant_id, referrer_id)
         if referrer.id == member.id:
             raise DomainError("推荐人不能是会员本人")
+        if member.id is not None and _refers_back(session, merchant_id, referrer, member.id):
+            raise DomainError("推荐关系不能形成循环")
         member.referrer_id = referrer.id
     else:
         member.referrer_id = None
     member.tags = owned_ids(session, Tag, merchant_id, tag_ids)
+
+
+def _refers_back(session, merchant_id, referrer, member_id):
+    """Whether `member_id` is already up `referrer`'s chain: referral points walk that chain on every payment."""
+    seen, current = set(), referrer
+    while current is not None and current.id not in seen:
+        if current.referrer_id == member_id:
+            return True
+        seen.add(current.id)
+        current = get_owned(session, Member, merchant_id, current.referrer_id) if current.referrer_id else None
+    return False
 
 
 def _snapshot(member):
