@@ -8,7 +8,7 @@ from flask import Blueprint
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
 
-from api import auth, errors, views  # noqa: E402,F401  (hooks and routes register on import)
+from api import auth, checkout, errors, views  # noqa: E402,F401  (hooks and routes register on import)
 
 
 def register(app):

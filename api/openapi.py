@@ -107,6 +107,79 @@ SCHEMAS = {
         "properties": {"data": {"type": "array", "items": _ref("Verification")},
                        "next_cursor": {"type": ["integer", "null"], "description": "下一页的 cursor；null 表示没有更多"}},
     },
+    "CheckoutChoice": {
+        "type": "object", "additionalProperties": False,
+        "properties": {
+            "use_level": {"type": "boolean", "default": True, "description": "是否使用会员等级折扣"},
+            "coupon_ids": {"type": "array", "maxItems": 10, "items": {"type": "integer", "minimum": 1},
+                           "description": "使用的优惠券 id（会员持有、此店此时可用）"},
+            "points": {"type": "integer", "minimum": 0, "default": 0, "description": "抵扣使用的积分"},
+        },
+    },
+    "CheckoutRequest": {
+        "type": "object", "required": ["store_id", "amount", "tender"], "additionalProperties": False,
+        "properties": {
+            "store_id": {"type": "integer", "minimum": 1, "description": "收银门店"},
+            "member_id": {"type": ["integer", "null"], "minimum": 1, "description": "会员 id；不填为非会员，原价支付"},
+            "amount": {"type": "integer", "minimum": 1, "description": "订单金额（分）"},
+            "tender": {"type": "string", "enum": ["balance", "wechat", "alipay", "cash", "card"],
+                       "description": "支付方式；balance 为储值余额（可享储值折上折）"},
+            "choice": {"oneOf": [_ref("CheckoutChoice"), {"type": "null"}],
+                       "description": "收银员选择的优惠组合；不填则自动选择对会员最优的组合"},
+            "seed": {"type": "string", "maxLength": 80,
+                     "description": "本单标识（如收银系统的订单号）：报价与支付使用同一值时随机立减相同；不填则按门店、会员、金额和当日消费次数确定，重新报价不会重新抽取"},
+            "note": {"type": "string", "maxLength": 200, "description": "备注（仅支付）"},
+        },
+    },
+    "CheckoutStep": {
+        "type": "object", "required": ["kind", "label", "amount", "detail"],
+        "properties": {
+            "kind": {"type": "string", "enum": ["level", "benefit", "balance", "points", "coupon", "random"]},
+            "label": {"type": "string"}, "amount": {"type": "integer", "description": "本步优惠（分）"},
+            "detail": {"type": "string", "description": "计算说明"},
+        },
+    },
+    "CheckoutQuote": {
+        "type": "object",
+        "required": ["member", "level_name", "balance", "points", "amount", "pay", "discount", "steps", "choice",
+                     "points_used", "coupon_ids", "options", "refusal", "balance_short", "points_to_earn"],
+        "properties": {
+            "member": _ref("Member"), "level_name": {"type": "string"},
+            "balance": {"type": "integer", "description": "储值余额（本金 + 赠送，分）"},
+            "points": {"type": "integer", "description": "积分余额"},
+            "amount": {"type": "integer"}, "pay": {"type": "integer", "description": "应付（分）"},
+            "discount": {"type": "integer"},
+            "steps": {"type": "array", "items": _ref("CheckoutStep"), "description": "按固定顺序列出的每一步优惠"},
+            "choice": _ref("CheckoutChoice"), "points_used": {"type": "integer"},
+            "coupon_ids": {"type": "array", "items": {"type": "integer"}},
+            "options": {"type": "array", "description": "可选的其他优惠组合", "items": {
+                "type": "object", "required": ["choice", "pay", "description"],
+                "properties": {"choice": _ref("CheckoutChoice"), "pay": {"type": "integer"},
+                               "description": {"type": "string"}}}},
+            "refusal": {"type": ["string", "null"], "description": "不能支付的原因（账户冻结、卡已挂失、会员停用）"},
+            "balance_short": {"type": "integer", "description": "余额支付时还差的金额（分），0 表示足够"},
+            "points_to_earn": {"type": "integer", "description": "支付后将获得的积分"},
+        },
+    },
+    "Checkout": {
+        "type": "object",
+        "required": ["id", "member_id", "store", "source", "amount", "discount", "pay", "tender", "balance_paid",
+                     "points_used", "points_earned", "coupon_code_ids", "steps", "state", "refunded_amount", "note",
+                     "created_at", "created_at_local"],
+        "properties": {
+            "id": {"type": "integer"}, "member_id": {"type": ["integer", "null"]}, "store": _ref("Named"),
+            "source": {"type": "string", "enum": ["staff", "api", "h5"]},
+            "amount": {"type": "integer"}, "discount": {"type": "integer"}, "pay": {"type": "integer"},
+            "tender": {"type": "string"}, "balance_paid": {"type": "integer", "description": "余额支付部分（分）"},
+            "points_used": {"type": "integer"}, "points_earned": {"type": "integer"},
+            "coupon_code_ids": {"type": "array", "items": {"type": "integer"}},
+            "steps": {"type": "array", "items": _ref("CheckoutStep")},
+            "state": {"type": "string", "enum": ["paid", "refunded"]},
+            "refunded_amount": {"type": "integer"}, "note": {"type": ["string", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+            "created_at_local": {"type": "string", "format": "date-time"},
+        },
+    },
 }
 
 PATHS = {
@@ -169,6 +242,49 @@ PATHS = {
             },
         },
     },
+    "/checkout/quote": {"post": {
+        "operationId": "quoteCheckout", "summary": "收银报价",
+        "description": "按商户的优惠规则计算会员应付金额（等级折扣 → 权益卡 → 储值折上折 → 积分抵扣 → 优惠券 → 随机立减），"
+                       "列出每一步和其他可选组合。不改变任何数据。",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CheckoutRequest")}}},
+        "responses": {
+            "200": _json("报价", _ref("CheckoutQuote")),
+            "400": _error("请求体不是有效的 JSON"),
+            "401": _UNAUTHORIZED,
+            "403": _error("该密钥不能在此门店收银，或门店已停用"),
+            "404": _error("门店或会员不存在（包括其他商户的会员）"),
+            "422": _error("参数不正确，或所选优惠组合无效（如优惠券不可用、积分超出上限）"),
+        },
+    }},
+    "/checkout/pay": {"post": {
+        "operationId": "payCheckout", "summary": "收银支付",
+        "description": "在服务端重新计价并在同一事务中核销优惠券、扣积分、扣余额、赠积分。用同一个 Idempotency-Key "
+                       "重试返回同一笔收银（200）；同一个键用于不同请求返回 409。余额不足时返回 409，details.short "
+                       "为还差的金额，可改用其他支付方式。",
+        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True,
+                        "schema": {"type": "string", "maxLength": 80}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CheckoutRequest")}}},
+        "responses": {
+            "201": _json("已支付", _ref("Checkout")),
+            "200": _json("重复提交：返回第一次的收银记录", _ref("Checkout")),
+            "400": _error("请求体不是有效的 JSON"),
+            "401": _UNAUTHORIZED,
+            "403": _error("该密钥不能在此门店收银，或门店已停用"),
+            "404": _error("门店或会员不存在"),
+            "409": _error("余额不足、账户冻结、卡已挂失、会员停用、优惠券已被使用，或幂等键已用于另一请求"),
+            "422": _error("参数不正确，或所选优惠组合无效"),
+        },
+    }},
+    "/checkouts/{id}": {"get": {
+        "operationId": "getCheckout", "summary": "收银记录",
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "responses": {
+            "200": _json("收银记录", _ref("Checkout")),
+            "401": _UNAUTHORIZED,
+            "403": _error("该密钥不能查看此门店的记录"),
+            "404": _error("记录不存在（包括其他商户的记录）"),
+        },
+    }},
     "/openapi.json": {"get": {
         "operationId": "openapiDocument", "summary": "本文档（OpenAPI 3.1）", "security": [],
         "responses": {"200": _json("OpenAPI 文档", {"type": "object"})},
@@ -184,7 +300,7 @@ def document():
     return {
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION,
-                 "description": "供自有收银系统的门店查询和核销券码、卡号，并拉取核销记录。金额单位为分。"},
+                 "description": "供自有收银系统的门店查询和核销券码、卡号，为会员收银（报价、支付），并拉取记录。金额单位为分。"},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "paths": copy.deepcopy(PATHS),

@@ -335,7 +335,8 @@ def test_is_the_openapi_document_valid_and_complete(app, client):
     document = response.get_json()
     validate(document)
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
-    routes = {(rule.rule.removeprefix("/api/v1").replace("<typed>", "{code}"), method.lower())
+    routes = {(rule.rule.removeprefix("/api/v1").replace("<typed>", "{code}").replace("<int:checkout_id>", "{id}"),
+               method.lower())
               for rule in app.url_map.iter_rules() if rule.endpoint.startswith(f"{blueprint.name}.")
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert routes == documented

@@ -1,0 +1,237 @@
+"""The till: identify a member, quote what they pay (domain/pricing.py), and take the payment in one transaction.
+
+The quote is built here from the database (level, best benefit card, 储值折上折 when paying by balance, the
+coupons usable in this store now, points and the merchant's settings); taking the payment is in
+services/checkout_payment.py, refunds and receipts in services/checkout_refunds.py.
+"""
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from domain import coupons as coupon_rules
+from domain import pricing
+from domain.clock import local_midnight_utc, local_today, now_utc
+from domain.errors import DomainError, NotFound
+from models import CouponCode, Member, MemberIdentity, Wallet
+from models.checkout import TENDERS, Checkout
+from services import verifications
+from services.tenancy import get_owned
+
+MOBILE = re.compile(r"^1\d{10}$")
+MAX_OPTIONS = 12
+
+
+@dataclass(frozen=True)
+class CheckoutQuote:
+    member: Member | None
+    quote: pricing.Quote
+    options: tuple
+    balance: int
+    points: int
+    level_name: str
+    refusal: str | None
+    balance_short: int
+    points_to_earn: int
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the pricing and earning of one member's payment read from the database."""
+
+    member: Member
+    wallet: Wallet | None
+    settings: object
+    benefits: object
+    level: object
+    inp: pricing.PricingInput
+
+
+def identify(session, merchant, text, now=None):
+    """(member, refusal) for a scanned member QR token, an 11-digit mobile or a physical card number.
+
+    A lost or returned card still names its member, so the cashier is told why it fails rather than "not found".
+    """
+    from services import member_cards, member_qr, members
+
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("请扫描会员码或输入手机号、卡号")
+    if MOBILE.match(text):
+        member = members.find_by_mobile(session, merchant.id, text)
+        if member is None:
+            raise NotFound("该手机号不是会员")
+    elif "." in text:  # a signed member QR token (payload.signature); card numbers have no dots
+        member = member_qr.resolve(session, merchant.id, text, now)
+    else:
+        member, state = member_cards.number_status(session, merchant.id, text)
+        if state != "active":
+            return member, f"该卡{member_cards.STATUS_LABELS[state]}，不能使用"
+    return member, _refusal(session, member, wallet_of(session, member))
+
+
+def quote(session, merchant, actor, *, store_id, member_id, amount, tender, choice=None, seed, now=None):
+    """What the member would pay now, the cheapest way unless the cashier picked `choice`, and the other ways."""
+    now = now or now_utc()
+    check_request(amount, tender)
+    store = verifications.actor_store(session, actor, store_id)
+    if member_id is None:
+        return walk_in(amount, tender, seed)
+    context = context_of(session, merchant, get_owned(session, Member, merchant.id, member_id), store.id, amount,
+                       tender, seed, now)
+    return answer_for(session, merchant, context, tender, choice, now)
+
+
+def check_request(amount, tender):
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= pricing.MAX_AMOUNT:
+        raise DomainError("消费金额须大于 0")
+    if tender not in TENDERS:
+        raise DomainError("未知的支付方式")
+
+
+def walk_in(amount, tender, seed):
+    """A customer without membership pays the amount: no discounts, no points, no balance."""
+    priced = pricing.price(pricing.PricingInput(amount=amount, seed=seed or ""), pricing.Choice(use_level=False))
+    refusal = "非会员不能使用储值余额" if tender == "balance" else None
+    return CheckoutQuote(None, priced, (), 0, 0, "", refusal, amount if tender == "balance" else 0, 0)
+
+
+def context_of(session, merchant, member, store_id, amount, tender, seed, now, purse=None):
+    from services import balance_discount, benefit_cards, checkout_settings
+
+    purse = purse if purse is not None else wallet_of(session, member)
+    balance = purse.principal + purse.bonus if purse is not None else 0
+    settings = checkout_settings.settings_of(session, merchant.id)
+    benefits = benefit_cards.active_benefits(session, member, now, store_id)
+    level = member.level
+    rate = balance_discount.rate_today(session, merchant, balance, now) if tender == "balance" else None
+    inp = pricing.PricingInput(
+        amount=amount, level_name=level.name if level else "",
+        level_discount_percent=level.discount_percent if level else 100,
+        benefit_name="权益卡", benefit_discount_percent=benefits.discount_percent or 100,
+        balance_discount_percent=rate or 100, points_available=member.points_balance,
+        points_per_yuan=settings.points_per_yuan, points_max_percent=settings.points_max_percent,
+        coupons=tuple(_offers(session, merchant, member, store_id, now)),
+        sharing=pricing.SharingRules(settings.level_with_coupons, settings.level_with_points,
+                                     settings.coupons_with_points, settings.multiple_coupons),
+        random_min=settings.random_min, random_max=settings.random_max,
+        seed=seed or order_seed(session, merchant, store_id, member, amount, now))
+    return Context(member, purse, settings, benefits, level, inp)
+
+
+def order_seed(session, merchant, store_id, member, amount, now):
+    """The 随机立减 draw's seed when the till sends none: the order's own facts (store, member, amount, the local
+    day and how many times the member paid today), so quoting again cannot draw again, while the member's next
+    purchase draws anew. A POS that has its own order number sends that as `seed` instead."""
+    day = local_today(merchant.timezone, now)
+    paid_today = session.scalar(select(func.count(Checkout.id)).where(
+        Checkout.merchant_id == merchant.id, Checkout.member_id == member.id,
+        Checkout.created_at >= local_midnight_utc(day, merchant.timezone)))
+    return f"{merchant.id}:{store_id}:{member.id}:{amount}:{day.isoformat()}:{paid_today}"
+
+
+def _offers(session, merchant, member, store_id, now):
+    """The member's priced coupons usable in this store now (state, dates, store, weekday and hours)."""
+    from services import coupons
+
+    codes = session.scalars(select(CouponCode).options(selectinload(CouponCode.template))
+                            .where(CouponCode.merchant_id == merchant.id, CouponCode.member_id == member.id,
+                                   CouponCode.state == coupon_rules.AVAILABLE, CouponCode.ends_at > now)
+                            .order_by(CouponCode.id)).all()
+    for code in codes:
+        template = code.template
+        if template.kind in pricing.PRICED_KINDS and coupons.check_usable(session, code, store_id, now,
+                                                                           merchant.timezone) is None:
+            yield pricing.CouponOffer(code.id, template.kind, template.title, template.amount_off or 0,
+                                      template.discount_percent, template.discount_cap, template.min_spend or 0)
+
+
+def answer_for(session, merchant, context, tender, choice, now):
+    inp = context.inp
+    found = pricing.best(inp)
+    priced = found if choice is None else pricing.price(inp, choice)
+    balance = inp_balance(context)
+    short = max(priced.pay - balance, 0) if tender == "balance" else 0
+    options = tuple((c, pay, describe(inp, c)) for c, pay in sorted(found.alternatives, key=lambda a: a[1])
+                    [:MAX_OPTIONS])
+    earned = points_for(session, merchant, context, priced.pay, priced.pay if tender == "balance" else 0, now)
+    return CheckoutQuote(context.member, priced, options, balance, context.member.points_balance,
+                         context.level.name if context.level else "", _refusal(session, context.member,
+                                                                                  context.wallet),
+                         short, earned)
+
+
+def inp_balance(context):
+    return context.wallet.principal + context.wallet.bonus if context.wallet is not None else 0
+
+
+def describe(inp, choice):
+    """The cashier's words for a combination: '会员折扣 + 满100减20 + 积分 200 分'."""
+    titles = {c.code_id: c.title for c in inp.coupons}
+    parts = [inp.level_name + "折扣"] if choice.use_level and inp.level_discount_percent < 100 else []
+    parts += [titles.get(code_id, "优惠券") for code_id in choice.coupon_ids]
+    parts += [f"积分 {choice.points} 分"] if choice.points else []
+    return " + ".join(parts) or "不使用会员优惠"
+
+
+def points_for(session, merchant, context, pay, balance_paid, now):
+    """Points this payment earns: the base the merchant chose, times the level's, the day's and the card's rates."""
+    from domain import earning
+    from services import checkout_settings
+
+    settings = context.settings
+    days = [checkout_settings.as_day(row) for row in checkout_settings.multiplier_days(session, merchant.id)]
+    day_tenths, _ = earning.day_multiplier(days, local_today(merchant.timezone, now))
+    base = earning.earn_base(base=settings.earn_base, amount=context.inp.amount, pay=pay, balance_paid=balance_paid)
+    return earning.points_earned(base_fen=base, earn_per_yuan=settings.earn_per_yuan,
+                                 level_tenths=context.level.points_multiplier_tenths if context.level else 10,
+                                 day_tenths=day_tenths, benefit_percent=context.benefits.points_multiplier or 100,
+                                 compound=settings.multipliers_compound)
+
+
+def wallet_of(session, member, lock=False):
+    """The member's wallet, or None when they never had one (a quote does not create it)."""
+    query = select(Wallet).where(Wallet.merchant_id == member.merchant_id, Wallet.member_id == member.id,
+                                 Wallet.kind == "member")
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(query).one_or_none()
+
+
+def _refusal(session, member, purse):
+    """Why this member cannot pay at the till now, or None."""
+    if member.status != "active":
+        return "该会员已停用，不能消费"
+    lost = session.scalar(select(MemberIdentity.id).where(
+        MemberIdentity.member_id == member.id, MemberIdentity.kind == "card_no",
+        MemberIdentity.lost_at.is_not(None), MemberIdentity.closed_at.is_(None)).limit(1))
+    if lost is not None:
+        return "该会员的实体卡已挂失，请先补卡"
+    if purse is not None and purse.frozen:
+        return "该会员的储值账户已冻结，不能消费"
+    return None
+
+
+def pay(session, merchant, actor, *, store_id, member_id, amount, tender, choice, seed, key, note=None, now=None):
+    """Take the payment (services/checkout_payment.py): one transaction, re-priced here, same key -> same row."""
+    from services import checkout_payment
+
+    return checkout_payment.pay(session, merchant, actor, store_id=store_id, member_id=member_id, amount=amount,
+                                tender=tender, choice=choice, seed=seed, key=key, note=note, now=now)
+
+
+def refund(session, actor, checkout_id, amount, *, reason, key, now=None):
+    from services import checkout_refunds
+
+    return checkout_refunds.refund(session, actor, checkout_id, amount, reason=reason, key=key, now=now)
+
+
+def receipt(session, merchant_id, checkout_id):
+    from services import checkout_refunds
+
+    return checkout_refunds.receipt(session, merchant_id, checkout_id)
+
+
+def get(session, merchant_id, checkout_id):
+    return get_owned(session, Checkout, merchant_id, checkout_id)
