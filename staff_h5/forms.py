@@ -35,3 +35,19 @@ class VerifyForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """An empty form: the CSRF token for a button (log out, undo)."""
+
+
+class CheckoutForm(FlaskForm):
+    """The till, from the first screen to the confirm: the page carries what was typed, the identified member and
+    the key minted with the first quote; the server re-prices every time and trusts none of it."""
+
+    amount = StringField(_l("消费金额"), validators=[Optional(), Length(max=20, message=_l("金额过长"))])
+    # Named `code` so static/staff_h5/scan.js fills it as on the verify page: a member QR, mobile or card number.
+    code = StringField(_l("会员"), validators=[Optional(), Length(max=MAX_SCANNED, message=_l("内容过长"))])
+    via = HiddenField(default="manual", validators=[Optional(), AnyOf(METHODS)])
+    walk_in = HiddenField(validators=[Optional(), AnyOf(("1",))])
+    member_id = HiddenField(validators=[Optional(), Length(max=12)])
+    tender = HiddenField(validators=[Optional(), Length(max=8)])
+    choice = HiddenField(validators=[Optional(), Length(max=120)])
+    expected = HiddenField(validators=[Optional(), Length(max=14)])
+    key = HiddenField(validators=[Optional(), Length(max=100)])

@@ -1,0 +1,229 @@
+"""收银 at the till: amount, member (scan, mobile or card number, or a walk-in), the itemised quote, the tender,
+confirm; then the receipt (and its 58 mm print) and today's checkouts of the store.
+
+Every screen re-prices on the server through services.checkout; the page only carries what was typed, the member
+identified and the key minted with the first quote (so a double tap pays once).
+"""
+from flask import abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from backoffice.common import client_ip, commit, new_idempotency_key
+from domain.clock import local_midnight_utc, local_today
+from domain.errors import DomainError, NotFound
+from domain.money import format_yuan, parse_yuan
+from domain.pricing import Choice
+from extensions import db
+from models import PointsTransaction, WalletTransaction
+from models.checkout import Checkout
+from services import checkout as checkout_service
+from services import idempotency
+from staff_h5 import blueprint, limits
+from staff_h5.forms import ActionForm, CheckoutForm
+from staff_h5.views import staff_required
+
+MAX_CHOICE_COUPONS = 10
+
+
+class TooManyMisses(DomainError):
+    """Too many unknown mobiles or card numbers from this staff member or phone: look-ups pause (as on /lookup)."""
+
+    http_status = 429
+
+
+def tender_labels():
+    """models.checkout.TENDER_LABELS, translated here so Babel extracts each label."""
+    return {"balance": _("储值余额"), "wechat": _("微信支付"), "alipay": _("支付宝"), "cash": _("现金"), "card": _("银行卡")}
+
+
+def _start(form, error=None, status=200):
+    return render_template("staff_h5/checkout.html", form=form, error=error, logout=ActionForm()), status
+
+
+@blueprint.route("/checkout")
+@staff_required
+def checkout_page():
+    return _start(CheckoutForm(formdata=None))
+
+
+def _amount(text):
+    amount = parse_yuan(text)
+    if amount <= 0:
+        raise DomainError(_("请输入消费金额"))
+    return amount
+
+
+def encode_choice(choice):
+    """A Choice as a radio value: '1:12,15:200' (level discount on, coupons 12 and 15, 200 points)."""
+    return f"{int(choice.use_level)}:{','.join(str(i) for i in choice.coupon_ids)}:{choice.points}"
+
+
+def _choice(text):
+    """The offer the cashier picked, or None for the cheapest; anything malformed is refused, not guessed."""
+    if not text:
+        return None
+    parts = text.split(":")
+    ids = parts[1].split(",") if len(parts) == 3 and parts[1] else []
+    if len(parts) != 3 or parts[0] not in ("0", "1") or not parts[2].isdigit() or len(parts[2]) > 9 \
+            or len(ids) > MAX_CHOICE_COUPONS or not all(i.isdigit() and len(i) <= 12 for i in ids):
+        raise DomainError(_("优惠选择不正确，请重新计算"))
+    return Choice(use_level=parts[0] == "1", coupon_ids=tuple(int(i) for i in ids), points=int(parts[2]))
+
+
+def _member_id(form):
+    """(member_id or None, False) once identified; (None, True) for a walk-in; else identify what was typed."""
+    if form.member_id.data:
+        if not form.member_id.data.isdigit():
+            raise DomainError(_("会员信息不正确，请重新识别"))
+        return int(form.member_id.data)
+    if form.walk_in.data == "1":
+        return None
+    if limits.is_blocked(db.session, current_user, g.device_id):  # phone numbers must not be guessable here
+        raise TooManyMisses(_("查询失败次数过多，请稍后再试"))
+    try:
+        member, refusal = checkout_service.identify(db.session, current_user.merchant, form.code.data)
+    except NotFound:  # only a miss counts towards the limit, not an empty box
+        db.session.rollback()
+        limits.record_failure(db.session, current_user, g.device_id, form.code.data or "", ip=client_ip())
+        commit()
+        raise
+    if refusal:
+        raise DomainError(refusal)
+    return member.id
+
+
+def _quote(amount, member_id, tender, choice, key):
+    return checkout_service.quote(db.session, current_user.merchant, current_user, store_id=g.store.id,
+                                  member_id=member_id, amount=amount, tender=tender, choice=choice, seed=None)
+
+
+def _first_quote(amount, member_id, tender, choice, key):
+    """With no tender picked yet: the member's balance when it has any, else cash."""
+    if tender:
+        return tender, _quote(amount, member_id, tender, choice, key)
+    answer = _quote(amount, member_id, "cash", choice, key)
+    if answer.member is not None and answer.balance > 0 and not answer.refusal:
+        return "balance", _quote(amount, member_id, "balance", choice, key)
+    return "cash", answer
+
+
+def _quote_page(form, amount, member_id, tender, answer, key, error=None, status=200):
+    chosen = encode_choice(answer.quote.choice)
+    return render_template("staff_h5/checkout_quote.html", form=form, answer=answer, amount=amount,
+                           amount_text=format_yuan(amount), member_id=member_id, tender=tender, key=key,
+                           chosen=chosen, options=[(encode_choice(c), pay, text) for c, pay, text in answer.options],
+                           tenders=tender_labels(), error=error, logout=ActionForm()), status
+
+
+@blueprint.route("/checkout/quote", methods=["POST"])
+@staff_required
+def checkout_quote():
+    form = CheckoutForm()
+    if not form.validate_on_submit():
+        return _start(form, error=_("请检查填写的内容"), status=400)
+    key = form.key.data or new_idempotency_key("checkout")
+    try:
+        amount = _amount(form.amount.data)
+        member_id = _member_id(form)
+        tender, answer = _first_quote(amount, member_id, form.tender.data, _choice(form.choice.data), key)
+    except DomainError as exc:
+        db.session.rollback()
+        return _start(form, error=exc.message, status=exc.http_status)
+    return _quote_page(form, amount, member_id, tender, answer, key)
+
+
+def _replayed(key):
+    """The checkout a first tap already made with this key (a double tap lands on its receipt)."""
+    earlier = idempotency.find_existing(db.session, Checkout, current_user.merchant_id, key)
+    return earlier if earlier is not None and earlier.store_id == g.store.id else None
+
+
+@blueprint.route("/checkout/pay", methods=["POST"])
+@staff_required
+def checkout_pay():
+    form = CheckoutForm()
+    if not form.validate_on_submit() or not form.key.data or not form.tender.data:
+        return _start(form, error=_("请检查填写的内容"), status=400)
+    key, tender = form.key.data, form.tender.data
+    earlier = _replayed(key)
+    if earlier is not None:
+        return redirect(url_for("staff_h5.checkout_receipt", checkout_id=earlier.id))
+    try:
+        amount, member_id, choice = _amount(form.amount.data), _member_id(form), _choice(form.choice.data)
+        answer = _quote(amount, member_id, tender, choice, key)
+    except DomainError as exc:
+        db.session.rollback()
+        return _start(form, error=exc.message, status=exc.http_status)
+    if form.expected.data != str(answer.quote.pay):  # the price moved since the cashier read it: show it again
+        return _quote_page(form, amount, member_id, tender, answer, key,
+                           error=_("应付金额已变化，请核对后再确认"), status=409)
+    try:
+        made = checkout_service.pay(db.session, current_user.merchant, current_user, store_id=g.store.id,
+                                    member_id=member_id, amount=amount, tender=tender, choice=answer.quote.choice,
+                                    seed=None, key=key)
+    except DomainError as exc:
+        db.session.rollback()
+        return _quote_page(form, amount, member_id, tender, answer, key, error=exc.message, status=exc.http_status)
+    commit()
+    flash(_("收款成功"), "info")
+    return redirect(url_for("staff_h5.checkout_receipt", checkout_id=made.id))
+
+
+def _visible_checkout(checkout_id):
+    """The checkout, if it is this merchant's and, for a store-bound cashier, one of their stores'; else 404."""
+    try:
+        row = checkout_service.get(db.session, current_user.merchant_id, checkout_id)
+    except DomainError:
+        abort(404)
+    if not current_user.can_act_in(row.store_id):
+        abort(404)
+    return row
+
+
+def _after(row):
+    """The member's balance and points right after this checkout, from the ledger rows it wrote."""
+    balance = points = None
+    if row.wallet_transaction_id is not None:
+        txn = db.session.get(WalletTransaction, row.wallet_transaction_id)
+        balance = txn.principal_after + txn.bonus_after
+    if row.member_id is not None:
+        points = db.session.scalar(
+            select(PointsTransaction.balance_after)
+            .where(PointsTransaction.merchant_id == row.merchant_id, PointsTransaction.member_id == row.member_id,
+                   PointsTransaction.reference_type == "checkout", PointsTransaction.reference_id == str(row.id))
+            .order_by(PointsTransaction.id.desc()).limit(1))
+    return balance, points
+
+
+def _receipt(checkout_id, template):
+    row = _visible_checkout(checkout_id)
+    data = checkout_service.receipt(db.session, current_user.merchant_id, row.id)
+    balance_after, points_after = _after(row)
+    level = row.member.level.name if row.member is not None and row.member.level else ""
+    return render_template(template, r=data, balance_after=balance_after, points_after=points_after, level=level,
+                           tenders=tender_labels(), logout=ActionForm())
+
+
+@blueprint.route("/checkouts/<int:checkout_id>")
+@staff_required
+def checkout_receipt(checkout_id):
+    return _receipt(checkout_id, "staff_h5/receipt.html")
+
+
+@blueprint.route("/checkouts/<int:checkout_id>/print")
+@staff_required
+def checkout_print(checkout_id):
+    return _receipt(checkout_id, "staff_h5/receipt_print.html")
+
+
+@blueprint.route("/checkouts")
+@staff_required
+def checkouts_today():
+    tz = current_user.merchant.timezone
+    rows = db.session.scalars(
+        select(Checkout).where(Checkout.merchant_id == current_user.merchant_id, Checkout.store_id == g.store.id,
+                               Checkout.created_at >= local_midnight_utc(local_today(tz), tz))
+        .order_by(Checkout.created_at.desc(), Checkout.id.desc())).all()
+    return render_template("staff_h5/checkout_list.html", rows=rows, total=sum(r.pay for r in rows),
+                           tenders=tender_labels(), logout=ActionForm())
