@@ -17,6 +17,7 @@ from models import (ApiKey, BalanceDiscountRule, BulkIssue, Card, CardTemplate, 
                     GiftCardBatch, Level, Member, MemberFieldDef, MemberIdentity, Order, Staff, Store, Tag, TopupRule,
                     Verification, Wallet)
 from models.base import Base
+from models.checkout import Checkout, PointsMultiplierDay
 from services import api_keys, members
 from tests.web.test_h5_support import provision, sign_in
 
@@ -64,6 +65,9 @@ def _foreign_world(make, kind):
               items={"principal": 1000, "bonus": 0}, idempotency_key="b:order", expires_at=now),
         TopupRule(id=FOREIGN, merchant_id=b.id, pay_amount=1000),
         BalanceDiscountRule(id=FOREIGN, merchant_id=b.id, min_balance=1000, discount_percent=90),
+        Checkout(id=FOREIGN, merchant_id=b.id, member_id=FOREIGN, store_id=FOREIGN, source="staff", amount=1000,
+                 discount=0, pay=1000, tender="cash", idempotency_key="b:checkout", created_at=now),
+        PointsMultiplierDay(id=FOREIGN, merchant_id=b.id, label="B 会员日", weekday=2, multiplier_tenths=20),
     ]
     for row in rows:
         database.session.add(row)
