@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -46,27 +47,41 @@ def main():
                         help="count failed look-ups in this Redis, as in production (default: the local Redis, "
                              "db 13, when it answers); '' counts them in the database")
     args = parser.parse_args()
+    with migrated_database(args.redis_url) as (url, name, env):
+        key, store_id, codes = seed(url, args.codes)
+        with gunicorn(env, args) as (port, pid):
+            run(port, key, store_id, codes, args, pid, name)
+
+
+@contextmanager
+def migrated_database(redis_url):
+    """A throwaway database on SERVER_URL's server, migrated; dropped afterwards. Yields (url, name, env)."""
     name = f"mc_bench_{uuid.uuid4().hex[:8]}"
     url = SERVER_URL.rsplit("/", 1)[0] + "/" + name
     admin = psycopg.connect(SERVER_URL, autocommit=True)
     admin.execute(f'CREATE DATABASE "{name}"')
-    server = None
     try:
-        env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "REDIS_URL": args.redis_url,
+        env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "REDIS_URL": redis_url,
                "SANDBOX_ENABLED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
         subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        key, store_id, codes = seed(url, args.codes)
-        port = args.port or free_port()
-        server = start_gunicorn(env, port, args.workers, args.threads, args.worker_class)
-        wait_until_up(port)
-        run(port, key, store_id, codes, args, server.pid, name)
+        yield url, name, env
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+@contextmanager
+def gunicorn(env, args):
+    """wsgi:app served on a free port (or --port) with args.workers x args.threads; yields (port, master pid)."""
+    port = getattr(args, "port", 0) or free_port()
+    server = start_gunicorn(env, port, args.workers, args.threads, args.worker_class)
+    try:
+        wait_until_up(port)
+        yield port, server.pid
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def default_redis_url(url="redis://127.0.0.1:6379/13"):

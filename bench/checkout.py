@@ -1,0 +1,180 @@
+"""Checkout through the JSON API on gunicorn + PostgreSQL: quote, then pay with an idempotency key, for members
+who hold coupons and a balance, from many concurrent tills.
+
+Run: .venv/bin/python bench/checkout.py [--clients 50] [--seconds 20] [--members 1000] [--coupons 3]
+     [--workers 3] [--threads 4] [--tender balance|cash]
+
+Creates a throwaway database (BENCH_DATABASE_URL's server, default local PostgreSQL), migrates it, seeds one
+merchant with 储值折上折 off and points deduction on, --members members each with ¥1000 of balance and --coupons
+coupons (满50减10), serves wsgi:app with gunicorn, and has --clients threads (one keep-alive connection each) quote
+and pay ¥88 orders for distinct members (a member is only ever at one till at a time) for --seconds. Prints
+checkouts per second, latency percentiles of each request and of a whole checkout (quote + pay), and errors.
+"""
+import argparse
+import itertools
+import json
+import os
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+
+from bench.verify import (cpu_seconds, default_redis_url, gunicorn, migrated_database, pct,  # noqa: E402
+                          server_pids)
+
+AMOUNT = 8800
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--members", type=int, default=1000)
+    parser.add_argument("--coupons", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
+    parser.add_argument("--tender", default="balance", choices=("balance", "cash"))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", default_redis_url()))
+    args = parser.parse_args()
+    with migrated_database(args.redis_url) as (url, name, env):
+        began = time.monotonic()
+        key, store_id, member_ids = seed(url, args.members, args.coupons)
+        print(f"seeded {len(member_ids)} members with balance and {args.coupons} coupons each "
+              f"in {time.monotonic() - began:.0f} s")
+        with gunicorn(env, args) as (port, pid):
+            run(port, key, store_id, member_ids, args, pid, name)
+
+
+def seed(url, member_count, coupon_count):
+    """Through the real services, so every balance and code is as production would have it."""
+    from app import create_app
+    from config import TestConfig, _database_url
+    from extensions import db
+    from services import (api_keys, checkout_settings, coupons, members, merchants, staff, stored_value, stores,
+                          wallet)
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = _database_url(url)
+
+    app = create_app(Config)
+    with app.app_context():
+        merchant = merchants.create_merchant(db.session, "bench", "压测商户")
+        store = stores.create_store(db.session, merchant.id, "压测门店")
+        owner = staff.create_staff(db.session, merchant.id, username="bench", name="压测", role="owner",
+                                   password="bench-password", store_ids=[])
+        stored_value.enable(db.session, owner)
+        checkout_settings.settings_of(db.session, merchant.id).points_per_yuan = 100
+        template = coupons.save_template(db.session, owner, None, kind="cash", title="满50减10", amount_off=1000,
+                                         min_spend=5000, validity_mode="relative", valid_days=30)
+        key = api_keys.create(db.session, owner, name="压测收银").plaintext
+        ids = []
+        for n in range(member_count):
+            member = members.create_member(db.session, merchant.id, mobile=f"139{n:08d}")
+            purse = wallet.member_wallet(db.session, merchant.id, member.id)
+            wallet.credit(db.session, merchant.id, purse.id, 100_000, key=f"bench:topup:{n}")
+            for c in range(coupon_count):
+                coupons.claim(db.session, merchant, template.id, member.id, channel="bulk", key=f"bench:{n}:{c}")
+            ids.append(member.id)
+            if n % 200 == 199:
+                db.session.commit()
+        db.session.commit()
+        store_id = store.id
+        db.engine.dispose()
+    with psycopg.connect(url) as connection:
+        connection.execute("ANALYZE")
+    return key, store_id, ids
+
+
+class Till(threading.Thread):
+    """One keep-alive connection; quotes then pays for its own members in turn until time is up."""
+
+    def __init__(self, port, key, store_id, member_ids, tender, stop_at, start):
+        super().__init__(daemon=True)
+        self.port, self.key, self.store_id, self.tender = port, key, store_id, tender
+        self.members, self.stop_at, self.start_event = itertools.cycle(member_ids), stop_at, start
+        self.requests, self.checkouts, self.errors, self.connection = [], [], {}, None
+
+    def run(self):
+        self.start_event.wait()
+        while time.monotonic() < self.stop_at:
+            member_id = next(self.members)
+            began = time.perf_counter()
+            body = {"store_id": self.store_id, "member_id": member_id, "amount": AMOUNT, "tender": self.tender}
+            status, quote = self.post("/api/v1/checkout/quote", body)
+            if status != 200 or quote.get("refusal") or quote.get("balance_short"):
+                self.count_error(status if status != 200 else "refused")
+                continue
+            status, _ = self.post("/api/v1/checkout/pay", {**body, "choice": quote["choice"]},
+                                  {"Idempotency-Key": uuid.uuid4().hex})
+            if status != 201:
+                self.count_error(status)
+                continue
+            self.checkouts.append(time.perf_counter() - began)
+
+    def count_error(self, status):
+        self.errors[status] = self.errors.get(status, 0) + 1
+
+    def post(self, path, body, extra=None):
+        import http.client
+
+        headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json", **(extra or {})}
+        began = time.perf_counter()
+        try:
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            self.connection.request("POST", path, body=json.dumps(body), headers=headers)
+            response = self.connection.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException):
+            self.connection = None
+            return "connection failed", {}
+        self.requests.append(time.perf_counter() - began)
+        return response.status, (json.loads(data) if response.status in (200, 201) else {})
+
+
+def run(port, key, store_id, member_ids, args, master_pid, database):
+    start = threading.Event()
+    stop_at = time.monotonic() + args.seconds + 0.5
+    tills = [Till(port, key, store_id, member_ids[i::args.clients], args.tender, stop_at, start)
+             for i in range(args.clients)]
+    for till in tills:
+        till.start()
+    began = time.monotonic()
+    start.set()
+    time.sleep(0.5)
+    app_pids, db_pids = server_pids(master_pid, database)
+    app_cpu, db_cpu = cpu_seconds(app_pids), cpu_seconds(db_pids)
+    for till in tills:
+        till.join()
+    elapsed = time.monotonic() - began
+    app_cpu, db_cpu = cpu_seconds(app_pids) - app_cpu, cpu_seconds(db_pids) - db_cpu
+    requests = sorted(itertools.chain.from_iterable(t.requests for t in tills))
+    checkouts = sorted(itertools.chain.from_iterable(t.checkouts for t in tills))
+    errors = {}
+    for till in tills:
+        for status, n in till.errors.items():
+            errors[status] = errors.get(status, 0) + n
+    done = len(checkouts)
+    print(f"JSON API checkout benchmark (quote + pay, tender {args.tender}): gunicorn {args.workers} workers x "
+          f"{args.threads} threads, {args.clients} concurrent tills, {elapsed:.1f} s, {len(member_ids)} members")
+    print(f"  checkouts     {done:8d}   ({done / elapsed:.0f} checkouts/s, {len(requests) / elapsed:.0f} requests/s)")
+    print(f"  per request   p50 {pct(requests, 50):6.1f} ms   p95 {pct(requests, 95):6.1f} ms   "
+          f"p99 {pct(requests, 99):6.1f} ms")
+    print(f"  per checkout  p50 {pct(checkouts, 50):6.1f} ms   p95 {pct(checkouts, 95):6.1f} ms   "
+          f"p99 {pct(checkouts, 99):6.1f} ms")
+    print(f"  errors        {sum(errors.values())} {errors or ''}")
+    if done:
+        per = 1000 / done
+        print(f"  CPU per checkout: app {app_cpu * per:.2f} ms, PostgreSQL {db_cpu * per:.2f} ms "
+              f"(on {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the end)")
+
+
+if __name__ == "__main__":
+    main()
