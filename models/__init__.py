@@ -12,6 +12,7 @@ from models.member import Fan, LevelChange, Member, MemberFieldDef, MemberIdenti
 from models.merchant import Merchant, Store
 from models.sandbox import SandboxGrant, SandboxOutbox, SandboxUser
 from models.payments import Order, OrderRefund, PaymentNotification
+from models.rewards import RewardGrant, RewardRule, reward_rule_stores
 from models.points import PointsAllocation, PointsLot, PointsTransaction
 from models.staff import Staff, staff_stores
 from models.stored_value import StoredValueSettings, TopupRule
@@ -27,4 +28,5 @@ __all__ = [
     "ApiKey", "api_key_stores", "BulkIssue", "Card", "CardRefund", "CardTemplate", "ClaimLink", "GiftCardBatch",
     "Transfer", "card_template_stores", "Order", "OrderRefund", "PaymentNotification", "BalanceDiscountRule",
     "Checkout", "CheckoutRefund", "CheckoutSettings", "PointsMultiplierDay",
+    "RewardGrant", "RewardRule", "reward_rule_stores",
 ]

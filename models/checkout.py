@@ -103,6 +103,8 @@ class Checkout(TenantMixin, CreatedAtMixin, Base):
     refunded_amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
     idempotency_key: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     note: Mapped[str | None] = mapped_column(sa.String(200))
+    # what the receipt prints after the payment (services/rewards.py): given rewards, claim QR links, nudge lines
+    rewards: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list, server_default="[]")
 
     member = relationship("Member")
     store = relationship("Store")

@@ -32,7 +32,10 @@ def pay(session, merchant, actor, *, store_id, member_id, amount, tender, choice
         answer = base.walk_in(amount, tender, seed)
         _refuse(answer)
         made, won = _record(session, merchant, actor, store, None, answer.quote, tender, key, note, now)
-        return made if won else _same(made, None, store, amount, tender)
+        if not won:
+            return _same(made, None, store, amount, tender)
+        _reward(session, merchant, actor, made, None, now)
+        return made
     purse = base.wallet_of(session, member, lock=True)
     context = base.context_of(session, merchant, member, store.id, amount, tender, seed, now, purse)
     answer = base.answer_for(session, merchant, context, tender, choice, now)
@@ -48,6 +51,7 @@ def pay(session, merchant, actor, *, store_id, member_id, amount, tender, choice
     session.flush()
     levels.apply_upgrade(session, member)
     session.flush()
+    _reward(session, merchant, actor, checkout, member, now)
     return checkout
 
 
@@ -124,3 +128,11 @@ def _earn(session, merchant, actor, store, context, checkout, earned, now):
             points.earn(session, merchant, referrer.id, share, kind="referral",
                         key=f"checkout:{checkout.id}:referral:{depth}", reason=f"{depth} 级推荐会员消费奖励",
                         reference=("checkout", checkout.id), operator=operator, store_id=store.id, now=now)
+
+
+def _reward(session, merchant, actor, checkout, member, now):
+    """支付后营销 and the receipt coupon QR, last, under the member lock taken above; the receipt prints the lines."""
+    from services import rewards
+
+    checkout.rewards = rewards.apply(session, merchant, actor, checkout, member, now)
+    session.flush()

@@ -169,7 +169,7 @@ def receipt(session, merchant_id, checkout_id):
         "tender_label": TENDER_LABELS.get(checkout.tender, checkout.tender), "balance_paid": checkout.balance_paid,
         "other_paid": checkout.pay - checkout.balance_paid, "points_used": checkout.points_used,
         "points_earned": checkout.points_earned, "steps": list(checkout.steps), "state": checkout.state,
-        "refunded_amount": checkout.refunded_amount, "note": checkout.note,
+        "refunded_amount": checkout.refunded_amount, "note": checkout.note, "rewards": list(checkout.rewards or []),
         "refunds": [{"id": r.id, "amount": r.amount, "created_at": r.created_at, "reason": r.reason,
                      "not_reversed": list(r.not_reversed)} for r in refunds],
     }

@@ -18,6 +18,7 @@ from models import (ApiKey, BalanceDiscountRule, BulkIssue, Card, CardTemplate, 
                     Verification, Wallet)
 from models.base import Base
 from models.checkout import Checkout, PointsMultiplierDay
+from models.rewards import RewardRule
 from services import api_keys, members
 from tests.web.test_h5_support import provision, sign_in
 
@@ -68,6 +69,8 @@ def _foreign_world(make, kind):
         Checkout(id=FOREIGN, merchant_id=b.id, member_id=FOREIGN, store_id=FOREIGN, source="staff", amount=1000,
                  discount=0, pay=1000, tender="cash", idempotency_key="b:checkout", created_at=now),
         PointsMultiplierDay(id=FOREIGN, merchant_id=b.id, label="B 会员日", weekday=2, multiplier_tenths=20),
+        RewardRule(id=FOREIGN, merchant_id=b.id, kind="post_payment", name="B 消费有礼", min_paid=0,
+                   rewards={"points": 1}),
     ]
     for row in rows:
         database.session.add(row)

@@ -1,0 +1,91 @@
+"""支付后营销 and 会员消费优惠券 rules in the back office: list, add, edit, copy (一键复制), enable and disable."""
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from backoffice import blueprint
+from backoffice.common import client_ip, commit, merchant_id, requires
+from backoffice.forms_reward_rules import KIND_LABELS, RewardRuleForm, fill_choices, rule_data
+from backoffice.ui import invalid, refuse
+from domain.errors import DomainError
+from extensions import db
+from models import CardTemplate, CouponTemplate
+from models.rewards import RewardRule
+from services import levels, reward_rules, rewards, stores
+from services.tenancy import get_owned
+
+FORM = "backoffice/reward_rule_form.html"
+
+
+@blueprint.route("/reward-rules")
+@requires("settings.manage")
+def reward_rules_page():
+    rows = reward_rules.list_rules(db.session, merchant_id())
+    return render_template("backoffice/reward_rules.html", rows=rows, kinds=KIND_LABELS, describe=rewards.describe,
+                           action=FlaskForm())
+
+
+@blueprint.route("/reward-rules/new", methods=["GET", "POST"])
+@requires("settings.manage")
+def reward_rule_new():
+    return _save(None)
+
+
+@blueprint.route("/reward-rules/<int:rule_id>/edit", methods=["GET", "POST"])
+@requires("settings.manage")
+def reward_rule_edit(rule_id):
+    return _save(get_owned(db.session, RewardRule, merchant_id(), rule_id))
+
+
+@blueprint.route("/reward-rules/<int:rule_id>/copy", methods=["POST"])
+@requires("settings.manage")
+def reward_rule_copy(rule_id):
+    _check_csrf()
+    row = reward_rules.copy(db.session, current_user, rule_id, ip=client_ip())
+    commit()
+    flash(_("已复制为「%(name)s」，修改后启用", name=row.name), "success")
+    return redirect(url_for("backoffice.reward_rule_edit", rule_id=row.id))
+
+
+@blueprint.route("/reward-rules/<int:rule_id>/<any(enable, disable):action>", methods=["POST"])
+@requires("settings.manage")
+def reward_rule_toggle(rule_id, action):
+    _check_csrf()
+    reward_rules.toggle(db.session, current_user, rule_id, action == "enable", ip=client_ip())
+    commit()
+    flash(_("已启用") if action == "enable" else _("已停用"), "success")
+    return redirect(url_for("backoffice.reward_rules_page"))
+
+
+def _check_csrf():
+    if not FlaskForm().validate():
+        abort(400)
+
+
+def _save(row):
+    form = RewardRuleForm(data=rule_data(row) if row is not None else None)
+    _choices(form)
+    if not form.is_submitted():
+        return render_template(FORM, form=form, rule=row)
+    if not form.validate():
+        return invalid(FORM, form=form, rule=row)
+    try:
+        reward_rules.save(db.session, current_user, row.id if row else None, ip=client_ip(), **form.values())
+    except DomainError as exc:
+        return refuse(exc, FORM, form=form, rule=row)
+    commit()
+    flash(_("营销规则已保存"), "success")
+    return redirect(url_for("backoffice.reward_rules_page"))
+
+
+def _choices(form):
+    mid = merchant_id()
+    coupons = db.session.scalars(select(CouponTemplate).where(CouponTemplate.merchant_id == mid,
+                                                              CouponTemplate.active.is_(True))
+                                 .order_by(CouponTemplate.id)).all()
+    cards = db.session.scalars(select(CardTemplate).where(CardTemplate.merchant_id == mid, CardTemplate.kind == "count",
+                                                          CardTemplate.disabled.is_(False))
+                               .order_by(CardTemplate.id)).all()
+    fill_choices(form, stores.list_stores(db.session, mid), levels.list_levels(db.session, mid), coupons, cards)

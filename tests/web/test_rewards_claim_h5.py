@@ -1,0 +1,88 @@
+"""Member H5: the receipt's reward QR — a visitor joins first, a member claims once, a second claim is refused."""
+import pytest
+
+from domain import roles
+from models import Member
+from services import checkout, checkout_settings, reward_rules
+from tests.web import test_h5_support
+from tests.web.helpers import fresh, text_of, wechat_member, wechat_phone
+
+shop = test_h5_support.shop  # the fixture
+OPENID = "o-rewards-member-000000000000001"
+FRIEND_OPENID = "o-rewards-member-000000000000002"
+VISITOR_OPENID = "o-rewards-visitor-00000000000003"
+
+
+@pytest.fixture()
+def claim_url(make, db, shop):
+    """A walk-in paid ¥50 where a rule gives non-members 30 points on joining: the receipt's claim URL (path)."""
+    owner, store = make.staff(shop, role=roles.OWNER), make.store(shop)
+    checkout_settings.settings_of(db.session, shop.id).earn_per_yuan = 0
+    reward_rules.save(db.session, owner, None, kind="post_payment", name="新客有礼", min_paid=0, for_non_members=True,
+                      rewards={"points": 30})
+    made = checkout.pay(db.session, shop, owner, store_id=store.id, member_id=None, amount=5000, tender="cash",
+                        choice=None, seed="s", key="walk-in-1")
+    db.session.commit()
+    url = made.rewards[0]["url"]
+    return url[url.index("/h5/"):]
+
+
+@pytest.fixture()
+def member(make, shop):
+    return wechat_member(make, shop, OPENID, mobile="13600000021")
+
+
+def test_does_a_member_claim_the_receipt_reward_once(client, db, shop, claim_url, member, make):
+    assert client.get(claim_url).status_code == 302, "login first, as for other member pages"
+    phone = wechat_phone(client, shop, OPENID)
+    page = text_of(phone.get(claim_url))
+    assert "新客有礼" in page and "30 积分" in page and 'id="reward-claim"' in page
+    done = phone.post(claim_url)
+    assert done.status_code == 200 and "领取成功" in text_of(done)
+    assert fresh(member).points_balance == 30
+
+    wechat_member(make, shop, FRIEND_OPENID, mobile="13600000022")
+    other = wechat_phone(client, shop, FRIEND_OPENID)
+    assert "该二维码已领取" in text_of(other.get(claim_url))
+    again = other.post(claim_url)
+    assert again.status_code == 409 and "不能重复领取" in text_of(again)
+    assert fresh(member).points_balance == 30
+
+
+def test_is_a_visitor_without_a_card_sent_to_claim_the_card_first(client, db, shop, claim_url):
+    phone = wechat_phone(client, shop, VISITOR_OPENID)
+    response = phone.get(claim_url)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/h5/{shop.slug}/claim")
+    assert db.session.query(Member).count() == 0
+
+
+def test_is_a_forged_token_not_found(client, db, shop, claim_url, member):
+    phone = wechat_phone(client, shop, OPENID)
+    assert phone.get(f"/h5/{shop.slug}/rewards/claim/not-a-token").status_code == 404
+    assert phone.post(f"/h5/{shop.slug}/rewards/claim/{'x' * 500}").status_code == 404
+
+
+def test_does_the_receipt_print_a_coupon_qr_for_100_yuan_paid_and_none_for_99(client, db, make):
+    from services import coupons
+    from tests.web.test_staff_h5 import staff_login
+
+    merchant = make.merchant()
+    owner, store = make.staff(merchant, role=roles.OWNER, username="rewardboss"), make.store(merchant)
+    buyer = make.member(merchant)
+    template = coupons.save_template(db.session, owner, None, kind="cash", title="下次满减券", amount_off=1000,
+                                     validity_mode="relative", valid_days=30)
+    reward_rules.save(db.session, owner, None, kind="receipt_coupon", name="会员消费优惠券", min_paid=10000,
+                      rewards={"coupons": [{"template_id": template.id, "count": 1}]})
+
+    def paid(amount, key):
+        return checkout.pay(db.session, merchant, owner, store_id=store.id, member_id=buyer.id, amount=amount,
+                            tender="cash", choice=None, seed="s", key=key).id
+
+    full, short = paid(10000, "r100"), paid(9900, "r99")
+    db.session.commit()
+    staff_login(client, owner)
+    for path in (f"/staff/checkouts/{full}", f"/staff/checkouts/{full}/print"):
+        page = text_of(client.get(path))
+        assert 'id="receipt-rewards"' in page and "会员消费优惠券" in page and "<svg" in page
+        assert "仅可领取一次" in page
+    assert 'id="receipt-rewards"' not in text_of(client.get(f"/staff/checkouts/{short}"))
