@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from domain.errors import DomainError, IdentityTaken
 from extensions import db
 from member_h5 import blueprint
-from member_h5.common import client_ip, commit, current_login
+from member_h5.common import client_ip, commit, current_login, safe_next
 from member_h5.forms import ClaimForm, attach_errors, industry_values, with_industry_fields
 from services import member_fields, member_join, sms_codes
 from services.sms_codes import SmsCodeRejected, SmsRateLimited
@@ -17,9 +17,9 @@ TEMPLATE = "member_h5/claim.html"
 def claim():
     login = current_login()
     if login is None:
-        return redirect(url_for("member_h5.index", next=url_for("member_h5.claim")))
+        return redirect(url_for("member_h5.index", next=url_for("member_h5.claim", next=request.args.get("next"))))
     if member_join.member_for(db.session, login) is not None:
-        return redirect(url_for("member_h5.centre"))
+        return redirect(_after_claim())
     field_defs = member_fields.active_fields(db.session, g.merchant.id)
     form = with_industry_fields(ClaimForm, field_defs)
     if not form.is_submitted():
@@ -61,7 +61,7 @@ def _claim(form, login, field_defs):
     except SmsCodeRejected as exc:
         db.session.rollback()
         if member_join.member_for(db.session, login) is not None:
-            return redirect(url_for("member_h5.centre"))  # a double submit: the first one won
+            return redirect(_after_claim())  # a double submit: the first one won
         form.code.errors = [exc.message]
         return _render(form, login, 400)
     except IdentityTaken as exc:
@@ -75,7 +75,13 @@ def _claim(form, login, field_defs):
         return _render(form, login, 400)
     commit()
     flash(_("会员卡领取成功"), "success")
-    return redirect(url_for("member_h5.centre"))
+    return redirect(_after_claim())
+
+
+def _after_claim():
+    """Where a new member goes: back to what sent them here (a reward QR on a receipt), else the member centre."""
+    wanted = request.args.get("next")
+    return safe_next(wanted) if wanted else url_for("member_h5.centre")
 
 
 def _render(form, login, status=200):

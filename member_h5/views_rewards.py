@@ -19,8 +19,8 @@ from services.member_join import member_for
 def reward_claim(token):
     login = current_login()
     if login is not None and member_for(db.session, login) is None:
-        flash(_("领取会员卡后，再次扫描小票上的二维码即可领取奖励"), "info")
-        return redirect(url_for("member_h5.claim"))
+        flash(_("领取会员卡后即可领取奖励"), "info")
+        return redirect(url_for("member_h5.claim", next=request.path))
     return _claim_page(token[:100])
 
 

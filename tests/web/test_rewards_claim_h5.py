@@ -1,4 +1,6 @@
 """Member H5: the receipt's reward QR — a visitor joins first, a member claims once, a second claim is refused."""
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 from domain import roles
@@ -6,6 +8,7 @@ from models import Member
 from services import checkout, checkout_settings, reward_rules
 from tests.web import test_h5_support
 from tests.web.helpers import fresh, text_of, wechat_member, wechat_phone
+from tests.web.test_h5_support import latest_sms_code
 
 shop = test_h5_support.shop  # the fixture
 OPENID = "o-rewards-member-000000000000001"
@@ -49,11 +52,32 @@ def test_does_a_member_claim_the_receipt_reward_once(client, db, shop, claim_url
     assert fresh(member).points_balance == 30
 
 
-def test_is_a_visitor_without_a_card_sent_to_claim_the_card_first(client, db, shop, claim_url):
+def test_is_a_visitor_without_a_card_sent_to_claim_the_card_and_then_back_to_the_reward(client, db, shop,
+                                                                                       claim_url):
     phone = wechat_phone(client, shop, VISITOR_OPENID)
     response = phone.get(claim_url)
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/h5/{shop.slug}/claim")
+    join = response.headers["Location"]
+    assert response.status_code == 302 and urlsplit(join).path == f"/h5/{shop.slug}/claim"
+    assert parse_qs(urlsplit(join).query)["next"] == [claim_url]
     assert db.session.query(Member).count() == 0
+
+    phone.post(join, data={"action": "send_code", "mobile": "13600000033"})
+    joined = phone.post(join, data={"action": "claim", "mobile": "13600000033", "gender": "unknown",
+                                    "code": latest_sms_code(db, "13600000033")})
+    assert joined.status_code == 302 and joined.headers["Location"] == claim_url
+    welcome = db.session.query(Member).one().points_balance  # whatever joining itself gives
+    assert phone.post(claim_url).status_code == 200
+    db.session.expire_all()
+    assert db.session.query(Member).one().points_balance == welcome + 30
+
+
+def test_is_a_next_outside_the_member_pages_ignored_after_joining(client, db, shop):
+    phone = wechat_phone(client, shop, VISITOR_OPENID)
+    join = f"/h5/{shop.slug}/claim?next=https://evil.example/"
+    phone.post(join, data={"action": "send_code", "mobile": "13600000044"})
+    joined = phone.post(join, data={"action": "claim", "mobile": "13600000044", "gender": "unknown",
+                                    "code": latest_sms_code(db, "13600000044")})
+    assert joined.status_code == 302 and "evil" not in joined.headers["Location"]
 
 
 def test_is_a_forged_token_not_found(client, db, shop, claim_url, member):
