@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 
-from bench.verify import (cpu_seconds, default_redis_url, gunicorn, migrated_database, pct,  # noqa: E402
-                          server_pids)
+from bench.verify import (default_redis_url, drive, gunicorn, merged_errors, migrated_database,  # noqa: E402
+                          pct)
 
 AMOUNT = 8800
 
@@ -144,23 +144,10 @@ def run(port, key, store_id, member_ids, args, master_pid, database):
     stop_at = time.monotonic() + args.seconds + 0.5
     tills = [Till(port, key, store_id, member_ids[i::args.clients], args.tender, stop_at, start)
              for i in range(args.clients)]
-    for till in tills:
-        till.start()
-    began = time.monotonic()
-    start.set()
-    time.sleep(0.5)
-    app_pids, db_pids = server_pids(master_pid, database)
-    app_cpu, db_cpu = cpu_seconds(app_pids), cpu_seconds(db_pids)
-    for till in tills:
-        till.join()
-    elapsed = time.monotonic() - began
-    app_cpu, db_cpu = cpu_seconds(app_pids) - app_cpu, cpu_seconds(db_pids) - db_cpu
+    elapsed, app_cpu, db_cpu = drive(tills, start, master_pid, database)
     requests = sorted(itertools.chain.from_iterable(t.requests for t in tills))
     checkouts = sorted(itertools.chain.from_iterable(t.checkouts for t in tills))
-    errors = {}
-    for till in tills:
-        for status, n in till.errors.items():
-            errors[status] = errors.get(status, 0) + n
+    errors = merged_errors(tills)
     done = len(checkouts)
     print(f"JSON API checkout benchmark (quote + pay, tender {args.tender}): gunicorn {args.workers} workers x "
           f"{args.threads} threads, {args.clients} concurrent tills, {elapsed:.1f} s, {len(member_ids)} members")

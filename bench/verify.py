@@ -239,23 +239,11 @@ def run(port, key, store_id, codes, args, master_pid=None, database=None):
     start = threading.Event()
     stop_at = time.monotonic() + args.seconds + 0.5
     tills = [Till(port, key, store_id, next_code, stop_at, start) for _ in range(args.clients)]
-    for till in tills:
-        till.start()
-    began, client_cpu = time.monotonic(), time.process_time()
-    start.set()
-    time.sleep(0.5)  # every till has connected: PostgreSQL has its backends
-    app_pids, db_pids = server_pids(master_pid, database)
-    app_cpu, db_cpu = cpu_seconds(app_pids), cpu_seconds(db_pids)
-    for till in tills:
-        till.join()
-    elapsed = time.monotonic() - began
-    app_cpu, db_cpu = cpu_seconds(app_pids) - app_cpu, cpu_seconds(db_pids) - db_cpu
+    client_cpu = time.process_time()
+    elapsed, app_cpu, db_cpu = drive(tills, start, master_pid, database)
     client_cpu = time.process_time() - client_cpu
     latencies = sorted(itertools.chain.from_iterable(t.latencies for t in tills))
-    errors = {}
-    for till in tills:
-        for status, n in till.errors.items():
-            errors[status] = errors.get(status, 0) + n
+    errors = merged_errors(tills)
     done = len(latencies) - sum(errors.values())
     print(f"JSON API verification benchmark: gunicorn {args.workers} workers x {args.threads} threads "
           f"({args.worker_class}), failed look-ups counted in {'Redis' if args.redis_url else 'PostgreSQL'}, "
@@ -271,6 +259,29 @@ def run(port, key, store_id, codes, args, master_pid=None, database=None):
         print(f"  CPU per verification: app {app_cpu * per:.2f} ms, PostgreSQL {db_cpu * per:.2f} ms, "
               f"clients {client_cpu * per:.2f} ms (from 0.5 s in; on {os.cpu_count()} cores; load average "
               f"{os.getloadavg()[0]:.1f} at the end)")
+
+
+def drive(tills, start, master_pid, database):
+    """Start the tills together and wait for them: (seconds, app CPU s, PostgreSQL CPU s), the CPU counted from
+    0.5 s in, when every till has connected and PostgreSQL has its backends."""
+    for till in tills:
+        till.start()
+    began = time.monotonic()
+    start.set()
+    time.sleep(0.5)
+    app_pids, db_pids = server_pids(master_pid, database)
+    app_cpu, db_cpu = cpu_seconds(app_pids), cpu_seconds(db_pids)
+    for till in tills:
+        till.join()
+    return (time.monotonic() - began, cpu_seconds(app_pids) - app_cpu, cpu_seconds(db_pids) - db_cpu)
+
+
+def merged_errors(tills):
+    errors = {}
+    for till in tills:
+        for status, n in till.errors.items():
+            errors[status] = errors.get(status, 0) + n
+    return errors
 
 
 def pct(values, p):

@@ -233,5 +233,13 @@ def receipt(session, merchant_id, checkout_id):
     return checkout_refunds.receipt(session, merchant_id, checkout_id)
 
 
+def today_in_store(session, merchant, store_id, now=None):
+    """The store's checkouts since the merchant's local midnight, newest first."""
+    since = local_midnight_utc(local_today(merchant.timezone, now or now_utc()), merchant.timezone)
+    return session.scalars(select(Checkout).where(Checkout.merchant_id == merchant.id, Checkout.store_id == store_id,
+                                                  Checkout.created_at >= since)
+                           .order_by(Checkout.created_at.desc(), Checkout.id.desc())).all()
+
+
 def get(session, merchant_id, checkout_id):
     return get_owned(session, Checkout, merchant_id, checkout_id)

@@ -12,7 +12,7 @@ from domain import coupons as coupon_rules
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, PermissionDenied
 from domain.money import format_yuan
-from models import CouponCode, Member, PointsTransaction, Verification
+from models import CouponCode, Member, PointsTransaction, Verification, WalletTransaction
 from models.checkout import TENDER_LABELS, Checkout, CheckoutRefund
 from services import idempotency
 from services.tenancy import get_owned, merchant_timezone
@@ -160,6 +160,7 @@ def receipt(session, merchant_id, checkout_id):
     member = checkout.member
     refunds = session.scalars(select(CheckoutRefund).where(CheckoutRefund.checkout_id == checkout.id)
                               .order_by(CheckoutRefund.id)).all()
+    balance_after, points_after = _balances_after(session, checkout)
     return {
         "id": checkout.id, "created_at": checkout.created_at, "timezone": merchant_timezone(session, merchant_id),
         "store": checkout.store.name if checkout.store else "", "staff": checkout.staff.name if checkout.staff else "",
@@ -170,9 +171,27 @@ def receipt(session, merchant_id, checkout_id):
         "other_paid": checkout.pay - checkout.balance_paid, "points_used": checkout.points_used,
         "points_earned": checkout.points_earned, "steps": list(checkout.steps), "state": checkout.state,
         "refunded_amount": checkout.refunded_amount, "note": checkout.note, "rewards": list(checkout.rewards or []),
+        "balance_after": balance_after, "points_after": points_after,
+        "level": member.level.name if member is not None and member.level else "",
         "refunds": [{"id": r.id, "amount": r.amount, "created_at": r.created_at, "reason": r.reason,
                      "not_reversed": list(r.not_reversed)} for r in refunds],
     }
+
+
+def _balances_after(session, checkout):
+    """The member's balance and points right after this checkout, from the ledger rows it wrote (None: untouched)."""
+    balance = points = None
+    if checkout.wallet_transaction_id is not None:
+        txn = session.get(WalletTransaction, checkout.wallet_transaction_id)
+        balance = txn.principal_after + txn.bonus_after
+    if checkout.member_id is not None:
+        points = session.scalar(
+            select(PointsTransaction.balance_after)
+            .where(PointsTransaction.merchant_id == checkout.merchant_id,
+                   PointsTransaction.member_id == checkout.member_id,
+                   PointsTransaction.reference_type == "checkout", PointsTransaction.reference_id == str(checkout.id))
+            .order_by(PointsTransaction.id.desc()).limit(1))
+    return balance, points
 
 
 def _mask(mobile):

@@ -7,15 +7,12 @@ identified and the key minted with the first quote (so a double tap pays once).
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from backoffice.common import client_ip, commit, new_idempotency_key
-from domain.clock import local_midnight_utc, local_today
 from domain.errors import DomainError, NotFound
 from domain.money import format_yuan, parse_yuan
 from domain.pricing import Choice
 from extensions import db
-from models import PointsTransaction, WalletTransaction
 from models.checkout import Checkout
 from services import checkout as checkout_service
 from services import idempotency
@@ -93,18 +90,18 @@ def _member_id(form):
     return member.id
 
 
-def _quote(amount, member_id, tender, choice, key):
+def _quote(amount, member_id, tender, choice):
     return checkout_service.quote(db.session, current_user.merchant, current_user, store_id=g.store.id,
                                   member_id=member_id, amount=amount, tender=tender, choice=choice, seed=None)
 
 
-def _first_quote(amount, member_id, tender, choice, key):
+def _first_quote(amount, member_id, tender, choice):
     """With no tender picked yet: the member's balance when it has any, else cash."""
     if tender:
-        return tender, _quote(amount, member_id, tender, choice, key)
-    answer = _quote(amount, member_id, "cash", choice, key)
+        return tender, _quote(amount, member_id, tender, choice)
+    answer = _quote(amount, member_id, "cash", choice)
     if answer.member is not None and answer.balance > 0 and not answer.refusal:
-        return "balance", _quote(amount, member_id, "balance", choice, key)
+        return "balance", _quote(amount, member_id, "balance", choice)
     return "cash", answer
 
 
@@ -126,7 +123,7 @@ def checkout_quote():
     try:
         amount = _amount(form.amount.data)
         member_id = _member_id(form)
-        tender, answer = _first_quote(amount, member_id, form.tender.data, _choice(form.choice.data), key)
+        tender, answer = _first_quote(amount, member_id, form.tender.data, _choice(form.choice.data))
     except DomainError as exc:
         db.session.rollback()
         return _start(form, error=exc.message, status=exc.http_status)
@@ -151,7 +148,7 @@ def checkout_pay():
         return redirect(url_for("staff_h5.checkout_receipt", checkout_id=earlier.id))
     try:
         amount, member_id, choice = _amount(form.amount.data), _member_id(form), _choice(form.choice.data)
-        answer = _quote(amount, member_id, tender, choice, key)
+        answer = _quote(amount, member_id, tender, choice)
     except DomainError as exc:
         db.session.rollback()
         return _start(form, error=exc.message, status=exc.http_status)
@@ -181,28 +178,10 @@ def _visible_checkout(checkout_id):
     return row
 
 
-def _after(row):
-    """The member's balance and points right after this checkout, from the ledger rows it wrote."""
-    balance = points = None
-    if row.wallet_transaction_id is not None:
-        txn = db.session.get(WalletTransaction, row.wallet_transaction_id)
-        balance = txn.principal_after + txn.bonus_after
-    if row.member_id is not None:
-        points = db.session.scalar(
-            select(PointsTransaction.balance_after)
-            .where(PointsTransaction.merchant_id == row.merchant_id, PointsTransaction.member_id == row.member_id,
-                   PointsTransaction.reference_type == "checkout", PointsTransaction.reference_id == str(row.id))
-            .order_by(PointsTransaction.id.desc()).limit(1))
-    return balance, points
-
-
 def _receipt(checkout_id, template):
     row = _visible_checkout(checkout_id)
     data = checkout_service.receipt(db.session, current_user.merchant_id, row.id)
-    balance_after, points_after = _after(row)
-    level = row.member.level.name if row.member is not None and row.member.level else ""
-    return render_template(template, r=data, balance_after=balance_after, points_after=points_after, level=level,
-                           tenders=tender_labels(), logout=ActionForm())
+    return render_template(template, r=data, tenders=tender_labels(), logout=ActionForm())
 
 
 @blueprint.route("/checkouts/<int:checkout_id>")
@@ -220,10 +199,6 @@ def checkout_print(checkout_id):
 @blueprint.route("/checkouts")
 @staff_required
 def checkouts_today():
-    tz = current_user.merchant.timezone
-    rows = db.session.scalars(
-        select(Checkout).where(Checkout.merchant_id == current_user.merchant_id, Checkout.store_id == g.store.id,
-                               Checkout.created_at >= local_midnight_utc(local_today(tz), tz))
-        .order_by(Checkout.created_at.desc(), Checkout.id.desc())).all()
+    rows = checkout_service.today_in_store(db.session, current_user.merchant, g.store.id)
     return render_template("staff_h5/checkout_list.html", rows=rows, total=sum(r.pay for r in rows),
                            tenders=tender_labels(), logout=ActionForm())
