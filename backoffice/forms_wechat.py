@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from services.wechat_menu import MAX_SUB, MAX_TOP
 
@@ -31,12 +31,6 @@ class WechatBehaviourForm(FlaskForm):
     default_reply = TextAreaField(_l("默认回复"), validators=[Length(max=600, message=_l("不能超过 600 个字"))],
                                   description=_l("没有匹配到关键词时回复；留空则不回复"))
     oauth_userinfo = BooleanField(_l("会员页获取微信昵称和头像（需用户点“允许”）"))
-    registration_points = IntegerField(_l("开卡赠送积分"), default=0, validators=[
-        InputRequired(_l("请填写开卡赠送积分")), NumberRange(0, 1_000_000, message=_l("须在 0 到 1000000 之间"))],
-        render_kw={"inputmode": "numeric"})
-    follow_gift_points = IntegerField(_l("关注赠送积分"), default=0, validators=[
-        Optional(), NumberRange(0, 1_000_000, message=_l("须在 0 到 1000000 之间"))],
-        description=_l("每位粉丝仅一次；尚未开卡的粉丝在领取会员卡时到账"), render_kw={"inputmode": "numeric"})
     notify_points = BooleanField(_l("积分变动通知"))
     tpl_points_changed = StringField(_l("积分变动模板 ID"), validators=[Length(max=64, message=_l("不能超过 64 个字符"))])
     notify_balance = BooleanField(_l("余额变动通知"))

@@ -1,5 +1,6 @@
-"""支付后营销 and 会员消费优惠券 rules in the back office: list, add, edit, copy (一键复制), enable and disable."""
-from flask import abort, flash, redirect, render_template, url_for
+"""Reward rules in the back office, one tab per trigger (支付后营销 / 开卡礼 / 关注礼 / 升级礼): list with grant
+counts, add, edit (with a live preview sentence), copy (一键复制), enable and disable."""
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -7,13 +8,13 @@ from sqlalchemy import select
 
 from backoffice import blueprint
 from backoffice.common import client_ip, commit, merchant_id, requires
-from backoffice.forms_reward_rules import KIND_LABELS, RewardRuleForm, fill_choices, rule_data
+from backoffice.forms_reward_rules import KIND_LABELS, TABS, RewardRuleForm, fill_choices, rule_data, tab_of
 from backoffice.ui import invalid, refuse
 from domain.errors import DomainError
 from extensions import db
 from models import CardTemplate, CouponTemplate
 from models.rewards import RewardRule
-from services import levels, reward_rules, rewards, stores
+from services import levels, reward_preview, reward_rules, rewards, stores
 from services.tenancy import get_owned
 
 FORM = "backoffice/reward_rule_form.html"
@@ -22,15 +23,26 @@ FORM = "backoffice/reward_rule_form.html"
 @blueprint.route("/reward-rules")
 @requires("settings.manage")
 def reward_rules_page():
-    rows = reward_rules.list_rules(db.session, merchant_id())
+    tab = request.args.get("tab") if request.args.get("tab") in TABS else "payment"
+    rows = reward_rules.list_rules(db.session, merchant_id(), TABS[tab][1])
     return render_template("backoffice/reward_rules.html", rows=rows, kinds=KIND_LABELS, describe=rewards.describe,
-                           action=FlaskForm())
+                           action=FlaskForm(), tabs=TABS, tab=tab,
+                           counts=reward_rules.grant_counts(db.session, merchant_id(), [r.id for r in rows]))
 
 
 @blueprint.route("/reward-rules/new", methods=["GET", "POST"])
 @requires("settings.manage")
 def reward_rule_new():
     return _save(None)
+
+
+@blueprint.route("/reward-rules/preview")
+@requires("settings.manage")
+def reward_rule_preview():
+    """The preview sentence for the form's current input (the page's script asks as fields change)."""
+    form = RewardRuleForm(formdata=request.args, meta={"csrf": False})
+    _choices(form)
+    return jsonify(text=reward_preview.sentence(form.sketch()))
 
 
 @blueprint.route("/reward-rules/<int:rule_id>/edit", methods=["GET", "POST"])
@@ -53,10 +65,10 @@ def reward_rule_copy(rule_id):
 @requires("settings.manage")
 def reward_rule_toggle(rule_id, action):
     _check_csrf()
-    reward_rules.toggle(db.session, current_user, rule_id, action == "enable", ip=client_ip())
+    row = reward_rules.toggle(db.session, current_user, rule_id, action == "enable", ip=client_ip())
     commit()
     flash(_("已启用") if action == "enable" else _("已停用"), "success")
-    return redirect(url_for("backoffice.reward_rules_page"))
+    return redirect(url_for("backoffice.reward_rules_page", tab=tab_of(row.kind)))
 
 
 def _check_csrf():
@@ -65,19 +77,27 @@ def _check_csrf():
 
 
 def _save(row):
-    form = RewardRuleForm(data=rule_data(row) if row is not None else None)
+    initial = rule_data(row) if row is not None else {"kind": _asked_kind()}
+    form = RewardRuleForm(data=initial)
     _choices(form)
+    page = {"form": form, "rule": row, "preview": reward_preview.sentence(form.sketch()), "tab_of": tab_of}
     if not form.is_submitted():
-        return render_template(FORM, form=form, rule=row)
+        return render_template(FORM, **page)
     if not form.validate():
-        return invalid(FORM, form=form, rule=row)
+        return invalid(FORM, **page)
     try:
-        reward_rules.save(db.session, current_user, row.id if row else None, ip=client_ip(), **form.values())
+        saved = reward_rules.save(db.session, current_user, row.id if row else None, ip=client_ip(), **form.values())
     except DomainError as exc:
-        return refuse(exc, FORM, form=form, rule=row)
+        return refuse(exc, FORM, **page)
     commit()
     flash(_("营销规则已保存"), "success")
-    return redirect(url_for("backoffice.reward_rules_page"))
+    return redirect(url_for("backoffice.reward_rules_page", tab=tab_of(saved.kind)))
+
+
+def _asked_kind():
+    """A new rule starts as the kind of the tab it was added from."""
+    kind = request.args.get("kind")
+    return kind if kind in KIND_LABELS else "post_payment"
 
 
 def _choices(form):

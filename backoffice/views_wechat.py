@@ -43,10 +43,9 @@ def wechat_settings():
     try:
         update_behaviour(db.session, current_user, settings_for(db.session, merchant_id()),
                          welcome_text=form.welcome_text.data, default_reply=form.default_reply.data,
-                         oauth_userinfo=form.oauth_userinfo.data, registration_points=form.registration_points.data,
+                         oauth_userinfo=form.oauth_userinfo.data,
                          notify_points=form.notify_points.data, notify_balance=form.notify_balance.data,
-                         notify_level=form.notify_level.data, template_ids=form.template_ids(),
-                         follow_gift_points=form.follow_gift_points.data or 0)
+                         notify_level=form.notify_level.data, template_ids=form.template_ids())
     except DomainError as exc:
         return refuse(exc, SETTINGS, **_settings_context(behaviour_form=form))
     commit()

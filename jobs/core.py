@@ -39,6 +39,8 @@ def enqueue(fn, *args, job_id=None):
 
 @event.listens_for(Session, "after_commit")
 def _dispatch_pending(session):
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released (SQLAlchemy fires after_commit for it too): the real commit is still to come
     pending = session.info.pop("pending_jobs", [])
     if pending:
         app = current_app._get_current_object()
@@ -48,6 +50,8 @@ def _dispatch_pending(session):
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session):
+    if session.in_nested_transaction():
+        return  # only a SAVEPOINT rolled back: what the outer transaction queued still stands
     session.info.pop("pending_jobs", None)
 
 

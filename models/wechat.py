@@ -11,18 +11,14 @@ class WechatSettings(TenantMixin, CreatedAtMixin, Base):
     """Per-merchant behaviour of the official account and member pages (one row per merchant)."""
 
     __tablename__ = "wechat_settings"
-    __table_args__ = (sa.UniqueConstraint("merchant_id"),
-                      sa.CheckConstraint("registration_points >= 0", name="registration_points_nonneg"),
-                      sa.CheckConstraint("follow_gift_points >= 0", name="follow_gift_points_nonneg"))
+    # The registration and follow gifts are reward rules (models.rewards, kinds registration / follow).
+    __table_args__ = (sa.UniqueConstraint("merchant_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     welcome_text: Mapped[str] = mapped_column(sa.String(600), nullable=False, default="")
     default_reply: Mapped[str] = mapped_column(sa.String(600), nullable=False, default="")
     # Ask for nickname and avatar (snsapi_userinfo) instead of the silent snsapi_base login.
     oauth_userinfo: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
-    registration_points: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
-    # Points for following the account, once per follower, granted as soon as they are a member.
-    follow_gift_points: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
     notify_points: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     notify_balance: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     notify_level: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)

@@ -5,7 +5,8 @@ from datetime import date, timedelta
 from domain import roles
 from domain.clock import now_utc
 from models import Merchant
-from services import demo_catalogue, levels, member_fields, members, merchants, points, staff, stores, wallet
+from services import (demo_catalogue, gift_rules, levels, member_fields, members, merchants, points, reward_rules,
+                      staff, stores, wallet)
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "demo1234"
@@ -26,6 +27,7 @@ DEMO_LEVELS = [
          points_multiplier_tenths=15, benefits_note="全场 8.8 折，积分 1.5 倍，生日赠饮"),
 ]
 DEMO_REGISTRATION_POINTS = 100
+DEMO_UPGRADE_POINTS = 300
 DEMO_TEMPLATE_IDS = {"points_changed": "demo-tpl-points", "balance_changed": "demo-tpl-balance",
                      "level_up": "demo-tpl-level"}
 DEMO_MEMBERS = [
@@ -54,6 +56,7 @@ def load(session):
     for spec in DEMO_LEVELS:
         levels.save_level(session, team["owner"], None, **spec)
     _fields(session, team["owner"])
+    _upgrade_gift(session, team["owner"])
     people = _members(session, merchant, shop_list, team)
     demo_catalogue.load(session, merchant, team["owner"], people)
     sandbox_channels(session, merchant)
@@ -75,9 +78,16 @@ def sandbox_channels(session, merchant):
     provision_merchant(session, merchant)
     if first_time:  # later edits in the back office are the merchant's and stay
         settings = settings_for(session, merchant.id)
-        settings.registration_points = DEMO_REGISTRATION_POINTS
+        session.add(gift_rules.points_rule(merchant.id, "registration", "开卡礼", DEMO_REGISTRATION_POINTS))
         settings.template_ids = settings.template_ids or dict(DEMO_TEMPLATE_IDS)
     session.flush()
+
+
+def _upgrade_gift(session, owner):
+    """升级礼 of the top level: the demo members who reach it show「升级礼：…」in their points history."""
+    top = levels.list_levels(session, owner.merchant_id)[-1]
+    reward_rules.save(session, owner, None, kind="level_up", name=f"{top.name}升级礼", level_id=top.id, min_paid=0,
+                      rewards={"points": DEMO_UPGRADE_POINTS})
 
 
 def _fields(session, owner):

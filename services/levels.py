@@ -1,10 +1,12 @@
 """Member levels: the merchant's ladder, automatic upgrades, manual changes."""
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from domain import levels as rules
 from domain.errors import Conflict, DomainError
 from models import Level, LevelChange, Member
-from services import audit, notices
+from services import audit, merchant_memory, notices, points
 from services.tenancy import get_owned, scoped
 from services.text import optional_text, required_text
 
@@ -103,6 +105,11 @@ def history_of(session, merchant_id, member_id):
 
 
 def _change(session, member, level, *, reason, note=None, operator=None):
+    # The member's row first (the lock order; a no-op when the caller holds it, as payments do): two changes of
+    # one member then run one after the other instead of deadlocking between the history row and the update.
+    points.lock_member(session, member.merchant_id, member.id)
+    if member.level_id == level.id:
+        return  # a concurrent request moved the member here a moment ago
     previous = member.level
     change = LevelChange(merchant_id=member.merchant_id, member_id=member.id, from_level_id=member.level_id,
                          to_level_id=level.id, reason=reason, note=note,
@@ -111,6 +118,11 @@ def _change(session, member, level, *, reason, note=None, operator=None):
     member.level = level
     session.flush()
     notices.level_changed(session, member, previous, level, change)
+    if previous is None or level.rank > previous.rank:
+        # Every way up counts as reaching the level (join, payment, top-up, growth, a manager's hand).
+        from services import gift_rules
+
+        gift_rules.level_reached(session, member, level)
 
 
 def _check_range(value, low, high, label):
@@ -125,3 +137,38 @@ def _check_unique(session, merchant_id, level, **values):
             query = query.where(Level.id != level.id)
         if session.scalars(query).first():
             raise Conflict("已有相同序号或名称的等级")
+
+
+merchant_memory.watch(Level, "level_ladder")
+
+
+@dataclass(frozen=True)
+class LevelFacts:
+    """What the till prices and earns by, of one level (remembered per process with the ladder)."""
+
+    id: int
+    rank: int
+    name: str
+    discount_percent: int
+    points_multiplier_tenths: int
+    rule: rules.LevelRule
+
+
+def ladder(session, merchant_id):
+    """The merchant's levels as LevelFacts by rank, remembered per process: every till payment asks."""
+    return merchant_memory.recall("level_ladder", merchant_id, lambda: tuple(
+        LevelFacts(lv.id, lv.rank, lv.name, lv.discount_percent, lv.points_multiplier_tenths, lv.to_rule())
+        for lv in list_levels(session, merchant_id)))
+
+
+def facts_of(session, member):
+    """The member's level as LevelFacts (None without a level), without loading the Level row."""
+    return next((lv for lv in ladder(session, member.merchant_id) if lv.id == member.level_id), None)
+
+
+def upgrade_due(session, member):
+    """Whether apply_upgrade would move the member up, from the remembered ladder: every till payment asks, and
+    almost none moves anyone."""
+    current = facts_of(session, member)
+    ranks = [lv.rule for lv in ladder(session, member.merchant_id)]
+    return rules.upgrade_target(current.rank if current else None, ranks, rules.MemberProgress.of(member)) is not None

@@ -14,9 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from domain.errors import DomainError, IdentityTaken
 from domain.fields import clean_values
 from domain.phone import mask_mobile, normalise_mobile
-from models import Fan, MemberIdentity, PointsTransaction, WechatSettings
+from models import Fan, MemberIdentity
 from models.member import GENDERS
-from services import follow_gift, idempotency, member_fields, members, points, sms_codes
+from services import follow_gift, gift_rules, member_fields, members, points, sms_codes
 from services.tenancy import scoped
 from services.text import optional_text
 
@@ -76,16 +76,20 @@ def join(session, merchant, login, *, mobile, profile):
             raise IdentityTaken(f"该{CHANNEL_LABELS[login.channel]}账号已绑定手机号 {mask_mobile(bound.mobile)}")
         return bound
     member = members.find_by_mobile(session, merchant.id, mobile)
-    if member is None:
+    created = member is None
+    if created:
         member = _create_or_reuse(session, merchant, mobile, profile)
-    else:
+    # The member's row first (the project's lock order): joins of one phone from several logins at once then
+    # bind and take their gifts one after the other, instead of deadlocking on each other's identity rows.
+    member = points.lock_member(session, merchant.id, member.id)
+    if not created:
         _fill_blanks(session, member, profile)
     _bind(session, member, login.identity_kind, login.user_key, login.app_id, login.channel)
     if login.channel == "wechat":
         if login.unionid:
             _bind(session, member, "wechat_unionid", login.unionid, "", login.channel)
         _link_fan(session, merchant, login, member)
-    _registration_gift(session, merchant, member)
+    gift_rules.registration(session, merchant, member)  # 开卡礼, once per member whatever the channel or retries
     return member
 
 
@@ -167,12 +171,3 @@ def _link_fan(session, merchant, login, member):
     if fan is not None and fan.member_id == member.id:
         follow_gift.grant_if_member(session, merchant, fan)
 
-
-def _registration_gift(session, merchant, member):
-    """The merchant's registration points, once per member whatever the channel, the retries or later edits."""
-    settings = session.scalars(scoped(WechatSettings, merchant.id)).one_or_none()
-    amount = settings.registration_points if settings is not None else 0
-    key = f"registration-gift:{member.id}"
-    if amount > 0 and idempotency.find_existing(session, PointsTransaction, merchant.id, key) is None:
-        points.earn(session, merchant, member.id, amount, key=key, reason="开卡赠送积分",
-                    reference=("registration", member.id))

@@ -1,14 +1,17 @@
-"""支付后营销 and 会员消费优惠券 rules of a merchant: validated, saved (audited), copied, listed, switched on and off.
+"""Reward rules of a merchant: 支付后营销 and 会员消费优惠券 (after a payment), 开卡礼, 关注礼 and 升级礼 (gifts):
+validated, saved (audited), copied, listed with their grant counts, switched on and off.
 
-Only the owner or an admin changes them (`settings.manage`): a rule gives away points and coupons on every payment.
-The rewards are kept as one JSON document so that a copy (一键复制) is a plain duplicate of the row.
+Only the owner or an admin changes them (`settings.manage`): a rule gives away points and coupons.
+The rewards are kept as one JSON document so that a copy (一键复制) is a plain duplicate of the row. A gift rule
+keeps only what applies to it: no stores, levels, minimum paid or limits (a gift is once per occasion anyway);
+an upgrade gift names its level and gives no growth (growth could upgrade the member again).
 """
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from domain import roles
 from domain.errors import DomainError, NotFound, PermissionDenied
 from models import CardTemplate, CouponTemplate, Level, Store
-from models.rewards import RULE_KINDS, RewardRule
+from models.rewards import GIFT_KINDS, RULE_KINDS, RewardGrant, RewardRule
 from services import audit
 from services.tenancy import get_owned, scoped
 from services.text import required_text
@@ -17,7 +20,7 @@ MAX_COUPONS = 5
 MAX_COUNT = 10
 MAX_POINTS = 1_000_000
 FIELDS = ("kind", "name", "all_stores", "level_ids", "for_non_members", "min_paid", "rewards",
-          "per_member_store_limit", "per_member_limit", "active", "starts_on", "ends_on")
+          "per_member_store_limit", "per_member_limit", "active", "starts_on", "ends_on", "level_id")
 
 
 def _require_manager(actor):
@@ -25,8 +28,18 @@ def _require_manager(actor):
         raise PermissionDenied("只有店主或管理员可以设置支付后营销")
 
 
-def list_rules(session, merchant_id):
-    return session.scalars(scoped(RewardRule, merchant_id).order_by(RewardRule.kind, RewardRule.id)).all()
+def list_rules(session, merchant_id, kinds=RULE_KINDS):
+    return session.scalars(scoped(RewardRule, merchant_id).where(RewardRule.kind.in_(kinds))
+                           .order_by(RewardRule.kind, RewardRule.id)).all()
+
+
+def grant_counts(session, merchant_id, rule_ids):
+    """{rule id: how many times it was given (or made claimable)}, one query for a page of rules."""
+    if not rule_ids:
+        return {}
+    rows = session.execute(select(RewardGrant.rule_id, func.count()).where(
+        RewardGrant.merchant_id == merchant_id, RewardGrant.rule_id.in_(list(rule_ids))).group_by(RewardGrant.rule_id))
+    return dict(rows.all())
 
 
 def save(session, actor, rule_id, *, store_ids=(), ip=None, **values):
@@ -83,6 +96,9 @@ def _checked(session, merchant_id, values):
     kind = values.get("kind")
     if kind not in RULE_KINDS:
         raise DomainError("未知的营销类型")
+    if kind in GIFT_KINDS:
+        values = {**values, "all_stores": True, "level_ids": (), "for_non_members": False, "min_paid": 0,
+                  "per_member_store_limit": None, "per_member_limit": None}
     min_paid = values.get("min_paid")
     if not isinstance(min_paid, int) or min_paid < 0:
         raise DomainError("最低实付金额不能为负数")
@@ -96,7 +112,16 @@ def _checked(session, merchant_id, values):
             "min_paid": min_paid, "rewards": _rewards(session, merchant_id, kind, values.get("rewards") or {}),
             "per_member_store_limit": _limit(values.get("per_member_store_limit"), "每店每人奖励次数"),
             "per_member_limit": _limit(values.get("per_member_limit"), "每人奖励总次数"),
-            "active": bool(values.get("active", True)), "starts_on": starts_on, "ends_on": ends_on}
+            "active": bool(values.get("active", True)), "starts_on": starts_on, "ends_on": ends_on,
+            "level_id": _level_up_level(session, merchant_id, kind, values.get("level_id"))}
+
+
+def _level_up_level(session, merchant_id, kind, level_id):
+    if kind != "level_up":
+        return None
+    if not isinstance(level_id, int) or isinstance(level_id, bool):
+        raise DomainError("请选择升级礼对应的会员等级")
+    return _levels(session, merchant_id, [level_id])[0]
 
 
 def _limit(value, label):
@@ -141,6 +166,8 @@ def _rewards(session, merchant_id, kind, rewards):
         coupons[0]["count"] = 1
     elif not (points or growth or coupons or cards):
         raise DomainError("请至少设置一项奖励")
+    elif kind == "level_up" and growth:
+        raise DomainError("升级礼不能赠送成长值")
     return {"points": points, "growth": growth, "coupons": coupons, "count_cards": cards}
 
 

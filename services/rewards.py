@@ -18,10 +18,14 @@ from sqlalchemy import func, or_, select, update
 from domain.clock import local_today, now_utc
 from domain.errors import Conflict, NotFound
 from models import CardTemplate, CouponTemplate
-from models.rewards import RewardGrant, RewardRule
-from services import idempotency, points, topup_nudge
+from models.rewards import PAYMENT_KINDS, RewardGrant, RewardRule
+from services import idempotency, merchant_memory, points, topup_nudge
 
 CHANNEL = "receipt_qr"
+# Coupon channels of the gifts (models.coupons.CHANNELS): registration and upgrade gifts are given in the member's H5.
+GIFT_CHANNELS = {"follow": "follow_gift", "registration": "h5", "level_up": "h5"}
+REASONS = {"post_payment": "支付后营销赠送", "receipt_coupon": "支付后营销赠送", "registration": "开卡礼",
+           "follow": "关注礼"}
 
 
 def apply(session, merchant, actor, checkout, member, now=None):
@@ -45,13 +49,25 @@ def apply(session, merchant, actor, checkout, member, now=None):
     return lines
 
 
+merchant_memory.watch(RewardRule, "has_payment_rules")
+
+
 def _rules_for(session, merchant, checkout, member, now):
+    if not _has_payment_rules(session, merchant.id):
+        return []  # every till payment asks; most merchants run no post-payment rule most of the time
     today = local_today(merchant.timezone, now)
     rules = session.scalars(select(RewardRule).where(
-        RewardRule.merchant_id == merchant.id, RewardRule.active.is_(True), RewardRule.min_paid <= checkout.pay,
+        RewardRule.merchant_id == merchant.id, RewardRule.kind.in_(PAYMENT_KINDS), RewardRule.active.is_(True),
+        RewardRule.min_paid <= checkout.pay,
         or_(RewardRule.starts_on.is_(None), RewardRule.starts_on <= today),
         or_(RewardRule.ends_on.is_(None), RewardRule.ends_on >= today)).order_by(RewardRule.id)).all()
     return [r for r in rules if _store_matches(r, checkout.store_id) and _who_matches(r, member)]
+
+
+def _has_payment_rules(session, merchant_id):
+    return merchant_memory.recall("has_payment_rules", merchant_id, lambda: session.scalar(select(
+        select(RewardRule.id).where(RewardRule.merchant_id == merchant_id, RewardRule.kind.in_(PAYMENT_KINDS),
+                                    RewardRule.active.is_(True)).exists())))
 
 
 def _store_matches(rule, store_id):
@@ -105,9 +121,11 @@ def give(session, merchant, grant, member, now):
 
     rewards, given = grant.rule.rewards, []
     base = f"reward:{grant.id}"
+    channel = GIFT_CHANNELS.get(grant.rule.kind, CHANNEL)
     if rewards.get("points"):
-        points.earn(session, merchant, member.id, rewards["points"], key=f"{base}:points", reason="支付后营销赠送",
-                    reference=("checkout", grant.checkout_id), store_id=grant.store_id, now=now)
+        reference = ("checkout", grant.checkout_id) if grant.checkout_id else ("reward_grant", grant.id)
+        points.earn(session, merchant, member.id, rewards["points"], key=f"{base}:points", reason=reason_of(grant.rule),
+                    reference=reference, store_id=grant.store_id, now=now)
         given.append(f"{rewards['points']} 积分")
     if rewards.get("growth"):
         member.growth = (member.growth or 0) + rewards["growth"]  # the caller holds this member's row lock
@@ -115,15 +133,22 @@ def give(session, merchant, grant, member, now):
     for entry in rewards.get("coupons", ()):
         for n in range(entry["count"]):
             if _try(session, lambda: coupons.claim(session, merchant, entry["template_id"], member.id,
-                                                   channel=CHANNEL, key=f"{base}:coupon:{entry['template_id']}:{n}",
+                                                   channel=channel, key=f"{base}:coupon:{entry['template_id']}:{n}",
                                                    now=now)):
                 given.append(_title(session, CouponTemplate, entry["template_id"]))
     for entry in rewards.get("count_cards", ()):
-        if _try(session, lambda: cards.issue(session, merchant, entry["template_id"], member.id, channel=CHANNEL,
+        if _try(session, lambda: cards.issue(session, merchant, entry["template_id"], member.id, channel=channel,
                                              key=f"{base}:card:{entry['template_id']}", now=now)):
             given.append(_title(session, CardTemplate, entry["template_id"]))
     session.flush()
     return "、".join(given) or "（奖励已发完）"
+
+
+def reason_of(rule):
+    """How the member's points history names the gift (开卡礼, 升级礼：金卡)."""
+    if rule.kind == "level_up":
+        return f"升级礼：{rule.level.name}" if rule.level is not None else "升级礼"
+    return REASONS.get(rule.kind, "营销赠送")
 
 
 def _try(session, action):

@@ -9,8 +9,8 @@ from services.tenancy import scoped
 
 DEFAULT_WELCOME = "欢迎关注！点击领取会员卡，享积分和会员专属优惠。"
 DEFAULT_REPLY = "您好，消息已收到。回复「会员」查看会员卡。"
-BEHAVIOUR_FIELDS = ("welcome_text", "default_reply", "oauth_userinfo", "registration_points", "follow_gift_points",
-                    "notify_points", "notify_balance", "notify_level", "template_ids")
+BEHAVIOUR_FIELDS = ("welcome_text", "default_reply", "oauth_userinfo", "notify_points", "notify_balance",
+                    "notify_level", "template_ids")
 
 
 def settings_for(session, merchant_id):
@@ -20,8 +20,7 @@ def settings_for(session, merchant_id):
         try:
             with session.begin_nested():
                 row = WechatSettings(merchant_id=merchant_id, welcome_text=DEFAULT_WELCOME,
-                                     default_reply=DEFAULT_REPLY, oauth_userinfo=False, registration_points=0,
-                                     follow_gift_points=0,
+                                     default_reply=DEFAULT_REPLY, oauth_userinfo=False,
                                      notify_points=True, notify_balance=True, notify_level=True,
                                      template_ids={}, menu=[])
                 session.add(row)
@@ -36,16 +35,12 @@ def _find(session, merchant_id):
 
 
 def update_behaviour(session, actor, settings, *, welcome_text, default_reply, oauth_userinfo,
-                     registration_points, notify_points, notify_balance, notify_level, template_ids,
-                     follow_gift_points=0):
-    """Welcome and default replies, the login scope, the registration gift and the template notices."""
+                     notify_points, notify_balance, notify_level, template_ids):
+    """Welcome and default replies, the login scope and the template notices (the registration and follow gifts
+    are reward rules: services.reward_rules)."""
     welcome_text, default_reply = (welcome_text or "").strip(), (default_reply or "").strip()
     if len(welcome_text) > 600 or len(default_reply) > 600:
         raise DomainError("回复内容不能超过 600 个字")
-    if not isinstance(registration_points, int) or not 0 <= registration_points <= 1_000_000:
-        raise DomainError("注册赠送积分须在 0 到 1000000 之间")
-    if not isinstance(follow_gift_points, int) or not 0 <= follow_gift_points <= 1_000_000:
-        raise DomainError("关注赠送积分须在 0 到 1000000 之间")
     cleaned_ids = {}
     for kind in NOTICE_KINDS:
         value = ((template_ids or {}).get(kind) or "").strip()
@@ -55,8 +50,7 @@ def update_behaviour(session, actor, settings, *, welcome_text, default_reply, o
             cleaned_ids[kind] = value
     before = audit.snapshot(settings, BEHAVIOUR_FIELDS)
     settings.welcome_text, settings.default_reply = welcome_text, default_reply
-    settings.oauth_userinfo, settings.registration_points = bool(oauth_userinfo), registration_points
-    settings.follow_gift_points = follow_gift_points
+    settings.oauth_userinfo = bool(oauth_userinfo)
     settings.notify_points, settings.notify_balance = bool(notify_points), bool(notify_balance)
     settings.notify_level, settings.template_ids = bool(notify_level), cleaned_ids
     session.flush()

@@ -145,3 +145,12 @@ def redis_url():
     connection.flushdb()
     yield REDIS_URL
     connection.flushdb()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_merchant_memory():
+    """Each test's merchants may reuse an earlier test's ids: no remembered configuration crosses tests."""
+    from services import merchant_memory
+
+    merchant_memory.forget_all()
+    yield

@@ -29,10 +29,11 @@ def on_subscribe(message, ctx):
 
 
 def _gift_line(ctx, fan, gift):
-    if gift is not None:
-        return _("关注礼品：%(points)s 积分已到账", points=gift.amount)
-    if ctx.settings.follow_gift_points > 0 and (fan is None or fan.member_id is None):
-        return _("关注有礼：领取会员卡即得 %(points)s 积分", points=ctx.settings.follow_gift_points)
+    if gift:
+        return _("关注礼品：%(gift)s已到账", gift="、".join(text for _rule, text in gift))
+    if fan is None or fan.member_id is None:
+        offer = follow_gift.offer(ctx.session, ctx.merchant)
+        return _("关注有礼：领取会员卡即得 %(gift)s", gift=offer) if offer else ""
     return ""
 
 

@@ -74,4 +74,4 @@ def test_can_a_wechat_user_follow_open_the_card_link_verify_the_phone_and_claim_
     for sub in ("points", "balance", "level", "profile"):
         page.goto(f"{live_server}/h5/{demo_like_shop.slug}/member/{sub}")
         assert _no_horizontal_scroll(page), sub
-    assert "开卡赠送积分" in page.goto(f"{live_server}/h5/{demo_like_shop.slug}/member/points").text()
+    assert "开卡礼" in page.goto(f"{live_server}/h5/{demo_like_shop.slug}/member/points").text()

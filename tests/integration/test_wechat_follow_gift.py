@@ -1,12 +1,11 @@
-"""The follow gift: points once per follower, at the follow for members, at card claim for the others."""
+"""The follow gift (a follow rule): once per follower, at the follow for members, at card claim for the others."""
 import time
 
 from sqlalchemy import select
 
 from models import Fan, Member, PointsTransaction, WechatInbound
 from sandbox import wechat_events as events
-from services import member_join, members, wechat_sandbox
-from services.wechat_settings import settings_for
+from services import gift_rules, member_join, members, wechat_sandbox
 from tests.integration.test_wechat_callback import (  # noqa: F401  (fixtures)
     base, count, deliver_at_once, plain, shop, text_of)
 
@@ -15,11 +14,15 @@ GIFT = 50
 
 def follow_gift_transactions(db):
     db.session.expire_all()
-    return db.session.scalars(select(PointsTransaction).where(PointsTransaction.idempotency_key.like("follow-gift:%"))).all()
+    return db.session.scalars(select(PointsTransaction).where(PointsTransaction.note == "关注礼")).all()
+
+
+def follow_gift_rule(db, shop):
+    db.session.add(gift_rules.points_rule(shop.id, "follow", "关注礼", GIFT))
 
 
 def test_do_three_concurrent_follows_of_a_member_give_one_fan_one_welcome_one_gift(shop, base, db):
-    settings_for(db.session, shop.id).follow_gift_points = GIFT
+    follow_gift_rule(db, shop)
     person = wechat_sandbox.create_wechat_user(db.session, shop.wechat_app_id, "老会员")
     member = members.create_member(db.session, shop.id, mobile="13700000001")
     members.bind_identity(db.session, member, "wechat_openid", person.user_key, app_id=shop.wechat_app_id)
@@ -37,7 +40,7 @@ def test_do_three_concurrent_follows_of_a_member_give_one_fan_one_welcome_one_gi
 
 
 def test_does_a_follower_who_joins_later_get_the_gift_once_and_not_again_on_refollow(shop, base, db):
-    settings_for(db.session, shop.id).follow_gift_points = GIFT
+    follow_gift_rule(db, shop)
     person = wechat_sandbox.create_wechat_user(db.session, shop.wechat_app_id, "新粉丝")
     db.session.commit()
     followed = events.deliver(base, "cafe", plain(shop), events.event_xml(plain(shop), person.user_key, "subscribe"))

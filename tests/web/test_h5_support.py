@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from models import SandboxOutbox, SandboxUser
-from services import wechat_sandbox
+from services import gift_rules, wechat_sandbox
 from services.wechat_settings import settings_for
 
 WECHAT_UA = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.50 NetType/WIFI"
@@ -26,7 +26,8 @@ def provision(db, merchant, registration_points=0, **settings):
     wechat_sandbox.provision_account(db.session, merchant)
     provision_merchant(db.session, merchant)
     row = settings_for(db.session, merchant.id)
-    row.registration_points = registration_points
+    if registration_points:
+        db.session.add(gift_rules.points_rule(merchant.id, "registration", "开卡礼", registration_points))
     for key, value in settings.items():
         setattr(row, key, value)
     db.session.commit()

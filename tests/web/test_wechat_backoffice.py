@@ -54,21 +54,22 @@ def test_is_a_signed_out_visitor_sent_to_the_login(client, merchant):
 
 # --- settings ---------------------------------------------------------------------------------------------
 
-def test_can_the_owner_set_the_welcome_default_reply_gift_and_notices(as_owner, merchant):
+def test_can_the_owner_set_the_welcome_default_reply_and_notices(as_owner, merchant):
     response = as_owner.post("/backoffice/wechat", data={
-        "welcome_text": "欢迎来到测试咖啡", "default_reply": "", "oauth_userinfo": "y", "registration_points": "200",
+        "welcome_text": "欢迎来到测试咖啡", "default_reply": "", "oauth_userinfo": "y",
         "notify_points": "y", "tpl_points_changed": "TPL-POINTS", "notify_level": "y", "tpl_level_up": "TPL-LEVEL"})
     assert response.status_code == 302
     settings = settings_of(merchant)
     assert (settings.welcome_text, settings.default_reply, settings.oauth_userinfo) == ("欢迎来到测试咖啡", "", True)
-    assert (settings.registration_points, settings.notify_points, settings.notify_balance) == (200, True, False)
+    assert (settings.notify_points, settings.notify_balance) == (True, False)
     assert settings.template_ids == {"points_changed": "TPL-POINTS", "level_up": "TPL-LEVEL"}
     assert count(AuditLog, AuditLog.action == "wechat.settings") == 1
 
 
-def test_are_negative_gift_points_refused(as_owner, merchant):
-    response = as_owner.post("/backoffice/wechat", data={"welcome_text": "x", "registration_points": "-5"})
-    assert response.status_code == 400 and "须在 0 到 1000000 之间" in text_of(response)
+def test_are_the_gifts_now_set_as_rules_and_linked_from_the_settings(as_owner, merchant):
+    page = text_of(as_owner.get("/backoffice/wechat"))
+    assert "registration_points" not in page and "follow_gift_points" not in page
+    assert "/backoffice/reward-rules?tab=registration" in page
 
 
 def test_does_a_new_aes_key_keep_the_old_one_as_previous_until_dropped(as_owner, wechat_merchant):
