@@ -3,7 +3,7 @@
 The same service as the staff cashier page (services/checkout.py) prices and takes the payment; the till's total
 is never trusted: `pay` re-prices on the server and the answer says what was charged.
 """
-from flask import g, jsonify
+from flask import g, jsonify, request
 
 from api import blueprint, payloads
 from api.payloads import integer, invalid
@@ -14,9 +14,10 @@ from extensions import db
 from models import Merchant
 from models.checkout import TENDERS
 from services import checkout as checkout_service
+from services import till_channels
 
 QUOTE_FIELDS = {"store_id", "member_id", "amount", "tender", "choice", "seed"}
-PAY_FIELDS = QUOTE_FIELDS | {"note"}
+PAY_FIELDS = QUOTE_FIELDS | {"note", "auth_code"}
 MAX_SEED_LENGTH = 80
 
 
@@ -37,15 +38,18 @@ def checkout_pay():
     key = g.api_key
     request_key = payloads.request_key()
     stored_key = f"api{key.id}:{request_key}"  # each key has its own namespace of request keys
-    wanted = _request(payloads.json_object(), PAY_FIELDS)
+    body = payloads.json_object()
+    wanted = _request(body, PAY_FIELDS)
     now = now_utc()
-    made = checkout_service.pay(db.session, _merchant(key), key, store_id=wanted["store_id"],
-                                member_id=wanted["member_id"], amount=wanted["amount"], tender=wanted["tender"],
-                                choice=wanted["choice"], seed=wanted["seed"], key=stored_key,
-                                note=wanted["note"], now=now)
+    auth_code = _auth_code(wanted["tender"], body.get("auth_code"))
+    taking = till_channels.charge if auth_code else checkout_service.pay
+    extra = {"auth_code": auth_code, "client_ip": request.remote_addr or "127.0.0.1"} if auth_code else {}
+    made = taking(db.session, _merchant(key), key, store_id=wanted["store_id"], member_id=wanted["member_id"],
+                  amount=wanted["amount"], tender=wanted["tender"], choice=wanted["choice"], seed=wanted["seed"],
+                  key=stored_key, note=wanted["note"], now=now, **extra)
     # An earlier request with this key made the checkout (it is returned unchanged): a retry is answered 200.
     status = 201 if made.created_at == now else 200
-    body = checkout_json(made, key.merchant_timezone)
+    body = checkout_json(made, key.merchant_timezone, key)
     db.session.commit()
     return jsonify(body), status
 
@@ -56,9 +60,21 @@ def checkout_detail(checkout_id):
     made = checkout_service.get(db.session, key.merchant_id, checkout_id)
     if not key.can_act_in(made.store_id):
         raise PermissionDenied("该接口密钥不能查看此门店的收银记录")
-    body = checkout_json(made, key.merchant_timezone)
+    body = checkout_json(made, key.merchant_timezone, key)
     db.session.commit()
     return jsonify(body)
+
+
+def _auth_code(tender, value):
+    """The customer's payment code: WeChat Pay / Alipay then charge it (services/till_channels.py). Without one,
+    wechat and alipay are recorded as paid on the shop's own terminal, as before."""
+    if value is None:
+        return None
+    if tender not in till_channels.CHANNEL_TENDERS:
+        raise invalid("字段 auth_code 只用于 tender 为 wechat 或 alipay", field="auth_code")
+    if not isinstance(value, str) or len(value) > 32:
+        raise invalid("字段 auth_code 应为付款码数字串", field="auth_code")
+    return value
 
 
 def _merchant(key):
@@ -128,16 +144,23 @@ def quote_json(answer):
     }
 
 
-def checkout_json(made, tz_name):
+def checkout_json(made, tz_name, key=None):
     return {
-        "id": made.id, "member_id": made.member_id, "store": {"id": made.store_id, "name": made.store.name},
+        "id": made.id, "member_id": made.member_id, "store": {"id": made.store_id, "name": _store_name(made, key)},
         "source": made.source, "amount": made.amount, "discount": made.discount, "pay": made.pay,
         "tender": made.tender, "balance_paid": made.balance_paid, "points_used": made.points_used,
         "points_earned": made.points_earned, "coupon_code_ids": list(made.coupon_code_ids),
         "steps": list(made.steps), "state": made.state, "refunded_amount": made.refunded_amount,
-        "note": made.note, "created_at": made.created_at.isoformat(),
+        "note": made.note, "channel_trade_no": made.channel_trade_no, "created_at": made.created_at.isoformat(),
         "created_at_local": to_local(made.created_at, tz_name).isoformat(),
     }
+
+
+def _store_name(made, key):
+    """From what the API key remembers of its merchant's stores (services/api_keys.py) when it can: no query."""
+    seen = getattr(key, "stores_seen", None) or {}
+    facts = seen.get(made.store_id)
+    return facts.name if facts is not None else made.store.name
 
 
 def _mask(mobile):

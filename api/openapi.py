@@ -1,6 +1,7 @@
 """The API's OpenAPI 3.1 document, written by hand so every field and refusal is described in Chinese."""
 import copy
 
+from models.coupons import VERIFY_METHODS
 from services import api_keys
 
 TITLE = "会员卡券开放接口"
@@ -89,7 +90,7 @@ SCHEMAS = {
             "instrument_type": {"type": "string"},
             "instrument_name": {"type": "string"},
             "code": {"type": ["string", "null"]},
-            "method": {"type": "string", "enum": ["scan", "manual", "api"]},
+            "method": {"type": "string", "enum": list(VERIFY_METHODS)},
             "store": _ref("Named"),
             "staff": _ref("Named"),
             "api_key": _ref("Named"),
@@ -129,6 +130,12 @@ SCHEMAS = {
             "seed": {"type": "string", "maxLength": 80,
                      "description": "本单标识（如收银系统的订单号）：报价与支付使用同一值时随机立减相同；不填则按门店、会员、金额和当日消费次数确定，重新报价不会重新抽取"},
             "note": {"type": "string", "maxLength": 200, "description": "备注（仅支付）"},
+            "auth_code": {"type": "string", "maxLength": 32,
+                          "description": "顾客的付款码（仅支付，tender 为 wechat 或 alipay）：微信 18 位数字以 10–15 开头，"
+                                         "支付宝 16–24 位数字以 25–30 开头。填写时服务端向微信支付（付款码支付）或支付宝"
+                                         "（当面付条码）扣款，顾客需输入密码时最多等待 30 秒，成功后才记录收银；不填则视为已在店内"
+                                         "终端另行收取。扣款失败（付款码无效或过期、余额不足、超时未输密码）返回 409，"
+                                         "请换一个新的 Idempotency-Key 重新收款"},
         },
     },
     "CheckoutStep": {
@@ -176,6 +183,8 @@ SCHEMAS = {
             "steps": {"type": "array", "items": _ref("CheckoutStep")},
             "state": {"type": "string", "enum": ["paid", "refunded"]},
             "refunded_amount": {"type": "integer"}, "note": {"type": ["string", "null"]},
+            "channel_trade_no": {"type": ["string", "null"],
+                                 "description": "付款码收款时微信支付或支付宝的交易号；其他方式为 null"},
             "created_at": {"type": "string", "format": "date-time"},
             "created_at_local": {"type": "string", "format": "date-time"},
         },
@@ -271,7 +280,8 @@ PATHS = {
             "401": _UNAUTHORIZED,
             "403": _error("该密钥不能在此门店收银，或门店已停用"),
             "404": _error("门店或会员不存在"),
-            "409": _error("余额不足、账户冻结、卡已挂失、会员停用、优惠券已被使用，或幂等键已用于另一请求"),
+            "409": _error("余额不足、账户冻结、卡已挂失、会员停用、优惠券已被使用、付款码扣款失败（details 无；"
+                          "message 说明原因，已扣的款项已撤销），或幂等键已用于另一请求"),
             "422": _error("参数不正确，或所选优惠组合无效"),
         },
     }},

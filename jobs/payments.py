@@ -6,7 +6,7 @@ import logging
 from jobs.core import each_in_own_transaction, job
 from models import Merchant, Order
 from payments.checkout import channel_module
-from services import orders, refund_results
+from services import orders, refund_results, till_channel_refunds
 
 log = logging.getLogger(__name__)
 
@@ -36,4 +36,15 @@ def settle_processing_refunds(session, now=None):
                                        lambda refund_id: refund_results.ask_and_settle(session, refund_id, now=now),
                                        "settle processing refund")
     log.info("processing refunds settled: %s", outcomes)
+    return outcomes
+
+
+@job(queue="scheduled")
+def settle_processing_till_refunds(session, now=None):
+    """Periodic: refunds of till payments by payment code still processing at WeChat (services/
+    till_channel_refunds.py), each asked and settled in its own transaction."""
+    outcomes = each_in_own_transaction(session, till_channel_refunds.still_processing(session, now=now),
+                                       lambda refund_id: till_channel_refunds.settle_by_id(session, refund_id),
+                                       "settle processing till refund")
+    log.info("processing till refunds settled: %s", outcomes)
     return outcomes

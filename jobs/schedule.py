@@ -3,7 +3,7 @@ import logging
 import time
 
 from jobs import tasks
-from jobs.payments import settle_processing_refunds
+from jobs.payments import settle_processing_refunds, settle_processing_till_refunds
 
 log = logging.getLogger(__name__)
 
@@ -12,6 +12,7 @@ PERIODIC = [
     (tasks.expire_points_everywhere, 3600),
     (tasks.settle_overdue_orders, 300),
     (settle_processing_refunds, 600),
+    (settle_processing_till_refunds, 600),
     (tasks.pay_topup_instalments, 3600),
 ]
 

@@ -105,6 +105,10 @@ class Checkout(TenantMixin, CreatedAtMixin, Base):
     note: Mapped[str | None] = mapped_column(sa.String(200))
     # what the receipt prints after the payment (services/rewards.py): given rewards, claim QR links, nudge lines
     rewards: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list, server_default="[]")
+    # WeChat Pay / Alipay charged by the customer's payment code (services/till_channels.py): our trade number,
+    # derived from the request key, and the channel's
+    out_trade_no: Mapped[str | None] = mapped_column(sa.String(64))
+    channel_trade_no: Mapped[str | None] = mapped_column(sa.String(64))
 
     member = relationship("Member")
     store = relationship("Store")
@@ -133,5 +137,10 @@ class CheckoutRefund(TenantMixin, CreatedAtMixin, Base):
     reason: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
     idempotency_key: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    # the money's way back through the channel a payment-code checkout was paid on (services/till_channels.py)
+    out_refund_no: Mapped[str | None] = mapped_column(sa.String(64))
+    channel_refund_id: Mapped[str | None] = mapped_column(sa.String(64))
+    channel_state: Mapped[str | None] = mapped_column(sa.String(12))  # succeeded / processing / failed
+    channel_note: Mapped[str | None] = mapped_column(sa.String(200))
 
     checkout = relationship("Checkout")

@@ -3,8 +3,8 @@
 Unlike a payment notification it carries no signature: the details are in `req_info`, AES-256-ECB encrypted
 with md5(API key), so only someone holding the merchant's key could have written it; wechatpy's
 WeChatRefundCrypto decrypts it. Handled in this order: parse (16 KB at most), app id and merchant number,
-decrypt, find our refund by out_refund_no within the merchant, check it is this order's refund of this
-amount, then settle it (services.refund_results, once however many copies arrive). Every notification is kept
+decrypt, find our refund by out_refund_no within the merchant (an order's, or a till payment's), check it is
+that payment's refund of this amount, then settle it (services.refund_results, once however many copies arrive). Every notification is kept
 as a PaymentNotification with its outcome; WeChat gets SUCCESS only when the result is recorded or already was,
 FAIL otherwise (it retries, and the merchant sees the row).
 """
@@ -13,9 +13,10 @@ from wechatpy.crypto import WeChatRefundCrypto
 from channels import wechat_pay as wxpay
 from domain.errors import NotFound
 from models import Order
+from models.checkout import Checkout
 from payments import blueprint
 from payments.wechat import REFUND_FAILURES, answer_notification
-from services import merchants, refund_results
+from services import merchants, refund_results, till_channel_refunds
 
 FINAL_STATES = ("SUCCESS", *REFUND_FAILURES)
 
@@ -37,7 +38,7 @@ def handle(session, merchant_slug, body):
     out_trade_no = info.get("out_trade_no", "")[:64]
     record = refund_results.by_out_refund_no(session, merchant.id, info.get("out_refund_no", ""))
     if record is None:
-        return "unknown_order", "退款通知：退款单不存在", None, out_trade_no, merchant.id
+        return _till_refund(session, merchant, info, out_trade_no)
     order = session.get(Order, record.order_id)
     if order.channel != "wechat" or out_trade_no != order.out_trade_no or info.get("refund_fee") != str(record.amount):
         return "mismatch", "退款通知：订单或退款金额与退款记录不符", order.id, out_trade_no, merchant.id
@@ -46,6 +47,22 @@ def handle(session, merchant_slug, body):
         return "error", f"退款通知：未知退款状态 {status[:20]}", order.id, out_trade_no, merchant.id
     settled = refund_results.settle(session, record, status == "SUCCESS", reason=REFUND_FAILURES.get(status))
     return ("accepted" if settled else "duplicate"), None, order.id, out_trade_no, merchant.id
+
+
+def _till_refund(session, merchant, info, out_trade_no):
+    """A refund of a till payment by payment code (services/till_channel_refunds.py), checked the same way."""
+    row = till_channel_refunds.by_out_refund_no(session, merchant.id, info.get("out_refund_no", ""))
+    if row is None:
+        return "unknown_order", "退款通知：退款单不存在", None, out_trade_no, merchant.id
+    checkout = session.get(Checkout, row.checkout_id)
+    if checkout.tender != "wechat" or out_trade_no != checkout.out_trade_no \
+            or info.get("refund_fee") != str(row.amount - row.balance_back):
+        return "mismatch", "退款通知：收银单或退款金额与退款记录不符", None, out_trade_no, merchant.id
+    status = info.get("refund_status", "")
+    if status not in FINAL_STATES:
+        return "error", f"退款通知：未知退款状态 {status[:20]}", None, out_trade_no, merchant.id
+    settled = till_channel_refunds.record_result(session, row, status == "SUCCESS", REFUND_FAILURES.get(status))
+    return ("accepted" if settled else "duplicate"), None, None, out_trade_no, merchant.id
 
 
 def _decrypted(merchant, body):

@@ -10,8 +10,9 @@ from flask import Blueprint
 blueprint = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
 # Modules that add routes to the blueprint; each exists once its part is built.
-ROUTE_MODULES = ("sandbox.wechat_api", "sandbox.wechat_pay", "sandbox.wechat_pay_refunds", "sandbox.alipay_api",
-                 "sandbox.sms", "sandbox.phone")
+ROUTE_MODULES = ("sandbox.wechat_api", "sandbox.wechat_pay", "sandbox.wechat_pay_refunds", "sandbox.wechat_micropay",
+                 "sandbox.alipay_api", "sandbox.alipay_barcode",
+                 "sandbox.sms", "sandbox.phone", "sandbox.paycode_page")
 
 
 def register(app):

@@ -183,6 +183,9 @@ def _user(app_id, user_key, nickname=None):
 
 # --- gateway ----------------------------------------------------------------------------------------
 
+EXTRA_METHODS = {}  # method -> handler(params) -> response body, added by other sandbox modules
+
+
 @blueprint.route("/alipay/gateway.do", methods=["GET", "POST"])
 def alipay_gateway():
     params = {k: v for k, v in request.values.items()}
@@ -199,6 +202,8 @@ def alipay_gateway():
         return _answer(response_key, (_trade_query if method == "alipay.trade.query" else _trade_close)(params))
     if method == "alipay.trade.refund":
         return _answer(response_key, _trade_refund(params))
+    if method in EXTRA_METHODS:  # the payment-code ones, sandbox/alipay_barcode.py
+        return _answer(response_key, EXTRA_METHODS[method](params))
     if method == "alipay.trade.fastpay.refund.query":
         return _answer(response_key, _refund_query(params))
     if method != "alipay.system.oauth.token":
@@ -440,7 +445,11 @@ def _deliver(url, body, delays):
 
 
 def _trade_query(params):
-    _, trade = _load_trade(params["app_id"], str(_biz(params).get("out_trade_no", "")))
+    text, trade = _load_trade(params["app_id"], str(_biz(params).get("out_trade_no", "")))
+    if trade is not None and trade.get("scene") == "bar_code":  # a payer may have entered the password by now
+        from sandbox.alipay_barcode import advance
+
+        trade = advance(text, trade)
     if trade is None:
         return _business_error("ACQ.TRADE_NOT_EXIST", "交易不存在")
     answer = {"code": "10000", "msg": "Success", "out_trade_no": trade["out_trade_no"],

@@ -88,6 +88,14 @@ def find_prepay(session, app_id, out_trade_no):
                                                       SandboxGrant.scope == out_trade_no)).one_or_none()
 
 
+def known_prepay(merchant, data):
+    """The order the request names by out_trade_no, or WeChat's ORDERNOTEXIST."""
+    grant = find_prepay(db.session, merchant.wechat_app_id, data.get("out_trade_no", ""))
+    if grant is None:
+        raise PayError("ORDERNOTEXIST", "此交易订单号不存在")
+    return grant
+
+
 def prepay_details(session, prepay_id):
     row = session.scalars(select(SandboxOutbox).where(SandboxOutbox.kind == "wxpay_order",
                                                       SandboxOutbox.recipient == prepay_id)).one()
@@ -131,10 +139,14 @@ def wechatpay_unifiedorder(merchant, data):
 @blueprint.route(BASE + "pay/orderquery", methods=["POST"])
 @pay_api
 def wechatpay_orderquery(merchant, data):
-    grant = find_prepay(db.session, merchant.wechat_app_id, data.get("out_trade_no", ""))
-    if grant is None:
-        raise PayError("ORDERNOTEXIST", "此交易订单号不存在")
+    grant = known_prepay(merchant, data)
     details = prepay_details(db.session, grant.value)
+    if details.get("micropay"):  # a payment-code order (sandbox/wechat_micropay.py): it may await a password
+        from sandbox.wechat_micropay import query_state
+
+        state = query_state(grant, details)
+        paid = _paid_fields(grant, details) | {"trade_type": "MICROPAY"} if state == "SUCCESS" else {}
+        return {"trade_state": state, "out_trade_no": grant.scope, **paid}
     if grant.used_at is not None:
         return {"trade_state": "SUCCESS", **_paid_fields(grant, details)}
     return {"trade_state": "CLOSED" if grant.kind == CLOSED else "NOTPAY", "out_trade_no": grant.scope,
@@ -144,9 +156,7 @@ def wechatpay_orderquery(merchant, data):
 @blueprint.route(BASE + "pay/closeorder", methods=["POST"])
 @pay_api
 def wechatpay_closeorder(merchant, data):
-    grant = find_prepay(db.session, merchant.wechat_app_id, data.get("out_trade_no", ""))
-    if grant is None:
-        raise PayError("ORDERNOTEXIST", "此交易订单号不存在")
+    grant = known_prepay(merchant, data)
     closed = db.session.execute(update(SandboxGrant).where(SandboxGrant.id == grant.id, SandboxGrant.used_at.is_(None))
                                 .values(kind=CLOSED).execution_options(synchronize_session=False)).rowcount
     if closed != 1:

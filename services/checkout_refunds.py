@@ -14,7 +14,7 @@ from domain.errors import Conflict, DomainError, PermissionDenied
 from domain.money import format_yuan
 from models import CouponCode, Member, PointsTransaction, Verification, WalletTransaction
 from models.checkout import TENDER_LABELS, Checkout, CheckoutRefund
-from services import idempotency
+from services import idempotency, till_channel_refunds
 from services.tenancy import get_owned, merchant_timezone
 from services.text import required_text
 
@@ -43,6 +43,9 @@ def refund(session, actor, checkout_id, amount, *, reason, key, now=None):
     if idempotency.insert_once(session, row, CheckoutRefund) is not None:
         raise Conflict("重复的退款请求正在处理，请稍后查看结果")
     _reverse(session, actor, checkout, row, before, before + amount, now)
+    session.flush()
+    # last: a refusal from WeChat Pay / Alipay rolls back everything above; cash and card go back outside
+    till_channel_refunds.give_back(_merchant(session, actor.merchant_id), checkout, row)
     session.flush()
     return row
 
@@ -174,7 +177,9 @@ def receipt(session, merchant_id, checkout_id):
         "balance_after": balance_after, "points_after": points_after,
         "level": member.level.name if member is not None and member.level else "",
         "refunds": [{"id": r.id, "amount": r.amount, "created_at": r.created_at, "reason": r.reason,
-                     "not_reversed": list(r.not_reversed)} for r in refunds],
+                     "not_reversed": list(r.not_reversed), "channel_state": r.channel_state,
+                     "channel_refund_id": r.channel_refund_id, "channel_note": r.channel_note} for r in refunds],
+        "channel_trade_no": checkout.channel_trade_no, "out_trade_no": checkout.out_trade_no,
     }
 
 

@@ -51,3 +51,6 @@ class CheckoutForm(FlaskForm):
     choice = HiddenField(validators=[Optional(), Length(max=120)])
     expected = HiddenField(validators=[Optional(), Length(max=14)])
     key = HiddenField(validators=[Optional(), Length(max=100)])
+    # 微信支付 / 支付宝: the customer's payment code (staff_h5/paycode.py) and when its first charge was tried
+    auth_code = StringField(_l("付款码"), validators=[Optional(), Length(max=32, message=_l("付款码过长"))])
+    started = HiddenField(validators=[Optional(), Length(max=12)])

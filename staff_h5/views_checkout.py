@@ -15,12 +15,11 @@ from domain.pricing import Choice
 from extensions import db
 from models.checkout import Checkout
 from services import checkout as checkout_service
-from services import idempotency
-from staff_h5 import blueprint, limits
+from services import idempotency, till_channel_refunds
+from staff_h5 import blueprint, limits, paycode
 from staff_h5.forms import ActionForm, CheckoutForm
 from staff_h5.views import staff_required
 
-MAX_CHOICE_COUPONS = 10
 
 
 class TooManyMisses(DomainError):
@@ -49,23 +48,6 @@ def _amount(text):
     if amount <= 0:
         raise DomainError(_("请输入消费金额"))
     return amount
-
-
-def encode_choice(choice):
-    """A Choice as a radio value: '1:12,15:200' (level discount on, coupons 12 and 15, 200 points)."""
-    return f"{int(choice.use_level)}:{','.join(str(i) for i in choice.coupon_ids)}:{choice.points}"
-
-
-def _choice(text):
-    """The offer the cashier picked, or None for the cheapest; anything malformed is refused, not guessed."""
-    if not text:
-        return None
-    parts = text.split(":")
-    ids = parts[1].split(",") if len(parts) == 3 and parts[1] else []
-    if len(parts) != 3 or parts[0] not in ("0", "1") or not parts[2].isdigit() or len(parts[2]) > 9 \
-            or len(ids) > MAX_CHOICE_COUPONS or not all(i.isdigit() and len(i) <= 12 for i in ids):
-        raise DomainError(_("优惠选择不正确，请重新计算"))
-    return Choice(use_level=parts[0] == "1", coupon_ids=tuple(int(i) for i in ids), points=int(parts[2]))
 
 
 def _member_id(form):
@@ -106,11 +88,12 @@ def _first_quote(amount, member_id, tender, choice):
 
 
 def _quote_page(form, amount, member_id, tender, answer, key, error=None, status=200):
-    chosen = encode_choice(answer.quote.choice)
+    chosen = answer.quote.choice.encode()
     return render_template("staff_h5/checkout_quote.html", form=form, answer=answer, amount=amount,
                            amount_text=format_yuan(amount), member_id=member_id, tender=tender, key=key,
-                           chosen=chosen, options=[(encode_choice(c), pay, text) for c, pay, text in answer.options],
-                           tenders=tender_labels(), error=error, logout=ActionForm()), status
+                           chosen=chosen, options=[(c.encode(), pay, text) for c, pay, text in answer.options],
+                           tenders=tender_labels(), by_code=paycode.channel_ready(current_user.merchant, tender),
+                           error=error, logout=ActionForm()), status
 
 
 @blueprint.route("/checkout/quote", methods=["POST"])
@@ -123,7 +106,7 @@ def checkout_quote():
     try:
         amount = _amount(form.amount.data)
         member_id = _member_id(form)
-        tender, answer = _first_quote(amount, member_id, form.tender.data, _choice(form.choice.data))
+        tender, answer = _first_quote(amount, member_id, form.tender.data, Choice.decode(form.choice.data))
     except DomainError as exc:
         db.session.rollback()
         return _start(form, error=exc.message, status=exc.http_status)
@@ -147,14 +130,19 @@ def checkout_pay():
     if earlier is not None:
         return redirect(url_for("staff_h5.checkout_receipt", checkout_id=earlier.id))
     try:
-        amount, member_id, choice = _amount(form.amount.data), _member_id(form), _choice(form.choice.data)
+        amount, member_id, choice = _amount(form.amount.data), _member_id(form), Choice.decode(form.choice.data)
         answer = _quote(amount, member_id, tender, choice)
     except DomainError as exc:
         db.session.rollback()
         return _start(form, error=exc.message, status=exc.http_status)
-    if form.expected.data != str(answer.quote.pay):  # the price moved since the cashier read it: show it again
+    by_code = paycode.channel_ready(current_user.merchant, tender)
+    # the price moved since the cashier read it: show it again (unless a code was charged already: the service
+    # then records it or, at another price, reverses it)
+    if form.expected.data != str(answer.quote.pay) and not (by_code and form.started.data):
         return _quote_page(form, amount, member_id, tender, answer, key,
                            error=_("应付金额已变化，请核对后再确认"), status=409)
+    if by_code:
+        return paycode.take(form, _quote_page, amount, member_id, answer, key)
     try:
         made = checkout_service.pay(db.session, current_user.merchant, current_user, store_id=g.store.id,
                                     member_id=member_id, amount=amount, tender=tender, choice=answer.quote.choice,
@@ -188,6 +176,25 @@ def _receipt(checkout_id, template):
 @staff_required
 def checkout_receipt(checkout_id):
     return _receipt(checkout_id, "staff_h5/receipt.html")
+
+
+@blueprint.route("/checkouts/<int:checkout_id>/refunds/<int:refund_id>/settle", methods=["POST"])
+@staff_required
+def checkout_refund_settle(checkout_id, refund_id):
+    """Ask WeChat Pay / Alipay for the final word on a refund still processing, then show the receipt again."""
+    row = _visible_checkout(checkout_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        state = till_channel_refunds.settle_one(db.session, current_user.merchant, row, refund_id)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("staff_h5.checkout_receipt", checkout_id=row.id))
+    commit()
+    flash({"succeeded": _("退款已原路退回"), "failed": _("原路退款失败，请按提示退还顾客")}.get(state, _("渠道仍在处理，请稍后再查")),
+          "info")
+    return redirect(url_for("staff_h5.checkout_receipt", checkout_id=row.id))
 
 
 @blueprint.route("/checkouts/<int:checkout_id>/print")

@@ -20,8 +20,22 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('checkouts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('out_trade_no', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('channel_trade_no', sa.String(length=64), nullable=True))
+    with op.batch_alter_table('checkout_refunds', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('out_refund_no', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('channel_refund_id', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('channel_state', sa.String(length=12), nullable=True))
+        batch_op.add_column(sa.Column('channel_note', sa.String(length=200), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('checkout_refunds', schema=None) as batch_op:
+        batch_op.drop_column('channel_note')
+        batch_op.drop_column('channel_state')
+        batch_op.drop_column('channel_refund_id')
+        batch_op.drop_column('out_refund_no')
+    with op.batch_alter_table('checkouts', schema=None) as batch_op:
+        batch_op.drop_column('channel_trade_no')
+        batch_op.drop_column('out_trade_no')
