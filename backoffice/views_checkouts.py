@@ -21,6 +21,7 @@ from domain.money import format_yuan
 from extensions import db
 from models import ApiKey, Staff, Store
 from models.checkout import CHECKOUT_STATES, TENDER_LABELS, TENDERS, Checkout, CheckoutRefund
+from models.rewards import RewardGrant
 from services import checkout as checkout_service
 from services.tenancy import get_owned, scoped
 
@@ -28,6 +29,8 @@ PER_PAGE = 50
 DETAIL = "backoffice/checkout_detail.html"
 STATE_LABELS = {"paid": _l("已支付"), "refunded": _l("已全额退款")}
 SOURCE_LABELS = {"staff": _l("收银台"), "api": _l("开放接口"), "h5": _l("会员自助")}
+GRANT_STATE_LABELS = {"granted": _l("已发放"), "pending_claim": _l("待领取"), "claimed": _l("已领取")}
+CHANNEL_REFUND_STATES = {"succeeded": _l("退款成功"), "processing": _l("退款处理中"), "failed": _l("退款失败")}
 
 
 class CheckoutRefundForm(FlaskForm):
@@ -99,7 +102,15 @@ def _context(checkout, form):
     return {"checkout": checkout, "receipt": checkout_service.receipt(db.session, merchant_id(), checkout.id),
             "refund_list": refunds, "left": checkout.pay - checkout.refunded_amount, "form": form,
             "api_key_name": _api_key_names([checkout]).get(checkout.api_key_id), "tender_labels": TENDER_LABELS,
-            "state_labels": STATE_LABELS, "source_labels": SOURCE_LABELS, "staff_names": _staff_names(refunds)}
+            "state_labels": STATE_LABELS, "source_labels": SOURCE_LABELS, "staff_names": _staff_names(refunds),
+            "grants": _grants(checkout), "grant_state_labels": GRANT_STATE_LABELS,
+            "channel_states": CHANNEL_REFUND_STATES}
+
+
+def _grants(checkout):
+    """What the payment's reward rules gave or left to claim (the receipt's lines are on checkout.rewards)."""
+    return db.session.scalars(scoped(RewardGrant, merchant_id()).where(RewardGrant.checkout_id == checkout.id)
+                              .options(joinedload(RewardGrant.rule)).order_by(RewardGrant.id)).all()
 
 
 def _staff_names(refunds):

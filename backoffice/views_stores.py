@@ -1,15 +1,17 @@
-"""Stores: list, create, edit."""
+"""Stores: list, create, edit, and each store's pay QR (门店收款码: members scan it to pay at member prices)."""
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from backoffice import blueprint
-from backoffice.common import commit, merchant_id, requires
+from backoffice.common import commit, member_page_url, merchant_id, qr_download, requires
 from backoffice.forms import StoreForm
 from backoffice.ui import invalid, refuse
 from domain.errors import DomainError
 from extensions import db
 from models import Store
+from services import member_qr
 from services import stores as store_service
 from services.tenancy import get_owned
 
@@ -19,7 +21,21 @@ TEMPLATE = "backoffice/store_form.html"
 @blueprint.route("/stores")
 @requires("stores.manage")
 def stores():
-    return render_template("backoffice/stores.html", stores=store_service.list_stores(db.session, merchant_id()))
+    rows = store_service.list_stores(db.session, merchant_id())
+    pay_qrs = {store.id: Markup(member_qr.svg(pay_url(store), label="门店收款码")) for store in rows}
+    return render_template("backoffice/stores.html", stores=rows, pay_qrs=pay_qrs)
+
+
+def pay_url(store):
+    """What the store's pay QR opens: the member self-pay page of this store (member_h5/views_self_pay.py)."""
+    return member_page_url(f"pay/{store.id}")
+
+
+@blueprint.route("/stores/<int:store_id>/pay-qr.png")
+@requires("stores.manage")
+def store_pay_qr_png(store_id):
+    store = get_owned(db.session, Store, merchant_id(), store_id)
+    return qr_download(pay_url(store), f"store-pay-{store.id}", "png")
 
 
 @blueprint.route("/stores/new", methods=["GET", "POST"])

@@ -109,7 +109,8 @@ class Till(threading.Thread):
             body = {"store_id": self.store_id, "member_id": member_id, "amount": AMOUNT, "tender": self.tender}
             status, quote = self.post("/api/v1/checkout/quote", body)
             if status != 200 or quote.get("refusal") or quote.get("balance_short"):
-                self.count_error(status if status != 200 else "refused")
+                self.count_error(status if status != 200 else
+                                 f"refused: {quote.get('refusal') or 'balance short'}")
                 continue
             status, _ = self.post("/api/v1/checkout/pay", {**body, "choice": quote["choice"]},
                                   {"Idempotency-Key": uuid.uuid4().hex})

@@ -10,9 +10,9 @@ from datetime import timedelta
 
 from domain.errors import Conflict
 
-KINDS = ("topup", "gift_card", "timed_card", "count_card", "benefit_card", "coupon")
+KINDS = ("topup", "gift_card", "timed_card", "count_card", "benefit_card", "coupon", "self_pay")
 KIND_LABELS = {"topup": "储值充值", "gift_card": "礼品卡", "timed_card": "时长卡", "count_card": "次卡",
-               "benefit_card": "权益卡", "coupon": "优惠券"}
+               "benefit_card": "权益卡", "coupon": "优惠券", "self_pay": "自助买单"}
 CHANNELS = ("wechat", "alipay")
 CHANNEL_LABELS = {"wechat": "微信支付", "alipay": "支付宝"}
 

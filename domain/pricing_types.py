@@ -7,6 +7,7 @@ from domain.errors import DomainError
 MAX_AMOUNT = 10**10
 PRICED_KINDS = ("cash", "discount", "groupon")  # gift/ticket coupons take nothing off: never priced
 MAX_COUPONS_TOGETHER = 3
+MAX_CHOICE_COUPONS = 10  # what a page's picked offer may name, before the engine checks it
 
 
 class PricingError(DomainError):
@@ -63,6 +64,22 @@ class Choice:
     use_level: bool = True
     coupon_ids: tuple = ()
     points: int = 0
+
+    def encode(self):
+        """As a form value: '1:12,15:200' (level discount on, coupons 12 and 15, 200 points)."""
+        return f"{int(self.use_level)}:{','.join(str(i) for i in self.coupon_ids)}:{self.points}"
+
+    @classmethod
+    def decode(cls, text):
+        """The offer picked on a page, or None for the cheapest; anything malformed is refused, not guessed."""
+        if not text:
+            return None
+        parts = text.split(":")
+        ids = parts[1].split(",") if len(parts) == 3 and parts[1] else []
+        if len(parts) != 3 or parts[0] not in ("0", "1") or not parts[2].isdigit() or len(parts[2]) > 9 \
+                or len(ids) > MAX_CHOICE_COUPONS or not all(i.isdigit() and len(i) <= 12 for i in ids):
+            raise PricingError("优惠选择不正确，请重新计算")
+        return cls(use_level=parts[0] == "1", coupon_ids=tuple(int(i) for i in ids), points=int(parts[2]))
 
 
 @dataclass(frozen=True)

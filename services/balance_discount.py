@@ -5,7 +5,7 @@ from domain import balance_discount as rules
 from domain.clock import local_today
 from domain.errors import DomainError
 from models import BalanceDiscountRule
-from services import audit
+from services import audit, merchant_memory
 from services.tenancy import get_owned, scoped
 
 
@@ -48,11 +48,17 @@ def delete_rule(session, actor, rule_id, ip=None):
     session.flush()
 
 
+merchant_memory.watch(BalanceDiscountRule, "balance_discount")
+
+
 def rate_today(session, merchant, balance, now=None):
     """The discount (tenths) a balance earns today in the merchant's timezone, or None (for the checkout)."""
-    active = session.scalars(select(BalanceDiscountRule).where(BalanceDiscountRule.merchant_id == merchant.id,
-                                                               BalanceDiscountRule.active.is_(True))).all()
-    return rules.rate_for(balance, [_as_rule(r) for r in active], local_today(merchant.timezone, now))
+    def load():
+        return tuple(_as_rule(r) for r in session.scalars(select(BalanceDiscountRule).where(
+            BalanceDiscountRule.merchant_id == merchant.id, BalanceDiscountRule.active.is_(True))))
+
+    active = merchant_memory.recall("balance_discount", merchant.id, load)
+    return rules.rate_for(balance, list(active), local_today(merchant.timezone, now))
 
 
 def describe(row):

@@ -18,7 +18,7 @@ from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from domain.money import MAX_FEN, format_yuan
 from models import Card, CardRefund, CardTemplate, CouponCode, CouponTemplate, Member
 from models.coupons import CHANNELS
-from services import audit, card_templates, coupons, idempotency
+from services import audit, card_templates, coupons, idempotency, merchant_memory
 from services.tenancy import get_owned, merchant_timezone, owned_ids, scoped
 from services.text import optional_text
 
@@ -328,6 +328,8 @@ def active_benefits(session, member, now=None, store_id=None):
     Empty once every card has expired, been refunded or voided: the member is back on their level's benefits.
     """
     now = now or now_utc()
+    if not _merchant_has_benefit_cards(session, member.merchant_id):
+        return rules.best_of([])  # every till payment asks; most merchants have none
     query = (select(CardTemplate).join(Card, Card.template_id == CardTemplate.id)
              .where(Card.merchant_id == member.merchant_id, Card.member_id == member.id, Card.kind == KIND,
                     Card.state == card_rules.ACTIVE, or_(Card.starts_at.is_(None), Card.starts_at <= now),
@@ -339,6 +341,15 @@ def active_benefits(session, member, now=None, store_id=None):
         grants.append(rules.Benefits(template.discount_percent, template.points_multiplier or 100,
                                      tuple(template.free_items or ())))
     return rules.best_of(grants)
+
+
+merchant_memory.watch(CardTemplate, "has_benefit_cards")
+
+
+def _merchant_has_benefit_cards(session, merchant_id):
+    return merchant_memory.recall("has_benefit_cards", merchant_id, lambda: session.scalar(
+        select(select(CardTemplate.id).where(CardTemplate.merchant_id == merchant_id, CardTemplate.kind == KIND)
+               .exists())))
 
 
 # --- staff page adapter -----------------------------------------------------------------------------------

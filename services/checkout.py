@@ -7,8 +7,8 @@ services/checkout_payment.py, refunds and receipts in services/checkout_refunds.
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from domain import coupons as coupon_rules
 from domain import pricing
@@ -42,10 +42,12 @@ class Context:
 
     member: Member
     wallet: Wallet | None
+    card_lost: bool
     settings: object
     benefits: object
     level: object
     inp: pricing.PricingInput
+    codes: dict  # the member's coupon rows priced here, by id (paying uses them without loading them again)
 
 
 def identify(session, merchant, text, now=None):
@@ -68,7 +70,7 @@ def identify(session, merchant, text, now=None):
         member, state = member_cards.number_status(session, merchant.id, text)
         if state != "active":
             return member, f"该卡{member_cards.STATUS_LABELS[state]}，不能使用"
-    return member, _refusal(session, member, wallet_of(session, member))
+    return member, _refusal(member, *wallet_of(session, member))
 
 
 def quote(session, merchant, actor, *, store_id, member_id, amount, tender, choice=None, seed, now=None):
@@ -97,14 +99,16 @@ def walk_in(amount, tender, seed):
     return CheckoutQuote(None, priced, (), 0, 0, "", refusal, amount if tender == "balance" else 0, 0)
 
 
-def context_of(session, merchant, member, store_id, amount, tender, seed, now, purse=None):
-    from services import balance_discount, benefit_cards, checkout_settings
+def context_of(session, merchant, member, store_id, amount, tender, seed, now, lock=False):
+    """What pricing and earning read of the member and the merchant; `lock` locks the wallet (paying)."""
+    from services import balance_discount, benefit_cards, checkout_settings, levels
 
-    purse = purse if purse is not None else wallet_of(session, member)
+    purse, card_lost = wallet_of(session, member, lock=lock)
+    codes = {code.id: code for code in _usable_codes(session, merchant, member, now)}
     balance = purse.principal + purse.bonus if purse is not None else 0
-    settings = checkout_settings.settings_of(session, merchant.id)
+    settings = checkout_settings.till_settings(session, merchant.id)
     benefits = benefit_cards.active_benefits(session, member, now, store_id)
-    level = member.level
+    level = levels.facts_of(session, member)
     rate = balance_discount.rate_today(session, merchant, balance, now) if tender == "balance" else None
     inp = pricing.PricingInput(
         amount=amount, level_name=level.name if level else "",
@@ -112,36 +116,36 @@ def context_of(session, merchant, member, store_id, amount, tender, seed, now, p
         benefit_name="权益卡", benefit_discount_percent=benefits.discount_percent or 100,
         balance_discount_percent=rate or 100, points_available=member.points_balance,
         points_per_yuan=settings.points_per_yuan, points_max_percent=settings.points_max_percent,
-        coupons=tuple(_offers(session, merchant, member, store_id, now)),
+        coupons=tuple(_offers(codes, merchant, store_id, now)),
         sharing=pricing.SharingRules(settings.level_with_coupons, settings.level_with_points,
                                      settings.coupons_with_points, settings.multiple_coupons),
         random_min=settings.random_min, random_max=settings.random_max,
-        seed=seed or order_seed(session, merchant, store_id, member, amount, now))
-    return Context(member, purse, settings, benefits, level, inp)
+        seed=seed or order_seed(merchant, store_id, member, amount, now))
+    return Context(member, purse, card_lost, settings, benefits, level, inp, codes)
 
 
-def order_seed(session, merchant, store_id, member, amount, now):
+def order_seed(merchant, store_id, member, amount, now):
     """The 随机立减 draw's seed when the till sends none: the order's own facts (store, member, amount, the local
-    day and how many times the member paid today), so quoting again cannot draw again, while the member's next
-    purchase draws anew. A POS that has its own order number sends that as `seed` instead."""
+    day and the member's visit count, which every payment moves on), so quoting again cannot draw again, while
+    the member's next purchase draws anew. A POS that has its own order number sends that as `seed` instead."""
     day = local_today(merchant.timezone, now)
-    paid_today = session.scalar(select(func.count(Checkout.id)).where(
-        Checkout.merchant_id == merchant.id, Checkout.member_id == member.id,
-        Checkout.created_at >= local_midnight_utc(day, merchant.timezone)))
-    return f"{merchant.id}:{store_id}:{member.id}:{amount}:{day.isoformat()}:{paid_today}"
+    return f"{merchant.id}:{store_id}:{member.id}:{amount}:{day.isoformat()}:{member.visit_count}"
 
 
-def _offers(session, merchant, member, store_id, now):
+def _usable_codes(session, merchant, member, now):
+    return session.scalars(select(CouponCode).options(joinedload(CouponCode.template))
+                           .where(CouponCode.merchant_id == merchant.id, CouponCode.member_id == member.id,
+                                  CouponCode.state == coupon_rules.AVAILABLE, CouponCode.ends_at > now)
+                           .order_by(CouponCode.id)).all()
+
+
+def _offers(codes, merchant, store_id, now):
     """The member's priced coupons usable in this store now (state, dates, store, weekday and hours)."""
     from services import coupons
 
-    codes = session.scalars(select(CouponCode).options(selectinload(CouponCode.template))
-                            .where(CouponCode.merchant_id == merchant.id, CouponCode.member_id == member.id,
-                                   CouponCode.state == coupon_rules.AVAILABLE, CouponCode.ends_at > now)
-                            .order_by(CouponCode.id)).all()
-    for code in codes:
+    for code in codes.values():
         template = code.template
-        if template.kind in pricing.PRICED_KINDS and coupons.check_usable(session, code, store_id, now,
+        if template.kind in pricing.PRICED_KINDS and coupons.check_usable(None, code, store_id, now,
                                                                            merchant.timezone) is None:
             yield pricing.CouponOffer(code.id, template.kind, template.title, template.amount_off or 0,
                                       template.discount_percent, template.discount_cap, template.min_spend or 0)
@@ -157,8 +161,8 @@ def answer_for(session, merchant, context, tender, choice, now):
                     [:MAX_OPTIONS])
     earned = points_for(session, merchant, context, priced.pay, priced.pay if tender == "balance" else 0, now)
     return CheckoutQuote(context.member, priced, options, balance, context.member.points_balance,
-                         context.level.name if context.level else "", _refusal(session, context.member,
-                                                                                  context.wallet),
+                         context.level.name if context.level else "", _refusal(context.member, context.wallet,
+                                                                                  context.card_lost),
                          short, earned)
 
 
@@ -181,8 +185,7 @@ def points_for(session, merchant, context, pay, balance_paid, now):
     from services import checkout_settings
 
     settings = context.settings
-    days = [checkout_settings.as_day(row) for row in checkout_settings.multiplier_days(session, merchant.id)]
-    day_tenths, _ = earning.day_multiplier(days, local_today(merchant.timezone, now))
+    day_tenths, _ = earning.day_multiplier(checkout_settings.till_days(session, merchant.id), local_today(merchant.timezone, now))
     base = earning.earn_base(base=settings.earn_base, amount=context.inp.amount, pay=pay, balance_paid=balance_paid)
     return earning.points_earned(base_fen=base, earn_per_yuan=settings.earn_per_yuan,
                                  level_tenths=context.level.points_multiplier_tenths if context.level else 10,
@@ -191,22 +194,26 @@ def points_for(session, merchant, context, pay, balance_paid, now):
 
 
 def wallet_of(session, member, lock=False):
-    """The member's wallet, or None when they never had one (a quote does not create it)."""
-    query = select(Wallet).where(Wallet.merchant_id == member.merchant_id, Wallet.member_id == member.id,
-                                 Wallet.kind == "member")
+    """(the member's wallet or None when they never had one, whether their physical card is lost), in one statement
+    when they have a wallet; `lock` locks the wallet (a quote does not create it)."""
+    lost = select(MemberIdentity.id).where(
+        MemberIdentity.member_id == member.id, MemberIdentity.kind == "card_no", MemberIdentity.lost_at.is_not(None),
+        MemberIdentity.closed_at.is_(None)).exists()
+    query = select(Wallet, lost).where(Wallet.merchant_id == member.merchant_id, Wallet.member_id == member.id,
+                                       Wallet.kind == "member")
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return session.scalars(query).one_or_none()
+        query = query.with_for_update(of=Wallet).execution_options(populate_existing=True)
+    row = session.execute(query).one_or_none()
+    if row is not None:
+        return row[0], row[1]
+    return None, session.scalar(select(lost))
 
 
-def _refusal(session, member, purse):
+def _refusal(member, purse, card_lost):
     """Why this member cannot pay at the till now, or None."""
     if member.status != "active":
         return "该会员已停用，不能消费"
-    lost = session.scalar(select(MemberIdentity.id).where(
-        MemberIdentity.member_id == member.id, MemberIdentity.kind == "card_no",
-        MemberIdentity.lost_at.is_not(None), MemberIdentity.closed_at.is_(None)).limit(1))
-    if lost is not None:
+    if card_lost:
         return "该会员的实体卡已挂失，请先补卡"
     if purse is not None and purse.frozen:
         return "该会员的储值账户已冻结，不能消费"

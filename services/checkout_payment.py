@@ -7,7 +7,7 @@ request, and every ledger key (coupon verification, points, wallet) derives from
 returns the same checkout and changes nothing.
 """
 from domain.clock import now_utc
-from domain.errors import Conflict, InsufficientBalance
+from domain.errors import Conflict, DomainError, InsufficientBalance
 from domain.money import format_yuan
 from models.checkout import Checkout
 from services import checkout as base
@@ -18,39 +18,39 @@ from services.text import optional_text
 def pay(session, merchant, actor, *, store_id, member_id, amount, tender, choice, seed, key, note=None, now=None):
     """Take the payment in one transaction: the member row, then their wallet, are locked before re-pricing, so two
     payments of one member run one after the other and the second sees what the first spent."""
-    from services import levels, points
+    from services import points
 
     now = now or now_utc()
     idempotency.check_key(key)
     base.check_request(amount, tender)
     store = verifications.actor_store(session, actor, store_id)
     member = points.lock_member(session, merchant.id, member_id) if member_id is not None else None
-    earlier = idempotency.find_existing(session, Checkout, merchant.id, key)
-    if earlier is not None:
-        return _same(earlier, member, store, amount, tender)
     if member is None:
         answer = base.walk_in(amount, tender, seed)
         _refuse(answer)
-        made, won = _record(session, merchant, actor, store, None, answer.quote, tender, key, note, now)
-        if not won:
-            return _same(made, None, store, amount, tender)
-        _reward(session, merchant, actor, made, None, now)
-        return made
-    purse = base.wallet_of(session, member, lock=True)
-    context = base.context_of(session, merchant, member, store.id, amount, tender, seed, now, purse)
-    answer = base.answer_for(session, merchant, context, tender, choice, now)
-    _refuse(answer)
-    checkout, won = _record(session, merchant, actor, store, member, answer.quote, tender, key, note, now)
+        made, won = _record(session, merchant, actor, store, None, answer, tender, key, note, now)
+        if won:
+            _reward(session, merchant, actor, made, None, now)
+        return made if won else _same(made, None, store, amount, tender)
+    context = base.context_of(session, merchant, member, store.id, amount, tender, seed, now, lock=True)
+    try:
+        answer = base.answer_for(session, merchant, context, tender, choice, now)
+        _refuse(answer)
+    except DomainError:
+        # A retry of a payment already taken is refused now (its balance or coupon is spent): answer with it.
+        earlier = idempotency.find_existing(session, Checkout, merchant.id, key)
+        if earlier is None:
+            raise
+        return _same(earlier, member, store, amount, tender)
+    checkout, won = _record(session, merchant, actor, store, member, answer, tender, key, note, now)
     if not won:
         return _same(checkout, member, store, amount, tender)
-    _take(session, merchant, actor, store, member, purse, checkout, now)
-    _earn(session, merchant, actor, store, context, checkout, answer.points_to_earn, now)
-    member.visit_count += 1  # after the ledgers: their member lock reloads the row
+    _take(session, merchant, actor, store, context, checkout, now)
+    member.visit_count += 1
     member.total_spend += checkout.pay
     member.last_visit_at = now
-    session.flush()
-    levels.apply_upgrade(session, member)
-    session.flush()
+    _earn(session, merchant, actor, store, context, checkout, now)  # its flush writes the counters too
+    _upgrade(session, member)
     _reward(session, merchant, actor, checkout, member, now)
     return checkout
 
@@ -61,6 +61,8 @@ def _same(earlier, member, store, amount, tender):
 
 
 def _refuse(answer):
+    """A payment that can be taken looks for no earlier one with its key: inserting its row claims the key (see
+    _record), and a retry then finds the first."""
     if answer.refusal:
         raise Conflict(answer.refusal)
     if answer.balance_short:
@@ -68,56 +70,62 @@ def _refuse(answer):
                                   short=answer.balance_short)
 
 
-def _record(session, merchant, actor, store, member, priced, tender, key, note, now):
-    """The checkout row, inserted first: it claims the key, and its id keys every ledger row that follows."""
-    is_api = verifications.is_api_key(actor)
-    row = Checkout(merchant_id=merchant.id, member_id=member.id if member else None, store_id=store.id,
-                   staff_id=None if is_api else actor.id, api_key_id=actor.id if is_api else None,
-                   source="api" if is_api else "staff", amount=priced.amount, discount=priced.amount - priced.pay,
-                   pay=priced.pay, tender=tender, balance_paid=priced.pay if tender == "balance" else 0,
-                   points_used=priced.points_used, points_earned=0, coupon_code_ids=list(priced.coupon_ids),
-                   steps=[_step_json(s) for s in priced.steps], state="paid", refunded_amount=0,
-                   idempotency_key=key, note=optional_text(note, "备注", 200), created_at=now)
-    earlier = idempotency.insert_once(session, row, Checkout)
-    return (earlier, False) if earlier is not None else (row, True)
+def _record(session, merchant, actor, store, member, answer, tender, key, note, now):
+    """The checkout row, inserted first: it claims the key, and its id keys every ledger row that follows.
+    Returns (the row, True), or (the earlier request's row, False) when one holds the key."""
+    priced = answer.quote
+    values = dict(merchant_id=merchant.id, member_id=member.id if member else None, store_id=store.id,
+                  staff_id=verifications.staff_id_of(actor), api_key_id=verifications.api_key_id_of(actor),
+                  source=verifications.source_of(actor), amount=priced.amount, discount=priced.amount - priced.pay,
+                  pay=priced.pay, tender=tender, balance_paid=priced.pay if tender == "balance" else 0,
+                  points_used=priced.points_used, points_earned=answer.points_to_earn,
+                  coupon_code_ids=list(priced.coupon_ids), steps=[_step_json(s) for s in priced.steps],
+                  state="paid", refunded_amount=0, idempotency_key=key, note=optional_text(note, "备注", 200),
+                  rewards=[], created_at=now)
+    row = idempotency.claim_row(session, Checkout, values)
+    if row is None:
+        return idempotency.find_existing(session, Checkout, merchant.id, key), False
+    return row, True
 
 
 def _step_json(step):
     return {"kind": step.kind, "label": step.label, "amount": step.amount, "detail": step.detail}
 
 
-def _take(session, merchant, actor, store, member, purse, checkout, now):
-    """Use the coupons (each a verification record), spend the points, debit the balance."""
+def _take(session, merchant, actor, store, context, checkout, now):
+    """Use the coupons (each a verification record), spend the points, debit the balance. Every key derives from the
+    checkout, whose row this transaction inserted, on the member and wallet rows it locked (`locked=`)."""
     from services import coupons, points, wallet
 
-    is_api = verifications.is_api_key(actor)
-    operator = None if is_api else actor
+    operator = verifications.operator_of(actor)
     for code_id in checkout.coupon_code_ids:
-        coupons.INSTRUMENT.verify(session, actor, code_id, store_id=store.id, method="api" if is_api else "manual",
-                                  key=f"checkout:{checkout.id}:coupon:{code_id}", amount_received=checkout.pay,
-                                  now=now)
+        coupons.use_priced(session, actor, context.codes[code_id], store=store,
+                           method=verifications.method_of(actor), key=f"checkout:{checkout.id}:coupon:{code_id}",
+                           amount_received=checkout.pay, now=now)
     if checkout.points_used:
-        points.spend(session, merchant, member.id, checkout.points_used, key=f"checkout:{checkout.id}:spend",
+        points.spend(session, merchant, context.member.id, checkout.points_used, key=f"checkout:{checkout.id}:spend",
                      reason="收银积分抵扣", reference=("checkout", checkout.id), operator=operator,
-                     store_id=store.id, now=now)
+                     store_id=store.id, now=now, locked=context.member)
     if checkout.balance_paid:
-        txn = wallet.debit(session, merchant.id, purse.id, checkout.balance_paid, key=f"checkout:{checkout.id}:pay",
-                           reference=("checkout", checkout.id), operator=operator, store_id=store.id,
-                           note="收银消费")
+        txn = wallet.debit(session, merchant.id, context.wallet.id, checkout.balance_paid,
+                           key=f"checkout:{checkout.id}:pay", reference=("checkout", checkout.id), operator=operator,
+                           store_id=store.id, note="收银消费", locked=context.wallet)
         checkout.wallet_transaction_id = txn.id
 
 
-def _earn(session, merchant, actor, store, context, checkout, earned, now):
+def _earn(session, merchant, actor, store, context, checkout, now):
     """The member's points for this payment, then each referrer's share of them (points kind "referral")."""
     from domain import earning
     from services import checkout_settings, points
 
-    operator = None if verifications.is_api_key(actor) else actor
+    operator = verifications.operator_of(actor)
+    earned = checkout.points_earned
     if earned <= 0:
+        session.flush()
         return
     points.earn(session, merchant, context.member.id, earned, key=f"checkout:{checkout.id}:earn",
-                reason="消费积分", reference=("checkout", checkout.id), operator=operator, store_id=store.id, now=now)
-    checkout.points_earned = earned
+                reason="消费积分", reference=("checkout", checkout.id), operator=operator, store_id=store.id, now=now,
+                locked=context.member)
     settings = context.settings
     if not settings.referral_levels:
         return
@@ -128,6 +136,15 @@ def _earn(session, merchant, actor, store, context, checkout, earned, now):
             points.earn(session, merchant, referrer.id, share, kind="referral",
                         key=f"checkout:{checkout.id}:referral:{depth}", reason=f"{depth} 级推荐会员消费奖励",
                         reference=("checkout", checkout.id), operator=operator, store_id=store.id, now=now)
+
+
+def _upgrade(session, member):
+    """The level upgrade, asked of the database only when the merchant's ladder (remembered) says it is due."""
+    from services import levels
+
+    if levels.upgrade_due(session, member):
+        levels.apply_upgrade(session, member)
+        session.flush()
 
 
 def _reward(session, merchant, actor, checkout, member, now):

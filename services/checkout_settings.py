@@ -1,12 +1,14 @@
 """The till's settings of a merchant (sharing rules, points deduction, 随机立减, earning, referral shares), its
 多倍积分日, and the referrer chain that receives referral points."""
+from dataclasses import make_dataclass
+
 from sqlalchemy import func, select
 
 from domain import earning, roles
 from domain.errors import DomainError, PermissionDenied
 from models import Member
 from models.checkout import CheckoutSettings, PointsMultiplierDay
-from services import audit
+from services import audit, merchant_memory
 from services.tenancy import get_owned, scoped
 
 SETTING_FIELDS = ("level_with_coupons", "level_with_points", "coupons_with_points", "multiple_coupons",
@@ -28,6 +30,27 @@ def settings_of(session, merchant_id):
         session.add(row)
         session.flush()
     return row
+
+
+# What the till reads of the settings on every quote and payment: plain values, remembered per process.
+TillSettings = make_dataclass("TillSettings", SETTING_FIELDS, frozen=True)
+merchant_memory.watch(CheckoutSettings, "till_settings")
+merchant_memory.watch(PointsMultiplierDay, "till_days")
+
+
+def till_settings(session, merchant_id):
+    """The settings as the till uses them; the defaults while the merchant never saved any (nothing created)."""
+    def load():
+        row = session.scalars(scoped(CheckoutSettings, merchant_id)).one_or_none()
+        return TillSettings(**{name: getattr(row, name) if row else DEFAULTS[name] for name in SETTING_FIELDS})
+
+    return merchant_memory.recall("till_settings", merchant_id, load)
+
+
+def till_days(session, merchant_id):
+    """The active 多倍积分日 as domain values, remembered per process."""
+    return merchant_memory.recall("till_days", merchant_id,
+                                  lambda: tuple(as_day(row) for row in multiplier_days(session, merchant_id)))
 
 
 def _require_manager(actor):

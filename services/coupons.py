@@ -154,15 +154,30 @@ def _verify(session, actor, facts, *, store_id, method, key, amount_received, no
     reason = _why_not(facts, facts, store_ok, now, tz_name)
     if reason is not None:
         return _replay_or_refuse(session, actor, key, facts.id, reason, tz_name)
-    by = None if verifications.is_api_key(actor) else actor.id
-    done = session.connection().execute(_USE_CODE, {"code_id": facts.id, "at": now, "by": by,
+    return _use(session, actor, store, facts.id, facts.title, facts.member_id, method=method, key=key,
+                amount_received=amount_received, now=now, tz_name=tz_name)
+
+
+def use_priced(session, actor, code, *, store, method, key, amount_received, now):
+    """Use a code the till has just priced in this transaction (services/checkout.py checked its store, dates and
+    hours at `now`): only the conditional state change and the record. Used meanwhile elsewhere: refused."""
+    return _use(session, actor, store, code.id, code.template.title, code.member_id, method=method, key=key,
+                amount_received=amount_received, now=now, tz_name=None)
+
+
+def _use(session, actor, store, code_id, title, member_id, *, method, key, amount_received, now, tz_name):
+    """available -> used (one conditional UPDATE), then the verification record."""
+    by = verifications.staff_id_of(actor)
+    session.flush()  # a plain statement does not autoflush
+    done = session.connection().execute(_USE_CODE, {"code_id": code_id, "at": now, "by": by,
                                                     "store": store.id}).rowcount
     if done != 1:
-        return _replay_or_refuse(session, actor, key, facts.id, "该券已使用", tz_name)
-    record = verifications.record(session, actor, store=store, instrument_type="coupon",
-                                  instrument_name=facts.title, method=method, key=key, member_id=facts.member_id,
-                                  now=now, amount_received=amount_received, coupon_code_id=facts.id)
-    loaded = session.identity_map.get(identity_key(CouponCode, facts.id))
+        tz_name = tz_name or verifications.actor_timezone(session, actor)
+        return _replay_or_refuse(session, actor, key, code_id, "该券已使用", tz_name)
+    record = verifications.record(session, actor, store=store, instrument_type="coupon", instrument_name=title,
+                                  method=method, key=key, member_id=member_id, now=now,
+                                  amount_received=amount_received, coupon_code_id=code_id)
+    loaded = session.identity_map.get(identity_key(CouponCode, code_id))
     if loaded is not None:
         # The page that looked the code up holds it: it learns what the UPDATE wrote, without a reload.
         for name, value in (("state", rules.USED), ("used_at", now), ("used_by_id", by), ("used_store_id", store.id)):

@@ -28,6 +28,7 @@ FULFILLERS = {
     "count_card": "services.order_fulfilment:card",
     "benefit_card": "services.order_fulfilment:benefit_card",
     "coupon": "services.order_fulfilment:coupons_bought",
+    "self_pay": "services.self_pay_orders:fulfil",
 }
 
 # kind -> "module:function(session, order)": gives back what creating the order reserved (stock), when it closes

@@ -17,19 +17,18 @@ def lock_member(session, merchant_id, member_id):
 
 
 def earn(session, merchant, member_id, amount, *, key, kind="earn", reason=None, reference=(None, None),
-         operator=None, store_id=None, now=None):
+         operator=None, store_id=None, now=None, locked=None):
     """Add a lot of `amount` points expiring by the merchant's rule. Returns the transaction."""
     _check_amount(amount)
     idempotency.check_key(key)
     now = now or now_utc()
-    member = lock_member(session, merchant.id, member_id)
-    replay = _replay(session, merchant.id, key, member.id, kind, amount)
+    member, replay = _member_for_change(session, merchant.id, member_id, locked, key, kind, amount)
     if replay:
         return replay
     _expire_member_lots(session, merchant.id, member, now)
     txn = _transaction(merchant.id, member, kind, amount, key, reason, reference, operator, store_id, now)
     txn.balance_after = member.points_balance + amount
-    won = idempotency.insert_once(session, txn, PointsTransaction)
+    won = idempotency.insert_once(session, txn, PointsTransaction, claimed=locked is not None)
     if won:
         return won
     expires_at = rules.expiry_for(now, merchant.points_expiry_mode, merchant.points_expiry_days, merchant.timezone)
@@ -42,13 +41,12 @@ def earn(session, merchant, member_id, amount, *, key, kind="earn", reason=None,
 
 
 def spend(session, merchant, member_id, amount, *, key, kind="spend", reason=None, reference=(None, None),
-          operator=None, store_id=None, now=None):
+          operator=None, store_id=None, now=None, locked=None):
     """Take `amount` points from the soonest-expiring lots. Raises InsufficientPoints."""
     _check_amount(amount)
     idempotency.check_key(key)
     now = now or now_utc()
-    member = lock_member(session, merchant.id, member_id)
-    replay = _replay(session, merchant.id, key, member.id, kind, -amount)
+    member, replay = _member_for_change(session, merchant.id, member_id, locked, key, kind, -amount)
     if replay:
         return replay
     _expire_member_lots(session, merchant.id, member, now)
@@ -56,7 +54,7 @@ def spend(session, merchant, member_id, amount, *, key, kind="spend", reason=Non
     plan = rules.plan_draw([rules.Lot(r.id, r.remaining, r.expires_at, r.created_at) for r in lots], amount, now)
     txn = _transaction(merchant.id, member, kind, -amount, key, reason, reference, operator, store_id, now)
     txn.balance_after = member.points_balance - amount
-    won = idempotency.insert_once(session, txn, PointsTransaction)
+    won = idempotency.insert_once(session, txn, PointsTransaction, claimed=locked is not None)
     if won:
         return won
     _draw(session, txn, plan, {lot.id: lot for lot in lots})
@@ -120,6 +118,18 @@ def _check_amount(amount):
         raise DomainError("积分须为正整数")
     if amount > MAX_POINTS_PER_CHANGE:
         raise DomainError("单次积分变动过大")
+
+
+def _member_for_change(session, merchant_id, member_id, locked, key, kind, amount):
+    """(the locked member, an earlier transaction under this key). `locked` is the member row the caller's
+    transaction already locked, for a key derived from a row it inserted under its own unique key (a checkout):
+    then there is nothing to lock again and no earlier transaction to look for."""
+    if locked is not None:
+        if locked.id != member_id or locked.merchant_id != merchant_id:
+            raise DomainError("会员不匹配")
+        return locked, None
+    member = lock_member(session, merchant_id, member_id)
+    return member, _replay(session, merchant_id, key, member.id, kind, amount)
 
 
 def _replay(session, merchant_id, key, member_id, kind, amount):

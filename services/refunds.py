@@ -198,8 +198,14 @@ def _void_codes(session, actor, order, amount, reason, key, now):
     return {"coupon_code_ids": list(voided)}
 
 
+def _self_pay(session, actor, order, amount, reason, key, now):
+    from services import self_pay_orders
+
+    return self_pay_orders.take_back(session, actor, order, amount, reason, key, now)
+
+
 TAKE_BACK = {"count_card": _close_card, "timed_card": _close_card, "benefit_card": _close_card,
-             "coupon": _void_codes}
+             "coupon": _void_codes, "self_pay": _self_pay}
 
 
 def unit_price(order):
@@ -246,6 +252,10 @@ def kind_preview(session, order):
     an order that cannot be refunded (a gift card; nothing left unused)."""
     if order.kind == "gift_card":
         return GIFT_CARD_REFUSAL
+    if order.kind == "self_pay":
+        from services import self_pay_orders
+
+        return self_pay_orders.refund_preview(order)
     left = refundable_left(order)
     if order.kind == "coupon":
         return _coupon_preview(session, order, left)

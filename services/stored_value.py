@@ -17,7 +17,7 @@ from domain.clock import local_today, now_utc, to_local
 from domain.errors import Conflict, DomainError, WalletFrozen
 from models import (CouponCode, CouponTemplate, Member, Merchant, Order, StoredValueSettings, TopupRule,
                     WalletTransaction)
-from services import audit, idempotency, orders, wallet
+from services import audit, idempotency, merchant_memory, orders, wallet
 from services.tenancy import get_owned, owned_ids, scoped
 
 SETTING_FIELDS = ("allow_custom_amount", "custom_min", "custom_max", "nudge_mode", "max_balance",
@@ -59,6 +59,7 @@ def enable(session, actor, now=None):
         update(StoredValueSettings).where(StoredValueSettings.id == row.id, StoredValueSettings.enabled.is_(False))
         .values(enabled=True, enabled_at=now).execution_options(synchronize_session=False)).rowcount
     session.expire(row)
+    merchant_memory.forget(actor.merchant_id)  # a bulk UPDATE is not seen by merchant_memory's flush watch
     if changed != 1:
         raise Conflict("储值功能已开启")
     audit.record(session, actor, "stored_value.enable", "stored_value_settings", row.id,

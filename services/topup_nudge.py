@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import update
 
 from domain.clock import now_utc
-from models import Member
-from services import stored_value
+from models import Member, StoredValueSettings
+from services import merchant_memory, stored_value
+from services.tenancy import scoped
 
 MAX_TIERS_SHOWN = 3
 
@@ -23,15 +24,26 @@ class Nudge:
 
 def offer(session, merchant, member, now=None):
     """A Nudge to show now, or None (off, already topped up, already nudged once, nothing on offer)."""
-    settings = stored_value.settings_of(session, merchant.id)
-    if settings.nudge_mode == "off" or not settings.enabled or member.total_topup:
+    if member.total_topup:
+        return None
+    nudge_mode, enabled = merchant_memory.recall("nudge", merchant.id, lambda: _mode(session, merchant.id))
+    if nudge_mode == "off" or not enabled:
         return None
     tiers = stored_value.rules_in_force(session, merchant, now)
-    if not tiers or not _claim_turn(session, member, settings.nudge_mode, now or now_utc()):
+    if not tiers or not _claim_turn(session, member, nudge_mode, now or now_utc()):
         return None
     best = sorted(tiers, key=lambda t: (-(t.bonus + t.instalment_total) * 10_000 // t.pay_amount, t.pay_amount))
     previews = stored_value.previews(session, merchant.id, best[:MAX_TIERS_SHOWN])
     return Nudge(tuple(previews[tier.id] for tier in best[:MAX_TIERS_SHOWN]))
+
+
+merchant_memory.watch(StoredValueSettings, "nudge")
+
+
+def _mode(session, merchant_id):
+    """(nudge mode, stored value enabled), remembered per process: every till payment asks."""
+    row = session.scalars(scoped(StoredValueSettings, merchant_id)).one_or_none()
+    return (row.nudge_mode, row.enabled) if row is not None else ("off", False)
 
 
 def _claim_turn(session, member, mode, now):

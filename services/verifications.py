@@ -17,6 +17,35 @@ def is_api_key(actor):
     return getattr(actor, "is_api_key", False) is True
 
 
+def is_member(actor):
+    """Whether a member pays for themself (self-pay in H5, services/self_pay.py): neither staff nor an API key."""
+    return getattr(actor, "is_member", False) is True
+
+
+def staff_id_of(actor):
+    """The staff id to record for this actor: None for an API key or a member acting for themself."""
+    return None if is_api_key(actor) or is_member(actor) else actor.id
+
+
+def api_key_id_of(actor):
+    return actor.id if is_api_key(actor) else None
+
+
+def operator_of(actor):
+    """The ledgers' operator (a staff row or None): ledger rows name staff only."""
+    return actor if staff_id_of(actor) is not None else None
+
+
+def source_of(actor):
+    """Where a checkout came from: 'api', 'h5' (member self-pay) or 'staff'."""
+    return "api" if is_api_key(actor) else "h5" if is_member(actor) else "staff"
+
+
+def method_of(actor):
+    """How a coupon used in a checkout was verified: 'api', 'self' (member self-pay) or 'manual'."""
+    return "api" if is_api_key(actor) else "self" if is_member(actor) else "manual"
+
+
 @dataclass(frozen=True)
 class StoreFacts:
     """What a verification needs of a store, remembered by an API actor (see services/api_keys.py)."""
@@ -85,10 +114,9 @@ _INSERT = insert(Verification.__table__).returning(Verification.__table__.c.id)
 def record(session, actor, *, store, instrument_type, instrument_name, method, key, member_id, now,
            amount_received=0, coupon_code_id=None, card_id=None, quantity=None, amount_taken=None,
            wallet_transaction_id=None):
-    is_api = is_api_key(actor)
     values = dict(merchant_id=actor.merchant_id, instrument_type=instrument_type, instrument_name=instrument_name,
-                  method=method, store_id=store.id, staff_id=None if is_api else actor.id,
-                  api_key_id=actor.id if is_api else None, member_id=member_id,
+                  method=method, store_id=store.id, staff_id=staff_id_of(actor),
+                  api_key_id=api_key_id_of(actor), member_id=member_id,
                   amount_received=amount_received, idempotency_key=key, created_at=now,
                   coupon_code_id=coupon_code_id, card_id=card_id, quantity=quantity, amount_taken=amount_taken,
                   wallet_transaction_id=wallet_transaction_id, undone_at=None, undone_by_id=None)

@@ -327,11 +327,11 @@ def test_does_quoting_again_keep_the_random_reduction_and_the_next_purchase_draw
 
     first = reduction()
     assert 1 <= first <= 500 and all(reduction() == first for _ in range(5))  # the cashier cannot re-draw
-    seeds = {checkout.order_seed(db.session, shop["merchant"], shop["store"].id, shop["member"], 10000, now_utc())}
+    seeds = {checkout.order_seed(shop["merchant"], shop["store"].id, shop["member"], 10000, now_utc())}
     made = checkout.pay(db.session, shop["merchant"], shop["owner"], store_id=shop["store"].id,
                         member_id=shop["member"].id, amount=10000, tender="cash", choice=None, seed=None,
                         key="till-random")
     db.session.commit()
     assert made.discount == first
-    seeds.add(checkout.order_seed(db.session, shop["merchant"], shop["store"].id, shop["member"], 10000, now_utc()))
+    seeds.add(checkout.order_seed(shop["merchant"], shop["store"].id, shop["member"], 10000, now_utc()))
     assert len(seeds) == 2  # the member's next purchase today is a new draw

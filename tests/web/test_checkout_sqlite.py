@@ -1,0 +1,42 @@
+"""The till on the embedded database `make run` uses: a payment claims its key with SQLite's ON CONFLICT too."""
+from sqlalchemy import select
+
+from tests.web.test_cli_and_migrations import flask
+
+
+def test_does_a_till_payment_and_its_retry_work_on_the_embedded_sqlite_database(tmp_path):
+    from app import create_app
+    from config import INSECURE_DEV_SECRET, TestConfig
+    from extensions import db
+    from models import Member, Merchant, Staff, Store
+    from services import checkout, wallet
+
+    assert flask(tmp_path, "db", "upgrade").returncode == 0
+    assert flask(tmp_path, "seed-demo").returncode == 0
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+        SECRET_KEY = INSECURE_DEV_SECRET  # the demo's channel credentials were sealed with the development key
+
+    app = create_app(Config)
+    with app.app_context():
+        merchant = db.session.scalars(select(Merchant).limit(1)).one()
+        owner = db.session.scalars(select(Staff).where(Staff.merchant_id == merchant.id, Staff.role == "owner")).first()
+        store = db.session.scalars(select(Store).where(Store.merchant_id == merchant.id)).first()
+        member = db.session.scalars(select(Member).where(Member.merchant_id == merchant.id)).first()
+        purse = wallet.member_wallet(db.session, merchant.id, member.id)
+        wallet.credit(db.session, merchant.id, purse.id, 10000, key="sqlite-topup")
+        db.session.commit()
+
+        def pay(key):
+            return checkout.pay(db.session, merchant, owner, store_id=store.id, member_id=member.id, amount=5000,
+                                tender="balance", choice=None, seed="s", key=key)
+
+        first = pay("sqlite-1")
+        db.session.commit()
+        assert pay("sqlite-1").id == first.id  # the retry answers with the first payment
+        second = pay("sqlite-2")
+        db.session.commit()
+        assert second.id != first.id and first.balance_paid + second.balance_paid <= 10000
+        db.session.remove()
+        db.engine.dispose()
