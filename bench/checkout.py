@@ -2,13 +2,15 @@
 who hold coupons and a balance, from many concurrent tills.
 
 Run: .venv/bin/python bench/checkout.py [--clients 50] [--seconds 20] [--members 1000] [--coupons 3]
-     [--workers 3] [--threads 4] [--tender balance|cash]
+     [--workers 3] [--threads 4] [--tender balance|cash] [--rate N]
 
 Creates a throwaway database (BENCH_DATABASE_URL's server, default local PostgreSQL), migrates it, seeds one
 merchant with 储值折上折 off and points deduction on, --members members each with ¥1000 of balance and --coupons
 coupons (满50减10), serves wsgi:app with gunicorn, and has --clients threads (one keep-alive connection each) quote
-and pay ¥88 orders for distinct members (a member is only ever at one till at a time) for --seconds. Prints
-checkouts per second, latency percentiles of each request and of a whole checkout (quote + pay), and errors.
+and pay ¥88 orders for distinct members (a member is only ever at one till at a time) for --seconds: back to back
+(closed loop, the most the server takes), or with --rate, started on a fixed schedule (open loop, the latency at
+that load). Prints checkouts per second, latency percentiles of each request and of a whole checkout (quote +
+pay), and errors.
 """
 import argparse
 import itertools
@@ -41,6 +43,8 @@ def main():
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
     parser.add_argument("--tender", default="balance", choices=("balance", "cash"))
+    parser.add_argument("--rate", type=float, default=0,
+                        help="checkouts per second across all tills (open loop); 0: every till back to back")
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", default_redis_url()))
     args = parser.parse_args()
     with migrated_database(args.redis_url) as (url, name, env):
@@ -95,17 +99,24 @@ def seed(url, member_count, coupon_count):
 class Till(threading.Thread):
     """One keep-alive connection; quotes then pays for its own members in turn until time is up."""
 
-    def __init__(self, port, key, store_id, member_ids, tender, stop_at, start):
+    def __init__(self, port, key, store_id, member_ids, tender, stop_at, start, period=None, offset=0.0):
         super().__init__(daemon=True)
         self.port, self.key, self.store_id, self.tender = port, key, store_id, tender
         self.members, self.stop_at, self.start_event = itertools.cycle(member_ids), stop_at, start
+        self.period, self.offset = period, offset  # paced: one checkout every `period` s (open loop)
         self.requests, self.checkouts, self.errors, self.connection = [], [], {}, None
 
     def run(self):
         self.start_event.wait()
+        due = time.perf_counter() + self.offset
         while time.monotonic() < self.stop_at:
             member_id = next(self.members)
             began = time.perf_counter()
+            if self.period is not None:
+                # Paced: wait for this checkout's turn, and time it from then, so a server that falls behind
+                # shows in the latency instead of slowing the client down (no coordinated omission).
+                time.sleep(max(due - began, 0))
+                began, due = due, due + self.period
             body = {"store_id": self.store_id, "member_id": member_id, "amount": AMOUNT, "tender": self.tender}
             status, quote = self.post("/api/v1/checkout/quote", body)
             if status != 200 or quote.get("refusal") or quote.get("balance_short"):
@@ -143,15 +154,18 @@ class Till(threading.Thread):
 def run(port, key, store_id, member_ids, args, master_pid, database):
     start = threading.Event()
     stop_at = time.monotonic() + args.seconds + 0.5
-    tills = [Till(port, key, store_id, member_ids[i::args.clients], args.tender, stop_at, start)
-             for i in range(args.clients)]
+    period = args.clients / args.rate if args.rate else None
+    tills = [Till(port, key, store_id, member_ids[i::args.clients], args.tender, stop_at, start, period,
+                  period * i / args.clients if period else 0.0) for i in range(args.clients)]
     elapsed, app_cpu, db_cpu = drive(tills, start, master_pid, database)
     requests = sorted(itertools.chain.from_iterable(t.requests for t in tills))
     checkouts = sorted(itertools.chain.from_iterable(t.checkouts for t in tills))
     errors = merged_errors(tills)
     done = len(checkouts)
+    pace = f"paced at {args.rate:g} checkouts/s" if args.rate else "each as fast as it can"
     print(f"JSON API checkout benchmark (quote + pay, tender {args.tender}): gunicorn {args.workers} workers x "
-          f"{args.threads} threads, {args.clients} concurrent tills, {elapsed:.1f} s, {len(member_ids)} members")
+          f"{args.threads} threads, {args.clients} concurrent tills ({pace}), {elapsed:.1f} s, "
+          f"{len(member_ids)} members")
     print(f"  checkouts     {done:8d}   ({done / elapsed:.0f} checkouts/s, {len(requests) / elapsed:.0f} requests/s)")
     print(f"  per request   p50 {pct(requests, 50):6.1f} ms   p95 {pct(requests, 95):6.1f} ms   "
           f"p99 {pct(requests, 99):6.1f} ms")

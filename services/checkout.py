@@ -116,7 +116,7 @@ def context_of(session, merchant, member, store_id, amount, tender, seed, now, l
         benefit_name="权益卡", benefit_discount_percent=benefits.discount_percent or 100,
         balance_discount_percent=rate or 100, points_available=member.points_balance,
         points_per_yuan=settings.points_per_yuan, points_max_percent=settings.points_max_percent,
-        coupons=tuple(_offers(codes, merchant, store_id, now)),
+        coupons=tuple(_offers(session, codes, merchant, store_id, now)),
         sharing=pricing.SharingRules(settings.level_with_coupons, settings.level_with_points,
                                      settings.coupons_with_points, settings.multiple_coupons),
         random_min=settings.random_min, random_max=settings.random_max,
@@ -139,13 +139,13 @@ def _usable_codes(session, merchant, member, now):
                            .order_by(CouponCode.id)).all()
 
 
-def _offers(codes, merchant, store_id, now):
+def _offers(session, codes, merchant, store_id, now):
     """The member's priced coupons usable in this store now (state, dates, store, weekday and hours)."""
     from services import coupons
 
     for code in codes.values():
         template = code.template
-        if template.kind in pricing.PRICED_KINDS and coupons.check_usable(None, code, store_id, now,
+        if template.kind in pricing.PRICED_KINDS and coupons.check_usable(session, code, store_id, now,
                                                                            merchant.timezone) is None:
             yield pricing.CouponOffer(code.id, template.kind, template.title, template.amount_off or 0,
                                       template.discount_percent, template.discount_cap, template.min_spend or 0)

@@ -57,7 +57,8 @@ _claims = {}  # (table, dialect) -> the statement, built once: SQLAlchemy does n
 def claim_row(session, model, values):
     """Insert a row under its (merchant_id, idempotency_key) in one statement, without a savepoint:
     INSERT ... ON CONFLICT DO NOTHING RETURNING id. Returns the row, persistent in the session from the values it
-    was written with (columns not given are NULL), or None when an earlier request holds the key."""
+    was written with (columns not given take their scalar default, else NULL), or None when an earlier request
+    holds the key."""
     dialect = session.get_bind().dialect.name
     statement = _claims.get((model, dialect))
     if statement is None:
@@ -66,7 +67,8 @@ def claim_row(session, model, values):
                      .returning(table.c.id))
         _claims[(model, dialect)] = statement
     session.flush()  # what the request changed before comes first, as a flush of the row would have
-    row_values = {column.key: values.get(column.key) for column in model.__table__.columns if column.key != "id"}
+    row_values = {column.key: values[column.key] if column.key in values else _default(column)
+                  for column in model.__table__.columns if column.key != "id"}
     new_id = session.connection().execute(statement, row_values).scalar_one_or_none()
     if new_id is None:
         return None
@@ -74,3 +76,8 @@ def claim_row(session, model, values):
     make_transient_to_detached(row)
     session.add(row)
     return row
+
+
+def _default(column):
+    default = column.default
+    return default.arg if default is not None and default.is_scalar else None
