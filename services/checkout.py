@@ -8,13 +8,11 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from domain import coupons as coupon_rules
 from domain import pricing
 from domain.clock import local_midnight_utc, local_today, now_utc
 from domain.errors import DomainError, NotFound
-from models import CouponCode, Member, MemberIdentity, Wallet
+from models import Member, MemberIdentity, Wallet
 from models.checkout import TENDERS, Checkout
 from services import verifications
 from services.tenancy import get_owned
@@ -47,7 +45,7 @@ class Context:
     benefits: object
     level: object
     inp: pricing.PricingInput
-    codes: dict  # the member's coupon rows priced here, by id (paying uses them without loading them again)
+    codes: dict  # the member's usable coupons priced here (plain rows), by id: paying uses them as they are
 
 
 def identify(session, merchant, text, now=None):
@@ -101,10 +99,11 @@ def walk_in(amount, tender, seed):
 
 def context_of(session, merchant, member, store_id, amount, tender, seed, now, lock=False):
     """What pricing and earning read of the member and the merchant; `lock` locks the wallet (paying)."""
-    from services import balance_discount, benefit_cards, checkout_settings, levels
+    from services import balance_discount, benefit_cards, checkout_settings, coupons, levels
 
     purse, card_lost = wallet_of(session, member, lock=lock)
-    codes = {code.id: code for code in _usable_codes(session, merchant, member, now)}
+    codes = {row.id: row for row in coupons.usable_by_member(session, merchant, member.id, store_id,
+                                                             pricing.PRICED_KINDS, now)}
     balance = purse.principal + purse.bonus if purse is not None else 0
     settings = checkout_settings.till_settings(session, merchant.id)
     benefits = benefit_cards.active_benefits(session, member, now, store_id)
@@ -116,7 +115,7 @@ def context_of(session, merchant, member, store_id, amount, tender, seed, now, l
         benefit_name="权益卡", benefit_discount_percent=benefits.discount_percent or 100,
         balance_discount_percent=rate or 100, points_available=member.points_balance,
         points_per_yuan=settings.points_per_yuan, points_max_percent=settings.points_max_percent,
-        coupons=tuple(_offers(session, codes, merchant, store_id, now)),
+        coupons=_offers(codes),
         sharing=pricing.SharingRules(settings.level_with_coupons, settings.level_with_points,
                                      settings.coupons_with_points, settings.multiple_coupons),
         random_min=settings.random_min, random_max=settings.random_max,
@@ -132,23 +131,9 @@ def order_seed(merchant, store_id, member, amount, now):
     return f"{merchant.id}:{store_id}:{member.id}:{amount}:{day.isoformat()}:{member.visit_count}"
 
 
-def _usable_codes(session, merchant, member, now):
-    return session.scalars(select(CouponCode).options(joinedload(CouponCode.template))
-                           .where(CouponCode.merchant_id == merchant.id, CouponCode.member_id == member.id,
-                                  CouponCode.state == coupon_rules.AVAILABLE, CouponCode.ends_at > now)
-                           .order_by(CouponCode.id)).all()
-
-
-def _offers(session, codes, merchant, store_id, now):
-    """The member's priced coupons usable in this store now (state, dates, store, weekday and hours)."""
-    from services import coupons
-
-    for code in codes.values():
-        template = code.template
-        if template.kind in pricing.PRICED_KINDS and coupons.check_usable(session, code, store_id, now,
-                                                                           merchant.timezone) is None:
-            yield pricing.CouponOffer(code.id, template.kind, template.title, template.amount_off or 0,
-                                      template.discount_percent, template.discount_cap, template.min_spend or 0)
+def _offers(codes):
+    return tuple(pricing.CouponOffer(row.id, row.kind, row.title, row.amount_off or 0, row.discount_percent,
+                                     row.discount_cap, row.min_spend or 0) for row in codes.values())
 
 
 def answer_for(session, merchant, context, tender, choice, now):

@@ -128,6 +128,29 @@ _FACTS_BY_ID = _FACTS.where(CouponCode.id == bindparam("code_id"))
 _TEMPLATE_STORE = select(coupon_template_stores.c.store_id).where(
     coupon_template_stores.c.template_id == bindparam("template_id"),
     coupon_template_stores.c.store_id == bindparam("store_id"))
+# A member's codes that take money off, as plain rows with their template's terms: every till quote and payment.
+_PRICED = (_FACTS.add_columns(CouponTemplate.kind, CouponTemplate.amount_off, CouponTemplate.discount_percent,
+                              CouponTemplate.discount_cap, CouponTemplate.min_spend)
+           .where(CouponCode.member_id == bindparam("member_id"), CouponCode.state == rules.AVAILABLE,
+                  CouponCode.ends_at > bindparam("now"), CouponTemplate.kind.in_(bindparam("kinds", expanding=True)))
+           .order_by(CouponCode.id))
+_STORES_ALLOWING = select(coupon_template_stores.c.template_id).where(
+    coupon_template_stores.c.template_id.in_(bindparam("template_ids", expanding=True)),
+    coupon_template_stores.c.store_id == bindparam("store_id"))
+
+
+def usable_by_member(session, merchant, member_id, store_id, kinds, now):
+    """The member's codes of these kinds usable in this store now (state, dates, store, weekday and hours), as
+    plain rows of the code and its template's terms, oldest first (the till prices them)."""
+    session.flush()  # a plain query does not autoflush
+    connection = session.connection()
+    rows = connection.execute(_PRICED, {"merchant_id": merchant.id, "member_id": member_id, "now": now,
+                                        "kinds": list(kinds)}).all()
+    restricted = sorted({row.template_id for row in rows if not row.all_stores})
+    allowed = set(connection.scalars(_STORES_ALLOWING, {"template_ids": restricted, "store_id": store_id})) \
+        if restricted else set()
+    return [row for row in rows if _why_not(row, row, row.all_stores or row.template_id in allowed, now,
+                                            merchant.timezone) is None]
 
 # The conditional state change (available -> used), built once since every verification runs it.
 _USE_CODE = (update(CouponCode).where(CouponCode.id == bindparam("code_id"), CouponCode.state == rules.AVAILABLE)
@@ -159,9 +182,9 @@ def _verify(session, actor, facts, *, store_id, method, key, amount_received, no
 
 
 def use_priced(session, actor, code, *, store, method, key, amount_received, now):
-    """Use a code the till has just priced in this transaction (services/checkout.py checked its store, dates and
-    hours at `now`): only the conditional state change and the record. Used meanwhile elsewhere: refused."""
-    return _use(session, actor, store, code.id, code.template.title, code.member_id, method=method, key=key,
+    """Use a code the till has just priced in this transaction (a row of usable_by_member, checked at `now`):
+    only the conditional state change and the record. Used meanwhile elsewhere: refused."""
+    return _use(session, actor, store, code.id, code.title, code.member_id, method=method, key=key,
                 amount_received=amount_received, now=now, tz_name=None)
 
 

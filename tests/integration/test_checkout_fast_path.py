@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import event, text
 
 from domain import pricing
+from domain.clock import now_utc
 from domain.errors import DomainError, NotFound
 from services import checkout, checkout_settings, merchant_memory, points, wallet
 from tests.integration.test_checkout import configure, give_coupon, pay, quote, shop, top_up  # noqa: F401
@@ -102,3 +103,26 @@ def test_does_the_till_read_defaults_without_creating_a_settings_row(db, shop):
     assert db.session.query(CheckoutSettings).count() == 0
     assert checkout_settings.till_settings(db.session, shop["merchant"].id).earn_per_yuan == 1
     assert checkout.order_seed(shop["merchant"], shop["store"].id, shop["member"], 100, None) is not None
+
+
+def test_are_only_coupons_usable_in_this_store_now_and_taking_money_off_offered(db, make, shop):
+    from domain.clock import to_local
+
+    other_store = make.store(shop["merchant"], "西门店")
+    db.session.flush()
+    weekday = to_local(now_utc(), shop["merchant"].timezone).weekday()
+    usable = [give_coupon(db, shop, title="本店券", store_ids=[shop["store"].id]),
+              give_coupon(db, shop, title="全店券")]
+    give_coupon(db, shop, title="西门店券", store_ids=[other_store.id])
+    give_coupon(db, shop, title="明天的券", weekdays=[(weekday + 1) % 7])
+    give_coupon(db, shop, kind="gift", title="兑换券", discount_percent=None, gift_item="一杯咖啡")
+    db.session.commit()
+
+    offered = quote(db, shop, 10000)
+    assert sorted(option.code_id for option in _inputs(db, shop)) == sorted(code.id for code in usable)
+    assert offered.quote.coupon_ids[0] in {code.id for code in usable}
+
+
+def _inputs(db, shop):
+    return checkout.context_of(db.session, shop["merchant"], shop["member"], shop["store"].id, 10000, "cash", "s",
+                               now_utc()).inp.coupons
