@@ -4,9 +4,10 @@ Unlike a payment notification it carries no signature: the details are in `req_i
 with md5(API key), so only someone holding the merchant's key could have written it; wechatpy's
 WeChatRefundCrypto decrypts it. Handled in this order: parse (16 KB at most), app id and merchant number,
 decrypt, find our refund by out_refund_no within the merchant (an order's, or a till payment's), check it is
-that payment's refund of this amount, then settle it (services.refund_results, once however many copies arrive). Every notification is kept
-as a PaymentNotification with its outcome; WeChat gets SUCCESS only when the result is recorded or already was,
-FAIL otherwise (it retries, and the merchant sees the row).
+that payment's refund of this amount, then settle it (services.refund_results or services.till_channel_refunds,
+once however many copies arrive). Every notification is kept as a PaymentNotification with its outcome; WeChat
+gets SUCCESS only when the result is recorded or already was, FAIL otherwise (it retries, and the merchant sees
+the row).
 """
 from wechatpy.crypto import WeChatRefundCrypto
 

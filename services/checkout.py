@@ -170,7 +170,8 @@ def points_for(session, merchant, context, pay, balance_paid, now):
     from services import checkout_settings
 
     settings = context.settings
-    day_tenths, _ = earning.day_multiplier(checkout_settings.till_days(session, merchant.id), local_today(merchant.timezone, now))
+    day_tenths, _ = earning.day_multiplier(checkout_settings.till_days(session, merchant.id),
+                                           local_today(merchant.timezone, now))
     base = earning.earn_base(base=settings.earn_base, amount=context.inp.amount, pay=pay, balance_paid=balance_paid)
     return earning.points_earned(base_fen=base, earn_per_yuan=settings.earn_per_yuan,
                                  level_tenths=context.level.points_multiplier_tenths if context.level else 10,

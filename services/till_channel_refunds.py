@@ -5,9 +5,10 @@ the channel's refund clients (payments.wechat / payments.alipay, as order refund
 money part of this refund, under an out_refund_no derived from the merchant and the refund's request key, so
 sending the same form again after a lost answer asks about the same refund and never pays twice. A refusal
 raises (a Conflict) and the whole refund rolls back. WeChat may accept a refund and pay it later: it is kept
-"processing" until `settle` (the receipt's 查询退款结果 button, or the periodic job jobs.payments.settle_processing_till_refunds) reads the
-final word; a refund the channel then fails is marked failed with what the cashier must do (hand the money back
-outside), never silently dropped.
+"processing" until the final word comes: WeChat's refund notification (`record_result`), the receipt's
+查询退款结果 button or the periodic job jobs.payments.settle_processing_till_refunds (`settle`); a refund the
+channel then fails is marked failed with what the cashier must do (hand the money back outside), never silently
+dropped.
 Cash and card payments are handed back outside, as before.
 """
 import hashlib

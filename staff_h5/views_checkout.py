@@ -21,7 +21,6 @@ from staff_h5.forms import ActionForm, CheckoutForm
 from staff_h5.views import staff_required
 
 
-
 class TooManyMisses(DomainError):
     """Too many unknown mobiles or card numbers from this staff member or phone: look-ups pause (as on /lookup)."""
 

@@ -29,7 +29,8 @@ def test_how_many_statements_do_a_quote_and_a_balance_payment_with_a_coupon_and_
     db.session.commit()
     quote(db, shop, 10000, tender="balance")  # the first look reads the configuration this process remembers
     db.session.rollback()
-    _ = (shop["merchant"].timezone, shop["store"].active, shop["owner"].role, shop["member"].id)  # the request's actor and tenant
+    # the request's tenant and actor, loaded as a request would have them
+    _ = (shop["merchant"].timezone, shop["store"].active, shop["owner"].role, shop["member"].id)
 
     statements.clear()
     offered = quote(db, shop, 10000, tender="balance")
