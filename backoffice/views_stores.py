@@ -22,7 +22,7 @@ TEMPLATE = "backoffice/store_form.html"
 @requires("stores.manage")
 def stores():
     rows = store_service.list_stores(db.session, merchant_id())
-    pay_qrs = {store.id: Markup(member_qr.svg(pay_url(store), label="门店收款码")) for store in rows}
+    pay_qrs = {store.id: Markup(member_qr.svg(pay_url(store), label=_("门店收款码"))) for store in rows}
     return render_template("backoffice/stores.html", stores=rows, pay_qrs=pay_qrs)
 
 
