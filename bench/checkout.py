@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 
-from bench.verify import (default_redis_url, drive, gunicorn, merged_errors, migrated_database,  # noqa: E402
-                          pct)
+from bench.verify import (bench_shop, default_redis_url, drive, gunicorn, merged_errors,  # noqa: E402
+                          migrated_database, pct, seeding_app)
 
 AMOUNT = 8800
 
@@ -58,21 +58,11 @@ def main():
 
 def seed(url, member_count, coupon_count):
     """Through the real services, so every balance and code is as production would have it."""
-    from app import create_app
-    from config import TestConfig, _database_url
     from extensions import db
-    from services import (api_keys, checkout_settings, coupons, members, merchants, staff, stored_value, stores,
-                          wallet)
+    from services import api_keys, checkout_settings, coupons, members, stored_value, wallet
 
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = _database_url(url)
-
-    app = create_app(Config)
-    with app.app_context():
-        merchant = merchants.create_merchant(db.session, "bench", "压测商户")
-        store = stores.create_store(db.session, merchant.id, "压测门店")
-        owner = staff.create_staff(db.session, merchant.id, username="bench", name="压测", role="owner",
-                                   password="bench-password", store_ids=[])
+    with seeding_app(url).app_context():
+        merchant, store, owner = bench_shop(db.session)
         stored_value.enable(db.session, owner)
         checkout_settings.settings_of(db.session, merchant.id).points_per_yuan = 100
         template = coupons.save_template(db.session, owner, None, kind="cash", title="满50减10", amount_off=1000,
@@ -102,15 +92,18 @@ class Till(threading.Thread):
     def __init__(self, port, key, store_id, member_ids, tender, stop_at, start, period=None, offset=0.0):
         super().__init__(daemon=True)
         self.port, self.key, self.store_id, self.tender = port, key, store_id, tender
-        self.members, self.stop_at, self.start_event = itertools.cycle(member_ids), stop_at, start
+        self.members, self.stop_at, self.start_event = list(member_ids), stop_at, start
         self.period, self.offset = period, offset  # paced: one checkout every `period` s (open loop)
         self.requests, self.checkouts, self.errors, self.connection = [], [], {}, None
+        self.spent = 0  # members whose balance no longer covers an order
 
     def run(self):
         self.start_event.wait()
         due = time.perf_counter() + self.offset
-        while time.monotonic() < self.stop_at:
-            member_id = next(self.members)
+        turn = 0
+        while time.monotonic() < self.stop_at and self.members:
+            member_id = self.members[turn % len(self.members)]
+            turn += 1
             began = time.perf_counter()
             if self.period is not None:
                 # Paced: wait for this checkout's turn, and time it from then, so a server that falls behind
@@ -119,9 +112,12 @@ class Till(threading.Thread):
                 began, due = due, due + self.period
             body = {"store_id": self.store_id, "member_id": member_id, "amount": AMOUNT, "tender": self.tender}
             status, quote = self.post("/api/v1/checkout/quote", body)
-            if status != 200 or quote.get("refusal") or quote.get("balance_short"):
-                self.count_error(status if status != 200 else
-                                 f"refused: {quote.get('refusal') or 'balance short'}")
+            if status == 200 and quote.get("balance_short"):
+                self.members.remove(member_id)  # spent their ¥1000: the till moves on to its other members
+                self.spent += 1
+                continue
+            if status != 200 or quote.get("refusal"):
+                self.count_error(status if status != 200 else f"refused: {quote['refusal']}")
                 continue
             status, _ = self.post("/api/v1/checkout/pay", {**body, "choice": quote["choice"]},
                                   {"Idempotency-Key": uuid.uuid4().hex})
@@ -172,6 +168,9 @@ def run(port, key, store_id, member_ids, args, master_pid, database):
     print(f"  per checkout  p50 {pct(checkouts, 50):6.1f} ms   p95 {pct(checkouts, 95):6.1f} ms   "
           f"p99 {pct(checkouts, 99):6.1f} ms")
     print(f"  errors        {sum(errors.values())} {errors or ''}")
+    spent = sum(t.spent for t in tills)
+    if spent:
+        print(f"  members out of balance: {spent} of {len(member_ids)} (use more --members for longer runs)")
     if done:
         per = 1000 / done
         print(f"  CPU per checkout: app {app_cpu * per:.2f} ms, PostgreSQL {db_cpu * per:.2f} ms "

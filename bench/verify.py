@@ -96,24 +96,37 @@ def default_redis_url(url="redis://127.0.0.1:6379/13"):
     return url
 
 
-def seed(url, count):
-    """One merchant with a store, an all-stores API key and `count` available codes of one template."""
+def seeding_app(url):
+    """The app on the benchmark's database, to seed it through the real services."""
     from app import create_app
     from config import TestConfig, _database_url
-    from domain import coupons as rules
-    from domain.clock import now_utc
-    from extensions import db
-    from services import api_keys, coupons, members, merchants, staff, stores
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = _database_url(url)
 
-    app = create_app(Config)
-    with app.app_context():
-        merchant = merchants.create_merchant(db.session, "bench", "压测商户")
-        store = stores.create_store(db.session, merchant.id, "压测门店")
-        owner = staff.create_staff(db.session, merchant.id, username="bench", name="压测", role="owner",
-                                   password="bench-password", store_ids=[])
+    return create_app(Config)
+
+
+def bench_shop(session):
+    """(merchant, store, owner): what every benchmark seeds first."""
+    from services import merchants, staff, stores
+
+    merchant = merchants.create_merchant(session, "bench", "压测商户")
+    store = stores.create_store(session, merchant.id, "压测门店")
+    owner = staff.create_staff(session, merchant.id, username="bench", name="压测", role="owner",
+                               password="bench-password", store_ids=[])
+    return merchant, store, owner
+
+
+def seed(url, count):
+    """One merchant with a store, an all-stores API key and `count` available codes of one template."""
+    from domain import coupons as rules
+    from domain.clock import now_utc
+    from extensions import db
+    from services import api_keys, coupons, members
+
+    with seeding_app(url).app_context():
+        merchant, store, owner = bench_shop(db.session)
         member = members.create_member(db.session, merchant.id, mobile="13900000000")
         template = coupons.save_template(db.session, owner, None, kind="cash", title="压测券", amount_off=1000,
                                          validity_mode="relative", valid_days=30)
