@@ -1,16 +1,17 @@
 """Checkout through the JSON API on gunicorn + PostgreSQL: quote, then pay with an idempotency key, for members
 who hold coupons and a balance, from many concurrent tills.
 
-Run: .venv/bin/python bench/checkout.py [--clients 50] [--seconds 20] [--members 1000] [--coupons 3]
-     [--workers 3] [--threads 4] [--tender balance|cash] [--rate N]
+Run: .venv/bin/python bench/checkout.py [--clients 50] [--seconds 20] [--members 3000] [--coupons 3]
+     [--workers 3] [--threads 4] [--tender balance|cash] [--rate N] [--warmup 3]
 
 Creates a throwaway database (BENCH_DATABASE_URL's server, default local PostgreSQL), migrates it, seeds one
 merchant with 储值折上折 off and points deduction on, --members members each with ¥1000 of balance and --coupons
 coupons (满50减10), serves wsgi:app with gunicorn, and has --clients threads (one keep-alive connection each) quote
 and pay ¥88 orders for distinct members (a member is only ever at one till at a time) for --seconds: back to back
 (closed loop, the most the server takes), or with --rate, started on a fixed schedule (open loop, the latency at
-that load). Prints checkouts per second, latency percentiles of each request and of a whole checkout (quote +
-pay), and errors.
+that load). Measuring starts after --warmup seconds of the same load. Prints checkouts per second, latency
+percentiles of each request and of a whole checkout (quote + pay), errors, and the CPU each checkout cost the app,
+PostgreSQL and the clients (all on the same cores).
 """
 import argparse
 import itertools
@@ -37,12 +38,14 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--members", type=int, default=1000)
+    parser.add_argument("--members", type=int, default=3000)
     parser.add_argument("--coupons", type=int, default=3)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
     parser.add_argument("--tender", default="balance", choices=("balance", "cash"))
+    parser.add_argument("--warmup", type=float, default=3,
+                        help="seconds the tills run before measuring starts (connections, process memory)")
     parser.add_argument("--rate", type=float, default=0,
                         help="checkouts per second across all tills (open loop); 0: every till back to back")
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", default_redis_url()))
@@ -96,6 +99,7 @@ class Till(threading.Thread):
         self.period, self.offset = period, offset  # paced: one checkout every `period` s (open loop)
         self.requests, self.checkouts, self.errors, self.connection = [], [], {}, None
         self.spent = 0  # members whose balance no longer covers an order
+        self.measuring = False  # drive() starts measuring after the warm-up
 
     def run(self):
         self.start_event.wait()
@@ -114,7 +118,7 @@ class Till(threading.Thread):
             status, quote = self.post("/api/v1/checkout/quote", body)
             if status == 200 and quote.get("balance_short"):
                 self.members.remove(member_id)  # spent their ¥1000: the till moves on to its other members
-                self.spent += 1
+                self.spent += self.measuring
                 continue
             if status != 200 or quote.get("refusal"):
                 self.count_error(status if status != 200 else f"refused: {quote['refusal']}")
@@ -124,10 +128,12 @@ class Till(threading.Thread):
             if status != 201:
                 self.count_error(status)
                 continue
-            self.checkouts.append(time.perf_counter() - began)
+            if self.measuring:
+                self.checkouts.append(time.perf_counter() - began)
 
     def count_error(self, status):
-        self.errors[status] = self.errors.get(status, 0) + 1
+        if self.measuring:
+            self.errors[status] = self.errors.get(status, 0) + 1
 
     def post(self, path, body, extra=None):
         import http.client
@@ -143,17 +149,18 @@ class Till(threading.Thread):
         except (OSError, http.client.HTTPException):
             self.connection = None
             return "connection failed", {}
-        self.requests.append(time.perf_counter() - began)
+        if self.measuring:
+            self.requests.append(time.perf_counter() - began)
         return response.status, (json.loads(data) if response.status in (200, 201) else {})
 
 
 def run(port, key, store_id, member_ids, args, master_pid, database):
     start = threading.Event()
-    stop_at = time.monotonic() + args.seconds + 0.5
+    stop_at = time.monotonic() + args.warmup + args.seconds
     period = args.clients / args.rate if args.rate else None
     tills = [Till(port, key, store_id, member_ids[i::args.clients], args.tender, stop_at, start, period,
                   period * i / args.clients if period else 0.0) for i in range(args.clients)]
-    elapsed, app_cpu, db_cpu = drive(tills, start, master_pid, database)
+    elapsed, app_cpu, db_cpu, client_cpu = drive(tills, start, master_pid, database, args.warmup)
     requests = sorted(itertools.chain.from_iterable(t.requests for t in tills))
     checkouts = sorted(itertools.chain.from_iterable(t.checkouts for t in tills))
     errors = merged_errors(tills)
@@ -173,8 +180,9 @@ def run(port, key, store_id, member_ids, args, master_pid, database):
         print(f"  members out of balance: {spent} of {len(member_ids)} (use more --members for longer runs)")
     if done:
         per = 1000 / done
-        print(f"  CPU per checkout: app {app_cpu * per:.2f} ms, PostgreSQL {db_cpu * per:.2f} ms "
-              f"(on {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the end)")
+        print(f"  CPU per checkout: app {app_cpu * per:.2f} ms, PostgreSQL {db_cpu * per:.2f} ms, "
+              f"clients {client_cpu * per:.2f} ms (on {os.cpu_count()} cores; load average "
+              f"{os.getloadavg()[0]:.1f} at the end)")
 
 
 if __name__ == "__main__":

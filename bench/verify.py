@@ -182,7 +182,7 @@ class Till(threading.Thread):
         self.port, self.key, self.store_id = port, key, store_id
         self.next_code, self.stop_at, self.start_event = next_code, stop_at, start
         self.latencies, self.errors, self.retries = [], {}, 0
-        self.connection = None
+        self.connection, self.measuring = None, False  # drive() starts measuring after the warm-up
 
     def run(self):
         self.start_event.wait()
@@ -195,6 +195,8 @@ class Till(threading.Thread):
                        "Idempotency-Key": f"bench-{code}"}
             began = time.perf_counter()
             status = self.post(body, headers)
+            if not self.measuring:
+                continue
             self.latencies.append(time.perf_counter() - began)
             if status != 201:
                 self.errors[status] = self.errors.get(status, 0) + 1
@@ -250,11 +252,9 @@ def run(port, key, store_id, codes, args, master_pid=None, database=None):
             return next(pending, None)
 
     start = threading.Event()
-    stop_at = time.monotonic() + args.seconds + 0.5
+    stop_at = time.monotonic() + args.seconds + 0.5  # drive()'s warm-up, then --seconds measured
     tills = [Till(port, key, store_id, next_code, stop_at, start) for _ in range(args.clients)]
-    client_cpu = time.process_time()
-    elapsed, app_cpu, db_cpu = drive(tills, start, master_pid, database)
-    client_cpu = time.process_time() - client_cpu
+    elapsed, app_cpu, db_cpu, client_cpu = drive(tills, start, master_pid, database)
     latencies = sorted(itertools.chain.from_iterable(t.latencies for t in tills))
     errors = merged_errors(tills)
     done = len(latencies) - sum(errors.values())
@@ -274,19 +274,23 @@ def run(port, key, store_id, codes, args, master_pid=None, database=None):
               f"{os.getloadavg()[0]:.1f} at the end)")
 
 
-def drive(tills, start, master_pid, database):
-    """Start the tills together and wait for them: (seconds, app CPU s, PostgreSQL CPU s), the CPU counted from
-    0.5 s in, when every till has connected and PostgreSQL has its backends."""
+def drive(tills, start, master_pid, database, warmup=0.5):
+    """Start the tills together and wait for them: (seconds measured, app CPU s, PostgreSQL CPU s, client CPU s),
+    all counted from `warmup` s in, when every till has connected and PostgreSQL has its backends. The client (this
+    process) shares the machine's cores with the server, so its CPU is part of the budget too."""
     for till in tills:
         till.start()
-    began = time.monotonic()
     start.set()
-    time.sleep(0.5)
+    time.sleep(warmup)
+    for till in tills:
+        till.measuring = True
+    began = time.monotonic()
     app_pids, db_pids = server_pids(master_pid, database)
-    app_cpu, db_cpu = cpu_seconds(app_pids), cpu_seconds(db_pids)
+    app_cpu, db_cpu, client_cpu = cpu_seconds(app_pids), cpu_seconds(db_pids), time.process_time()
     for till in tills:
         till.join()
-    return (time.monotonic() - began, cpu_seconds(app_pids) - app_cpu, cpu_seconds(db_pids) - db_cpu)
+    return (time.monotonic() - began, cpu_seconds(app_pids) - app_cpu, cpu_seconds(db_pids) - db_cpu,
+            time.process_time() - client_cpu)
 
 
 def merged_errors(tills):

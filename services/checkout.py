@@ -7,15 +7,15 @@ services/checkout_payment.py, refunds and receipts in services/checkout_refunds.
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, literal, select
 
 from domain import pricing
 from domain.clock import local_midnight_utc, local_today, now_utc
 from domain.errors import DomainError, NotFound
-from models import Member, MemberIdentity, Wallet
+from models import Member, MemberIdentity, PointsLot, Wallet
 from models.checkout import TENDERS, Checkout
 from services import verifications
-from services.tenancy import get_owned
+from services.tenancy import checked_id, get_owned
 
 MOBILE = re.compile(r"^1\d{10}$")
 MAX_OPTIONS = 12
@@ -78,8 +78,8 @@ def quote(session, merchant, actor, *, store_id, member_id, amount, tender, choi
     store = verifications.actor_store(session, actor, store_id)
     if member_id is None:
         return walk_in(amount, tender, seed)
-    context = context_of(session, merchant, get_owned(session, Member, merchant.id, member_id), store.id, amount,
-                       tender, seed, now)
+    member, held, _ = member_and_wallet(session, merchant.id, member_id, now)
+    context = context_of(session, merchant, member, store.id, amount, tender, seed, now, held=held)
     return answer_for(session, merchant, context, tender, choice, now)
 
 
@@ -97,11 +97,12 @@ def walk_in(amount, tender, seed):
     return CheckoutQuote(None, priced, (), 0, 0, "", refusal, amount if tender == "balance" else 0, 0)
 
 
-def context_of(session, merchant, member, store_id, amount, tender, seed, now, lock=False):
-    """What pricing and earning read of the member and the merchant; `lock` locks the wallet (paying)."""
+def context_of(session, merchant, member, store_id, amount, tender, seed, now, lock=False, held=None):
+    """What pricing and earning read of the member and the merchant; `lock` locks the wallet (paying). `held`:
+    (wallet, card lost) as member_and_wallet read them with the member."""
     from services import balance_discount, benefit_cards, checkout_settings, coupons, levels
 
-    purse, card_lost = wallet_of(session, member, lock=lock)
+    purse, card_lost = held if held is not None else wallet_of(session, member, lock=lock)
     codes = {row.id: row for row in coupons.usable_by_member(session, merchant, member.id, store_id,
                                                              pricing.PRICED_KINDS, now)}
     balance = purse.principal + purse.bonus if purse is not None else 0
@@ -179,12 +180,34 @@ def points_for(session, merchant, context, pay, balance_paid, now):
                                  compound=settings.multipliers_compound)
 
 
+def member_and_wallet(session, merchant_id, member_id, now, lock=False):
+    """(member, (their wallet or None, whether their physical card is lost), whether points lots are due to expire)
+    in one statement when they have a wallet. `lock` (paying) locks the member row, then the wallet row: the lock
+    order everywhere. Another merchant's member is NotFound."""
+    member_id = checked_id(member_id)
+    row = session.execute(_MEMBER_AND_WALLET[lock], {"merchant_id": merchant_id, "member_id": member_id,
+                                                      "now": now}).one_or_none()
+    if row is not None:
+        return row[0], (row[1], row[2]), row[3]
+    member = get_owned(session, Member, merchant_id, member_id, lock=lock)
+    return member, wallet_of(session, member, lock=lock), lock and session.scalar(select(_lots_due(member.id, now)))
+
+
+def _member_and_wallet_query(lock):
+    """Built once per kind (every quote and payment runs one): with bound parameters, compiled once."""
+    on_wallet = and_(Wallet.member_id == Member.id, Wallet.merchant_id == Member.merchant_id, Wallet.kind == "member")
+    lots_due = _lots_due(Member.id, bindparam("now")) if lock else literal(False)
+    query = (select(Member, Wallet, _card_lost(Member.id), lots_due).join(Wallet, on_wallet, isouter=not lock)
+             .where(Member.merchant_id == bindparam("merchant_id"), Member.id == bindparam("member_id")))
+    if lock:  # FOR UPDATE cannot reach the outer side of a join: a member without a wallet is read apart
+        query = query.with_for_update(of=[Member, Wallet]).execution_options(populate_existing=True)
+    return query
+
+
 def wallet_of(session, member, lock=False):
     """(the member's wallet or None when they never had one, whether their physical card is lost), in one statement
     when they have a wallet; `lock` locks the wallet (a quote does not create it)."""
-    lost = select(MemberIdentity.id).where(
-        MemberIdentity.member_id == member.id, MemberIdentity.kind == "card_no", MemberIdentity.lost_at.is_not(None),
-        MemberIdentity.closed_at.is_(None)).exists()
+    lost = _card_lost(member.id)
     query = select(Wallet, lost).where(Wallet.merchant_id == member.merchant_id, Wallet.member_id == member.id,
                                        Wallet.kind == "member")
     if lock:
@@ -193,6 +216,20 @@ def wallet_of(session, member, lock=False):
     if row is not None:
         return row[0], row[1]
     return None, session.scalar(select(lost))
+
+
+def _card_lost(member_id):
+    return select(MemberIdentity.id).where(
+        MemberIdentity.member_id == member_id, MemberIdentity.kind == "card_no", MemberIdentity.lost_at.is_not(None),
+        MemberIdentity.closed_at.is_(None)).exists()
+
+
+def _lots_due(member_id, now):
+    return select(PointsLot.id).where(PointsLot.member_id == member_id, PointsLot.remaining > 0,
+                                      PointsLot.expires_at <= now).exists()
+
+
+_MEMBER_AND_WALLET = {lock: _member_and_wallet_query(lock) for lock in (False, True)}
 
 
 def _refusal(member, purse, card_lost):

@@ -11,7 +11,7 @@ from domain.errors import Conflict, DomainError, InsufficientBalance
 from domain.money import format_yuan
 from models.checkout import Checkout
 from services import checkout as base
-from services import idempotency, verifications
+from services import idempotency, plain_rows, verifications
 from services.text import optional_text
 
 
@@ -24,15 +24,18 @@ def pay(session, merchant, actor, *, store_id, member_id, amount, tender, choice
     idempotency.check_key(key)
     base.check_request(amount, tender)
     store = verifications.actor_store(session, actor, store_id)
-    member = points.lock_member(session, merchant.id, member_id) if member_id is not None else None
-    if member is None:
+    if member_id is None:
         answer = base.walk_in(amount, tender, seed)
         _refuse(answer)
         made, won = _record(session, merchant, actor, store, None, answer, tender, key, note, now)
         if won:
             _reward(session, merchant, actor, made, None, now)
+            session.flush()
         return made if won else _same(made, None, store, amount, tender)
-    context = base.context_of(session, merchant, member, store.id, amount, tender, seed, now, lock=True)
+    member, held, lots_due = base.member_and_wallet(session, merchant.id, member_id, now, lock=True)
+    if lots_due:  # before pricing, which offers the points the member holds now
+        points.expire_member_lots(session, merchant.id, member, now)
+    context = base.context_of(session, merchant, member, store.id, amount, tender, seed, now, lock=True, held=held)
     try:
         answer = base.answer_for(session, merchant, context, tender, choice, now)
         _refuse(answer)
@@ -46,12 +49,15 @@ def pay(session, merchant, actor, *, store_id, member_id, amount, tender, choice
     if not won:
         return _same(checkout, member, store, amount, tender)
     _take(session, merchant, actor, store, context, checkout, now)
+    _earn(session, merchant, actor, store, context, checkout, now)
     member.visit_count += 1
     member.total_spend += checkout.pay
     member.last_visit_at = now
-    _earn(session, merchant, actor, store, context, checkout, now)  # its flush writes the counters too
     _upgrade(session, member)
     _reward(session, merchant, actor, checkout, member, now)
+    for row in (member, checkout):  # the counters and balance in one UPDATE, without the unit of work
+        plain_rows.write_changes(session, row)
+    session.flush()  # whatever else the rewards or an upgrade added
     return checkout
 
 
@@ -121,7 +127,6 @@ def _earn(session, merchant, actor, store, context, checkout, now):
     operator = verifications.operator_of(actor)
     earned = checkout.points_earned
     if earned <= 0:
-        session.flush()
         return
     points.earn(session, merchant, context.member.id, earned, key=f"checkout:{checkout.id}:earn",
                 reason="消费积分", reference=("checkout", checkout.id), operator=operator, store_id=store.id, now=now,
@@ -152,4 +157,3 @@ def _reward(session, merchant, actor, checkout, member, now):
     from services import rewards
 
     checkout.rewards = rewards.apply(session, merchant, actor, checkout, member, now)
-    session.flush()

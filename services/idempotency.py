@@ -1,10 +1,9 @@
 """Ledger rows carry an idempotency key under a unique constraint; a repeat returns the first result."""
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 
 from domain.errors import DomainError, IdempotencyMismatch
+from services import plain_rows
 
 MAX_KEY_LENGTH = 100
 
@@ -50,34 +49,31 @@ def insert_once(session, row, model, claimed=False):
     return None
 
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-_claims = {}  # (table, dialect) -> the statement, built once: SQLAlchemy does not cache dialect upserts' compilation
-
-
 def claim_row(session, model, values):
     """Insert a row under its (merchant_id, idempotency_key) in one statement, without a savepoint:
     INSERT ... ON CONFLICT DO NOTHING RETURNING id. Returns the row, persistent in the session from the values it
-    was written with (columns not given take their scalar default, else NULL), or None when an earlier request
-    holds the key."""
-    dialect = session.get_bind().dialect.name
-    statement = _claims.get((model, dialect))
+    was written with (columns not given take their default, else NULL), or None when an earlier request holds the
+    key."""
+    statement = _claims.get(model)
     if statement is None:
-        table = model.__table__
-        statement = (_INSERTS[dialect](table).on_conflict_do_nothing(index_elements=["merchant_id", "idempotency_key"])
-                     .returning(table.c.id))
-        _claims[(model, dialect)] = statement
+        statement = _claims[model] = _claim_statement(model.__table__)
     session.flush()  # what the request changed before comes first, as a flush of the row would have
-    row_values = {column.key: values[column.key] if column.key in values else _default(column)
-                  for column in model.__table__.columns if column.key != "id"}
+    row_values = plain_rows.complete(model, values)
     new_id = session.connection().execute(statement, row_values).scalar_one_or_none()
     if new_id is None:
         return None
-    row = model(id=new_id, **row_values)
-    make_transient_to_detached(row)
-    session.add(row)
-    return row
+    return plain_rows.adopt(session, model, new_id, row_values)
 
 
-def _default(column):
-    default = column.default
-    return default.arg if default is not None and default.is_scalar else None
+_claims = {}  # model -> its statement
+
+
+def _claim_statement(table):
+    """As text, which SQLAlchemy compiles once and caches (its dialects' ON CONFLICT constructs it compiles on
+    every execution); PostgreSQL and SQLite (3.35+) share the syntax. The bound parameters keep their column types,
+    so JSON and timestamps are written as the ORM would."""
+    columns = [column for column in table.columns if column.key != "id"]
+    sql = (f'INSERT INTO "{table.name}" ({", ".join(f"{chr(34)}{c.name}{chr(34)}" for c in columns)}) '
+           f'VALUES ({", ".join(":" + c.key for c in columns)}) '
+           'ON CONFLICT (merchant_id, idempotency_key) DO NOTHING RETURNING id')
+    return text(sql).bindparams(*(bindparam(c.key, type_=c.type) for c in columns)).columns(table.c.id)

@@ -17,7 +17,7 @@ SECONDS = 5.0
 _LIMIT = 10_000  # entries per process before the expired ones are swept
 _memory: dict = {}
 _lock = threading.Lock()
-_watched: dict = {}  # model class -> the kinds its rows feed
+_watched: dict = {}  # model class -> (the kinds its rows feed, the attribute naming their merchant)
 
 
 def recall(kind, merchant_id, load):
@@ -42,9 +42,10 @@ def forget(merchant_id, *kinds):
             _memory.pop(key, None)
 
 
-def watch(model, *kinds):
-    """Rows of `model` feed the remembered `kinds`: writing one forgets them for its merchant."""
-    _watched[model] = _watched.get(model, ()) + kinds
+def watch(model, *kinds, owner="merchant_id"):
+    """Rows of `model` feed the remembered `kinds`: writing one forgets them for its merchant (`owner`: the
+    attribute holding the merchant's id; the merchant row's own is `id`)."""
+    _watched[model] = (_watched.get(model, ((), owner))[0] + kinds, owner)
 
 
 @event.listens_for(Session, "after_flush")
@@ -52,9 +53,10 @@ def _forget_written(session, flush_context):
     if not _memory:
         return
     for row in (*session.new, *session.dirty, *session.deleted):
-        kinds = _watched.get(type(row))
-        if kinds:
-            forget(row.merchant_id, *kinds)
+        watched = _watched.get(type(row))
+        if watched:
+            kinds, owner = watched
+            forget(getattr(row, owner), *kinds)
 
 
 def forget_all():

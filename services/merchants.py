@@ -3,12 +3,13 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
+from sqlalchemy.orm.util import identity_key
 
 from domain import points as points_rules
 from domain.clock import DEFAULT_TIMEZONE
 from domain.errors import Conflict, DomainError, NotFound
 from models import Merchant
-from services import audit
+from services import audit, merchant_memory, plain_rows
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 SETTINGS_FIELDS = ("name", "timezone", "points_expiry_mode", "points_expiry_days")
@@ -16,6 +17,28 @@ CREDENTIAL_FIELDS = ("wechat_app_id", "wechat_app_secret", "wechat_token", "wech
                      "alipay_app_id", "alipay_private_key", "alipay_public_key")
 APP_ID_FIELDS = ("wechat_app_id", "alipay_app_id")
 SECRET_FIELDS = ("wechat_app_secret", "wechat_token", "wechat_aes_key", "alipay_private_key")
+
+
+merchant_memory.watch(Merchant, "merchant", owner="id")
+
+
+def remembered(session, merchant_id):
+    """The merchant row for a till request: from this process's memory (services/merchant_memory.py) when it can,
+    persistent in the session as if just read, without a query. A change saved in another process shows within
+    merchant_memory.SECONDS, as a revoked API key does."""
+    loaded = session.identity_map.get(identity_key(Merchant, merchant_id))
+    if loaded is not None:
+        return loaded
+    values = merchant_memory.recall("merchant", merchant_id, lambda: _column_values(session, merchant_id))
+    if values is None:
+        raise NotFound("商户不存在")
+    return plain_rows.adopt(session, Merchant, merchant_id, dict(values))
+
+
+def _column_values(session, merchant_id):
+    columns = [column for column in Merchant.__table__.columns if column.key != "id"]
+    row = session.execute(select(*columns).where(Merchant.id == merchant_id)).one_or_none()
+    return None if row is None else tuple(zip((column.key for column in columns), row))
 
 
 def by_slug(session, slug):

@@ -1,11 +1,11 @@
 """The points ledger. Every change locks the member row first, so lots and balance move together."""
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from domain import points as rules
 from domain.clock import now_utc
 from domain.errors import DomainError
 from models import Member, PointsAllocation, PointsLot, PointsTransaction
-from services import idempotency, notices
+from services import idempotency, notices, plain_rows
 from services.tenancy import get_owned
 
 MAX_POINTS_PER_CHANGE = 100_000_000
@@ -18,50 +18,60 @@ def lock_member(session, merchant_id, member_id):
 
 def earn(session, merchant, member_id, amount, *, key, kind="earn", reason=None, reference=(None, None),
          operator=None, store_id=None, now=None, locked=None):
-    """Add a lot of `amount` points expiring by the merchant's rule. Returns the transaction."""
+    """Add a lot of `amount` points expiring by the merchant's rule. Returns the transaction.
+
+    `locked`: see _member_for_change; the caller has also expired the member's due lots (expire_member_lots)."""
     _check_amount(amount)
     idempotency.check_key(key)
     now = now or now_utc()
     member, replay = _member_for_change(session, merchant.id, member_id, locked, key, kind, amount)
     if replay:
         return replay
-    _expire_member_lots(session, merchant.id, member, now)
-    txn = _transaction(merchant.id, member, kind, amount, key, reason, reference, operator, store_id, now)
-    txn.balance_after = member.points_balance + amount
-    won = idempotency.insert_once(session, txn, PointsTransaction, claimed=locked is not None)
+    if locked is None:
+        expire_member_lots(session, merchant.id, member, now)
+    txn, won = _insert_transaction(session, merchant.id, member, kind, amount, key, reason, reference, operator,
+                                   store_id, now, locked)
     if won:
         return won
     expires_at = rules.expiry_for(now, merchant.points_expiry_mode, merchant.points_expiry_days, merchant.timezone)
-    session.add(PointsLot(merchant_id=merchant.id, member_id=member.id, transaction_id=txn.id,
-                          amount=amount, remaining=amount, expires_at=expires_at, created_at=now))
-    member.points_balance = txn.balance_after
-    session.flush()
-    notices.points_changed(session, merchant, txn)
+    plain_rows.insert_many(session, PointsLot, [dict(merchant_id=merchant.id, member_id=member.id,
+                                                     transaction_id=txn.id, amount=amount, remaining=amount,
+                                                     expires_at=expires_at, created_at=now)])
+    _changed(session, merchant, member, txn, locked)
     return txn
 
 
 def spend(session, merchant, member_id, amount, *, key, kind="spend", reason=None, reference=(None, None),
           operator=None, store_id=None, now=None, locked=None):
-    """Take `amount` points from the soonest-expiring lots. Raises InsufficientPoints."""
+    """Take `amount` points from the soonest-expiring lots. Raises InsufficientPoints.
+
+    `locked`: as for earn."""
     _check_amount(amount)
     idempotency.check_key(key)
     now = now or now_utc()
     member, replay = _member_for_change(session, merchant.id, member_id, locked, key, kind, -amount)
     if replay:
         return replay
-    _expire_member_lots(session, merchant.id, member, now)
+    if locked is None:
+        expire_member_lots(session, merchant.id, member, now)
     lots = _live_lots(session, member.id)
     plan = rules.plan_draw([rules.Lot(r.id, r.remaining, r.expires_at, r.created_at) for r in lots], amount, now)
-    txn = _transaction(merchant.id, member, kind, -amount, key, reason, reference, operator, store_id, now)
-    txn.balance_after = member.points_balance - amount
-    won = idempotency.insert_once(session, txn, PointsTransaction, claimed=locked is not None)
+    txn, won = _insert_transaction(session, merchant.id, member, kind, -amount, key, reason, reference, operator,
+                                   store_id, now, locked)
     if won:
         return won
     _draw(session, txn, plan, {lot.id: lot for lot in lots})
-    member.points_balance = txn.balance_after
-    session.flush()
-    notices.points_changed(session, merchant, txn)
+    _changed(session, merchant, member, txn, locked)
     return txn
+
+
+def _changed(session, merchant, member, txn, locked):
+    """The member's balance follows the transaction; a caller holding the row (`locked`) writes it with the rest of
+    its changes, in one UPDATE at its own flush."""
+    member.points_balance = txn.balance_after
+    if locked is None:
+        session.flush()
+    notices.points_changed(session, merchant, txn)
 
 
 def adjust(session, merchant, member_id, delta, *, key, reason, operator, store_id=None, now=None):
@@ -94,7 +104,7 @@ def expire_due(session, merchant, now=None, limit=500):
     ).all()
     for member_id in member_ids:
         member = lock_member(session, merchant.id, member_id)
-        _expire_member_lots(session, merchant.id, member, now)
+        expire_member_lots(session, merchant.id, member, now)
     return len(member_ids)
 
 
@@ -139,13 +149,21 @@ def _replay(session, merchant_id, key, member_id, kind, amount):
     return idempotency.ensure_same_request(existing, member_id=member_id, kind=kind, amount=amount)
 
 
-def _transaction(merchant_id, member, kind, amount, key, reason, reference, operator, store_id, now):
+def _insert_transaction(session, merchant_id, member, kind, amount, key, reason, reference, operator, store_id,
+                        now, locked):
+    """(the new transaction, None), or (ours, the earlier one) when a concurrent request won the key. A caller's
+    own key on a row it locked (`locked`) cannot be held by anyone else: a plain INSERT."""
     reference_type, reference_id = reference
-    return PointsTransaction(
+    values = dict(
         merchant_id=merchant_id, member_id=member.id, kind=kind, amount=amount, idempotency_key=key,
-        note=reason, reference_type=reference_type, reference_id=reference_id and str(reference_id),
-        operator_id=operator.id if operator is not None else None, store_id=store_id, created_at=now,
+        balance_after=member.points_balance + amount, note=reason, reference_type=reference_type,
+        reference_id=reference_id and str(reference_id), operator_id=operator.id if operator is not None else None,
+        store_id=store_id, created_at=now,
     )
+    if locked is not None:
+        return plain_rows.insert_row(session, PointsTransaction, values), None
+    txn = PointsTransaction(**values)
+    return txn, idempotency.insert_once(session, txn, PointsTransaction)
 
 
 def _live_lots(session, member_id):
@@ -156,18 +174,20 @@ def _live_lots(session, member_id):
 
 def _draw(session, txn, plan, rows_by_id):
     """Take points from lots with conditional updates: a lot can never go below zero."""
+    connection = session.connection()
     for lot_id, take in plan:
-        result = session.execute(
-            update(PointsLot).where(PointsLot.id == lot_id, PointsLot.remaining >= take)
-            .values(remaining=PointsLot.remaining - take).execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
+        if connection.execute(_DRAW, {"lot_id": lot_id, "take": take}).rowcount != 1:
             raise DomainError("积分已变化，请重试")
-        session.add(PointsAllocation(transaction_id=txn.id, lot_id=lot_id, amount=take))
         session.expire(rows_by_id[lot_id], ["remaining"])
+    plain_rows.insert_many(session, PointsAllocation, [dict(transaction_id=txn.id, lot_id=lot_id, amount=take)
+                                                       for lot_id, take in plan])
 
 
-def _expire_member_lots(session, merchant_id, member, now):
+_DRAW = (update(PointsLot).where(PointsLot.id == bindparam("lot_id"), PointsLot.remaining >= bindparam("take"))
+         .values(remaining=PointsLot.remaining - bindparam("take")))
+
+
+def expire_member_lots(session, merchant_id, member, now):
     """Under the member lock: zero every lot past its expiry, one 'expire' transaction per lot."""
     due = session.scalars(
         select(PointsLot).where(PointsLot.member_id == member.id, PointsLot.remaining > 0,

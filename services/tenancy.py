@@ -11,15 +11,20 @@ def scoped(model, merchant_id):
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
 
 
-def get_owned(session, model, merchant_id, object_id, lock=False):
-    """The row with this id if it belongs to the merchant; NotFound otherwise (never another merchant's)."""
+def checked_id(object_id):
+    """A row id as typed or sent: an integer in the column's range, else NotFound (never a database error)."""
     try:
         object_id = int(object_id)
     except (TypeError, ValueError):
         raise NotFound("记录不存在") from None
-    if not 0 < object_id <= MAX_ID:  # a typed id past the column's range would be a database error, not a 404
+    if not 0 < object_id <= MAX_ID:
         raise NotFound("记录不存在")
-    query = scoped(model, merchant_id).where(model.id == object_id)
+    return object_id
+
+
+def get_owned(session, model, merchant_id, object_id, lock=False):
+    """The row with this id if it belongs to the merchant; NotFound otherwise (never another merchant's)."""
+    query = scoped(model, merchant_id).where(model.id == checked_id(object_id))
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     row = session.scalars(query).one_or_none()

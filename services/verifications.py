@@ -3,12 +3,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 
 from models import Verification
 from models.coupons import VERIFY_METHODS
 from domain.errors import DomainError, IdempotencyMismatch, NotFound, PermissionDenied
-from services import idempotency
+from services import idempotency, plain_rows
 from services.tenancy import merchant_timezone
 
 
@@ -131,7 +130,4 @@ def record(session, actor, *, store, instrument_type, instrument_name, method, k
             raise
         # The caller rolls back on a DomainError, which also undoes the state change made under this key.
         raise IdempotencyMismatch("该幂等键已用于另一笔核销", key=key) from None
-    written = Verification(id=record_id, **values)
-    make_transient_to_detached(written)
-    session.add(written)
-    return written
+    return plain_rows.adopt(session, Verification, record_id, values)

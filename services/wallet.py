@@ -1,5 +1,5 @@
 """The stored-value journal. Every change locks the wallet row and guards the update on the balance."""
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import wallet as rules
@@ -7,7 +7,7 @@ from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, NotFound, WalletFrozen
 from domain.money import MAX_FEN
 from models import Wallet, WalletPosting, WalletTransaction
-from services import audit, idempotency, notices
+from services import audit, idempotency, notices, plain_rows
 from services.tenancy import get_owned
 from services.text import optional_text
 
@@ -152,20 +152,23 @@ def _apply(session, merchant_id, wallet_id, kind, key, reference, operator, stor
     delta = plan(wallet)
     principal_after, bonus_after = _move_balance(session, wallet, delta)
     reference_type, reference_id = reference
-    txn = WalletTransaction(
+    values = dict(
         merchant_id=merchant_id, wallet_id=wallet.id, kind=kind, idempotency_key=key,
         principal_delta=delta.principal, bonus_delta=delta.bonus,
         principal_after=principal_after, bonus_after=bonus_after, reverses_id=reverses_id,
         reference_type=reference_type, reference_id=reference_id and str(reference_id),
-        operator_id=operator.id if operator is not None else None, store_id=store_id, note=note,
+        operator_id=operator.id if operator is not None else None, store_id=store_id, note=note, created_at=now_utc(),
     )
-    won = idempotency.insert_once(session, txn, WalletTransaction, claimed=locked is not None)
-    if won is not None:
-        raise Conflict("重复的请求正在处理，请稍后查看结果")
-    for account, amount in rules.journal_legs(kind, delta.principal, delta.bonus):
-        session.add(WalletPosting(merchant_id=merchant_id, transaction_id=txn.id, account=account, amount=amount,
-                                  wallet_id=wallet.id if account in WALLET_ACCOUNTS else None))
-    session.flush()
+    if locked is not None:  # the key is the caller's own (see debit): nothing can hold it, a plain INSERT
+        txn = plain_rows.insert_row(session, WalletTransaction, values)
+    else:
+        txn = WalletTransaction(**values)
+        if idempotency.insert_once(session, txn, WalletTransaction) is not None:
+            raise Conflict("重复的请求正在处理，请稍后查看结果")
+    plain_rows.insert_many(session, WalletPosting, [
+        dict(merchant_id=merchant_id, transaction_id=txn.id, account=account, amount=amount,
+             wallet_id=wallet.id if account in WALLET_ACCOUNTS else None)
+        for account, amount in rules.journal_legs(kind, delta.principal, delta.bonus)])
     notices.balance_changed(session, merchant_id, wallet, txn)
     return txn
 
@@ -183,20 +186,31 @@ def _move_balance(session, wallet, delta):
     if delta.principal == 0 and delta.bonus == 0:
         session.flush()
         return wallet.principal, wallet.bonus
-    guard = [Wallet.id == wallet.id, Wallet.principal + delta.principal >= 0, Wallet.bonus + delta.bonus >= 0]
-    if delta.principal < 0 or delta.bonus < 0:
-        guard.append(Wallet.frozen.is_(False))
-    row = session.execute(
-        update(Wallet).where(*guard)
-        .values(principal=Wallet.principal + delta.principal, bonus=Wallet.bonus + delta.bonus, updated_at=now_utc())
-        .returning(Wallet.principal, Wallet.bonus, Wallet.updated_at)
-        .execution_options(synchronize_session=False)
+    statement = _MOVE_BALANCE[delta.principal < 0 or delta.bonus < 0]
+    row = session.connection().execute(  # a plain statement: nothing pending needs flushing first
+        statement, {"wallet_id": wallet.id, "principal_delta": delta.principal, "bonus_delta": delta.bonus,
+                    "at": now_utc()}
     ).one_or_none()
     if row is None:
         raise Conflict("余额已变化，请重试")
     for name in ("principal", "bonus", "updated_at"):  # what the row now holds, without reading it again
         set_committed_value(wallet, name, getattr(row, name))
     return row.principal, row.bonus
+
+
+def _move_balance_statement(spending):
+    """Built once per kind (every payment by balance runs one): compiled once, with bound parameters."""
+    guard = [Wallet.id == bindparam("wallet_id"), Wallet.principal + bindparam("principal_delta") >= 0,
+             Wallet.bonus + bindparam("bonus_delta") >= 0]
+    if spending:
+        guard.append(Wallet.frozen.is_(False))
+    return (update(Wallet).where(*guard)
+            .values(principal=Wallet.principal + bindparam("principal_delta"), bonus=Wallet.bonus + bindparam("bonus_delta"),
+                    updated_at=bindparam("at"))
+            .returning(Wallet.principal, Wallet.bonus, Wallet.updated_at))
+
+
+_MOVE_BALANCE = {spending: _move_balance_statement(spending) for spending in (False, True)}
 
 
 def _refunded_so_far(session, debit_id):

@@ -44,13 +44,40 @@ def test_how_many_statements_do_a_quote_and_a_balance_payment_with_a_coupon_and_
     db.session.commit()
 
     assert made.pay == 8000 and made.points_earned == 80
-    # member, wallet + lost card, coupons: the rest is remembered (was 11 before the fast path)
-    assert quoted <= 4, "\n".join(statements)
-    # was 40. Now: the member and the wallet locked, the coupons; the checkout claiming its key; the coupon's
-    # conditional UPDATE and record; the wallet's UPDATE, transaction and postings; the points lots, transaction
-    # and lot; member and checkout UPDATEs; on a cold process memory, whether any post-payment rule is on and the
-    # nudge settings (asked only after a payment, so not remembered by the quote above).
-    assert len(paid) <= 17 and sum(s.startswith("SELECT") for s in paid) <= 6, "\n".join(paid)
+    # the member with their wallet and lost card, then the coupons: the rest is remembered (11 before the fast path)
+    assert quoted <= 2, "\n".join(statements)
+    # 40 before the fast path. Now: the member and wallet locked in one statement, the coupons; the checkout
+    # claiming its key; the coupon's conditional UPDATE and record; the wallet's UPDATE, transaction and postings;
+    # the points transaction and lot; one UPDATE of the member (counters and balance) and one of the checkout; on a
+    # cold process memory, whether any post-payment rule is on and the nudge settings (asked only after a payment,
+    # so not remembered by the quote above).
+    assert len(paid) <= 14 and sum(s.startswith("SELECT") for s in paid) <= 4, "\n".join(paid)
+    assert sum(s.startswith("UPDATE members") for s in paid) == 1, "\n".join(paid)
+    assert not db.session.dirty and not db.session.new  # nothing left for the unit of work to write
+
+
+def test_does_a_payment_expire_due_points_before_pricing_them(db, shop):
+    from datetime import timedelta
+
+    from models import PointsLot
+
+    configure(db, shop["merchant"], points_per_yuan=100, points_max_percent=50)
+    top_up(db, shop, 50000)
+    old = points.earn(db.session, shop["merchant"], shop["member"].id, 500, key="old", reason="旧积分")
+    points.earn(db.session, shop["merchant"], shop["member"].id, 300, key="new", reason="新积分")
+    lot = db.session.query(PointsLot).filter_by(transaction_id=old.id).one()
+    lot.expires_at = now_utc() - timedelta(days=1)  # its time came since: nothing has expired it yet
+    db.session.commit()
+
+    made = pay(db, shop, 10000, tender="balance", choice=pricing.Choice(use_level=True, points=300))
+    db.session.commit()
+
+    db.session.refresh(shop["member"])
+    assert made.points_used == 300
+    assert db.session.get(PointsLot, lot.id).remaining == 0  # expired by the payment, not offered to it
+    assert shop["member"].points_balance == made.points_earned
+    kinds = [t.kind for t in points.history_of(db.session, shop["merchant"].id, shop["member"].id)]
+    assert kinds[:3] == ["earn", "spend", "expire"]
 
 
 def test_is_a_settings_change_in_this_process_priced_at_once(db, shop):
