@@ -97,14 +97,16 @@ def walk_in(amount, tender, seed):
     return CheckoutQuote(None, priced, (), 0, 0, "", refusal, amount if tender == "balance" else 0, 0)
 
 
-def context_of(session, merchant, member, store_id, amount, tender, seed, now, lock=False, held=None):
+def context_of(session, merchant, member, store_id, amount, tender, seed, now, lock=False, held=None,
+               coupon_ids=None):
     """What pricing and earning read of the member and the merchant; `lock` locks the wallet (paying). `held`:
-    (wallet, card lost) as member_and_wallet read them with the member."""
+    (wallet, card lost) as member_and_wallet read them with the member. `coupon_ids`: the coupons of the chosen
+    combination, the only ones a payment of it reads (None: every usable coupon, to find the best)."""
     from services import balance_discount, benefit_cards, checkout_settings, coupons, levels
 
     purse, card_lost = held if held is not None else wallet_of(session, member, lock=lock)
     codes = {row.id: row for row in coupons.usable_by_member(session, merchant, member.id, store_id,
-                                                             pricing.PRICED_KINDS, now)}
+                                                             pricing.PRICED_KINDS, now, ids=coupon_ids)}
     balance = purse.principal + purse.bonus if purse is not None else 0
     settings = checkout_settings.till_settings(session, merchant.id)
     benefits = benefit_cards.active_benefits(session, member, now, store_id)
@@ -137,14 +139,16 @@ def _offers(codes):
                                      row.discount_cap, row.min_spend or 0) for row in codes.values())
 
 
-def answer_for(session, merchant, context, tender, choice, now):
+def answer_for(session, merchant, context, tender, choice, now, with_options=True):
+    """The quote of `choice` (None: the best for the member) and, `with_options`, the other ways to pay (a payment
+    taking a chosen combination needs neither the search nor the list)."""
     inp = context.inp
-    found = pricing.best(inp)
+    found = pricing.best(inp) if choice is None or with_options else None
     priced = found if choice is None else pricing.price(inp, choice)
     balance = inp_balance(context)
     short = max(priced.pay - balance, 0) if tender == "balance" else 0
     options = tuple((c, pay, describe(inp, c)) for c, pay in sorted(found.alternatives, key=lambda a: a[1])
-                    [:MAX_OPTIONS])
+                    [:MAX_OPTIONS]) if with_options else ()
     earned = points_for(session, merchant, context, priced.pay, priced.pay if tender == "balance" else 0, now)
     return CheckoutQuote(context.member, priced, options, balance, context.member.points_balance,
                          context.level.name if context.level else "", _refusal(context.member, context.wallet,

@@ -35,9 +35,10 @@ def pay(session, merchant, actor, *, store_id, member_id, amount, tender, choice
     member, held, lots_due = base.member_and_wallet(session, merchant.id, member_id, now, lock=True)
     if lots_due:  # before pricing, which offers the points the member holds now
         points.expire_member_lots(session, merchant.id, member, now)
-    context = base.context_of(session, merchant, member, store.id, amount, tender, seed, now, lock=True, held=held)
+    context = base.context_of(session, merchant, member, store.id, amount, tender, seed, now, lock=True, held=held,
+                              coupon_ids=choice.coupon_ids if choice is not None else None)
     try:
-        answer = base.answer_for(session, merchant, context, tender, choice, now)
+        answer = base.answer_for(session, merchant, context, tender, choice, now, with_options=False)
         _refuse(answer)
     except DomainError:
         # A retry of a payment already taken is refused now (its balance or coupon is spent): answer with it.

@@ -134,18 +134,21 @@ _PRICED = (_FACTS.add_columns(CouponTemplate.kind, CouponTemplate.amount_off, Co
            .where(CouponCode.member_id == bindparam("member_id"), CouponCode.state == rules.AVAILABLE,
                   CouponCode.ends_at > bindparam("now"), CouponTemplate.kind.in_(bindparam("kinds", expanding=True)))
            .order_by(CouponCode.id))
+_PRICED_AMONG = _PRICED.where(CouponCode.id.in_(bindparam("ids", expanding=True)))
 _STORES_ALLOWING = select(coupon_template_stores.c.template_id).where(
     coupon_template_stores.c.template_id.in_(bindparam("template_ids", expanding=True)),
     coupon_template_stores.c.store_id == bindparam("store_id"))
 
 
-def usable_by_member(session, merchant, member_id, store_id, kinds, now):
+def usable_by_member(session, merchant, member_id, store_id, kinds, now, ids=None):
     """The member's codes of these kinds usable in this store now (state, dates, store, weekday and hours), as
-    plain rows of the code and its template's terms, oldest first (the till prices them)."""
+    plain rows of the code and its template's terms, oldest first (the till prices them); `ids`: only these."""
+    if ids is not None and not ids:
+        return []
     session.flush()  # a plain query does not autoflush
     connection = session.connection()
-    rows = connection.execute(_PRICED, {"merchant_id": merchant.id, "member_id": member_id, "now": now,
-                                        "kinds": list(kinds)}).all()
+    params = {"merchant_id": merchant.id, "member_id": member_id, "now": now, "kinds": list(kinds)}
+    rows = connection.execute(_PRICED if ids is None else _PRICED_AMONG, {**params, "ids": list(ids or ())}).all()
     restricted = sorted({row.template_id for row in rows if not row.all_stores})
     allowed = set(connection.scalars(_STORES_ALLOWING, {"template_ids": restricted, "store_id": store_id})) \
         if restricted else set()

@@ -73,7 +73,8 @@ def _claim_statement(table):
     every execution); PostgreSQL and SQLite (3.35+) share the syntax. The bound parameters keep their column types,
     so JSON and timestamps are written as the ORM would."""
     columns = [column for column in table.columns if column.key != "id"]
-    sql = (f'INSERT INTO "{table.name}" ({", ".join(f"{chr(34)}{c.name}{chr(34)}" for c in columns)}) '
-           f'VALUES ({", ".join(":" + c.key for c in columns)}) '
+    names = ", ".join(f'"{column.name}"' for column in columns)
+    values = ", ".join(f":{column.key}" for column in columns)
+    sql = (f'INSERT INTO "{table.name}" ({names}) VALUES ({values}) '
            'ON CONFLICT (merchant_id, idempotency_key) DO NOTHING RETURNING id')
     return text(sql).bindparams(*(bindparam(c.key, type_=c.type) for c in columns)).columns(table.c.id)

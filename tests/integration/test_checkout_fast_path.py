@@ -80,6 +80,30 @@ def test_does_a_payment_expire_due_points_before_pricing_them(db, shop):
     assert kinds[:3] == ["earn", "spend", "expire"]
 
 
+def test_does_a_payment_of_a_chosen_combination_read_only_its_coupons(db, shop, statements):
+    kept = give_coupon(db, shop, title="留着的券")
+    chosen = give_coupon(db, shop, title="选中的券")
+    top_up(db, shop, 50000)
+    db.session.commit()
+    quote(db, shop, 10000, tender="balance")  # warms this process's memory
+    db.session.rollback()
+    _ = (shop["merchant"].timezone, shop["store"].active, shop["owner"].role, shop["member"].id)
+
+    statements.clear()
+    made = pay(db, shop, 10000, tender="balance", key="no-coupon", choice=pricing.Choice(use_level=True))
+    assert made.coupon_code_ids == [] and not any("FROM coupon_codes" in s for s in statements)
+    db.session.commit()
+    made = pay(db, shop, 10000, tender="balance", key="one-coupon",
+               choice=pricing.Choice(use_level=True, coupon_ids=(chosen.id,)))
+    db.session.commit()
+    assert made.coupon_code_ids == [chosen.id]
+    db.session.refresh(kept)
+    assert kept.state == "available"
+    with pytest.raises(DomainError):  # a chosen coupon that is no longer usable is refused, as before
+        pay(db, shop, 10000, tender="balance", key="used-coupon",
+            choice=pricing.Choice(use_level=True, coupon_ids=(chosen.id,)))
+
+
 def test_is_a_settings_change_in_this_process_priced_at_once(db, shop):
     assert quote(db, shop, 10000).points_to_earn == 100
     configure(db, shop["merchant"], earn_per_yuan=3)  # a flush of the row forgets what was remembered
