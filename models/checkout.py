@@ -121,6 +121,8 @@ class CheckoutRefund(TenantMixin, CreatedAtMixin, Base):
     __tablename__ = "checkout_refunds"
     __table_args__ = (
         sa.UniqueConstraint("merchant_id", "idempotency_key"),
+        # WeChat's refund notification names the refund by our out_refund_no (services/till_channel_refunds.py)
+        sa.Index("ix_checkout_refunds_out_refund_no", "merchant_id", "out_refund_no"),
         sa.CheckConstraint("amount > 0 AND balance_back >= 0 AND points_back >= 0 AND points_taken_back >= 0",
                            name="amounts_nonneg"),
     )

@@ -138,6 +138,8 @@ def test_can_the_receipt_ask_for_a_refund_still_processing(client, till):
     db.session.commit()
     receipt = text_of(client.get(paid.headers["Location"]))
     assert "原路退款处理中" in receipt
+    printed = text_of(client.get(f"/staff/checkouts/{made.id}/print"))  # the 58 mm ticket says it too
+    assert 'id="receipt-refunds"' in printed and "整单退" in printed and "原路退款处理中" in printed
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', receipt)
     asked = client.post(f"/staff/checkouts/{made.id}/refunds/1/settle", data={"csrf_token": token.group(1)}
                         if token else {})
