@@ -1,10 +1,12 @@
-"""Rows written with one plain INSERT ... RETURNING id, then made persistent in the session from the values they
-were written with: no unit-of-work flush and no reload.
+"""Rows written with plain statements instead of the ORM's unit of work, and kept in the session as the database
+now holds them: an INSERT ... RETURNING id whose row is made persistent from the values written (no flush, no
+reload), and an UPDATE of one row's changed columns that leaves it clean.
 
 A till payment writes a handful of ledger rows (checkout, verification, wallet and points transactions, points
-lot); through the ORM's flush each cost several times what its statement does. The caller gives every column
-(`complete` fills the rest with their defaults, else NULL), so the row in the session is what the database
-holds. Nothing is flushed first: a caller with pending ORM changes the row depends on flushes them itself.
+lot) and changes two (the member, the checkout); through the ORM's flush each cost several times what its
+statement does. The caller gives every column (`complete` fills the rest with their defaults, else NULL), so the
+row in the session is what the database holds. Nothing is flushed first: a caller with pending ORM changes the
+row depends on flushes them itself.
 """
 from sqlalchemy import bindparam, insert, inspect, update
 from sqlalchemy.orm import make_transient_to_detached

@@ -66,8 +66,8 @@ def spend(session, merchant, member_id, amount, *, key, kind="spend", reason=Non
 
 
 def _changed(session, merchant, member, txn, locked):
-    """The member's balance follows the transaction; a caller holding the row (`locked`) writes it with the rest of
-    its changes, in one UPDATE at its own flush."""
+    """The member's balance follows the transaction; a caller holding the row (`locked`) writes it with its other
+    changes to the row, in one UPDATE (checkout_payment: plain_rows.write_changes)."""
     member.points_balance = txn.balance_after
     if locked is None:
         session.flush()
