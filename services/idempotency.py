@@ -28,15 +28,9 @@ def ensure_same_request(existing, **expected):
     return existing
 
 
-def insert_once(session, row, model, claimed=False):
-    """Insert a ledger row; if a concurrent request won the key, return theirs instead (None means ours).
-
-    `claimed`: the key derives from a row this transaction inserted under its own unique key (a checkout), so no
-    other request can hold it: a plain INSERT, without the savepoint that catching the race needs."""
-    if claimed:
-        session.add(row)
-        session.flush()
-        return None
+def insert_once(session, row, model):
+    """Insert a ledger row; if a concurrent request won the key, return theirs instead (None means ours). A key
+    that derives from a row this transaction claimed (a checkout) needs no savepoint: plain_rows.insert_row."""
     try:
         with session.begin_nested():
             session.add(row)
@@ -47,6 +41,16 @@ def insert_once(session, row, model, claimed=False):
             raise
         return existing
     return None
+
+
+def insert_ledger_row(session, model, values, claimed):
+    """(the new row, None), or (ours, the earlier one) when a concurrent request won the key. `claimed`: the key
+    derives from a row this transaction claimed and locked (a checkout), so nobody else can hold it: one plain
+    INSERT (plain_rows.insert_row), without the savepoint catching the race needs."""
+    if claimed:
+        return plain_rows.insert_row(session, model, values), None
+    row = model(**values)
+    return row, insert_once(session, row, model)
 
 
 def claim_row(session, model, values):

@@ -151,8 +151,7 @@ def _replay(session, merchant_id, key, member_id, kind, amount):
 
 def _insert_transaction(session, merchant_id, member, kind, amount, key, reason, reference, operator, store_id,
                         now, locked):
-    """(the new transaction, None), or (ours, the earlier one) when a concurrent request won the key. A caller's
-    own key on a row it locked (`locked`) cannot be held by anyone else: a plain INSERT."""
+    """(the new transaction, None), or (ours, the earlier one) when a concurrent request won the key."""
     reference_type, reference_id = reference
     values = dict(
         merchant_id=merchant_id, member_id=member.id, kind=kind, amount=amount, idempotency_key=key,
@@ -160,10 +159,7 @@ def _insert_transaction(session, merchant_id, member, kind, amount, key, reason,
         reference_id=reference_id and str(reference_id), operator_id=operator.id if operator is not None else None,
         store_id=store_id, created_at=now,
     )
-    if locked is not None:
-        return plain_rows.insert_row(session, PointsTransaction, values), None
-    txn = PointsTransaction(**values)
-    return txn, idempotency.insert_once(session, txn, PointsTransaction)
+    return idempotency.insert_ledger_row(session, PointsTransaction, values, claimed=locked is not None)
 
 
 def _live_lots(session, member_id):

@@ -159,12 +159,9 @@ def _apply(session, merchant_id, wallet_id, kind, key, reference, operator, stor
         reference_type=reference_type, reference_id=reference_id and str(reference_id),
         operator_id=operator.id if operator is not None else None, store_id=store_id, note=note, created_at=now_utc(),
     )
-    if locked is not None:  # the key is the caller's own (see debit): nothing can hold it, a plain INSERT
-        txn = plain_rows.insert_row(session, WalletTransaction, values)
-    else:
-        txn = WalletTransaction(**values)
-        if idempotency.insert_once(session, txn, WalletTransaction) is not None:
-            raise Conflict("重复的请求正在处理，请稍后查看结果")
+    txn, earlier = idempotency.insert_ledger_row(session, WalletTransaction, values, claimed=locked is not None)
+    if earlier is not None:
+        raise Conflict("重复的请求正在处理，请稍后查看结果")
     plain_rows.insert_many(session, WalletPosting, [
         dict(merchant_id=merchant_id, transaction_id=txn.id, account=account, amount=amount,
              wallet_id=wallet.id if account in WALLET_ACCOUNTS else None)
@@ -205,8 +202,8 @@ def _move_balance_statement(spending):
     if spending:
         guard.append(Wallet.frozen.is_(False))
     return (update(Wallet).where(*guard)
-            .values(principal=Wallet.principal + bindparam("principal_delta"), bonus=Wallet.bonus + bindparam("bonus_delta"),
-                    updated_at=bindparam("at"))
+            .values(principal=Wallet.principal + bindparam("principal_delta"),
+                    bonus=Wallet.bonus + bindparam("bonus_delta"), updated_at=bindparam("at"))
             .returning(Wallet.principal, Wallet.bonus, Wallet.updated_at))
 
 
