@@ -23,7 +23,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'membership.sqlite3'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pre-ping: app.py replaces a pooled PostgreSQL connection the server closed, without a round trip.
+    SQLALCHEMY_ENGINE_OPTIONS = {}
     REDIS_URL = os.environ.get("REDIS_URL", "")
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -28,6 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 
+from bench.keepalive import KeepAlive  # noqa: E402
+
 from bench.verify import (bench_shop, default_redis_url, drive, gunicorn, merged_errors,  # noqa: E402
                           migrated_database, pct, seeding_app)
 
@@ -97,7 +99,7 @@ class Till(threading.Thread):
         self.port, self.key, self.store_id, self.tender = port, key, store_id, tender
         self.members, self.stop_at, self.start_event = list(member_ids), stop_at, start
         self.period, self.offset = period, offset  # paced: one checkout every `period` s (open loop)
-        self.requests, self.checkouts, self.errors, self.connection = [], [], {}, None
+        self.requests, self.checkouts, self.errors, self.connection = [], [], {}, KeepAlive(port)
         self.spent = 0  # members whose balance no longer covers an order
         self.measuring = False  # drive() starts measuring after the warm-up
 
@@ -136,22 +138,15 @@ class Till(threading.Thread):
             self.errors[status] = self.errors.get(status, 0) + 1
 
     def post(self, path, body, extra=None):
-        import http.client
-
         headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json", **(extra or {})}
         began = time.perf_counter()
         try:
-            if self.connection is None:
-                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            self.connection.request("POST", path, body=json.dumps(body), headers=headers)
-            response = self.connection.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException):
-            self.connection = None
+            status, data = self.connection.post(path, json.dumps(body).encode(), headers)
+        except OSError:
             return "connection failed", {}
         if self.measuring:
             self.requests.append(time.perf_counter() - began)
-        return response.status, (json.loads(data) if response.status in (200, 201) else {})
+        return status, (json.loads(data) if status in (200, 201) else {})
 
 
 def run(port, key, store_id, member_ids, args, master_pid, database):

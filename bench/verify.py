@@ -30,6 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 
+from bench.keepalive import KeepAlive  # noqa: E402
+
 SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://root@127.0.0.1:5432/postgres")
 VENV_BIN = ROOT / ".venv" / "bin"
 
@@ -182,7 +184,7 @@ class Till(threading.Thread):
         self.port, self.key, self.store_id = port, key, store_id
         self.next_code, self.stop_at, self.start_event = next_code, stop_at, start
         self.latencies, self.errors, self.retries = [], {}, 0
-        self.connection, self.measuring = None, False  # drive() starts measuring after the warm-up
+        self.connection, self.measuring = KeepAlive(port), False  # drive() measures after the warm-up
 
     def run(self):
         self.start_event.wait()
@@ -204,20 +206,9 @@ class Till(threading.Thread):
     def post(self, body, headers, attempts=3):
         for _ in range(attempts):
             try:
-                if self.connection is None:
-                    self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-                self.connection.request("POST", "/api/v1/verifications", body=body, headers=headers)
-                response = self.connection.getresponse()
-                response.read()
-                if response.getheader("Connection", "").lower() == "close":
-                    self.connection.close()
-                    self.connection = None
-                return response.status
-            except (http.client.HTTPException, OSError):
+                return self.connection.post("/api/v1/verifications", body.encode(), headers)[0]
+            except OSError:
                 self.retries += 1
-                if self.connection is not None:
-                    self.connection.close()
-                self.connection = None
         return "connection failed"
 
 

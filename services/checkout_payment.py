@@ -56,8 +56,7 @@ def pay(session, merchant, actor, *, store_id, member_id, amount, tender, choice
     member.last_visit_at = now
     _upgrade(session, member)
     _reward(session, merchant, actor, checkout, member, now)
-    for row in (member, checkout):  # the counters and balance in one UPDATE, without the unit of work
-        plain_rows.write_changes(session, row)
+    plain_rows.write_changes(session, member, checkout)  # the counters, balance and wallet transaction
     session.flush()  # whatever else the rewards or an upgrade added
     return checkout
 

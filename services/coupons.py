@@ -155,11 +155,12 @@ def usable_by_member(session, merchant, member_id, store_id, kinds, now, ids=Non
     return [row for row in rows if _why_not(row, row, row.all_stores or row.template_id in allowed, now,
                                             merchant.timezone) is None]
 
-# The conditional state change (available -> used), built once since every verification runs it.
+# The conditional state change (available -> used) that a verification record depends on, built once since every
+# verification runs it.
 _USE_CODE = (update(CouponCode).where(CouponCode.id == bindparam("code_id"), CouponCode.state == rules.AVAILABLE)
              .values(state=rules.USED, used_at=bindparam("at"), used_by_id=bindparam("by"),
                      used_store_id=bindparam("store"))
-             .execution_options(synchronize_session=False))
+             .returning(CouponCode.id))
 
 
 def _facts(session, statement, params):
@@ -194,15 +195,13 @@ def use_priced(session, actor, code, *, store, method, key, amount_received, now
 def _use(session, actor, store, code_id, title, member_id, *, method, key, amount_received, now, tz_name):
     """available -> used (one conditional UPDATE), then the verification record."""
     by = verifications.staff_id_of(actor)
-    session.flush()  # a plain statement does not autoflush
-    done = session.connection().execute(_USE_CODE, {"code_id": code_id, "at": now, "by": by,
-                                                    "store": store.id}).rowcount
-    if done != 1:
-        tz_name = tz_name or verifications.actor_timezone(session, actor)
-        return _replay_or_refuse(session, actor, key, code_id, "该券已使用", tz_name)
     record = verifications.record(session, actor, store=store, instrument_type="coupon", instrument_name=title,
                                   method=method, key=key, member_id=member_id, now=now,
-                                  amount_received=amount_received, coupon_code_id=code_id)
+                                  amount_received=amount_received, coupon_code_id=code_id,
+                                  gate=(_USE_CODE, {"code_id": code_id, "at": now, "by": by, "store": store.id}))
+    if record is None:  # not available any more
+        tz_name = tz_name or verifications.actor_timezone(session, actor)
+        return _replay_or_refuse(session, actor, key, code_id, "该券已使用", tz_name)
     loaded = session.identity_map.get(identity_key(CouponCode, code_id))
     if loaded is not None:
         # The page that looked the code up holds it: it learns what the UPDATE wrote, without a reload.

@@ -30,7 +30,7 @@ def ensure_same_request(existing, **expected):
 
 def insert_once(session, row, model):
     """Insert a ledger row; if a concurrent request won the key, return theirs instead (None means ours). A key
-    that derives from a row this transaction claimed (a checkout) needs no savepoint: plain_rows.insert_row."""
+    that derives from a row this transaction claimed (a checkout) needs no savepoint: plain_rows.insert_with_children."""
     try:
         with session.begin_nested():
             session.add(row)
@@ -43,14 +43,19 @@ def insert_once(session, row, model):
     return None
 
 
-def insert_ledger_row(session, model, values, claimed):
+def insert_ledger_row(session, model, values, claimed, children=None):
     """(the new row, None), or (ours, the earlier one) when a concurrent request won the key. `claimed`: the key
     derives from a row this transaction claimed and locked (a checkout), so nobody else can hold it: one plain
-    INSERT (plain_rows.insert_row), without the savepoint catching the race needs."""
+    INSERT (plain_rows.insert_with_children), without the savepoint catching the race needs. `children`: (model,
+    the column taking the row's id, [values]) of rows inserted with it, when it is new."""
     if claimed:
-        return plain_rows.insert_row(session, model, values), None
+        return plain_rows.insert_with_children(session, model, values, children=children), None
     row = model(**values)
-    return row, insert_once(session, row, model)
+    earlier = insert_once(session, row, model)
+    if earlier is None and children:
+        child_model, link, rows = children
+        plain_rows.insert_many(session, child_model, [{**child, link: row.id} for child in rows])
+    return row, earlier
 
 
 def claim_row(session, model, values):

@@ -7,8 +7,13 @@ lot) and changes two (the member, the checkout); through the ORM's flush each co
 statement does. The caller gives every column (`complete` fills the rest with their defaults, else NULL), so the
 row in the session is what the database holds. Nothing is flushed first: a caller with pending ORM changes the
 row depends on flushes them itself.
+
+On PostgreSQL, what one change writes together goes in one statement (data-modifying WITH clauses): a ledger row
+with its postings, lot or allocations, after the conditional update it depends on (`insert_with_children`), and
+the changed rows a payment writes last (`write_changes`). Each statement is a round trip, and on a till's path
+those cost more than the work they carry. Elsewhere (SQLite) the same statements run one after another.
 """
-from sqlalchemy import bindparam, insert, inspect, update
+from sqlalchemy import bindparam, insert, inspect, literal, select, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -27,23 +32,107 @@ def insert_many(session, model, rows):
         session.connection().execute(_insert_statement(model.__table__), [complete(model, values) for values in rows])
 
 
-def write_changes(session, row):
-    """Write what changed on one persistent row (its modified columns) with a plain UPDATE by id, and take the new
-    values as the row's committed state: the unit of work then has nothing left to write for it. For the rows a
-    payment changes last (the member's counters and balance, the checkout); nothing else may depend on them."""
+def insert_with_children(session, model, values, children=None, gate=None):
+    """Insert one row of `model` with the rows that hang off it, and return it (persistent, as insert_row).
+
+    `children`: (child model, the column that takes the new row's id, [values of each child]); nobody reads them
+    back in this request. `gate`: (a conditional UPDATE ... RETURNING, its parameters) that the rows depend on:
+    when it changes no row, nothing is inserted and the answer is None. On PostgreSQL all of it is one statement."""
+    child_model, link, child_rows = children or (None, None, ())
+    row_values = complete(model, values)
+    child_values = [complete(child_model, child) for child in child_rows]
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        if gate is not None and connection.execute(*gate).first() is None:
+            return None
+        row = insert_row(session, model, row_values)
+        insert_many(session, child_model, [{**child, link: row.id} for child in child_values])
+        return row
+    statement = _family_statement(model.__table__, child_model, link, len(child_values), gate and gate[0])
+    params = {**(gate[1] if gate else {}), **{f"p_{k}": v for k, v in row_values.items()}}
+    for n, child in enumerate(child_values):
+        params.update({f"c{n}_{k}": v for k, v in child.items() if k != link})
+    new_id = connection.execute(statement, params).scalar_one_or_none()
+    return None if new_id is None else adopt(session, model, new_id, row_values)
+
+
+def _family_statement(table, child_model, link, child_count, gate):
+    """WITH gate AS (UPDATE ... RETURNING), parent AS (INSERT ... SELECT ... [FROM gate] RETURNING id),
+    child_n AS (INSERT ... SELECT parent.id, ... FROM parent) SELECT id FROM parent; built once per shape."""
+    cache_key = (table, child_model, link, child_count, gate)
+    statement = _families.get(cache_key)
+    if statement is not None:
+        return statement
+    columns = [column for column in table.columns if column.key != "id"]
+    source = select(*(bindparam(f"p_{c.key}", type_=c.type) for c in columns))
+    if gate is not None:
+        source = source.select_from(gate.cte("gate"))
+    parent = (insert(table).from_select([c.key for c in columns], source).returning(table.c.id).cte("parent"))
+    statement = select(parent.c.id)
+    if child_model is not None:
+        child_table = child_model.__table__
+        child_columns = [c for c in child_table.columns if c.key not in ("id", link)]
+        for n in range(child_count):
+            values = select(parent.c.id, *(bindparam(f"c{n}_{c.key}", type_=c.type) for c in child_columns))
+            statement = statement.add_cte(insert(child_table).from_select(
+                [link] + [c.key for c in child_columns], values).cte(f"child_{n}"))
+    _families[cache_key] = statement
+    return statement
+
+
+def write_changes(session, *rows):
+    """Write what changed on persistent rows (their modified columns) with plain UPDATEs by id, and take the new
+    values as the rows' committed state: the unit of work then has nothing left to write for them. For the rows a
+    payment changes last (the member's counters and balance, the checkout); nothing else may depend on them. On
+    PostgreSQL the UPDATEs go in one statement."""
+    updates = [change for change in (_pending_update(row) for row in rows) if change is not None]
+    connection = session.connection()
+    if len(updates) > 1 and connection.dialect.name == "postgresql":
+        statement = _together(tuple(key for key, _ in updates))
+        connection.execute(statement, {f"u{n}_{k}": v for n, (_, params) in enumerate(updates)
+                                       for k, v in params.items()})
+    else:
+        for key, params in updates:
+            connection.execute(_update_statement(*key), params)
+    for row in rows:
+        _take_as_committed(session, row)
+
+
+def _pending_update(row):
+    """((table, changed column names), parameters) of the UPDATE that writes `row`'s changes, or None."""
     state = inspect(row)
     columns = _column_keys(state.mapper)
-    touched = [name for name in state.committed_state if name in columns]  # set, though perhaps to the same value
-    names = tuple(sorted(name for name in touched if state.attrs[name].history.has_changes()))
-    if names:
-        table = state.mapper.local_table
-        statement = _updates.get((table, names))
-        if statement is None:
-            statement = _updates[(table, names)] = (
-                update(table).where(table.c.id == bindparam("row_id"))
-                .values({name: bindparam(f"new_{name}") for name in names}))
-        session.connection().execute(statement, {"row_id": row.id, **{f"new_{n}": getattr(row, n) for n in names}})
-    for name in touched:
+    names = tuple(sorted(name for name in state.committed_state
+                         if name in columns and state.attrs[name].history.has_changes()))
+    if not names:
+        return None
+    return (state.mapper.local_table, names), {"row_id": row.id, **{f"new_{n}": getattr(row, n) for n in names}}
+
+
+def _update_statement(table, names, prefix=""):
+    statement = _updates.get((table, names, prefix))
+    if statement is None:
+        statement = _updates[(table, names, prefix)] = (
+            update(table).where(table.c.id == bindparam(f"{prefix}row_id"))
+            .values({name: bindparam(f"{prefix}new_{name}") for name in names}))
+    return statement
+
+
+def _together(keys):
+    """One statement of several UPDATEs by id (PostgreSQL): WITH u0 AS (UPDATE ...), u1 AS (...) SELECT 1."""
+    statement = _joint_updates.get(keys)
+    if statement is None:
+        statement = select(literal(1))
+        for n, (table, names) in enumerate(keys):
+            statement = statement.add_cte(_update_statement(table, names, f"u{n}_").cte(f"u{n}"))
+        _joint_updates[keys] = statement
+    return statement
+
+
+def _take_as_committed(session, row):
+    state = inspect(row)
+    columns = _column_keys(state.mapper)
+    for name in [name for name in state.committed_state if name in columns]:  # set, perhaps to the same value
         set_committed_value(row, name, getattr(row, name))
     if not state.committed_state:  # nothing else pending on it: off the session's dirty list, as a flush leaves it
         state._commit_all(state.dict, session.identity_map)
@@ -61,7 +150,9 @@ def _column_keys(mapper):
 
 
 _inserts = {}  # table -> INSERT ... RETURNING id, built once
-_updates = {}  # (table, column names) -> UPDATE ... WHERE id, built once
+_updates = {}  # (table, column names, parameter prefix) -> UPDATE ... WHERE id, built once
+_joint_updates = {}  # ((table, column names), ...) -> write_changes' one statement of them
+_families = {}  # (table, child model, link, child count, gate) -> insert_with_children's statement
 
 
 def adopt(session, model, new_id, row_values):

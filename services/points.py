@@ -5,7 +5,7 @@ from domain import points as rules
 from domain.clock import now_utc
 from domain.errors import DomainError
 from models import Member, PointsAllocation, PointsLot, PointsTransaction
-from services import idempotency, notices, plain_rows
+from services import idempotency, notices
 from services.tenancy import get_owned
 
 MAX_POINTS_PER_CHANGE = 100_000_000
@@ -29,14 +29,13 @@ def earn(session, merchant, member_id, amount, *, key, kind="earn", reason=None,
         return replay
     if locked is None:
         expire_member_lots(session, merchant.id, member, now)
+    expires_at = rules.expiry_for(now, merchant.points_expiry_mode, merchant.points_expiry_days, merchant.timezone)
+    lot = dict(merchant_id=merchant.id, member_id=member.id, amount=amount, remaining=amount, expires_at=expires_at,
+               created_at=now)
     txn, won = _insert_transaction(session, merchant.id, member, kind, amount, key, reason, reference, operator,
-                                   store_id, now, locked)
+                                   store_id, now, locked, children=(PointsLot, [lot]))
     if won:
         return won
-    expires_at = rules.expiry_for(now, merchant.points_expiry_mode, merchant.points_expiry_days, merchant.timezone)
-    plain_rows.insert_many(session, PointsLot, [dict(merchant_id=merchant.id, member_id=member.id,
-                                                     transaction_id=txn.id, amount=amount, remaining=amount,
-                                                     expires_at=expires_at, created_at=now)])
     _changed(session, merchant, member, txn, locked)
     return txn
 
@@ -56,11 +55,14 @@ def spend(session, merchant, member_id, amount, *, key, kind="spend", reason=Non
         expire_member_lots(session, merchant.id, member, now)
     lots = _live_lots(session, member.id)
     plan = rules.plan_draw([rules.Lot(r.id, r.remaining, r.expires_at, r.created_at) for r in lots], amount, now)
+    if locked is not None:  # the key is ours alone (see _member_for_change): the lots first, then the record
+        _draw(session, plan, {lot.id: lot for lot in lots})
     txn, won = _insert_transaction(session, merchant.id, member, kind, -amount, key, reason, reference, operator,
-                                   store_id, now, locked)
+                                   store_id, now, locked, children=(PointsAllocation, _allocations(plan)))
     if won:
         return won
-    _draw(session, txn, plan, {lot.id: lot for lot in lots})
+    if locked is None:
+        _draw(session, plan, {lot.id: lot for lot in lots})
     _changed(session, merchant, member, txn, locked)
     return txn
 
@@ -150,8 +152,9 @@ def _replay(session, merchant_id, key, member_id, kind, amount):
 
 
 def _insert_transaction(session, merchant_id, member, kind, amount, key, reason, reference, operator, store_id,
-                        now, locked):
-    """(the new transaction, None), or (ours, the earlier one) when a concurrent request won the key."""
+                        now, locked, children=None):
+    """(the new transaction, None), or (ours, the earlier one) when a concurrent request won the key; `children`:
+    (model, [values]) of the rows keyed by the transaction's id (its lot, its allocations)."""
     reference_type, reference_id = reference
     values = dict(
         merchant_id=merchant_id, member_id=member.id, kind=kind, amount=amount, idempotency_key=key,
@@ -159,7 +162,9 @@ def _insert_transaction(session, merchant_id, member, kind, amount, key, reason,
         reference_id=reference_id and str(reference_id), operator_id=operator.id if operator is not None else None,
         store_id=store_id, created_at=now,
     )
-    return idempotency.insert_ledger_row(session, PointsTransaction, values, claimed=locked is not None)
+    child_model, rows = children or (None, ())
+    return idempotency.insert_ledger_row(session, PointsTransaction, values, claimed=locked is not None,
+                                         children=(child_model, "transaction_id", rows) if rows else None)
 
 
 def _live_lots(session, member_id):
@@ -168,15 +173,17 @@ def _live_lots(session, member_id):
     ).all()
 
 
-def _draw(session, txn, plan, rows_by_id):
+def _draw(session, plan, rows_by_id):
     """Take points from lots with conditional updates: a lot can never go below zero."""
     connection = session.connection()
     for lot_id, take in plan:
         if connection.execute(_DRAW, {"lot_id": lot_id, "take": take}).rowcount != 1:
             raise DomainError("积分已变化，请重试")
         session.expire(rows_by_id[lot_id], ["remaining"])
-    plain_rows.insert_many(session, PointsAllocation, [dict(transaction_id=txn.id, lot_id=lot_id, amount=take)
-                                                       for lot_id, take in plan])
+
+
+def _allocations(plan):
+    return [dict(lot_id=lot_id, amount=take) for lot_id, take in plan]
 
 
 _DRAW = (update(PointsLot).where(PointsLot.id == bindparam("lot_id"), PointsLot.remaining >= bindparam("take"))

@@ -1,7 +1,7 @@
 """One place that writes a verification record, whoever acted: a staff member on the page or a till's API key."""
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from models import Verification
@@ -107,12 +107,12 @@ def replay(session, actor, key):
     return session.scalars(_BY_KEY, {"merchant_id": actor.merchant_id, "key": key}).one_or_none()
 
 
-_INSERT = insert(Verification.__table__).returning(Verification.__table__.c.id)
-
-
 def record(session, actor, *, store, instrument_type, instrument_name, method, key, member_id, now,
            amount_received=0, coupon_code_id=None, card_id=None, quantity=None, amount_taken=None,
-           wallet_transaction_id=None):
+           wallet_transaction_id=None, gate=None):
+    """The verification record. `gate`: the conditional state change it records, as (UPDATE ... RETURNING, its
+    parameters); when that changes nothing, nothing is recorded and the answer is None (on PostgreSQL the two are
+    one statement: plain_rows.insert_with_children)."""
     values = dict(merchant_id=actor.merchant_id, instrument_type=instrument_type, instrument_name=instrument_name,
                   method=method, store_id=store.id, staff_id=staff_id_of(actor),
                   api_key_id=api_key_id_of(actor), member_id=member_id,
@@ -124,10 +124,9 @@ def record(session, actor, *, store, instrument_type, instrument_name, method, k
     # through the ORM before is flushed first, as a flush of the record would have.
     session.flush()
     try:
-        record_id = session.connection().execute(_INSERT, values).scalar_one()
+        return plain_rows.insert_with_children(session, Verification, values, gate=gate)
     except IntegrityError as exc:
         if "idempotency_key" not in str(exc.orig):
             raise
         # The caller rolls back on a DomainError, which also undoes the state change made under this key.
         raise IdempotencyMismatch("该幂等键已用于另一笔核销", key=key) from None
-    return plain_rows.adopt(session, Verification, record_id, values)

@@ -150,23 +150,50 @@ def _apply(session, merchant_id, wallet_id, kind, key, reference, operator, stor
         idempotency.ensure_same_request(existing, wallet_id=wallet.id, kind=kind, amount=expected_amount)
         return existing
     delta = plan(wallet)
-    principal_after, bonus_after = _move_balance(session, wallet, delta)
     reference_type, reference_id = reference
     values = dict(
         merchant_id=merchant_id, wallet_id=wallet.id, kind=kind, idempotency_key=key,
-        principal_delta=delta.principal, bonus_delta=delta.bonus,
-        principal_after=principal_after, bonus_after=bonus_after, reverses_id=reverses_id,
+        principal_delta=delta.principal, bonus_delta=delta.bonus, reverses_id=reverses_id,
         reference_type=reference_type, reference_id=reference_id and str(reference_id),
         operator_id=operator.id if operator is not None else None, store_id=store_id, note=note, created_at=now_utc(),
     )
-    txn, earlier = idempotency.insert_ledger_row(session, WalletTransaction, values, claimed=locked is not None)
+    legs = [dict(merchant_id=merchant_id, account=account, amount=amount,
+                 wallet_id=wallet.id if account in WALLET_ACCOUNTS else None)
+            for account, amount in rules.journal_legs(kind, delta.principal, delta.bonus)]
+    if locked is not None and (delta.principal or delta.bonus):
+        txn = _move_and_record(session, wallet, delta, values, legs)
+    else:
+        txn = _record_after_move(session, wallet, delta, values, legs)
+    notices.balance_changed(session, merchant_id, wallet, txn)
+    return txn
+
+
+def _record_after_move(session, wallet, delta, values, legs):
+    """The balance moved, then the transaction (unless a concurrent request won its key) and its postings."""
+    principal_after, bonus_after = _move_balance(session, wallet, delta)
+    values = {**values, "principal_after": principal_after, "bonus_after": bonus_after}
+    txn, earlier = idempotency.insert_ledger_row(session, WalletTransaction, values, claimed=False)
     if earlier is not None:
         raise Conflict("重复的请求正在处理，请稍后查看结果")
-    plain_rows.insert_many(session, WalletPosting, [
-        dict(merchant_id=merchant_id, transaction_id=txn.id, account=account, amount=amount,
-             wallet_id=wallet.id if account in WALLET_ACCOUNTS else None)
-        for account, amount in rules.journal_legs(kind, delta.principal, delta.bonus)])
-    notices.balance_changed(session, merchant_id, wallet, txn)
+    plain_rows.insert_many(session, WalletPosting, [{**leg, "transaction_id": txn.id} for leg in legs])
+    return txn
+
+
+def _move_and_record(session, wallet, delta, values, legs):
+    """On a wallet row this transaction locked, under a key nobody else can hold (see debit): the conditional
+    balance update, the transaction and its postings in one statement on PostgreSQL. The balances after are the
+    locked row's plus the change, which the update only makes if neither side goes below zero."""
+    at = now_utc()
+    principal_after, bonus_after = wallet.principal + delta.principal, wallet.bonus + delta.bonus
+    values = {**values, "principal_after": principal_after, "bonus_after": bonus_after}
+    gate = (_MOVE_BALANCE[delta.principal < 0 or delta.bonus < 0],
+            {"wallet_id": wallet.id, "principal_delta": delta.principal, "bonus_delta": delta.bonus, "at": at})
+    txn = plain_rows.insert_with_children(session, WalletTransaction, values,
+                                          children=(WalletPosting, "transaction_id", legs), gate=gate)
+    if txn is None:
+        raise Conflict("余额已变化，请重试")
+    for name, value in (("principal", principal_after), ("bonus", bonus_after), ("updated_at", at)):
+        set_committed_value(wallet, name, value)
     return txn
 
 

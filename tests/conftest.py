@@ -55,7 +55,7 @@ def app(database_url):
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = _database_url(database_url)
-        SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 60, "max_overflow": 10}
+        SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 60, "max_overflow": 10}
 
     application = create_app(Config)
     with application.app_context():
