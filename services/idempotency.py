@@ -43,13 +43,17 @@ def insert_once(session, row, model):
     return None
 
 
-def insert_ledger_row(session, model, values, claimed, children=None):
+def insert_ledger_row(session, model, values, claimed, children=None, gates=()):
     """(the new row, None), or (ours, the earlier one) when a concurrent request won the key. `claimed`: the key
     derives from a row this transaction claimed and locked (a checkout), so nobody else can hold it: one plain
     INSERT (plain_rows.insert_with_children), without the savepoint catching the race needs. `children`: (model,
-    the column taking the row's id, [values]) of rows inserted with it, when it is new."""
+    the column taking the row's id, [values]) of rows inserted with it, when it is new. `gates` (claimed only): the
+    conditional updates it depends on (plain_rows.insert_with_children); when one changes nothing the answer is
+    (None, None)."""
     if claimed:
-        return plain_rows.insert_with_children(session, model, values, children=children), None
+        return plain_rows.insert_with_children(session, model, values, children=children, gates=gates), None
+    if gates:
+        raise ValueError("gates need a claimed key")
     row = model(**values)
     earlier = insert_once(session, row, model)
     if earlier is None and children:

@@ -13,7 +13,7 @@ with its postings, lot or allocations, after the conditional update it depends o
 the changed rows a payment writes last (`write_changes`). Each statement is a round trip, and on a till's path
 those cost more than the work they carry. Elsewhere (SQLite) the same statements run one after another.
 """
-from sqlalchemy import bindparam, insert, inspect, literal, select, update
+from sqlalchemy import bindparam, insert, inspect, literal, select, true, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -32,41 +32,50 @@ def insert_many(session, model, rows):
         session.connection().execute(_insert_statement(model.__table__), [complete(model, values) for values in rows])
 
 
-def insert_with_children(session, model, values, children=None, gate=None):
+def insert_with_children(session, model, values, children=None, gates=()):
     """Insert one row of `model` with the rows that hang off it, and return it (persistent, as insert_row).
 
     `children`: (child model, the column that takes the new row's id, [values of each child]); nobody reads them
-    back in this request. `gate`: (a conditional UPDATE ... RETURNING, its parameters) that the rows depend on:
-    when it changes no row, nothing is inserted and the answer is None. On PostgreSQL all of it is one statement."""
+    back in this request. `gates`: [(a conditional UPDATE ... RETURNING, its parameters)] that the rows depend on,
+    with bound parameter names of their own: when one changes no row, nothing is inserted and the answer is None
+    (the caller raises, and its transaction rolls back what the others changed). On PostgreSQL all of it is one
+    statement."""
     child_model, link, child_rows = children or (None, None, ())
     row_values = complete(model, values)
     child_values = [complete(child_model, child) for child in child_rows]
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        if gate is not None and connection.execute(*gate).first() is None:
+        if not all(connection.execute(*gate).first() is not None for gate in gates):
             return None
         row = insert_row(session, model, row_values)
         insert_many(session, child_model, [{**child, link: row.id} for child in child_values])
         return row
-    statement = _family_statement(model.__table__, child_model, link, len(child_values), gate and gate[0])
-    params = {**(gate[1] if gate else {}), **{f"p_{k}": v for k, v in row_values.items()}}
+    statement = _family_statement(model.__table__, child_model, link, len(child_values),
+                                  tuple(gate for gate, _ in gates))
+    params = {f"p_{k}": v for k, v in row_values.items()}
+    for _, gate_params in gates:
+        params.update(gate_params)
     for n, child in enumerate(child_values):
         params.update({f"c{n}_{k}": v for k, v in child.items() if k != link})
     new_id = connection.execute(statement, params).scalar_one_or_none()
     return None if new_id is None else adopt(session, model, new_id, row_values)
 
 
-def _family_statement(table, child_model, link, child_count, gate):
-    """WITH gate AS (UPDATE ... RETURNING), parent AS (INSERT ... SELECT ... [FROM gate] RETURNING id),
+def _family_statement(table, child_model, link, child_count, gates):
+    """WITH gate_n AS (UPDATE ... RETURNING), parent AS (INSERT ... SELECT ... FROM gate_0, gate_1 ... RETURNING id),
     child_n AS (INSERT ... SELECT parent.id, ... FROM parent) SELECT id FROM parent; built once per shape."""
-    cache_key = (table, child_model, link, child_count, gate)
+    cache_key = (table, child_model, link, child_count, gates)
     statement = _families.get(cache_key)
     if statement is not None:
         return statement
     columns = [column for column in table.columns if column.key != "id"]
     source = select(*(bindparam(f"p_{c.key}", type_=c.type) for c in columns))
-    if gate is not None:
-        source = source.select_from(gate.cte("gate"))
+    if gates:
+        ctes = [gate.cte(f"gate_{n}") for n, gate in enumerate(gates)]
+        joined = ctes[0]
+        for cte in ctes[1:]:  # one row from each gate: their product is a row only when every gate made one
+            joined = joined.join(cte, true())
+        source = source.select_from(joined)
     parent = (insert(table).from_select([c.key for c in columns], source).returning(table.c.id).cte("parent"))
     statement = select(parent.c.id)
     if child_model is not None:
@@ -152,7 +161,7 @@ def _column_keys(mapper):
 _inserts = {}  # table -> INSERT ... RETURNING id, built once
 _updates = {}  # (table, column names, parameter prefix) -> UPDATE ... WHERE id, built once
 _joint_updates = {}  # ((table, column names), ...) -> write_changes' one statement of them
-_families = {}  # (table, child model, link, child count, gate) -> insert_with_children's statement
+_families = {}  # (table, child model, link, child count, gates) -> insert_with_children's statement
 
 
 def adopt(session, model, new_id, row_values):

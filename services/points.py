@@ -55,14 +55,21 @@ def spend(session, merchant, member_id, amount, *, key, kind="spend", reason=Non
         expire_member_lots(session, merchant.id, member, now)
     lots = _live_lots(session, member.id)
     plan = rules.plan_draw([rules.Lot(r.id, r.remaining, r.expires_at, r.created_at) for r in lots], amount, now)
-    if locked is not None:  # the key is ours alone (see _member_for_change): the lots first, then the record
-        _draw(session, plan, {lot.id: lot for lot in lots})
+    rows_by_id = {lot.id: lot for lot in lots}
+    # The key is ours alone when `locked` (see _member_for_change): the lots' draws are the record's gates, and on
+    # PostgreSQL one statement writes them all.
+    gates = _draw_gates(plan) if locked is not None else ()
     txn, won = _insert_transaction(session, merchant.id, member, kind, -amount, key, reason, reference, operator,
-                                   store_id, now, locked, children=(PointsAllocation, _allocations(plan)))
+                                   store_id, now, locked, children=(PointsAllocation, _allocations(plan)),
+                                   gates=gates)
+    if txn is None:
+        raise _points_changed()
     if won:
         return won
     if locked is None:
-        _draw(session, plan, {lot.id: lot for lot in lots})
+        _draw(session, plan)
+    for lot_id, _ in plan:
+        session.expire(rows_by_id[lot_id], ["remaining"])
     _changed(session, merchant, member, txn, locked)
     return txn
 
@@ -152,7 +159,7 @@ def _replay(session, merchant_id, key, member_id, kind, amount):
 
 
 def _insert_transaction(session, merchant_id, member, kind, amount, key, reason, reference, operator, store_id,
-                        now, locked, children=None):
+                        now, locked, children=None, gates=()):
     """(the new transaction, None), or (ours, the earlier one) when a concurrent request won the key; `children`:
     (model, [values]) of the rows keyed by the transaction's id (its lot, its allocations)."""
     reference_type, reference_id = reference
@@ -164,7 +171,8 @@ def _insert_transaction(session, merchant_id, member, kind, amount, key, reason,
     )
     child_model, rows = children or (None, ())
     return idempotency.insert_ledger_row(session, PointsTransaction, values, claimed=locked is not None,
-                                         children=(child_model, "transaction_id", rows) if rows else None)
+                                         children=(child_model, "transaction_id", rows) if rows else None,
+                                         gates=gates)
 
 
 def _live_lots(session, member_id):
@@ -173,21 +181,37 @@ def _live_lots(session, member_id):
     ).all()
 
 
-def _draw(session, plan, rows_by_id):
+def _draw(session, plan):
     """Take points from lots with conditional updates: a lot can never go below zero."""
     connection = session.connection()
     for lot_id, take in plan:
-        if connection.execute(_DRAW, {"lot_id": lot_id, "take": take}).rowcount != 1:
-            raise DomainError("积分已变化，请重试")
-        session.expire(rows_by_id[lot_id], ["remaining"])
+        if connection.execute(_draw_statement(0), {"lot_id_0": lot_id, "take_0": take}).first() is None:
+            raise _points_changed()
+
+
+def _draw_gates(plan):
+    """The draws as insert_with_children's gates: the n-th with parameters of its own."""
+    return [(_draw_statement(n), {f"lot_id_{n}": lot_id, f"take_{n}": take}) for n, (lot_id, take) in enumerate(plan)]
+
+
+def _draw_statement(n):
+    statement = _DRAWS.get(n)
+    if statement is None:
+        lot_id, take = bindparam(f"lot_id_{n}"), bindparam(f"take_{n}")
+        statement = _DRAWS[n] = (update(PointsLot).where(PointsLot.id == lot_id, PointsLot.remaining >= take)
+                                 .values(remaining=PointsLot.remaining - take).returning(PointsLot.id))
+    return statement
+
+
+_DRAWS = {}  # n -> the conditional UPDATE of a lot, its parameters suffixed n; built once
+
+
+def _points_changed():
+    return DomainError("积分已变化，请重试")
 
 
 def _allocations(plan):
     return [dict(lot_id=lot_id, amount=take) for lot_id, take in plan]
-
-
-_DRAW = (update(PointsLot).where(PointsLot.id == bindparam("lot_id"), PointsLot.remaining >= bindparam("take"))
-         .values(remaining=PointsLot.remaining - bindparam("take")))
 
 
 def expire_member_lots(session, merchant_id, member, now):

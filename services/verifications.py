@@ -124,7 +124,7 @@ def record(session, actor, *, store, instrument_type, instrument_name, method, k
     # through the ORM before is flushed first, as a flush of the record would have.
     session.flush()
     try:
-        return plain_rows.insert_with_children(session, Verification, values, gate=gate)
+        return plain_rows.insert_with_children(session, Verification, values, gates=[gate] if gate else ())
     except IntegrityError as exc:
         if "idempotency_key" not in str(exc.orig):
             raise

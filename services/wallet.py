@@ -189,7 +189,7 @@ def _move_and_record(session, wallet, delta, values, legs):
     gate = (_MOVE_BALANCE[delta.principal < 0 or delta.bonus < 0],
             {"wallet_id": wallet.id, "principal_delta": delta.principal, "bonus_delta": delta.bonus, "at": at})
     txn = plain_rows.insert_with_children(session, WalletTransaction, values,
-                                          children=(WalletPosting, "transaction_id", legs), gate=gate)
+                                          children=(WalletPosting, "transaction_id", legs), gates=[gate])
     if txn is None:
         raise Conflict("余额已变化，请重试")
     for name, value in (("principal", principal_after), ("bonus", bonus_after), ("updated_at", at)):

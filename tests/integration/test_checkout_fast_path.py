@@ -192,3 +192,25 @@ def test_are_only_coupons_usable_in_this_store_now_and_taking_money_off_offered(
 def _inputs(db, shop):
     return checkout.context_of(db.session, shop["merchant"], shop["member"], shop["store"].id, 10000, "cash", "s",
                                now_utc()).inp.coupons
+
+
+def test_are_a_payments_points_drawn_and_recorded_in_one_statement(db, shop, statements):
+    from models import PointsAllocation, PointsLot
+
+    configure(db, shop["merchant"], points_per_yuan=100, points_max_percent=50)
+    top_up(db, shop, 50000)
+    first = points.earn(db.session, shop["merchant"], shop["member"].id, 300, key="a", reason="积分")
+    second = points.earn(db.session, shop["merchant"], shop["member"].id, 400, key="b", reason="积分")
+    db.session.commit()
+    statements.clear()
+    made = pay(db, shop, 10000, tender="balance", choice=pricing.Choice(use_level=True, points=500))
+    paid = list(statements)
+    db.session.commit()
+
+    assert made.points_used == 500
+    drawn = [s for s in paid if "UPDATE points_lots" in s]
+    assert len(drawn) == 1 and drawn[0].startswith("WITH gate_0 AS (UPDATE points_lots"), "\n".join(paid)
+    remaining = dict(db.session.query(PointsLot.transaction_id, PointsLot.remaining)
+                     .filter(PointsLot.transaction_id.in_([first.id, second.id])))
+    assert remaining == {first.id: 0, second.id: 200}  # the soonest to expire first (the same day: the oldest)
+    assert sorted(a.amount for a in db.session.query(PointsAllocation)) == [200, 300]

@@ -139,14 +139,14 @@ def test_does_a_gate_that_changes_no_row_leave_nothing_inserted(session_on):
                created_at=now_utc())
     children = (PointsLot, "transaction_id", [lot])
     shut = plain_rows.insert_with_children(session, PointsTransaction, transaction_values(member, "shut"),
-                                           children=children, gate=(gate, {"member_id": member.id, "wanted": "x"}))
+                                           children=children, gates=[(gate, {"member_id": member.id, "wanted": "x"})])
     assert shut is None
     assert session.scalar(select(PointsTransaction.id).where(PointsTransaction.member_id == member.id)) is None
     assert session.scalar(select(PointsLot.id).where(PointsLot.member_id == member.id)) is None
 
     opened = plain_rows.insert_with_children(session, PointsTransaction, transaction_values(member, "open"),
                                              children=children,
-                                             gate=(gate, {"member_id": member.id, "wanted": member.status}))
+                                             gates=[(gate, {"member_id": member.id, "wanted": member.status})])
     assert opened is not None
     assert session.scalar(select(Member.visit_count).where(Member.id == member.id)) == member.visit_count + 1
     assert session.scalar(select(PointsLot.transaction_id).where(PointsLot.member_id == member.id)) == opened.id
@@ -164,3 +164,22 @@ def test_are_several_rows_changes_written_and_left_clean(session_on):
     assert not session.dirty
     session.expire_all()
     assert (session.get(Member, member.id).visit_count, session.get(Shop, shop.id).name) == (2, "改名商户")
+
+
+def test_does_one_closed_gate_among_several_stop_the_insert(session_on):
+    from sqlalchemy import bindparam, update
+
+    from models import PointsTransaction
+
+    session = session_on
+    member = member_of_new_shop(session)
+
+    def gate(n, status):
+        statement = (update(Member).where(Member.id == bindparam(f"id_{n}"), Member.status == bindparam(f"s_{n}"))
+                     .values(visit_count=Member.visit_count + 1).returning(Member.id))
+        return statement, {f"id_{n}": member.id, f"s_{n}": status}
+
+    shut = plain_rows.insert_with_children(session, PointsTransaction, transaction_values(member, "two"),
+                                           gates=[gate(0, member.status), gate(1, "x")])
+    assert shut is None
+    assert session.scalar(select(PointsTransaction.id).where(PointsTransaction.member_id == member.id)) is None
