@@ -106,7 +106,8 @@ def _discard_closed_postgresql(dbapi_connection, connection_record, connection_p
     """PostgreSQL: a pooled connection the server has closed (a restart, a terminated backend) is replaced before use.
 
     The server says goodbye before it closes, so the socket of a closed connection has something to read, and an
-    idle live one has nothing: asking the socket costs no round trip, where a pre-ping costs one per request."""
+    idle live one has nothing (at worst a message nobody waits for, and a sound connection is replaced): asking the
+    socket costs no round trip, where a pre-ping costs one per request."""
     pgconn = getattr(dbapi_connection, "pgconn", None)
     if pgconn is None:  # SQLite
         return
