@@ -3,6 +3,7 @@ import logging
 
 import select
 
+import psycopg
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -118,7 +119,7 @@ def _discard_closed_postgresql(dbapi_connection, connection_record, connection_p
 def _has_pending_input(pgconn):
     try:
         socket = pgconn.socket
-    except Exception:  # psycopg raises once libpq has given the socket up
+    except psycopg.OperationalError:  # libpq has given the socket up
         return True
     poller = select.poll()
     poller.register(socket, select.POLLIN)

@@ -30,7 +30,7 @@ def ensure_same_request(existing, **expected):
 
 def insert_once(session, row, model):
     """Insert a ledger row; if a concurrent request won the key, return theirs instead (None means ours). A key
-    that derives from a row this transaction claimed (a checkout) needs no savepoint: plain_rows.insert_with_children."""
+    that derives from a row this transaction claimed (a checkout) needs no savepoint: see insert_ledger_row."""
     try:
         with session.begin_nested():
             session.add(row)

@@ -117,8 +117,9 @@ def test_is_a_row_inserted_with_its_children_in_the_database_and_in_the_session(
     member = member_of_new_shop(session)
     lot = dict(merchant_id=member.merchant_id, member_id=member.id, amount=50, remaining=50, expires_at=now_utc(),
                created_at=now_utc())
+    lots = [lot, {**lot, "amount": 7, "remaining": 7}]
     txn = plain_rows.insert_with_children(session, PointsTransaction, transaction_values(member, "k1"),
-                                          children=(PointsLot, "transaction_id", [lot, {**lot, "amount": 7, "remaining": 7}]))
+                                          children=(PointsLot, "transaction_id", lots))
     assert txn in session and txn.id and not session.new and not session.dirty
     lots = session.scalars(select(PointsLot).where(PointsLot.transaction_id == txn.id)
                            .order_by(PointsLot.amount)).all()
