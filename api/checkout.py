@@ -24,12 +24,13 @@ MAX_SEED_LENGTH = 80
 def checkout_quote():
     key = g.api_key
     wanted = _request(payloads.json_object(), QUOTE_FIELDS)
-    _outside_a_transaction()
-    answer = checkout_service.quote(db.session, _merchant(key), key, store_id=wanted["store_id"],
+    session = db.session()  # the request's own session, not the per-call look-up of the scoped proxy
+    _outside_a_transaction(session)
+    answer = checkout_service.quote(session, _merchant(session, key), key, store_id=wanted["store_id"],
                                     member_id=wanted["member_id"], amount=wanted["amount"], tender=wanted["tender"],
                                     choice=wanted["choice"], seed=wanted["seed"] or "")
     body = quote_json(answer)
-    db.session.rollback()  # a quote changes nothing
+    session.rollback()  # a quote changes nothing
     return jsonify(body)
 
 
@@ -44,13 +45,14 @@ def checkout_pay():
     auth_code = _auth_code(wanted["tender"], body.get("auth_code"))
     taking = till_channels.charge if auth_code else checkout_service.pay
     extra = {"auth_code": auth_code, "client_ip": request.remote_addr or "127.0.0.1"} if auth_code else {}
-    made = taking(db.session, _merchant(key), key, store_id=wanted["store_id"], member_id=wanted["member_id"],
+    session = db.session()
+    made = taking(session, _merchant(session, key), key, store_id=wanted["store_id"], member_id=wanted["member_id"],
                   amount=wanted["amount"], tender=wanted["tender"], choice=wanted["choice"], seed=wanted["seed"],
                   key=stored_key, note=wanted["note"], now=now, **extra)
     # An earlier request with this key made the checkout (it is returned unchanged): a retry is answered 200.
     status = 201 if made.created_at == now else 200
     body = checkout_json(made, key.merchant_timezone, key)
-    db.session.commit()
+    session.commit()
     return jsonify(body), status
 
 
@@ -77,16 +79,16 @@ def _auth_code(tender, value):
     return value
 
 
-def _outside_a_transaction():
+def _outside_a_transaction(session):
     """A quote only reads, and the payment re-prices under its locks: when nothing has begun a transaction yet
     (authenticating the key usually asks nothing), its reads run in autocommit, without the BEGIN and ROLLBACK
     round trips. The connection goes back to the pool with its usual isolation level."""
-    if not db.session().in_transaction():
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    if not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
-def _merchant(key):
-    return merchants.remembered(db.session, key.merchant_id)
+def _merchant(session, key):
+    return merchants.remembered(session, key.merchant_id)
 
 
 def _request(body, known):

@@ -15,6 +15,7 @@ those cost more than the work they carry. Elsewhere (SQLite) the same statements
 """
 from sqlalchemy import bindparam, insert, inspect, literal, select, true, update
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.attributes import set_committed_value
 
 
@@ -165,8 +166,11 @@ _families = {}  # (table, child model, link, child count, gates) -> insert_with_
 
 
 def adopt(session, model, new_id, row_values):
-    """The row as the database now holds it, persistent in the session without being read."""
-    row = model(id=new_id, **row_values)
+    """The row as the database now holds it, persistent in the session without being read: its values go
+    straight into the instance's state, as a load puts them (no constructor, no change events to undo)."""
+    row = model.__mapper__.class_manager.new_instance()
+    state = instance_state(row)
+    state.dict.update(row_values, id=new_id)
     make_transient_to_detached(row)
     session.add(row)
     return row
