@@ -29,7 +29,6 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 
 from bench.keepalive import KeepAlive  # noqa: E402
-
 from bench.verify import (bench_shop, default_redis_url, drive, gunicorn, merged_errors,  # noqa: E402
                           migrated_database, pct, seeding_app)
 
