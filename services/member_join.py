@@ -82,6 +82,7 @@ def join(session, merchant, login, *, mobile, profile):
     # The member's row first (the project's lock order): joins of one phone from several logins at once then
     # bind and take their gifts one after the other, instead of deadlocking on each other's identity rows.
     member = points.lock_member(session, merchant.id, member.id)
+    first_claim = not _claimed_before(session, member)
     if not created:
         _fill_blanks(session, member, profile)
     _bind(session, member, login.identity_kind, login.user_key, login.app_id, login.channel)
@@ -89,7 +90,10 @@ def join(session, merchant, login, *, mobile, profile):
         if login.unionid:
             _bind(session, member, "wechat_unionid", login.unionid, "", login.channel)
         _link_fan(session, merchant, login, member)
-    gift_rules.registration(session, merchant, member)  # 开卡礼, once per member whatever the channel or retries
+    if first_claim:
+        # 开卡礼 belongs to the claim that opened the card: a rule created since then is not given when the same
+        # member later binds the other app (the grant's key still makes it once per member and rule).
+        gift_rules.registration(session, merchant, member)
     return member
 
 
@@ -124,6 +128,15 @@ def _create_or_reuse(session, merchant, mobile, profile):
         if member is None:
             raise
         return member
+
+
+def _claimed_before(session, member):
+    """Whether the member already claimed the card through WeChat or Alipay (a login bound, even one since closed).
+    Read under the member's lock, so of two claims at once the second sees what the first bound."""
+    kinds = (*IDENTITY_KIND.values(), "wechat_unionid")
+    return session.scalar(
+        scoped(MemberIdentity, member.merchant_id).with_only_columns(MemberIdentity.id)
+        .where(MemberIdentity.member_id == member.id, MemberIdentity.kind.in_(kinds)).limit(1)) is not None
 
 
 def _fill_blanks(session, member, profile):

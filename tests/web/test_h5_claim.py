@@ -2,7 +2,8 @@
 from sqlalchemy import func, select
 
 from models import Fan, Member, MemberIdentity, PointsTransaction, SandboxOutbox
-from services import member_fields, member_join, members
+from models.rewards import RewardGrant
+from services import gift_rules, member_fields, member_join, members
 from tests.integration.helpers import run_concurrently
 from tests.web import test_h5_support
 from tests.web.helpers import count, text_of
@@ -49,6 +50,31 @@ def test_is_the_registration_gift_granted_once_per_member(app, db, shop):
         PointsTransaction.member_id == member.id, PointsTransaction.note == "开卡礼")).all()
     assert [g.amount for g in gifts] == [100]
     assert member.points_balance == 100
+
+
+def test_is_a_registration_rule_made_after_the_first_claim_not_given_when_the_other_app_is_bound(app, db, shop):
+    in_wechat, in_alipay = app.test_client(), app.test_client()
+    wechat_login(in_wechat, shop, wechat_user(db, shop))
+    claim_card(in_wechat, db, shop, "13900000017")
+    db.session.add(gift_rules.points_rule(shop.id, "registration", "新开卡礼", 50))
+    db.session.commit()
+    alipay_login(in_alipay, shop, alipay_user(db, shop))
+    _age_codes(db, "13900000017")
+    assert claim_card(in_alipay, db, shop, "13900000017", ua=ALIPAY_UA).status_code == 302
+    db.session.expire_all()
+    member = members.find_by_mobile(db.session, shop.id, "13900000017")
+    assert sorted(i.kind for i in member.identities) == ["alipay_user_id", "wechat_openid", "wechat_unionid"]
+    assert member.points_balance == 100  # the first claim's gift only
+    assert count(RewardGrant, RewardGrant.member_id == member.id) == 1
+
+
+def test_does_a_member_made_at_the_till_get_the_registration_gift_on_claiming_the_card(make, client, db, shop):
+    existing = make.member(shop, mobile="13900000018")
+    db.session.commit()
+    wechat_login(client, shop, wechat_user(db, shop))
+    assert claim_card(client, db, shop, "13900000018").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Member, existing.id).points_balance == 100
 
 
 def test_does_the_member_centre_show_the_qr_code_and_the_registration_points(client, db, shop):
