@@ -7,14 +7,14 @@ services/checkout_payment.py, refunds and receipts in services/checkout_refunds.
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, literal, select
+from sqlalchemy import and_, bindparam, literal, select, true
 
 from domain import pricing
 from domain.clock import local_midnight_utc, local_today, now_utc
 from domain.errors import DomainError, NotFound
 from models import Member, MemberIdentity, PointsLot, Wallet
 from models.checkout import TENDERS, Checkout
-from services import verifications
+from services import coupons, verifications
 from services.tenancy import checked_id, get_owned
 
 MOBILE = re.compile(r"^1\d{10}$")
@@ -78,8 +78,8 @@ def quote(session, merchant, actor, *, store_id, member_id, amount, tender, choi
     store = verifications.actor_store(session, actor, store_id)
     if member_id is None:
         return walk_in(amount, tender, seed)
-    member, held, _ = member_and_wallet(session, merchant.id, member_id, now)
-    context = context_of(session, merchant, member, store.id, amount, tender, seed, now, held=held)
+    member, held, _, priced = member_and_wallet(session, merchant.id, member_id, now, coupons_for=(store.id, None))
+    context = context_of(session, merchant, member, store.id, amount, tender, seed, now, held=held, priced=priced)
     return answer_for(session, merchant, context, tender, choice, now)
 
 
@@ -98,15 +98,18 @@ def walk_in(amount, tender, seed):
 
 
 def context_of(session, merchant, member, store_id, amount, tender, seed, now, lock=False, held=None,
-               coupon_ids=None):
+               coupon_ids=None, priced=None):
     """What pricing and earning read of the member and the merchant; `lock` locks the wallet (paying). `held`:
     (wallet, card lost) as member_and_wallet read them with the member. `coupon_ids`: the coupons of the chosen
-    combination, the only ones a payment of it reads (None: every usable coupon, to find the best)."""
-    from services import balance_discount, benefit_cards, checkout_settings, coupons, levels
+    combination, the only ones a payment of it reads (None: every usable coupon, to find the best). `priced`: those
+    coupons' rows as member_and_wallet read them with the member (None: read them here)."""
+    from services import balance_discount, benefit_cards, checkout_settings, levels
 
     purse, card_lost = held if held is not None else wallet_of(session, member, lock=lock)
-    codes = {row.id: row for row in coupons.usable_by_member(session, merchant, member.id, store_id,
-                                                             pricing.PRICED_KINDS, now, ids=coupon_ids)}
+    usable = (coupons.usable_now(priced, now, merchant.timezone) if priced is not None else
+              coupons.usable_by_member(session, merchant, member.id, store_id, pricing.PRICED_KINDS, now,
+                                       ids=coupon_ids))
+    codes = {row.id: row for row in usable}
     balance = purse.principal + purse.bonus if purse is not None else 0
     settings = checkout_settings.till_settings(session, merchant.id)
     benefits = benefit_cards.active_benefits(session, member, now, store_id)
@@ -184,27 +187,47 @@ def points_for(session, merchant, context, pay, balance_paid, now):
                                  compound=settings.multipliers_compound)
 
 
-def member_and_wallet(session, merchant_id, member_id, now, lock=False):
-    """(member, (their wallet or None, whether their physical card is lost), whether points lots are due to expire)
-    in one statement when they have a wallet. `lock` (paying) locks the member row, then the wallet row: the lock
-    order everywhere. Another merchant's member is NotFound."""
+def member_and_wallet(session, merchant_id, member_id, now, lock=False, coupons_for=None):
+    """(member, (their wallet or None, whether their physical card is lost), whether points lots are due to expire,
+    their priced coupons or None) in one statement when they have a wallet. `lock` (paying) locks the member row,
+    then the wallet row: the lock order everywhere. `coupons_for`: (store id, the coupon ids wanted, or None for
+    all) also reads the member's coupons that take money off (coupons.priced_codes), for context_of; None: not
+    read. Another merchant's member is NotFound.
+
+    A payment reads its coupons here only when the cashier chose them: the coupon rows of a statement that waited
+    for the member's lock are as they were when it began, so a coupon the member's other payment used meanwhile
+    is then refused when used (the payment could not have it anyway), where the best choice is found afresh."""
     member_id = checked_id(member_id)
-    row = session.execute(_MEMBER_AND_WALLET[lock], {"merchant_id": merchant_id, "member_id": member_id,
-                                                      "now": now}).one_or_none()
-    if row is not None:
-        return row[0], (row[1], row[2]), row[3]
+    among = None if coupons_for is None else coupons_for[1] is not None
+    params = {"merchant_id": merchant_id, "member_id": member_id, "now": now}
+    if coupons_for is not None:
+        params.update(store_id=coupons_for[0], ids=list(coupons_for[1] or ()), kinds=list(pricing.PRICED_KINDS))
+    rows = session.execute(_member_and_wallet_query(lock, among), params).all()
+    if rows:
+        first = rows[0]
+        codes = None if among is None else [coupons.PricedCode(*row[4:]) for row in rows if row[4] is not None]
+        return first[0], (first[1], first[2]), first[3], codes
     member = get_owned(session, Member, merchant_id, member_id, lock=lock)
-    return member, wallet_of(session, member, lock=lock), lock and session.scalar(select(_lots_due(member.id, now)))
+    lots_due = lock and session.scalar(select(_lots_due(member.id, now)))
+    return member, wallet_of(session, member, lock=lock), lots_due, None
 
 
-def _member_and_wallet_query(lock):
-    """Built once per kind (every quote and payment runs one): with bound parameters, compiled once."""
+def _member_and_wallet_query(lock, among):
+    """Built once per kind (every quote and payment runs one): with bound parameters, compiled once. `among`:
+    None (no coupons), False (all the member's priced coupons) or True (those of the ids given)."""
+    query = _MEMBER_AND_WALLET.get((lock, among))
+    if query is not None:
+        return query
     on_wallet = and_(Wallet.member_id == Member.id, Wallet.merchant_id == Member.merchant_id, Wallet.kind == "member")
     lots_due = _lots_due(Member.id, bindparam("now")) if lock else literal(False)
     query = (select(Member, Wallet, _card_lost(Member.id), lots_due).join(Wallet, on_wallet, isouter=not lock)
              .where(Member.merchant_id == bindparam("merchant_id"), Member.id == bindparam("member_id")))
+    if among is not None:  # one row per coupon (or one with none): the member and wallet repeat
+        priced = coupons.priced_codes(among).subquery("priced")
+        query = query.add_columns(*priced.c).outerjoin(priced, true()).order_by(priced.c.id)
     if lock:  # FOR UPDATE cannot reach the outer side of a join: a member without a wallet is read apart
         query = query.with_for_update(of=[Member, Wallet]).execution_options(populate_existing=True)
+    _MEMBER_AND_WALLET[(lock, among)] = query
     return query
 
 
@@ -233,7 +256,7 @@ def _lots_due(member_id, now):
                                       PointsLot.expires_at <= now).exists()
 
 
-_MEMBER_AND_WALLET = {lock: _member_and_wallet_query(lock) for lock in (False, True)}
+_MEMBER_AND_WALLET = {}  # (lock, among) -> the statement
 
 
 def _refusal(member, purse, card_lost):

@@ -32,11 +32,13 @@ def pay(session, merchant, actor, *, store_id, member_id, amount, tender, choice
             _reward(session, merchant, actor, made, None, now)
             session.flush()
         return made if won else _same(made, None, store, amount, tender)
-    member, held, lots_due = base.member_and_wallet(session, merchant.id, member_id, now, lock=True)
+    coupon_ids = choice.coupon_ids if choice is not None else None
+    member, held, lots_due, priced = base.member_and_wallet(
+        session, merchant.id, member_id, now, lock=True, coupons_for=(store.id, coupon_ids) if coupon_ids else None)
     if lots_due:  # before pricing, which offers the points the member holds now
         points.expire_member_lots(session, merchant.id, member, now)
     context = base.context_of(session, merchant, member, store.id, amount, tender, seed, now, lock=True, held=held,
-                              coupon_ids=choice.coupon_ids if choice is not None else None)
+                              coupon_ids=coupon_ids, priced=priced)
     try:
         answer = base.answer_for(session, merchant, context, tender, choice, now, with_options=False)
         _refuse(answer)

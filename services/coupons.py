@@ -3,6 +3,8 @@
 Issuing takes stock with a conditional update and counts a member's codes under their row lock;
 verifying is a conditional update on the code's state. Neither ever reads, decides, then writes.
 """
+from collections import namedtuple
+
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.util import identity_key
@@ -128,16 +130,27 @@ _FACTS_BY_ID = _FACTS.where(CouponCode.id == bindparam("code_id"))
 _TEMPLATE_STORE = select(coupon_template_stores.c.store_id).where(
     coupon_template_stores.c.template_id == bindparam("template_id"),
     coupon_template_stores.c.store_id == bindparam("store_id"))
-# A member's codes that take money off, as plain rows with their template's terms: every till quote and payment.
+# A member's available codes that take money off, as plain rows with their template's terms and whether the
+# till's store takes them: every till quote and payment. Parameters merchant_id, member_id, now, kinds, store_id
+# (and ids, for _PRICED_AMONG).
+_STORE_OK = (CouponTemplate.all_stores | select(coupon_template_stores.c.store_id).where(
+    coupon_template_stores.c.template_id == CouponTemplate.id,
+    coupon_template_stores.c.store_id == bindparam("store_id")).exists()).label("store_ok")
 _PRICED = (_FACTS.add_columns(CouponTemplate.kind, CouponTemplate.amount_off, CouponTemplate.discount_percent,
-                              CouponTemplate.discount_cap, CouponTemplate.min_spend)
+                              CouponTemplate.discount_cap, CouponTemplate.min_spend, _STORE_OK)
            .where(CouponCode.member_id == bindparam("member_id"), CouponCode.state == rules.AVAILABLE,
                   CouponCode.ends_at > bindparam("now"), CouponTemplate.kind.in_(bindparam("kinds", expanding=True)))
            .order_by(CouponCode.id))
 _PRICED_AMONG = _PRICED.where(CouponCode.id.in_(bindparam("ids", expanding=True)))
-_STORES_ALLOWING = select(coupon_template_stores.c.template_id).where(
-    coupon_template_stores.c.template_id.in_(bindparam("template_ids", expanding=True)),
-    coupon_template_stores.c.store_id == bindparam("store_id"))
+
+
+PricedCode = namedtuple("PricedCode", _PRICED.selected_columns.keys())  # a row of _PRICED read with other rows
+
+
+def priced_codes(among):
+    """The statement of a member's priced codes (all of them, or `among` the ids given), for a caller that reads
+    them with other rows in one statement; filter what it reads with usable_now."""
+    return _PRICED_AMONG if among else _PRICED
 
 
 def usable_by_member(session, merchant, member_id, store_id, kinds, now, ids=None):
@@ -146,14 +159,15 @@ def usable_by_member(session, merchant, member_id, store_id, kinds, now, ids=Non
     if ids is not None and not ids:
         return []
     session.flush()  # a plain query does not autoflush
-    connection = session.connection()
-    params = {"merchant_id": merchant.id, "member_id": member_id, "now": now, "kinds": list(kinds)}
-    rows = connection.execute(_PRICED if ids is None else _PRICED_AMONG, {**params, "ids": list(ids or ())}).all()
-    restricted = sorted({row.template_id for row in rows if not row.all_stores})
-    allowed = set(connection.scalars(_STORES_ALLOWING, {"template_ids": restricted, "store_id": store_id})) \
-        if restricted else set()
-    return [row for row in rows if _why_not(row, row, row.all_stores or row.template_id in allowed, now,
-                                            merchant.timezone) is None]
+    params = {"merchant_id": merchant.id, "member_id": member_id, "now": now, "kinds": list(kinds),
+              "store_id": store_id, "ids": list(ids or ())}
+    return usable_now(session.connection().execute(priced_codes(ids is not None), params).all(), now,
+                      merchant.timezone)
+
+
+def usable_now(rows, now, tz_name):
+    """The rows of priced_codes usable now: their dates, store, weekday and hours."""
+    return [row for row in rows if _why_not(row, row, row.store_ok, now, tz_name) is None]
 
 # The conditional state change (available -> used) that a verification record depends on, built once since every
 # verification runs it.

@@ -57,6 +57,21 @@ def quote(db, shop, amount, *, tender="cash", choice=None, member_id=...):
                           tender=tender, choice=choice, seed="order-1")
 
 
+def shop_ids(shop):
+    """(merchant, store, owner, member) ids, for threads that load their own rows."""
+    return shop["merchant"].id, shop["store"].id, shop["owner"].id, shop["member"].id
+
+
+def pay_in(session, ids, index, *, amount, choice=None):
+    """A balance payment from a thread's own session (run_concurrently), keyed by the thread's index."""
+    from models import Merchant, Staff
+
+    merchant_id, store_id, owner_id, member_id = ids
+    return checkout.pay(session, session.get(Merchant, merchant_id), session.get(Staff, owner_id),
+                        store_id=store_id, member_id=member_id, amount=amount, tender="balance", choice=choice,
+                        seed=f"s{index}", key=f"race-{index}")
+
+
 def points_of(db, member_id):
     db.session.expire_all()
     return db.session.get(Member, member_id).points_balance
@@ -118,15 +133,11 @@ def test_does_a_five_level_referral_give_each_referrer_ten_percent(db, make, sho
 def test_does_only_one_of_two_concurrent_payments_go_through_when_the_balance_covers_one(app, db, shop):
     top_up(db, shop, 10000)
     db.session.commit()
-    merchant_id, store_id, owner_id, member_id = (shop["merchant"].id, shop["store"].id, shop["owner"].id,
-                                                  shop["member"].id)
+    ids = shop_ids(shop)
+    member_id = ids[3]
 
     def spend(session, index):
-        from models import Merchant, Staff
-
-        return checkout.pay(session, session.get(Merchant, merchant_id), session.get(Staff, owner_id),
-                            store_id=store_id, member_id=member_id, amount=8000, tender="balance", choice=None,
-                            seed=f"s{index}", key=f"race-{index}").id
+        return pay_in(session, ids, index, amount=8000).id
 
     done, refused = run_concurrently(app, 2, spend)
     assert len(done) == 1 and len(refused) == 1

@@ -1,13 +1,16 @@
 """What makes a till payment cheap, against PostgreSQL: a bounded number of statements, configuration remembered
 per process (and forgotten when it changes), ledger writes on the rows the payment already locked."""
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select, text
 
 from domain import pricing
 from domain.clock import now_utc
 from domain.errors import DomainError, NotFound
+from models import Checkout, CouponCode, Wallet
 from services import checkout, checkout_settings, merchant_memory, points, wallet
-from tests.integration.test_checkout import configure, give_coupon, pay, quote, shop, top_up  # noqa: F401
+from tests.integration.helpers import run_concurrently
+from tests.integration.test_checkout import (configure, give_coupon, pay, pay_in, quote, shop,  # noqa: F401
+                                              shop_ids, top_up)
 
 
 @pytest.fixture()
@@ -15,11 +18,15 @@ def statements(db):
     seen = []
 
     def count(conn, cursor, statement, params, context, executemany):
-        seen.append(" ".join(statement.split())[:200])
+        seen.append(" ".join(statement.split()))
 
     event.listen(db.engine, "before_cursor_execute", count)
     yield seen
     event.remove(db.engine, "before_cursor_execute", count)
+
+
+def shown(statements):
+    return "\n".join(s[:200] for s in statements)
 
 
 def test_how_many_statements_do_a_quote_and_a_balance_payment_with_a_coupon_and_points_run(db, shop, statements):
@@ -35,7 +42,7 @@ def test_how_many_statements_do_a_quote_and_a_balance_payment_with_a_coupon_and_
     statements.clear()
     offered = quote(db, shop, 10000, tender="balance")
     assert offered.quote.pay == 8000
-    quoted = len(statements)
+    quoted = list(statements)
     db.session.rollback()
     _ = (shop["merchant"].timezone, shop["store"].active, shop["owner"].role, shop["member"].id)
     statements.clear()
@@ -44,15 +51,16 @@ def test_how_many_statements_do_a_quote_and_a_balance_payment_with_a_coupon_and_
     db.session.commit()
 
     assert made.pay == 8000 and made.points_earned == 80
-    # the member with their wallet and lost card, then the coupons: the rest is remembered (11 before the fast path)
-    assert quoted <= 2, "\n".join(statements)
+    # the member with their wallet, lost card and coupons, one statement: the rest is remembered (11 before the
+    # fast path)
+    assert len(quoted) == 1 and "FROM coupon_codes" in quoted[0], shown(quoted)
     # 40 before the fast path. Now: the member and wallet locked in one statement, the coupons; the checkout
     # claiming its key; the coupon's conditional UPDATE with its record, one statement; the wallet's UPDATE,
     # transaction and postings, one statement; the points transaction with its lot, one statement; on a cold
     # process memory, whether any post-payment rule is on and the nudge settings (asked only after a payment, so
     # not remembered by the quote above), whose reads flush the member's and the checkout's changes first.
-    assert len(paid) <= 10 and sum(s.startswith("SELECT") for s in paid) <= 4, "\n".join(paid)
-    assert sum("UPDATE members" in s for s in paid) == 1, "\n".join(paid)
+    assert len(paid) <= 10 and sum(s.startswith("SELECT") for s in paid) <= 4, shown(paid)
+    assert sum("UPDATE members" in s for s in paid) == 1, shown(paid)
     assert not db.session.dirty and not db.session.new  # nothing left for the unit of work to write
 
     # Remembered now: the payment's last writes (the member's counters and balance, the checkout's wallet
@@ -65,9 +73,9 @@ def test_how_many_statements_do_a_quote_and_a_balance_payment_with_a_coupon_and_
     paid = list(statements)
     db.session.commit()
     assert again.pay == 10000 and again.wallet_transaction_id
-    assert len(paid) <= 6, "\n".join(paid)
+    assert len(paid) <= 6, shown(paid)
     last = [s for s in paid if "UPDATE members" in s]
-    assert len(last) == 1 and last[0].startswith("WITH u0 AS (UPDATE members"), "\n".join(paid)
+    assert len(last) == 1 and last[0].startswith("WITH u0 AS (UPDATE members"), shown(paid)
     assert not db.session.dirty and not db.session.new
 
 
@@ -100,6 +108,7 @@ def test_does_a_payment_of_a_chosen_combination_read_only_its_coupons(db, shop, 
     chosen = give_coupon(db, shop, title="选中的券")
     top_up(db, shop, 50000)
     db.session.commit()
+    chosen_id = chosen.id
     quote(db, shop, 10000, tender="balance")  # warms this process's memory
     db.session.rollback()
     _ = (shop["merchant"].timezone, shop["store"].active, shop["owner"].role, shop["member"].id)
@@ -108,10 +117,15 @@ def test_does_a_payment_of_a_chosen_combination_read_only_its_coupons(db, shop, 
     made = pay(db, shop, 10000, tender="balance", key="no-coupon", choice=pricing.Choice(use_level=True))
     assert made.coupon_code_ids == [] and not any("FROM coupon_codes" in s for s in statements)
     db.session.commit()
+    _ = (shop["merchant"].timezone, shop["store"].active, shop["owner"].role, shop["member"].id)
+    statements.clear()
     made = pay(db, shop, 10000, tender="balance", key="one-coupon",
-               choice=pricing.Choice(use_level=True, coupon_ids=(chosen.id,)))
+               choice=pricing.Choice(use_level=True, coupon_ids=(chosen_id,)))
+    # the chosen coupon is read with the member's lock, in the same statement
+    reads = [s for s in statements if "FROM coupon_codes" in s or "FROM members" in s]
+    assert len(reads) == 1 and reads[0].endswith("FOR UPDATE OF members, wallets"), shown(statements)
     db.session.commit()
-    assert made.coupon_code_ids == [chosen.id]
+    assert made.coupon_code_ids == [chosen_id]
     db.session.refresh(kept)
     assert kept.state == "available"
     with pytest.raises(DomainError):  # a chosen coupon that is no longer usable is refused, as before
@@ -209,8 +223,52 @@ def test_are_a_payments_points_drawn_and_recorded_in_one_statement(db, shop, sta
 
     assert made.points_used == 500
     drawn = [s for s in paid if "UPDATE points_lots" in s]
-    assert len(drawn) == 1 and drawn[0].startswith("WITH gate_0 AS (UPDATE points_lots"), "\n".join(paid)
+    assert len(drawn) == 1 and drawn[0].startswith("WITH gate_0 AS (UPDATE points_lots"), shown(paid)
     remaining = dict(db.session.query(PointsLot.transaction_id, PointsLot.remaining)
                      .filter(PointsLot.transaction_id.in_([first.id, second.id])))
     assert remaining == {first.id: 0, second.id: 200}  # the soonest to expire first (the same day: the oldest)
     assert sorted(a.amount for a in db.session.query(PointsAllocation)) == [200, 300]
+
+
+def test_of_two_concurrent_payments_choosing_one_coupon_is_one_taken_and_the_other_refused(app, db, shop):
+    chosen_id = give_coupon(db, shop).id
+    top_up(db, shop, 50000)
+    db.session.commit()
+    ids = shop_ids(shop)
+
+    def spend(session, index):
+        return pay_in(session, ids, index, amount=10000,
+                      choice=pricing.Choice(use_level=True, coupon_ids=(chosen_id,))).pay
+
+    for _ in range(3):  # the loser either waited for the member's lock or came after: refused either way
+        done, refused = run_concurrently(app, 2, spend)
+        assert done == [8000] and len(refused) == 1 and "券" in refused[0].message, refused
+        db.session.expire_all()
+        assert db.session.get(CouponCode, chosen_id).state == "used"
+        purse = db.session.scalars(select(Wallet).where(Wallet.member_id == ids[3])).one()
+        assert purse.principal + purse.bonus == 50000 - 8000
+        assert db.session.scalar(select(func.count(Checkout.id))) == 1
+        db.session.execute(text("DELETE FROM verifications"))
+        db.session.execute(text("DELETE FROM checkouts"))
+        db.session.execute(text("UPDATE coupon_codes SET state = 'available', used_at = NULL, used_by_id = NULL,"
+                                " used_store_id = NULL"))
+        db.session.execute(text("UPDATE wallets SET principal = principal + 8000 WHERE kind = 'member'"))
+        db.session.commit()
+
+
+def test_is_a_coupon_for_other_stores_left_out_of_the_quote_and_offered_in_its_own(db, make, shop):
+    elsewhere = make.store(shop["merchant"])
+    here_only = give_coupon(db, shop, title="本店券", store_ids=[shop["store"].id])
+    there_only = give_coupon(db, shop, title="他店券", store_ids=[elsewhere.id], discount_percent=50)
+    db.session.commit()
+    ids = (here_only.id, there_only.id)
+
+    offered = quote(db, shop, 10000)
+    assert offered.quote.coupon_ids == (ids[0],) and offered.quote.pay == 8000
+    db.session.rollback()
+    there = checkout.quote(db.session, shop["merchant"], shop["owner"], store_id=elsewhere.id,
+                           member_id=shop["member"].id, amount=10000, tender="cash", seed="order-1")
+    assert there.quote.coupon_ids == (ids[1],) and there.quote.pay == 5000
+    db.session.rollback()
+    with pytest.raises(DomainError):  # chosen at the wrong store: refused when paying, nothing taken
+        pay(db, shop, 10000, choice=pricing.Choice(use_level=True, coupon_ids=(ids[1],)))

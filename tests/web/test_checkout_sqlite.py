@@ -40,17 +40,22 @@ def test_does_a_till_payment_and_its_retry_work_on_the_embedded_sqlite_database(
         assert second.id != first.id and first.balance_paid + second.balance_paid <= 10000
 
         # Through the JSON API: the second quote (the key remembered) runs outside a transaction, on SQLite too.
-        from services import api_keys
+        from services import api_keys, coupons
 
         secret = api_keys.create(db.session, owner, name="收银机").plaintext
+        template = coupons.save_template(db.session, owner, None, kind="cash", title="满5减1", amount_off=100,
+                                         min_spend=500, validity_mode="relative", valid_days=30)
+        code = coupons.claim(db.session, merchant, template.id, member.id, channel="bulk", key="sqlite-coupon")
         db.session.commit()
         client = app.test_client()
         headers = {"Authorization": f"Bearer {secret}"}
         body = {"store_id": store.id, "member_id": member.id, "amount": 1000, "tender": "cash"}
         quotes = [client.post("/api/v1/checkout/quote", json=body, headers=headers) for _ in range(2)]
         assert [q.status_code for q in quotes] == [200, 200] and quotes[0].get_json() == quotes[1].get_json()
+        assert code.id in quotes[1].get_json()["coupon_ids"]  # read with the member, in one statement
         paid = client.post("/api/v1/checkout/pay", json={**body, "choice": quotes[1].get_json()["choice"]},
                            headers={**headers, "Idempotency-Key": "sqlite-api-1"})
         assert paid.status_code == 201, paid.get_json()
+        assert code.id in paid.get_json()["coupon_code_ids"]
         db.session.remove()
         db.engine.dispose()
