@@ -101,10 +101,25 @@ def db(app):
     ctx.push()
     yield database
     database.session.remove()
-    tables = ", ".join(f'"{t.name}"' for t in reversed(database.metadata.sorted_tables))
     with database.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        connection.exec_driver_sql(_emptying(connection, database.metadata))
     ctx.pop()
+
+
+def _emptying(connection, metadata):
+    """Every table emptied and every id sequence back at 1, as one script. DELETE, children first, rather than
+    TRUNCATE: a test leaves a few rows, and TRUNCATE replaces every table's files (half a second per test)."""
+    global _EMPTYING
+    if _EMPTYING is None:
+        deletes = [f'DELETE FROM "{t.name}";' for t in reversed(metadata.sorted_tables)]
+        sequences = connection.exec_driver_sql(
+            "SELECT quote_ident(sequence_schema) || '.' || quote_ident(sequence_name)"
+            " FROM information_schema.sequences").scalars().all()
+        _EMPTYING = " ".join(deletes + [f"ALTER SEQUENCE {name} RESTART;" for name in sequences])
+    return _EMPTYING
+
+
+_EMPTYING = None
 
 
 @pytest.fixture()
