@@ -8,7 +8,6 @@ import uuid
 
 import psycopg
 import pytest
-from sqlalchemy import text
 
 from tests import factories
 

@@ -26,7 +26,7 @@ def database_at(request, tmp_path):
         _unavailable("PostgreSQL", exc)
     name = f"mc_migration_{uuid.uuid4().hex[:10]}"
     admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"{SERVER_URL.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+psycopg://')}/{name}"
+    yield f"{SERVER_URL.rsplit('/', 1)[0]}/{name}"
     admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
     admin.execute(f'DROP DATABASE "{name}"')
     admin.close()
@@ -34,10 +34,10 @@ def database_at(request, tmp_path):
 
 def app_on(url):
     from app import create_app
-    from config import TestConfig
+    from config import TestConfig, _database_url
 
     class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
+        SQLALCHEMY_DATABASE_URI = _database_url(url)
 
     return create_app(Config)
 
