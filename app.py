@@ -13,6 +13,7 @@ from sqlalchemy.pool import Pool
 import config as config_module
 from extensions import babel, csrf, db, login_manager, migrate
 from models.crypto import configure_cipher, derive_key
+from web.sessions import PagesOnlySessionInterface
 
 
 class ConfigurationError(RuntimeError):
@@ -75,6 +76,7 @@ def _trust_proxies(app):
 
 
 def _init_extensions(app):
+    app.session_interface = PagesOnlySessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)

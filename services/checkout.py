@@ -14,7 +14,7 @@ from domain.clock import local_midnight_utc, local_today, now_utc
 from domain.errors import DomainError, NotFound
 from models import Member, MemberIdentity, PointsLot, Wallet
 from models.checkout import TENDERS, Checkout
-from services import coupons, verifications
+from services import coupons, direct_sql, plain_rows, verifications
 from services.tenancy import checked_id, get_owned
 
 MOBILE = re.compile(r"^1\d{10}$")
@@ -202,31 +202,48 @@ def member_and_wallet(session, merchant_id, member_id, now, lock=False, coupons_
     params = {"merchant_id": merchant_id, "member_id": member_id, "now": now}
     if coupons_for is not None:
         params.update(store_id=coupons_for[0], ids=list(coupons_for[1] or ()), kinds=list(pricing.PRICED_KINDS))
-    rows = session.execute(_member_and_wallet_query(lock, among), params).all()
+    session.flush()  # as a query's autoflush would: the plain statement below does not
+    rows = direct_sql.rows(session.connection(), _member_and_wallet_query(lock, among), params)
     if rows:
         first = rows[0]
-        codes = None if among is None else [coupons.PricedCode(*row[4:]) for row in rows if row[4] is not None]
-        return first[0], (first[1], first[2]), first[3], codes
+        member = plain_rows.loaded(session, Member, dict(zip(_MEMBER_KEYS, first[:_WALLET_AT])))
+        purse = first[_WALLET_AT:_FACTS_AT]
+        purse = None if purse[0] is None else plain_rows.loaded(session, Wallet, dict(zip(_WALLET_KEYS, purse)))
+        card_lost, lots_due = first[_FACTS_AT:_CODES_AT]
+        codes = None if among is None else [coupons.PricedCode(*row[_CODES_AT:]) for row in rows
+                                            if row[_CODES_AT] is not None]
+        return member, (purse, card_lost), lots_due, codes
     member = get_owned(session, Member, merchant_id, member_id, lock=lock)
     lots_due = lock and session.scalar(select(_lots_due(member.id, now)))
     return member, wallet_of(session, member, lock=lock), lots_due, None
 
 
+_MEMBER_KEYS = tuple(column.key for column in Member.__table__.columns)
+_WALLET_KEYS = tuple(column.key for column in Wallet.__table__.columns)
+_WALLET_AT = len(_MEMBER_KEYS)  # where each part of a row of _member_and_wallet_query begins
+_FACTS_AT = _WALLET_AT + len(_WALLET_KEYS)
+_CODES_AT = _FACTS_AT + 2
+
+
 def _member_and_wallet_query(lock, among):
-    """Built once per kind (every quote and payment runs one): with bound parameters, compiled once. `among`:
-    None (no coupons), False (all the member's priced coupons) or True (those of the ids given)."""
+    """Built once per kind (every quote and payment runs one), of plain columns (direct_sql runs it; the rows
+    become the member and wallet objects). `among`: None (no coupons), False (all the member's priced coupons) or
+    True (those of the ids given)."""
     query = _MEMBER_AND_WALLET.get((lock, among))
     if query is not None:
         return query
-    on_wallet = and_(Wallet.member_id == Member.id, Wallet.merchant_id == Member.merchant_id, Wallet.kind == "member")
-    lots_due = _lots_due(Member.id, bindparam("now")) if lock else literal(False)
-    query = (select(Member, Wallet, _card_lost(Member.id), lots_due).join(Wallet, on_wallet, isouter=not lock)
-             .where(Member.merchant_id == bindparam("merchant_id"), Member.id == bindparam("member_id")))
+    members, wallets = Member.__table__, Wallet.__table__
+    on_wallet = and_(wallets.c.member_id == members.c.id, wallets.c.merchant_id == members.c.merchant_id,
+                     wallets.c.kind == "member")
+    lots_due = _lots_due(members.c.id, bindparam("now")) if lock else literal(False)
+    query = (select(*members.c, *wallets.c, _card_lost(members.c.id), lots_due)
+             .select_from(members).join(wallets, on_wallet, isouter=not lock)
+             .where(members.c.merchant_id == bindparam("merchant_id"), members.c.id == bindparam("member_id")))
     if among is not None:  # one row per coupon (or one with none): the member and wallet repeat
         priced = coupons.priced_codes(among).subquery("priced")
         query = query.add_columns(*priced.c).outerjoin(priced, true()).order_by(priced.c.id)
     if lock:  # FOR UPDATE cannot reach the outer side of a join: a member without a wallet is read apart
-        query = query.with_for_update(of=[Member, Wallet]).execution_options(populate_existing=True)
+        query = query.with_for_update(of=[members, wallets])
     _MEMBER_AND_WALLET[(lock, among)] = query
     return query
 

@@ -3,7 +3,7 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 
 from domain.errors import DomainError, IdempotencyMismatch
-from services import plain_rows
+from services import direct_sql, plain_rows
 
 MAX_KEY_LENGTH = 100
 
@@ -72,7 +72,7 @@ def claim_row(session, model, values):
         statement = _claims[model] = _claim_statement(model.__table__)
     session.flush()  # what the request changed before comes first, as a flush of the row would have
     row_values = plain_rows.complete(model, values)
-    new_id = session.connection().execute(statement, row_values).scalar_one_or_none()
+    new_id = direct_sql.scalar(session.connection(), statement, row_values)
     if new_id is None:
         return None
     return plain_rows.adopt(session, model, new_id, row_values)

@@ -14,15 +14,18 @@ the changed rows a payment writes last (`write_changes`). Each statement is a ro
 those cost more than the work they carry. Elsewhere (SQLite) the same statements run one after another.
 """
 from sqlalchemy import bindparam, insert, inspect, literal, select, true, update
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm import make_transient_to_detached, scoped_session
+from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history, instance_state
 from sqlalchemy.orm.attributes import set_committed_value
+
+from services import direct_sql
 
 
 def insert_row(session, model, values):
     """Insert one row of `model` and return it, persistent in `session`."""
     row_values = complete(model, values)
-    new_id = session.connection().execute(_insert_statement(model.__table__), row_values).scalar_one()
+    new_id = direct_sql.rows(session.connection(), _insert_statement(model.__table__), row_values)[0][0]
     return adopt(session, model, new_id, row_values)
 
 
@@ -58,7 +61,7 @@ def insert_with_children(session, model, values, children=None, gates=()):
         params.update(gate_params)
     for n, child in enumerate(child_values):
         params.update({f"c{n}_{k}": v for k, v in child.items() if k != link})
-    new_id = connection.execute(statement, params).scalar_one_or_none()
+    new_id = direct_sql.scalar(connection, statement, params)
     return None if new_id is None else adopt(session, model, new_id, row_values)
 
 
@@ -99,11 +102,11 @@ def write_changes(session, *rows):
     connection = session.connection()
     if len(updates) > 1 and connection.dialect.name == "postgresql":
         statement = _together(tuple(key for key, _ in updates))
-        connection.execute(statement, {f"u{n}_{k}": v for n, (_, params) in enumerate(updates)
-                                       for k, v in params.items()})
+        direct_sql.rows(connection, statement, {f"u{n}_{k}": v for n, (_, params) in enumerate(updates)
+                                                for k, v in params.items()})
     else:
         for key, params in updates:
-            connection.execute(_update_statement(*key), params)
+            direct_sql.rows(connection, _update_statement(*key), params)
     for row in rows:
         _take_as_committed(session, row)
 
@@ -112,8 +115,8 @@ def _pending_update(row):
     """((table, changed column names), parameters) of the UPDATE that writes `row`'s changes, or None."""
     state = inspect(row)
     columns = _column_keys(state.mapper)
-    names = tuple(sorted(name for name in state.committed_state
-                         if name in columns and state.attrs[name].history.has_changes()))
+    names = tuple(sorted(name for name in state.committed_state  # (state.attrs builds every attribute's view)
+                         if name in columns and get_history(row, name, PASSIVE_NO_INITIALIZE).has_changes()))
     if not names:
         return None
     return (state.mapper.local_table, names), {"row_id": row.id, **{f"new_{n}": getattr(row, n) for n in names}}
@@ -172,8 +175,22 @@ def adopt(session, model, new_id, row_values):
     state = instance_state(row)
     state.dict.update(row_values, id=new_id)
     make_transient_to_detached(row)
-    session.add(row)
+    # What session.add does for a detached row, without its save-update cascade over every relationship: nothing
+    # hangs off a row made from its columns (that walk was half of the cost of adopting one).
+    (session() if isinstance(session, scoped_session) else session)._update_impl(state)
     return row
+
+
+def loaded(session, model, values):
+    """The row a plain statement read (every column, its id among them), persistent in the session as a query
+    leaves it: the instance the session already holds, given these values as a locking read's populate_existing
+    would, or a new one."""
+    held = session.identity_map.get(identity_key(model, values["id"]))
+    if held is None:
+        return adopt(session, model, values["id"], values)
+    for name, value in values.items():
+        set_committed_value(held, name, value)
+    return held
 
 
 def complete(model, values):

@@ -1,11 +1,12 @@
 """The points ledger. Every change locks the member row first, so lots and balance move together."""
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.util import identity_key
 
 from domain import points as rules
 from domain.clock import now_utc
 from domain.errors import DomainError
 from models import Member, PointsAllocation, PointsLot, PointsTransaction
-from services import idempotency, notices
+from services import direct_sql, idempotency, notices
 from services.tenancy import get_owned
 
 MAX_POINTS_PER_CHANGE = 100_000_000
@@ -53,9 +54,7 @@ def spend(session, merchant, member_id, amount, *, key, kind="spend", reason=Non
         return replay
     if locked is None:
         expire_member_lots(session, merchant.id, member, now)
-    lots = _live_lots(session, member.id)
-    plan = rules.plan_draw([rules.Lot(r.id, r.remaining, r.expires_at, r.created_at) for r in lots], amount, now)
-    rows_by_id = {lot.id: lot for lot in lots}
+    plan = rules.plan_draw(_live_lots(session, member.id), amount, now)
     # The key is ours alone when `locked` (see _member_for_change): the lots' draws are the record's gates, and on
     # PostgreSQL one statement writes them all.
     gates = _draw_gates(plan) if locked is not None else ()
@@ -68,8 +67,10 @@ def spend(session, merchant, member_id, amount, *, key, kind="spend", reason=Non
         return won
     if locked is None:
         _draw(session, plan)
-    for lot_id, _ in plan:
-        session.expire(rows_by_id[lot_id], ["remaining"])
+    for lot_id, _ in plan:  # a lot this session holds as an object reads what the draw left on its next use
+        held = session.identity_map.get(identity_key(PointsLot, lot_id))
+        if held is not None:
+            session.expire(held, ["remaining"])
     _changed(session, merchant, member, txn, locked)
     return txn
 
@@ -176,9 +177,13 @@ def _insert_transaction(session, merchant_id, member, kind, amount, key, reason,
 
 
 def _live_lots(session, member_id):
-    return session.scalars(
-        select(PointsLot).where(PointsLot.member_id == member_id, PointsLot.remaining > 0)
-    ).all()
+    """The member's lots with points left, as the draw plans them (plain rows: nothing is kept in the session)."""
+    session.flush()  # as a query's autoflush would: a lot this request added is drawn from too
+    return [rules.Lot(*row) for row in direct_sql.rows(session.connection(), _LIVE_LOTS, {"member_id": member_id})]
+
+
+_LIVE_LOTS = select(PointsLot.id, PointsLot.remaining, PointsLot.expires_at, PointsLot.created_at).where(
+    PointsLot.member_id == bindparam("member_id"), PointsLot.remaining > 0)
 
 
 def _draw(session, plan):
