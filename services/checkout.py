@@ -107,7 +107,7 @@ def context_of(session, merchant, member, store_id, amount, tender, seed, now, l
 
     purse, card_lost = held if held is not None else wallet_of(session, member, lock=lock)
     usable = (coupons.usable_now(priced, now, merchant.timezone) if priced is not None else
-              coupons.usable_by_member(session, merchant, member.id, store_id, pricing.PRICED_KINDS, now,
+              coupons.usable_by_member(session, merchant, member.id, store_id, now,
                                        ids=coupon_ids))
     codes = {row.id: row for row in usable}
     balance = purse.principal + purse.bonus if purse is not None else 0
@@ -201,7 +201,7 @@ def member_and_wallet(session, merchant_id, member_id, now, lock=False, coupons_
     among = None if coupons_for is None else coupons_for[1] is not None
     params = {"merchant_id": merchant_id, "member_id": member_id, "now": now}
     if coupons_for is not None:
-        params.update(store_id=coupons_for[0], ids=list(coupons_for[1] or ()), kinds=list(pricing.PRICED_KINDS))
+        params.update(store_id=coupons_for[0], ids=list(coupons_for[1] or ()))
     session.flush()  # as a query's autoflush would: the plain statement below does not
     rows = direct_sql.rows(session.connection(), _member_and_wallet_query(lock, among), params)
     if rows:

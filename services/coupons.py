@@ -3,9 +3,10 @@
 Issuing takes stock with a conditional update and counts a member's codes under their row lock;
 verifying is a conditional update on the code's state. Neither ever reads, decides, then writes.
 """
+import re
 from collections import namedtuple
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, literal_column, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
@@ -14,9 +15,10 @@ from domain import coupons as rules
 from domain.clock import now_utc, to_local
 from domain.errors import Conflict, DomainError, NotFound
 from domain.money import MAX_FEN
+from domain.pricing_types import PRICED_KINDS
 from models import CouponCode, CouponTemplate, Level, Member, Store
 from models.coupons import CHANNELS, coupon_template_stores
-from services import idempotency, verifications
+from services import direct_sql, idempotency, verifications
 from services.tenancy import get_owned, merchant_timezone, owned_ids, scoped
 from services.text import optional_text, required_text
 
@@ -130,16 +132,26 @@ _FACTS_BY_ID = _FACTS.where(CouponCode.id == bindparam("code_id"))
 _TEMPLATE_STORE = select(coupon_template_stores.c.store_id).where(
     coupon_template_stores.c.template_id == bindparam("template_id"),
     coupon_template_stores.c.store_id == bindparam("store_id"))
+
+
+def _sql_words(words):
+    """Constants of the code written into SQL as they are: plain words only."""
+    if not all(re.fullmatch(r"[a-z_]+", word) for word in words):
+        raise ValueError(f"not plain words: {words}")
+    return [literal_column(f"'{word}'") for word in words]
+
+
+_PRICED_KINDS = _sql_words(PRICED_KINDS)
 # A member's available codes that take money off, as plain rows with their template's terms and whether the
-# till's store takes them: every till quote and payment. Parameters merchant_id, member_id, now, kinds, store_id
-# (and ids, for _PRICED_AMONG).
+# till's store takes them: every till quote and payment. Parameters merchant_id, member_id, now, store_id (and ids,
+# for _PRICED_AMONG). The kinds that take money off are written into the SQL: constants, not a list sent each time.
 _STORE_OK = (CouponTemplate.all_stores | select(coupon_template_stores.c.store_id).where(
     coupon_template_stores.c.template_id == CouponTemplate.id,
     coupon_template_stores.c.store_id == bindparam("store_id")).exists()).label("store_ok")
 _PRICED = (_FACTS.add_columns(CouponTemplate.kind, CouponTemplate.amount_off, CouponTemplate.discount_percent,
                               CouponTemplate.discount_cap, CouponTemplate.min_spend, _STORE_OK)
            .where(CouponCode.member_id == bindparam("member_id"), CouponCode.state == rules.AVAILABLE,
-                  CouponCode.ends_at > bindparam("now"), CouponTemplate.kind.in_(bindparam("kinds", expanding=True)))
+                  CouponCode.ends_at > bindparam("now"), CouponTemplate.kind.in_(_PRICED_KINDS))
            .order_by(CouponCode.id))
 _PRICED_AMONG = _PRICED.where(CouponCode.id.in_(bindparam("ids", expanding=True)))
 
@@ -153,16 +165,16 @@ def priced_codes(among):
     return _PRICED_AMONG if among else _PRICED
 
 
-def usable_by_member(session, merchant, member_id, store_id, kinds, now, ids=None):
-    """The member's codes of these kinds usable in this store now (state, dates, store, weekday and hours), as
+def usable_by_member(session, merchant, member_id, store_id, now, ids=None):
+    """The member's codes that take money off usable in this store now (state, dates, store, weekday and hours), as
     plain rows of the code and its template's terms, oldest first (the till prices them); `ids`: only these."""
     if ids is not None and not ids:
         return []
     session.flush()  # a plain query does not autoflush
-    params = {"merchant_id": merchant.id, "member_id": member_id, "now": now, "kinds": list(kinds),
-              "store_id": store_id, "ids": list(ids or ())}
-    return usable_now(session.connection().execute(priced_codes(ids is not None), params).all(), now,
-                      merchant.timezone)
+    params = {"merchant_id": merchant.id, "member_id": member_id, "now": now, "store_id": store_id,
+              "ids": list(ids or ())}
+    rows = direct_sql.rows(session.connection(), priced_codes(ids is not None), params)
+    return usable_now([PricedCode(*row) for row in rows], now, merchant.timezone)
 
 
 def usable_now(rows, now, tz_name):

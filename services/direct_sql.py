@@ -44,18 +44,15 @@ def rows(connection, statement, params):
         result = connection.execute(statement, params)
         return result.all() if result.returns_rows else []
     values = _values(compiled, params)
-    cursor = driver.cursor()
+    cursor = _cursor(connection, driver)
+    _before(connection, cursor, compiled.sql, values)
     try:
-        _before(connection, cursor, compiled.sql, values)
-        try:
-            cursor.execute(compiled.sql, values, prepare=True)
-        except driver.Error as error:
-            raise _wrapped(connection, compiled.sql, values, error, cursor) from error
-        # cursor.description builds a Column object for every column: asked only when the statement does not say
-        # what it returns (an UPDATE without RETURNING, a text statement without .columns())
-        found = cursor.fetchall() if compiled.returns_rows or cursor.description is not None else []
-    finally:
-        cursor.close()
+        cursor.execute(compiled.sql, values, prepare=True)
+    except driver.Error as error:
+        raise _wrapped(connection, compiled.sql, values, error, cursor) from error
+    # cursor.description builds a Column object for every column: asked only when the statement does not say what
+    # it returns (an UPDATE without RETURNING, a text statement without .columns())
+    found = cursor.fetchall() if compiled.returns_rows or cursor.description is not None else []
     return found if compiled.results is None else [_processed(row, compiled.results) for row in found]
 
 
@@ -70,6 +67,16 @@ def _psycopg(connection):
     if connection.dialect.driver != "psycopg":
         return None
     return connection.connection.driver_connection
+
+
+def _cursor(connection, driver):
+    """One cursor per database connection, kept with it in the pool (a connection serves one request at a time,
+    and each execute replaces the cursor's last result): making one cost as much as dumping the parameters."""
+    info = connection.connection.info
+    cursor = info.get("direct_sql_cursor")
+    if cursor is None or cursor.closed or cursor.connection is not driver:
+        cursor = info["direct_sql_cursor"] = driver.cursor()
+    return cursor
 
 
 def _compiled(dialect, statement, params):

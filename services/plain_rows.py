@@ -14,7 +14,7 @@ the changed rows a payment writes last (`write_changes`). Each statement is a ro
 those cost more than the work they carry. Elsewhere (SQLite) the same statements run one after another.
 """
 from sqlalchemy import bindparam, insert, inspect, literal, select, true, update
-from sqlalchemy.orm import make_transient_to_detached, scoped_session
+from sqlalchemy.orm import scoped_session
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history, instance_state
 from sqlalchemy.orm.attributes import set_committed_value
@@ -171,12 +171,15 @@ _families = {}  # (table, child model, link, child count, gates) -> insert_with_
 def adopt(session, model, new_id, row_values):
     """The row as the database now holds it, persistent in the session without being read: its values go
     straight into the instance's state, as a load puts them (no constructor, no change events to undo)."""
-    row = model.__mapper__.class_manager.new_instance()
+    mapper = model.__mapper__
+    row = mapper.class_manager.new_instance()
     state = instance_state(row)
     state.dict.update(row_values, id=new_id)
-    make_transient_to_detached(row)
-    # What session.add does for a detached row, without its save-update cascade over every relationship: nothing
-    # hangs off a row made from its columns (that walk was half of the cost of adopting one).
+    # make_transient_to_detached's work, for a state made here: nothing of it is committed or expired yet (its
+    # relationships load lazily on use, as an unloaded one does), and its identity is the id it was given.
+    state.key = mapper.identity_key_from_primary_key((new_id,))
+    # Then what session.add does for a detached row, without its save-update cascade over every relationship:
+    # nothing hangs off a row made from its columns. Together they were most of the cost of adopting one.
     (session() if isinstance(session, scoped_session) else session)._update_impl(state)
     return row
 

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import bindparam, create_engine, event, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from domain import pricing
 from domain.clock import now_utc
 from models import Checkout, Member, Merchant, PointsLot, Store
 from services import checkout, coupons, direct_sql, idempotency, plain_rows, points
@@ -34,7 +33,7 @@ def test_does_the_member_statement_read_the_same_rows_as_sqlalchemy(db, shop):
     db.session.commit()
     connection = db.session.connection()
     base = {"merchant_id": shop["merchant"].id, "member_id": shop["member"].id, "now": now_utc(),
-            "store_id": shop["store"].id, "kinds": list(pricing.PRICED_KINDS)}
+            "store_id": shop["store"].id}
     for among, ids in ((False, []), (True, [codes[0].id, codes[2].id]), (True, []), (True, [2**31 - 1])):
         for lock in (False, True):
             statement = checkout._member_and_wallet_query(lock, among)
@@ -182,13 +181,12 @@ def test_is_every_till_statement_run_on_the_cursor(db, shop):
     for lock in (False, True):
         for among in (None, False, True):
             statement = checkout._member_and_wallet_query(lock, among)
-            params = {"merchant_id": 1, "member_id": 1, "now": now_utc(), "store_id": 1, "ids": [1],
-                      "kinds": ["cash"]}
+            params = {"merchant_id": 1, "member_id": 1, "now": now_utc(), "store_id": 1, "ids": [1]}
             assert direct_sql._compiled(connection.dialect, statement, params) is not None
     assert direct_sql._compiled(connection.dialect, points._LIVE_LOTS, {"member_id": 1}) is not None
     row = plain_rows.complete(Checkout, {})
     assert direct_sql._compiled(connection.dialect, idempotency._claim_statement(Checkout.__table__), row)
     assert direct_sql._compiled(connection.dialect, plain_rows._insert_statement(Checkout.__table__), row)
     assert direct_sql._compiled(connection.dialect, coupons.priced_codes(True),
-                                {"member_id": 1, "now": now_utc(), "kinds": ["cash"], "ids": [1],
+                                {"member_id": 1, "now": now_utc(), "ids": [1],
                                  "store_id": 1}) is not None
