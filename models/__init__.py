@@ -6,7 +6,7 @@ from models.cards import Card, CardRefund, CardTemplate, GiftCardBatch, Transfer
 from models.checkout import Checkout, CheckoutRefund, CheckoutSettings, PointsMultiplierDay
 from models.coupons import BulkIssue, ClaimLink, CouponCode, CouponTemplate, Verification, coupon_template_stores
 from models.h5 import NoticeDelivery, SmsCode
-from models.base import Base
+from models.base import Base, drop_merchant_indexes_a_wider_one_serves
 from models.level import Level
 from models.member import Fan, LevelChange, Member, MemberFieldDef, MemberIdentity, Tag, member_tags
 from models.merchant import Merchant, Store
@@ -18,6 +18,8 @@ from models.staff import Staff, staff_stores
 from models.stored_value import StoredValueSettings, TopupRule
 from models.wallet import Wallet, WalletPosting, WalletTransaction
 from models.wechat import KeywordReply, SharedToken, WechatInbound, WechatSettings
+
+drop_merchant_indexes_a_wider_one_serves(Base.metadata)
 
 __all__ = [
     "AuditLog", "Base", "Fan", "Level", "LevelChange", "Member", "MemberFieldDef", "MemberIdentity",

@@ -48,3 +48,24 @@ class TenantMixin:
     merchant_id: Mapped[int] = mapped_column(
         sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False, index=True
     )
+
+
+def drop_merchant_indexes_a_wider_one_serves(metadata):
+    """TenantMixin indexes merchant_id, yet nearly every tenant table has a unique constraint or an index of its own
+    that begins with merchant_id (its idempotency key, code or name): that one serves the look-ups by merchant and
+    the merchant's cascade, and the index of merchant_id alone only cost each insert (migration 0019 drops them)."""
+    for table in metadata.tables.values():
+        alone = [index for index in table.indexes if _column_keys(index) == ["merchant_id"] and not index.unique]
+        if not alone:
+            continue
+        wider = [_column_keys(c) for c in table.constraints if isinstance(c, sa.UniqueConstraint)]
+        wider += [_column_keys(index) for index in table.indexes if index not in alone]
+        if any(keys[:1] == ["merchant_id"] for keys in wider):
+            for index in alone:
+                table.indexes.discard(index)
+            table.c.merchant_id.index = None
+
+
+def _column_keys(constraint):
+    return [column.key for column in constraint.columns]
+
