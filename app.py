@@ -13,6 +13,7 @@ from sqlalchemy.pool import Pool
 import config as config_module
 from extensions import babel, csrf, db, login_manager, migrate
 from models.crypto import configure_cipher, derive_key
+from web.json_provider import OrjsonProvider
 from web.sessions import PagesOnlySessionInterface
 
 
@@ -22,6 +23,7 @@ class ConfigurationError(RuntimeError):
 
 def create_app(config=None):
     app = Flask(__name__, instance_relative_config=True)
+    app.json = OrjsonProvider(app)  # before anything (Jinja's tojson) takes app.json.dumps
     _load_config(app, config)
     _check_production_settings(app)
     _configure_credentials_cipher(app)

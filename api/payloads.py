@@ -1,9 +1,8 @@
 """Parsing what a till sends and shaping what it gets back. Wrong types and missing fields are 422, never a 500."""
-import json
 import re
 from datetime import date
 
-from flask import request
+from flask import current_app, request
 
 from api.errors import ApiError
 from domain.clock import to_local
@@ -23,8 +22,8 @@ def json_object():
     """The body as a dict; 400 when it is not JSON at all, 422 when it is JSON but not an object."""
     raw = request.get_data(cache=True)
     try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        body = current_app.json.loads(raw)  # UTF-8 only: anything else is a ValueError
+    except ValueError:
         raise ApiError(400, "malformed_json", "请求体不是有效的 JSON") from None
     if not isinstance(body, dict):
         raise invalid("请求体应为 JSON 对象")
