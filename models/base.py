@@ -68,4 +68,3 @@ def drop_merchant_indexes_a_wider_one_serves(metadata):
 
 def _column_keys(constraint):
     return [column.key for column in constraint.columns]
-

@@ -112,8 +112,7 @@ def _compile(dialect, statement, params):
         column.type._cached_result_processor(dialect, None) for column in compiled._result_columns)
         if processor is not None)
     return _Compiled(statement, sql, defaults, tuple(processors), bool(compiled._result_columns),
-                     results or None,
-                     frozenset(lists))
+                     results or None, frozenset(lists))
 
 
 _EXPANDING_IN = re.compile(r" (NOT )?IN \(__\[POSTCOMPILE_(\w+)\]\)")
