@@ -26,7 +26,7 @@ def register(app):
     @_fail_on_domain_error
     def seed_demo():
         """Load the demo merchant (does nothing if it is there already)."""
-        from services import demo_data
+        from demo import data as demo_data
 
         merchant, created = demo_data.load(db.session)
         click.echo(f"demo merchant '{merchant.slug}' " + ("created" if created else "already present"))
@@ -38,7 +38,7 @@ def register(app):
     @_fail_on_domain_error
     def create_merchant(slug, name, timezone):
         """Create a merchant (tenant)."""
-        from services import merchants
+        from services.merchant import merchants
 
         merchant = merchants.create_merchant(db.session, slug, name, timezone)
         click.echo(f"merchant {merchant.slug} created (id {merchant.id})")
@@ -53,7 +53,7 @@ def register(app):
     @_fail_on_domain_error
     def create_staff(merchant_slug, username, name, role, password, store_ids):
         """Create a staff account for a merchant."""
-        from services import merchants, staff
+        from services.merchant import merchants, staff
 
         merchant = merchants.by_slug(db.session, merchant_slug)
         member = staff.create_staff(db.session, merchant.id, username=username, name=name, role=role,

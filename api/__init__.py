@@ -1,7 +1,7 @@
 """The JSON API for shops with their own till: look up a code, verify it, list the records.
 
 Authenticated by a per-merchant key (`Authorization: Bearer mk_...`), so it is exempt from CSRF. The routes call
-the same services as the staff page (services/instruments.py); this package only parses, authorises and maps
+the same services as the staff page (services/verification/instruments.py); this package only parses, authorises and maps
 errors to JSON.
 """
 from flask import Blueprint

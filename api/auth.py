@@ -4,7 +4,7 @@ from flask import g, request
 from api import blueprint
 from api.errors import ApiError
 from extensions import db
-from services import api_keys
+from services.merchant import api_keys
 
 PUBLIC_ENDPOINTS = {"api.openapi_document", "api.docs"}
 # A till posts a few hundred bytes; anything much larger is refused before it is read.

@@ -1,6 +1,6 @@
 """Checkout routes for a shop's own till: quote a member's payment, pay it (idempotent), read a checkout.
 
-The same service as the staff cashier page (services/checkout.py) prices and takes the payment; the till's total
+The same service as the staff cashier page (services/till/checkout.py) prices and takes the payment; the till's total
 is never trusted: `pay` re-prices on the server and the answer says what was charged.
 """
 from flask import g, jsonify, request
@@ -12,8 +12,8 @@ from domain.clock import now_utc, to_local
 from domain.errors import PermissionDenied
 from extensions import db
 from models.checkout import TENDERS
-from services import checkout as checkout_service
-from services import merchants, till_channels
+from services.till import checkout as checkout_service, channels as till_channels
+from services.merchant import merchants
 
 QUOTE_FIELDS = {"store_id", "member_id", "amount", "tender", "choice", "seed"}
 PAY_FIELDS = QUOTE_FIELDS | {"note", "auth_code"}
@@ -68,7 +68,7 @@ def checkout_detail(checkout_id):
 
 
 def _auth_code(tender, value):
-    """The customer's payment code: WeChat Pay / Alipay then charge it (services/till_channels.py). Without one,
+    """The customer's payment code: WeChat Pay / Alipay then charge it (services/till/channels.py). Without one,
     wechat and alipay are recorded as paid on the shop's own terminal, as before."""
     if value is None:
         return None
@@ -167,7 +167,7 @@ def checkout_json(made, tz_name, key=None):
 
 
 def _store_name(made, key):
-    """From what the API key remembers of its merchant's stores (services/api_keys.py) when it can: no query."""
+    """From what the API key remembers of its merchant's stores (services/merchant/api_keys.py) when it can: no query."""
     seen = getattr(key, "stores_seen", None) or {}
     facts = seen.get(made.store_id)
     return facts.name if facts is not None else made.store.name

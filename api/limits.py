@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, select
 
 from domain.clock import now_utc
 from models import AuditLog
-from services import audit
+from services.merchant import audit
 
 MAX_FAILURES = 30
 WINDOW = timedelta(minutes=10)

@@ -2,7 +2,7 @@
 import copy
 
 from models.coupons import VERIFY_METHODS
-from services import api_keys
+from services.merchant import api_keys
 
 TITLE = "会员卡券开放接口"
 VERSION = "1.0.0"
@@ -21,7 +21,7 @@ def _json(description, schema):
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-# Each server process remembers a successful authentication this long (services/api_keys.py).
+# Each server process remembers a successful authentication this long (services/merchant/api_keys.py).
 _REVOCATION_DELAY = f"吊销的密钥至多 {int(api_keys.CACHE_SECONDS)} 秒后在所有服务进程中失效"
 _UNAUTHORIZED = _error(f"缺少、无效或已吊销的接口密钥（{_REVOCATION_DELAY}）")
 _VALIDATION = _error("参数不正确（缺少字段、类型错误、格式错误）")

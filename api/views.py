@@ -13,8 +13,8 @@ from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from extensions import db
 from models import Store, Verification
-from services import instruments, verification_reports, verifications
-from services.tenancy import get_owned
+from services.verification import instruments, reports as verification_reports, records as verifications
+from services.shared.tenancy import get_owned
 
 
 def _commit():
@@ -134,7 +134,7 @@ class _KeyViewer:
 
     merchant_id: int
     is_store_bound: bool
-    stores: list  # what services.verification_reports reads of them: their ids
+    stores: list  # what services.verification.reports reads of them: their ids
 
 
 @blueprint.get("/verifications")

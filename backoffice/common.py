@@ -12,7 +12,7 @@ from qrcode.image.pure import PyPNGImage
 from domain.errors import DomainError, NotFound
 from extensions import db
 from models import Store
-from services.tenancy import scoped
+from services.shared.tenancy import scoped
 
 
 def requires(permission):

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from backoffice.forms import mobile_check, optional_int
 from models.member import GENDER_LABELS, GENDERS, MEMBER_STATUS_LABELS, MEMBER_STATUSES
-from services.points import MAX_POINTS_PER_CHANGE
+from services.points.ledger import MAX_POINTS_PER_CHANGE
 
 
 def strip(value):

@@ -11,8 +11,8 @@ from backoffice.forms import YuanField
 from domain.errors import DomainError
 from domain.money import format_yuan, parse_yuan
 from models.rewards import PAYMENT_KINDS
-from services.reward_preview import RuleSketch
-from services.reward_rules import MAX_COUNT, MAX_COUPONS
+from services.rewards.preview import RuleSketch
+from services.rewards.rules import MAX_COUNT, MAX_COUPONS
 
 AMOUNT_RANGE = NumberRange(0, 1_000_000, _l("须在 0 到 1000000 之间"))
 LIMIT_RANGE = NumberRange(1, 10_000, _l("次数须在 1 到 10000 之间，不限请留空"))

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from services.wechat_menu import MAX_SUB, MAX_TOP
+from services.wechat.menu import MAX_SUB, MAX_TOP
 
 MATCH_LABELS = {"exact": _l("完全匹配"), "contains": _l("包含关键词")}
 NOTICE_FIELDS = (("points_changed", "tpl_points_changed"), ("balance_changed", "tpl_balance_changed"),

@@ -10,8 +10,8 @@ from backoffice.ui import invalid, refuse
 from domain.errors import DomainError, NotFound
 from extensions import db
 from models import Store
-from services import api_keys as key_service
-from services.tenancy import scoped
+from services.merchant import api_keys as key_service
+from services.shared.tenancy import scoped
 
 FORM = "backoffice/api_key_form.html"
 

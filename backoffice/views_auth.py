@@ -5,7 +5,7 @@ from backoffice import blueprint
 from backoffice.common import commit
 from backoffice.forms_auth import LoginForm
 from extensions import db
-from services import staff as staff_service
+from services.merchant import staff as staff_service
 
 
 @blueprint.route("/login", methods=["GET", "POST"])

@@ -11,8 +11,8 @@ from backoffice.ui import invalid, refuse
 from domain.errors import DomainError
 from extensions import db
 from models import BalanceDiscountRule
-from services import balance_discount
-from services.tenancy import get_owned
+from services.wallet import balance_discount
+from services.shared.tenancy import get_owned
 
 FORM = "backoffice/balance_discount_form.html"
 

@@ -23,8 +23,8 @@ from domain.clock import now_utc
 from domain.errors import DomainError, NotFound
 from extensions import db
 from models import CouponTemplate
-from services import benefit_cards as service
-from services.tenancy import scoped
+from services.cards import benefit_cards as service
+from services.shared.tenancy import scoped
 
 FORM = "backoffice/benefit_cards/form.html"
 ISSUE = "backoffice/benefit_cards/issue.html"

@@ -14,8 +14,8 @@ from domain.clock import now_utc
 from domain.errors import DomainError, NotFound
 from extensions import db
 from models import Card, CardTemplate
-from services import cards as card_service
-from services.tenancy import get_owned, scoped
+from services.cards import count_timed as card_service
+from services.shared.tenancy import get_owned, scoped
 
 FORM = "backoffice/cards/form.html"
 ISSUE = "backoffice/cards/issue.html"

@@ -13,8 +13,9 @@ from backoffice.ui import form_page
 from domain import earning
 from extensions import db
 from models.checkout import PointsMultiplierDay
-from services import checkout_settings, levels
-from services.tenancy import get_owned
+from services.till import settings as checkout_settings
+from services.members import levels
+from services.shared.tenancy import get_owned
 
 PAGE = "backoffice/checkout_settings.html"
 DAY_FORM = "backoffice/multiplier_day_form.html"

@@ -1,5 +1,5 @@
 """Till payments (收银记录) in the back office: a filtered list, one payment's priced steps and refunds, and the
-refund form for owners and admins. The refund itself is services.checkout_refunds; this module only parses,
+refund form for owners and admins. The refund itself is services.till.refunds; this module only parses,
 authorises, commits once and renders."""
 from datetime import date, timedelta
 
@@ -22,8 +22,8 @@ from extensions import db
 from models import ApiKey, Staff, Store
 from models.checkout import CHECKOUT_STATES, TENDER_LABELS, TENDERS, Checkout, CheckoutRefund
 from models.rewards import RewardGrant
-from services import checkout as checkout_service
-from services.tenancy import get_owned, scoped
+from services.till import checkout as checkout_service
+from services.shared.tenancy import get_owned, scoped
 
 PER_PAGE = 50
 DETAIL = "backoffice/checkout_detail.html"

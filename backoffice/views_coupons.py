@@ -17,9 +17,8 @@ from extensions import db
 from jobs import coupons as coupon_jobs
 from jobs.core import enqueue
 from models import CardTemplate, CouponCode, CouponTemplate, Level, Tag
-from services import coupon_bulk
-from services import coupons as coupon_service
-from services.tenancy import get_owned, scoped
+from services.coupons import bulk as coupon_bulk, coupons as coupon_service
+from services.shared.tenancy import get_owned, scoped
 
 FORM = "backoffice/coupon_form.html"
 BULK_FORM = "backoffice/coupon_bulk_form.html"

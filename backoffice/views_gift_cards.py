@@ -14,8 +14,8 @@ from domain.coupons import format_code
 from domain.errors import DomainError, NotFound
 from extensions import db
 from models import CardTemplate
-from services import gift_cards as gift_service
-from services.tenancy import scoped
+from services.cards import gift_cards as gift_service
+from services.shared.tenancy import scoped
 
 FORM = "backoffice/gift_cards/form.html"
 ISSUE = "backoffice/gift_cards/issue.html"

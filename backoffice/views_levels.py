@@ -12,8 +12,8 @@ from extensions import db
 from jobs import enqueue
 from jobs.tasks import reevaluate_levels
 from models import Level
-from services import levels as level_service
-from services.tenancy import get_owned
+from services.members import levels as level_service
+from services.shared.tenancy import get_owned
 
 TEMPLATE = "backoffice/level_form.html"
 

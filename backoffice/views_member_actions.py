@@ -10,11 +10,10 @@ from backoffice.ui import invalid, refuse
 from backoffice.views_members import render_detail
 from domain.errors import DomainError
 from extensions import db
-from services import levels as level_service
-from services import members as member_service
-from services import points as points_service
-from services import stores as store_service
-from services import wallet as wallet_service
+from services.members import levels as level_service, members as member_service
+from services.points import ledger as points_service
+from services.merchant import stores as store_service
+from services.wallet import journal as wallet_service
 
 POINTS_TEMPLATE = "backoffice/member_points_adjust.html"
 LEVEL_TEMPLATE = "backoffice/member_set_level.html"

@@ -8,8 +8,8 @@ from backoffice.common import client_ip, commit, flash_domain_error, requires
 from backoffice.forms_members import BindCardForm, MemberCardActionForm
 from domain.errors import DomainError
 from extensions import db
-from services import member_cards
-from services import members as member_service
+from services.cards import physical as member_cards
+from services.members import members as member_service
 
 
 def _member(member_id):

@@ -17,13 +17,12 @@ from domain.money import parse_yuan
 from extensions import db
 from models import AuditLog, Staff, Wallet
 from models.member import GENDER_LABELS, GENDERS
-from services import levels as level_service
-from services import member_cards, member_fields, member_holdings
-from services import members as member_service
-from services import points as points_service
-from services import stores as store_service
-from services import wallet as wallet_service
-from services.tenancy import scoped
+from services.members import levels as level_service, fields as member_fields, holdings as member_holdings, members as member_service
+from services.cards import physical as member_cards
+from services.points import ledger as points_service
+from services.merchant import stores as store_service
+from services.wallet import journal as wallet_service
+from services.shared.tenancy import scoped
 
 FORM_TEMPLATE = "backoffice/member_form.html"
 DETAIL_TEMPLATE = "backoffice/member_detail.html"

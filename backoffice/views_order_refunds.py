@@ -16,8 +16,8 @@ from domain.errors import DomainError
 from domain.money import format_yuan
 from extensions import db
 from models import Order
-from services import refunds
-from services.tenancy import get_owned
+from services.orders import refunds
+from services.shared.tenancy import get_owned
 
 DETAIL = "backoffice/order_detail.html"
 

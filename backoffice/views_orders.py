@@ -11,7 +11,7 @@ from domain import orders as order_rules
 from domain.clock import local_midnight_utc
 from extensions import db
 from models import Order
-from services.tenancy import scoped
+from services.shared.tenancy import scoped
 
 PER_PAGE = 50
 

@@ -9,8 +9,8 @@ from backoffice.forms_points_to_balance import PointsRateForm, PointsToBalanceFo
 from backoffice.ui import invalid, refuse
 from domain.errors import DomainError
 from extensions import db
-from services import members as member_service
-from services import points_to_balance
+from services.members import members as member_service
+from services.wallet import points_to_balance
 
 CONVERT = "backoffice/points_to_balance.html"
 

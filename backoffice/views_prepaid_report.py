@@ -9,7 +9,8 @@ from backoffice import blueprint
 from backoffice.common import requires
 from domain.clock import local_today
 from extensions import db
-from services import prepaid_report, spreadsheets
+from services.wallet import prepaid_report
+from services.shared import spreadsheets
 
 CSV, XLSX = "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

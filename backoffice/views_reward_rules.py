@@ -14,8 +14,10 @@ from domain.errors import DomainError
 from extensions import db
 from models import CardTemplate, CouponTemplate
 from models.rewards import RewardRule
-from services import levels, reward_preview, reward_rules, rewards, stores
-from services.tenancy import get_owned
+from services.members import levels
+from services.rewards import preview as reward_preview, rules as reward_rules, after_payment as rewards
+from services.merchant import stores
+from services.shared.tenancy import get_owned
 
 FORM = "backoffice/reward_rule_form.html"
 

@@ -10,9 +10,9 @@ from backoffice.ui import invalid, refuse
 from domain.errors import DomainError
 from extensions import db
 from models import MemberFieldDef
-from services import member_fields
-from services import merchants as merchant_service
-from services.tenancy import get_owned
+from services.members import fields as member_fields
+from services.merchant import merchants as merchant_service
+from services.shared.tenancy import get_owned
 
 TEMPLATE = "backoffice/settings.html"
 FIELD_TEMPLATE = "backoffice/field_form.html"

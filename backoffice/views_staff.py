@@ -11,9 +11,8 @@ from domain import roles
 from domain.errors import DomainError
 from extensions import db
 from models import Staff
-from services import staff as staff_service
-from services import stores as store_service
-from services.tenancy import get_owned
+from services.merchant import staff as staff_service, stores as store_service
+from services.shared.tenancy import get_owned
 
 TEMPLATE = "backoffice/staff_form.html"
 

@@ -10,8 +10,8 @@ from backoffice.ui import form_page, invalid, refuse
 from domain.errors import DomainError, NotFound
 from extensions import db
 from models import CouponTemplate, TopupRule
-from services import stored_value as service
-from services.tenancy import get_owned, scoped
+from services.wallet import stored_value as service
+from services.shared.tenancy import get_owned, scoped
 
 SETTINGS = "backoffice/stored_value/settings.html"
 RULES = "backoffice/stored_value/rules.html"

@@ -11,9 +11,9 @@ from backoffice.ui import invalid, refuse
 from domain.errors import DomainError
 from extensions import db
 from models import Store
-from services import member_qr
-from services import stores as store_service
-from services.tenancy import get_owned
+from services.members import qr as member_qr
+from services.merchant import stores as store_service
+from services.shared.tenancy import get_owned
 
 TEMPLATE = "backoffice/store_form.html"
 

@@ -11,7 +11,7 @@ from backoffice.common import merchant_id, parse_int, requires
 from domain.clock import local_today
 from extensions import db
 from models import CardTemplate, CouponTemplate
-from services import verification_reports as reports
+from services.verification import reports
 
 PER_PAGE = 50
 FILTER_KEYS = ("date_from", "date_to", "store_id", "staff_id", "template_id", "day")

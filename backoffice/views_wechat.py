@@ -12,9 +12,9 @@ from channels.wechat import client_for
 from domain.errors import DomainError
 from extensions import db
 from models import KeywordReply
-from services import fans, wechat_account, wechat_menu, wechat_replies
-from services.tenancy import get_owned
-from services.wechat_settings import settings_for, update_behaviour
+from services.wechat import fans, account as wechat_account, menu as wechat_menu, replies as wechat_replies
+from services.shared.tenancy import get_owned
+from services.wechat.settings import settings_for, update_behaviour
 
 SETTINGS = "backoffice/wechat_settings.html"
 KEYWORD = "backoffice/wechat_keyword_form.html"

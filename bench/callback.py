@@ -119,7 +119,7 @@ def _in_app(env, fn):
 
 def _create_merchant(env, with_secret):
     secret = f"'{SECRET}'" if with_secret else "None"
-    _in_app(env, "    from services import merchants\n"
+    _in_app(env, "    from services.merchant import merchants\n"
                  f"    m = merchants.create_merchant(db.session, '{SLUG}', '压测商户')\n"
                  f"    m.wechat_app_id, m.wechat_token, m.wechat_app_secret = '{APP_ID}', '{TOKEN}', {secret}")
 

@@ -63,7 +63,11 @@ def main():
 def seed(url, member_count, coupon_count):
     """Through the real services, so every balance and code is as production would have it."""
     from extensions import db
-    from services import api_keys, checkout_settings, coupons, members, stored_value, wallet
+    from services.merchant import api_keys
+    from services.till import settings as checkout_settings
+    from services.coupons import coupons
+    from services.members import members
+    from services.wallet import stored_value, journal as wallet
 
     with seeding_app(url).app_context():
         merchant, store, owner = bench_shop(db.session)

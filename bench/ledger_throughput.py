@@ -40,7 +40,10 @@ def run(url, threads, ops):
     from app import create_app
     from config import TestConfig, _database_url
     from extensions import db
-    from services import members, merchants, points, wallet
+    from services.members import members
+    from services.merchant import merchants
+    from services.points import ledger as points
+    from services.wallet import journal as wallet
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = _database_url(url)

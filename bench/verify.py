@@ -115,7 +115,7 @@ def seeding_app(url):
 
 def bench_shop(session):
     """(merchant, store, owner): what every benchmark seeds first."""
-    from services import merchants, staff, stores
+    from services.merchant import merchants, staff, stores
 
     merchant = merchants.create_merchant(session, "bench", "压测商户")
     store = stores.create_store(session, merchant.id, "压测门店")
@@ -129,7 +129,9 @@ def seed(url, count):
     from domain import coupons as rules
     from domain.clock import now_utc
     from extensions import db
-    from services import api_keys, coupons, members
+    from services.merchant import api_keys
+    from services.coupons import coupons
+    from services.members import members
 
     with seeding_app(url).app_context():
         merchant, store, owner = bench_shop(db.session)

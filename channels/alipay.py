@@ -91,7 +91,7 @@ def pem(key, *, private):
                                serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-# --- 当面付 by the customer's payment code (alipay.trade.pay, scene bar_code): services/till_channels.py ----------
+# --- 当面付 by the customer's payment code (alipay.trade.pay, scene bar_code): services/till/channels.py ----------
 
 PAYMENT_CODE = re.compile(r"^(2[5-9]|30)[0-9]{14,22}$")  # the customer's 付款码: 16-24 digits starting 25-30
 BARCODE_MESSAGES = {

@@ -139,7 +139,7 @@ def nonce():
     return random_string(32)
 
 
-# --- 付款码支付 (micropay) at the till: services/till_channels.py ---------------------------------------------
+# --- 付款码支付 (micropay) at the till: services/till/channels.py ---------------------------------------------
 
 @dataclass(frozen=True)
 class Charge:

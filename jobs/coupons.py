@@ -1,6 +1,6 @@
 """Coupon jobs on the 'bulk' queue: a bulk issue, committed chunk by chunk so a restart resumes."""
 from jobs.core import job
-from services import coupon_bulk
+from services.coupons import bulk as coupon_bulk
 
 
 @job(queue="bulk", timeout=3600)

@@ -1,6 +1,6 @@
 """Template-notice jobs on the 'notices' queue: one send per delivery, retried with backoff."""
 from jobs.core import job
-from services import notices
+from services.wechat import notices
 
 
 class NoticeSendFailed(RuntimeError):

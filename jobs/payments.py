@@ -6,7 +6,8 @@ import logging
 from jobs.core import each_in_own_transaction, job
 from models import Merchant, Order
 from payments.checkout import channel_module
-from services import orders, refund_results, till_channel_refunds
+from services.orders import orders, refund_results
+from services.till import channel_refunds as till_channel_refunds
 
 log = logging.getLogger(__name__)
 

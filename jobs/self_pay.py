@@ -1,6 +1,6 @@
-"""Self-pay jobs: refund a paid self-pay order whose checkout could not be recorded (services/self_pay_orders.py)."""
+"""Self-pay jobs: refund a paid self-pay order whose checkout could not be recorded (services/till/self_pay_orders.py)."""
 from jobs.core import job
-from services import self_pay_orders
+from services.till import self_pay_orders
 
 
 @job(queue="default")

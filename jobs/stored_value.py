@@ -3,7 +3,7 @@ import logging
 
 from jobs.core import job
 from models import Order
-from services import stored_value
+from services.wallet import stored_value
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from jobs.core import job
 from models import Merchant
-from services import levels, points
+from services.members import levels
+from services.points import ledger as points
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ import logging
 
 from jobs.core import job
 from models import Merchant
-from services import fans
+from services.wechat import fans
 
 log = logging.getLogger(__name__)
 

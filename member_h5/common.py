@@ -14,8 +14,9 @@ from domain.errors import DomainError, NotFound
 from extensions import db
 from member_h5 import blueprint
 from models import Merchant
-from services import instrument_qr, member_qr
-from services.member_join import CHANNELS, ChannelLogin, member_for
+from services.verification import qr as instrument_qr
+from services.members import qr as member_qr
+from services.members.join import CHANNELS, ChannelLogin, member_for
 
 LOGIN_KEY = "h5_login"
 CLIENT_COOKIE = "sandbox_client"

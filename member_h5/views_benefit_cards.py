@@ -15,8 +15,8 @@ from domain.clock import now_utc
 from extensions import db
 from member_h5 import blueprint
 from member_h5.common import attempt, claim_form, committed, expired_back, link_channel, member_required
-from services import benefit_cards as service
-from services.coupon_wallet import benefit_text
+from services.cards import benefit_cards as service
+from services.coupons.member_wallet import benefit_text
 
 class ClaimBenefitCardForm(FlaskForm):
     key = HiddenField(validators=[DataRequired(), Length(max=80)])

@@ -1,7 +1,7 @@
 """Buying count, timed and benefit cards and coupons sold for money: priced on the server, paid on the channel.
 
 The buy page mints an idempotency key when shown (a double tap makes one order); the POST sends only what the
-member picked (template, tier, quantity). Price and items come from services.card_sales, which also reserves the
+member picked (template, tier, quantity). Price and items come from services.orders.card_sales, which also reserves the
 stock, so a paid order always has its card or codes waiting.
 """
 import secrets
@@ -20,9 +20,10 @@ from member_h5 import blueprint
 from member_h5.common import attempt, commit, expired_back, member_required, message_page
 from member_h5.paying import channel_context, pay_channel, start_paying
 from models import CardTemplate, CouponTemplate
-from services import benefit_cards, card_sales
-from services.coupon_wallet import benefit_text
-from services.tenancy import get_owned
+from services.cards import benefit_cards
+from services.orders import card_sales
+from services.coupons.member_wallet import benefit_text
+from services.shared.tenancy import get_owned
 
 SECTIONS = ((card_rules.COUNT, "次卡"), (card_rules.TIMED, "时长卡"), (card_rules.BENEFIT, "权益卡"))
 

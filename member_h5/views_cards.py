@@ -1,6 +1,6 @@
 """The member's count and timed cards: list by tab, a card's detail with a refreshing QR, the photo for the check.
 
-The photo itself is served only through a signed, expiring link (services.cards.photo_url) made for staff.
+The photo itself is served only through a signed, expiring link (services.cards.count_timed.photo_url) made for staff.
 """
 from flask import current_app, g, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -14,7 +14,9 @@ from domain.coupons import format_code
 from extensions import db
 from member_h5 import blueprint
 from member_h5.common import attempt, committed, expired_back, instrument_qr_json, member_required, pick_tab
-from services import cards, instrument_qr, member_qr
+from services.cards import count_timed as cards
+from services.verification import qr as instrument_qr
+from services.members import qr as member_qr
 
 TABS = (("usable", "可使用"), ("finished", "已结束"))
 # The request may carry a little more than the 5 MB photo (the form around it); the service checks the photo.

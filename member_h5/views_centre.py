@@ -9,7 +9,9 @@ from extensions import db
 from member_h5 import blueprint
 from member_h5.common import commit, member_required
 from member_h5.forms import ProfileForm, attach_errors, fill_industry, industry_values, with_industry_fields
-from services import levels, member_fields, member_join, member_qr, points, wallet
+from services.members import levels, fields as member_fields, join as member_join, qr as member_qr
+from services.points import ledger as points
+from services.wallet import journal as wallet
 
 EXPIRING_LOTS_SHOWN = 5
 

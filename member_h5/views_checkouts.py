@@ -6,7 +6,7 @@ from extensions import db
 from member_h5 import blueprint
 from member_h5.common import member_required
 from models.checkout import TENDER_LABELS
-from services import self_pay
+from services.till import self_pay
 
 
 @blueprint.route("/checkouts")

@@ -7,8 +7,8 @@ from extensions import db
 from member_h5 import blueprint
 from member_h5.common import client_ip, commit, current_login, safe_next
 from member_h5.forms import ClaimForm, attach_errors, industry_values, with_industry_fields
-from services import member_fields, member_join, sms_codes
-from services.sms_codes import SmsCodeRejected, SmsRateLimited
+from services.members import fields as member_fields, join as member_join, sms_codes
+from services.members.sms_codes import SmsCodeRejected, SmsRateLimited
 
 TEMPLATE = "member_h5/claim.html"
 

@@ -15,8 +15,9 @@ from models import CouponTemplate
 from member_h5 import blueprint
 from member_h5.common import (attempt, attempt_or_page, claim_form, commit, committed, expired_back, link_channel,
                               member_required, message_page, pick_tab, public_url, qr_json)
-from services import coupon_exchange, coupon_links, coupon_sharing, coupon_wallet, coupons, member_qr
-from services.tenancy import get_owned
+from services.coupons import exchange as coupon_exchange, links as coupon_links, sharing as coupon_sharing, member_wallet as coupon_wallet, coupons
+from services.members import qr as member_qr
+from services.shared.tenancy import get_owned
 
 TABS = (("usable", "可使用"), ("used", "已使用"), ("expired", "已过期"))
 

@@ -2,7 +2,7 @@
 
 礼品卡中心 lists what is on sale; a template's page takes a theme and a quantity per face value (mixed face
 values in one order), shows the total and that gift cards are not refundable, then pays like the top-up page.
-The price is the server's (services/gift_card_sales.quote); the browser only says which cards and how many.
+The price is the server's (services/orders/gift_card_sales.quote); the browser only says which cards and how many.
 """
 import secrets
 
@@ -16,7 +16,8 @@ from extensions import db
 from member_h5 import blueprint
 from member_h5.common import attempt, commit, expired_back, member_required
 from member_h5.paying import channel_context, pay_channel, start_paying
-from services import gift_card_sales, gift_cards
+from services.orders import gift_card_sales
+from services.cards import gift_cards
 
 
 class BuyForm(FlaskForm):

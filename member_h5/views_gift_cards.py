@@ -17,8 +17,10 @@ from models import Card
 from member_h5 import blueprint
 from member_h5.common import (attempt, attempt_or_page, client_ip, commit, committed, expired_back,
                               instrument_qr_json, member_required, message_page, public_url)
-from services import gift_cards, instrument_qr, member_qr
-from services.tenancy import get_owned
+from services.cards import gift_cards
+from services.verification import qr as instrument_qr
+from services.members import qr as member_qr
+from services.shared.tenancy import get_owned
 
 LINKS_KEY = "gift_links"  # {card id: token} of links this browser made, so the giver can show them again
 

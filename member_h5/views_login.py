@@ -15,8 +15,8 @@ from extensions import db
 from member_h5 import blueprint
 from member_h5.common import current_login, detect_client, message_page, public_url, remember_login, safe_next
 from models import WechatSettings
-from services.member_join import ChannelLogin, member_for
-from services.tenancy import scoped
+from services.members.join import ChannelLogin, member_for
+from services.shared.tenancy import scoped
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "h5_oauth"

@@ -7,9 +7,9 @@ from extensions import db
 from member_h5 import blueprint
 from member_h5.common import commit, member_required
 from models import CouponTemplate, Order
-from services import orders as order_service
-from services import refunds, topup_nudge
-from services.tenancy import scoped
+from services.orders import orders as order_service, refunds
+from services.wallet import topup_nudge
+from services.shared.tenancy import scoped
 
 # A created order's page reloads itself this many times while the channel's notification is on its way.
 REFRESHES = 5

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, NumberRange
 from extensions import db
 from member_h5 import blueprint
 from member_h5.common import attempt, committed, expired_back, member_required
-from services import points_to_balance
+from services.wallet import points_to_balance
 
 
 class ConvertForm(FlaskForm):

@@ -11,8 +11,8 @@ from domain.clock import now_utc
 from extensions import db
 from member_h5 import blueprint
 from member_h5.common import attempt_or_page, commit, current_login, member_required, message_page
-from services import rewards
-from services.member_join import member_for
+from services.rewards import after_payment as rewards
+from services.members.join import member_for
 
 
 @blueprint.route("/rewards/claim/<token>", methods=["GET", "POST"])
@@ -46,6 +46,6 @@ def reward_qr(url):
     """The claim URL as an inline SVG QR (the project's one QR drawer)."""
     from markupsafe import Markup
 
-    from services import member_qr
+    from services.members import qr as member_qr
 
     return Markup(member_qr.svg(url, label="领奖二维码"))

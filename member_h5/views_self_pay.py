@@ -2,7 +2,7 @@
 prices (the other offers selectable, as on the staff page), and pays with balance or with the channel the browser
 is in. Then their receipt, and 消费记录 (their checkouts).
 
-Every screen re-prices on the server (services/self_pay.py); the page carries only the amount, the offer picked,
+Every screen re-prices on the server (services/till/self_pay.py); the page carries only the amount, the offer picked,
 the tender, the price the member read (`expected`) and a key minted with the quote, so a double tap pays once and
 a price that moved is shown again before anything is taken. The receipt and 消费记录: views_checkouts.py.
 """
@@ -21,8 +21,8 @@ from extensions import db
 from member_h5 import blueprint
 from member_h5.common import commit, current_login, member_required, message_page
 from member_h5.paying import channel_context, pay_channel, start_paying
-from services import self_pay, self_pay_orders
-from services.member_join import member_for
+from services.till import self_pay, self_pay_orders
+from services.members.join import member_for
 
 
 class SelfPayForm(FlaskForm):

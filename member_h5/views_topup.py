@@ -13,7 +13,7 @@ from extensions import db
 from member_h5 import blueprint
 from member_h5.paying import channel_context, pay_channel, start_paying
 from member_h5.common import attempt, commit, expired_back, member_required, message_page
-from services import stored_value, wallet
+from services.wallet import stored_value, journal as wallet
 
 
 class TopupForm(FlaskForm):

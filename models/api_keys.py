@@ -29,7 +29,7 @@ class ApiKey(TenantMixin, CreatedAtMixin, Base):
     stores = relationship("Store", secondary=api_key_stores, order_by="Store.id")
     merchant = relationship("Merchant")
 
-    is_api_key = True  # an actor that is a till, not a staff member (services.verifications.is_api_key)
+    is_api_key = True  # an actor that is a till, not a staff member (services.verification.records.is_api_key)
 
     def can_act_in(self, store_id):
         """A key limited to some stores verifies only there; an all-stores key anywhere in its merchant."""

@@ -103,9 +103,9 @@ class Checkout(TenantMixin, CreatedAtMixin, Base):
     refunded_amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
     idempotency_key: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     note: Mapped[str | None] = mapped_column(sa.String(200))
-    # what the receipt prints after the payment (services/rewards.py): given rewards, claim QR links, nudge lines
+    # what the receipt prints after the payment (services/rewards/after_payment.py): given rewards, claim QR links, nudge lines
     rewards: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list, server_default="[]")
-    # WeChat Pay / Alipay charged by the customer's payment code (services/till_channels.py): our trade number,
+    # WeChat Pay / Alipay charged by the customer's payment code (services/till/channels.py): our trade number,
     # derived from the request key, and the channel's
     out_trade_no: Mapped[str | None] = mapped_column(sa.String(64))
     channel_trade_no: Mapped[str | None] = mapped_column(sa.String(64))
@@ -121,7 +121,7 @@ class CheckoutRefund(TenantMixin, CreatedAtMixin, Base):
     __tablename__ = "checkout_refunds"
     __table_args__ = (
         sa.UniqueConstraint("merchant_id", "idempotency_key"),
-        # WeChat's refund notification names the refund by our out_refund_no (services/till_channel_refunds.py)
+        # WeChat's refund notification names the refund by our out_refund_no (services/till/channel_refunds.py)
         sa.Index("ix_checkout_refunds_out_refund_no", "merchant_id", "out_refund_no"),
         sa.CheckConstraint("amount > 0 AND balance_back >= 0 AND points_back >= 0 AND points_taken_back >= 0",
                            name="amounts_nonneg"),
@@ -139,7 +139,7 @@ class CheckoutRefund(TenantMixin, CreatedAtMixin, Base):
     reason: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
     idempotency_key: Mapped[str] = mapped_column(sa.String(100), nullable=False)
-    # the money's way back through the channel a payment-code checkout was paid on (services/till_channels.py)
+    # the money's way back through the channel a payment-code checkout was paid on (services/till/channels.py)
     out_refund_no: Mapped[str | None] = mapped_column(sa.String(64))
     channel_refund_id: Mapped[str | None] = mapped_column(sa.String(64))
     channel_state: Mapped[str | None] = mapped_column(sa.String(12))  # succeeded / processing / failed

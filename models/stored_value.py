@@ -7,7 +7,7 @@ from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime
 
 
 class StoredValueSettings(TenantMixin, Base):
-    """One row per merchant. `enabled` only ever goes from false to true (services/stored_value.enable)."""
+    """One row per merchant. `enabled` only ever goes from false to true (services/wallet/stored_value.enable)."""
 
     __tablename__ = "stored_value_settings"
     __table_args__ = (

@@ -1,5 +1,5 @@
 """Payment channels: WeChat Pay (JSAPI) and Alipay (wap). Each channel module starts a payment for an order
-and receives the channel's notifications; both end in services.orders.record_payment.
+and receives the channel's notifications; both end in services.orders.orders.record_payment.
 
 URLs: /payments/wechat/notify/<merchant_slug>, /payments/wechat/refund-notify/<merchant_slug> and
 /payments/alipay/notify/<merchant_slug> (the channels call these, CSRF-exempt, verified by signature or, for

@@ -2,7 +2,7 @@
 
 The notification is handled in Alipay's documented order: verify the RSA2 signature against Alipay's public
 key, drop duplicates, accept only a paid trade status, then check amount, app id and seller id against the
-order (services.orders.record_payment). Alipay keeps retrying until it reads the plain text "success", so
+order (services.orders.orders.record_payment). Alipay keeps retrying until it reads the plain text "success", so
 that answer is given only when the payment is recorded (or already was); everything else answers "failure".
 Every notification is kept in PaymentNotification whatever its outcome.
 
@@ -25,7 +25,7 @@ from domain.errors import Conflict, DomainError
 from extensions import db
 from models import Merchant, PaymentNotification
 from payments import blueprint
-from services import orders
+from services.orders import orders
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ def _field(raw, name):
 # --- query for the unpaid-order job -----------------------------------------------------------------
 
 def query_and_settle(session, merchant, order):
-    """Ask Alipay about an unpaid order past its time (services.orders.overdue decides which): paid -> record
+    """Ask Alipay about an unpaid order past its time (services.orders.orders.overdue decides which): paid -> record
     it; not paid -> close it there and here.
 
     Returns "paid", "closed" or "pending" (Alipay could not say; asked again on the next run). Flushes, never

@@ -2,7 +2,7 @@
 result notifications, and ask WeChat about an order whose notification never came.
 
 A notification is handled in WeChat's documented order: parse (16 KB at most), verify the signature with the
-merchant's key and sign type, find the order, check result_code, then services.orders.record_payment checks
+merchant's key and sign type, find the order, check result_code, then services.orders.orders.record_payment checks
 amount, currency, app id and merchant number, drops a repeat and fulfils. Every notification is kept with its
 outcome; WeChat gets SUCCESS only for an accepted payment or a repeat, FAIL otherwise so that it retries and
 the merchant sees the row.
@@ -26,8 +26,9 @@ from domain.errors import Conflict, DomainError, NotFound
 from extensions import db
 from models import MemberIdentity, PaymentNotification
 from payments import blueprint
-from services import merchants, orders
-from services.orders import PaymentMismatch
+from services.merchant import merchants
+from services.orders import orders
+from services.orders.orders import PaymentMismatch
 
 log = logging.getLogger(__name__)
 CHINA = ZoneInfo("Asia/Shanghai")  # WeChat reads time_expire as Beijing time

@@ -4,7 +4,7 @@ Unlike a payment notification it carries no signature: the details are in `req_i
 with md5(API key), so only someone holding the merchant's key could have written it; wechatpy's
 WeChatRefundCrypto decrypts it. Handled in this order: parse (16 KB at most), app id and merchant number,
 decrypt, find our refund by out_refund_no within the merchant (an order's, or a till payment's), check it is
-that payment's refund of this amount, then settle it (services.refund_results or services.till_channel_refunds,
+that payment's refund of this amount, then settle it (services.orders.refund_results or services.till.channel_refunds,
 once however many copies arrive). Every notification is kept as a PaymentNotification with its outcome; WeChat
 gets SUCCESS only when the result is recorded or already was, FAIL otherwise (it retries, and the merchant sees
 the row).
@@ -17,7 +17,9 @@ from models import Order
 from models.checkout import Checkout
 from payments import blueprint
 from payments.wechat import REFUND_FAILURES, answer_notification
-from services import merchants, refund_results, till_channel_refunds
+from services.merchant import merchants
+from services.orders import refund_results
+from services.till import channel_refunds as till_channel_refunds
 
 FINAL_STATES = ("SUCCESS", *REFUND_FAILURES)
 
@@ -51,7 +53,7 @@ def handle(session, merchant_slug, body):
 
 
 def _till_refund(session, merchant, info, out_trade_no):
-    """A refund of a till payment by payment code (services/till_channel_refunds.py), checked the same way."""
+    """A refund of a till payment by payment code (services/till/channel_refunds.py), checked the same way."""
     row = till_channel_refunds.by_out_refund_no(session, merchant.id, info.get("out_refund_no", ""))
     if row is None:
         return "unknown_order", "退款通知：退款单不存在", None, out_trade_no, merchant.id

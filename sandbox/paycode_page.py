@@ -6,7 +6,7 @@ from flask import render_template, request
 from markupsafe import Markup
 
 from sandbox import blueprint, paycodes
-from services import member_qr
+from services.members import qr as member_qr
 
 CHANNEL_NAMES = {"wechat": "微信", "alipay": "支付宝"}
 # Code 128 bar/space widths of symbols 0-105 (the standard table), then the stop pattern.

@@ -17,10 +17,8 @@ from sqlalchemy import select
 from domain.clock import now_utc
 from extensions import db
 from models import Merchant, SandboxGrant
-from sandbox import blueprint
-from sandbox import wechat_events as events
-from services import wechat_sandbox as sbx
-from services.wechat_crypto import aes_keys
+from sandbox import blueprint, wechat_events as events, wechat_state as sbx
+from services.wechat.crypto import aes_keys
 
 WECHAT_USER_COOKIE, ALIPAY_USER_COOKIE = "sandbox_wechat_user", "sandbox_alipay_user"
 CLIENT_COOKIE, MERCHANT_COOKIE, SAFE_COOKIE = "sandbox_client", "sandbox_phone_merchant", "sandbox_wechat_safe"

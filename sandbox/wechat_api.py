@@ -11,9 +11,8 @@ from urllib.parse import urlencode, urlsplit
 from flask import current_app, jsonify, make_response, redirect, render_template, request
 
 from extensions import db
-from sandbox import blueprint
-from services import wechat_sandbox as sbx
-from services.wechat_sandbox import ApiError
+from sandbox import blueprint, wechat_state as sbx
+from sandbox.wechat_state import ApiError
 
 API = "/wechat/api/"
 USER_COOKIE = "sandbox_wechat_user"

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import requests
 import xmltodict
 
-from services.wechat_crypto import decrypt, encrypt, sign
+from services.wechat.crypto import decrypt, encrypt, sign
 
 
 @dataclass(frozen=True)

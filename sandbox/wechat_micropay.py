@@ -16,7 +16,7 @@ from models import SandboxGrant
 from sandbox import blueprint, paycodes
 from sandbox.wechat_pay import (BASE, CLOSED, PREPAY, PayError, _paid_fields, find_prepay, known_prepay, pay_api,
                                 prepay_details)
-from services import wechat_sandbox as sbx
+from sandbox import wechat_state as sbx
 
 FAILURES = {"invalid": ("AUTH_CODE_INVALID", "授权码检验错误"),
             "notenough": ("NOTENOUGH", "用户余额不足"),

@@ -23,8 +23,7 @@ from channels import wechat_pay as wxpay
 from domain.clock import now_utc
 from extensions import db
 from models import SandboxGrant, SandboxOutbox
-from sandbox import blueprint
-from services import wechat_sandbox as sbx
+from sandbox import blueprint, wechat_state as sbx
 
 log = logging.getLogger(__name__)
 BASE = "/wechatpay/"

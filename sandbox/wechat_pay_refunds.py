@@ -25,7 +25,7 @@ from models import Merchant, SandboxGrant, SandboxOutbox
 from sandbox import blueprint
 from sandbox.wechat_pay import (BASE, CLOSED, PREPAY, PayError, deliver, find_prepay, pay_api, prepay_details,
                                 transaction_id)
-from services import wechat_sandbox as sbx
+from sandbox import wechat_state as sbx
 
 REFUND = "wxpay_refund"
 FAIL_NEXT_REFUND = "wxpay_refund_fail"

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from domain.clock import now_utc
 from models import AuditLog
-from services import audit
+from services.merchant import audit
 
 ACTION = "staff.lookup_failed"
 MAX_FAILURES = 10

@@ -1,6 +1,6 @@
 """The till's 微信支付 / 支付宝 by the customer's payment code, for staff_h5/views_checkout.py.
 
-The cashier scans (or types) the code on the quote page; `take` charges it through services.till_channels. While
+The cashier scans (or types) the code on the quote page; `take` charges it through services.till.channels. While
 the payer enters a password the page says "等待顾客输入密码…" and posts the same form again every
 TILL_POLL_SECONDS with the moment it started, until paid or TILL_PAY_WAIT_SECONDS have passed (then the trade is
 reversed). A refusal from the channel spends the trade number, so the quote page comes back with a new key.
@@ -15,7 +15,7 @@ from backoffice.common import commit, new_idempotency_key
 from channels import alipay, wechat_pay
 from domain.errors import DomainError
 from extensions import db
-from services import till_channels
+from services.till import channels as till_channels
 from staff_h5.forms import ActionForm
 
 

@@ -6,7 +6,8 @@ from typing import Optional
 from flask_babel import gettext as _
 
 from domain.errors import DomainError
-from services import instrument_qr, instruments, member_qr
+from services.verification import qr as instrument_qr, instruments
+from services.members import qr as member_qr
 
 
 class StaleToken(DomainError):

@@ -11,8 +11,8 @@ from domain.clock import local_midnight_utc, local_today, now_utc
 from domain.errors import DomainError
 from extensions import db
 from models import Store, Verification
-from services import instruments
-from services import staff as staff_service
+from services.verification import instruments
+from services.merchant import staff as staff_service
 from staff_h5 import blueprint, limits
 from staff_h5.forms import ActionForm, LoginForm, StoreForm
 

@@ -1,7 +1,7 @@
 """收银 at the till: amount, member (scan, mobile or card number, or a walk-in), the itemised quote, the tender,
 confirm; then the receipt (and its 58 mm print) and today's checkouts of the store.
 
-Every screen re-prices on the server through services.checkout; the page only carries what was typed, the member
+Every screen re-prices on the server through services.till.checkout; the page only carries what was typed, the member
 identified and the key minted with the first quote (so a double tap pays once).
 """
 from flask import abort, flash, g, redirect, render_template, url_for
@@ -14,8 +14,8 @@ from domain.money import format_yuan, parse_yuan
 from domain.pricing import Choice
 from extensions import db
 from models.checkout import Checkout
-from services import checkout as checkout_service
-from services import idempotency, till_channel_refunds
+from services.till import checkout as checkout_service, channel_refunds as till_channel_refunds
+from services.shared import idempotency
 from staff_h5 import blueprint, limits, paycode
 from staff_h5.forms import ActionForm, CheckoutForm
 from staff_h5.views import staff_required

@@ -1,4 +1,4 @@
-"""Scan or type, see what it is, confirm: every instrument through services.instruments, and a member's QR."""
+"""Scan or type, see what it is, confirm: every instrument through services.verification.instruments, and a member's QR."""
 from urllib.parse import urlsplit
 
 from flask import abort, g, jsonify, render_template, request
@@ -10,7 +10,8 @@ from domain.clock import now_utc
 from domain.errors import DomainError, NotFound
 from domain.money import format_yuan, parse_yuan
 from extensions import db
-from services import instruments, verifications, wechat_jssdk
+from services.verification import instruments, records as verifications
+from services.wechat import jssdk as wechat_jssdk
 from staff_h5 import blueprint, limits, scanned
 from staff_h5.forms import ActionForm, LookupForm, VerifyForm
 from staff_h5.views import staff_required

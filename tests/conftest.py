@@ -164,7 +164,7 @@ def redis_url():
 @pytest.fixture(autouse=True)
 def _fresh_merchant_memory():
     """Each test's merchants may reuse an earlier test's ids: no remembered configuration crosses tests."""
-    from services import merchant_memory
+    from services.shared import merchant_memory
 
     merchant_memory.forget_all()
     yield

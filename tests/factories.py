@@ -2,7 +2,9 @@
 import itertools
 
 from domain import roles
-from services import levels, members, merchants, staff, stores, wallet
+from services.members import levels, members
+from services.merchant import merchants, staff, stores
+from services.wallet import journal as wallet
 
 PASSWORD = "password123"
 _counter = itertools.count(1)

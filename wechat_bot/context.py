@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import Any
 
-from services.wechat_settings import settings_for
+from services.wechat.settings import settings_for
 
 
 @dataclass

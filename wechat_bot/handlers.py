@@ -2,7 +2,8 @@
 anything that calls out (the API, other services) is deferred to a job."""
 from flask_babel import gettext as _
 
-from services import fans, follow_gift, wechat_menu, wechat_replies
+from services.wechat import fans, menu as wechat_menu, replies as wechat_replies
+from services.rewards import follow_gift
 from wechat_bot.registry import Registry
 
 bot = Registry()

@@ -14,8 +14,8 @@ from wechatpy import parse_message
 from extensions import db
 from jobs import enqueue
 from models import Merchant
-from services import wechat_crypto, wechat_inbound
-from services.wechat_crypto import CallbackRefused
+from services.wechat import crypto as wechat_crypto, inbound as wechat_inbound
+from services.wechat.crypto import CallbackRefused
 from wechat_bot.context import BotContext
 from wechat_bot.handlers import bot
 

@@ -5,7 +5,7 @@ Revises: 0017_till_refund_lookup
 Create Date: 2026-11-24 15:30:00.000000
 
 0014 filled levels_reached from every level a member moved into, downgrades included, and from the level each
-member held then. Since then a level counts as reached only on the way up (services/levels.py `_change`), so a
+member held then. Since then a level counts as reached only on the way up (services/members/levels.py `_change`), so a
 member moved down by hand into a level they never climbed to got no upgrade gift when they later climbed into
 it. This removes the rows the way up does not explain. A row is kept when the member moved up into the level
 (from a lower level, or from none: the join), held it before their recorded history began, or holds it with no

@@ -6,7 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from models import CouponCode
-from services import coupons, members, wechat_sandbox
+from services.coupons import coupons
+from services.members import members
+from sandbox import wechat_state as wechat_sandbox
 from tests.factories import PASSWORD
 from tests.web.test_h5_support import provision
 

@@ -8,7 +8,7 @@ import pytest
 from tests.e2e.test_backoffice_e2e import ARTIFACTS
 
 from domain import roles
-from services import member_fields
+from services.members import fields as member_fields
 from tests.web.test_h5_support import provision
 
 pytestmark = pytest.mark.e2e

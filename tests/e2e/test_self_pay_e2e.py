@@ -5,7 +5,10 @@ import re
 import pytest
 
 from models import Level
-from services import coupons, members, wallet, wechat_sandbox
+from services.coupons import coupons
+from services.members import members
+from services.wallet import journal as wallet
+from sandbox import wechat_state as wechat_sandbox
 from tests.web.test_h5_support import provision
 
 pytestmark = pytest.mark.e2e

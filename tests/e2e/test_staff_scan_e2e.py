@@ -3,7 +3,7 @@ next to manual entry; inside WeChat it loads the JS-SDK and fetches a signed wx.
 WeChat client is needed: the tests check the page wires the scanner up."""
 import pytest
 
-from services import wechat_sandbox
+from sandbox import wechat_state as wechat_sandbox
 
 from tests.factories import PASSWORD
 

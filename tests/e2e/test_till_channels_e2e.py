@@ -2,9 +2,8 @@
 password), the page waits for the password by itself and lands on the receipt with Alipay's trade number."""
 import pytest
 
-from sandbox import paycodes
+from sandbox import paycodes, wechat_state as sbx
 from sandbox.alipay_api import provision_merchant
-from services import wechat_sandbox as sbx
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e

@@ -8,7 +8,10 @@ import pytest
 from domain.stored_value import add_months
 from jobs.stored_value import pay_topup_instalments
 from models import CouponCode, Order
-from services import coupons, members, stored_value, wechat_sandbox
+from services.coupons import coupons
+from services.members import members
+from services.wallet import stored_value
+from sandbox import wechat_state as wechat_sandbox
 from tests.web.test_h5_support import provision
 
 pytestmark = pytest.mark.e2e

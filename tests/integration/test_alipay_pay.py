@@ -15,7 +15,7 @@ from models import Order, PaymentNotification, Wallet, WalletTransaction
 from payments import alipay as pay
 from sandbox import alipay_api
 from sandbox.alipay_api import provision_merchant
-from services import orders
+from services.orders import orders
 from tests.integration.helpers import run_concurrently
 
 SELLER = "2088000000000777"

@@ -10,7 +10,7 @@ from models import Merchant, Order
 from payments import alipay as pay
 from sandbox import alipay_api
 from sandbox.alipay_api import provision_merchant
-from services import orders
+from services.orders import orders
 from tests.integration.helpers import run_concurrently
 
 
@@ -186,7 +186,8 @@ def test_does_the_same_refund_sent_from_five_threads_at_once_refund_once(app, db
 
 
 def test_is_a_paid_top_up_refunded_through_the_refund_service_at_alipay_and_on_the_journal(db, make, shop, paid):
-    from services import refunds, wallet
+    from services.orders import refunds
+    from services.wallet import journal as wallet
 
     owner = make.staff(shop, role="owner")
     db.session.commit()

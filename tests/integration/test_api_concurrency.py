@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from domain import roles
 from models import CouponCode, Verification
-from services import api_keys, coupons
+from services.merchant import api_keys
+from services.coupons import coupons
 
 
 def post_all(url, requests):

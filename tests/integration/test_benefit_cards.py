@@ -9,7 +9,9 @@ from domain import coupons as code_rules
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from models import Card, CardRefund, CardTemplate, CouponCode, Merchant
-from services import benefit_cards, coupons, instruments
+from services.cards import benefit_cards
+from services.coupons import coupons
+from services.verification import instruments
 from tests.integration.helpers import run_concurrently
 
 

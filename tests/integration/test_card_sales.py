@@ -6,7 +6,9 @@ from sqlalchemy import func, select
 from domain.errors import Conflict, DomainError, NotFound
 from domain.orders import Expected
 from models import Card, CardTemplate, CouponCode, CouponTemplate, Member, Merchant, Order
-from services import benefit_cards, card_sales, cards, coupons, order_fulfilment, orders
+from services.cards import benefit_cards, count_timed as cards
+from services.orders import card_sales, fulfilment as order_fulfilment, orders
+from services.coupons import coupons
 from tests.integration.helpers import run_concurrently
 
 

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from models import Card, CardTemplate, Merchant, Staff, Verification
-from services import cards, instruments
+from services.cards import count_timed as cards
+from services.verification import instruments
 from tests.integration.helpers import run_concurrently
 
 MONTH = {"label": "月卡", "days": 30, "price": 9900}

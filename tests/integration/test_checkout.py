@@ -7,7 +7,11 @@ from domain.clock import local_today, now_utc
 from domain.errors import Conflict, DomainError, InsufficientBalance, NotFound
 from models import CouponCode, Member, PointsMultiplierDay, PointsTransaction, Verification, Wallet
 from models.checkout import Checkout
-from services import checkout, checkout_settings, coupons, member_cards, members, wallet
+from services.till import checkout, settings as checkout_settings
+from services.coupons import coupons
+from services.cards import physical as member_cards
+from services.members import members
+from services.wallet import journal as wallet
 from tests.integration.helpers import run_concurrently
 
 
@@ -171,7 +175,7 @@ def test_does_a_refund_reverse_each_part_in_proportion(db, shop):
     code = give_coupon(db, shop, kind="cash", title="满50减10", amount_off=1000, min_spend=5000,
                        discount_percent=None)
     purse = top_up(db, shop, 20000)
-    from services import points
+    from services.points import ledger as points
 
     points.earn(db.session, merchant, member.id, 1000, key="seed-points")
     db.session.commit()
@@ -218,7 +222,7 @@ def test_is_an_earned_point_already_spent_said_in_not_reversed(db, shop):
     configure(db, shop["merchant"], earn_per_yuan=1)
     made = pay(db, shop, 10000)
     db.session.commit()
-    from services import points
+    from services.points import ledger as points
 
     points.spend(db.session, shop["merchant"], shop["member"].id, 70, key="spent")
     back = checkout.refund(db.session, shop["owner"], made.id, 10000, reason="退货", key="r")
@@ -292,7 +296,7 @@ def test_does_the_receipt_print_the_charged_steps(db, shop):
 
 
 def test_does_identify_read_a_member_qr_token(app, db, shop):
-    from services import member_qr
+    from services.members import qr as member_qr
 
     token = member_qr.issue(shop["member"])
     member, refusal = checkout.identify(db.session, shop["merchant"], token)
@@ -300,7 +304,7 @@ def test_does_identify_read_a_member_qr_token(app, db, shop):
 
 
 def test_is_the_balance_discount_given_only_when_paying_by_balance(db, shop):
-    from services import balance_discount
+    from services.wallet import balance_discount
 
     balance_discount.save_rule(db.session, shop["owner"], None, min_balance=5000, discount_percent=90)
     top_up(db, shop, 20000)

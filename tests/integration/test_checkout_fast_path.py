@@ -7,7 +7,10 @@ from domain import pricing
 from domain.clock import now_utc
 from domain.errors import DomainError, NotFound
 from models import Checkout, CouponCode, Wallet
-from services import checkout, checkout_settings, merchant_memory, points, wallet
+from services.till import checkout, settings as checkout_settings
+from services.shared import merchant_memory
+from services.points import ledger as points
+from services.wallet import journal as wallet
 from tests.integration.helpers import run_concurrently
 from tests.integration.test_checkout import (configure, give_coupon, pay, pay_in, quote, shop,  # noqa: F401
                                               shop_ids, top_up)

@@ -11,7 +11,8 @@ from domain.errors import DomainError
 from jobs import coupons as coupon_jobs
 from jobs.core import enqueue, execute
 from models import BulkIssue, CouponCode, CouponTemplate, Level
-from services import coupon_bulk, coupons, members
+from services.coupons import bulk as coupon_bulk, coupons
+from services.members import members
 
 
 @pytest.fixture()

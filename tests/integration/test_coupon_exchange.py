@@ -4,7 +4,8 @@ from sqlalchemy import func, select
 
 from domain.errors import Conflict, DomainError, InsufficientPoints
 from models import CouponCode, CouponTemplate, Member, Merchant, PointsTransaction
-from services import coupon_exchange, coupons, points
+from services.coupons import exchange as coupon_exchange, coupons
+from services.points import ledger as points
 from tests.integration.helpers import run_concurrently
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, NotFound
 from models import ClaimLink, CouponCode, CouponTemplate, Merchant
-from services import coupon_links, coupons
+from services.coupons import links as coupon_links, coupons
 from tests.integration.helpers import run_concurrently
 
 

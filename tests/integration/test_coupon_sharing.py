@@ -8,7 +8,7 @@ from domain import coupons as rules
 from domain.clock import now_utc
 from domain.errors import Conflict, NotFound
 from models import CouponCode, Merchant, Staff, Transfer
-from services import coupon_sharing, coupons
+from services.coupons import sharing as coupon_sharing, coupons
 from tests.integration.helpers import run_concurrently
 
 

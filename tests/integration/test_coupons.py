@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from models import CouponCode, CouponTemplate, Merchant, Staff, Verification
-from services import coupons
+from services.coupons import coupons
 from tests.integration.helpers import run_concurrently
 
 

@@ -1,4 +1,4 @@
-"""Statements run on the psycopg cursor (services/direct_sql.py) answer exactly as SQLAlchemy's execution does:
+"""Statements run on the psycopg cursor (services/shared/direct_sql.py) answer exactly as SQLAlchemy's execution does:
 the same rows, types, errors and listeners, and SQLAlchemy's own execution where the cursor cannot run one."""
 from datetime import timedelta
 
@@ -9,7 +9,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from domain.clock import now_utc
 from models import Checkout, Member, Merchant, PointsLot, Store
-from services import checkout, coupons, direct_sql, idempotency, plain_rows, points
+from services.till import checkout
+from services.coupons import coupons
+from services.shared import direct_sql, idempotency, plain_rows
+from services.points import ledger as points
 from tests.integration.test_checkout import give_coupon, shop, top_up  # noqa: F401
 
 _STORE_NAMES = select(Store.id, Store.name).where(Store.merchant_id == bindparam("merchant_id"),

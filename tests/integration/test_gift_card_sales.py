@@ -6,7 +6,9 @@ from sqlalchemy import func, select
 from domain.errors import Conflict, DomainError, IdempotencyMismatch, NotFound
 from domain.orders import Expected
 from models import Card, CardTemplate, GiftCardBatch, Merchant, Order, StoredValueSettings
-from services import gift_card_sales, gift_cards, order_fulfilment, orders, stored_value
+from services.orders import gift_card_sales, fulfilment as order_fulfilment, orders
+from services.cards import gift_cards
+from services.wallet import stored_value
 from tests.integration.helpers import run_concurrently
 from tests.integration.test_gift_cards import assert_journal_balances
 

@@ -7,7 +7,9 @@ from sqlalchemy import func, select, text
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from models import Card, CardTemplate, Merchant, Staff, Transfer, Verification, Wallet, WalletPosting
-from services import gift_cards, instruments, wallet
+from services.cards import gift_cards
+from services.verification import instruments
+from services.wallet import journal as wallet
 from tests.integration.helpers import run_concurrently
 
 FACE = 10000

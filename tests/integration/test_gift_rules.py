@@ -4,7 +4,10 @@ from sqlalchemy import func, select
 
 from models import CouponCode, Member, NoticeDelivery, PointsTransaction
 from models.rewards import LevelReached, RewardGrant
-from services import checkout, gift_rules, levels, points, reward_rules
+from services.till import checkout
+from services.rewards import gifts as gift_rules, rules as reward_rules
+from services.members import levels
+from services.points import ledger as points
 from tests.integration.helpers import run_concurrently
 from tests.integration.test_rewards import coupon_template, shop  # noqa: F401  (fixture)
 
@@ -84,7 +87,7 @@ def test_does_an_automatic_upgrade_give_the_gift_of_the_level_reached_only(db, s
 def test_does_a_till_payment_that_upgrades_give_the_gift_and_a_notice_but_no_gift_on_the_receipt(
         db, shop, ladder, monkeypatch):
     import jobs.core
-    from services import members
+    from services.members import members
 
     queued = []
     monkeypatch.setattr(jobs.core, "enqueue", lambda job, *args, **_kw: queued.append(job))

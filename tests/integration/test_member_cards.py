@@ -4,7 +4,9 @@ from sqlalchemy import func, select
 
 from domain.errors import Conflict, IdentityTaken, WalletFrozen
 from models import AuditLog, MemberIdentity, WalletPosting
-from services import member_cards, members, wallet
+from services.cards import physical as member_cards
+from services.members import members
+from services.wallet import journal as wallet
 from tests.integration.helpers import run_concurrently
 
 

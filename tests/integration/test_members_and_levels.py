@@ -5,7 +5,8 @@ import pytest
 
 from domain.errors import Conflict, DomainError, IdentityTaken
 from models import AuditLog, LevelChange
-from services import levels, members, wallet
+from services.members import levels, members
+from services.wallet import journal as wallet
 
 
 def test_is_a_phone_number_normalised_and_unique_per_merchant(db, make):
@@ -80,7 +81,7 @@ def test_does_the_reevaluation_job_upgrade_members_after_thresholds_drop(db, mak
 
 
 def test_are_the_merchants_required_fields_enforced(db, make):
-    from services import member_fields
+    from services.members import fields as member_fields
 
     merchant = make.merchant()
     owner = make.staff(merchant)
@@ -119,7 +120,7 @@ def test_does_the_demo_data_keep_every_ledger_invariant(db):
     from sqlalchemy import func, select
 
     from models import PointsLot, Staff, Wallet
-    from services import demo_data
+    from demo import data as demo_data
 
     merchant, created = demo_data.load(db.session)
     assert created and demo_data.load(db.session) == (merchant, False)

@@ -7,7 +7,10 @@ from sqlalchemy import select
 from jobs import core
 from jobs.notices import NoticeSendFailed, send_notice
 from models import Member, NoticeDelivery, PointsTransaction, SandboxOutbox
-from services import levels, members, notices, points, wallet
+from services.members import levels, members
+from services.wechat import notices
+from services.points import ledger as points
+from services.wallet import journal as wallet
 from tests.web.test_h5_support import provision
 
 TEMPLATES = {"points_changed": "TPL-POINTS", "balance_changed": "TPL-BALANCE", "level_up": "TPL-LEVEL"}
@@ -109,7 +112,7 @@ def test_does_a_level_up_notify_but_joining_the_base_level_does_not(db, shop, me
 
 
 def test_is_each_notice_switchable_off_per_merchant(db, shop, member):
-    from services.wechat_settings import settings_for
+    from services.wechat.settings import settings_for
 
     settings = settings_for(db.session, shop.id)
     settings.notify_points = False
@@ -130,7 +133,7 @@ def test_is_a_member_without_a_wechat_openid_not_notified(make, db, shop):
 
 
 def test_is_a_notice_without_a_template_id_skipped_with_the_reason(db, shop, member):
-    from services.wechat_settings import settings_for
+    from services.wechat.settings import settings_for
 
     settings_for(db.session, shop.id).template_ids = {"balance_changed": "TPL-BALANCE"}
     db.session.commit()

@@ -1,4 +1,4 @@
-"""Refunds of orders other than top-ups (services.refunds.refund_order): gift cards refused, count/timed/benefit
+"""Refunds of orders other than top-ups (services.orders.refunds.refund_order): gift cards refused, count/timed/benefit
 cards closed, only unused coupon codes refunded, and two refunds at once never exceeding the order."""
 import pytest
 from sqlalchemy import func, select
@@ -6,7 +6,9 @@ from sqlalchemy import func, select
 from domain.errors import Conflict, DomainError
 from domain.orders import Expected
 from models import AuditLog, Card, CardRefund, CouponCode, Order, OrderRefund
-from services import benefit_cards, cards, coupons, orders, refunds
+from services.cards import benefit_cards, count_timed as cards
+from services.coupons import coupons
+from services.orders import orders, refunds
 from tests.integration.helpers import run_concurrently
 
 CHANNEL_CALLS = []
@@ -213,7 +215,8 @@ def test_can_two_refunds_at_once_of_a_count_card_order_not_exceed_it(app, db, sh
 
 def test_does_a_failed_card_refund_credit_the_wallet_and_keep_the_card_closed(db, shop, monkeypatch):
     from models import WalletTransaction
-    from services import refund_results, wallet
+    from services.orders import refund_results
+    from services.wallet import journal as wallet
 
     order = count_card_order(db, shop)
     monkeypatch.setattr(FakeChannel, "refund", staticmethod(lambda *args: {"refund_id": "CH", "status": "processing"}))

@@ -1,11 +1,12 @@
-"""Rows written with plain statements (services/plain_rows.py) and the merchant row remembered per process: the
+"""Rows written with plain statements (services/shared/plain_rows.py) and the merchant row remembered per process: the
 session holds what the database holds, and the unit of work has nothing left to write."""
 import pytest
 from sqlalchemy import event, select
 
 from domain.errors import NotFound
 from models import Member, Merchant, Store
-from services import merchant_memory, merchants, plain_rows
+from services.shared import merchant_memory, plain_rows
+from services.merchant import merchants
 
 
 @pytest.fixture()

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from domain.clock import now_utc
 from domain.errors import DomainError, InsufficientPoints
 from models import Member, PointsLot, PointsTransaction
-from services import points
+from services.points import ledger as points
 from tests.integration.helpers import run_concurrently
 
 

@@ -4,7 +4,8 @@ from sqlalchemy import func, select
 
 from domain.errors import DomainError, InsufficientPoints
 from models import PointsTransaction, WalletTransaction
-from services import points, points_to_balance, stored_value, wallet
+from services.points import ledger as points
+from services.wallet import points_to_balance, stored_value, journal as wallet
 from tests.integration.helpers import run_concurrently
 
 

@@ -49,7 +49,7 @@ def test_a_connection_the_server_terminated_is_replaced_and_the_request_succeeds
 
 def test_the_app_answers_after_the_server_dropped_every_pooled_connection(db, make, client):
     from domain import roles
-    from services import api_keys
+    from services.merchant import api_keys
 
     owner = make.staff(make.merchant(), role=roles.OWNER)
     headers = {"Authorization": f"Bearer {api_keys.create(db.session, owner, name='前台').plaintext}"}

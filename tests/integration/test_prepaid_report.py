@@ -4,7 +4,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from models import WalletTransaction
-from services import gift_cards, prepaid_report, wallet
+from services.cards import gift_cards
+from services.wallet import prepaid_report, journal as wallet
 
 
 def _at(db, txn, moment):

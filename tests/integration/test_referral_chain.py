@@ -3,7 +3,8 @@ import pytest
 
 from domain import earning, roles
 from domain.errors import DomainError
-from services import checkout_settings, members
+from services.till import settings as checkout_settings
+from services.members import members
 
 
 def chain_of(make, merchant, length):

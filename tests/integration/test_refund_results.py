@@ -15,9 +15,10 @@ from jobs import schedule
 from jobs.payments import settle_overdue_orders, settle_processing_refunds
 from models import AuditLog, Order, OrderRefund, PaymentNotification, SandboxGrant, WalletTransaction
 from payments import alipay as alipay_pay
-from sandbox import wechat_pay_refunds as sandbox_refunds
-from services import members, orders, refund_results, refunds, wallet
-from services import wechat_sandbox as sbx
+from sandbox import wechat_pay_refunds as sandbox_refunds, wechat_state as sbx
+from services.members import members
+from services.orders import orders, refund_results, refunds
+from services.wallet import journal as wallet
 from tests.integration.helpers import run_concurrently
 
 APP_ID = "wx5f1d0c0ffee00003"

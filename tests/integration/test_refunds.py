@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 from domain.errors import Conflict, DomainError, PermissionDenied
 from domain.orders import Expected
 from models import Order, OrderRefund, WalletPosting
-from services import orders, refunds, stored_value, wallet
+from services.orders import orders, refunds
+from services.wallet import stored_value, journal as wallet
 from tests.integration.helpers import run_concurrently
 
 CHANNEL_CALLS = []

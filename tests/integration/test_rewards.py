@@ -6,7 +6,9 @@ from domain.errors import Conflict
 from models import CouponCode, Level, Member, PointsTransaction
 from models.checkout import Checkout
 from models.rewards import RewardGrant
-from services import checkout, checkout_settings, coupons, reward_rules, rewards
+from services.till import checkout, settings as checkout_settings
+from services.coupons import coupons
+from services.rewards import rules as reward_rules, after_payment as rewards
 from tests.integration.helpers import run_concurrently
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from domain.errors import InsufficientBalance
 from models import Member, Merchant, Verification, Wallet
 from models.checkout import Checkout
-from services import self_pay
+from services.till import self_pay
 from tests.integration.helpers import run_concurrently
 
 

@@ -9,8 +9,8 @@ from channels import sms
 from channels.wechat import ChannelNotConfigured
 from domain.clock import now_utc
 from models import Merchant, SandboxOutbox, SmsCode
-from services import sms_codes
-from services.sms_codes import SmsCodeRejected, SmsRateLimited
+from services.members import sms_codes
+from services.members.sms_codes import SmsCodeRejected, SmsRateLimited
 from tests.integration.helpers import run_concurrently
 
 MOBILE = "13700000001"

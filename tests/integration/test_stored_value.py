@@ -1,5 +1,5 @@
 """Stored value against PostgreSQL: server-side pricing, the one-way switch, guard rails, special periods,
-and a top-up order paid through services.orders.record_payment."""
+and a top-up order paid through services.orders.orders.record_payment."""
 from datetime import timedelta
 
 import pytest
@@ -10,7 +10,9 @@ from domain.errors import Conflict, DomainError, NotFound, WalletFrozen
 from domain.orders import Expected
 from jobs.stored_value import pay_topup_instalments
 from models import CouponCode, Merchant, Order, PointsTransaction, StoredValueSettings, Wallet, WalletTransaction
-from services import coupons, orders, stored_value, wallet
+from services.coupons import coupons
+from services.orders import orders
+from services.wallet import stored_value, journal as wallet
 from tests.integration.helpers import run_concurrently
 
 
@@ -255,7 +257,7 @@ def test_does_a_paid_top_up_still_credit_the_balance_when_its_coupon_ran_out_mea
 
 
 def test_does_a_paid_top_up_give_its_growth_and_move_the_member_up_a_level(db, make, shop):
-    from services import levels
+    from services.members import levels
     enabled(db, shop)
     ladder = levels.list_levels(db.session, shop["merchant"].id)
     for level in ladder[1:]:

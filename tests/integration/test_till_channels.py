@@ -1,4 +1,4 @@
-"""Payment codes at the till (services/till_channels.py) against the sandbox over real HTTP, for WeChat Pay
+"""Payment codes at the till (services/till/channels.py) against the sandbox over real HTTP, for WeChat Pay
 (micropay) and Alipay (trade.pay bar_code): paid at once, a password then paid, refusals, a retried key, a price
 that moved while the payer typed the password, and refunds back through the channel."""
 import time
@@ -15,10 +15,9 @@ from jobs import schedule
 from jobs.payments import settle_processing_till_refunds
 from models import Level, Merchant, SandboxGrant
 from models.checkout import Checkout, CheckoutRefund
-from sandbox import alipay_api, paycodes
+from sandbox import alipay_api, paycodes, wechat_state as sbx
 from sandbox.alipay_api import provision_merchant
-from services import checkout_refunds, till_channel_refunds, till_channels
-from services import wechat_sandbox as sbx
+from services.till import refunds as checkout_refunds, channel_refunds as till_channel_refunds, channels as till_channels
 from tests.integration.helpers import run_concurrently
 
 CHANNELS = ("wechat", "alipay")

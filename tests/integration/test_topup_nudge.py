@@ -1,6 +1,6 @@
 """The "once per member" top-up nudge against PostgreSQL: pages opened at the same moment show it once."""
 from models import Member, Merchant
-from services import stored_value, topup_nudge
+from services.wallet import stored_value, topup_nudge
 from tests.integration.helpers import run_concurrently
 
 

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from domain.errors import DomainError, IdempotencyMismatch, InsufficientBalance, WalletFrozen
 from models import Wallet, WalletPosting, WalletTransaction
-from services import wallet
+from services.wallet import journal as wallet
 from tests.integration.helpers import run_concurrently
 
 

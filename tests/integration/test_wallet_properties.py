@@ -15,8 +15,11 @@ from domain.orders import Expected
 from extensions import db
 from models import Order, OrderRefund, WalletPosting, WalletTransaction
 from payments import checkout
-from services import member_cards, members, orders, points, points_to_balance, refund_results, refunds, \
-    stored_value, wallet
+from services.cards import physical as member_cards
+from services.members import members
+from services.orders import orders, refund_results, refunds
+from services.points import ledger as points
+from services.wallet import points_to_balance, stored_value, journal as wallet
 
 AMOUNTS = st.integers(min_value=1, max_value=50_000)
 

@@ -14,9 +14,9 @@ from wechatpy.crypto import WeChatCrypto
 
 from jobs import core as jobs_core
 from models import Fan, KeywordReply, WechatInbound
-from sandbox import wechat_events as events
-from services import wechat_crypto, wechat_sandbox
-from services.wechat_settings import settings_for
+from sandbox import wechat_events as events, wechat_state as wechat_sandbox
+from services.wechat import crypto as wechat_crypto
+from services.wechat.settings import settings_for
 
 TOKEN, AES_KEY, OLD_AES_KEY = "callbacktoken", "a" * 42 + "A", "b" * 42 + "B"
 # WeChat's documented example (wechatpy tests/test_utils.py): token, timestamp, nonce -> signature.

@@ -4,8 +4,9 @@ import time
 from sqlalchemy import select
 
 from models import Fan, Member, PointsTransaction, WechatInbound
-from sandbox import wechat_events as events
-from services import gift_rules, member_join, members, wechat_sandbox
+from sandbox import wechat_events as events, wechat_state as wechat_sandbox
+from services.rewards import gifts as gift_rules
+from services.members import join as member_join, members
 from tests.integration.test_wechat_callback import (  # noqa: F401  (fixtures)
     base, count, deliver_at_once, plain, shop, text_of)
 

@@ -13,8 +13,9 @@ from wechatpy.pay.utils import calculate_signature, calculate_signature_hmac, di
 from domain.clock import now_utc
 from jobs.payments import settle_overdue_orders
 from models import Order, PaymentNotification, SandboxGrant, Wallet, WalletTransaction
-from services import members, orders
-from services import wechat_sandbox as sbx
+from services.members import members
+from services.orders import orders
+from sandbox import wechat_state as sbx
 
 APP_ID = "wx5f1d0c0ffee00001"
 MCH_ID = "1900000109"

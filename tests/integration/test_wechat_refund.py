@@ -14,9 +14,9 @@ from domain.errors import Conflict
 from jobs.payments import settle_overdue_orders
 from models import Order, SandboxGrant
 from payments import wechat
-from sandbox import wechat_pay as sandbox_pay
-from services import members, orders
-from services import wechat_sandbox as sbx
+from sandbox import wechat_pay as sandbox_pay, wechat_state as sbx
+from services.members import members
+from services.orders import orders
 
 APP_ID = "wx5f1d0c0ffee00002"
 MCH_ID = "1900000110"
@@ -174,7 +174,8 @@ def test_is_the_client_certificate_read_from_the_merchant_directory(app, tmp_pat
 
 
 def test_is_a_paid_top_up_refunded_through_the_refund_service_at_wechat_and_on_the_journal(db, make, paid):
-    from services import refunds, wallet
+    from services.orders import refunds
+    from services.wallet import journal as wallet
 
     merchant, order = paid
     owner = make.staff(merchant, role="owner")

@@ -7,7 +7,7 @@ from wechatpy.exceptions import WeChatClientException, WeChatOAuthException
 
 from channels.wechat import client_for, oauth_for
 from extensions import db as database
-from services import wechat_sandbox as sbx
+from sandbox import wechat_state as sbx
 
 SECRET = "0123456789abcdef0123456789abcdef"
 

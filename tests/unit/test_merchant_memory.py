@@ -1,5 +1,5 @@
 """The per-process memory of merchant configuration: remembered for SECONDS, forgotten by merchant and kind."""
-from services import merchant_memory
+from services.shared import merchant_memory
 
 
 def test_is_a_value_loaded_once_while_remembered_and_again_after(monkeypatch):

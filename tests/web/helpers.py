@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 
 from extensions import db
-from services import members
+from services.members import members
 from tests.web.test_h5_support import sign_in
 
 

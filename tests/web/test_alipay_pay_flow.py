@@ -15,7 +15,8 @@ from models import Order, PaymentNotification, Wallet
 from payments import checkout
 from payments.alipay import query_and_settle
 from sandbox.alipay_api import provision_merchant
-from services import orders, stored_value
+from services.orders import orders
+from services.wallet import stored_value
 from tests.web.helpers import wechat_member, wechat_phone
 from tests.web.test_h5_support import ALIPAY_UA, provision
 

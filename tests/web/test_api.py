@@ -9,7 +9,8 @@ from domain import roles
 from domain.clock import now_utc
 from extensions import db
 from models import ApiKey, CouponCode, Verification
-from services import api_keys, coupons as coupon_service
+from services.merchant import api_keys
+from services.coupons import coupons as coupon_service
 from tests.web.helpers import count, fresh
 
 
@@ -373,7 +374,7 @@ def test_is_an_unknown_api_route_a_json_404(client, key):
 
 
 def test_can_a_till_look_up_and_verify_a_count_card_by_its_number(client, make, merchant, owner, store, key):
-    from services import cards
+    from services.cards import count_timed as cards
 
     template = cards.save_template(db.session, owner, None, kind="count", title="洗车十次卡", service_name="精洗",
                                    uses=10)

@@ -7,7 +7,8 @@ from sqlalchemy import event, update
 from domain.clock import now_utc
 from extensions import db
 from models import ApiKey, Store
-from services import api_keys, verifications
+from services.merchant import api_keys
+from services.verification import records as verifications
 from tests.web.helpers import count, fresh
 from tests.web.test_api import auth, error_of, make_code, make_key, verify
 

@@ -3,8 +3,8 @@ import pytest
 
 from extensions import db
 from models.checkout import Checkout
-from services import coupons as coupon_service
-from services import wallet
+from services.coupons import coupons as coupon_service
+from services.wallet import journal as wallet
 from tests.web.helpers import count, fresh
 from tests.web.test_api import auth, error_of, make_key
 

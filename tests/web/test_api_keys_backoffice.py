@@ -6,7 +6,7 @@ import pytest
 from domain import roles
 from extensions import db
 from models import ApiKey, AuditLog
-from services import api_keys
+from services.merchant import api_keys
 from tests.web.helpers import count, fresh, text_of
 
 KEY_PATTERN = re.compile(r"mk_[a-z0-9]{8}_[A-Za-z0-9_-]{40,}")

@@ -2,7 +2,7 @@
 import re
 
 from domain import roles
-from services import audit
+from services.merchant import audit
 from tests.web.helpers import text_of
 
 

@@ -6,7 +6,7 @@ import pytest
 from domain import roles
 from extensions import db
 from models import AuditLog, BalanceDiscountRule
-from services import balance_discount
+from services.wallet import balance_discount
 from tests.web.helpers import count, text_of
 
 

@@ -4,8 +4,8 @@ import pytest
 from domain import roles
 from extensions import db
 from models import AuditLog, Card, CardRefund, CardTemplate, CouponCode
-from services import benefit_cards as service
-from services import coupons
+from services.cards import benefit_cards as service
+from services.coupons import coupons
 from tests.web.helpers import count, fresh, text_of
 
 FORM = {"title": "黄金权益卡", "price": "99", "stock_total": "50", "valid_days": "30", "discount": "9",

@@ -6,7 +6,7 @@ import pytest
 from domain import roles
 from extensions import db
 from models import AuditLog, Card, CardTemplate
-from services import cards as card_service
+from services.cards import count_timed as card_service
 from tests.web.helpers import count, fresh, text_of
 
 COUNT = {"kind": "count", "title": "洗车十次卡", "service_name": "精洗", "uses": "10", "valid_days": "365",

@@ -7,7 +7,7 @@ from domain import roles
 from extensions import db
 from models import AuditLog
 from models.checkout import CheckoutSettings, PointsMultiplierDay
-from services import checkout_settings
+from services.till import settings as checkout_settings
 from tests.web.helpers import count, text_of
 
 URL = "/backoffice/checkout-settings"

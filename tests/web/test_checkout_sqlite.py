@@ -9,7 +9,8 @@ def test_does_a_till_payment_and_its_retry_work_on_the_embedded_sqlite_database(
     from config import INSECURE_DEV_SECRET, TestConfig
     from extensions import db
     from models import Member, Merchant, Staff, Store
-    from services import checkout, wallet
+    from services.till import checkout
+    from services.wallet import journal as wallet
 
     assert flask(tmp_path, "db", "upgrade").returncode == 0
     assert flask(tmp_path, "seed-demo").returncode == 0
@@ -40,7 +41,8 @@ def test_does_a_till_payment_and_its_retry_work_on_the_embedded_sqlite_database(
         assert second.id != first.id and first.balance_paid + second.balance_paid <= 10000
 
         # Through the JSON API: the second quote (the key remembered) runs outside a transaction, on SQLite too.
-        from services import api_keys, coupons
+        from services.merchant import api_keys
+        from services.coupons import coupons
 
         secret = api_keys.create(db.session, owner, name="收银机").plaintext
         template = coupons.save_template(db.session, owner, None, kind="cash", title="满5减1", amount_off=100,

@@ -5,7 +5,10 @@ import pytest
 from domain import pricing, roles
 from models import Member
 from models.checkout import CheckoutRefund
-from services import checkout, checkout_settings, coupons, points, wallet
+from services.till import checkout, settings as checkout_settings
+from services.coupons import coupons
+from services.points import ledger as points
+from services.wallet import journal as wallet
 from tests.web.helpers import count, fresh, text_of
 
 

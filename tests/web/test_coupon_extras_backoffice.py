@@ -7,7 +7,7 @@ from sqlalchemy import select
 from domain import roles
 from extensions import db
 from models import BulkIssue, CouponCode, CouponTemplate, Level
-from services import coupons as coupon_service
+from services.coupons import coupons as coupon_service
 from tests.web.helpers import count, fresh, text_of
 
 BASE = {"kind": "cash", "title": "积分券", "amount_off": "10", "validity_mode": "relative", "valid_days": "30",

@@ -6,7 +6,8 @@ import pytest
 from domain import coupons as rules
 from domain import roles
 from models import CouponCode, Transfer
-from services import coupon_links, coupon_sharing, coupons, points
+from services.coupons import links as coupon_links, sharing as coupon_sharing, coupons
+from services.points import ledger as points
 from tests.web import test_h5_support
 from tests.web.helpers import fresh, text_of, wechat_member, wechat_phone
 

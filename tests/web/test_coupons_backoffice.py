@@ -6,7 +6,7 @@ import pytest
 from domain import roles
 from extensions import db
 from models import CouponCode, CouponTemplate
-from services import coupons as coupon_service
+from services.coupons import coupons as coupon_service
 from tests.web.helpers import count, fresh, text_of
 
 BASE = {"title": "满50减10", "validity_mode": "relative", "valid_days": "30", "active": "y"}

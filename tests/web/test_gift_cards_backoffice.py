@@ -9,7 +9,7 @@ from sqlalchemy import select
 from domain import roles
 from extensions import db
 from models import AuditLog, Card, CardTemplate
-from services import gift_cards
+from services.cards import gift_cards
 from tests.web.helpers import count, fresh, text_of
 
 FORM = {"title": "新春礼品卡", "face_values": "50, 100", "themes": "春节 #C0392B\n生日 #2E86C1", "activation": "auto",

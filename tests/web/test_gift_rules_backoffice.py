@@ -3,7 +3,9 @@ preview sentence), and the rewards a payment gave on the checkout detail page.""
 from extensions import db
 from models import Level
 from models.rewards import RewardGrant, RewardRule
-from services import checkout, checkout_settings, coupons, gift_rules
+from services.till import checkout, settings as checkout_settings
+from services.coupons import coupons
+from services.rewards import gifts as gift_rules
 from tests.web.helpers import count, text_of
 from tests.web.test_reward_rules_backoffice import coupon  # noqa: F401  (fixture: 「满100减20」)
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from domain import roles
 from domain.clock import now_utc
 from models import Card, CouponCode
-from services import benefit_cards as service
-from services import coupons
+from services.cards import benefit_cards as service
+from services.coupons import coupons
 from tests.web import test_h5_support
 from tests.web.helpers import text_of, wechat_member, wechat_phone
 

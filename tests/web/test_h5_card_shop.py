@@ -10,7 +10,9 @@ import payments.checkout
 from domain import roles
 from domain.orders import Expected
 from models import Card, CouponCode, Order
-from services import benefit_cards, card_sales, cards, coupons, orders
+from services.cards import benefit_cards, count_timed as cards
+from services.orders import card_sales, orders
+from services.coupons import coupons
 from tests.web import test_h5_support
 from tests.web.helpers import count, fresh, text_of, wechat_member, wechat_phone
 

@@ -11,7 +11,8 @@ from werkzeug.test import encode_multipart
 from domain import roles
 from domain.clock import now_utc
 from domain.coupons import format_code
-from services import cards, instrument_qr
+from services.cards import count_timed as cards
+from services.verification import qr as instrument_qr
 from tests.web import test_h5_support
 from tests.web.helpers import fresh, text_of, wechat_member, wechat_phone
 

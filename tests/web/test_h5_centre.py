@@ -5,8 +5,10 @@ import pytest
 
 from domain.clock import now_utc
 from models import Member
-from services import member_fields, member_qr, members, points, wallet
-from services.member_qr import MemberQrExpired, MemberQrInvalid
+from services.members import fields as member_fields, qr as member_qr, members
+from services.points import ledger as points
+from services.wallet import journal as wallet
+from services.members.qr import MemberQrExpired, MemberQrInvalid
 from tests.web import test_h5_support
 from tests.web.helpers import fresh, text_of
 from tests.web.test_h5_support import provision, sign_in
@@ -130,7 +132,7 @@ def test_does_the_level_page_show_benefits_and_progress_to_the_next_level(phone,
 
 def test_at_the_top_level_is_there_no_next_level(phone, db, shop, member):
     member.total_spend = 600000
-    from services import levels
+    from services.members import levels
 
     levels.apply_upgrade(db.session, member)
     db.session.commit()

@@ -3,7 +3,8 @@ from sqlalchemy import func, select
 
 from models import Fan, Member, MemberIdentity, PointsTransaction, SandboxOutbox
 from models.rewards import RewardGrant
-from services import gift_rules, member_fields, member_join, members
+from services.rewards import gifts as gift_rules
+from services.members import fields as member_fields, join as member_join, members
 from tests.integration.helpers import run_concurrently
 from tests.web import test_h5_support
 from tests.web.helpers import count, text_of

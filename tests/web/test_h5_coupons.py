@@ -10,8 +10,10 @@ from domain import coupons as rules
 from domain import roles
 from domain.clock import now_utc
 from models import CouponCode
-from services import coupon_wallet, coupons, instrument_qr, members
-from services.coupon_wallet import CouponQrExpired, CouponQrInvalid
+from services.coupons import member_wallet as coupon_wallet, coupons
+from services.verification import qr as instrument_qr
+from services.members import members
+from services.coupons.member_wallet import CouponQrExpired, CouponQrInvalid
 from tests.web import test_h5_support
 from tests.web.helpers import fresh, text_of
 from tests.web.test_h5_page_weight import ASSET, BUDGET

@@ -10,7 +10,8 @@ import payments.checkout
 from domain import roles
 from domain.orders import Expected
 from models import Card, CardTemplate, GiftCardBatch, Order
-from services import gift_card_sales, gift_cards, orders
+from services.orders import gift_card_sales, orders
+from services.cards import gift_cards
 from tests.web import test_h5_support
 from tests.web.helpers import count, fresh, text_of, wechat_member, wechat_phone
 from tests.web.test_h5_support import sign_in

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from domain import roles
 from domain.clock import now_utc
 from models import Card, Transfer
-from services import gift_cards
+from services.cards import gift_cards
 from tests.web import test_h5_support
 from tests.web.helpers import fresh, text_of, wechat_member, wechat_phone
 from tests.web.test_h5_support import latest_sms_code, sign_in

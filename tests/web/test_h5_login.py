@@ -34,7 +34,7 @@ def test_inside_wechat_is_the_login_a_silent_snsapi_base_oauth_with_a_random_sta
 
 
 def test_does_a_merchant_that_asks_for_nickname_and_avatar_get_snsapi_userinfo(client, db, shop):
-    from services.wechat_settings import settings_for
+    from services.wechat.settings import settings_for
 
     settings_for(db.session, shop.id).oauth_userinfo = True
     db.session.commit()
@@ -159,8 +159,8 @@ def test_is_next_limited_to_this_merchants_member_pages(client, db, shop):
 
 
 def test_with_snsapi_userinfo_does_the_user_consent_and_the_unionid_get_bound(client, db, shop):
-    from services import members
-    from services.wechat_settings import settings_for
+    from services.members import members
+    from services.wechat.settings import settings_for
 
     settings_for(db.session, shop.id).oauth_userinfo = True
     db.session.commit()

@@ -4,7 +4,9 @@ import re
 
 import pytest
 
-from services import member_fields, members, points, wallet
+from services.members import fields as member_fields, members
+from services.points import ledger as points
+from services.wallet import journal as wallet
 from tests.web import test_h5_support
 from tests.web.test_h5_support import sign_in
 

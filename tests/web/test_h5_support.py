@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from models import SandboxOutbox, SandboxUser
-from services import gift_rules, wechat_sandbox
-from services.wechat_settings import settings_for
+from services.rewards import gifts as gift_rules
+from sandbox import wechat_state as wechat_sandbox
+from services.wechat.settings import settings_for
 
 WECHAT_UA = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.50 NetType/WIFI"
 ALIPAY_UA = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile/15E148 AlipayClient/10.5.36 Language/zh-Hans"

@@ -5,7 +5,9 @@ import pytest
 
 from domain.orders import Expected
 from models import Order
-from services import coupons, orders, stored_value, wallet
+from services.coupons import coupons
+from services.orders import orders
+from services.wallet import stored_value, journal as wallet
 from tests.web import test_h5_support
 from tests.web.helpers import count, fresh, text_of, wechat_member, wechat_phone
 from tests.web.test_h5_support import ALIPAY_UA, sign_in
@@ -155,7 +157,7 @@ def test_do_the_balance_page_and_the_centre_link_to_the_top_up(shop, phone):
 
 def test_does_the_order_page_list_its_refunds(db, shop, owner, member, phone, started, monkeypatch):
     from payments import checkout
-    from services import refunds
+    from services.orders import refunds
 
     class Channel:
         @staticmethod

@@ -19,7 +19,8 @@ from models import (ApiKey, BalanceDiscountRule, BulkIssue, Card, CardTemplate, 
 from models.base import Base
 from models.checkout import Checkout, PointsMultiplierDay
 from models.rewards import RewardRule
-from services import api_keys, members
+from services.merchant import api_keys
+from services.members import members
 from tests.web.test_h5_support import provision, sign_in
 
 FOREIGN = 900001

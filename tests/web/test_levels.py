@@ -2,7 +2,7 @@
 import pytest
 
 from models import Level
-from services import levels as level_service
+from services.members import levels as level_service
 from tests.web.helpers import count, fresh, text_of
 
 

@@ -5,10 +5,9 @@ import pytest
 
 from domain import roles
 from models import AuditLog, LevelChange, MemberIdentity, PointsTransaction, WalletTransaction
-from services import levels as level_service
-from services import members as member_service
-from services import points as points_service
-from services import wallet as wallet_service
+from services.members import levels as level_service, members as member_service
+from services.points import ledger as points_service
+from services.wallet import journal as wallet_service
 from tests.web.helpers import count, fresh, text_of
 
 

@@ -6,7 +6,9 @@ import pytest
 from domain import roles
 from extensions import db
 from models import MemberIdentity
-from services import member_cards, members, wallet
+from services.cards import physical as member_cards
+from services.members import members
+from services.wallet import journal as wallet
 from tests.web.helpers import fresh, text_of
 
 

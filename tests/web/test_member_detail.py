@@ -1,9 +1,7 @@
 """Back office: the member detail page."""
 from domain import roles
-from services import levels as level_service
-from services import member_fields
-from services import members as member_service
-from services import points as points_service
+from services.members import levels as level_service, fields as member_fields, members as member_service
+from services.points import ledger as points_service
 from tests.web.helpers import text_of
 
 

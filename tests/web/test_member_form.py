@@ -5,8 +5,7 @@ import pytest
 
 from domain import roles
 from models import AuditLog, Member, Tag
-from services import member_fields
-from services import members as member_service
+from services.members import fields as member_fields, members as member_service
 from tests.web.helpers import count, fresh, text_of
 
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 from domain.clock import now_utc
 from extensions import db
 from models import Card, CardTemplate
-from services import coupons as coupon_service
+from services.coupons import coupons as coupon_service
 from tests.web.helpers import text_of
 
 

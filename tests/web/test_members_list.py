@@ -7,7 +7,7 @@ from sqlalchemy import event
 
 from domain import roles
 from domain.clock import now_utc
-from services import members as member_service
+from services.members import members as member_service
 from tests.web.helpers import text_of
 
 

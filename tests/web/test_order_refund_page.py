@@ -6,7 +6,8 @@ import pytest
 from domain import roles
 from domain.orders import Expected
 from extensions import db
-from services import orders, stored_value, wallet
+from services.orders import orders
+from services.wallet import stored_value, journal as wallet
 from tests.web.helpers import fresh, text_of
 
 
@@ -78,7 +79,7 @@ def _paid(merchant, member, kind, amount, items, key):
 
 @pytest.fixture()
 def count_card(make, merchant, owner, topup):
-    from services import cards
+    from services.cards import count_timed as cards
 
     _order, member = topup  # the fake channel and a member
     template = cards.save_template(db.session, owner, None, kind="count", title="洗车十次卡", service_name="精洗",
@@ -118,8 +119,8 @@ def test_is_a_gift_card_order_page_without_a_refund_form(as_owner, merchant, top
 
 def test_do_both_order_pages_say_a_failed_refund_was_put_back(as_owner, client, make, merchant, owner, monkeypatch):
     from payments import checkout
-    from services import refund_results, refunds
-    from services.wechat_sandbox import provision_account
+    from services.orders import refund_results, refunds
+    from sandbox.wechat_state import provision_account
     from tests.web.helpers import wechat_member, wechat_phone
 
     class Slow:

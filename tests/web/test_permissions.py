@@ -3,8 +3,8 @@ import pytest
 
 from domain import roles
 from models import AuditLog
-from services import member_fields
-from services import wallet as wallet_service
+from services.members import fields as member_fields
+from services.wallet import journal as wallet_service
 from tests.web.helpers import count
 
 # (method, URL with {placeholders}, permission the role needs)

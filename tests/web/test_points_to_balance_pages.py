@@ -4,7 +4,8 @@ import re
 from domain import roles
 from extensions import db
 from models import StoredValueSettings
-from services import points, points_to_balance, stored_value, wallet
+from services.points import ledger as points
+from services.wallet import points_to_balance, stored_value, journal as wallet
 from tests.web import test_h5_support
 from tests.web.helpers import fresh, text_of, wechat_member, wechat_phone
 

@@ -1,7 +1,7 @@
 """Back office: the prepaid balance report page, its date, and who may read it."""
 from domain import roles
 from extensions import db
-from services import wallet
+from services.wallet import journal as wallet
 from tests.web.helpers import text_of
 
 

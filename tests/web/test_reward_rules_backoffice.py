@@ -4,7 +4,7 @@ import pytest
 from extensions import db
 from models import AuditLog
 from models.rewards import RewardRule
-from services import coupons
+from services.coupons import coupons
 from tests.web.helpers import count, text_of
 
 

@@ -5,7 +5,8 @@ import pytest
 
 from domain import roles
 from models import Member
-from services import checkout, checkout_settings, reward_rules
+from services.till import checkout, settings as checkout_settings
+from services.rewards import rules as reward_rules
 from tests.web import test_h5_support
 from tests.web.helpers import fresh, text_of, wechat_member, wechat_phone
 from tests.web.test_h5_support import latest_sms_code
@@ -87,7 +88,7 @@ def test_is_a_forged_token_not_found(client, db, shop, claim_url, member):
 
 
 def test_does_the_receipt_print_a_coupon_qr_for_100_yuan_paid_and_none_for_99(client, db, make):
-    from services import coupons
+    from services.coupons import coupons
     from tests.web.test_staff_h5 import staff_login
 
     merchant = make.merchant()

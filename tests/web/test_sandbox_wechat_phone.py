@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from channels.wechat import client_for
 from models import Fan, KeywordReply, Merchant, SandboxUser
-from services import wechat_sandbox as sbx
-from services.wechat_settings import settings_for
+from sandbox import wechat_state as sbx
+from services.wechat.settings import settings_for
 from tests.web.helpers import fresh, text_of
 
 

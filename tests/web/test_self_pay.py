@@ -8,7 +8,8 @@ from sqlalchemy import select
 from extensions import db
 from models import Level, Order, Verification, Wallet
 from models.checkout import Checkout
-from services import checkout_settings, coupons
+from services.till import settings as checkout_settings
+from services.coupons import coupons
 from tests.web import test_h5_support
 from tests.web.helpers import count, fresh, text_of, wechat_member, wechat_phone
 from tests.web.test_h5_support import sign_in
@@ -223,7 +224,7 @@ def test_is_a_coupon_used_by_self_pay_recorded_as_self(phone, owner, shop, store
 
 
 def test_does_a_member_inside_alipay_pay_with_alipay(client, make, db, shop, store):
-    from services import members
+    from services.members import members
     from tests.web.test_h5_support import ALIPAY_UA
 
     person = make.member(shop, mobile="13700000013")

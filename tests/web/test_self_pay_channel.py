@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from models import Order, OrderRefund, PaymentNotification
 from models.checkout import Checkout
-from services import coupons
+from services.coupons import coupons
 from tests.web import test_h5_support
 from tests.web.helpers import count, fresh, text_of
 from tests.web.test_self_pay import give_coupon, member, pay, phone, quote, store  # noqa: F401  (fixtures)
@@ -81,7 +81,7 @@ def test_is_the_order_refunded_in_full_when_its_coupon_was_used_meanwhile(app, d
 def test_does_refunding_a_self_pay_checkout_send_the_money_back_through_its_channel(app, db, live_server, phone,
                                                                                    owner, login, shop, store,
                                                                                    member, started):
-    from services import checkout_refunds
+    from services.till import refunds as checkout_refunds
 
     order = ordered(db, phone, shop, store, "200", started)
     pay_at_the_cashier(app, live_server, shop, order)

@@ -3,7 +3,7 @@ import io
 
 import png
 
-from services import member_qr
+from services.members import qr as member_qr
 from tests.web.helpers import text_of
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from models import AuditLog, MemberFieldDef
-from services import member_fields
+from services.members import fields as member_fields
 from tests.web.helpers import count, fresh, text_of
 
 

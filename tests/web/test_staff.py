@@ -1,7 +1,7 @@
 """Back office: staff accounts."""
 from domain import roles
 from models import Staff
-from services import staff as staff_service
+from services.merchant import staff as staff_service
 from tests.web.helpers import count, fresh, text_of
 
 

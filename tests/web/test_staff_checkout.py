@@ -1,4 +1,4 @@
-"""The staff 收银 page against the real services.checkout: amount, member, itemised quote, tender, confirm,
+"""The staff 收银 page against the real services.till.checkout: amount, member, itemised quote, tender, confirm,
 the receipt (and its 58 mm print) and the store's checkouts of today."""
 import re
 
@@ -8,7 +8,8 @@ from sqlalchemy import select
 from domain import roles
 from models import Level, Wallet
 from models.checkout import Checkout
-from services import member_cards, members
+from services.cards import physical as member_cards
+from services.members import members
 from tests.web.helpers import count, text_of
 from tests.web.test_staff_h5 import second_phone, staff_login
 

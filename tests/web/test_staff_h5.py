@@ -8,7 +8,7 @@ from flask import g
 
 from domain import roles
 from models import AuditLog, Verification
-from services import coupons
+from services.coupons import coupons
 from tests.factories import PASSWORD
 from tests.web.helpers import count, fresh, text_of
 
@@ -257,7 +257,7 @@ def test_is_an_undo_after_the_window_refused(client, shop, db):
     from datetime import timedelta
 
     from domain.clock import now_utc
-    from services import instruments
+    from services.verification import instruments
 
     staff_login(client, shop["cashier_east"])
     code = shop["code"]

@@ -15,8 +15,11 @@ from domain import roles
 from domain.clock import now_utc
 from domain.errors import Conflict
 from models import AuditLog, SandboxGrant, Verification
-from services import coupons, instrument_qr, instruments, member_qr, verifications, wechat_sandbox
-from services.instruments import Lookup
+from services.coupons import coupons
+from services.verification import qr as instrument_qr, instruments, records as verifications
+from services.members import qr as member_qr
+from sandbox import wechat_state as wechat_sandbox
+from services.verification.instruments import Lookup
 from staff_h5 import limits
 from tests.web.helpers import count, fresh, text_of
 from tests.web.test_staff_h5 import shop, staff_login  # noqa: F401  (the fixture is used by name)
@@ -123,7 +126,7 @@ def test_is_another_merchants_instrument_qr_not_accepted(client, shop, make, db)
 # --- quantities and amounts, through the generic interface ------------------------------------------------
 
 class FakeCards:
-    """A stand-in count card and gift card adapter, as the card modules will plug into services.instruments."""
+    """A stand-in count card and gift card adapter, as the card modules will plug into services.verification.instruments."""
 
     kinds = ("count_card", "gift_card")
     kind = "count_card"
@@ -319,10 +322,10 @@ def test_does_the_redis_limit_also_hold_an_expired_token_guesser(app, client, sh
     assert lookup(client, instrument_qr.token(shop["code"])).status_code == 429
 
 
-# --- a real count card (services.cards), scanned by its QR --------------------------------------------------
+# --- a real count card (services.cards.count_timed), scanned by its QR --------------------------------------------------
 
 def test_does_a_real_count_card_scanned_by_its_qr_take_the_uses_asked_for(client, shop, db):
-    from services import cards as card_service
+    from services.cards import count_timed as card_service
 
     template = card_service.save_template(db.session, shop["owner"], None, kind="count", title="洗车十次卡",
                                           service_name="精洗", uses=10)
@@ -351,7 +354,7 @@ def test_does_the_limit_fall_back_to_the_audit_log_when_redis_is_down(app, clien
 
 
 def test_does_a_double_tap_on_confirm_take_the_uses_once_and_show_success_twice(client, shop, db):
-    from services import cards as card_service
+    from services.cards import count_timed as card_service
 
     template = card_service.save_template(db.session, shop["owner"], None, kind="count", title="护理三次卡",
                                           service_name="护理", uses=3)

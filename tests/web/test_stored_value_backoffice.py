@@ -7,9 +7,9 @@ from domain import roles
 from domain.clock import now_utc
 from extensions import db
 from models import StoredValueSettings, TopupRule
-from services import coupons as coupon_service
-from services import orders as order_service
-from services import stored_value
+from services.coupons import coupons as coupon_service
+from services.orders import orders as order_service
+from services.wallet import stored_value
 from tests.web.helpers import count, text_of
 
 SETTINGS = {"custom_min": "10", "custom_max": "2000", "nudge_mode": "once", "max_balance": "5000",

@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 from domain import roles
 from models import (AuditLog, Level, LevelChange, Member, MemberFieldDef, MemberIdentity, PointsTransaction, Staff,
                     Store, Tag, Wallet, WalletTransaction)
-from services import member_fields
-from services import points as points_service
+from services.members import fields as member_fields
+from services.points import ledger as points_service
 
 # Every back-office URL that takes an id, with a body a form would accept.
 VALID = {

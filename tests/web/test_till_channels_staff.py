@@ -11,7 +11,7 @@ from extensions import db
 from models.checkout import Checkout
 from sandbox import paycodes
 from sandbox.wechat_pay_refunds import pend_next_refund
-from services import checkout_refunds
+from services.till import refunds as checkout_refunds
 from tests.integration.test_till_channels import till  # noqa: F401  (fixture: a shop with both channels)
 from tests.web.helpers import text_of
 from tests.web.test_api import auth, error_of, make_key

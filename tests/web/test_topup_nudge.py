@@ -2,7 +2,7 @@
 import pytest
 
 from domain.clock import now_utc
-from services import orders
+from services.orders import orders
 from tests.web import test_h5_support
 from tests.web.helpers import fresh, text_of, wechat_member, wechat_phone
 from tests.web.test_h5_topup import enable, tier

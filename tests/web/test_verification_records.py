@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from domain import roles
 from extensions import db
 from models import Verification
-from services import coupons as coupon_service
+from services.coupons import coupons as coupon_service
 from tests.web.helpers import text_of
 
 _keys = counter(1)
@@ -154,6 +154,6 @@ def test_does_the_export_name_the_api_key_when_a_till_verified(as_owner, make, m
     ("other:3", (None, None)), ("", (None, None)), ("-1", (None, None)),
 ])
 def test_is_the_template_filter_value_parsed_for_coupons_and_cards(value, expected):
-    from services.verification_reports import parse_template_choice
+    from services.verification.reports import parse_template_choice
 
     assert parse_template_choice(value) == expected

@@ -3,7 +3,7 @@ import pytest
 
 from domain import roles
 from models import AuditLog, KeywordReply, SandboxGrant, WechatSettings
-from services import wechat_sandbox as sbx
+from sandbox import wechat_state as sbx
 from tests.web.helpers import count, fresh, text_of
 
 NEW_KEY, OTHER_KEY = "k" * 42 + "K", "m" * 42 + "M"
@@ -192,7 +192,7 @@ def test_does_publishing_send_the_menu_to_the_sandbox_and_record_when(as_owner, 
 
 
 def test_does_a_refused_publish_say_why(as_owner, wechat_merchant, db, live_server):
-    from services.wechat_settings import settings_for
+    from services.wechat.settings import settings_for
 
     settings = settings_for(db.session, wechat_merchant.id)  # a menu the editor would refuse, written directly
     settings.menu = [{"name": f"菜单{i}", "type": "click", "key": f"K{i}", "reply": "x"} for i in range(4)]

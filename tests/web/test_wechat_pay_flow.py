@@ -15,8 +15,8 @@ from domain.clock import now_utc
 from domain.errors import Conflict, DomainError
 from models import Order, PaymentNotification, Wallet
 from payments import checkout
-from services import orders
-from services import wechat_sandbox as sbx
+from services.orders import orders
+from sandbox import wechat_state as sbx
 from tests.web.helpers import fresh, wechat_member
 
 OPENID = "oFlow00000000000000000000001"

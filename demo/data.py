@@ -1,0 +1,139 @@
+"""The demo merchant that `make run` loads: two stores, one staff member per role, three levels, members with history."""
+import random
+from datetime import date, timedelta
+
+from domain import roles
+from domain.clock import now_utc
+from models import Merchant
+from demo import catalogue as demo_catalogue
+from services.rewards import gifts as gift_rules, rules as reward_rules
+from services.members import levels, fields as member_fields, members
+from services.merchant import merchants, staff, stores
+from services.points import ledger as points
+from services.wallet import journal as wallet
+
+DEMO_SLUG = "demo"
+DEMO_PASSWORD = "demo1234"
+DEMO_STAFF = [
+    ("owner", "王店主", roles.OWNER, []),
+    ("admin", "李管理", roles.ADMIN, []),
+    ("operator", "赵运营", roles.OPERATOR, []),
+    ("cs", "钱客服", roles.CUSTOMER_SERVICE, []),
+    ("guide", "孙导购", roles.GUIDE, [0]),
+    ("cashier", "周收银", roles.CASHIER, [0]),
+    ("verifier", "吴核销", roles.VERIFIER, [1]),
+]
+DEMO_LEVELS = [
+    dict(rank=1, name="普通会员", discount_percent=100, points_multiplier_tenths=10, benefits_note="消费每 1 元积 1 分"),
+    dict(rank=2, name="银卡会员", min_spend=100000, min_visits=10, min_topup=50000, discount_percent=95,
+         points_multiplier_tenths=12, benefits_note="全场 9.5 折，积分 1.2 倍"),
+    dict(rank=3, name="金卡会员", min_spend=500000, min_visits=30, min_topup=200000, discount_percent=88,
+         points_multiplier_tenths=15, benefits_note="全场 8.8 折，积分 1.5 倍，生日赠饮"),
+]
+DEMO_REGISTRATION_POINTS = 100
+DEMO_UPGRADE_POINTS = 300
+DEMO_TEMPLATE_IDS = {"points_changed": "demo-tpl-points", "balance_changed": "demo-tpl-balance",
+                     "level_up": "demo-tpl-level"}
+DEMO_MEMBERS = [
+    ("13800138001", "张伟", "male", date(1990, 3, 12)), ("13800138002", "王芳", "female", date(1988, 7, 2)),
+    ("13800138003", "李娜", "female", date(1995, 11, 23)), ("13800138004", "刘洋", "male", date(1992, 1, 30)),
+    ("13800138005", "陈静", "female", date(1985, 3, 8)), ("13800138006", "杨磊", "male", None),
+    ("13800138007", "黄敏", "female", date(2000, 5, 20)), ("13800138008", "赵强", "male", date(1979, 9, 9)),
+    ("13800138009", "吴婷", "female", date(1998, 12, 1)), ("13800138010", "周杰", "male", date(1993, 6, 18)),
+    ("13800138011", "徐丽", "female", date(1991, 8, 15)), ("13800138012", "孙浩", "male", date(1987, 4, 4)),
+]
+
+
+def load(session):
+    """Create the demo merchant unless it exists. Returns (merchant, created)."""
+    existing = session.query(Merchant).filter_by(slug=DEMO_SLUG).one_or_none()
+    if existing is not None:
+        sandbox_channels(session, existing)
+        return existing, False
+    merchant = merchants.create_merchant(session, DEMO_SLUG, "演示咖啡")
+    shop_list = [stores.create_store(session, merchant.id, "人民广场店", "上海市黄浦区人民大道 1 号"),
+                 stores.create_store(session, merchant.id, "陆家嘴店", "上海市浦东新区世纪大道 100 号")]
+    team = {}
+    for username, name, role, store_indexes in DEMO_STAFF:
+        team[username] = staff.create_staff(session, merchant.id, username=username, name=name, role=role,
+                                            password=DEMO_PASSWORD, store_ids=[shop_list[i].id for i in store_indexes])
+    for spec in DEMO_LEVELS:
+        levels.save_level(session, team["owner"], None, **spec)
+    _fields(session, team["owner"])
+    _upgrade_gift(session, team["owner"])
+    people = _members(session, merchant, shop_list, team)
+    demo_catalogue.load(session, merchant, team["owner"], people)
+    sandbox_channels(session, merchant)
+    return merchant, True
+
+
+def sandbox_channels(session, merchant):
+    """With the sandbox on: a sandbox official account and Alipay app, a registration gift and notice templates."""
+    from flask import current_app, has_app_context
+
+    if not (has_app_context() and current_app.config.get("SANDBOX_ENABLED")):
+        return
+    from sandbox.alipay_api import provision_merchant
+    from sandbox import wechat_state as wechat_sandbox
+    from services.wechat.settings import settings_for
+
+    first_time = not merchant.wechat_app_id
+    wechat_sandbox.provision_account(session, merchant)
+    provision_merchant(session, merchant)
+    if first_time:  # later edits in the back office are the merchant's and stay
+        settings = settings_for(session, merchant.id)
+        session.add(gift_rules.points_rule(merchant.id, "registration", "开卡礼", DEMO_REGISTRATION_POINTS))
+        settings.template_ids = settings.template_ids or dict(DEMO_TEMPLATE_IDS)
+    session.flush()
+
+
+def _upgrade_gift(session, owner):
+    """升级礼 of the top level: the demo members who reach it show「升级礼：…」in their points history."""
+    top = levels.list_levels(session, owner.merchant_id)[-1]
+    reward_rules.save(session, owner, None, kind="level_up", name=f"{top.name}升级礼", level_id=top.id, min_paid=0,
+                      rewards={"points": DEMO_UPGRADE_POINTS})
+
+
+def _fields(session, owner):
+    member_fields.save_field(session, owner, None, key="taste", label="口味偏好", field_type="select",
+                             options_text="美式,拿铁,卡布奇诺,其他", position=1)
+    member_fields.save_field(session, owner, None, key="company", label="公司", field_type="text", position=2)
+
+
+def _members(session, merchant, shop_list, team):
+    rng = random.Random(20261123)
+    vip = members.ensure_tag(session, merchant.id, "VIP")
+    office = members.ensure_tag(session, merchant.id, "白领")
+    people = []
+    for index, (mobile, name, gender, birthday) in enumerate(DEMO_MEMBERS):
+        member = members.create_member(
+            session, merchant.id, mobile=mobile, name=name, gender=gender, birthday=birthday,
+            custom_fields={"taste": rng.choice(["美式", "拿铁", "卡布奇诺"])},
+            guide_id=team["guide"].id if index % 3 == 0 else None, home_store_id=shop_list[index % 2].id,
+            tag_ids=[vip.id] if index % 4 == 0 else ([office.id] if index % 4 == 1 else []), actor=team["owner"])
+        members.bind_identity(session, member, "card_no", f"8800{index + 1:06d}")
+        _history(session, merchant, member, team, rng, index)
+        people.append(member)
+    return people
+
+
+def _history(session, merchant, member, team, rng, index):
+    visits = rng.randint(0, 35)
+    spend = visits * rng.randint(2500, 18000)
+    member.visit_count, member.total_spend = visits, spend
+    member.last_visit_at = now_utc() - timedelta(days=rng.randint(0, 120)) if visits else None
+    if visits:
+        points.earn(session, merchant, member.id, spend // 100, key=f"demo:earn:{member.id}",
+                    reference=("demo", member.id), reason="历史消费积分")
+        if index % 2 == 0:
+            points.adjust(session, merchant, member.id, -min(50, spend // 100), key=f"demo:adjust:{member.id}",
+                          reason="积分兑换礼品", operator=team["operator"])
+    if index % 3 != 2:
+        topup = rng.choice([10000, 50000, 100000])
+        member.total_topup = topup
+        purse = wallet.member_wallet(session, merchant.id, member.id)
+        wallet.credit(session, merchant.id, purse.id, topup, topup // 10, key=f"demo:topup:{member.id}",
+                      note="充值送 10%", operator=team["cashier"])
+        wallet.debit(session, merchant.id, purse.id, rng.randint(1000, topup // 2), key=f"demo:spend:{member.id}",
+                     note="门店消费", operator=team["cashier"])
+    levels.apply_upgrade(session, member)

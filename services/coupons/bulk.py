@@ -1,0 +1,140 @@
+"""Bulk issue: one coupon to every member matching a filter, by a job, with progress the back office shows.
+
+The job walks members in id order, a chunk at a time from `last_member_id`. A chunk's codes and the new
+resume point are committed together (the job commits after each chunk), and each claim's idempotency key
+is `bulk:{bulk_id}:{member_id}`, so a worker killed mid-way and restarted continues without duplicates.
+"""
+from datetime import date
+
+from sqlalchemy import func, select, update
+
+from domain.clock import local_midnight_utc, now_utc
+from domain.errors import Conflict, DomainError
+from models import BulkIssue, CouponTemplate, Level, Member, Merchant, Tag
+from services.coupons import coupons
+from services.shared.tenancy import get_owned, scoped
+
+CHUNK = 200
+# Refusals of coupons.claim that hold for every later member too: the issue stops instead of skipping on.
+STOP_REASONS = ("券已领完", "该券已停止发放")
+
+
+def clean_filters(session, merchant, raw):
+    """The filter as stored on the row: owned level and tag ids, ISO dates; anything else refused."""
+    filters = {}
+    if raw.get("level_id"):
+        filters["level_id"] = get_owned(session, Level, merchant.id, raw["level_id"]).id
+    if raw.get("tag_id"):
+        filters["tag_id"] = get_owned(session, Tag, merchant.id, raw["tag_id"]).id
+    for name in ("joined_from", "joined_until"):
+        value = raw.get(name)
+        if value:
+            filters[name] = (value if isinstance(value, date) else _parse_date(value)).isoformat()
+    if filters.get("joined_from") and filters.get("joined_until") and filters["joined_from"] > filters["joined_until"]:
+        raise DomainError("注册日期的开始不能晚于结束")
+    return filters
+
+
+def matching(merchant, filters):
+    """Active members of the merchant matching a stored filter (a select of Member)."""
+    query = scoped(Member, merchant.id).where(Member.status == "active")
+    if filters.get("level_id"):
+        query = query.where(Member.level_id == filters["level_id"])
+    if filters.get("tag_id"):
+        query = query.where(Member.tags.any(Tag.id == filters["tag_id"]))
+    if filters.get("joined_from"):
+        query = query.where(Member.created_at >= local_midnight_utc(date.fromisoformat(filters["joined_from"]),
+                                                                     merchant.timezone))
+    if filters.get("joined_until"):
+        until = date.fromisoformat(filters["joined_until"])
+        query = query.where(Member.created_at < local_midnight_utc(date.fromordinal(until.toordinal() + 1),
+                                                                    merchant.timezone))
+    return query
+
+
+def count_matching(session, merchant, filters):
+    return session.scalar(select(func.count()).select_from(matching(merchant, filters).subquery()))
+
+
+def start(session, staff, template_id, raw_filters, now=None):
+    """A queued bulk issue for the staff member's merchant; the caller enqueues the job after commit."""
+    merchant = staff.merchant
+    template = get_owned(session, CouponTemplate, merchant.id, template_id)
+    if not template.active:
+        raise Conflict("该券已停止发放")
+    filters = clean_filters(session, merchant, raw_filters)
+    total = count_matching(session, merchant, filters)
+    if total == 0:
+        raise DomainError("没有符合条件的会员")
+    bulk = BulkIssue(merchant_id=merchant.id, template_id=template.id, filters=filters, channel="bulk",
+                     status="queued", total=total, created_by_id=staff.id, created_at=now or now_utc())
+    session.add(bulk)
+    session.flush()
+    return bulk
+
+
+def run_chunk(session, bulk_id, size=None, now=None):
+    """Issue to the next `size` members. Returns True while there is more to do (commit between calls)."""
+    size = size or CHUNK
+    bulk = session.scalars(select(BulkIssue).where(BulkIssue.id == bulk_id).with_for_update()
+                           .execution_options(populate_existing=True)).one_or_none()
+    if bulk is None or bulk.status == "done":
+        return False
+    merchant = session.get(Merchant, bulk.merchant_id)
+    bulk.status, bulk.error = "running", None
+    member_ids = session.scalars(matching(merchant, bulk.filters).where(Member.id > bulk.last_member_id)
+                                 .with_only_columns(Member.id).order_by(Member.id).limit(size)).all()
+    for member_id in member_ids:
+        stop = _issue_one(session, merchant, bulk, member_id, now)
+        if stop:
+            return _finish(bulk, now, note=f"{stop}，已停止发放")
+        bulk.last_member_id = member_id
+    if len(member_ids) < size:
+        return _finish(bulk, now)
+    session.flush()
+    return True
+
+
+def mark_failed(session, bulk_id, error):
+    session.execute(update(BulkIssue).where(BulkIssue.id == bulk_id, BulkIssue.status != "done")
+                    .values(status="failed", error=str(error)[:500]).execution_options(synchronize_session=False))
+
+
+def progress(bulk):
+    """Percent of matched members handled (issued or skipped)."""
+    if not bulk.total:
+        return 100 if bulk.status == "done" else 0
+    return min(100, (bulk.issued + bulk.skipped) * 100 // bulk.total)
+
+
+def recent(session, merchant_id, limit=50):
+    return session.scalars(scoped(BulkIssue, merchant_id).order_by(BulkIssue.id.desc()).limit(limit)).all()
+
+
+def _issue_one(session, merchant, bulk, member_id, now):
+    """Issue to one member in a savepoint: a refusal undoes only this member. Returns a stop reason or None."""
+    try:
+        with session.begin_nested():
+            coupons.claim(session, merchant, bulk.template_id, member_id, channel=bulk.channel,
+                          key=f"bulk:{bulk.id}:{member_id}", issued_by=None, now=now)
+    except DomainError as exc:
+        if exc.message in STOP_REASONS:
+            return exc.message
+        bulk.skipped += 1  # over the per-member limit, or the member vanished meanwhile
+        return None
+    bulk.issued += 1
+    return None
+
+
+def _finish(bulk, now, note=None):
+    bulk.status, bulk.finished_at, bulk.error = "done", now or now_utc(), note
+    if note:
+        bulk.skipped = max(bulk.skipped, bulk.total - bulk.issued)  # members left without a coupon
+    return False
+
+
+def _parse_date(text):
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        raise DomainError("日期格式不正确") from None

@@ -1,0 +1,176 @@
+"""Orders: created with a server-side price, paid once (conditional update), fulfilled once, closed when unpaid.
+
+A payment channel's notification, verified by its own module (payments/), ends in `record_payment`, which
+checks the order, moves it created -> paid with a conditional UPDATE (so fifteen copies of one notification
+pay it once), and fulfils it in the same transaction. Fulfilment is dispatched by kind to FULFILLERS and is
+idempotent on its own too: every ledger change it makes carries a key derived from the order id.
+"""
+import importlib
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from domain import orders as rules
+from domain import stored_value as prepaid_rules
+from domain.clock import now_utc
+from domain.errors import Conflict, DomainError, NotFound
+from models import Member, Order, StoredValueSettings
+from services.shared import idempotency
+from services.shared.tenancy import get_owned, scoped
+from services.shared.text import required_text
+
+# kind -> "module:function(session, merchant, order, now) -> dict of what was issued"
+FULFILLERS = {
+    "topup": "services.orders.fulfilment:topup",
+    "gift_card": "services.orders.fulfilment:gift_cards_bought",
+    "timed_card": "services.orders.fulfilment:card",
+    "count_card": "services.orders.fulfilment:card",
+    "benefit_card": "services.orders.fulfilment:benefit_card",
+    "coupon": "services.orders.fulfilment:coupons_bought",
+    "self_pay": "services.till.self_pay_orders:fulfil",
+}
+
+# kind -> "module:function(session, order)": gives back what creating the order reserved (stock), when it closes
+# unpaid. Kinds that reserve nothing are absent.
+RELEASERS = {
+    "gift_card": "services.orders.gift_card_sales:release",
+    "timed_card": "services.orders.card_sales:release",
+    "count_card": "services.orders.card_sales:release",
+    "benefit_card": "services.orders.card_sales:release",
+    "coupon": "services.orders.card_sales:release",
+}
+
+
+class RealNameRequired(DomainError):
+    """A purchase at or above the merchant's threshold needs the buyer's real name on the member profile."""
+
+    code = "real_name_required"
+
+
+class PaymentMismatch(Conflict):
+    """A verified notification disagrees with the order (amount, currency, app id, merchant number)."""
+
+    code = "payment_mismatch"
+
+
+def create(session, merchant, member_id, *, kind, channel, amount, description, items, key, store_id=None,
+           now=None):
+    """A new unpaid order. `amount` and `items` come from the server's pricing, never from the browser."""
+    if kind not in rules.KINDS:
+        raise DomainError("未知的订单类型")
+    if channel not in rules.CHANNELS:
+        raise DomainError("未知的支付方式")
+    if not isinstance(amount, int) or amount <= 0:
+        raise DomainError("订单金额须大于 0")
+    idempotency.check_key(key)
+    now = now or now_utc()
+    member = get_owned(session, Member, merchant.id, member_id)
+    existing = idempotency.find_existing(session, Order, merchant.id, key)
+    if existing is not None:
+        return idempotency.ensure_same_request(existing, member_id=member.id, kind=kind, amount=amount)
+    check_real_name(session, merchant.id, member, amount)
+    order = Order(merchant_id=merchant.id, member_id=member.id, store_id=store_id, kind=kind, state=rules.CREATED,
+                  channel=channel, out_trade_no=rules.new_out_trade_no(), amount=amount, currency=rules.CURRENCY,
+                  description=required_text(description, "订单描述", 100), items=items, idempotency_key=key,
+                  expires_at=now + rules.UNPAID_TIMEOUT, created_at=now)
+    try:
+        with session.begin_nested():  # a double tap racing on the same key: the loser gets the winner's order
+            session.add(order)
+    except IntegrityError:
+        existing = idempotency.find_existing(session, Order, merchant.id, key)
+        if existing is None:
+            raise
+        return idempotency.ensure_same_request(existing, member_id=member.id, kind=kind, amount=amount)
+    return order
+
+
+def real_name_threshold(session, merchant_id):
+    """Fen at or above which a purchase needs the buyer's real name (prepaid-card rules); the default when unset."""
+    threshold = session.scalar(select(StoredValueSettings.real_name_threshold)
+                               .where(StoredValueSettings.merchant_id == merchant_id))
+    return threshold or prepaid_rules.DEFAULTS["real_name_threshold"]
+
+
+def check_real_name(session, merchant_id, member, amount):
+    threshold = real_name_threshold(session, merchant_id)
+    if amount >= threshold and not (member.name or "").strip():
+        raise RealNameRequired(f"单笔购买满 {prepaid_rules.short_yuan(threshold)} 元须实名，请先在个人资料中填写真实姓名",
+                               field="real_name", threshold=threshold)
+
+
+def by_out_trade_no(session, out_trade_no, merchant_id=None):
+    query = select(Order).where(Order.out_trade_no == (out_trade_no or "")[:32])
+    if merchant_id is not None:
+        query = query.where(Order.merchant_id == merchant_id)
+    return session.scalars(query).one_or_none()
+
+
+def member_order(session, merchant_id, member_id, order_id):
+    order = session.scalars(scoped(Order, merchant_id).where(Order.id == order_id, Order.member_id == member_id)
+                            ).one_or_none()
+    if order is None:
+        raise NotFound("订单不存在")
+    return order
+
+
+def record_payment(session, merchant, order, *, amount, currency, app_id, merchant_no, channel_trade_no, payer,
+                   expected, now=None):
+    """The channel says this order is paid. Returns True when this call paid it, False for a repeat.
+
+    Raises PaymentMismatch (nothing changes) when the notification does not match the order.
+    """
+    now = now or now_utc()
+    wrong = rules.mismatch(expected, amount, currency, app_id, merchant_no)
+    if wrong is not None:
+        raise PaymentMismatch(f"支付通知与订单不符：{wrong}", field=wrong)
+    paid = session.execute(
+        update(Order).where(Order.id == order.id, Order.state == rules.CREATED)
+        .values(state=rules.PAID, paid_at=now, channel_trade_no=channel_trade_no, payer=payer)
+        .execution_options(synchronize_session=False)).rowcount
+    session.expire(order)
+    if paid != 1:
+        if order.state == rules.CLOSED:
+            # Closed only after the channel confirmed it unpaid; a payment now is for the channel to refund.
+            raise Conflict("订单已关闭", state=order.state)
+        return False
+    fulfil(session, merchant, order, now)
+    return True
+
+
+def fulfil(session, merchant, order, now=None):
+    """Issue what was bought, once: the paid -> fulfilled move is conditional, the ledger keys are per order."""
+    now = now or now_utc()
+    issued = _resolve(FULFILLERS[order.kind])(session, merchant, order, now)
+    done = session.execute(
+        update(Order).where(Order.id == order.id, Order.state == rules.PAID)
+        .values(state=rules.FULFILLED, fulfilled_at=now, fulfilment=issued or {})
+        .execution_options(synchronize_session=False)).rowcount
+    session.expire(order)
+    if done != 1:
+        raise Conflict("订单已处理", state=order.state)
+    return order
+
+
+def close_if_unpaid(session, order, now=None):
+    """created -> closed; False when it was paid (or closed) meanwhile."""
+    now = now or now_utc()
+    closed = session.execute(
+        update(Order).where(Order.id == order.id, Order.state == rules.CREATED)
+        .values(state=rules.CLOSED, closed_at=now).execution_options(synchronize_session=False)).rowcount
+    session.expire(order)
+    if closed == 1 and order.kind in RELEASERS:
+        _resolve(RELEASERS[order.kind])(session, order)  # only the call that closed it releases, so once
+    return closed == 1
+
+
+def _resolve(target):
+    module_name, function = target.split(":")
+    return getattr(importlib.import_module(module_name), function)
+
+
+def overdue(session, now=None, limit=200, grace=timedelta(minutes=5)):
+    """Unpaid orders past their time (plus a grace for a late notification), oldest first, for the query job."""
+    now = now or now_utc()
+    return session.scalars(select(Order).where(Order.state == rules.CREATED, Order.expires_at < now - grace)
+                           .order_by(Order.expires_at).limit(limit)).all()

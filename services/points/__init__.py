@@ -1,0 +1,4 @@
+"""Points as lots: earning, spending from the soonest-expiring lot, expiry, and the member's balance.
+
+Public face: `ledger`.
+"""

@@ -1,0 +1,170 @@
+"""Template notices to members: points changed, balance changed, level up.
+
+A ledger change calls one of the `*_changed` hooks inside its own unit of work. The hook records a
+NoticeDelivery (its idempotency key comes from the ledger row, so a replayed ledger call records
+nothing new) and enqueues the send, which runs only after the change commits. `send` is what the job
+runs: it records sent / failed / skipped on the delivery and never touches the change that caused it.
+"""
+import logging
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from domain.clock import now_utc, to_local
+from domain.money import format_yuan
+from models import MemberIdentity, Merchant, NoticeDelivery, WechatSettings
+from services.shared.tenancy import scoped
+
+log = logging.getLogger(__name__)
+
+SWITCHES = {"points_changed": "notify_points", "balance_changed": "notify_balance", "level_up": "notify_level"}
+LINK_PAGES = {"points_changed": "member_h5.points", "balance_changed": "member_h5.balance",
+              "level_up": "member_h5.level"}
+WALLET_KIND_LABELS = {"credit": "充值", "debit": "消费", "refund": "退款"}
+
+
+# --- hooks called by the ledgers --------------------------------------------------------------------
+
+def points_changed(session, merchant, txn):
+    payload = {"amount": txn.amount, "balance": txn.balance_after, "reason": txn.note or txn.kind_label,
+               "at": _stamp(txn.created_at)}
+    return _record(session, merchant, txn.member_id, "points_changed", f"points:{txn.id}", payload)
+
+
+def balance_changed(session, merchant_id, wallet, txn):
+    if wallet.kind != "member" or wallet.member_id is None or txn.amount == 0:
+        return None
+    payload = {"amount": txn.amount, "balance": txn.principal_after + txn.bonus_after,
+               "reason": txn.note or WALLET_KIND_LABELS.get(txn.kind, txn.kind_label), "at": _stamp(txn.created_at)}
+    merchant = session.get(Merchant, merchant_id)
+    return _record(session, merchant, wallet.member_id, "balance_changed", f"wallet:{txn.id}", payload)
+
+
+def level_changed(session, member, previous_level, new_level, change):
+    """Only a move up notifies; joining at the base level or a manual move down does not."""
+    if change.reason == "join" or new_level is None:
+        return None
+    if previous_level is not None and new_level.rank <= previous_level.rank:
+        return None
+    payload = {"level": new_level.name, "previous": previous_level.name if previous_level else "",
+               "at": _stamp(change.created_at)}
+    merchant = session.get(Merchant, member.merchant_id)
+    return _record(session, merchant, member.id, "level_up", f"level:{change.id}", payload)
+
+
+def _record(session, merchant, member_id, kind, key, payload):
+    if merchant is None or not merchant.wechat_app_id:
+        return None
+    settings = session.scalars(scoped(WechatSettings, merchant.id)).one_or_none()
+    if settings is not None and not getattr(settings, SWITCHES[kind]):
+        return None
+    openid = wechat_openid(session, merchant, member_id)
+    if not openid:
+        return None
+    delivery = NoticeDelivery(merchant_id=merchant.id, member_id=member_id, kind=kind, openid=openid,
+                              payload=payload, status="pending", attempts=0, idempotency_key=key)
+    try:
+        with session.begin_nested():
+            session.add(delivery)
+            session.flush()
+    except IntegrityError:
+        return None  # already recorded by an earlier (replayed) call
+    from jobs.core import enqueue
+    from jobs.notices import send_notice
+
+    enqueue(send_notice, delivery.id)
+    return delivery
+
+
+def wechat_openid(session, merchant, member_id):
+    return session.scalar(
+        scoped(MemberIdentity, merchant.id).with_only_columns(MemberIdentity.value)
+        .where(MemberIdentity.member_id == member_id, MemberIdentity.kind == "wechat_openid",
+               MemberIdentity.app_id == merchant.wechat_app_id, MemberIdentity.active.is_(True))
+        .order_by(MemberIdentity.id.desc()).limit(1)
+    )
+
+
+# --- the send, run by the job ------------------------------------------------------------------------
+
+def send(session, delivery_id):
+    """Send one delivery. Returns the error text when the send failed (the caller commits, then retries)."""
+    delivery = session.scalars(select(NoticeDelivery).where(NoticeDelivery.id == delivery_id)
+                               .with_for_update()).one_or_none()
+    if delivery is None or delivery.status in ("sent", "skipped"):
+        return None
+    merchant = session.get(Merchant, delivery.merchant_id)
+    settings = session.scalars(scoped(WechatSettings, merchant.id)).one_or_none()
+    template_id = ((settings.template_ids if settings else None) or {}).get(delivery.kind)
+    if settings is not None and not getattr(settings, SWITCHES[delivery.kind]):
+        return _skip(session, delivery, "商户已关闭该通知")
+    if not template_id:
+        return _skip(session, delivery, "未配置该通知的模板 ID")
+    delivery.attempts += 1
+    try:
+        from channels.wechat import client_for
+
+        client_for(merchant).message.send_template(delivery.openid, template_id,
+                                                   template_data(delivery, merchant.timezone),
+                                                   url=member_link(merchant, LINK_PAGES[delivery.kind]))
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded; the job re-raises to retry
+        delivery.status = "failed"
+        delivery.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        session.flush()
+        log.warning("notice %s (%s) failed, attempt %s: %s", delivery.id, delivery.kind, delivery.attempts,
+                    delivery.last_error)
+        return delivery.last_error
+    delivery.status, delivery.sent_at, delivery.last_error = "sent", now_utc(), None
+    session.flush()
+    return None
+
+
+def _skip(session, delivery, reason):
+    delivery.status, delivery.last_error = "skipped", reason
+    session.flush()
+    return None
+
+
+def template_data(delivery, tz_name=None):
+    """The classic template layout (first / keyword1.. / remark) that the merchant's templates use."""
+    p = dict(delivery.payload or {})
+    p["at"] = _local(p.get("at"), tz_name)
+    if delivery.kind == "points_changed":
+        lines = ["您的积分有变动", f"{p.get('amount', 0):+d} 积分", f"{p.get('balance', 0)} 积分", p.get("reason", ""),
+                 p.get("at", ""), "点击查看积分明细"]
+    elif delivery.kind == "balance_changed":
+        amount = p.get("amount", 0)
+        lines = ["您的储值余额有变动", f"{'+' if amount > 0 else '-'}¥{format_yuan(abs(amount))}",
+                 f"¥{format_yuan(p.get('balance', 0))}", p.get("reason", ""), p.get("at", ""), "点击查看余额明细"]
+    else:
+        lines = [f"恭喜您升级为{p.get('level', '')}", p.get("level", ""), p.get("at", ""), "点击查看会员权益"]
+    first, *keywords, remark = lines
+    data = {"first": {"value": first}, "remark": {"value": remark}}
+    data.update({f"keyword{i}": {"value": value} for i, value in enumerate(keywords, 1)})
+    return data
+
+
+def member_link(merchant, endpoint):
+    """An absolute link into the member pages, built without a request (jobs run outside one)."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    adapter = current_app.url_map.bind("localhost")
+    return base + adapter.build(endpoint, {"merchant_slug": merchant.slug})
+
+
+def _stamp(moment):
+    return (moment or now_utc()).isoformat()
+
+
+def _local(stamp, tz_name):
+    try:
+        return to_local(datetime.fromisoformat(stamp), tz_name).strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return ""
+
+
+def deliveries_of(session, merchant_id, member_id):
+    return session.scalars(scoped(NoticeDelivery, merchant_id).where(NoticeDelivery.member_id == member_id)
+                           .order_by(NoticeDelivery.id)).all()
+
