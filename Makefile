@@ -54,7 +54,7 @@ worker: venv
 	    echo "make worker: REDIS_URL must be set, e.g. make worker REDIS_URL=redis://127.0.0.1:6379/0" >&2; \
 	    exit 2; \
 	fi
-	$(VENV)/bin/rq worker --url "$(REDIS_URL)" default notices bulk scheduled
+	REDIS_URL="$(REDIS_URL)" $(FLASK) worker
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance

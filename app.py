@@ -10,9 +10,24 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import Pool
 
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import api
+import cli
+import member_h5
+import payments
+import sandbox
+import staff_h5
+import wechat_bot
 import config as config_module
+from backoffice import blueprint as backoffice_blueprint
 from extensions import babel, csrf, db, login_manager, migrate
+from jobs import dispatch
+from models import Staff
 from models.crypto import configure_cipher, derive_key
+from services.shared import host, job_queue
+from web import errors, template_helpers
+from web.host import FlaskHost
 from web.json_provider import OrjsonProvider
 from web.sessions import PagesOnlySessionInterface
 
@@ -29,6 +44,7 @@ def create_app(config=None):
     _configure_credentials_cipher(app)
     _trust_proxies(app)
     _init_extensions(app)
+    _connect_services(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_error_handlers(app)
@@ -72,8 +88,6 @@ def _trust_proxies(app):
     """Behind N reverse proxies, take the client address from X-Forwarded-For (rate limits use it)."""
     hops = int(app.config.get("PROXY_HOPS") or 0)
     if hops:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
@@ -90,8 +104,6 @@ def _init_extensions(app):
 
     @login_manager.user_loader
     def load_staff(staff_id):
-        from models import Staff
-
         return db.session.get(Staff, int(staff_id)) if staff_id.isdigit() else None
 
 
@@ -130,15 +142,13 @@ def _has_pending_input(pgconn):
     return bool(poller.poll(0))
 
 
-def _register_blueprints(app):
-    import api
-    import sandbox
-    import member_h5
-    import payments
-    import staff_h5
-    import wechat_bot
-    from backoffice import blueprint as backoffice_blueprint
+def _connect_services(app):
+    """What services need of the application (its config and URLs) and how their jobs go (jobs/dispatch.py)."""
+    host.install(FlaskHost())
+    job_queue.install(dispatch.send)
 
+
+def _register_blueprints(app):
     app.register_blueprint(backoffice_blueprint)
     app.register_blueprint(member_h5.blueprint)
     app.register_blueprint(staff_h5.blueprint)  # the staff page at /staff
@@ -149,19 +159,13 @@ def _register_blueprints(app):
 
 
 def _register_template_helpers(app):
-    from web import template_helpers
-
     template_helpers.register(app)
 
 
 def _register_error_handlers(app):
-    from web import errors
-
     errors.register(app)
 
 
 def _register_cli(app):
-    import cli
-
     cli.register(app)
     logging.getLogger(__name__).debug("app created (%s)", app.config.get("ENV_NAME"))

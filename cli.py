@@ -1,10 +1,17 @@
-"""Command-line entry points: `flask seed-demo`, `create-merchant`, `create-staff`, `expire-points`, `run-scheduler`."""
+"""Command-line entry points: `flask seed-demo`, `create-merchant`, `create-staff`, `expire-points`,
+`run-scheduler` and `worker`."""
 import click
 from flask import current_app
+from redis import Redis
 
+from demo import data as demo_data
 from domain import roles
 from domain.errors import DomainError
 from extensions import db
+from jobs import dispatch, schedule, worker
+from jobs.base import QUEUES
+from jobs.points import expire_points_everywhere
+from services.merchant import merchants, staff
 
 
 def _fail_on_domain_error(fn):
@@ -26,8 +33,6 @@ def register(app):
     @_fail_on_domain_error
     def seed_demo():
         """Load the demo merchant (does nothing if it is there already)."""
-        from demo import data as demo_data
-
         merchant, created = demo_data.load(db.session)
         click.echo(f"demo merchant '{merchant.slug}' " + ("created" if created else "already present"))
 
@@ -38,8 +43,6 @@ def register(app):
     @_fail_on_domain_error
     def create_merchant(slug, name, timezone):
         """Create a merchant (tenant)."""
-        from services.merchant import merchants
-
         merchant = merchants.create_merchant(db.session, slug, name, timezone)
         click.echo(f"merchant {merchant.slug} created (id {merchant.id})")
 
@@ -53,8 +56,6 @@ def register(app):
     @_fail_on_domain_error
     def create_staff(merchant_slug, username, name, role, password, store_ids):
         """Create a staff account for a merchant."""
-        from services.merchant import merchants, staff
-
         merchant = merchants.by_slug(db.session, merchant_slug)
         member = staff.create_staff(db.session, merchant.id, username=username, name=name, role=role,
                                     password=password, store_ids=store_ids)
@@ -63,20 +64,24 @@ def register(app):
     @app.cli.command("expire-points")
     def expire_points():
         """Expire due points lots for every merchant now (the scheduler also does this hourly)."""
-        from jobs import tasks
-        from jobs.core import execute
-
-        execute(tasks.expire_points_everywhere.job_name)
+        dispatch.execute(expire_points_everywhere.job_name)
         click.echo("points expiry dispatched")
 
     @app.cli.command("run-scheduler")
     def run_scheduler():
         """Enqueue periodic jobs on RQ (needs REDIS_URL). Several schedulers may run: each period runs once."""
-        from redis import Redis
-
-        from jobs import schedule
-
         url = current_app.config.get("REDIS_URL")
         if not url:
             raise click.ClickException("REDIS_URL is not set: without Redis, run `flask expire-points` from cron")
-        schedule.run_forever(current_app._get_current_object(), Redis.from_url(url))
+        schedule.run_forever(Redis.from_url(url))
+
+    @app.cli.command("worker")
+    @click.option("--queue", "queues", multiple=True, type=click.Choice(QUEUES),
+                  help="a queue to work (repeat for several; default: all)")
+    @click.option("--burst", is_flag=True, help="stop when the queues are empty")
+    def run_worker(queues, burst):
+        """Work the RQ queues (needs REDIS_URL), inside this application: it is built once, here."""
+        url = current_app.config.get("REDIS_URL")
+        if not url:
+            raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inline in the web process")
+        worker.run(url, queues or QUEUES, burst=burst)

@@ -6,13 +6,13 @@ errors to JSON.
 """
 from flask import Blueprint
 
+from extensions import csrf
+
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
 
 from api import auth, checkout, errors, views  # noqa: E402,F401  (hooks and routes register on import)
 
 
 def register(app):
-    from extensions import csrf
-
     csrf.exempt(blueprint)
     app.register_blueprint(blueprint)

@@ -15,7 +15,7 @@ from domain.coupons import KIND_LABELS
 from domain.errors import DomainError, NotFound
 from extensions import db
 from jobs import coupons as coupon_jobs
-from jobs.core import enqueue
+from jobs.base import enqueue
 from models import CardTemplate, CouponCode, CouponTemplate, Level, Tag
 from services.coupons import bulk as coupon_bulk, coupons as coupon_service
 from services.shared.tenancy import get_owned, scoped

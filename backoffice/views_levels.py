@@ -9,8 +9,8 @@ from backoffice.forms import LevelForm
 from backoffice.ui import invalid, refuse
 from domain.errors import DomainError
 from extensions import db
-from jobs import enqueue
-from jobs.tasks import reevaluate_levels
+from jobs.base import enqueue
+from jobs.levels import reevaluate_levels
 from models import Level
 from services.members import levels as level_service
 from services.shared.tenancy import get_owned

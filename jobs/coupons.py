@@ -1,5 +1,5 @@
 """Coupon jobs on the 'bulk' queue: a bulk issue, committed chunk by chunk so a restart resumes."""
-from jobs.core import job
+from jobs.base import job
 from services.coupons import bulk as coupon_bulk
 
 

@@ -1,5 +1,5 @@
 """Template-notice jobs on the 'notices' queue: one send per delivery, retried with backoff."""
-from jobs.core import job
+from jobs.base import job
 from services.wechat import notices
 
 

@@ -3,7 +3,7 @@ their channel (a lost notification loses no money). Each channel module provides
 `query_and_settle(session, merchant, order) -> outcome` and `refund_result(merchant, order, refund)`."""
 import logging
 
-from jobs.core import each_in_own_transaction, job
+from jobs.base import each_in_own_transaction, job
 from models import Merchant, Order
 from payments.checkout import channel_module
 from services.orders import orders, refund_results

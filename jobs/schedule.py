@@ -2,18 +2,20 @@
 import logging
 import time
 
-from jobs import tasks
-from jobs.payments import settle_processing_refunds, settle_processing_till_refunds
+from jobs import dispatch
+from jobs.payments import settle_overdue_orders, settle_processing_refunds, settle_processing_till_refunds
+from jobs.points import expire_points_everywhere
+from jobs.stored_value import pay_topup_instalments
 
 log = logging.getLogger(__name__)
 
 # (job, every N seconds)
 PERIODIC = [
-    (tasks.expire_points_everywhere, 3600),
-    (tasks.settle_overdue_orders, 300),
+    (expire_points_everywhere, 3600),
+    (settle_overdue_orders, 300),
     (settle_processing_refunds, 600),
     (settle_processing_till_refunds, 600),
-    (tasks.pay_topup_instalments, 3600),
+    (pay_topup_instalments, 3600),
 ]
 
 
@@ -28,11 +30,10 @@ def due_now(redis, now=None):
     return due
 
 
-def run_forever(app, redis, tick_seconds=30):
-    from jobs.core import _dispatch
-
+def run_forever(redis, tick_seconds=30):
+    """Inside the application (`flask run-scheduler`): dispatch each due period's job, forever."""
     log.info("scheduler started with %d periodic jobs", len(PERIODIC))
     while True:
         for fn, job_id in due_now(redis):
-            _dispatch(app, fn, (), job_id)
+            dispatch.send(fn.job_name, (), job_id)
         time.sleep(tick_seconds)

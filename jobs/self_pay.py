@@ -1,5 +1,5 @@
 """Self-pay jobs: refund a paid self-pay order whose checkout could not be recorded (services/till/self_pay_orders.py)."""
-from jobs.core import job
+from jobs.base import job
 from services.till import self_pay_orders
 
 

@@ -1,7 +1,7 @@
 """Stored value jobs: pay the monthly instalments of top-up bonuses that have fallen due."""
 import logging
 
-from jobs.core import job
+from jobs.base import job
 from models import Order
 from services.wallet import stored_value
 

@@ -1,7 +1,7 @@
 """Official-account jobs: the slow work the callback must not do before replying."""
 import logging
 
-from jobs.core import job
+from jobs.base import job
 from models import Merchant
 from services.wechat import fans
 

@@ -7,16 +7,13 @@ the refund result, by its encryption), and the member-facing start of a payment 
 """
 from flask import Blueprint
 
+from extensions import csrf
+
 blueprint = Blueprint("payments", __name__, url_prefix="/payments")
+
+from payments import alipay, checkout, wechat, wechat_refund_notify  # noqa: E402,F401  (routes register on import)
 
 
 def register(app):
-    from extensions import csrf
-
-    from payments import checkout  # noqa: F401  (routes register on import)
-    from payments import alipay  # noqa: F401  (the notification route)
-    from payments import wechat  # noqa: F401  (the notification route)
-    from payments import wechat_refund_notify  # noqa: F401  (the refund result notification route)
-
     csrf.exempt(blueprint)
     app.register_blueprint(blueprint)

@@ -3,28 +3,18 @@
 The app's real clients (wechatpy, python-alipay-sdk) talk to these endpoints over HTTP because the
 channel base URLs point here; production points the same clients at the real hosts.
 """
-import importlib
-
 from flask import Blueprint
+
+from extensions import csrf
 
 blueprint = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
-# Modules that add routes to the blueprint; each exists once its part is built.
-ROUTE_MODULES = ("sandbox.wechat_api", "sandbox.wechat_pay", "sandbox.wechat_pay_refunds", "sandbox.wechat_micropay",
-                 "sandbox.alipay_api", "sandbox.alipay_barcode",
-                 "sandbox.sms", "sandbox.phone", "sandbox.paycode_page")
+from sandbox import alipay_api, alipay_barcode, paycode_page, phone, sms  # noqa: E402,F401  (routes register on import)
+from sandbox import wechat_api, wechat_micropay, wechat_pay, wechat_pay_refunds  # noqa: E402,F401  (as above)
 
 
 def register(app):
     if not app.config.get("SANDBOX_ENABLED"):
         return
-    from extensions import csrf
-
-    for name in ROUTE_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
     csrf.exempt(blueprint)
     app.register_blueprint(blueprint)

@@ -2,11 +2,10 @@
 
 `register(app)` adds the callback blueprint (CSRF-exempt: WeChat signs its requests instead).
 """
+from extensions import csrf
+from wechat_bot.views import blueprint
 
 
 def register(app):
-    from extensions import csrf
-    from wechat_bot.views import blueprint
-
     csrf.exempt(blueprint)
     app.register_blueprint(blueprint)

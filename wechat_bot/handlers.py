@@ -2,6 +2,7 @@
 anything that calls out (the API, other services) is deferred to a job."""
 from flask_babel import gettext as _
 
+from jobs.wechat import sync_fan_profile
 from services.wechat import fans, menu as wechat_menu, replies as wechat_replies
 from services.rewards import follow_gift
 from wechat_bot.registry import Registry
@@ -21,8 +22,6 @@ def on_subscribe(message, ctx):
     fan = fans.find(ctx.session, ctx.merchant, message.source)
     gift = follow_gift.grant_if_member(ctx.session, ctx.merchant, fan)
     if ctx.api_configured:
-        from jobs.wechat import sync_fan_profile
-
         ctx.defer(sync_fan_profile, ctx.merchant.id, message.source)
     welcome = ctx.settings.welcome_text.strip()
     link = card_link(ctx, _("点击领取会员卡") if fan is None or fan.member_id is None else _("查看我的会员卡"))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wechatpy import parse_message
 
 from extensions import db
-from jobs import enqueue
+from jobs.base import enqueue
 from models import Merchant
 from services.wechat import crypto as wechat_crypto, inbound as wechat_inbound
 from services.wechat.crypto import CallbackRefused

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import qrcode
-from flask import current_app
 from qrcode.image.pure import PyPNGImage
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +22,7 @@ from domain.errors import Conflict, DomainError, NotFound
 from models import ClaimLink, CouponTemplate, Member
 from services.coupons import coupons
 from services.members import qr as member_qr
+from services.shared import host
 from services.shared.tenancy import get_owned, scoped
 from services.shared.text import required_text
 
@@ -42,7 +42,7 @@ class LinkView:
 
 def token_for(merchant_id, template_id, payment_ref):
     message = f"coupon-link:v1:{merchant_id}:{template_id}:{payment_ref}".encode()
-    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).digest()
+    digest = hmac.new(host.secret_key().encode(), message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
@@ -68,8 +68,7 @@ def create_claim_link(session, merchant, template_id, payment_ref, *, ttl_days=3
 
 
 def link_url(merchant, token):
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/h5/{merchant.slug}/coupons/link/{token}"
+    return host.external_url("member_h5.coupon_link", merchant_slug=merchant.slug, token=token)
 
 
 def link_svg(merchant, token):

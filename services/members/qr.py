@@ -5,12 +5,12 @@ The token carries the member id, the merchant id and the issue time. Staff scann
 """
 import qrcode
 from markupsafe import escape
-from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from domain.clock import now_utc
 from domain.errors import DomainError
 from models import Member
+from services.shared import host
 from services.shared.tenancy import scoped
 
 VALID_SECONDS = 60
@@ -27,7 +27,7 @@ class MemberQrExpired(MemberQrInvalid):
 
 
 def _serializer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+    return URLSafeSerializer(host.secret_key(), salt=_SALT)
 
 
 def issue(member, now=None):

@@ -11,7 +11,6 @@ import re
 import secrets
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import func, select, text, update
 
 from channels import sms
@@ -19,6 +18,7 @@ from domain.clock import now_utc
 from domain.errors import DomainError
 from domain.phone import normalise_mobile
 from models import SmsCode
+from services.shared import host
 
 CODE_DIGITS = 6
 VALID_FOR = timedelta(minutes=5)
@@ -137,7 +137,7 @@ def _latest(session, merchant_id, mobile, purpose):
 
 
 def _hash(merchant_id, mobile, purpose, code):
-    key = current_app.config["SECRET_KEY"].encode()
+    key = host.secret_key().encode()
     return hmac.new(key, f"sms:{merchant_id}:{mobile}:{purpose}:{code}".encode(), hashlib.sha256).hexdigest()
 
 

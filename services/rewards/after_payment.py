@@ -12,14 +12,13 @@ Refunds do not take rewards back (the refund page says so).
 import hashlib
 import secrets
 
-from flask import current_app
 from sqlalchemy import func, or_, select, update
 
 from domain.clock import local_today, now_utc
 from domain.errors import Conflict, NotFound
 from models import CardTemplate, CouponTemplate
 from models.rewards import PAYMENT_KINDS, RewardGrant, RewardRule
-from services.shared import idempotency, merchant_memory
+from services.shared import host, idempotency, merchant_memory
 from services.points import ledger as points
 from services.wallet import topup_nudge
 
@@ -107,9 +106,8 @@ def _grant_row(session, merchant, rule, checkout, member, claimable, now):
 
 
 def _claim_line(session, merchant, rule, token):
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return {"kind": "claim", "rule": rule.name, "text": offer_text(session, rule.rewards),
-            "url": f"{base}/h5/{merchant.slug}/rewards/claim/{token}"}
+            "url": host.external_url("member_h5.reward_claim", merchant_slug=merchant.slug, token=token)}
 
 
 def hash_token(token):

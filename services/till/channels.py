@@ -22,14 +22,13 @@ import hashlib
 import time
 from dataclasses import dataclass
 
-from flask import current_app
 
 from channels import alipay, wechat_pay
 from domain.errors import Conflict, DomainError
 from domain.money import format_yuan
 from models.checkout import TENDER_LABELS, Checkout
 from services.till import checkout as pricing_service, payment as checkout_payment
-from services.shared import idempotency
+from services.shared import host, idempotency
 
 CHANNEL_TENDERS = ("wechat", "alipay")
 CODE_SHAPES = {"wechat": wechat_pay.PAYMENT_CODE, "alipay": alipay.PAYMENT_CODE}
@@ -135,9 +134,8 @@ def _undone(channel, merchant, out_trade_no, tender, why):
 
 def charge(session, merchant, actor, *, wait_seconds=None, poll_seconds=None, **request):
     """attempt(), polled while the payer enters a password, then given up (the JSON API waits in one request)."""
-    config = current_app.config
-    wait = config.get("TILL_PAY_WAIT_SECONDS", 30) if wait_seconds is None else wait_seconds
-    poll = config.get("TILL_POLL_SECONDS", 2) if poll_seconds is None else poll_seconds
+    wait = host.setting("TILL_PAY_WAIT_SECONDS", 30) if wait_seconds is None else wait_seconds
+    poll = host.setting("TILL_POLL_SECONDS", 2) if poll_seconds is None else poll_seconds
     deadline = time.monotonic() + wait
     while True:
         step = attempt(session, merchant, actor, give_up=time.monotonic() >= deadline, **request)

@@ -11,9 +11,11 @@ from domain.errors import Conflict, DomainError, NotFound
 from domain.money import format_yuan
 from domain.pricing import Choice
 from models import Order
-from services.till import checkout, self_pay
-from services.shared import idempotency
 from services.orders import orders
+from services.shared import idempotency, job_queue
+from services.till import checkout, self_pay
+
+REFUND_JOB = "jobs.self_pay.refund_unrecorded_order"  # jobs/self_pay.py
 
 ORDER_KIND = "self_pay"
 REFUND_REASON = "自助买单价格已变化，全额退款"
@@ -70,7 +72,7 @@ def fulfil(session, merchant, order, now):
             made.out_trade_no, made.channel_trade_no = order.out_trade_no, order.channel_trade_no
             session.flush()
     except DomainError as exc:
-        _queue_refund(order)
+        _queue_refund(session, order)
         return {"refund_reason": exc.message[:200]}
     return {"checkout_id": made.id}
 
@@ -81,11 +83,9 @@ def checkout_member(session, merchant, order):
     return points.lock_member(session, merchant.id, order.member_id)  # the payment's lock order: member first
 
 
-def _queue_refund(order):
-    from jobs.core import enqueue
-    from jobs.self_pay import refund_unrecorded_order
-
-    enqueue(refund_unrecorded_order, order.id)  # after the commit: the channel is asked outside this transaction
+def _queue_refund(session, order):
+    # after the commit: the channel is asked outside this transaction
+    job_queue.enqueue(session, REFUND_JOB, order.id)
 
 
 def refund_unrecorded(session, order_id):

@@ -4,11 +4,11 @@ The token names the instrument's code, its merchant and its holder, and when it 
 goes stale and a code handed to someone else stops scanning. Staff scanning resolves it to the code
 (then `services.verification.instruments.find`) and typing the printed code stays possible.
 """
-from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from domain.clock import now_utc
 from domain.errors import DomainError
+from services.shared import host
 
 VALID_SECONDS = 60
 CLOCK_SKEW_SECONDS = 5
@@ -24,7 +24,7 @@ class InstrumentQrExpired(InstrumentQrInvalid):
 
 
 def _serializer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+    return URLSafeSerializer(host.secret_key(), salt=_SALT)
 
 
 def token(row, now=None):

@@ -8,14 +8,17 @@ runs: it records sent / failed / skipped on the delivery and never touches the c
 import logging
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from channels.wechat import client_for
 from domain.clock import now_utc, to_local
 from domain.money import format_yuan
 from models import MemberIdentity, Merchant, NoticeDelivery, WechatSettings
+from services.shared import host, job_queue
 from services.shared.tenancy import scoped
+
+SEND_JOB = "jobs.notices.send_notice"  # jobs/notices.py
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +74,7 @@ def _record(session, merchant, member_id, kind, key, payload):
             session.flush()
     except IntegrityError:
         return None  # already recorded by an earlier (replayed) call
-    from jobs.core import enqueue
-    from jobs.notices import send_notice
-
-    enqueue(send_notice, delivery.id)
+    job_queue.enqueue(session, SEND_JOB, delivery.id)
     return delivery
 
 
@@ -104,8 +104,6 @@ def send(session, delivery_id):
         return _skip(session, delivery, "未配置该通知的模板 ID")
     delivery.attempts += 1
     try:
-        from channels.wechat import client_for
-
         client_for(merchant).message.send_template(delivery.openid, template_id,
                                                    template_data(delivery, merchant.timezone),
                                                    url=member_link(merchant, LINK_PAGES[delivery.kind]))
@@ -148,9 +146,7 @@ def template_data(delivery, tz_name=None):
 
 def member_link(merchant, endpoint):
     """An absolute link into the member pages, built without a request (jobs run outside one)."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    adapter = current_app.url_map.bind("localhost")
-    return base + adapter.build(endpoint, {"merchant_slug": merchant.slug})
+    return host.external_url(endpoint, merchant_slug=merchant.slug)
 
 
 def _stamp(moment):

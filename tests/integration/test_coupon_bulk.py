@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from domain.clock import now_utc
 from domain.errors import DomainError
 from jobs import coupons as coupon_jobs
-from jobs.core import enqueue, execute
+from jobs.base import enqueue
+from jobs.dispatch import execute
 from models import BulkIssue, CouponCode, CouponTemplate, Level
 from services.coupons import bulk as coupon_bulk, coupons
 from services.members import members

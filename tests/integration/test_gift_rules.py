@@ -86,11 +86,11 @@ def test_does_an_automatic_upgrade_give_the_gift_of_the_level_reached_only(db, s
 
 def test_does_a_till_payment_that_upgrades_give_the_gift_and_a_notice_but_no_gift_on_the_receipt(
         db, shop, ladder, monkeypatch):
-    import jobs.core
     from services.members import members
+    from services.shared import job_queue
 
     queued = []
-    monkeypatch.setattr(jobs.core, "enqueue", lambda job, *args, **_kw: queued.append(job))
+    monkeypatch.setattr(job_queue, "enqueue", lambda session, job_name, *args, **_kw: queued.append(job_name))
     silver = ladder["银卡"]
     gift(db, shop, "level_up", level=silver, points=50)
     gift(db, shop, "registration", points=100)

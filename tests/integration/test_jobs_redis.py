@@ -3,7 +3,8 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 
 from extensions import db as database
-from jobs import enqueue, tasks
+from jobs import levels, payments, points
+from jobs.base import enqueue
 from models import Member
 
 
@@ -18,7 +19,7 @@ def test_with_redis_does_a_job_wait_for_commit_then_run_on_a_worker(app, db, mak
     try:
         connection = Redis.from_url(redis_url)
         queue = Queue("bulk", connection=connection)
-        enqueue(tasks.reevaluate_levels, merchant_id)
+        enqueue(levels.reevaluate_levels, merchant_id)
         assert queue.count == 0, "nothing is sent before the transaction commits"
         owner.name = "店主"
         db.session.commit()
@@ -36,7 +37,7 @@ def test_does_a_rolled_back_request_enqueue_nothing(app, db, make, redis_url):
     make.merchant()
     app.config["REDIS_URL"] = redis_url
     try:
-        enqueue(tasks.expire_points_everywhere)
+        enqueue(points.expire_points_everywhere)
         database.session.rollback()
         database.session.commit()
         assert Queue("scheduled", connection=Redis.from_url(redis_url)).count == 0
@@ -54,7 +55,7 @@ def test_does_each_period_of_a_periodic_job_get_claimed_once(redis_url):
     assert sorted(fn.job_name for fn, _ in first) == every_job
     assert second == []
     five_minutes_on = [fn.job_name for fn, _ in schedule.due_now(connection, now=7500)]
-    assert five_minutes_on == [tasks.settle_overdue_orders.job_name]  # the only job that runs every 5 minutes
+    assert five_minutes_on == [payments.settle_overdue_orders.job_name]  # the only job that runs every 5 minutes
     assert len(schedule.due_now(connection, now=10800)) == len(every_job)
 
 
@@ -63,7 +64,36 @@ def test_without_redis_does_a_job_run_inline_after_commit(app, db, make):
     member = make.member(merchant)
     member.visit_count = 12
     db.session.commit()
-    enqueue(tasks.reevaluate_levels, merchant.id)
+    enqueue(levels.reevaluate_levels, merchant.id)
     db.session.commit()
     db.session.expire_all()
     assert member.level.name == "银卡"
+
+
+def test_does_the_application_worker_run_a_queued_job_in_a_forked_horse(app, db, make, redis_url):
+    from jobs import worker
+
+    merchant = make.merchant()
+    member = make.member(merchant)
+    member.visit_count = 12
+    db.session.commit()
+    app.config["REDIS_URL"] = redis_url
+    try:
+        enqueue(levels.reevaluate_levels, merchant.id)
+        db.session.commit()
+        assert Queue("bulk", connection=Redis.from_url(redis_url)).count == 1
+        worker.run(redis_url, ("bulk",), burst=True)  # forks a work horse per job, as in production
+        assert Queue("bulk", connection=Redis.from_url(redis_url)).count == 0
+        db.session.expire_all()
+        assert db.session.get(Member, member.id).level.name == "银卡"
+    finally:
+        app.config["REDIS_URL"] = ""
+
+
+def test_is_every_job_a_service_names_registered():
+    from jobs.base import REGISTRY
+    from services.till import self_pay_orders
+    from services.wechat import notices
+
+    assert notices.SEND_JOB in REGISTRY
+    assert self_pay_orders.REFUND_JOB in REGISTRY

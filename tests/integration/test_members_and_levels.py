@@ -65,8 +65,8 @@ def test_is_a_manual_level_change_audited(db, make):
 
 
 def test_does_the_reevaluation_job_upgrade_members_after_thresholds_drop(db, make):
-    from jobs import tasks
-    from jobs.core import execute
+    from jobs import levels as level_jobs
+    from jobs.dispatch import execute
 
     merchant = make.merchant()
     owner = make.staff(merchant)
@@ -75,7 +75,7 @@ def test_does_the_reevaluation_job_upgrade_members_after_thresholds_drop(db, mak
     silver = next(lv for lv in levels.list_levels(db.session, merchant.id) if lv.rank == 2)
     levels.save_level(db.session, owner, silver, rank=2, name="银卡", min_visits=3, discount_percent=95)
     db.session.commit()
-    assert execute(tasks.reevaluate_levels.job_name, merchant.id) == 1
+    assert execute(level_jobs.reevaluate_levels.job_name, merchant.id) == 1
     db.session.expire_all()
     assert member.level.name == "银卡"
 

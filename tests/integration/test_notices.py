@@ -4,7 +4,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
-from jobs import core
+from jobs import dispatch
 from jobs.notices import NoticeSendFailed, send_notice
 from models import Member, NoticeDelivery, PointsTransaction, SandboxOutbox
 from services.members import levels, members
@@ -171,7 +171,7 @@ def test_does_the_job_reraise_a_failure_after_recording_it_so_rq_retries(app, db
     db.session.commit()
     [delivery] = _deliveries(db)
     with pytest.raises(NoticeSendFailed):
-        core.execute(send_notice.job_name, delivery.id)
+        dispatch.execute(send_notice.job_name, delivery.id)
     failed = _deliveries(db)[0]
     assert failed.status == "failed" and failed.attempts == 2
 
@@ -198,7 +198,7 @@ def test_on_rq_is_a_failed_send_retried_with_backoff_and_then_sent(app, db, make
         assert delivery.status == "failed" and delivery.attempts == 1
 
         app.config["WECHAT_API_BASE"] = api_base  # WeChat is back
-        core.execute(send_notice.job_name, delivery.id)  # what the retry runs
+        dispatch.execute(send_notice.job_name, delivery.id)  # what the retry runs
         [delivery] = _deliveries(db)
         assert delivery.status == "sent" and delivery.attempts == 2 and delivery.last_error is None
     finally:
@@ -209,5 +209,5 @@ def test_is_a_sent_notice_never_sent_twice_by_a_rerun_job(db, shop, member):
     points.earn(db.session, shop, member.id, 5, key="order:10")
     db.session.commit()
     [delivery] = _deliveries(db)
-    core.execute(send_notice.job_name, delivery.id)
+    dispatch.execute(send_notice.job_name, delivery.id)
     assert len(_templates_sent(db)) == 1

@@ -75,8 +75,8 @@ def test_does_a_spend_draw_from_the_soonest_expiring_lot_first(db, make):
 
 
 def test_are_expired_lots_removed_by_the_expiry_job_once(db, make):
-    from jobs import tasks
-    from jobs.core import execute
+    from jobs import points as point_jobs
+    from jobs.dispatch import execute
 
     merchant = make.merchant()
     member = make.member(merchant)
@@ -85,8 +85,8 @@ def test_are_expired_lots_removed_by_the_expiry_job_once(db, make):
     points.earn(db.session, merchant, member.id, 5, key="fresh")
     db.session.commit()
 
-    execute(tasks.expire_points_everywhere.job_name)
-    execute(tasks.expire_points_for_merchant.job_name, merchant.id)  # a rerun changes nothing
+    execute(point_jobs.expire_points_everywhere.job_name)
+    execute(point_jobs.expire_points_for_merchant.job_name, merchant.id)  # a rerun changes nothing
 
     expiries = db.session.scalars(select(PointsTransaction).where(PointsTransaction.kind == "expire")).all()
     assert [e.amount for e in expiries] == [-40]

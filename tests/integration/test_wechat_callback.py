@@ -12,7 +12,7 @@ import xmltodict
 from sqlalchemy import func, select
 from wechatpy.crypto import WeChatCrypto
 
-from jobs import core as jobs_core
+from jobs import base as jobs_base
 from models import Fan, KeywordReply, WechatInbound
 from sandbox import wechat_events as events, wechat_state as wechat_sandbox
 from services.wechat import crypto as wechat_crypto
@@ -54,13 +54,13 @@ def profile_syncs(monkeypatch):
     name = "jobs.wechat.sync_fan_profile"
     import jobs.wechat  # noqa: F401
 
-    original, calls = jobs_core.REGISTRY[name], []
+    original, calls = jobs_base.REGISTRY[name], []
 
     def counted(session, *args):
         calls.append(args)
         return original(session, *args)
 
-    monkeypatch.setitem(jobs_core.REGISTRY, name, counted)
+    monkeypatch.setitem(jobs_base.REGISTRY, name, counted)
     return calls
 
 
