@@ -26,7 +26,7 @@ from jobs import dispatch
 from models import Staff
 from models.crypto import configure_cipher, derive_key
 from services.shared import host, job_queue
-from web import errors, template_helpers
+from web import boundary, errors, template_helpers
 from web.host import FlaskHost
 from web.json_provider import OrjsonProvider
 from web.sessions import PagesOnlySessionInterface
@@ -48,6 +48,7 @@ def create_app(config=None):
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_error_handlers(app)
+    boundary.install(app)
     _register_cli(app)
     return app
 

@@ -52,7 +52,6 @@ def checkout_pay():
     # An earlier request with this key made the checkout (it is returned unchanged): a retry is answered 200.
     status = 201 if made.created_at == now else 200
     body = checkout_json(made, key.merchant_timezone, key)
-    session.commit()
     return jsonify(body), status
 
 
@@ -63,7 +62,6 @@ def checkout_detail(checkout_id):
     if not key.can_act_in(made.store_id):
         raise PermissionDenied("该接口密钥不能查看此门店的收银记录")
     body = checkout_json(made, key.merchant_timezone, key)
-    db.session.commit()
     return jsonify(body)
 
 

@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 from api import blueprint
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from extensions import db
+from web import boundary
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def _json_safe(details):
 
 @blueprint.errorhandler(ApiError)
 def _api_error(exc):
-    db.session.rollback()
+    boundary.discard_unless_kept()
     headers = {"WWW-Authenticate": 'Bearer realm="api"'} if exc.status == 401 else None
     if exc.status == 429:
         headers = {"Retry-After": str(exc.details.get("retry_after", 60))}
@@ -65,13 +66,13 @@ def _api_error(exc):
 
 @blueprint.errorhandler(DomainError)
 def _domain_error(exc):
-    db.session.rollback()
+    boundary.discard_unless_kept()
     return domain_response(exc)
 
 
 @blueprint.errorhandler(HTTPException)
 def _http_error(exc):
-    db.session.rollback()
+    boundary.discard_unless_kept()
     code, message = HTTP_MESSAGES.get(exc.code, ("http_error", "请求无法处理"))
     return error_response(exc.code or 500, code, message)
 
@@ -84,6 +85,6 @@ for _status in HTTP_MESSAGES:
 
 @blueprint.errorhandler(Exception)
 def _unexpected(exc):
-    db.session.rollback()
+    db.session.rollback()  # whatever it kept: an unexpected error keeps nothing
     log.exception("unhandled API error")
     return error_response(500, "server_error", "系统繁忙，请稍后再试")

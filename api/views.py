@@ -15,11 +15,7 @@ from extensions import db
 from models import Store, Verification
 from services.verification import instruments, reports as verification_reports, records as verifications
 from services.shared.tenancy import get_owned
-
-
-def _commit():
-    """The request's one commit, at its boundary."""
-    db.session.commit()
+from web import boundary
 
 
 def _refuse_if_blocked(key):
@@ -33,7 +29,7 @@ def _miss(key, typed, exc):
     """An unknown code: counted against the key (committed), and told apart from nothing else."""
     db.session.rollback()
     limits.record_failure(db.session, key, typed, ip=request.remote_addr)
-    _commit()
+    boundary.keep_on_error()
     return domain_response(exc)
 
 
@@ -48,7 +44,6 @@ def lookup_code(typed):
         answer = instruments.lookup(db.session, key.merchant_id, typed, store.id).as_json()
     except NotFound as exc:
         return _miss(key, typed, exc)
-    _commit()
     return jsonify(answer)
 
 
@@ -80,10 +75,9 @@ def create_verification():
         # The instrument returned the record an earlier request with this key made (its replay rule), so this
         # request is a retry: the same record if it asked for the same thing, a refusal otherwise.
         return _replayed(key, record, wanted)
-    # Before the commit expires the rows; the code verified is the one typed, normalised (that is how it was found).
+    # Built before the request's commit expires the rows; the code verified is the one typed, normalised (that is how it was found).
     answer = payloads.verification_json(record, key.merchant_timezone, key, store,
                                         code_rules.normalise_code(wanted["code"]))
-    _commit()
     return jsonify(answer), 201
 
 
@@ -99,7 +93,6 @@ def _replayed(key, earlier, wanted):
     if not same:
         raise ApiError(409, "idempotency_mismatch", "该幂等键已用于另一笔不同的核销", verification_id=earlier.id)
     answer = payloads.verification_json(earlier, key.merchant_timezone, key)
-    _commit()
     return jsonify(answer), 200
 
 
@@ -156,7 +149,6 @@ def list_verifications():
     page = rows[:limit]
     answer = {"data": [payloads.verification_json(r, tz_name, key) for r in page],
               "next_cursor": page[-1].id if len(rows) > limit else None}
-    _commit()
     return jsonify(answer)
 
 

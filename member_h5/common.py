@@ -17,6 +17,7 @@ from models import Merchant
 from services.verification import qr as instrument_qr
 from services.members import qr as member_qr
 from services.members.join import CHANNELS, ChannelLogin, member_for
+from web import boundary
 
 LOGIN_KEY = "h5_login"
 CLIENT_COOKIE = "sandbox_client"
@@ -115,16 +116,6 @@ def member_required(view):
     return guarded
 
 
-def commit():
-    """The request's one commit, at its boundary."""
-    db.session.commit()
-
-
-def client_ip():
-    """The peer address. Deployments behind a proxy apply ProxyFix, so forwarded headers are never trusted here."""
-    return (request.remote_addr or "")[:45] or None
-
-
 def message_page(title, text, status=200, *, icon="info", link=None, link_text=None):
     return render_template("member_h5/message.html", title=title, text=text, icon=icon, link=link,
                            link_text=link_text), status
@@ -176,8 +167,8 @@ def _attempt(action, refusal, handled=()):
 
 
 def committed(message, target, status=302):
-    """The end of a successful POST: commit, say so, redirect (after the POST, so a reload does not repeat it)."""
-    commit()
+    """The end of a successful POST: say so, redirect (after the POST, so a reload does not repeat it); the
+    redirect commits at the request's boundary (web/boundary.py)."""
     if message:
         flash(message, "success")
     return redirect(target, status)
@@ -208,7 +199,7 @@ def qr_json(usable, token, label, seconds, refusal):
 
 @blueprint.errorhandler(DomainError)
 def domain_error(exc):
-    db.session.rollback()
+    boundary.discard_unless_kept()
     if isinstance(exc, NotFound):
         return message_page(_("页面不存在"), exc.message, 404, icon="warn")
     return message_page(_("操作未完成"), exc.message, exc.http_status, icon="warn",
@@ -217,14 +208,14 @@ def domain_error(exc):
 
 @blueprint.errorhandler(CSRFError)
 def csrf_error(exc):
-    db.session.rollback()
+    boundary.discard_unless_kept()
     return message_page(_("页面已过期"), _("页面已过期，请返回后刷新页面再试"), 400, icon="warn",
                         link=url_for("member_h5.index"), link_text=_("返回会员卡"))
 
 
 @blueprint.errorhandler(404)
 def not_found(exc):
-    db.session.rollback()
+    boundary.discard_unless_kept()
     return message_page(_("页面不存在"), _("页面或记录不存在"), 404, icon="warn")
 
 

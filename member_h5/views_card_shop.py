@@ -17,13 +17,14 @@ from domain.clock import now_utc
 from domain.errors import DomainError
 from extensions import db
 from member_h5 import blueprint
-from member_h5.common import attempt, commit, expired_back, member_required, message_page
+from member_h5.common import attempt, expired_back, member_required, message_page
 from member_h5.paying import channel_context, pay_channel, start_paying
 from models import CardTemplate, CouponTemplate
 from services.cards import benefit_cards
 from services.orders import card_sales
 from services.coupons.member_wallet import benefit_text
 from services.shared.tenancy import get_owned
+from web import boundary
 
 SECTIONS = ((card_rules.COUNT, "次卡"), (card_rules.TIMED, "时长卡"), (card_rules.BENEFIT, "权益卡"))
 
@@ -86,7 +87,7 @@ def _pay(template_id, product, back):
         db.session, g.merchant, g.member.id, template_id=template_id, product=product,
         tier_key=(form.tier_key.data or "").strip() or None, quantity=quantity, channel=pay_channel(),
         key=form.key.data), back)
-    commit()
+    boundary.commit_now()  # the order exists before its channel hears of it
     return start_paying(order)
 
 

@@ -7,7 +7,7 @@ from domain.clock import now_utc
 from domain.errors import DomainError
 from extensions import db
 from member_h5 import blueprint
-from member_h5.common import commit, member_required
+from member_h5.common import member_required
 from member_h5.forms import ProfileForm, attach_errors, fill_industry, industry_values, with_industry_fields
 from services.members import levels, fields as member_fields, join as member_join, qr as member_qr
 from services.points import ledger as points
@@ -22,7 +22,6 @@ def centre():
     member = g.member
     purse = wallet.member_wallet(db.session, g.merchant.id, member.id)
     token = member_qr.issue(member)
-    commit()  # member_wallet may have created the wallet row
     return render_template("member_h5/centre.html", member=member, purse=purse, qr_svg=member_qr.svg(token),
                            qr_seconds=member_qr.VALID_SECONDS)
 
@@ -50,7 +49,6 @@ def points_page():
 def balance():
     purse = wallet.member_wallet(db.session, g.merchant.id, g.member.id)
     journal = wallet.journal_of(db.session, g.merchant.id, purse.id, limit=50)
-    commit()
     return render_template("member_h5/balance.html", member=g.member, purse=purse, journal=journal)
 
 
@@ -94,6 +92,5 @@ def profile():
         if not attach_errors(form, exc):
             form.name.errors = [exc.message]
         return render_template("member_h5/profile.html", form=form, member=member), 400
-    commit()
     flash(_("资料已保存"), "success")
     return redirect(url_for("member_h5.centre"))

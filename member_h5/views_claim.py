@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from domain.errors import DomainError, IdentityTaken
 from extensions import db
 from member_h5 import blueprint
-from member_h5.common import client_ip, commit, current_login, safe_next
+from member_h5.common import current_login, safe_next
+from web.requests import client_ip
 from member_h5.forms import ClaimForm, attach_errors, industry_values, with_industry_fields
 from services.members import fields as member_fields, join as member_join, sms_codes
 from services.members.sms_codes import SmsCodeRejected, SmsRateLimited
@@ -42,7 +43,6 @@ def _send_code(form, login):
         db.session.rollback()
         form.mobile.errors = [exc.message]
         return _render(form, login, 400)
-    commit()
     flash(_("验证码已发送至 %(mobile)s，5 分钟内有效", mobile=form.mobile.data), "success")
     return _render(form, login)
 
@@ -73,7 +73,6 @@ def _claim(form, login, field_defs):
         if not attach_errors(form, exc):
             form.mobile.errors = [exc.message]
         return _render(form, login, 400)
-    commit()
     flash(_("会员卡领取成功"), "success")
     return redirect(_after_claim())
 

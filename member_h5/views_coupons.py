@@ -13,7 +13,7 @@ from domain.errors import NotFound
 from extensions import db
 from models import CouponTemplate
 from member_h5 import blueprint
-from member_h5.common import (attempt, attempt_or_page, claim_form, commit, committed, expired_back, link_channel,
+from member_h5.common import (attempt, attempt_or_page, claim_form, committed, expired_back, link_channel,
                               member_required, message_page, pick_tab, public_url, qr_json)
 from services.coupons import exchange as coupon_exchange, links as coupon_links, sharing as coupon_sharing, member_wallet as coupon_wallet, coupons
 from services.members import qr as member_qr
@@ -117,7 +117,6 @@ def _take_from_link(form, take, done_text):
         return _expired_page()
     code = attempt_or_page(take, _("未能领取"), url_for("member_h5.coupons_wallet"), _("我的优惠券"))
     title, code_id = code.template.title, code.id
-    commit()
     return message_page(_("领取成功"), done_text % {"title": title},
                         link=url_for("member_h5.coupon_code", code_id=code_id), link_text=_("查看券"))
 

@@ -14,10 +14,11 @@ from wtforms.validators import DataRequired, Length
 from domain.errors import DomainError
 from extensions import db
 from member_h5 import blueprint
-from member_h5.common import attempt, commit, expired_back, member_required
+from member_h5.common import attempt, expired_back, member_required
 from member_h5.paying import channel_context, pay_channel, start_paying
 from services.orders import gift_card_sales
 from services.cards import gift_cards
+from web import boundary
 
 
 class BuyForm(FlaskForm):
@@ -64,7 +65,7 @@ def gift_card_shop_pay(template_id):
     order = attempt(lambda: gift_card_sales.create_order(
         db.session, g.merchant, g.member.id, template_id, lines, theme=form.theme.data or None,
         key=form.key.data, channel=pay_channel()), back)
-    commit()
+    boundary.commit_now()  # the order exists before its channel hears of it
     return start_paying(order)
 
 

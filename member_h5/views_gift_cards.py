@@ -15,12 +15,14 @@ from domain.errors import DomainError
 from extensions import db
 from models import Card
 from member_h5 import blueprint
-from member_h5.common import (attempt, attempt_or_page, client_ip, commit, committed, expired_back,
+from member_h5.common import (attempt, attempt_or_page, committed, expired_back,
                               instrument_qr_json, member_required, message_page, public_url)
 from services.cards import gift_cards
 from services.verification import qr as instrument_qr
 from services.members import qr as member_qr
 from services.shared.tenancy import get_owned
+from web import boundary
+from web.requests import client_ip
 
 LINKS_KEY = "gift_links"  # {card id: token} of links this browser made, so the giver can show them again
 
@@ -57,7 +59,6 @@ def gift_card_detail(card_id):
     card, now = _card(card_id), now_utc()
     transfer = gift_cards.open_transfer(db.session, g.merchant.id, card.id)
     if transfer is not None and gift_cards.release_if_expired(db.session, transfer, now):
-        commit()  # the giver's own page closes a stale link: the card is theirs again
         transfer, card = None, _card(card_id)
     link = _link_for(card, transfer)
     qr_svg = member_qr.svg(instrument_qr.token(card, now), label="卡码") if card.state == card_rules.ACTIVE else None
@@ -171,7 +172,7 @@ def gift_card_accept(token):
                               _("领取失败"), url_for("member_h5.gift_cards_list"), _("我的礼品卡"),
                               handled=(gift_cards.TransferExpired,))
     except gift_cards.TransferExpired as exc:
-        commit()  # keep the release: the card is back with the giver
+        boundary.keep_on_error()  # keep the release: the card is back with the giver
         return message_page(_("链接已过期"), exc.message, 410, icon="warn")
     return committed(_("领取成功，礼品卡已放入您的卡包"), _detail(new.id))
 
@@ -185,7 +186,7 @@ def _closed_message(transfer):
     if transfer.cancelled_at is not None:
         return message_page(_("链接已失效"), _("转赠已取消，链接已失效"), 410, icon="warn")
     if gift_cards.release_if_expired(db.session, transfer, now_utc()):
-        commit()
+        boundary.keep_on_error()  # the 410 below keeps the release: the card is back with the giver
         return message_page(_("链接已过期"), _("链接已过期，礼品卡已退回赠送人"), 410, icon="warn")
     return None
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from domain import orders as order_rules
 from extensions import db
 from member_h5 import blueprint
-from member_h5.common import commit, member_required
+from member_h5.common import member_required
 from models import CouponTemplate, Order
 from services.orders import orders as order_service, refunds
 from services.wallet import topup_nudge
@@ -45,7 +45,6 @@ def _nudge(order):
     if order.kind == "topup" or order.state != order_rules.FULFILLED:
         return None
     nudge = topup_nudge.offer(db.session, g.merchant, g.member)
-    commit()  # "once" is remembered even though this is a page view
     return nudge
 
 

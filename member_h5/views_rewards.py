@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from domain.clock import now_utc
 from extensions import db
 from member_h5 import blueprint
-from member_h5.common import attempt_or_page, commit, current_login, member_required, message_page
+from member_h5.common import attempt_or_page, current_login, member_required, message_page
 from services.rewards import after_payment as rewards
 from services.members.join import member_for
 
@@ -33,7 +33,6 @@ def _claim_page(token):
             return message_page(_("页面已过期"), _("页面已过期，请返回后刷新页面再试"), 400, icon="warn")
         given = attempt_or_page(lambda: rewards.claim(db.session, g.merchant, token, g.member.id, now=now_utc()),
                                 _("未能领取"), url_for("member_h5.centre"), _("会员中心"))
-        commit()
         return message_page(_("领取成功"), _("已放入您的会员卡：%(given)s", given=given),
                             link=url_for("member_h5.centre"), link_text=_("会员中心"))
     offered = rewards.offer_text(db.session, grant.rule.rewards)

@@ -19,10 +19,11 @@ from domain.money import format_yuan
 from domain.pricing import Choice
 from extensions import db
 from member_h5 import blueprint
-from member_h5.common import commit, current_login, member_required, message_page
+from member_h5.common import current_login, member_required, message_page
 from member_h5.paying import channel_context, pay_channel, start_paying
 from services.till import self_pay, self_pay_orders
 from services.members.join import member_for
+from web import boundary
 
 
 class SelfPayForm(FlaskForm):
@@ -146,7 +147,6 @@ def self_pay_balance(store_id):
     def action(store, form, amount, choice, expected):
         made = self_pay.pay_with_balance(db.session, g.merchant, g.member, store_id=store.id, amount=amount,
                                          choice=choice, expected=expected, key=form.key.data)
-        commit()
         flash(_("支付成功"), "success")
         return redirect(url_for("member_h5.my_checkout", checkout_id=made.id))
     return _paying(store_id, action)
@@ -159,6 +159,6 @@ def self_pay_channel(store_id):
         order = self_pay_orders.create_order(db.session, g.merchant, g.member, store_id=store.id, amount=amount,
                                              choice=choice, expected=expected, channel=pay_channel(),
                                              key=form.key.data)
-        commit()
+        boundary.commit_now()  # the order exists before its channel hears of it
         return start_paying(order)
     return _paying(store_id, action)

@@ -12,8 +12,9 @@ from domain.money import parse_yuan
 from extensions import db
 from member_h5 import blueprint
 from member_h5.paying import channel_context, pay_channel, start_paying
-from member_h5.common import attempt, commit, expired_back, member_required, message_page
+from member_h5.common import attempt, expired_back, member_required, message_page
 from services.wallet import stored_value, journal as wallet
+from web import boundary
 
 
 class TopupForm(FlaskForm):
@@ -47,7 +48,7 @@ def topup_pay():
     choice = attempt(lambda: _choice(form), back)
     order = attempt(lambda: stored_value.create_topup_order(db.session, g.merchant, g.member.id,
                                                             channel=pay_channel(), key=form.key.data, **choice), back)
-    commit()
+    boundary.commit_now()  # the order exists before its channel hears of it
     return start_paying(order)
 
 

@@ -11,12 +11,12 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from backoffice.common import commit, new_idempotency_key
 from channels import alipay, wechat_pay
 from domain.errors import DomainError
 from extensions import db
 from services.till import channels as till_channels
 from staff_h5.forms import ActionForm
+from web.requests import new_idempotency_key
 
 
 def channel_ready(merchant, tender):
@@ -66,6 +66,5 @@ def take(form, quote_page, amount, member_id, answer, key):
                                chosen=answer.quote.choice.encode(), tenders=tender_labels(),
                                left=max(int(started + wait - time.time()), 0),
                                poll=current_app.config.get("TILL_POLL_SECONDS", 2), logout=ActionForm()), 202
-    commit()
     flash(_("收款成功"), "info")
     return redirect(url_for("staff_h5.checkout_receipt", checkout_id=step.checkout.id))

@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from backoffice.common import commit
 from domain.clock import local_midnight_utc, local_today, now_utc
 from domain.errors import DomainError
 from extensions import db
@@ -86,7 +85,6 @@ def login():
         if staff is None:
             flash(_("商户号、账号或密码不正确，或账号已停用"), "warning")
         else:
-            commit()
             login_user(staff)
             session.pop(STORE_KEY, None)
             return redirect(url_for("staff_h5.choose_store"))
@@ -152,6 +150,5 @@ def undo(verification_id):
             abort(404)
         flash(exc.message, "warning")
         return redirect(url_for("staff_h5.records"))
-    commit()
     flash(_("已撤销核销"), "info")
     return redirect(url_for("staff_h5.records"))

@@ -8,7 +8,6 @@ from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from backoffice.common import client_ip, commit, new_idempotency_key
 from domain.errors import DomainError, NotFound
 from domain.money import format_yuan, parse_yuan
 from domain.pricing import Choice
@@ -19,6 +18,8 @@ from services.shared import idempotency
 from staff_h5 import blueprint, limits, paycode
 from staff_h5.forms import ActionForm, CheckoutForm
 from staff_h5.views import staff_required
+from web import boundary
+from web.requests import client_ip, new_idempotency_key
 
 
 class TooManyMisses(DomainError):
@@ -64,7 +65,7 @@ def _member_id(form):
     except NotFound:  # only a miss counts towards the limit, not an empty box
         db.session.rollback()
         limits.record_failure(db.session, current_user, g.device_id, form.code.data or "", ip=client_ip())
-        commit()
+        boundary.keep_on_error()
         raise
     if refusal:
         raise DomainError(refusal)
@@ -149,7 +150,6 @@ def checkout_pay():
     except DomainError as exc:
         db.session.rollback()
         return _quote_page(form, amount, member_id, tender, answer, key, error=exc.message, status=exc.http_status)
-    commit()
     flash(_("收款成功"), "info")
     return redirect(url_for("staff_h5.checkout_receipt", checkout_id=made.id))
 
@@ -190,7 +190,6 @@ def checkout_refund_settle(checkout_id, refund_id):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("staff_h5.checkout_receipt", checkout_id=row.id))
-    commit()
     flash({"succeeded": _("退款已原路退回"), "failed": _("原路退款失败，请按提示退还顾客")}.get(state, _("渠道仍在处理，请稍后再查")),
           "info")
     return redirect(url_for("staff_h5.checkout_receipt", checkout_id=row.id))

@@ -5,7 +5,6 @@ from flask import abort, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from backoffice.common import client_ip, commit, new_idempotency_key
 from domain.clock import now_utc
 from domain.errors import DomainError, NotFound
 from domain.money import format_yuan, parse_yuan
@@ -15,6 +14,8 @@ from services.wechat import jssdk as wechat_jssdk
 from staff_h5 import blueprint, limits, scanned
 from staff_h5.forms import ActionForm, LookupForm, VerifyForm
 from staff_h5.views import staff_required
+from web import boundary
+from web.requests import client_ip, new_idempotency_key
 
 MAX_USES_PER_VERIFICATION = 999
 
@@ -44,7 +45,7 @@ def _failed(typed):
     """Count a failed look-up against this staff member and device, in its own small unit of work."""
     db.session.rollback()
     limits.record_failure(db.session, current_user, g.device_id, typed, ip=client_ip())
-    commit()
+    boundary.keep_on_error()
 
 
 def _confirm_form(lookup, method):
@@ -131,7 +132,6 @@ def verify():
             db.session.rollback()
         return render_template("staff_h5/message.html", title=_("未能核销"), text=exc.message, icon="warn",
                                logout=ActionForm()), exc.http_status
-    commit()
     return render_template("staff_h5/message.html", title=_("核销成功"), icon="success", text=_done_text(record),
                            logout=ActionForm())
 

@@ -5,7 +5,7 @@ from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from domain.errors import DomainError
-from extensions import db
+from web import boundary
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +15,7 @@ def _wants_json():
 
 
 def _render(status, title, message):
-    db.session.rollback()
+    boundary.discard_unless_kept()
     if _wants_json():
         return jsonify(error=title, message=message), status
     return render_template("error.html", status=status, title=title, message=message), status

@@ -34,7 +34,6 @@ def callback(merchant_slug):
             return Response(request.args.get("echostr", ""), mimetype="text/plain")
         xml, aes_key = _plain_body(merchant)
     except CallbackRefused as exc:
-        db.session.rollback()
         log.warning("wechat callback refused for %s: %s", merchant_slug, exc)
         abort(403)
     try:
@@ -45,7 +44,6 @@ def callback(merchant_slug):
         abort(400)
     ctx = BotContext(db.session, merchant, current_app.config["PUBLIC_BASE_URL"], enqueue)
     reply = wechat_inbound.receive(db.session, merchant.id, message, lambda: bot.dispatch(message, ctx))
-    db.session.commit()
     return _answer(merchant, reply, aes_key)
 
 
