@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, select
 from domain.clock import now_utc
 from models import AuditLog
 from services.merchant import audit
+from redis import Redis
 
 MAX_FAILURES = 30
 WINDOW = timedelta(minutes=10)
@@ -63,7 +64,5 @@ def _redis():
         return None
     clients = current_app.extensions.setdefault("api_limits_redis", {})
     if url not in clients:
-        from redis import Redis
-
         clients[url] = Redis.from_url(url, socket_timeout=2)
     return clients[url]

@@ -8,6 +8,7 @@ from typing import Protocol
 from flask import current_app
 
 from channels.wechat import ChannelNotConfigured
+from models import SandboxOutbox
 
 SANDBOX = "sandbox"
 
@@ -21,8 +22,6 @@ class SandboxSmsProvider:
     """Keeps each message in the sandbox outbox (kind 'sms'), committed with the request that sent it."""
 
     def send(self, session, mobile, text, *, merchant_id=None):
-        from models import SandboxOutbox
-
         session.add(SandboxOutbox(kind="sms", recipient=mobile, payload={"text": text, "merchant_id": merchant_id}))
         session.flush()
 

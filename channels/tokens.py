@@ -9,6 +9,10 @@ from sqlalchemy import select
 from wechatpy.session import SessionStorage
 
 from domain.clock import now_utc
+from extensions import db
+from redis import Redis
+from models import SharedToken
+from datetime import timezone
 
 REFRESH_MARGIN_SECONDS = 300  # refresh early so a token never expires in flight
 
@@ -55,8 +59,6 @@ class DatabaseTokenStorage(SessionStorage):
         self.engine = engine
 
     def get(self, key, default=None):
-        from models import SharedToken
-
         with self.engine.connect() as connection:
             row = connection.execute(select(SharedToken.value, SharedToken.expires_at)
                                      .where(SharedToken.key == key)).one_or_none()
@@ -67,14 +69,10 @@ class DatabaseTokenStorage(SessionStorage):
             self._write(connection, key, value, ttl)
 
     def delete(self, key):
-        from models import SharedToken
-
         with self.engine.begin() as connection:
             connection.execute(SharedToken.__table__.delete().where(SharedToken.key == key))
 
     def get_or_refresh(self, key, fetch):
-        from models import SharedToken
-
         value = self.get(key)
         if value:
             return value
@@ -95,14 +93,10 @@ class DatabaseTokenStorage(SessionStorage):
             return None
         expires_at = row.expires_at
         if expires_at is not None and expires_at.tzinfo is None:
-            from datetime import timezone
-
             expires_at = expires_at.replace(tzinfo=timezone.utc)
         return row.value if expires_at is None or expires_at > now_utc() else None
 
     def _ensure_row(self, connection, key):
-        from models import SharedToken
-
         exists = connection.execute(select(SharedToken.key).where(SharedToken.key == key)).first()
         if not exists:
             try:
@@ -112,8 +106,6 @@ class DatabaseTokenStorage(SessionStorage):
                 pass
 
     def _write(self, connection, key, value, ttl):
-        from models import SharedToken
-
         self._ensure_row(connection, key)
         expires = now_utc() + timedelta(seconds=_ttl(ttl)) if ttl else None
         connection.execute(SharedToken.__table__.update().where(SharedToken.key == key)
@@ -125,12 +117,8 @@ def storage_for(app):
     cached = app.extensions.get("token_storage")
     if cached is None:
         if app.config.get("REDIS_URL"):
-            from redis import Redis
-
             cached = RedisTokenStorage(Redis.from_url(app.config["REDIS_URL"]))
         else:
-            from extensions import db
-
             cached = DatabaseTokenStorage(db.engine)
         app.extensions["token_storage"] = cached
     return cached

@@ -4,6 +4,7 @@ from wechatpy import WeChatClient, WeChatOAuth
 
 from channels.tokens import storage_for
 from domain.errors import DomainError
+from wechatpy.exceptions import WeChatClientException
 
 
 class SharedTokenClient(WeChatClient):
@@ -23,8 +24,6 @@ class SharedTokenClient(WeChatClient):
         result = self._http.get(f"{self.API_BASE_URL}token", timeout=self.timeout or 10, params={
             "grant_type": "client_credential", "appid": self.appid, "secret": self.secret}).json()
         if "access_token" not in result:
-            from wechatpy.exceptions import WeChatClientException
-
             raise WeChatClientException(result.get("errcode", -1), result.get("errmsg", "token request failed"))
         return result["access_token"], int(result.get("expires_in", 7200))
 

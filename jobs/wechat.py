@@ -4,6 +4,7 @@ import logging
 from jobs.base import job
 from models import Merchant
 from services.wechat import fans
+from channels.wechat import client_for
 
 log = logging.getLogger(__name__)
 
@@ -11,8 +12,6 @@ log = logging.getLogger(__name__)
 @job(queue="default", timeout=60)
 def sync_fan_profile(session, merchant_id, openid):
     """After a follow: ask the API who the fan is (unionid, how they found the account)."""
-    from channels.wechat import client_for
-
     merchant = session.get(Merchant, merchant_id)
     if merchant is None or not merchant.wechat_app_secret:
         return None

@@ -13,6 +13,8 @@ from member_h5 import blueprint
 from member_h5.common import attempt_or_page, current_login, member_required, message_page
 from services.rewards import after_payment as rewards
 from services.members.join import member_for
+from services.members import qr as member_qr
+from markupsafe import Markup
 
 
 @blueprint.route("/rewards/claim/<token>", methods=["GET", "POST"])
@@ -43,8 +45,5 @@ def _claim_page(token):
 @blueprint.app_template_global("reward_qr")
 def reward_qr(url):
     """The claim URL as an inline SVG QR (the project's one QR drawer)."""
-    from markupsafe import Markup
-
-    from services.members import qr as member_qr
 
     return Markup(member_qr.svg(url, label="领奖二维码"))

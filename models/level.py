@@ -2,6 +2,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, CreatedAtMixin, TenantMixin
+from domain.levels import LevelRule
 
 
 class Level(TenantMixin, CreatedAtMixin, Base):
@@ -33,6 +34,4 @@ class Level(TenantMixin, CreatedAtMixin, Base):
     benefits_note: Mapped[str | None] = mapped_column(sa.String(500))
 
     def to_rule(self):
-        from domain.levels import LevelRule
-
         return LevelRule(self.id, self.rank, self.min_spend, self.min_visits, self.min_topup, self.min_growth)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from domain.clock import now_utc
 from models import AuditLog
 from services.merchant import audit
+from redis import Redis
 
 ACTION = "staff.lookup_failed"
 MAX_FAILURES = 10
@@ -99,7 +100,5 @@ def _redis():
         return None
     clients = current_app.extensions.setdefault("staff_limits_redis", {})
     if url not in clients:
-        from redis import Redis
-
         clients[url] = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
     return clients[url]

@@ -19,6 +19,11 @@ from staff_h5.forms import ActionForm
 from web.requests import new_idempotency_key
 
 
+def tender_labels():
+    """models.checkout.TENDER_LABELS, translated here so Babel extracts each label (the till's pages use it)."""
+    return {"balance": _("储值余额"), "wechat": _("微信支付"), "alipay": _("支付宝"), "cash": _("现金"), "card": _("银行卡")}
+
+
 def channel_ready(merchant, tender):
     """True when the merchant's channel is set up to charge payment codes; otherwise the tender is recorded as
     paid on the shop's own terminal, as before."""
@@ -58,8 +63,6 @@ def take(form, quote_page, amount, member_id, answer, key):
         db.session.rollback()
         return quote_page(form, amount, member_id, tender, answer, key, error=exc.message, status=exc.http_status)
     if step.waiting:
-        from staff_h5.views_checkout import tender_labels  # the page's own helper (it imports us)
-
         db.session.rollback()  # nothing recorded yet: no transaction held open between polls
         return render_template("staff_h5/checkout_wait.html", form=form, amount=amount, member_id=member_id,
                                answer=answer, key=key, auth_code=auth_code_of(form), started=started, tender=tender,

@@ -16,6 +16,7 @@ from models.checkout import Checkout
 from services.till import checkout as checkout_service, channel_refunds as till_channel_refunds
 from services.shared import idempotency
 from staff_h5 import blueprint, limits, paycode
+from staff_h5.paycode import tender_labels
 from staff_h5.forms import ActionForm, CheckoutForm
 from staff_h5.views import staff_required
 from web import boundary
@@ -26,11 +27,6 @@ class TooManyMisses(DomainError):
     """Too many unknown mobiles or card numbers from this staff member or phone: look-ups pause (as on /lookup)."""
 
     http_status = 429
-
-
-def tender_labels():
-    """models.checkout.TENDER_LABELS, translated here so Babel extracts each label."""
-    return {"balance": _("储值余额"), "wechat": _("微信支付"), "alipay": _("支付宝"), "cash": _("现金"), "card": _("银行卡")}
 
 
 def _start(form, error=None, status=200):

@@ -18,6 +18,7 @@ from services.wechat import crypto as wechat_crypto, inbound as wechat_inbound
 from services.wechat.crypto import CallbackRefused
 from wechat_bot.context import BotContext
 from wechat_bot.handlers import bot
+import xmltodict
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("wechat_bot", __name__)
@@ -56,8 +57,6 @@ def _plain_body(merchant):
     if not keys:
         raise CallbackRefused("safe mode without an EncodingAESKey")
     try:
-        import xmltodict
-
         encrypted = xmltodict.parse(body)["xml"]["Encrypt"]
     except Exception:  # noqa: BLE001 - not the envelope WeChat sends
         raise CallbackRefused("no Encrypt element") from None

@@ -5,6 +5,7 @@ from models import MemberFieldDef
 from services.merchant import audit
 from services.shared.tenancy import scoped
 from services.shared.text import required_text
+from models.member import FIELD_TYPES
 
 MAX_OPTIONS = 30
 
@@ -27,8 +28,6 @@ def specs(session, merchant_id):
 
 def save_field(session, actor, field, *, key, label, field_type, options_text="", required=False, position=0,
                active=True):
-    from models.member import FIELD_TYPES
-
     if field_type not in FIELD_TYPES:
         raise DomainError("未知的字段类型")
     options = [o.strip() for o in (options_text or "").replace("，", ",").split(",") if o.strip()]

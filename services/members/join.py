@@ -17,7 +17,7 @@ from domain.phone import mask_mobile, normalise_mobile
 from models import Fan, MemberIdentity
 from models.member import GENDERS
 from services.rewards import follow_gift, gifts as gift_rules
-from services.members import fields as member_fields, members, sms_codes
+from services.members import fields as member_fields, levels, members, sms_codes
 from services.points import ledger as points
 from services.shared.tenancy import scoped
 from services.shared.text import optional_text
@@ -95,7 +95,8 @@ def join(session, merchant, login, *, mobile, profile):
     if first_claim:
         # 开卡礼 belongs to the claim that opened the card: a rule created since then is not given when the same
         # member later binds the other app (the grant's key still makes it once per member and rule).
-        gift_rules.registration(session, merchant, member)
+        if gift_rules.gave_growth(gift_rules.registration(session, merchant, member)):
+            levels.apply_upgrade(session, member)
     return member
 
 

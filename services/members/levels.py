@@ -10,6 +10,7 @@ from services.merchant import audit
 from services.shared import merchant_memory
 from services.wechat import notices
 from services.points import ledger as points
+from services.rewards import gifts as gift_rules
 from services.shared.tenancy import get_owned, scoped
 from services.shared.text import optional_text, required_text
 
@@ -123,8 +124,6 @@ def _change(session, member, level, *, reason, note=None, operator=None):
     notices.level_changed(session, member, previous, level, change)
     if previous is None or level.rank > previous.rank:
         # Every way up counts as reaching the level (join, payment, top-up, growth, a manager's hand).
-        from services.rewards import gifts as gift_rules
-
         gift_rules.level_reached(session, member, level)
 
 

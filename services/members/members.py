@@ -15,6 +15,7 @@ from services.members import levels, fields as member_fields
 from services.wallet import journal as wallet
 from services.shared.tenancy import get_owned, owned_ids, scoped
 from services.shared.text import optional_text
+from models import Staff, Store
 
 PROFILE_FIELDS = ("mobile", "name", "gender", "birthday", "custom_fields", "guide_id", "referrer_id",
                   "home_store_id", "status", "tag_ids")
@@ -168,8 +169,6 @@ def _matches_text(merchant_id, text):
 
 def _apply_profile(session, member, *, name, gender, birthday, custom_fields, guide_id, referrer_id, home_store_id,
                    tag_ids):
-    from models import Staff, Store
-
     merchant_id = member.merchant_id
     member.name = optional_text(name, "姓名", 60)
     if gender not in GENDERS:

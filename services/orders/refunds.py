@@ -203,9 +203,22 @@ def _void_codes(session, actor, order, amount, reason, key, now):
 
 
 def _self_pay(session, actor, order, amount, reason, key, now):
-    from services.till import self_pay_orders
+    """A self-pay order with its checkout recorded is refunded as that checkout (收银记录); one whose checkout
+    could not be recorded is refunded in full here (services/till/self_pay_orders.py refund_unrecorded)."""
+    if (order.fulfilment or {}).get("checkout_id"):
+        raise Conflict(_self_pay_preview(order))
+    return {"refund_reason": (order.fulfilment or {}).get("refund_reason", "")}
 
-    return self_pay_orders.take_back(session, actor, order, amount, reason, key, now)
+
+def _self_pay_preview(order):
+    """What the back office's order page says instead of a refund form: a self-pay order is refunded as its
+    checkout (收银记录), or was refunded in full already when its checkout could not be recorded."""
+    done = order.fulfilment or {}
+    if done.get("checkout_id"):
+        return f"自助买单已入账（收银单号 {done['checkout_id']}），请在收银记录中退款"
+    if done.get("refund_reason"):
+        return f"支付后价格已变化（{done['refund_reason']}），未入账，已自动全额退款"
+    return "订单尚未支付"
 
 
 TAKE_BACK = {"count_card": _close_card, "timed_card": _close_card, "benefit_card": _close_card,
@@ -257,9 +270,7 @@ def kind_preview(session, order):
     if order.kind == "gift_card":
         return GIFT_CARD_REFUSAL
     if order.kind == "self_pay":
-        from services.till import self_pay_orders
-
-        return self_pay_orders.refund_preview(order)
+        return _self_pay_preview(order)
     left = refundable_left(order)
     if order.kind == "coupon":
         return _coupon_preview(session, order, left)

@@ -71,11 +71,13 @@ def _grant(session, merchant, kind, member, occasion, now, level_id=None):
         if idempotency.insert_once(session, grant, RewardGrant) is not None:
             continue  # given before (a retry, or a concurrent request that won)
         given.append((rule, rewards.give(session, merchant, grant, member, now)))
-    if any(rule.rewards.get("growth") for rule, _text in given) and kind != "level_up":
-        from services.members import levels  # growth may reach a level; level_up rules give none, so this cannot loop
-
-        levels.apply_upgrade(session, member)
     return given
+
+
+def gave_growth(given):
+    """Whether the gifts given ([(rule, text)]) included growth, which may move the member up a level: the
+    caller then applies the upgrade (services/members/levels.py; 升级礼 rules give no growth, so it ends there)."""
+    return any(rule.rewards.get("growth") for rule, _text in given)
 
 
 def _rules(session, merchant, kind, now, level_id=None):

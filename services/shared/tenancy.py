@@ -2,6 +2,7 @@
 from sqlalchemy import select
 
 from domain.errors import NotFound
+from models import Merchant
 
 
 def scoped(model, merchant_id):
@@ -35,8 +36,6 @@ def get_owned(session, model, merchant_id, object_id, lock=False):
 
 def merchant_timezone(session, merchant_id):
     """The merchant's timezone, for local days and display (the merchant row is usually in the identity map)."""
-    from models import Merchant
-
     return session.get(Merchant, merchant_id).timezone
 
 

@@ -7,13 +7,16 @@ commit (jobs/self_pay.py), through services/orders/refunds.py.
 from dataclasses import dataclass
 
 from domain.clock import now_utc
-from domain.errors import Conflict, DomainError, NotFound
+from domain.errors import DomainError, NotFound
 from domain.money import format_yuan
 from domain.pricing import Choice
 from models import Order
 from services.orders import orders
 from services.shared import idempotency, job_queue
 from services.till import checkout, self_pay
+from services.orders import refunds
+from models import Merchant
+from services.points import ledger as points
 
 REFUND_JOB = "jobs.self_pay.refund_unrecorded_order"  # jobs/self_pay.py
 
@@ -78,8 +81,6 @@ def fulfil(session, merchant, order, now):
 
 
 def checkout_member(session, merchant, order):
-    from services.points import ledger as points
-
     return points.lock_member(session, merchant.id, order.member_id)  # the payment's lock order: member first
 
 
@@ -90,9 +91,6 @@ def _queue_refund(session, order):
 
 def refund_unrecorded(session, order_id):
     """Give back in full a self-pay order whose checkout could not be recorded (its fulfilment says why)."""
-    from models import Merchant
-    from services.orders import refunds
-
     order = session.get(Order, order_id)
     if order is None or order.kind != ORDER_KIND or "refund_reason" not in (order.fulfilment or {}):
         raise NotFound("订单不存在")
@@ -103,20 +101,3 @@ def refund_unrecorded(session, order_id):
     return refunds.refund_order(session, SystemRefunder(merchant), order.id, left, reason=REFUND_REASON,
                                 key=f"self_pay:refund:{order.id}")
 
-
-def take_back(session, actor, order, amount, reason, key, now):
-    """services.orders.refunds TAKE_BACK["self_pay"]: an order with its checkout recorded is refunded as a checkout."""
-    if (order.fulfilment or {}).get("checkout_id"):
-        raise Conflict(refund_preview(order))
-    return {"refund_reason": (order.fulfilment or {}).get("refund_reason", "")}
-
-
-def refund_preview(order):
-    """What the back office's order page says instead of a refund form: a self-pay order is refunded as its
-    checkout (收银记录), or was refunded in full already when its checkout could not be recorded."""
-    done = order.fulfilment or {}
-    if done.get("checkout_id"):
-        return f"自助买单已入账（收银单号 {done['checkout_id']}），请在收银记录中退款"
-    if done.get("refund_reason"):
-        return f"支付后价格已变化（{done['refund_reason']}），未入账，已自动全额退款"
-    return "订单尚未支付"

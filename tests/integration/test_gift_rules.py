@@ -177,3 +177,30 @@ def test_does_the_follow_gift_give_its_coupon_once_per_fan_and_wait_for_a_non_me
     codes = db.session.scalars(select(CouponCode).where(CouponCode.member_id == shop["member"].id)).all()
     assert [c.channel for c in codes] == ["follow_gift"]
     assert gift_rules.pending_offer(db.session, shop["merchant"], "follow") == "满100减20 ×1"
+
+
+@pytest.mark.parametrize("occasion", ["registration", "follow"])
+def test_does_growth_from_a_registration_or_follow_gift_move_the_member_up_with_its_upgrade_gift(
+        db, shop, ladder, occasion):
+    from services.members import join
+    from services.rewards import follow_gift
+    from services.wechat import fans
+
+    silver, merchant = ladder["银卡"], shop["merchant"]
+    silver.min_spend = silver.min_visits = silver.min_topup = None
+    silver.min_growth = 10
+    gift(db, shop, occasion, growth=10)
+    gift(db, shop, "level_up", level=silver, points=50)
+    if occasion == "registration":
+        login = join.ChannelLogin(merchant.id, "alipay", "", "2088000000000001")
+        member = join.join(db.session, merchant, login, mobile="13900001234", profile=join.Profile(name="成长"))
+    else:
+        member = shop["member"]
+        fans.record_subscribe(db.session, merchant, "o-growth-1")
+        fan = fans.find(db.session, merchant, "o-growth-1")
+        fan.member_id = member.id
+        follow_gift.grant_if_member(db.session, merchant, fan)
+    db.session.commit()
+    assert db.session.get(Member, member.id).growth == 10
+    assert db.session.get(Member, member.id).level_id == silver.id
+    assert gift_points(db, member.id, "升级礼：银卡") == [50]
