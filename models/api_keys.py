@@ -2,14 +2,9 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime
+from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime, link_table
 
-api_key_stores = sa.Table(
-    "api_key_stores",
-    Base.metadata,
-    sa.Column("api_key_id", sa.ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("store_id", sa.ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True),
-)
+api_key_stores = link_table("api_key_stores", "api_key_id", "api_keys")
 
 
 class ApiKey(TenantMixin, CreatedAtMixin, Base):

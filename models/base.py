@@ -38,6 +38,17 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value
 
 
+def link_table(name, owner_column, owner_table, other_column="store_id", other_table="stores"):
+    """A many-to-many table of two ids, both its primary key, each removed with the row it points at: the stores a
+    template, rule, API key or staff member is for (the default), or a member's tags."""
+    return sa.Table(
+        name,
+        Base.metadata,
+        sa.Column(owner_column, sa.ForeignKey(f"{owner_table}.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(other_column, sa.ForeignKey(f"{other_table}.id", ondelete="CASCADE"), primary_key=True),
+    )
+
+
 class CreatedAtMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=now_utc)
 

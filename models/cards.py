@@ -3,16 +3,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.cards import KINDS, STATES
-from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime
+from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime, link_table
 from models.coupons import CHANNELS
 from models.crypto import EncryptedString
 
-card_template_stores = sa.Table(
-    "card_template_stores",
-    Base.metadata,
-    sa.Column("template_id", sa.ForeignKey("card_templates.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("store_id", sa.ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True),
-)
+card_template_stores = link_table("card_template_stores", "template_id", "card_templates")
 
 
 class CardTemplate(TenantMixin, CreatedAtMixin, Base):

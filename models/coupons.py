@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.coupons import KINDS, STATES
-from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime
+from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime, link_table
 
 CHANNELS = ("follow_gift", "menu", "poster_qr", "receipt_qr", "staff", "mass_message", "template_message",
             "shop_qr", "points_exchange", "purchase", "h5", "bulk", "friend")
@@ -11,12 +11,7 @@ VERIFY_METHODS = ("scan", "manual", "api", "self")  # self: the member, paying i
 INSTRUMENT_TYPES = ("coupon", "count_card", "timed_card", "gift_card", "benefit_card")
 BULK_STATUSES = ("queued", "running", "done", "failed")
 
-coupon_template_stores = sa.Table(
-    "coupon_template_stores",
-    Base.metadata,
-    sa.Column("template_id", sa.ForeignKey("coupon_templates.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("store_id", sa.ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True),
-)
+coupon_template_stores = link_table("coupon_template_stores", "template_id", "coupon_templates")
 
 
 class CouponTemplate(TenantMixin, CreatedAtMixin, Base):

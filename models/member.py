@@ -1,19 +1,14 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime
+from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime, link_table
 
 GENDERS = ("unknown", "male", "female")
 GENDER_LABELS = {"unknown": "未知", "male": "男", "female": "女"}
 MEMBER_STATUSES = ("active", "disabled")
 MEMBER_STATUS_LABELS = {"active": "正常", "disabled": "已停用"}
 
-member_tags = sa.Table(
-    "member_tags",
-    Base.metadata,
-    sa.Column("member_id", sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("tag_id", sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
-)
+member_tags = link_table("member_tags", "member_id", "members", "tag_id", "tags")
 
 
 class Member(TenantMixin, CreatedAtMixin, Base):

@@ -9,19 +9,14 @@ holds; gifts are once-only through the grant's idempotency key and, for levels, 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime
+from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime, link_table
 
 PAYMENT_KINDS = ("post_payment", "receipt_coupon")
 GIFT_KINDS = ("registration", "follow", "level_up")
 RULE_KINDS = PAYMENT_KINDS + GIFT_KINDS
 GRANT_STATES = ("granted", "pending_claim", "claimed")
 
-reward_rule_stores = sa.Table(
-    "reward_rule_stores",
-    Base.metadata,
-    sa.Column("rule_id", sa.ForeignKey("reward_rules.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("store_id", sa.ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True),
-)
+reward_rule_stores = link_table("reward_rule_stores", "rule_id", "reward_rules")
 
 
 class RewardRule(TenantMixin, CreatedAtMixin, Base):

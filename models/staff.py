@@ -4,14 +4,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from domain import roles
-from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime
+from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime, link_table
 
-staff_stores = sa.Table(
-    "staff_stores",
-    Base.metadata,
-    sa.Column("staff_id", sa.ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("store_id", sa.ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True),
-)
+staff_stores = link_table("staff_stores", "staff_id", "staff")
 
 
 class Staff(UserMixin, TenantMixin, CreatedAtMixin, Base):
