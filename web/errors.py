@@ -21,6 +21,22 @@ def _render(status, title, message):
     return render_template("error.html", status=status, title=title, message=message), status
 
 
+HTTP_ERRORS = {
+    400: ("bad_request", "请求格式不正确"),
+    403: ("forbidden", "您没有权限进行此操作"),
+    404: ("not_found", "页面或记录不存在"),
+    405: ("method_not_allowed", "不支持的请求方式"),
+    413: ("too_large", "提交的内容过大"),
+}
+
+
+def _page_for(status, title, message):
+    def handler(exc):
+        return _render(status, title, message)
+
+    return handler
+
+
 def register(app):
     @app.errorhandler(DomainError)
     def domain_error(exc):
@@ -30,25 +46,8 @@ def register(app):
     def csrf_error(exc):
         return _render(400, "csrf", "页面已过期或请求来源不可信，请刷新页面后重试")
 
-    @app.errorhandler(400)
-    def bad_request(exc):
-        return _render(400, "bad_request", "请求格式不正确")
-
-    @app.errorhandler(403)
-    def forbidden(exc):
-        return _render(403, "forbidden", "您没有权限进行此操作")
-
-    @app.errorhandler(404)
-    def not_found(exc):
-        return _render(404, "not_found", "页面或记录不存在")
-
-    @app.errorhandler(405)
-    def method_not_allowed(exc):
-        return _render(405, "method_not_allowed", "不支持的请求方式")
-
-    @app.errorhandler(413)
-    def too_large(exc):
-        return _render(413, "too_large", "提交的内容过大")
+    for status, (title, message) in HTTP_ERRORS.items():
+        app.register_error_handler(status, _page_for(status, title, message))
 
     @app.errorhandler(500)
     def server_error(exc):
