@@ -24,6 +24,7 @@ from services.coupons import coupons
 from services.shared import idempotency, merchant_memory
 from services.shared.tenancy import get_owned, merchant_timezone, owned_ids, scoped
 from services.shared.text import optional_text
+from services.verification.lookup import Lookup
 
 KIND = card_rules.BENEFIT
 _AUDITED = ("title", "price", "stock_total", "valid_days", "discount_percent", "points_multiplier", "free_items",
@@ -371,8 +372,6 @@ class _BenefitCardInstrument:
         return session.scalars(scoped(Card, merchant_id).where(Card.code == code, Card.kind == KIND)).one_or_none()
 
     def describe(self, session, card, store_id, now):
-        from services.verification.instruments import Lookup
-
         template = card.template
         tz = merchant_timezone(session, card.merchant_id)
         details = benefit_lines(session, template) + [("有效期至", until_text(card.ends_at, tz))]

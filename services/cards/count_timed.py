@@ -38,6 +38,7 @@ from services.shared import idempotency
 from services.verification import records as verifications
 from services.shared.tenancy import get_owned, merchant_timezone, scoped
 from services.shared.text import optional_text
+from services.verification.lookup import Lookup
 
 KINDS = (COUNT, TIMED)
 INSTRUMENT_TYPES = {COUNT: "count_card", TIMED: "timed_card"}
@@ -438,8 +439,6 @@ class _CardInstrument:
         return session.scalars(scoped(Card, merchant_id).where(Card.code == code, Card.kind.in_(KINDS))).one_or_none()
 
     def describe(self, session, card, store_id, now):
-        from services.verification.instruments import Lookup
-
         template = card.template
         details = summary(session, card, now)
         if template.notes:

@@ -34,6 +34,7 @@ from services.verification import records as verifications
 from services.wallet import journal as wallet
 from services.shared.tenancy import get_owned, merchant_timezone, scoped
 from services.shared.text import optional_text, required_text
+from services.verification.lookup import Lookup
 
 GIFT = card_rules.GIFT
 SMS_PURPOSE = "gift_activate"
@@ -620,8 +621,6 @@ class _GiftCardInstrument:
         return session.scalars(scoped(Card, merchant_id).where(Card.code == code, Card.kind == GIFT)).one_or_none()
 
     def describe(self, session, card, store_id, now):
-        from services.verification.instruments import Lookup
-
         _release_expired_link(session, card, now)
         left = balance(session, card)
         holder = card.member

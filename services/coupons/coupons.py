@@ -22,6 +22,7 @@ from services.shared import direct_sql, idempotency
 from services.verification import records as verifications
 from services.shared.tenancy import get_owned, merchant_timezone, owned_ids, scoped
 from services.shared.text import optional_text, required_text
+from services.verification.lookup import Lookup
 
 MAX_POINTS_PRICE = 100_000_000
 
@@ -372,8 +373,6 @@ class _CouponInstrument:
 
     def describe(self, session, code, store_id, now):
         from services.coupons.member_wallet import benefit_text
-        from services.verification.instruments import Lookup
-
         template, tz = code.template, merchant_timezone(session, code.merchant_id)
         details = [("类型", rules.KIND_LABELS.get(template.kind, template.kind)), ("优惠", benefit_text(template)),
                    ("有效期", f"{to_local(code.starts_at, tz):%Y-%m-%d} 至 {to_local(code.ends_at, tz):%Y-%m-%d %H:%M}")]

@@ -4,7 +4,7 @@ Each instrument module (coupons, count/timed cards, gift cards) exposes an adapt
 
     kind            'coupon' | 'count_card' | 'timed_card' | 'gift_card' | 'benefit_card' (one adapter may serve several)
     find(session, merchant_id, code) -> row | None        code already normalised; never raises NotFound
-    describe(session, row, store_id, now) -> Lookup        what the staff page and the API show
+    describe(session, row, store_id, now) -> Lookup        what the staff page and the API show (lookup.py)
     verify(session, actor, row_id, *, store_id, method, key, quantity=None, amount=None, amount_received=0, now=None)
                                                            -> Verification (conditional update; replay-safe by key)
     verify_code(session, actor, code, **same)  optional   -> Verification | None (None: not this adapter's code)
@@ -15,8 +15,6 @@ and is listed in ADAPTERS. The staff page and the JSON API only talk to this mod
 """
 import importlib
 from datetime import timedelta
-from dataclasses import dataclass, field
-from typing import Optional
 
 from domain import coupons as code_rules
 from domain.clock import now_utc
@@ -33,44 +31,6 @@ ADAPTERS = [
 ]
 
 UNDO_WINDOW = timedelta(minutes=10)
-
-
-@dataclass
-class Lookup:
-    """A verifiable thing as staff see it. `reason` is None when it can be used here and now."""
-
-    kind: str
-    kind_label: str
-    id: int
-    code: str
-    title: str
-    state: str
-    state_label: str
-    reason: Optional[str]
-    member: Optional[object] = None
-    details: list = field(default_factory=list)  # [(label, value)] lines, already formatted in Chinese
-    take: Optional[str] = None  # None = the whole thing; "uses" = count of uses; "amount" = fen
-    take_max: Optional[int] = None
-    photo_url: Optional[str] = None
-
-    @property
-    def usable(self):
-        return self.reason is None
-
-    def as_json(self):
-        member = self.member
-        return {
-            "kind": self.kind, "kind_label": self.kind_label, "id": self.id, "code": self.code, "title": self.title,
-            "state": self.state, "state_label": self.state_label, "usable": self.usable, "reason": self.reason,
-            "member": ({"id": member.id, "name": member.name, "mobile_masked": _mask(member.mobile)}
-                       if member is not None else None),
-            "details": [{"label": label, "value": value} for label, value in self.details],
-            "take": self.take, "take_max": self.take_max,
-        }
-
-
-def _mask(mobile):
-    return f"{mobile[:3]}****{mobile[-4:]}" if mobile and len(mobile) >= 7 else mobile
 
 
 def adapters():

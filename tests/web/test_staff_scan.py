@@ -19,7 +19,7 @@ from services.coupons import coupons
 from services.verification import qr as instrument_qr, instruments, records as verifications
 from services.members import qr as member_qr
 from sandbox import wechat_state as wechat_sandbox
-from services.verification.instruments import Lookup
+from services.verification.lookup import Lookup
 from staff_h5 import limits
 from tests.web.helpers import count, fresh, text_of
 from tests.web.test_staff_h5 import shop, staff_login  # noqa: F401  (the fixture is used by name)
