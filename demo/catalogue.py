@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from models import Level
 from services.wallet import balance_discount, stored_value
-from services.cards import benefit_cards, count_timed as cards, gift_cards
+from services.cards import benefit_cards, count_timed as cards, gift_issue, gift_templates
 from services.coupons import coupons
 
 
@@ -27,9 +27,9 @@ def load(session, merchant, owner, members):
                                   tiers=[{"label": "周卡", "days": 7, "price": 9900},
                                          {"label": "月卡", "days": 30, "price": 29900}],
                                   start_mode="first_use", photo_required=True, cover_color="#1E6FD9")
-    gift = gift_cards.save_template(session, owner, None, title="演示咖啡礼品卡", face_values=[10000, 20000],
-                                    themes=[{"label": "生日快乐", "color": "#E2574C"},
-                                            {"label": "感谢有你", "color": "#2E86AB"}], activation="auto")
+    gift = gift_templates.save_template(session, owner, None, title="演示咖啡礼品卡", face_values=[10000, 20000],
+                                        themes=[{"label": "生日快乐", "color": "#E2574C"},
+                                                {"label": "感谢有你", "color": "#2E86AB"}], activation="auto")
     plus = benefit_cards.save_template(session, owner, None, title="咖啡 Plus 权益卡", valid_days=365,
                                        discount_percent=90, points_multiplier=200, free_items=["每月免费续杯 1 次"],
                                        gift_pack=[{"template_id": cash.id, "count": 1}])
@@ -71,7 +71,7 @@ def _hand_out(session, merchant, owner, members, cash, latte, count, monthly, gi
                 issued_by=owner, price_paid=25000)
     cards.issue(session, merchant, monthly.id, second.id, channel="staff", key=f"demo:timed:{second.id}",
                 tier_key="month", issued_by=owner, price_paid=29900)
-    gift_cards.issue_electronic(session, merchant, gift.id, first.id, face_value=20000, theme="生日快乐",
+    gift_issue.issue_electronic(session, merchant, gift.id, first.id, face_value=20000, theme="生日快乐",
                                 channel="staff", key=f"demo:gift:{first.id}", issued_by=owner)
     benefit_cards.issue(session, merchant, plus.id, third.id, channel="staff", key=f"demo:plus:{third.id}",
                         issued_by=owner)

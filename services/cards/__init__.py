@@ -1,5 +1,13 @@
 """Cards a member holds: count and timed cards (次卡, 时长卡), gift cards (礼品卡), benefit cards (权益卡), what
 card templates share, and the member's physical card (挂失、补卡、退卡).
 
-Public face: `count_timed`, `gift_cards`, `benefit_cards`, `templates`, `physical`.
+Public face:
+- count and timed cards: `count_timed`;
+- gift cards: `gift_templates` (templates, themes), `gift_issue` (electronic cards), `gift_batches` (physical
+  cards and their printing file), `gift_activation` (binding by card number + PIN, SMS activation),
+  `gift_transfer` (giving a card to a friend), `gift_spend` (spending at the till, undo), `gift_void`,
+  `gift_holdings` (a member's cards, balance, history; a template's cards), `gift_instrument` (the staff page's
+  adapter); `gift_states` is the conditional state change they share;
+- benefit cards: `benefit_cards`;
+- `templates` (what every kind of card template shares), `physical` (the member's physical card).
 """

@@ -1,7 +1,7 @@
 """What each kind of paid order gives the member. Every change carries a key derived from the order, so a
 fulfilment that runs again (a retried job, a second notification that slipped through) changes nothing."""
 from domain.errors import DomainError
-from services.cards import benefit_cards, count_timed as cards, gift_cards
+from services.cards import benefit_cards, count_timed as cards, gift_issue
 from services.coupons import coupons
 from services.members import levels
 from services.points import ledger as points
@@ -66,7 +66,7 @@ def gift_cards_bought(session, merchant, order, now):
     items, issued = order.items, []
     for line_no, line in enumerate(items["lines"]):
         for n in range(line["quantity"]):
-            card = gift_cards.issue_electronic(session, merchant, items["template_id"], order.member_id,
+            card = gift_issue.issue_electronic(session, merchant, items["template_id"], order.member_id,
                                                face_value=line["face_value"], theme=items.get("theme"),
                                                channel="purchase", key=_key(order, "gift", line_no, n),
                                                price_paid=line["face_value"], stock_reserved=True, now=now)

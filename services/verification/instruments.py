@@ -25,7 +25,7 @@ from services.shared.tenancy import get_owned
 # "module:attribute" of each adapter, tried in order by lookup().
 ADAPTERS = [
     "services.coupons.coupons:INSTRUMENT",
-    "services.cards.gift_cards:INSTRUMENT",
+    "services.cards.gift_instrument:INSTRUMENT",
     "services.cards.count_timed:INSTRUMENT",
     "services.cards.benefit_cards:INSTRUMENT",
 ]
