@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from models import Level
 from services.wallet import balance_discount, stored_value
-from services.cards import benefit_cards, count_timed as cards, gift_issue, gift_templates
+from services.cards import benefit_cards, count_timed_issue, count_timed_templates, gift_issue, gift_templates
 from services.coupons import coupons
 
 
@@ -21,12 +21,13 @@ def load(session, merchant, owner, members):
     coupons.save_template(session, owner, None, kind="cash", title="9.9 元抢 30 元代金券", amount_off=3000,
                           min_spend=5000, validity_mode="relative", valid_days=30, stock_total=500, per_member_limit=3,
                           free_claim=False, price=990)
-    count = cards.save_template(session, owner, None, kind="count", title="咖啡 10 次卡", service_name="任意中杯咖啡",
-                                uses=10, valid_days=180, price=25000, cover_color="#6F4E37")
-    monthly = cards.save_template(session, owner, None, kind="timed", title="自习室时长卡", daily_limit=2,
-                                  tiers=[{"label": "周卡", "days": 7, "price": 9900},
-                                         {"label": "月卡", "days": 30, "price": 29900}],
-                                  start_mode="first_use", photo_required=True, cover_color="#1E6FD9")
+    count = count_timed_templates.save_template(session, owner, None, kind="count", title="咖啡 10 次卡",
+                                                service_name="任意中杯咖啡",
+                                                uses=10, valid_days=180, price=25000, cover_color="#6F4E37")
+    monthly = count_timed_templates.save_template(session, owner, None, kind="timed", title="自习室时长卡", daily_limit=2,
+                                                  tiers=[{"label": "周卡", "days": 7, "price": 9900},
+                                                         {"label": "月卡", "days": 30, "price": 29900}],
+                                                  start_mode="first_use", photo_required=True, cover_color="#1E6FD9")
     gift = gift_templates.save_template(session, owner, None, title="演示咖啡礼品卡", face_values=[10000, 20000],
                                         themes=[{"label": "生日快乐", "color": "#E2574C"},
                                                 {"label": "感谢有你", "color": "#2E86AB"}], activation="auto")
@@ -67,10 +68,10 @@ def _hand_out(session, merchant, owner, members, cash, latte, count, monthly, gi
         coupons.claim(session, merchant, cash.id, member.id, channel="staff", key=f"demo:cash:{member.id}",
                       issued_by=owner)
     coupons.claim(session, merchant, latte.id, first.id, channel="poster_qr", key=f"demo:latte:{first.id}")
-    cards.issue(session, merchant, count.id, first.id, channel="staff", key=f"demo:count:{first.id}",
-                issued_by=owner, price_paid=25000)
-    cards.issue(session, merchant, monthly.id, second.id, channel="staff", key=f"demo:timed:{second.id}",
-                tier_key="month", issued_by=owner, price_paid=29900)
+    count_timed_issue.issue(session, merchant, count.id, first.id, channel="staff", key=f"demo:count:{first.id}",
+                            issued_by=owner, price_paid=25000)
+    count_timed_issue.issue(session, merchant, monthly.id, second.id, channel="staff", key=f"demo:timed:{second.id}",
+                            tier_key="month", issued_by=owner, price_paid=29900)
     gift_issue.issue_electronic(session, merchant, gift.id, first.id, face_value=20000, theme="生日快乐",
                                 channel="staff", key=f"demo:gift:{first.id}", issued_by=owner)
     benefit_cards.issue(session, merchant, plus.id, third.id, channel="staff", key=f"demo:plus:{third.id}",

@@ -2,7 +2,10 @@
 card templates share, and the member's physical card (挂失、补卡、退卡).
 
 Public face:
-- count and timed cards: `count_timed`;
+- count and timed cards: `count_timed_templates` (templates, tiers), `count_timed_issue` (selling or giving one,
+  extending a timed card), `count_timed_use` (use at the till, undo), `count_timed_photos` (the member's photo and
+  its signed link), `count_timed_closing` (void, refund), `count_timed_holdings` (a member's cards, today's uses,
+  the allowance lines), `count_timed_instrument` (the staff page's adapter);
 - gift cards: `gift_templates` (templates, themes), `gift_issue` (electronic cards), `gift_batches` (physical
   cards and their printing file), `gift_activation` (binding by card number + PIN, SMS activation),
   `gift_transfer` (giving a card to a friend), `gift_spend` (spending at the till, undo), `gift_void`,

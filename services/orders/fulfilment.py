@@ -1,7 +1,7 @@
 """What each kind of paid order gives the member. Every change carries a key derived from the order, so a
 fulfilment that runs again (a retried job, a second notification that slipped through) changes nothing."""
 from domain.errors import DomainError
-from services.cards import benefit_cards, count_timed as cards, gift_issue
+from services.cards import benefit_cards, count_timed_issue, gift_issue
 from services.coupons import coupons
 from services.members import levels
 from services.points import ledger as points
@@ -78,9 +78,9 @@ def card(session, merchant, order, now):
     """The count or timed card bought, from the stock the order reserved. `shown_card_id` is the card the member
     holds: the purchase row itself, or for a timed card that extended one already held, the card it lengthened."""
     items = order.items
-    issued = cards.issue(session, merchant, items["template_id"], order.member_id, channel="purchase",
-                         key=_key(order, "card"), tier_key=items.get("tier_key"), price_paid=order.amount,
-                         stock_reserved=True, now=now)
+    issued = count_timed_issue.issue(session, merchant, items["template_id"], order.member_id, channel="purchase",
+                                     key=_key(order, "card"), tier_key=items.get("tier_key"), price_paid=order.amount,
+                                     stock_reserved=True, now=now)
     return {"card_id": issued.id, "shown_card_id": issued.extended_into_id or issued.id,
             "extended": issued.extended_into_id is not None}
 

@@ -29,7 +29,7 @@ from domain.errors import Conflict, DomainError, PermissionDenied
 from domain.money import format_yuan
 from models import Card, Order, OrderRefund
 from services.merchant import audit
-from services.cards import benefit_cards, count_timed as cards
+from services.cards import benefit_cards, count_timed_closing
 from services.coupons import coupons
 from services.shared import idempotency
 from services.wallet import journal as wallet
@@ -185,7 +185,7 @@ def _close_card(session, actor, order, amount, reason, key, now):
         row = benefit_cards.refund(session, actor, card_id, with_money=True, amount=amount, take_back_coupons=True,
                                    reason=reason, key=_derived_key(key, "card"), now=now)
         return {"card_id": card_id, "coupons_taken_back": row.coupons_taken_back}
-    card = cards.close_for_refund(session, actor.merchant_id, card_id, now)
+    card = count_timed_closing.close_for_refund(session, actor.merchant_id, card_id, now)
     return {"card_id": card.id, "uses_left": card.uses_left, "uses_total": card.uses_total}
 
 

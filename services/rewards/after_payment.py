@@ -19,6 +19,7 @@ from domain.clock import local_today, now_utc
 from domain.errors import Conflict, NotFound
 from models import CardTemplate, CouponTemplate
 from models.rewards import PAYMENT_KINDS, RewardGrant, RewardRule
+from services.cards import count_timed_issue
 from services.shared import idempotency, merchant_memory
 from services.points import ledger as points
 from services.wallet import topup_nudge
@@ -119,7 +120,6 @@ def hash_token(token):
 def give(session, merchant, grant, member, now):
     """The rule's rewards to the member, each ledger key derived from the grant; returns what was given in words.
     A coupon or card that can no longer be given (stopped, out of stock, limit) is skipped: the payment stands."""
-    from services.cards import count_timed as cards
     from services.coupons import coupons
 
     rewards, given = grant.rule.rewards, []
@@ -140,8 +140,9 @@ def give(session, merchant, grant, member, now):
                                                    now=now)):
                 given.append(_title(session, CouponTemplate, entry["template_id"]))
     for entry in rewards.get("count_cards", ()):
-        if _try(session, lambda: cards.issue(session, merchant, entry["template_id"], member.id, channel=channel,
-                                             key=f"{base}:card:{entry['template_id']}", now=now)):
+        if _try(session, lambda: count_timed_issue.issue(session, merchant, entry["template_id"], member.id,
+                                                         channel=channel, key=f"{base}:card:{entry['template_id']}",
+                                                         now=now)):
             given.append(_title(session, CardTemplate, entry["template_id"]))
     session.flush()
     return "、".join(given) or "（奖励已发完）"

@@ -26,7 +26,7 @@ from services.shared.tenancy import get_owned
 ADAPTERS = [
     "services.coupons.coupons:INSTRUMENT",
     "services.cards.gift_instrument:INSTRUMENT",
-    "services.cards.count_timed:INSTRUMENT",
+    "services.cards.count_timed_instrument:INSTRUMENT",
     "services.cards.benefit_cards:INSTRUMENT",
 ]
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from domain.errors import Conflict, DomainError, NotFound
 from domain.orders import Expected
 from models import Card, CardTemplate, CouponCode, CouponTemplate, Member, Merchant, Order
-from services.cards import benefit_cards, count_timed as cards
+from services.cards import benefit_cards, count_timed_templates
 from services.orders import card_sales, fulfilment as order_fulfilment, orders
 from services.coupons import coupons
 from tests.integration.helpers import run_concurrently
@@ -23,7 +23,7 @@ def shop(db, make):
 
 def count_template(db, owner, **overrides):
     values = {"kind": "count", "title": "洗车五次卡", "service_name": "精洗", "uses": 5, "price": 9900, **overrides}
-    template = cards.save_template(db.session, owner, None, **values)
+    template = count_timed_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return template
 

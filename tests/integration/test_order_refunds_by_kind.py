@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from domain.errors import Conflict, DomainError
 from domain.orders import Expected
 from models import AuditLog, Card, CardRefund, CouponCode, Order, OrderRefund
-from services.cards import benefit_cards, count_timed as cards
+from services.cards import benefit_cards, count_timed_templates, count_timed_use
 from services.coupons import coupons
 from services.orders import orders, refunds
 from tests.integration.helpers import run_concurrently
@@ -54,13 +54,14 @@ def paid_order(db, shop, kind, amount, items, key):
 
 
 def count_card_order(db, shop, key="count"):
-    template = cards.save_template(db.session, shop["owner"], None, kind="count", title="洗车十次卡",
-                                   service_name="精洗", uses=10, price=10000)
+    template = count_timed_templates.save_template(db.session, shop["owner"], None, kind="count", title="洗车十次卡",
+                                                   service_name="精洗", uses=10, price=10000)
     return paid_order(db, shop, "count_card", 10000, {"template_id": template.id}, key)
 
 
 def use_card(db, shop, card_id, n, key):
-    cards.use(db.session, shop["owner"], card_id, store_id=shop["store"].id, method="manual", key=key, quantity=n)
+    count_timed_use.use(db.session, shop["owner"], card_id, store_id=shop["store"].id, method="manual", key=key,
+                        quantity=n)
     db.session.commit()
 
 
@@ -119,8 +120,9 @@ def test_is_a_used_up_count_card_refused_and_nothing_changed(db, shop):
 
 
 def test_does_a_timed_card_refund_close_the_card(db, shop):
-    template = cards.save_template(db.session, shop["owner"], None, kind="timed", title="健身月卡",
-                                   tiers=[{"label": "月卡", "days": 30, "price": 9900}], start_mode="first_use")
+    template = count_timed_templates.save_template(db.session, shop["owner"], None, kind="timed", title="健身月卡",
+                                                   tiers=[{"label": "月卡", "days": 30, "price": 9900}],
+                                                   start_mode="first_use")
     order = paid_order(db, shop, "timed_card", 9900, {"template_id": template.id}, "timed")
 
     refund(db, shop, order, 9900)

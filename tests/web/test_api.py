@@ -374,11 +374,12 @@ def test_is_an_unknown_api_route_a_json_404(client, key):
 
 
 def test_can_a_till_look_up_and_verify_a_count_card_by_its_number(client, make, merchant, owner, store, key):
-    from services.cards import count_timed as cards
+    from services.cards import count_timed_issue, count_timed_templates
 
-    template = cards.save_template(db.session, owner, None, kind="count", title="洗车十次卡", service_name="精洗",
-                                   uses=10)
-    card = cards.issue(db.session, merchant, template.id, make.member(merchant).id, channel="staff", key="card-1")
+    template = count_timed_templates.save_template(db.session, owner, None, kind="count", title="洗车十次卡",
+                                                   service_name="精洗", uses=10)
+    card = count_timed_issue.issue(db.session, merchant, template.id, make.member(merchant).id, channel="staff",
+                                   key="card-1")
     db.session.commit()
     number = card.code
     lookup = client.get(f"/api/v1/codes/{number}?store_id={store.id}", headers=auth(key)).get_json()

@@ -10,7 +10,7 @@ import payments.checkout
 from domain import roles
 from domain.orders import Expected
 from models import Card, CouponCode, Order
-from services.cards import benefit_cards, count_timed as cards
+from services.cards import benefit_cards, count_timed_issue, count_timed_templates
 from services.orders import card_sales, orders
 from services.coupons import coupons
 from tests.web import test_h5_support
@@ -37,7 +37,7 @@ def phone(client, shop, member):
 
 def count_card(db, owner, **overrides):
     values = {"kind": "count", "title": "洗车十次卡", "service_name": "精洗", "uses": 10, "price": 19900, **overrides}
-    template = cards.save_template(db.session, owner, None, **values)
+    template = count_timed_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return template
 
@@ -45,7 +45,7 @@ def count_card(db, owner, **overrides):
 def timed_card(db, owner, **overrides):
     values = dict(kind="timed", title="健身卡", tiers=[MONTH, QUARTER], start_mode="first_use", daily_limit=2,
                   **overrides)
-    template = cards.save_template(db.session, owner, None, **values)
+    template = count_timed_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return template
 
@@ -144,7 +144,7 @@ def test_are_free_stopped_and_sold_out_cards_refused(db, shop, owner, member, ph
     stopped = count_card(db, owner, disabled=True)
     sold = count_card(db, owner, stock_total=1)
     db.session.commit()
-    cards.issue(db.session, shop, sold.id, member.id, channel="staff", key="given-1")
+    count_timed_issue.issue(db.session, shop, sold.id, member.id, channel="staff", key="given-1")
     db.session.commit()
     for template, reason in ((free, "可免费领取"), (stopped, "已停止发放"), (sold, "已售罄")):
         page = text_of(phone.get(f"/h5/{shop.slug}/shop/card/{template.id}"))
@@ -158,8 +158,8 @@ def test_are_free_stopped_and_sold_out_cards_refused(db, shop, owner, member, ph
 def test_is_another_merchants_template_a_404(db, make, shop, owner, member, phone, started):
     other = make.merchant(name="别家")
     other_owner = make.staff(other, role=roles.OWNER)
-    theirs = cards.save_template(db.session, other_owner, None, kind="count", title="别家次卡", service_name="洗",
-                                 uses=5, price=100)
+    theirs = count_timed_templates.save_template(db.session, other_owner, None, kind="count", title="别家次卡",
+                                                 service_name="洗", uses=5, price=100)
     their_coupon = coupons.save_template(db.session, other_owner, None, kind="cash", title="别家券", amount_off=100,
                                          validity_mode="relative", valid_days=3, free_claim=False, price=100)
     db.session.commit()
@@ -188,7 +188,8 @@ def test_does_a_paid_count_card_order_issue_the_card_and_link_it(db, shop, owner
 
 def test_does_a_second_timed_card_purchase_extend_the_one_held(db, shop, owner, member, phone, started):
     template = timed_card(db, owner)
-    held = cards.issue(db.session, shop, template.id, member.id, channel="staff", key="held-1", tier_key="month")
+    held = count_timed_issue.issue(db.session, shop, template.id, member.id, channel="staff", key="held-1",
+                                   tier_key="month")
     db.session.commit()
     key = form_key(text_of(phone.get(f"/h5/{shop.slug}/shop/card/{template.id}")))
     phone.post(f"/h5/{shop.slug}/shop/card/{template.id}", data={"key": key, "tier_key": "month"})

@@ -15,6 +15,7 @@ from domain import roles
 from domain.clock import now_utc
 from domain.errors import Conflict
 from models import AuditLog, SandboxGrant, Verification
+from services.cards import count_timed_issue, count_timed_templates
 from services.coupons import coupons
 from services.verification import qr as instrument_qr, instruments, records as verifications
 from services.members import qr as member_qr
@@ -322,15 +323,13 @@ def test_does_the_redis_limit_also_hold_an_expired_token_guesser(app, client, sh
     assert lookup(client, instrument_qr.token(shop["code"])).status_code == 429
 
 
-# --- a real count card (services.cards.count_timed), scanned by its QR --------------------------------------------------
+# --- a real count card (services/cards/count_timed_*), scanned by its QR ----------------------------------------------
 
 def test_does_a_real_count_card_scanned_by_its_qr_take_the_uses_asked_for(client, shop, db):
-    from services.cards import count_timed as card_service
-
-    template = card_service.save_template(db.session, shop["owner"], None, kind="count", title="洗车十次卡",
-                                          service_name="精洗", uses=10)
-    card = card_service.issue(db.session, shop["merchant"], template.id, shop["member"].id, channel="staff",
-                              key="issue:staff-scan:1")
+    template = count_timed_templates.save_template(db.session, shop["owner"], None, kind="count", title="洗车十次卡",
+                                                   service_name="精洗", uses=10)
+    card = count_timed_issue.issue(db.session, shop["merchant"], template.id, shop["member"].id, channel="staff",
+                                   key="issue:staff-scan:1")
     db.session.commit()
     staff_login(client, shop["cashier_east"])
     body = text_of(lookup(client, instrument_qr.token(card)))
@@ -354,12 +353,10 @@ def test_does_the_limit_fall_back_to_the_audit_log_when_redis_is_down(app, clien
 
 
 def test_does_a_double_tap_on_confirm_take_the_uses_once_and_show_success_twice(client, shop, db):
-    from services.cards import count_timed as card_service
-
-    template = card_service.save_template(db.session, shop["owner"], None, kind="count", title="护理三次卡",
-                                          service_name="护理", uses=3)
-    card = card_service.issue(db.session, shop["merchant"], template.id, shop["member"].id, channel="staff",
-                              key="issue:staff-scan:2")
+    template = count_timed_templates.save_template(db.session, shop["owner"], None, kind="count", title="护理三次卡",
+                                                   service_name="护理", uses=3)
+    card = count_timed_issue.issue(db.session, shop["merchant"], template.id, shop["member"].id, channel="staff",
+                                   key="issue:staff-scan:2")
     db.session.commit()
     staff_login(client, shop["cashier_east"])
     key = keys_in(text_of(lookup(client, card.code, via="manual")))[0]
