@@ -1,7 +1,7 @@
 """Benefit cards (权益卡): templates, issuing with a gift pack of coupons, refunds, and the benefits in force.
 
 Issuing serialises on the member's row lock (one running card per template and member), takes stock with a
-conditional update and is idempotent by key; the gift-pack coupons go through services.coupons.coupons.claim with keys
+conditional update and is idempotent by key; the gift-pack coupons go through services.coupons.issue.claim with keys
 derived from the card's key, so a retried issue grants the pack once. A refund is a conditional update
 active -> refunded and may void the card's unused pack coupons in one conditional update.
 """
@@ -20,7 +20,7 @@ from models import Card, CardRefund, CardTemplate, CouponCode, CouponTemplate, M
 from models.coupons import CHANNELS
 from services.merchant import audit
 from services.cards import templates as card_templates
-from services.coupons import coupons
+from services.coupons import issue as coupon_issue
 from services.shared import idempotency, merchant_memory
 from services.shared.tenancy import get_owned, merchant_timezone, owned_ids, scoped
 from services.shared.text import optional_text
@@ -192,8 +192,8 @@ def _grant_pack(session, merchant, template, card, member_id, channel, issued_by
     for entry in template.gift_pack or ():
         for n in range(entry["count"]):
             try:
-                code = coupons.claim(session, merchant, entry["template_id"], member_id, channel=channel,
-                                     key=f"bcpack:{root}:{entry['template_id']}:{n}", issued_by=issued_by, now=now)
+                code = coupon_issue.claim(session, merchant, entry["template_id"], member_id, channel=channel,
+                                          key=f"bcpack:{root}:{entry['template_id']}:{n}", issued_by=issued_by, now=now)
             except Conflict as exc:
                 title = session.get(CouponTemplate, entry["template_id"]).title
                 raise Conflict(f"礼包中的「{title}」不能发放（{exc.message}），请联系商家") from None

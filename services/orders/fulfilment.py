@@ -2,7 +2,7 @@
 fulfilment that runs again (a retried job, a second notification that slipped through) changes nothing."""
 from domain.errors import DomainError
 from services.cards import benefit_cards, count_timed_issue, gift_issue
-from services.coupons import coupons
+from services.coupons import issue as coupon_issue
 from services.members import levels
 from services.points import ledger as points
 from services.wallet import journal as wallet
@@ -48,9 +48,9 @@ def _grant_coupons(session, merchant, order, now):
         for n in range(entry["count"]):
             try:
                 with session.begin_nested():
-                    code = coupons.claim(session, merchant, entry["template_id"], order.member_id,
-                                         channel="purchase", key=_key(order, "coupon", entry["template_id"], n),
-                                         now=now)
+                    code = coupon_issue.claim(session, merchant, entry["template_id"], order.member_id,
+                                              channel="purchase", key=_key(order, "coupon", entry["template_id"], n),
+                                              now=now)
                 granted.append(code.id)
             except DomainError as exc:
                 missed.append({"template_id": entry["template_id"], "reason": exc.message})
@@ -95,7 +95,7 @@ def benefit_card(session, merchant, order, now):
 def coupons_bought(session, merchant, order, now):
     """`quantity` codes, from the stock the order reserved and already counted against the member's limit."""
     items = order.items
-    ids = [coupons.claim(session, merchant, items["template_id"], order.member_id, channel="purchase",
-                         key=_key(order, "coupon", n), stock_reserved=True, now=now).id
+    ids = [coupon_issue.claim(session, merchant, items["template_id"], order.member_id, channel="purchase",
+                              key=_key(order, "coupon", n), stock_reserved=True, now=now).id
            for n in range(items["quantity"])]
     return {"coupon_code_ids": ids}

@@ -30,7 +30,7 @@ from domain.money import format_yuan
 from models import Card, Order, OrderRefund
 from services.merchant import audit
 from services.cards import benefit_cards, count_timed_closing
-from services.coupons import coupons
+from services.coupons import bought_codes
 from services.shared import idempotency
 from services.wallet import journal as wallet
 from services.shared.tenancy import get_owned
@@ -192,11 +192,11 @@ def _close_card(session, actor, order, amount, reason, key, now):
 def _void_codes(session, actor, order, amount, reason, key, now):
     """Only the codes still unused go back: they are voided, and at most their price is refunded."""
     ids = (order.fulfilment or {}).get("coupon_code_ids") or []
-    unused = coupons.unused_of(session, order.merchant_id, ids, order.member_id)
+    unused = bought_codes.unused_of(session, order.merchant_id, ids, order.member_id)
     if not unused:
         raise Conflict("该订单的券已全部使用、转赠或作废，不能退款")
     _check_amount(amount, min(unit_price(order) * len(unused), refundable_left(order)))
-    voided = coupons.void_for_refund(session, order.merchant_id, unused, order.member_id)
+    voided = bought_codes.void_for_refund(session, order.merchant_id, unused, order.member_id)
     if len(voided) != len(unused):  # one was used at the till meanwhile: say so rather than refund it
         raise Conflict("有券刚刚被使用，请刷新后重试")
     return {"coupon_code_ids": list(voided)}
@@ -280,7 +280,7 @@ def kind_preview(session, order):
 
 def _coupon_preview(session, order, left):
     ids = (order.fulfilment or {}).get("coupon_code_ids") or []
-    unused = coupons.unused_of(session, order.merchant_id, ids, order.member_id)
+    unused = bought_codes.unused_of(session, order.merchant_id, ids, order.member_id)
     if not unused:
         return "该订单的券已全部使用、转赠或作废，不能退款"
     most = min(unit_price(order) * len(unused), left)

@@ -14,7 +14,7 @@ from domain.clock import local_midnight_utc, local_today, now_utc
 from domain.errors import DomainError, NotFound
 from models import Member, MemberIdentity, PointsLot, Wallet
 from models.checkout import TENDERS, Checkout
-from services.coupons import coupons
+from services.coupons import till_codes as coupons
 from services.shared import direct_sql, plain_rows
 from services.verification import records as verifications
 from services.shared.tenancy import checked_id, get_owned

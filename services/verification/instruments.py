@@ -24,7 +24,7 @@ from services.shared.tenancy import get_owned
 
 # "module:attribute" of each adapter, tried in order by lookup().
 ADAPTERS = [
-    "services.coupons.coupons:INSTRUMENT",
+    "services.coupons.instrument:INSTRUMENT",
     "services.cards.gift_instrument:INSTRUMENT",
     "services.cards.count_timed_instrument:INSTRUMENT",
     "services.cards.benefit_cards:INSTRUMENT",

@@ -10,7 +10,7 @@ from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from models import Card, CardRefund, CardTemplate, CouponCode, Merchant
 from services.cards import benefit_cards
-from services.coupons import coupons
+from services.coupons import issue as coupon_issue, templates as coupon_templates, till_codes
 from services.verification import instruments
 from tests.integration.helpers import run_concurrently
 
@@ -20,10 +20,10 @@ def shop(db, make):
     merchant = make.merchant()
     owner = make.staff(merchant, role="owner")
     store = make.store(merchant, "东门店")
-    coffee = coupons.save_template(db.session, owner, None, kind="gift", title="咖啡兑换券", gift_item="拿铁",
-                                   validity_mode="relative", valid_days=30)
-    cash = coupons.save_template(db.session, owner, None, kind="cash", title="十元券", amount_off=1000,
-                                 validity_mode="relative", valid_days=30)
+    coffee = coupon_templates.save_template(db.session, owner, None, kind="gift", title="咖啡兑换券", gift_item="拿铁",
+                                            validity_mode="relative", valid_days=30)
+    cash = coupon_templates.save_template(db.session, owner, None, kind="cash", title="十元券", amount_off=1000,
+                                          validity_mode="relative", valid_days=30)
     return dict(merchant=merchant, owner=owner, store=store, coffee=coffee, cash=cash)
 
 
@@ -103,11 +103,11 @@ def test_does_a_free_card_grant_its_pack_under_the_claim_channel(db, make, shop)
 def test_does_a_refund_with_take_back_void_only_the_unused_pack_coupons(db, make, shop):
     template = card_template(db, shop)
     member = make.member(shop["merchant"])
-    other = coupons.claim(db.session, shop["merchant"], shop["coffee"].id, member.id, channel="h5", key="own:1")
+    other = coupon_issue.claim(db.session, shop["merchant"], shop["coffee"].id, member.id, channel="h5", key="own:1")
     card = benefit_cards.issue(db.session, shop["merchant"], template.id, member.id, channel="staff", key="b:1",
                                price_paid=9900)
     used = pack_codes(db, card.id)[0]
-    coupons.verify(db.session, shop["owner"], used.code, store_id=shop["store"].id, method="manual", key="v:1")
+    till_codes.verify(db.session, shop["owner"], used.code, store_id=shop["store"].id, method="manual", key="v:1")
     db.session.commit()
 
     row = benefit_cards.refund(db.session, shop["owner"], card.id, with_money=True, amount=5000,
@@ -232,8 +232,8 @@ def test_is_a_second_claim_of_a_free_card_refused(db, make, shop):
 
 
 def test_does_a_sold_out_pack_coupon_stop_the_issue_with_nothing_granted(db, make, shop):
-    scarce = coupons.save_template(db.session, shop["owner"], None, kind="cash", title="稀缺券", amount_off=500,
-                                   validity_mode="relative", valid_days=30, stock_total=1)
+    scarce = coupon_templates.save_template(db.session, shop["owner"], None, kind="cash", title="稀缺券", amount_off=500,
+                                            validity_mode="relative", valid_days=30, stock_total=1)
     template = card_template(db, shop, gift_pack=[{"template_id": scarce.id, "count": 2}])
     member = make.member(shop["merchant"])
     db.session.commit()

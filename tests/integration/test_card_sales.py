@@ -8,7 +8,7 @@ from domain.orders import Expected
 from models import Card, CardTemplate, CouponCode, CouponTemplate, Member, Merchant, Order
 from services.cards import benefit_cards, count_timed_templates
 from services.orders import card_sales, fulfilment as order_fulfilment, orders
-from services.coupons import coupons
+from services.coupons import templates as coupon_templates
 from tests.integration.helpers import run_concurrently
 
 
@@ -31,7 +31,7 @@ def count_template(db, owner, **overrides):
 def coupon_template(db, owner, **overrides):
     values = {"kind": "cash", "title": "10 元券", "amount_off": 1000, "validity_mode": "relative", "valid_days": 30,
               "free_claim": False, "price": 500, **overrides}
-    template = coupons.save_template(db.session, owner, None, **values)
+    template = coupon_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return template
 

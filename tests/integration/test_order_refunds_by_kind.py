@@ -7,7 +7,7 @@ from domain.errors import Conflict, DomainError
 from domain.orders import Expected
 from models import AuditLog, Card, CardRefund, CouponCode, Order, OrderRefund
 from services.cards import benefit_cards, count_timed_templates, count_timed_use
-from services.coupons import coupons
+from services.coupons import templates as coupon_templates
 from services.orders import orders, refunds
 from tests.integration.helpers import run_concurrently
 
@@ -66,8 +66,8 @@ def use_card(db, shop, card_id, n, key):
 
 
 def coupon_order(db, shop, quantity=3, unit=500):
-    template = coupons.save_template(db.session, shop["owner"], None, kind="cash", title="五元券", amount_off=500,
-                                     validity_mode="relative", valid_days=30)
+    template = coupon_templates.save_template(db.session, shop["owner"], None, kind="cash", title="五元券", amount_off=500,
+                                              validity_mode="relative", valid_days=30)
     return paid_order(db, shop, "coupon", unit * quantity,
                       {"template_id": template.id, "quantity": quantity, "unit_price": unit}, "coupon")
 
@@ -132,8 +132,8 @@ def test_does_a_timed_card_refund_close_the_card(db, shop):
 
 
 def test_does_a_benefit_card_refund_close_the_card_and_take_back_its_unused_coupons(db, shop):
-    coffee = coupons.save_template(db.session, shop["owner"], None, kind="gift", title="咖啡兑换券", gift_item="拿铁",
-                                   validity_mode="relative", valid_days=30)
+    coffee = coupon_templates.save_template(db.session, shop["owner"], None, kind="gift", title="咖啡兑换券", gift_item="拿铁",
+                                            validity_mode="relative", valid_days=30)
     template = benefit_cards.save_template(db.session, shop["owner"], None, title="黄金权益卡", price=9900,
                                            valid_days=30, discount_percent=90,
                                            gift_pack=[{"template_id": coffee.id, "count": 2}])

@@ -5,7 +5,7 @@ from domain import roles
 from extensions import db
 from models import AuditLog, Card, CardRefund, CardTemplate, CouponCode
 from services.cards import benefit_cards as service
-from services.coupons import coupons
+from services.coupons import templates as coupon_templates
 from tests.web.helpers import count, fresh, text_of
 
 FORM = {"title": "黄金权益卡", "price": "99", "stock_total": "50", "valid_days": "30", "discount": "9",
@@ -13,8 +13,8 @@ FORM = {"title": "黄金权益卡", "price": "99", "stock_total": "50", "valid_d
 
 
 def coffee(owner):
-    template = coupons.save_template(db.session, owner, None, kind="gift", title="咖啡兑换券", gift_item="拿铁",
-                                     validity_mode="relative", valid_days=30)
+    template = coupon_templates.save_template(db.session, owner, None, kind="gift", title="咖啡兑换券", gift_item="拿铁",
+                                              validity_mode="relative", valid_days=30)
     db.session.commit()
     return template
 

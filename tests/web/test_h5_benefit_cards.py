@@ -9,7 +9,7 @@ from domain import roles
 from domain.clock import now_utc
 from models import Card, CouponCode
 from services.cards import benefit_cards as service
-from services.coupons import coupons
+from services.coupons import templates as coupon_templates
 from tests.web import test_h5_support
 from tests.web.helpers import text_of, wechat_member, wechat_phone
 
@@ -34,8 +34,8 @@ def phone(client, shop, member):
 
 @pytest.fixture()
 def coffee(db, owner):
-    template = coupons.save_template(db.session, owner, None, kind="gift", title="咖啡兑换券", gift_item="拿铁",
-                                     validity_mode="relative", valid_days=30)
+    template = coupon_templates.save_template(db.session, owner, None, kind="gift", title="咖啡兑换券", gift_item="拿铁",
+                                              validity_mode="relative", valid_days=30)
     db.session.commit()
     return template
 

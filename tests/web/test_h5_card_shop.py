@@ -12,7 +12,7 @@ from domain.orders import Expected
 from models import Card, CouponCode, Order
 from services.cards import benefit_cards, count_timed_issue, count_timed_templates
 from services.orders import card_sales, orders
-from services.coupons import coupons
+from services.coupons import templates as coupon_templates
 from tests.web import test_h5_support
 from tests.web.helpers import count, fresh, text_of, wechat_member, wechat_phone
 
@@ -53,7 +53,7 @@ def timed_card(db, owner, **overrides):
 def coupon(db, owner, **overrides):
     values = dict(kind="cash", title="20 元代金券", amount_off=2000, validity_mode="relative", valid_days=30,
                   free_claim=False, price=990, **overrides)
-    template = coupons.save_template(db.session, owner, None, **values)
+    template = coupon_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return template
 
@@ -82,8 +82,8 @@ def test_does_the_shop_list_each_kind_with_its_price(db, shop, owner, phone):
                                 discount_percent=90)
     benefit_cards.save_template(db.session, owner, None, title="免费权益卡", price=None, discount_percent=95)
     coupon(db, owner)
-    coupons.save_template(db.session, owner, None, kind="cash", title="免费券", amount_off=500,
-                          validity_mode="relative", valid_days=7)
+    coupon_templates.save_template(db.session, owner, None, kind="cash", title="免费券", amount_off=500,
+                                   validity_mode="relative", valid_days=7)
     db.session.commit()
     page = text_of(phone.get(f"/h5/{shop.slug}/shop"))
     assert "购买卡券" in page and all(label in page for label in ("次卡", "时长卡", "权益卡", "优惠券"))
@@ -160,8 +160,9 @@ def test_is_another_merchants_template_a_404(db, make, shop, owner, member, phon
     other_owner = make.staff(other, role=roles.OWNER)
     theirs = count_timed_templates.save_template(db.session, other_owner, None, kind="count", title="别家次卡",
                                                  service_name="洗", uses=5, price=100)
-    their_coupon = coupons.save_template(db.session, other_owner, None, kind="cash", title="别家券", amount_off=100,
-                                         validity_mode="relative", valid_days=3, free_claim=False, price=100)
+    their_coupon = coupon_templates.save_template(db.session, other_owner, None, kind="cash", title="别家券",
+                                                  amount_off=100,
+                                                  validity_mode="relative", valid_days=3, free_claim=False, price=100)
     db.session.commit()
     assert phone.get(f"/h5/{shop.slug}/shop/card/{theirs.id}").status_code == 404
     assert phone.get(f"/h5/{shop.slug}/shop/coupon/{their_coupon.id}").status_code == 404

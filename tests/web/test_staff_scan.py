@@ -16,7 +16,7 @@ from domain.clock import now_utc
 from domain.errors import Conflict
 from models import AuditLog, SandboxGrant, Verification
 from services.cards import count_timed_issue, count_timed_templates
-from services.coupons import coupons
+from services.coupons import issue as coupon_issue, templates as coupon_templates
 from services.verification import qr as instrument_qr, instruments, records as verifications
 from services.members import qr as member_qr
 from sandbox import wechat_state as wechat_sandbox
@@ -115,9 +115,9 @@ def test_does_an_instrument_qr_stop_working_once_the_code_belongs_to_someone_els
 def test_is_another_merchants_instrument_qr_not_accepted(client, shop, make, db):
     other = make.merchant()
     other_owner = make.staff(other, role=roles.OWNER)
-    template = coupons.save_template(db.session, other_owner, None, kind="cash", title="别家券", amount_off=500,
-                                     validity_mode="relative", valid_days=30)
-    foreign = coupons.claim(db.session, other, template.id, make.member(other).id, channel="h5", key="claim:f:1")
+    template = coupon_templates.save_template(db.session, other_owner, None, kind="cash", title="别家券", amount_off=500,
+                                              validity_mode="relative", valid_days=30)
+    foreign = coupon_issue.claim(db.session, other, template.id, make.member(other).id, channel="h5", key="claim:f:1")
     db.session.commit()
     staff_login(client, shop["cashier_east"])
     refused = lookup(client, instrument_qr.token(foreign))
