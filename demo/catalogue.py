@@ -3,7 +3,8 @@ from sqlalchemy import select
 
 from models import Level
 from services.wallet import balance_discount, stored_value
-from services.cards import benefit_cards, count_timed_issue, count_timed_templates, gift_issue, gift_templates
+from services.cards import (benefit_issue, benefit_templates, count_timed_issue, count_timed_templates, gift_issue,
+                            gift_templates)
 from services.coupons import issue as coupon_issue, templates as coupon_templates
 
 
@@ -31,12 +32,12 @@ def load(session, merchant, owner, members):
     gift = gift_templates.save_template(session, owner, None, title="演示咖啡礼品卡", face_values=[10000, 20000],
                                         themes=[{"label": "生日快乐", "color": "#E2574C"},
                                                 {"label": "感谢有你", "color": "#2E86AB"}], activation="auto")
-    plus = benefit_cards.save_template(session, owner, None, title="咖啡 Plus 权益卡", valid_days=365,
-                                       discount_percent=90, points_multiplier=200, free_items=["每月免费续杯 1 次"],
-                                       gift_pack=[{"template_id": cash.id, "count": 1}])
-    benefit_cards.save_template(session, owner, None, title="咖啡黑卡", price=9900, valid_days=365,
-                                discount_percent=85, points_multiplier=300, free_items=["生日当月免费蛋糕 1 份"],
-                                gift_pack=[{"template_id": cash.id, "count": 2}])
+    plus = benefit_templates.save_template(session, owner, None, title="咖啡 Plus 权益卡", valid_days=365,
+                                           discount_percent=90, points_multiplier=200, free_items=["每月免费续杯 1 次"],
+                                           gift_pack=[{"template_id": cash.id, "count": 1}])
+    benefit_templates.save_template(session, owner, None, title="咖啡黑卡", price=9900, valid_days=365,
+                                    discount_percent=85, points_multiplier=300, free_items=["生日当月免费蛋糕 1 份"],
+                                    gift_pack=[{"template_id": cash.id, "count": 2}])
     _hand_out(session, merchant, owner, members, cash, latte, count, monthly, gift, plus)
     _stored_value(session, owner, cash)
     return [cash, latte, cake, count, monthly, gift, plus]
@@ -74,5 +75,5 @@ def _hand_out(session, merchant, owner, members, cash, latte, count, monthly, gi
                             tier_key="month", issued_by=owner, price_paid=29900)
     gift_issue.issue_electronic(session, merchant, gift.id, first.id, face_value=20000, theme="生日快乐",
                                 channel="staff", key=f"demo:gift:{first.id}", issued_by=owner)
-    benefit_cards.issue(session, merchant, plus.id, third.id, channel="staff", key=f"demo:plus:{third.id}",
+    benefit_issue.issue(session, merchant, plus.id, third.id, channel="staff", key=f"demo:plus:{third.id}",
                         issued_by=owner)

@@ -11,6 +11,9 @@ Public face:
   `gift_transfer` (giving a card to a friend), `gift_spend` (spending at the till, undo), `gift_void`,
   `gift_holdings` (a member's cards, balance, history; a template's cards), `gift_instrument` (the staff page's
   adapter); `gift_states` is the conditional state change they share;
-- benefit cards: `benefit_cards`;
+- benefit cards: `benefit_templates` (what a card grants; listed, stopped), `benefit_issue` (issuing with the
+  gift pack, extending), `benefit_refunds`, `benefit_holdings` (a card, a template's holders, a member's cards),
+  `benefit_texts` (state, benefits and price as people read them), `benefit_in_force` (the best benefits at the
+  till), `benefit_instrument` (the staff page's adapter);
 - `templates` (what every kind of card template shares), `physical` (the member's physical card).
 """

@@ -1,7 +1,7 @@
 """What each kind of paid order gives the member. Every change carries a key derived from the order, so a
 fulfilment that runs again (a retried job, a second notification that slipped through) changes nothing."""
 from domain.errors import DomainError
-from services.cards import benefit_cards, count_timed_issue, gift_issue
+from services.cards import benefit_issue, count_timed_issue, gift_issue
 from services.coupons import issue as coupon_issue
 from services.members import levels
 from services.points import ledger as points
@@ -87,7 +87,7 @@ def card(session, merchant, order, now):
 
 def benefit_card(session, merchant, order, now):
     """The benefit card bought (and its gift pack), from the stock the order reserved."""
-    issued = benefit_cards.issue(session, merchant, order.items["template_id"], order.member_id, channel="purchase",
+    issued = benefit_issue.issue(session, merchant, order.items["template_id"], order.member_id, channel="purchase",
                                  key=_key(order, "benefit"), price_paid=order.amount, stock_reserved=True, now=now)
     return {"card_id": issued.id}
 

@@ -8,7 +8,7 @@ how much is left to refund. Bonus already spent cannot be taken back: that part 
 and said.
 
 Gift cards are not refundable once sold. Count, timed and benefit cards bought online: the card the order
-issued is closed (a benefit card through benefit_cards.refund, which also takes back its unused pack coupons)
+issued is closed (a benefit card through benefit_refunds.refund, which also takes back its unused pack coupons)
 and the merchant says how much goes back (the page suggests the unused share of a count card). Coupons bought
 online: only the codes still unused are refunded; they are voided, and at most their price goes back.
 
@@ -29,7 +29,7 @@ from domain.errors import Conflict, DomainError, PermissionDenied
 from domain.money import format_yuan
 from models import Card, Order, OrderRefund
 from services.merchant import audit
-from services.cards import benefit_cards, count_timed_closing
+from services.cards import benefit_refunds, count_timed_closing
 from services.coupons import bought_codes
 from services.shared import idempotency
 from services.wallet import journal as wallet
@@ -182,8 +182,8 @@ def _close_card(session, actor, order, amount, reason, key, now):
     unused coupons of its gift pack."""
     card_id = _issued_card_id(order)
     if order.kind == "benefit_card":
-        row = benefit_cards.refund(session, actor, card_id, with_money=True, amount=amount, take_back_coupons=True,
-                                   reason=reason, key=_derived_key(key, "card"), now=now)
+        row = benefit_refunds.refund(session, actor, card_id, with_money=True, amount=amount, take_back_coupons=True,
+                                     reason=reason, key=_derived_key(key, "card"), now=now)
         return {"card_id": card_id, "coupons_taken_back": row.coupons_taken_back}
     card = count_timed_closing.close_for_refund(session, actor.merchant_id, card_id, now)
     return {"card_id": card.id, "uses_left": card.uses_left, "uses_total": card.uses_total}

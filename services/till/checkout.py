@@ -107,7 +107,7 @@ def context_of(session, merchant, member, store_id, amount, tender, seed, now, l
     combination, the only ones a payment of it reads (None: every usable coupon, to find the best). `priced`: those
     coupons' rows as member_and_wallet read them with the member (None: read them here)."""
     from services.wallet import balance_discount
-    from services.cards import benefit_cards
+    from services.cards import benefit_in_force as benefit_cards
     from services.till import settings as checkout_settings
     from services.members import levels
 

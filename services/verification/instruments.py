@@ -27,7 +27,7 @@ ADAPTERS = [
     "services.coupons.instrument:INSTRUMENT",
     "services.cards.gift_instrument:INSTRUMENT",
     "services.cards.count_timed_instrument:INSTRUMENT",
-    "services.cards.benefit_cards:INSTRUMENT",
+    "services.cards.benefit_instrument:INSTRUMENT",
 ]
 
 UNDO_WINDOW = timedelta(minutes=10)

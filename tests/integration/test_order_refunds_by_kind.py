@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from domain.errors import Conflict, DomainError
 from domain.orders import Expected
 from models import AuditLog, Card, CardRefund, CouponCode, Order, OrderRefund
-from services.cards import benefit_cards, count_timed_templates, count_timed_use
+from services.cards import benefit_templates, count_timed_templates, count_timed_use
 from services.coupons import templates as coupon_templates
 from services.orders import orders, refunds
 from tests.integration.helpers import run_concurrently
@@ -134,9 +134,9 @@ def test_does_a_timed_card_refund_close_the_card(db, shop):
 def test_does_a_benefit_card_refund_close_the_card_and_take_back_its_unused_coupons(db, shop):
     coffee = coupon_templates.save_template(db.session, shop["owner"], None, kind="gift", title="咖啡兑换券", gift_item="拿铁",
                                             validity_mode="relative", valid_days=30)
-    template = benefit_cards.save_template(db.session, shop["owner"], None, title="黄金权益卡", price=9900,
-                                           valid_days=30, discount_percent=90,
-                                           gift_pack=[{"template_id": coffee.id, "count": 2}])
+    template = benefit_templates.save_template(db.session, shop["owner"], None, title="黄金权益卡", price=9900,
+                                               valid_days=30, discount_percent=90,
+                                               gift_pack=[{"template_id": coffee.id, "count": 2}])
     order = paid_order(db, shop, "benefit_card", 9900, {"template_id": template.id}, "benefit")
 
     refund(db, shop, order, 5000)

@@ -10,7 +10,7 @@ import payments.checkout
 from domain import roles
 from domain.orders import Expected
 from models import Card, CouponCode, Order
-from services.cards import benefit_cards, count_timed_issue, count_timed_templates
+from services.cards import benefit_templates, count_timed_issue, count_timed_templates
 from services.orders import card_sales, orders
 from services.coupons import templates as coupon_templates
 from tests.web import test_h5_support
@@ -78,9 +78,9 @@ def the_order(db, member):
 def test_does_the_shop_list_each_kind_with_its_price(db, shop, owner, phone):
     count_card(db, owner)
     timed_card(db, owner)
-    benefit_cards.save_template(db.session, owner, None, title="黄金权益卡", price=29900, valid_days=365,
-                                discount_percent=90)
-    benefit_cards.save_template(db.session, owner, None, title="免费权益卡", price=None, discount_percent=95)
+    benefit_templates.save_template(db.session, owner, None, title="黄金权益卡", price=29900, valid_days=365,
+                                    discount_percent=90)
+    benefit_templates.save_template(db.session, owner, None, title="免费权益卡", price=None, discount_percent=95)
     coupon(db, owner)
     coupon_templates.save_template(db.session, owner, None, kind="cash", title="免费券", amount_off=500,
                                    validity_mode="relative", valid_days=7)
@@ -95,7 +95,7 @@ def test_does_the_shop_list_each_kind_with_its_price(db, shop, owner, phone):
 
 def test_do_the_member_pages_link_to_the_shop(db, shop, owner, phone):
     tpl = coupon(db, owner)
-    card = benefit_cards.save_template(db.session, owner, None, title="黄金权益卡", price=29900, discount_percent=90)
+    card = benefit_templates.save_template(db.session, owner, None, title="黄金权益卡", price=29900, discount_percent=90)
     db.session.commit()
     assert f"/h5/{shop.slug}/shop" in text_of(phone.get(f"/h5/{shop.slug}/cards/"))
     wallet = text_of(phone.get(f"/h5/{shop.slug}/coupons/"))
@@ -140,7 +140,7 @@ def test_are_bad_choices_refused_with_nothing_changed(db, shop, owner, member, p
 
 
 def test_are_free_stopped_and_sold_out_cards_refused(db, shop, owner, member, phone, started):
-    free = benefit_cards.save_template(db.session, owner, None, title="免费权益卡", price=None, discount_percent=95)
+    free = benefit_templates.save_template(db.session, owner, None, title="免费权益卡", price=None, discount_percent=95)
     stopped = count_card(db, owner, disabled=True)
     sold = count_card(db, owner, stock_total=1)
     db.session.commit()
@@ -202,8 +202,8 @@ def test_does_a_second_timed_card_purchase_extend_the_one_held(db, shop, owner, 
 
 
 def test_does_a_paid_benefit_card_order_issue_it(db, shop, owner, member, phone, started):
-    template = benefit_cards.save_template(db.session, owner, None, title="黄金权益卡", price=29900, valid_days=365,
-                                           discount_percent=90)
+    template = benefit_templates.save_template(db.session, owner, None, title="黄金权益卡", price=29900, valid_days=365,
+                                               discount_percent=90)
     db.session.commit()
     page = text_of(phone.get(f"/h5/{shop.slug}/shop/card/{template.id}"))
     assert "折扣：9折" in page and "购买后 365 天" in page
