@@ -1,6 +1,7 @@
 """Everything a member holds that staff can verify at the till, behind one interface.
 
-Each instrument module (coupons, count/timed cards, gift cards) exposes an adapter object with:
+Each instrument module (services/coupons/instrument.py, services/cards/gift_instrument.py,
+count_timed_instrument.py and benefit_instrument.py) exposes an adapter object with:
 
     kind            'coupon' | 'count_card' | 'timed_card' | 'gift_card' | 'benefit_card' (one adapter may serve several)
     find(session, merchant_id, code) -> row | None        code already normalised; never raises NotFound
@@ -11,38 +12,32 @@ Each instrument module (coupons, count/timed cards, gift cards) exposes an adapt
     undo(session, staff, verification, now) -> None        reverse one verification within the undo window
     held_by(session, member, store_id, now) -> [Lookup]    what a member holds, for a scanned member QR
 
-and is listed in ADAPTERS. The staff page and the JSON API only talk to this module.
+and is listed in ADAPTERS. The staff page and the JSON API only talk to this module. The adapters build their
+answers from services/verification/lookup.py and never import this module, so every import points one way.
 """
-import importlib
 from datetime import timedelta
 
 from domain import coupons as code_rules
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from models import Verification
+from services.cards import benefit_instrument, count_timed_instrument, gift_instrument
+from services.coupons import instrument as coupon_instrument
 from services.shared.tenancy import get_owned
 
-# "module:attribute" of each adapter, tried in order by lookup().
+# Every adapter, tried in this order by find() and verify() (the coupon's first: the till's hot path).
 ADAPTERS = [
-    "services.coupons.instrument:INSTRUMENT",
-    "services.cards.gift_instrument:INSTRUMENT",
-    "services.cards.count_timed_instrument:INSTRUMENT",
-    "services.cards.benefit_instrument:INSTRUMENT",
+    coupon_instrument.INSTRUMENT,
+    gift_instrument.INSTRUMENT,
+    count_timed_instrument.INSTRUMENT,
+    benefit_instrument.INSTRUMENT,
 ]
 
 UNDO_WINDOW = timedelta(minutes=10)
 
 
-def adapters():
-    loaded = []
-    for spec in ADAPTERS:
-        module_name, attribute = spec.split(":")
-        loaded.append(getattr(importlib.import_module(module_name), attribute))
-    return loaded
-
-
 def adapter_for(kind):
-    for adapter in adapters():
+    for adapter in ADAPTERS:
         if kind in _kinds(adapter):
             return adapter
     raise DomainError("未知的核销对象")
@@ -55,7 +50,7 @@ def _kinds(adapter):
 def find(session, merchant_id, typed):
     """(adapter, row) for a typed or scanned code of this merchant; NotFound when no instrument has it."""
     code = code_rules.normalise_code(typed)
-    for adapter in adapters():
+    for adapter in ADAPTERS:
         row = adapter.find(session, merchant_id, code)
         if row is not None:
             return adapter, row
@@ -73,7 +68,7 @@ def verify(session, actor, typed, *, store_id, method, key, quantity=None, amoun
     code = code_rules.normalise_code(typed)
     wanted = dict(store_id=store_id, method=method, key=key, quantity=quantity, amount=amount,
                   amount_received=amount_received, now=now or now_utc())
-    for adapter in adapters():
+    for adapter in ADAPTERS:
         verify_code = getattr(adapter, "verify_code", None)
         if verify_code is not None:
             record = verify_code(session, actor, code, **wanted)
@@ -89,7 +84,7 @@ def verify(session, actor, typed, *, store_id, method, key, quantity=None, amoun
 def held_by(session, member, store_id, now=None):
     now = now or now_utc()
     found = []
-    for adapter in adapters():
+    for adapter in ADAPTERS:
         found.extend(adapter.held_by(session, member, store_id, now))
     return found
 

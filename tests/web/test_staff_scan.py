@@ -182,7 +182,7 @@ FAKE = FakeCards()
 def cards(monkeypatch, shop):
     FAKE.rows.clear()
     # First, so that it, not the real card adapters, answers for its kinds.
-    monkeypatch.setattr(instruments, "ADAPTERS", ["tests.web.test_staff_scan:FAKE"] + instruments.ADAPTERS)
+    monkeypatch.setattr(instruments, "ADAPTERS", [FAKE] + instruments.ADAPTERS)
     merchant_id = shop["merchant"].id
     return {"count": FAKE.add("count_card", merchant_id, shop["member"], 10),
             "gift": FAKE.add("gift_card", merchant_id, shop["member"], 50000)}
