@@ -7,19 +7,19 @@ import importlib
 
 from flask import Blueprint
 
+from extensions import csrf
+
 blueprint = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
 # Modules that add routes to the blueprint; each exists once its part is built.
 ROUTE_MODULES = ("sandbox.wechat_api", "sandbox.wechat_pay", "sandbox.wechat_pay_refunds", "sandbox.wechat_micropay",
-                 "sandbox.alipay_api", "sandbox.alipay_barcode",
+                 "sandbox.alipay_auth", "sandbox.alipay_gateway", "sandbox.alipay_cashier", "sandbox.alipay_refunds",
                  "sandbox.sms", "sandbox.phone", "sandbox.paycode_page")
 
 
 def register(app):
     if not app.config.get("SANDBOX_ENABLED"):
         return
-    from extensions import csrf
-
     for name in ROUTE_MODULES:
         try:
             importlib.import_module(name)
