@@ -38,7 +38,7 @@ class BenefitCardForm(FlaskForm):
         self.points_multiplier = tenths * 10 if tenths else None
 
     def values(self, gift_pack):
-        """The keyword arguments for services.cards.benefit_cards.save_template."""
+        """The keyword arguments for services.cards.benefit_templates.save_template."""
         return {"title": self.title.data, "price": self.price.fen, "stock_total": self.stock_total.data,
                 "valid_days": self.valid_days.data, "discount_percent": self.discount_percent,
                 "points_multiplier": self.points_multiplier,

@@ -72,7 +72,7 @@ class CardTemplateForm(FlaskForm):
                 raise ValidationError(_l("每个时长档位须填写名称、天数和价格"))
 
     def values(self):
-        """The keyword arguments for services.cards.count_timed.save_template."""
+        """The keyword arguments for services.cards.count_timed_templates.save_template."""
         return {"kind": self.kind.data, "title": self.title.data, "cover_color": self.cover_color.data,
                 "notes": self.notes.data, "store_ids": self.store_ids.data, "stock_total": self.stock_total.data,
                 "disabled": not self.active.data, "service_name": self.service_name.data, "uses": self.uses.data,

@@ -99,7 +99,7 @@ class CouponTemplateForm(FlaskForm):
                 raise ValidationError(_l("场次时间格式应为 YYYY-MM-DD HH:MM")) from None
 
     def values(self, tz_name):
-        """The keyword arguments for services.coupons.coupons.save_template."""
+        """The keyword arguments for services.coupons.templates.save_template."""
         event = self.event_at.replace(tzinfo=ZoneInfo(tz_name or DEFAULT_TIMEZONE)).astimezone(UTC) \
             if self.event_at else None
         return {"kind": self.kind.data, "title": self.title.data, "notes": self.notes.data,

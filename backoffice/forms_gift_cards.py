@@ -54,7 +54,7 @@ class GiftTemplateForm(FlaskForm):
             self.theme_list.append({"label": match.group("label").strip(), "color": match.group("color")})
 
     def values(self):
-        """The keyword arguments for services.cards.gift_cards.save_template."""
+        """The keyword arguments for services.cards.gift_templates.save_template."""
         return {"title": self.title.data, "face_values": self.face_values_fen, "themes": self.theme_list,
                 "activation": self.activation.data, "valid_days": self.valid_days.data,
                 "store_ids": self.store_ids.data, "notes": self.notes.data, "disabled": bool(self.disabled.data)}

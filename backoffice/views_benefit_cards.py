@@ -23,27 +23,27 @@ from domain.clock import now_utc
 from domain.errors import DomainError, NotFound
 from extensions import db
 from models import CouponTemplate
-from services.cards import benefit_cards as service
+from services.cards import benefit_holdings, benefit_issue, benefit_refunds, benefit_templates, benefit_texts
 from services.shared.tenancy import scoped
 
 FORM = "backoffice/benefit_cards/form.html"
 ISSUE = "backoffice/benefit_cards/issue.html"
 REFUND = "backoffice/benefit_cards/refund.html"
-ACTIONS = {"list": service.list_template, "delist": service.delist_template, "disable": service.disable,
-           "enable": service.enable}
+ACTIONS = {"list": benefit_templates.list_template, "delist": benefit_templates.delist_template,
+           "disable": benefit_templates.disable, "enable": benefit_templates.enable}
 ACTION_DONE = {"list": _l("已上架"), "delist": _l("已下架"), "disable": _l("已停用"), "enable": _l("已启用")}
 
 
 def _template(template_id):
     try:
-        return service.get_template(db.session, merchant_id(), template_id)
+        return benefit_templates.get_template(db.session, merchant_id(), template_id)
     except NotFound:
         abort(404)
 
 
 def _card(card_id):
     try:
-        return service.get_card(db.session, merchant_id(), card_id)
+        return benefit_holdings.get_card(db.session, merchant_id(), card_id)
     except NotFound:
         abort(404)
 
@@ -52,8 +52,8 @@ def _card(card_id):
 @requires("cards.manage")
 def benefit_cards():
     return render_template("backoffice/benefit_cards/list.html",
-                           templates=service.templates(db.session, merchant_id()),
-                           lines=lambda t: service.benefit_lines(db.session, t), price=service.price_text)
+                           templates=benefit_templates.templates(db.session, merchant_id()),
+                           lines=lambda t: benefit_texts.benefit_lines(db.session, t), price=benefit_texts.price_text)
 
 
 @blueprint.route("/benefit-cards/new", methods=["GET", "POST"])
@@ -79,8 +79,8 @@ def _save(template):
     context = {"form": form, "card": template, "coupon_templates": coupon_templates, "counts": counts,
                "pack_error": pack_error, "pack_prefix": PACK_PREFIX, "qr_channels": QR_CHANNELS}
     pack = [{"template_id": tid, "count": n} for tid, n in counts.items()]
-    return form_page(FORM, context, lambda: service.save_template(db.session, current_user, template,
-                                                                  **form.values(pack)),
+    return form_page(FORM, context, lambda: benefit_templates.save_template(db.session, current_user, template,
+                                                                            **form.values(pack)),
                      done=_("权益卡已保存"), back=url_for("backoffice.benefit_cards"), ok=not pack_error)
 
 
@@ -102,8 +102,8 @@ def benefit_card_issue(template_id):
     template = _template(template_id)
     form = IssueBenefitCardForm()
     return issue_to_member(ISSUE, {"form": form, "card": template}, "benefit-staff", lambda member_id: (
-        service.issue(db.session, current_user.merchant, template.id, member_id, channel="staff",
-                      key=form.key.data, issued_by=current_user, price_paid=form.price_paid.fen)),
+        benefit_issue.issue(db.session, current_user.merchant, template.id, member_id, channel="staff",
+                            key=form.key.data, issued_by=current_user, price_paid=form.price_paid.fen)),
         back=url_for("backoffice.benefit_card_holders", template_id=template.id))
 
 
@@ -111,11 +111,11 @@ def benefit_card_issue(template_id):
 @requires("cards.manage")
 def benefit_card_holders(template_id):
     try:
-        template, cards = service.holders(db.session, merchant_id(), template_id)
+        template, cards = benefit_holdings.holders(db.session, merchant_id(), template_id)
     except NotFound:
         abort(404)
     return render_template("backoffice/benefit_cards/holders.html", card=template, cards=cards,
-                           state=service.state_text, can_refund=current_user.can("cards.refund"),
+                           state=benefit_texts.state_text, can_refund=current_user.can("cards.refund"),
                            in_force=lambda c: in_force(c.state, c.starts_at, c.ends_at, now_utc()))
 
 
@@ -124,16 +124,16 @@ def benefit_card_holders(template_id):
 def benefit_card_refund(card_id):
     card = _card(card_id)
     form = RefundForm()
-    context = {"form": form, "card": card, "state": service.state_text(card)}
+    context = {"form": form, "card": card, "state": benefit_texts.state_text(card)}
     if not form.is_submitted():
         form.key.data = new_idempotency_key("benefit-refund")
         return render_template(REFUND, **context)
     if not form.validate():
         return invalid(REFUND, **context)
     try:
-        service.refund(db.session, current_user, card.id, with_money=form.with_money(),
-                       amount=form.amount.fen if form.with_money() else 0, take_back_coupons=form.take_back.data,
-                       reason=form.reason.data, key=form.key.data)
+        benefit_refunds.refund(db.session, current_user, card.id, with_money=form.with_money(),
+                               amount=form.amount.fen if form.with_money() else 0,
+                               take_back_coupons=form.take_back.data, reason=form.reason.data, key=form.key.data)
     except DomainError as exc:
         return refuse(exc, REFUND, **context)
     commit()
@@ -145,7 +145,7 @@ def benefit_card_refund(card_id):
 @requires("cards.manage")
 def benefit_card_refunds():
     return render_template("backoffice/benefit_cards/refunds.html",
-                           refunds=service.refunds(db.session, merchant_id()))
+                           refunds=benefit_refunds.refunds(db.session, merchant_id()))
 
 
 def claim_url(template, channel):

@@ -14,7 +14,7 @@ from domain.clock import now_utc
 from domain.errors import DomainError, NotFound
 from extensions import db
 from models import Card, CardTemplate
-from services.cards import count_timed as card_service
+from services.cards import count_timed_closing, count_timed_issue, count_timed_templates
 from services.shared.tenancy import get_owned, scoped
 
 FORM = "backoffice/cards/form.html"
@@ -26,12 +26,12 @@ PER_PAGE = 50
 @requires("cards.manage")
 def cards():
     mid = merchant_id()
-    templates = db.session.scalars(scoped(CardTemplate, mid).where(CardTemplate.kind.in_(card_service.KINDS))
+    templates = db.session.scalars(scoped(CardTemplate, mid).where(CardTemplate.kind.in_(count_timed_templates.KINDS))
                                    .order_by(CardTemplate.id.desc())).all()
     held = {}
     for template_id, state, n in db.session.execute(
             select(Card.template_id, Card.state, func.count()).where(
-                Card.merchant_id == mid, Card.kind.in_(card_service.KINDS), Card.extended_into_id.is_(None))
+                Card.merchant_id == mid, Card.kind.in_(count_timed_templates.KINDS), Card.extended_into_id.is_(None))
             .group_by(Card.template_id, Card.state)):
         held.setdefault(template_id, {})[state] = n
     return render_template("backoffice/cards/list.html", templates=templates, held=held,
@@ -55,16 +55,16 @@ def _owned(template_id):
         template = get_owned(db.session, CardTemplate, merchant_id(), template_id)
     except NotFound:
         abort(404)
-    if template.kind not in card_service.KINDS:
+    if template.kind not in count_timed_templates.KINDS:
         abort(404)
     return template
 
 
 def _save(template):
-    kind = request.args.get("kind") if request.args.get("kind") in card_service.KINDS else "count"
+    kind = request.args.get("kind") if request.args.get("kind") in count_timed_templates.KINDS else "count"
     form = template_form(CardTemplateForm, template, template_data, new_template_data(kind))
     return form_page(FORM, {"form": form, "card_template": template},
-                     lambda: card_service.save_template(db.session, current_user, template, **form.values()),
+                     lambda: count_timed_templates.save_template(db.session, current_user, template, **form.values()),
                      done=_("卡已保存"), back=url_for("backoffice.cards"))
 
 
@@ -76,9 +76,9 @@ def cards_issue(template_id):
     form.tier_key.choices = [(t["key"], f"{t['label']}（{t['days']} 天）") for t in template.tiers or ()]
 
     def issue(member_id):
-        return card_service.issue(db.session, current_user.merchant, template.id, member_id, channel="staff",
-                                  key=form.key.data, issued_by=current_user,
-                                  tier_key=form.tier_key.data if template.kind == card_rules.TIMED else None)
+        return count_timed_issue.issue(db.session, current_user.merchant, template.id, member_id, channel="staff",
+                                       key=form.key.data, issued_by=current_user,
+                                       tier_key=form.tier_key.data if template.kind == card_rules.TIMED else None)
 
     def done(card):
         if card.extended_into_id is not None:  # a timed card the member already held was lengthened instead
@@ -118,7 +118,7 @@ def cards_void(template_id, card_id):
         card = get_owned(db.session, Card, merchant_id(), card_id)
         if card.template_id != template.id:
             raise NotFound("记录不存在")
-        card_service.void(db.session, current_user, card.id, ip=client_ip())
+        count_timed_closing.void(db.session, current_user, card.id, ip=client_ip())
     except NotFound:
         abort(404)
     except DomainError as exc:

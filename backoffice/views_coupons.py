@@ -17,7 +17,7 @@ from extensions import db
 from jobs import coupons as coupon_jobs
 from jobs.base import enqueue
 from models import CardTemplate, CouponCode, CouponTemplate, Level, Tag
-from services.coupons import bulk as coupon_bulk, coupons as coupon_service
+from services.coupons import bulk as coupon_bulk, issue as coupon_issuing, templates as coupon_templates
 from services.shared.tenancy import get_owned, scoped
 
 FORM = "backoffice/coupon_form.html"
@@ -70,7 +70,7 @@ def _save(template):
                          lambda row: template_data(row, tz_name))
     context = {"form": form, "coupon": template, "qr_channels": QR_CHANNELS,
                "points_fields": [form[name] for name in form.points_names]}
-    return form_page(FORM, context, lambda: coupon_service.save_template(
+    return form_page(FORM, context, lambda: coupon_templates.save_template(
         db.session, current_user, template, **form.values(tz_name)),
         done=_("优惠券已保存"), back=url_for("backoffice.coupons"))
 
@@ -81,7 +81,7 @@ def coupon_issue(template_id):
     template = _owned(template_id)
     form = IssueCouponForm()
     return issue_to_member(ISSUE, {"form": form, "coupon": template}, "coupon-staff", lambda member_id: (
-        coupon_service.claim(db.session, current_user.merchant, template.id, member_id, channel="staff",
+        coupon_issuing.claim(db.session, current_user.merchant, template.id, member_id, channel="staff",
                              key=form.key.data, issued_by=current_user)), back=_issue_back())
 
 

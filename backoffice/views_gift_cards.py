@@ -14,7 +14,7 @@ from domain.coupons import format_code
 from domain.errors import DomainError, NotFound
 from extensions import db
 from models import CardTemplate
-from services.cards import gift_cards as gift_service
+from services.cards import gift_batches, gift_holdings, gift_issue, gift_templates, gift_void
 from services.shared.tenancy import scoped
 
 FORM = "backoffice/gift_cards/form.html"
@@ -26,7 +26,7 @@ GIFT_STATES = (card_rules.INACTIVE, card_rules.CLAIMED, card_rules.ACTIVE, card_
 
 def _template(template_id):
     try:
-        return gift_service.gift_template(db.session, merchant_id(), template_id)
+        return gift_templates.gift_template(db.session, merchant_id(), template_id)
     except NotFound:
         abort(404)
 
@@ -36,7 +36,7 @@ def _template(template_id):
 def gift_cards():
     templates = db.session.scalars(scoped(CardTemplate, merchant_id()).where(CardTemplate.kind == card_rules.GIFT)
                                    .order_by(CardTemplate.id.desc())).all()
-    counts = {t.id: gift_service.state_counts(db.session, merchant_id(), t.id) for t in templates}
+    counts = {t.id: gift_holdings.state_counts(db.session, merchant_id(), t.id) for t in templates}
     return render_template("backoffice/gift_cards/list.html", templates=templates, counts=counts,
                            activation_labels=rules.ACTIVATION_LABELS)
 
@@ -56,7 +56,7 @@ def gift_card_edit(template_id):
 def _save(template):
     form = template_form(GiftTemplateForm, template, template_data)
     return form_page(FORM, {"form": form, "gift": template},
-                     lambda: gift_service.save_template(db.session, current_user, template, **form.values()),
+                     lambda: gift_templates.save_template(db.session, current_user, template, **form.values()),
                      done=_("礼品卡已保存"), back=url_for("backoffice.gift_cards"))
 
 
@@ -66,10 +66,10 @@ def gift_card_issue(template_id):
     template = _template(template_id)
     form = IssueGiftCardForm().for_template(template)
     return issue_to_member(ISSUE, {"form": form, "gift": template}, "gift-staff", lambda member_id: (
-        gift_service.issue_electronic(db.session, current_user.merchant, template.id, member_id,
-                                      face_value=form.face_value.data, theme=form.theme.data or None,
-                                      channel="staff", key=form.key.data, issued_by=current_user,
-                                      price_paid=form.price_paid.fen)),
+        gift_issue.issue_electronic(db.session, current_user.merchant, template.id, member_id,
+                                    face_value=form.face_value.data, theme=form.theme.data or None,
+                                    channel="staff", key=form.key.data, issued_by=current_user,
+                                    price_paid=form.price_paid.fen)),
         back=url_for("backoffice.gift_card_cards", template_id=template.id))
 
 
@@ -78,8 +78,8 @@ def gift_card_issue(template_id):
 def gift_card_cards(template_id):
     template = _template(template_id)
     state = request.args.get("state") if request.args.get("state") in GIFT_STATES else None
-    rows = gift_service.template_cards(db.session, merchant_id(), template.id, state)
-    counts = gift_service.state_counts(db.session, merchant_id(), template.id)
+    rows = gift_holdings.template_cards(db.session, merchant_id(), template.id, state)
+    counts = gift_holdings.state_counts(db.session, merchant_id(), template.id)
     return render_template("backoffice/gift_cards/cards.html", gift=template, rows=rows, state=state,
                            states=GIFT_STATES, counts=counts, label=rules.state_label, mask=_mask,
                            format_card_no=rules.format_card_no, format_code=format_code, voidable=rules.VOIDABLE)
@@ -98,7 +98,7 @@ def gift_card_void(card_id):
         flash(_("页面已过期，请刷新后再试"), "warning")
         return redirect(url_for("backoffice.gift_cards"))
     try:
-        card = gift_service.void(db.session, current_user, card_id, reason=form.reason.data, ip=client_ip())
+        card = gift_void.void(db.session, current_user, card_id, reason=form.reason.data, ip=client_ip())
     except DomainError as exc:
         db.session.rollback()
         flash_domain_error(exc)
@@ -119,7 +119,7 @@ def gift_card_batches(template_id):
     if not form.validate():
         return _batches_page(form, template, 400)
     try:
-        batch = gift_service.create_batch(db.session, current_user, template.id, form.face_value.data,
+        batch = gift_batches.create_batch(db.session, current_user, template.id, form.face_value.data,
                                           form.quantity.data, form.theme.data or None)
     except DomainError as exc:
         db.session.rollback()
@@ -132,7 +132,7 @@ def gift_card_batches(template_id):
 
 
 def _batches_page(form, template, status=200):
-    batches = gift_service.batches(db.session, merchant_id(), template.id)
+    batches = gift_batches.batches(db.session, merchant_id(), template.id)
     return render_template(BATCHES, form=form, gift=template, batches=batches), status
 
 
@@ -142,7 +142,7 @@ def gift_card_batch_export(batch_id, fmt):
     if fmt not in ("csv", "xlsx"):
         abort(404)
     try:
-        batch, rows = gift_service.export_rows(db.session, current_user, batch_id, fmt=fmt, ip=client_ip())
+        batch, rows = gift_batches.export_rows(db.session, current_user, batch_id, fmt=fmt, ip=client_ip())
     except DomainError as exc:
         db.session.rollback()
         if isinstance(exc, NotFound):
@@ -151,9 +151,9 @@ def gift_card_batch_export(batch_id, fmt):
     name = f"gift-cards-batch-{batch.id}.{fmt}"
     commit()
     if fmt == "csv":
-        body, mimetype = gift_service.csv_bytes(rows), "text/csv; charset=utf-8"
+        body, mimetype = gift_batches.csv_bytes(rows), "text/csv; charset=utf-8"
     else:
-        body, mimetype = gift_service.xlsx_bytes(rows), \
+        body, mimetype = gift_batches.xlsx_bytes(rows), \
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return body, 200, {"Content-Type": mimetype, "Content-Disposition": f'attachment; filename="{name}"',
                        "Cache-Control": "no-store"}

@@ -65,7 +65,7 @@ def seed(url, member_count, coupon_count):
     from extensions import db
     from services.merchant import api_keys
     from services.till import settings as checkout_settings
-    from services.coupons import coupons
+    from services.coupons import issue as coupon_issue, templates as coupon_templates
     from services.members import members
     from services.wallet import stored_value, journal as wallet
 
@@ -73,8 +73,8 @@ def seed(url, member_count, coupon_count):
         merchant, store, owner = bench_shop(db.session)
         stored_value.enable(db.session, owner)
         checkout_settings.settings_of(db.session, merchant.id).points_per_yuan = 100
-        template = coupons.save_template(db.session, owner, None, kind="cash", title="满50减10", amount_off=1000,
-                                         min_spend=5000, validity_mode="relative", valid_days=30)
+        template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="满50减10", amount_off=1000,
+                                                  min_spend=5000, validity_mode="relative", valid_days=30)
         key = api_keys.create(db.session, owner, name="压测收银").plaintext
         ids = []
         for n in range(member_count):
@@ -82,7 +82,7 @@ def seed(url, member_count, coupon_count):
             purse = wallet.member_wallet(db.session, merchant.id, member.id)
             wallet.credit(db.session, merchant.id, purse.id, 100_000, key=f"bench:topup:{n}")
             for c in range(coupon_count):
-                coupons.claim(db.session, merchant, template.id, member.id, channel="bulk", key=f"bench:{n}:{c}")
+                coupon_issue.claim(db.session, merchant, template.id, member.id, channel="bulk", key=f"bench:{n}:{c}")
             ids.append(member.id)
             if n % 200 == 199:
                 db.session.commit()

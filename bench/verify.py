@@ -130,14 +130,14 @@ def seed(url, count):
     from domain.clock import now_utc
     from extensions import db
     from services.merchant import api_keys
-    from services.coupons import coupons
+    from services.coupons import templates as coupon_templates
     from services.members import members
 
     with seeding_app(url).app_context():
         merchant, store, owner = bench_shop(db.session)
         member = members.create_member(db.session, merchant.id, mobile="13900000000")
-        template = coupons.save_template(db.session, owner, None, kind="cash", title="压测券", amount_off=1000,
-                                         validity_mode="relative", valid_days=30)
+        template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="压测券", amount_off=1000,
+                                                  validity_mode="relative", valid_days=30)
         key = api_keys.create(db.session, owner, name="压测收银").plaintext
         db.session.commit()
         ids = (merchant.id, template.id, member.id, store.id)

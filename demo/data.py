@@ -2,15 +2,19 @@
 import random
 from datetime import date, timedelta
 
+from flask import current_app, has_app_context
+
 from domain import roles
 from domain.clock import now_utc
 from models import Merchant
 from demo import catalogue as demo_catalogue
+from sandbox import alipay_keys, wechat_state as wechat_sandbox
 from services.rewards import gifts as gift_rules, rules as reward_rules
 from services.members import levels, fields as member_fields, members
 from services.merchant import merchants, staff, stores
 from services.points import ledger as points
 from services.wallet import journal as wallet
+from services.wechat.settings import settings_for
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "demo1234"
@@ -69,17 +73,11 @@ def load(session):
 
 def sandbox_channels(session, merchant):
     """With the sandbox on: a sandbox official account and Alipay app, a registration gift and notice templates."""
-    from flask import current_app, has_app_context
-
     if not (has_app_context() and current_app.config.get("SANDBOX_ENABLED")):
         return
-    from sandbox.alipay_api import provision_merchant
-    from sandbox import wechat_state as wechat_sandbox
-    from services.wechat.settings import settings_for
-
     first_time = not merchant.wechat_app_id
     wechat_sandbox.provision_account(session, merchant)
-    provision_merchant(session, merchant)
+    alipay_keys.provision_merchant(session, merchant)
     if first_time:  # later edits in the back office are the merchant's and stay
         settings = settings_for(session, merchant.id)
         session.add(gift_rules.points_rule(merchant.id, "registration", "开卡礼", DEMO_REGISTRATION_POINTS))

@@ -1,6 +1,7 @@
 """Count cards (次卡) and timed cards (时长卡): uses, tiers, start, daily limits, extension, why-not-usable.
 
-Pure rules on plain values; services/cards/count_timed.py applies them under conditional updates and row locks.
+Pure rules on plain values; services/cards/count_timed_issue.py and count_timed_use.py apply them under conditional
+updates and row locks.
 A timed card's length is whole days counted from the moment it starts (`starts_at + days`), so an
 extension adds exact days to the current end: 5 days left + a 30-day tier = 35 days left.
 """

@@ -15,7 +15,7 @@ from domain.clock import now_utc
 from extensions import db
 from member_h5 import blueprint
 from member_h5.common import attempt, claim_form, committed, expired_back, link_channel, member_required
-from services.cards import benefit_cards as service
+from services.cards import benefit_holdings, benefit_issue, benefit_templates, benefit_texts
 from services.coupons.member_wallet import benefit_text
 
 class ClaimBenefitCardForm(FlaskForm):
@@ -40,20 +40,21 @@ def _offer(template):
 @blueprint.route("/benefit-cards/")
 @member_required
 def benefit_cards():
-    offers = [(t, _offer(t)) for t in service.templates(db.session, g.merchant.id, for_sale=True)]
+    offers = [(t, _offer(t)) for t in benefit_templates.templates(db.session, g.merchant.id, for_sale=True)]
     forms = {t.id: _claim_form() for t, offer in offers if offer == "claim"}
     return render_template("member_h5/benefit_cards/list.html", offers=offers, forms=forms,
-                           lines=lambda t: service.benefit_lines(db.session, t), price=service.price_text)
+                           lines=lambda t: benefit_texts.benefit_lines(db.session, t), price=benefit_texts.price_text)
 
 
 @blueprint.route("/benefit-cards/<int:template_id>")
 @member_required
 def benefit_card(template_id):
-    template = service.get_template(db.session, g.merchant.id, template_id)
+    template = benefit_templates.get_template(db.session, g.merchant.id, template_id)
     offer = _offer(template)
     return render_template("member_h5/benefit_cards/card.html", card=template, offer=offer,
                            form=_claim_form() if offer == "claim" else None,
-                           lines=service.benefit_lines(db.session, template), price=service.price_text(template))
+                           lines=benefit_texts.benefit_lines(db.session, template),
+                           price=benefit_texts.price_text(template))
 
 
 @blueprint.route("/benefit-cards/<int:template_id>/claim", methods=["POST"])
@@ -63,13 +64,13 @@ def benefit_card_claim(template_id):
     back = url_for("member_h5.benefit_card", template_id=template_id)
     if not form.validate():
         return expired_back(back)
-    template = service.get_template(db.session, g.merchant.id, template_id)
+    template = benefit_templates.get_template(db.session, g.merchant.id, template_id)
     if template.price is not None:
         flash(_("该卡需付费购买，请在购买页支付"), "warning")
         return redirect(url_for("member_h5.shop_card", template_id=template.id))
     channel = link_channel(form.channel.data)
-    attempt(lambda: service.issue(db.session, g.merchant, template.id, g.member.id, channel=channel,
-                                  key=form.key.data), back)
+    attempt(lambda: benefit_issue.issue(db.session, g.merchant, template.id, g.member.id, channel=channel,
+                                        key=form.key.data), back)
     return committed(_("领取成功：%(title)s", title=template.title), url_for("member_h5.my_benefit_cards"))
 
 
@@ -77,9 +78,9 @@ def benefit_card_claim(template_id):
 @member_required
 def my_benefit_cards():
     now = now_utc()
-    held = service.member_cards(db.session, g.merchant.id, g.member.id)
-    return render_template("member_h5/benefit_cards/mine.html", held=held, now=now, state=service.state_text,
-                           lines=lambda t: service.benefit_lines(db.session, t), benefit=benefit_text,
+    held = benefit_holdings.member_cards(db.session, g.merchant.id, g.member.id)
+    return render_template("member_h5/benefit_cards/mine.html", held=held, now=now, state=benefit_texts.state_text,
+                           lines=lambda t: benefit_texts.benefit_lines(db.session, t), benefit=benefit_text,
                            code_state=lambda c: code_rules.STATE_LABELS.get(c.state, c.state),
                            grouped=code_rules.format_code,
                            in_force=lambda c: rules.in_force(c.state, c.starts_at, c.ends_at, now))

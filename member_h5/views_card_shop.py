@@ -20,7 +20,7 @@ from member_h5 import blueprint
 from member_h5.common import attempt, expired_back, member_required, message_page
 from member_h5.paying import channel_context, pay_channel, start_paying
 from models import CardTemplate, CouponTemplate
-from services.cards import benefit_cards
+from services.cards import benefit_texts
 from services.orders import card_sales
 from services.coupons.member_wallet import benefit_text
 from services.shared.tenancy import get_owned
@@ -51,7 +51,7 @@ def shop_card(template_id):
         return _not_sold()
     tiers = template.tiers if template.kind == card_rules.TIMED else []
     refusal = _refusal(template_id=template.id, tier_key=tiers[0]["key"] if tiers else None)
-    lines = benefit_cards.benefit_lines(db.session, template) if template.kind == card_rules.BENEFIT else []
+    lines = benefit_texts.benefit_lines(db.session, template) if template.kind == card_rules.BENEFIT else []
     return render_template("member_h5/shop/card.html", template=template, tiers=tiers, refusal=refusal,
                            lines=lines, kind_label=card_rules.KIND_LABELS[template.kind], **_page())
 

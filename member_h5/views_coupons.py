@@ -15,7 +15,8 @@ from models import CouponTemplate
 from member_h5 import blueprint
 from member_h5.common import (attempt, attempt_or_page, claim_form, committed, expired_back, link_channel,
                               member_required, message_page, pick_tab, public_url, qr_json)
-from services.coupons import exchange as coupon_exchange, links as coupon_links, sharing as coupon_sharing, member_wallet as coupon_wallet, coupons
+from services.coupons import (exchange as coupon_exchange, issue as coupon_issue, links as coupon_links,
+                              member_wallet as coupon_wallet, sharing as coupon_sharing)
 from services.members import qr as member_qr
 from services.shared.tenancy import get_owned
 
@@ -49,8 +50,8 @@ def coupon_claim(template_id):
     if not form.validate():
         return expired_back(back)
     channel = link_channel(form.channel.data)
-    code = attempt(lambda: coupons.claim_free(db.session, g.merchant, template_id, g.member.id, channel=channel,
-                                              key=form.key.data), back)
+    code = attempt(lambda: coupon_issue.claim_free(db.session, g.merchant, template_id, g.member.id, channel=channel,
+                                                   key=form.key.data), back)
     return committed(_("领取成功：%(title)s", title=code.template.title), back)
 
 

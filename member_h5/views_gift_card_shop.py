@@ -17,7 +17,7 @@ from member_h5 import blueprint
 from member_h5.common import attempt, expired_back, member_required
 from member_h5.paying import channel_context, pay_channel, start_paying
 from services.orders import gift_card_sales
-from services.cards import gift_cards
+from services.cards import gift_templates
 from web import boundary
 
 
@@ -49,7 +49,7 @@ def gift_card_shop_template(template_id):
     form.key.data = f"gift:{g.member.id}:{secrets.token_urlsafe(16)}"
     return render_template("member_h5/gift_cards/shop_buy.html", template=template, form=form,
                            left=gift_card_sales.stock_left(template), max_per_line=gift_card_sales.MAX_PER_LINE,
-                           max_cards=gift_card_sales.MAX_CARDS, color=gift_cards.theme_color,
+                           max_cards=gift_card_sales.MAX_CARDS, color=gift_templates.theme_color,
                            **channel_context())
 
 
@@ -57,7 +57,7 @@ def gift_card_shop_template(template_id):
 @member_required
 def gift_card_shop_pay(template_id):
     # Resolve the template first: another merchant's id is a 404 whatever the form holds.
-    gift_cards.gift_template(db.session, g.merchant.id, template_id)
+    gift_templates.gift_template(db.session, g.merchant.id, template_id)
     form, back = BuyForm(), url_for("member_h5.gift_card_shop_template", template_id=template_id)
     if not form.validate():
         return expired_back(back)
@@ -74,7 +74,7 @@ def gift_card_shop_pay(template_id):
 def gift_cards_bought():
     groups = gift_card_sales.bought(db.session, g.merchant.id, g.member.id)
     return render_template("member_h5/gift_cards/bought.html", groups=groups, masked=gift_card_sales.masked,
-                           color=gift_cards.theme_color)
+                           color=gift_templates.theme_color)
 
 
 def _on_sale(template_id):

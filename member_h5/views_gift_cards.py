@@ -17,7 +17,7 @@ from models import Card
 from member_h5 import blueprint
 from member_h5.common import (attempt, attempt_or_page, committed, expired_back,
                               instrument_qr_json, member_required, message_page, public_url)
-from services.cards import gift_cards
+from services.cards import gift_activation, gift_holdings, gift_templates, gift_transfer
 from services.verification import qr as instrument_qr
 from services.members import qr as member_qr
 from services.shared.tenancy import get_owned
@@ -41,40 +41,40 @@ class ConfirmForm(FlaskForm):
 
 
 def _card(card_id):
-    return gift_cards.member_card(db.session, g.merchant.id, g.member.id, card_id)
+    return gift_holdings.member_card(db.session, g.merchant.id, g.member.id, card_id)
 
 
 @blueprint.route("/gift-cards/")
 @member_required
 def gift_cards_list():
-    rows = [(card, gift_cards.balance(db.session, card)) for card in
-            gift_cards.member_cards(db.session, g.merchant.id, g.member.id)]
+    rows = [(card, gift_holdings.balance(db.session, card)) for card in
+            gift_holdings.member_cards(db.session, g.merchant.id, g.member.id)]
     return render_template("member_h5/gift_cards/list.html", rows=rows, label=rules.state_label,
-                           color=gift_cards.theme_color)
+                           color=gift_templates.theme_color)
 
 
 @blueprint.route("/gift-cards/<int:card_id>")
 @member_required
 def gift_card_detail(card_id):
     card, now = _card(card_id), now_utc()
-    transfer = gift_cards.open_transfer(db.session, g.merchant.id, card.id)
-    if transfer is not None and gift_cards.release_if_expired(db.session, transfer, now):
+    transfer = gift_transfer.open_transfer(db.session, g.merchant.id, card.id)
+    if transfer is not None and gift_transfer.release_if_expired(db.session, transfer, now):
         transfer, card = None, _card(card_id)
     link = _link_for(card, transfer)
     qr_svg = member_qr.svg(instrument_qr.token(card, now), label="卡码") if card.state == card_rules.ACTIVE else None
     return render_template("member_h5/gift_cards/detail.html", card=card, template=card.template,
-                           balance=gift_cards.balance(db.session, card), label=rules.state_label(card.state),
-                           color=gift_cards.theme_color(card.template, card.theme),
+                           balance=gift_holdings.balance(db.session, card), label=rules.state_label(card.state),
+                           color=gift_templates.theme_color(card.template, card.theme),
                            grouped=code_rules.format_code(card.code),
                            qr_svg=qr_svg, qr_seconds=instrument_qr.VALID_SECONDS, transfer=transfer, link=link,
                            link_svg=member_qr.svg(link, label="转赠二维码") if link else None, form=ConfirmForm(),
-                           activate_form=ActivateForm(), history=gift_cards.history(db.session, card))
+                           activate_form=ActivateForm(), history=gift_holdings.history(db.session, card))
 
 
 def _link_for(card, transfer):
     """The accept URL of the open link, if this browser made it (only the token's hash is on the server)."""
     token = (session.get(LINKS_KEY) or {}).get(str(card.id))
-    if transfer is None or not token or gift_cards.token_hash(token) != transfer.token_hash:
+    if transfer is None or not token or gift_transfer.token_hash(token) != transfer.token_hash:
         return None
     return public_url("member_h5.gift_card_accept", token=token)
 
@@ -95,7 +95,7 @@ def gift_card_bind():
     if not form.validate():
         return render_template("member_h5/gift_cards/bind.html", form=form), 400
     try:
-        card = gift_cards.bind(db.session, g.merchant, g.member.id, form.card_no.data, form.pin.data)
+        card = gift_activation.bind(db.session, g.merchant, g.member.id, form.card_no.data, form.pin.data)
     except DomainError as exc:
         db.session.rollback()  # a wrong PIN's try was already counted on its own connection
         form.pin.errors = [exc.message]
@@ -112,7 +112,8 @@ def gift_card_send_code(card_id):
         return _expired()
     back = _detail(card_id)
     # SmsRateLimited is a DomainError: too many codes is flashed like any refusal
-    attempt(lambda: gift_cards.send_activation_code(db.session, g.merchant, g.member, card_id, ip=client_ip()), back)
+    attempt(lambda: gift_activation.send_activation_code(db.session, g.merchant, g.member, card_id, ip=client_ip()),
+            back)
     return committed(_("验证码已发送至 %(mobile)s，5 分钟内有效", mobile=_masked(g.member.mobile)), back)
 
 
@@ -123,7 +124,7 @@ def gift_card_activate(card_id):
     if not form.validate():
         return _expired()
     back = _detail(card_id)
-    attempt(lambda: gift_cards.activate_by_sms(db.session, g.merchant, g.member, card_id, form.code.data), back)
+    attempt(lambda: gift_activation.activate_by_sms(db.session, g.merchant, g.member, card_id, form.code.data), back)
     return committed(_("礼品卡已激活"), back)
 
 
@@ -133,7 +134,7 @@ def gift_card_transfer(card_id):
     if not ConfirmForm().validate():
         return _expired()
     back = _detail(card_id)
-    token = attempt(lambda: gift_cards.create_transfer(db.session, g.merchant, g.member.id, card_id), back)[1]
+    token = attempt(lambda: gift_transfer.create_transfer(db.session, g.merchant, g.member.id, card_id), back)[1]
     response = committed(_("转赠链接已生成，24 小时内有效，只能被领取一次"), back)
     session[LINKS_KEY] = {**(session.get(LINKS_KEY) or {}), str(card_id): token}
     return response
@@ -145,7 +146,7 @@ def gift_card_transfer_cancel(card_id):
     if not ConfirmForm().validate():
         return _expired()
     back = _detail(card_id)
-    attempt(lambda: gift_cards.cancel_transfer(db.session, g.merchant, g.member.id, card_id), back)
+    attempt(lambda: gift_transfer.cancel_transfer(db.session, g.merchant, g.member.id, card_id), back)
     response = committed(_("已取消转赠"), back)
     session[LINKS_KEY] = {k: v for k, v in (session.get(LINKS_KEY) or {}).items() if k != str(card_id)}
     return response
@@ -154,7 +155,7 @@ def gift_card_transfer_cancel(card_id):
 @blueprint.route("/gift-cards/accept/<token>", methods=["GET", "POST"])
 @member_required
 def gift_card_accept(token):
-    transfer = gift_cards.transfer_for_token(db.session, g.merchant.id, token)
+    transfer = gift_transfer.transfer_for_token(db.session, g.merchant.id, token)
     closed = _closed_message(transfer)
     if closed is not None:
         return closed
@@ -162,16 +163,16 @@ def gift_card_accept(token):
     form = ConfirmForm()
     if not form.is_submitted():
         return render_template("member_h5/gift_cards/accept.html", card=card, template=card.template,
-                               balance=gift_cards.balance(db.session, card), transfer=transfer, form=form,
+                               balance=gift_holdings.balance(db.session, card), transfer=transfer, form=form,
                                own=transfer.from_member_id == g.member.id,
-                               color=gift_cards.theme_color(card.template, card.theme))
+                               color=gift_templates.theme_color(card.template, card.theme))
     if not form.validate():
         return _expired()
     try:
-        new = attempt_or_page(lambda: gift_cards.accept_transfer(db.session, g.merchant, g.member.id, token),
+        new = attempt_or_page(lambda: gift_transfer.accept_transfer(db.session, g.merchant, g.member.id, token),
                               _("领取失败"), url_for("member_h5.gift_cards_list"), _("我的礼品卡"),
-                              handled=(gift_cards.TransferExpired,))
-    except gift_cards.TransferExpired as exc:
+                              handled=(gift_transfer.TransferExpired,))
+    except gift_transfer.TransferExpired as exc:
         boundary.keep_on_error()  # keep the release: the card is back with the giver
         return message_page(_("链接已过期"), exc.message, 410, icon="warn")
     return committed(_("领取成功，礼品卡已放入您的卡包"), _detail(new.id))
@@ -185,7 +186,7 @@ def _closed_message(transfer):
         return message_page(_("链接已过期"), _("链接已过期，礼品卡已退回赠送人"), 410, icon="warn")
     if transfer.cancelled_at is not None:
         return message_page(_("链接已失效"), _("转赠已取消，链接已失效"), 410, icon="warn")
-    if gift_cards.release_if_expired(db.session, transfer, now_utc()):
+    if gift_transfer.release_if_expired(db.session, transfer, now_utc()):
         boundary.keep_on_error()  # the 410 below keeps the release: the card is back with the giver
         return message_page(_("链接已过期"), _("链接已过期，礼品卡已退回赠送人"), 410, icon="warn")
     return None

@@ -9,8 +9,8 @@ from extensions import csrf
 
 blueprint = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
-from sandbox import alipay_api, alipay_barcode, paycode_page, phone, sms  # noqa: E402,F401  (routes register on import)
-from sandbox import wechat_api, wechat_micropay, wechat_pay, wechat_pay_refunds  # noqa: E402,F401  (as above)
+from sandbox import alipay_auth, alipay_cashier, alipay_gateway, alipay_refunds  # noqa: E402,F401  (routes register on import)
+from sandbox import paycode_page, phone, sms, wechat_api, wechat_micropay, wechat_pay, wechat_pay_refunds  # noqa: E402,F401
 
 
 def register(app):

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from domain.clock import now_utc
 from extensions import db
 from models import Merchant, SandboxGrant
-from sandbox import blueprint, wechat_events as events, wechat_state as sbx
+from sandbox import alipay_keys, blueprint, wechat_events as events, wechat_state as sbx
 from services.wechat.crypto import aes_keys
 
 WECHAT_USER_COOKIE, ALIPAY_USER_COOKIE = "sandbox_wechat_user", "sandbox_alipay_user"
@@ -85,12 +85,7 @@ def phone_setup():
     merchant = _required_merchant()
     sbx.provision_account(db.session, merchant)
     if request.form.get("alipay"):
-        try:
-            from sandbox.alipay_api import provision_merchant
-        except ImportError:
-            provision_merchant = None
-        if provision_merchant is not None:
-            provision_merchant(db.session, merchant)
+        alipay_keys.provision_merchant(db.session, merchant)
     db.session.commit()
     return _back(merchant, "top")
 

@@ -1,5 +1,6 @@
 """Sandbox WeChat Pay 付款码支付 (micropay): pay/micropay and secapi/pay/reverse under /sandbox/wechatpay/; the
-order query is pay/orderquery in sandbox/wechat_pay.py (it asks `query_state` here for a micropay order).
+order query is pay/orderquery in sandbox/wechat_pay.py (it asks `query_state` here for a micropay order), and what
+every pay endpoint shares is in sandbox/wechat_pay_orders.py.
 
 What a payment code does is in sandbox/paycodes.py. A micropay order is stored like a JSAPI prepay (a
 SandboxGrant of kind wxpay_prepay whose value names the order, details in a SandboxOutbox row marked
@@ -14,8 +15,8 @@ from domain.clock import now_utc
 from extensions import db
 from models import SandboxGrant
 from sandbox import blueprint, paycodes
-from sandbox.wechat_pay import (BASE, CLOSED, PREPAY, PayError, _paid_fields, find_prepay, known_prepay, pay_api,
-                                prepay_details)
+from sandbox.wechat_pay_orders import (BASE, CLOSED, PREPAY, PayError, find_prepay, known_prepay, paid_fields, pay_api,
+                                       prepay_details)
 from sandbox import wechat_state as sbx
 
 FAILURES = {"invalid": ("AUTH_CODE_INVALID", "授权码检验错误"),
@@ -42,7 +43,7 @@ def wechatpay_micropay(merchant, data):
         raise PayError("INVALID_REQUEST", "201 商户订单号重复")
     state = query_state(grant, details)
     if state == "SUCCESS":
-        return _paid_fields(grant, details) | {"trade_type": "MICROPAY"}
+        return paid_fields(grant, details) | {"trade_type": "MICROPAY"}
     if state == "USERPAYING":
         db.session.commit()  # the order exists even though this answer is an error
         raise PayError("USERPAYING", "需要用户输入支付密码")

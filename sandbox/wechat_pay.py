@@ -5,9 +5,8 @@ Requests are checked like WeChat checks them (merchant number, then the signatur
 and the request's sign type). Paying sends a signed notification to the order's notify_url, again on the
 SANDBOX_NOTIFY_DELAYS schedule until the app answers SUCCESS; a switch sends a forged one instead.
 
-A prepay is a SandboxGrant (kind wxpay_prepay, value = prepay_id, scope = out_trade_no); `used_at` set means
-paid and kind wxpay_closed means closed, both moved by conditional UPDATEs. Its details are a SandboxOutbox row.
-Refunds are in sandbox/wechat_pay_refunds.py.
+How an order is stored, and the request check every pay endpoint shares, are in sandbox/wechat_pay_orders.py;
+payment-code orders are in sandbox/wechat_micropay.py, refunds in sandbox/wechat_pay_refunds.py.
 """
 import logging
 import secrets
@@ -22,87 +21,13 @@ from sqlalchemy import select, update
 from channels import wechat_pay as wxpay
 from domain.clock import now_utc
 from extensions import db
-from models import SandboxGrant, SandboxOutbox
-from sandbox import blueprint, wechat_state as sbx
+from models import SandboxGrant
+from sandbox import blueprint, wechat_micropay, wechat_state as sbx
+from sandbox.wechat_pay_orders import (BASE, CLOSED, PREPAY, PayError, find_prepay, known_prepay, paid_fields, pay_api,
+                                       prepay_details)
 
 log = logging.getLogger(__name__)
-BASE = "/wechatpay/"
-PREPAY, CLOSED = "wxpay_prepay", "wxpay_closed"
 TAMPERS = ("", "amount", "signature")
-
-
-class PayError(Exception):
-    """A business error: return_code SUCCESS, result_code FAIL, WeChat's err_code."""
-
-    def __init__(self, err_code, description):
-        super().__init__(err_code)
-        self.err_code, self.description = err_code, description
-
-
-def _xml(params):
-    response = make_response(wxpay.dict_to_xml(params))
-    response.headers["Content-Type"] = "text/xml; charset=utf-8"
-    return response
-
-
-def _fail(message):
-    return _xml({"return_code": "FAIL", "return_msg": message})
-
-
-def _signed(merchant, sign_type, params):
-    params = {"return_code": "SUCCESS", "return_msg": "OK", "appid": merchant.wechat_app_id,
-              "mch_id": merchant.wechat_pay_mch_id, "nonce_str": wxpay.nonce(), **params}
-    return _xml({**params, "sign": wxpay.sign(params, merchant.wechat_pay_api_key, sign_type)})
-
-
-def pay_api(view):
-    """A pay endpoint: parse, authenticate the merchant, verify the signature, then run the view."""
-    def answer():
-        try:
-            data = wxpay.parse_xml(request.get_data(cache=False)[:wxpay.MAX_XML_BYTES + 1])
-        except wxpay.MalformedXml:
-            return _fail("XML格式错误")
-        merchant = sbx.merchant_for_app(db.session, data.get("appid"))
-        if merchant is None or not merchant.wechat_pay_mch_id or merchant.wechat_pay_mch_id != data.get("mch_id"):
-            return _fail("appid和mch_id不匹配")
-        sign_type = data.get("sign_type") or "MD5"
-        if sign_type not in wxpay.SIGN_TYPES or not wxpay.signature_ok(data, merchant.wechat_pay_api_key, sign_type):
-            return _fail("签名错误")
-        try:
-            result = view(merchant, data)
-        except PayError as exc:
-            db.session.rollback()
-            return _signed(merchant, sign_type, {"result_code": "FAIL", "err_code": exc.err_code,
-                                                 "err_code_des": exc.description})
-        db.session.commit()
-        return _signed(merchant, sign_type, {"result_code": "SUCCESS", **result})
-
-    answer.__name__ = view.__name__
-    return answer
-
-
-def find_prepay(session, app_id, out_trade_no):
-    return session.scalars(select(SandboxGrant).where(SandboxGrant.kind.in_((PREPAY, CLOSED)),
-                                                      SandboxGrant.app_id == app_id,
-                                                      SandboxGrant.scope == out_trade_no)).one_or_none()
-
-
-def known_prepay(merchant, data):
-    """The order the request names by out_trade_no, or WeChat's ORDERNOTEXIST."""
-    grant = find_prepay(db.session, merchant.wechat_app_id, data.get("out_trade_no", ""))
-    if grant is None:
-        raise PayError("ORDERNOTEXIST", "此交易订单号不存在")
-    return grant
-
-
-def prepay_details(session, prepay_id):
-    row = session.scalars(select(SandboxOutbox).where(SandboxOutbox.kind == "wxpay_order",
-                                                      SandboxOutbox.recipient == prepay_id)).one()
-    return row.payload
-
-
-def transaction_id(grant):
-    return f"4200{grant.id:010d}{grant.created_at:%Y%m%d}"
 
 
 @blueprint.route(BASE + "pay/unifiedorder", methods=["POST"])
@@ -141,13 +66,11 @@ def wechatpay_orderquery(merchant, data):
     grant = known_prepay(merchant, data)
     details = prepay_details(db.session, grant.value)
     if details.get("micropay"):  # a payment-code order (sandbox/wechat_micropay.py): it may await a password
-        from sandbox.wechat_micropay import query_state
-
-        state = query_state(grant, details)
-        paid = _paid_fields(grant, details) | {"trade_type": "MICROPAY"} if state == "SUCCESS" else {}
+        state = wechat_micropay.query_state(grant, details)
+        paid = paid_fields(grant, details) | {"trade_type": "MICROPAY"} if state == "SUCCESS" else {}
         return {"trade_state": state, "out_trade_no": grant.scope, **paid}
     if grant.used_at is not None:
-        return {"trade_state": "SUCCESS", **_paid_fields(grant, details)}
+        return {"trade_state": "SUCCESS", **paid_fields(grant, details)}
     return {"trade_state": "CLOSED" if grant.kind == CLOSED else "NOTPAY", "out_trade_no": grant.scope,
             "trade_state_desc": "订单已关闭" if grant.kind == CLOSED else "订单未支付"}
 
@@ -161,13 +84,6 @@ def wechatpay_closeorder(merchant, data):
     if closed != 1:
         raise PayError("ORDERPAID", "订单已支付，不能发起关单")
     return {}
-
-
-def _paid_fields(grant, details):
-    return {"openid": details["openid"], "is_subscribe": "N", "trade_type": "JSAPI", "bank_type": "OTHERS",
-            "total_fee": details["total_fee"], "fee_type": details["fee_type"], "cash_fee": details["total_fee"],
-            "transaction_id": transaction_id(grant), "out_trade_no": grant.scope,
-            "time_end": f"{grant.used_at or now_utc():%Y%m%d%H%M%S}"}
 
 
 # --- the cashier the phone shows ---------------------------------------------------------------------------
@@ -224,7 +140,7 @@ def wechatpay_cashier(prepay_id):
 def notification_xml(merchant, grant, details, tamper=""):
     params = {"return_code": "SUCCESS", "result_code": "SUCCESS", "appid": merchant.wechat_app_id,
               "mch_id": merchant.wechat_pay_mch_id, "nonce_str": wxpay.nonce(),
-              **_paid_fields(grant, details)}
+              **paid_fields(grant, details)}
     if details["sign_type"] == "HMAC-SHA256":
         params["sign_type"] = "HMAC-SHA256"
     if tamper == "amount":

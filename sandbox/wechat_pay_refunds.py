@@ -23,8 +23,9 @@ from domain.clock import now_utc
 from extensions import db
 from models import Merchant, SandboxGrant, SandboxOutbox
 from sandbox import blueprint
-from sandbox.wechat_pay import (BASE, CLOSED, PREPAY, PayError, deliver, find_prepay, pay_api, prepay_details,
-                                transaction_id)
+from sandbox.wechat_pay import deliver
+from sandbox.wechat_pay_orders import (BASE, CLOSED, PREPAY, PayError, find_prepay, pay_api, prepay_details,
+                                       transaction_id)
 from sandbox import wechat_state as sbx
 
 REFUND = "wxpay_refund"

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from domain.errors import DomainError
 from services.verification import qr as instrument_qr, instruments
+from services.verification.lookup import Lookup
 from services.members import qr as member_qr
 
 
@@ -18,7 +19,7 @@ class StaleToken(DomainError):
 
 @dataclass
 class Scanned:
-    lookup: Optional[instruments.Lookup] = None  # one instrument
+    lookup: Optional[Lookup] = None  # one instrument
     member: Optional[object] = None  # or a member and what they hold
     held: list = field(default_factory=list)
 

@@ -12,6 +12,8 @@ from models import MemberIdentity
 from services.merchant import audit
 from services.wallet import journal as wallet
 from services.shared.tenancy import get_owned
+from sqlalchemy import select
+from services.members import members
 
 
 def card_of(session, member, identity_id, lock=True):
@@ -50,8 +52,6 @@ def report_lost(session, actor, member, identity_id, *, key, note=None, ip=None,
 
 def replace(session, actor, member, identity_id, new_card_no, *, key, ip=None, now=None):
     """A new number for a lost (or damaged) card; the old one never works again. Unfreezes the wallet."""
-    from services.members import members
-
     now = now or now_utc()
     card = card_of(session, member, identity_id)
     if status(card) not in ("active", "lost"):
@@ -72,8 +72,6 @@ def replace(session, actor, member, identity_id, new_card_no, *, key, ip=None, n
 
 def number_status(session, merchant_id, number):
     """(member, status) of a typed card number, including retired ones, so the till can say why it fails."""
-    from sqlalchemy import select
-
     card = session.scalars(select(MemberIdentity).where(MemberIdentity.merchant_id == merchant_id,
                                                         MemberIdentity.kind == "card_no",
                                                         MemberIdentity.value == (number or "").strip())).one_or_none()

@@ -11,11 +11,11 @@ from sqlalchemy import func, select, update
 from domain.clock import local_midnight_utc, now_utc
 from domain.errors import Conflict, DomainError
 from models import BulkIssue, CouponTemplate, Level, Member, Merchant, Tag
-from services.coupons import coupons
+from services.coupons import issue as coupon_issue
 from services.shared.tenancy import get_owned, scoped
 
 CHUNK = 200
-# Refusals of coupons.claim that hold for every later member too: the issue stops instead of skipping on.
+# Refusals of coupon_issue.claim that hold for every later member too: the issue stops instead of skipping on.
 STOP_REASONS = ("券已领完", "该券已停止发放")
 
 
@@ -115,8 +115,8 @@ def _issue_one(session, merchant, bulk, member_id, now):
     """Issue to one member in a savepoint: a refusal undoes only this member. Returns a stop reason or None."""
     try:
         with session.begin_nested():
-            coupons.claim(session, merchant, bulk.template_id, member_id, channel=bulk.channel,
-                          key=f"bulk:{bulk.id}:{member_id}", issued_by=None, now=now)
+            coupon_issue.claim(session, merchant, bulk.template_id, member_id, channel=bulk.channel,
+                               key=f"bulk:{bulk.id}:{member_id}", issued_by=None, now=now)
     except DomainError as exc:
         if exc.message in STOP_REASONS:
             return exc.message

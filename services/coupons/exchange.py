@@ -6,7 +6,7 @@ spending; the coupon (stock, limit) and the points (lots) move in one transactio
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, InsufficientPoints
 from models import CouponCode, CouponTemplate
-from services.coupons import coupons
+from services.coupons import issue as coupon_issue
 from services.shared import idempotency
 from services.points import ledger as points
 from services.shared.tenancy import get_owned
@@ -34,7 +34,8 @@ def exchange(session, merchant, template_id, member_id, *, key, now=None):
         raise DomainError("您的等级不能兑换该券")
     if member.points_balance < price:
         raise InsufficientPoints(f"积分不足，需要 {price} 积分", needed=price, balance=member.points_balance)
-    code = coupons.claim(session, merchant, template.id, member.id, channel="points_exchange", key=code_key, now=now)
+    code = coupon_issue.claim(session, merchant, template.id, member.id, channel="points_exchange", key=code_key,
+                              now=now)
     points.spend(session, merchant, member.id, price, key=f"{key}:points", reason=f"兑换优惠券：{template.title}",
                  reference=("coupon_code", code.id), now=now)
     return code

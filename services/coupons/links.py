@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from domain.clock import now_utc, to_local
 from domain.errors import Conflict, DomainError, NotFound
 from models import ClaimLink, CouponTemplate, Member
-from services.coupons import coupons
+from services.coupons import issue as coupon_issue
 from services.members import qr as member_qr
 from services.shared import host
 from services.shared.tenancy import get_owned, scoped
@@ -108,8 +108,8 @@ def claim_by_link(session, merchant, token, member_id, now=None):
     if won != 1:
         session.refresh(link)
         raise _refusal(link, merchant.timezone)
-    code = coupons.claim(session, merchant, link.template_id, member_id, channel=link.channel,
-                         key=f"link:{link.id}", now=now)
+    code = coupon_issue.claim(session, merchant, link.template_id, member_id, channel=link.channel,
+                              key=f"link:{link.id}", now=now)
     session.execute(update(ClaimLink).where(ClaimLink.id == link.id).values(coupon_code_id=code.id)
                     .execution_options(synchronize_session=False))
     session.expire(link)

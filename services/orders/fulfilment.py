@@ -1,8 +1,8 @@
 """What each kind of paid order gives the member. Every change carries a key derived from the order, so a
 fulfilment that runs again (a retried job, a second notification that slipped through) changes nothing."""
 from domain.errors import DomainError
-from services.cards import benefit_cards, count_timed as cards, gift_cards
-from services.coupons import coupons
+from services.cards import benefit_issue, count_timed_issue, gift_issue
+from services.coupons import issue as coupon_issue
 from services.members import levels
 from services.points import ledger as points
 from services.wallet import journal as wallet
@@ -48,9 +48,9 @@ def _grant_coupons(session, merchant, order, now):
         for n in range(entry["count"]):
             try:
                 with session.begin_nested():
-                    code = coupons.claim(session, merchant, entry["template_id"], order.member_id,
-                                         channel="purchase", key=_key(order, "coupon", entry["template_id"], n),
-                                         now=now)
+                    code = coupon_issue.claim(session, merchant, entry["template_id"], order.member_id,
+                                              channel="purchase", key=_key(order, "coupon", entry["template_id"], n),
+                                              now=now)
                 granted.append(code.id)
             except DomainError as exc:
                 missed.append({"template_id": entry["template_id"], "reason": exc.message})
@@ -66,7 +66,7 @@ def gift_cards_bought(session, merchant, order, now):
     items, issued = order.items, []
     for line_no, line in enumerate(items["lines"]):
         for n in range(line["quantity"]):
-            card = gift_cards.issue_electronic(session, merchant, items["template_id"], order.member_id,
+            card = gift_issue.issue_electronic(session, merchant, items["template_id"], order.member_id,
                                                face_value=line["face_value"], theme=items.get("theme"),
                                                channel="purchase", key=_key(order, "gift", line_no, n),
                                                price_paid=line["face_value"], stock_reserved=True, now=now)
@@ -78,16 +78,16 @@ def card(session, merchant, order, now):
     """The count or timed card bought, from the stock the order reserved. `shown_card_id` is the card the member
     holds: the purchase row itself, or for a timed card that extended one already held, the card it lengthened."""
     items = order.items
-    issued = cards.issue(session, merchant, items["template_id"], order.member_id, channel="purchase",
-                         key=_key(order, "card"), tier_key=items.get("tier_key"), price_paid=order.amount,
-                         stock_reserved=True, now=now)
+    issued = count_timed_issue.issue(session, merchant, items["template_id"], order.member_id, channel="purchase",
+                                     key=_key(order, "card"), tier_key=items.get("tier_key"), price_paid=order.amount,
+                                     stock_reserved=True, now=now)
     return {"card_id": issued.id, "shown_card_id": issued.extended_into_id or issued.id,
             "extended": issued.extended_into_id is not None}
 
 
 def benefit_card(session, merchant, order, now):
     """The benefit card bought (and its gift pack), from the stock the order reserved."""
-    issued = benefit_cards.issue(session, merchant, order.items["template_id"], order.member_id, channel="purchase",
+    issued = benefit_issue.issue(session, merchant, order.items["template_id"], order.member_id, channel="purchase",
                                  key=_key(order, "benefit"), price_paid=order.amount, stock_reserved=True, now=now)
     return {"card_id": issued.id}
 
@@ -95,7 +95,7 @@ def benefit_card(session, merchant, order, now):
 def coupons_bought(session, merchant, order, now):
     """`quantity` codes, from the stock the order reserved and already counted against the member's limit."""
     items = order.items
-    ids = [coupons.claim(session, merchant, items["template_id"], order.member_id, channel="purchase",
-                         key=_key(order, "coupon", n), stock_reserved=True, now=now).id
+    ids = [coupon_issue.claim(session, merchant, items["template_id"], order.member_id, channel="purchase",
+                              key=_key(order, "coupon", n), stock_reserved=True, now=now).id
            for n in range(items["quantity"])]
     return {"coupon_code_ids": ids}

@@ -16,7 +16,7 @@ from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, IdempotencyMismatch
 from domain.money import MAX_FEN
 from models import Card, CardTemplate, Member, Order, Transfer, Wallet
-from services.cards import gift_cards
+from services.cards import gift_templates
 from services.shared import idempotency
 from services.orders import orders, stock_reservations
 from services.shared.tenancy import get_owned, scoped
@@ -40,7 +40,7 @@ def on_sale(session, merchant_id):
 
 def template_on_sale(session, merchant_id, template_id):
     """The template if members may buy it now; another merchant's (or another kind's) id is NotFound."""
-    template = gift_cards.gift_template(session, merchant_id, template_id)
+    template = gift_templates.gift_template(session, merchant_id, template_id)
     if not template.listed or template.disabled or not template.face_values:
         raise Conflict("该礼品卡已下架")
     return template

@@ -8,7 +8,7 @@ how much is left to refund. Bonus already spent cannot be taken back: that part 
 and said.
 
 Gift cards are not refundable once sold. Count, timed and benefit cards bought online: the card the order
-issued is closed (a benefit card through benefit_cards.refund, which also takes back its unused pack coupons)
+issued is closed (a benefit card through benefit_refunds.refund, which also takes back its unused pack coupons)
 and the merchant says how much goes back (the page suggests the unused share of a count card). Coupons bought
 online: only the codes still unused are refunded; they are voided, and at most their price goes back.
 
@@ -29,8 +29,8 @@ from domain.errors import Conflict, DomainError, PermissionDenied
 from domain.money import format_yuan
 from models import Card, Order, OrderRefund
 from services.merchant import audit
-from services.cards import benefit_cards, count_timed as cards
-from services.coupons import coupons
+from services.cards import benefit_refunds, count_timed_closing
+from services.coupons import bought_codes
 from services.shared import idempotency
 from services.wallet import journal as wallet
 from services.shared.tenancy import get_owned
@@ -182,21 +182,21 @@ def _close_card(session, actor, order, amount, reason, key, now):
     unused coupons of its gift pack."""
     card_id = _issued_card_id(order)
     if order.kind == "benefit_card":
-        row = benefit_cards.refund(session, actor, card_id, with_money=True, amount=amount, take_back_coupons=True,
-                                   reason=reason, key=_derived_key(key, "card"), now=now)
+        row = benefit_refunds.refund(session, actor, card_id, with_money=True, amount=amount, take_back_coupons=True,
+                                     reason=reason, key=_derived_key(key, "card"), now=now)
         return {"card_id": card_id, "coupons_taken_back": row.coupons_taken_back}
-    card = cards.close_for_refund(session, actor.merchant_id, card_id, now)
+    card = count_timed_closing.close_for_refund(session, actor.merchant_id, card_id, now)
     return {"card_id": card.id, "uses_left": card.uses_left, "uses_total": card.uses_total}
 
 
 def _void_codes(session, actor, order, amount, reason, key, now):
     """Only the codes still unused go back: they are voided, and at most their price is refunded."""
     ids = (order.fulfilment or {}).get("coupon_code_ids") or []
-    unused = coupons.unused_of(session, order.merchant_id, ids, order.member_id)
+    unused = bought_codes.unused_of(session, order.merchant_id, ids, order.member_id)
     if not unused:
         raise Conflict("该订单的券已全部使用、转赠或作废，不能退款")
     _check_amount(amount, min(unit_price(order) * len(unused), refundable_left(order)))
-    voided = coupons.void_for_refund(session, order.merchant_id, unused, order.member_id)
+    voided = bought_codes.void_for_refund(session, order.merchant_id, unused, order.member_id)
     if len(voided) != len(unused):  # one was used at the till meanwhile: say so rather than refund it
         raise Conflict("有券刚刚被使用，请刷新后重试")
     return {"coupon_code_ids": list(voided)}
@@ -291,7 +291,7 @@ def kind_preview(session, order):
 
 def _coupon_preview(session, order, left):
     ids = (order.fulfilment or {}).get("coupon_code_ids") or []
-    unused = coupons.unused_of(session, order.merchant_id, ids, order.member_id)
+    unused = bought_codes.unused_of(session, order.merchant_id, ids, order.member_id)
     if not unused:
         return "该订单的券已全部使用、转赠或作废，不能退款"
     most = min(unit_price(order) * len(unused), left)

@@ -15,9 +15,11 @@ import secrets
 from sqlalchemy import func, or_, select, update
 
 from domain.clock import local_today, now_utc
-from domain.errors import Conflict, NotFound
+from domain.errors import Conflict, DomainError, NotFound
 from models import CardTemplate, CouponTemplate
 from models.rewards import PAYMENT_KINDS, RewardGrant, RewardRule
+from services.cards import count_timed_issue
+from services.coupons import issue as coupon_issue
 from services.shared import host, idempotency, merchant_memory
 from services.points import ledger as points
 from services.wallet import topup_nudge
@@ -117,9 +119,6 @@ def hash_token(token):
 def give(session, merchant, grant, member, now):
     """The rule's rewards to the member, each ledger key derived from the grant; returns what was given in words.
     A coupon or card that can no longer be given (stopped, out of stock, limit) is skipped: the payment stands."""
-    from services.cards import count_timed as cards
-    from services.coupons import coupons
-
     rewards, given = grant.rule.rewards, []
     base = f"reward:{grant.id}"
     channel = GIFT_CHANNELS.get(grant.rule.kind, CHANNEL)
@@ -133,13 +132,14 @@ def give(session, merchant, grant, member, now):
         given.append(f"{rewards['growth']} 成长值")
     for entry in rewards.get("coupons", ()):
         for n in range(entry["count"]):
-            if _try(session, lambda: coupons.claim(session, merchant, entry["template_id"], member.id,
-                                                   channel=channel, key=f"{base}:coupon:{entry['template_id']}:{n}",
-                                                   now=now)):
+            if _try(session, lambda: coupon_issue.claim(session, merchant, entry["template_id"], member.id,
+                                                        channel=channel,
+                                                        key=f"{base}:coupon:{entry['template_id']}:{n}", now=now)):
                 given.append(_title(session, CouponTemplate, entry["template_id"]))
     for entry in rewards.get("count_cards", ()):
-        if _try(session, lambda: cards.issue(session, merchant, entry["template_id"], member.id, channel=channel,
-                                             key=f"{base}:card:{entry['template_id']}", now=now)):
+        if _try(session, lambda: count_timed_issue.issue(session, merchant, entry["template_id"], member.id,
+                                                         channel=channel, key=f"{base}:card:{entry['template_id']}",
+                                                         now=now)):
             given.append(_title(session, CardTemplate, entry["template_id"]))
     session.flush()
     return "、".join(given) or "（奖励已发完）"
@@ -153,7 +153,6 @@ def reason_of(rule):
 
 
 def _try(session, action):
-    from domain.errors import DomainError
     try:
         with session.begin_nested():
             action()

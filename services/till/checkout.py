@@ -14,7 +14,7 @@ from domain.clock import local_midnight_utc, local_today, now_utc
 from domain.errors import DomainError, NotFound
 from models import Member, MemberIdentity, PointsLot, Wallet
 from models.checkout import TENDERS, Checkout
-from services.coupons import coupons
+from services.coupons import till_codes as coupons
 from services.shared import direct_sql, plain_rows
 from services.verification import records as verifications
 from services.shared.tenancy import checked_id, get_owned
@@ -107,7 +107,7 @@ def context_of(session, merchant, member, store_id, amount, tender, seed, now, l
     combination, the only ones a payment of it reads (None: every usable coupon, to find the best). `priced`: those
     coupons' rows as member_and_wallet read them with the member (None: read them here)."""
     from services.wallet import balance_discount
-    from services.cards import benefit_cards
+    from services.cards import benefit_in_force as benefit_cards
     from services.till import settings as checkout_settings
     from services.members import levels
 

@@ -104,7 +104,7 @@ def _step_json(step):
 def _take(session, merchant, actor, store, context, checkout, now):
     """Use the coupons (each a verification record), spend the points, debit the balance. Every key derives from the
     checkout, whose row this transaction inserted, on the member and wallet rows it locked (`locked=`)."""
-    from services.coupons import coupons
+    from services.coupons import till_codes as coupons
     from services.points import ledger as points
     from services.wallet import journal as wallet
 

@@ -1,88 +1,43 @@
 """Everything a member holds that staff can verify at the till, behind one interface.
 
-Each instrument module (coupons, count/timed cards, gift cards) exposes an adapter object with:
+Each instrument module (services/coupons/instrument.py, services/cards/gift_instrument.py,
+count_timed_instrument.py and benefit_instrument.py) exposes an adapter object with:
 
     kind            'coupon' | 'count_card' | 'timed_card' | 'gift_card' | 'benefit_card' (one adapter may serve several)
     find(session, merchant_id, code) -> row | None        code already normalised; never raises NotFound
-    describe(session, row, store_id, now) -> Lookup        what the staff page and the API show
+    describe(session, row, store_id, now) -> Lookup        what the staff page and the API show (lookup.py)
     verify(session, actor, row_id, *, store_id, method, key, quantity=None, amount=None, amount_received=0, now=None)
                                                            -> Verification (conditional update; replay-safe by key)
     verify_code(session, actor, code, **same)  optional   -> Verification | None (None: not this adapter's code)
     undo(session, staff, verification, now) -> None        reverse one verification within the undo window
     held_by(session, member, store_id, now) -> [Lookup]    what a member holds, for a scanned member QR
 
-and is listed in ADAPTERS. The staff page and the JSON API only talk to this module.
+and is listed in ADAPTERS. The staff page and the JSON API only talk to this module. The adapters build their
+answers from services/verification/lookup.py and never import this module, so every import points one way.
 """
-import importlib
 from datetime import timedelta
-from dataclasses import dataclass, field
-from typing import Optional
 
 from domain import coupons as code_rules
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from models import Verification
+from services.cards import benefit_instrument, count_timed_instrument, gift_instrument
+from services.coupons import instrument as coupon_instrument
 from services.shared.tenancy import get_owned
 
-# "module:attribute" of each adapter, tried in order by lookup().
+# Every adapter, tried in this order by find() and verify() (the coupon's first: the till's hot path).
 ADAPTERS = [
-    "services.coupons.coupons:INSTRUMENT",
-    "services.cards.gift_cards:INSTRUMENT",
-    "services.cards.count_timed:INSTRUMENT",
-    "services.cards.benefit_cards:INSTRUMENT",
+    coupon_instrument.INSTRUMENT,
+    gift_instrument.INSTRUMENT,
+    count_timed_instrument.INSTRUMENT,
+    benefit_instrument.INSTRUMENT,
 ]
 
 UNDO_WINDOW = timedelta(minutes=10)
 
 
-@dataclass
-class Lookup:
-    """A verifiable thing as staff see it. `reason` is None when it can be used here and now."""
-
-    kind: str
-    kind_label: str
-    id: int
-    code: str
-    title: str
-    state: str
-    state_label: str
-    reason: Optional[str]
-    member: Optional[object] = None
-    details: list = field(default_factory=list)  # [(label, value)] lines, already formatted in Chinese
-    take: Optional[str] = None  # None = the whole thing; "uses" = count of uses; "amount" = fen
-    take_max: Optional[int] = None
-    photo_url: Optional[str] = None
-
-    @property
-    def usable(self):
-        return self.reason is None
-
-    def as_json(self):
-        member = self.member
-        return {
-            "kind": self.kind, "kind_label": self.kind_label, "id": self.id, "code": self.code, "title": self.title,
-            "state": self.state, "state_label": self.state_label, "usable": self.usable, "reason": self.reason,
-            "member": ({"id": member.id, "name": member.name, "mobile_masked": _mask(member.mobile)}
-                       if member is not None else None),
-            "details": [{"label": label, "value": value} for label, value in self.details],
-            "take": self.take, "take_max": self.take_max,
-        }
-
-
-def _mask(mobile):
-    return f"{mobile[:3]}****{mobile[-4:]}" if mobile and len(mobile) >= 7 else mobile
-
-
-def adapters():
-    loaded = []
-    for spec in ADAPTERS:
-        module_name, attribute = spec.split(":")
-        loaded.append(getattr(importlib.import_module(module_name), attribute))
-    return loaded
-
-
 def adapter_for(kind):
-    for adapter in adapters():
+    for adapter in ADAPTERS:
         if kind in _kinds(adapter):
             return adapter
     raise DomainError("未知的核销对象")
@@ -95,7 +50,7 @@ def _kinds(adapter):
 def find(session, merchant_id, typed):
     """(adapter, row) for a typed or scanned code of this merchant; NotFound when no instrument has it."""
     code = code_rules.normalise_code(typed)
-    for adapter in adapters():
+    for adapter in ADAPTERS:
         row = adapter.find(session, merchant_id, code)
         if row is not None:
             return adapter, row
@@ -113,7 +68,7 @@ def verify(session, actor, typed, *, store_id, method, key, quantity=None, amoun
     code = code_rules.normalise_code(typed)
     wanted = dict(store_id=store_id, method=method, key=key, quantity=quantity, amount=amount,
                   amount_received=amount_received, now=now or now_utc())
-    for adapter in adapters():
+    for adapter in ADAPTERS:
         verify_code = getattr(adapter, "verify_code", None)
         if verify_code is not None:
             record = verify_code(session, actor, code, **wanted)
@@ -129,7 +84,7 @@ def verify(session, actor, typed, *, store_id, method, key, quantity=None, amoun
 def held_by(session, member, store_id, now=None):
     now = now or now_utc()
     found = []
-    for adapter in adapters():
+    for adapter in ADAPTERS:
         found.extend(adapter.held_by(session, member, store_id, now))
     return found
 

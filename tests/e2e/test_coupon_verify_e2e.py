@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from models import CouponCode
-from services.coupons import coupons
+from services.coupons import templates as coupon_templates
 from services.members import members
 from sandbox import wechat_state as wechat_sandbox
 from tests.factories import PASSWORD
@@ -22,8 +22,9 @@ def shop(make, db):
     east, west = make.store(merchant, "东门店"), make.store(merchant, "西门店")
     east_cashier = make.staff(merchant, role="cashier", username="east", stores_=[east])
     west_cashier = make.staff(merchant, role="cashier", username="west", stores_=[west])
-    template = coupons.save_template(db.session, owner, None, kind="cash", title="满50减10", amount_off=1000,
-                                     min_spend=5000, validity_mode="relative", valid_days=7, store_ids=[east.id])
+    template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="满50减10", amount_off=1000,
+                                              min_spend=5000, validity_mode="relative", valid_days=7,
+                                              store_ids=[east.id])
     person = wechat_sandbox.create_wechat_user(db.session, merchant.wechat_app_id, "领券人")
     member = members.create_member(db.session, merchant.id, mobile="13655556666", name="领券人")
     members.bind_identity(db.session, member, "wechat_openid", person.user_key, app_id=merchant.wechat_app_id)

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from models import Level
-from services.coupons import coupons
+from services.coupons import issue as coupon_issue, templates as coupon_templates
 from services.members import members
 from services.wallet import journal as wallet
 from sandbox import wechat_state as wechat_sandbox
@@ -31,9 +31,9 @@ def shop(make, db):
     member.level_id = db.session.query(Level).filter_by(merchant_id=merchant.id, name="银卡").one().id  # 95 折
     purse = wallet.member_wallet(db.session, merchant.id, member.id)
     wallet.credit(db.session, merchant.id, purse.id, 10000, key="e2e-selfpay-topup")
-    template = coupons.save_template(db.session, owner, None, kind="cash", title="满100减3", amount_off=300,
-                                     min_spend=10000, validity_mode="relative", valid_days=30)
-    coupons.claim(db.session, merchant, template.id, member.id, channel="h5", key="e2e-selfpay-coupon")
+    template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="满100减3", amount_off=300,
+                                              min_spend=10000, validity_mode="relative", valid_days=30)
+    coupon_issue.claim(db.session, merchant, template.id, member.id, channel="h5", key="e2e-selfpay-coupon")
     db.session.commit()
     return dict(slug=merchant.slug, person_id=person.id, store_id=store.id)
 

@@ -3,7 +3,7 @@ password), the page waits for the password by itself and lands on the receipt wi
 import pytest
 
 from sandbox import paycodes, wechat_state as sbx
-from sandbox.alipay_api import provision_merchant
+from sandbox.alipay_keys import provision_merchant
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e

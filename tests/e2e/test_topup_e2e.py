@@ -8,7 +8,7 @@ import pytest
 from domain.stored_value import add_months
 from jobs.stored_value import pay_topup_instalments
 from models import CouponCode, Order
-from services.coupons import coupons
+from services.coupons import templates as coupon_templates
 from services.members import members
 from services.wallet import stored_value
 from sandbox import wechat_state as wechat_sandbox
@@ -28,8 +28,8 @@ def shop(make, db):
     merchant = provision(db, make.merchant(slug="topupcafe", name="储值咖啡"))
     owner = make.staff(merchant, role="owner")
     stored_value.enable(db.session, owner)
-    voucher = coupons.save_template(db.session, owner, None, kind="cash", title="满100减20", amount_off=2000,
-                                    min_spend=10000, validity_mode="relative", valid_days=30)
+    voucher = coupon_templates.save_template(db.session, owner, None, kind="cash", title="满100减20", amount_off=2000,
+                                             min_spend=10000, validity_mode="relative", valid_days=30)
     stored_value.save_rule(db.session, owner, None, pay_amount=100000, bonus=10000, instalment_total=90000,
                            instalment_months=9, points=0, growth=0, coupons=[{"template_id": voucher.id, "count": 2}],
                            active=True, sort=0, starts_on=None, ends_on=None)

@@ -13,7 +13,7 @@ from channels.alipay import AlipayAuthFailed
 from channels.wechat import ChannelNotConfigured
 from domain.clock import now_utc
 from models import SandboxGrant, SharedToken
-from sandbox.alipay_api import SANDBOX_KEY, provision_merchant
+from sandbox.alipay_keys import SANDBOX_KEY, provision_merchant
 
 
 @pytest.fixture()

@@ -1,4 +1,5 @@
 """Alipay payment notifications, RSA2-signed with an "Alipay" key made in the test, and the query for lost ones."""
+import json
 from base64 import b64encode
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -13,8 +14,8 @@ from domain.clock import now_utc
 from extensions import db as database
 from models import Order, PaymentNotification, Wallet, WalletTransaction
 from payments import alipay as pay
-from sandbox import alipay_api
-from sandbox.alipay_api import provision_merchant
+from sandbox import alipay_cashier, alipay_keys, alipay_trades
+from sandbox.alipay_keys import provision_merchant
 from services.orders import orders
 from tests.integration.helpers import run_concurrently
 
@@ -204,16 +205,16 @@ def test_does_provisioning_give_a_seller_id_once_and_tell_the_sandbox(db, make, 
     assert seller.startswith("2088") and len(seller) == 16
     provision_merchant(db.session, sandbox_shop)
     assert sandbox_shop.alipay_seller_id == seller
-    assert alipay_api._seller_id(sandbox_shop.alipay_app_id) == seller
+    assert alipay_keys.seller_id(sandbox_shop.alipay_app_id) == seller
 
 
 def test_does_the_sandbox_sign_its_notification_so_the_merchant_can_verify_it(db, make, sandbox_shop):
     order = _topup(db, make, sandbox_shop)
     _sandbox_trade(db, sandbox_shop, order, "TRADE_SUCCESS")
-    trade = alipay_api._load_trade(sandbox_shop.alipay_app_id, order.out_trade_no)[1]
+    trade = alipay_trades.load_trade(sandbox_shop.alipay_app_id, order.out_trade_no)[1]
     verifier = pay.client_for(sandbox_shop)
     for tamper, valid, amount in (("", True, "100.00"), ("amount", True, "101.00"), ("signature", False, "100.00")):
-        fields = alipay_api.notification_fields(trade, tamper)
+        fields = alipay_cashier.notification_fields(trade, tamper)
         assert fields["seller_id"] == sandbox_shop.alipay_seller_id and fields["total_amount"] == amount
         signature = fields.pop("sign")
         assert verifier.verify(fields, signature) is valid
@@ -224,8 +225,8 @@ def _sandbox_trade(db, merchant, order, status):
              "subject": order.description, "status": status, "trade_no": "2026112422001499999999999999",
              "notify_url": "", "return_url": "", "quit_url": "", "time_expire": "", "gmt_create": "2026-11-24 09:00:00",
              "gmt_payment": "2026-11-24 09:01:00", "buyer_id": "2088000000000555"}
-    alipay_api._put(db.session, alipay_api._trade_key(merchant.alipay_app_id, order.out_trade_no),
-                    alipay_api.json.dumps(trade, ensure_ascii=False, sort_keys=True))
+    alipay_keys.put(db.session, alipay_trades.trade_key(merchant.alipay_app_id, order.out_trade_no),
+                    json.dumps(trade, ensure_ascii=False, sort_keys=True))
     db.session.commit()
 
 
@@ -244,7 +245,7 @@ def test_does_the_query_close_an_unpaid_order_on_alipay_and_here(db, make, sandb
     assert pay.query_and_settle(db.session, sandbox_shop, order) == "closed"
     db.session.commit()
     assert _state(db, order.id) == ("closed", (0, 0))
-    assert alipay_api._load_trade(sandbox_shop.alipay_app_id, order.out_trade_no)[1]["status"] == "TRADE_CLOSED"
+    assert alipay_trades.load_trade(sandbox_shop.alipay_app_id, order.out_trade_no)[1]["status"] == "TRADE_CLOSED"
 
 
 def test_does_the_query_close_an_order_whose_cashier_was_never_opened(db, make, sandbox_shop):
@@ -257,8 +258,8 @@ def test_does_the_query_close_an_order_whose_cashier_was_never_opened(db, make, 
 def test_is_a_paid_trade_with_another_amount_refused_by_the_query(db, make, sandbox_shop):
     order = _topup(db, make, sandbox_shop)
     _sandbox_trade(db, sandbox_shop, order, "TRADE_SUCCESS")
-    text, trade = alipay_api._load_trade(sandbox_shop.alipay_app_id, order.out_trade_no)
-    assert alipay_api._swap(dict(trade, total_amount="1.00"), text)
+    text, trade = alipay_trades.load_trade(sandbox_shop.alipay_app_id, order.out_trade_no)
+    assert alipay_trades.swap(dict(trade, total_amount="1.00"), text)
     with pytest.raises(orders.PaymentMismatch):
         pay.query_and_settle(db.session, sandbox_shop, order)
     db.session.rollback()

@@ -1,5 +1,7 @@
 """payments.alipay.refund against the sandbox gateway over HTTP: part and whole refunds, the channel's refusals,
 the same out_refund_no sent twice, and answers that cannot be trusted."""
+import json
+
 import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
@@ -8,8 +10,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from domain.errors import Conflict
 from models import Merchant, Order
 from payments import alipay as pay
-from sandbox import alipay_api
-from sandbox.alipay_api import provision_merchant
+from sandbox import alipay_keys, alipay_trades
+from sandbox.alipay_keys import provision_merchant
 from services.orders import orders
 from tests.integration.helpers import run_concurrently
 
@@ -36,8 +38,8 @@ def _paid_order(db, make, merchant, key):
              "subject": order.description, "status": "TRADE_SUCCESS", "trade_no": f"2026112422001{order.id:015d}",
              "notify_url": "", "return_url": "", "quit_url": "", "time_expire": "",
              "gmt_create": "2026-11-24 09:00:00", "gmt_payment": "2026-11-24 09:01:00", "buyer_id": "2088000000000555"}
-    alipay_api._put(db.session, alipay_api._trade_key(merchant.alipay_app_id, order.out_trade_no),
-                    alipay_api.json.dumps(trade, ensure_ascii=False, sort_keys=True))
+    alipay_keys.put(db.session, alipay_trades.trade_key(merchant.alipay_app_id, order.out_trade_no),
+                    json.dumps(trade, ensure_ascii=False, sort_keys=True))
     db.session.commit()
     assert pay.query_and_settle(db.session, merchant, order) == "paid"
     db.session.commit()
@@ -46,7 +48,7 @@ def _paid_order(db, make, merchant, key):
 
 def _sandbox_trade(db, merchant, order):
     db.session.expire_all()
-    return alipay_api._load_trade(merchant.alipay_app_id, order.out_trade_no)[1]
+    return alipay_trades.load_trade(merchant.alipay_app_id, order.out_trade_no)[1]
 
 
 def _refunded(db, merchant, order):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from domain import roles
 from models import CouponCode, Verification
 from services.merchant import api_keys
-from services.coupons import coupons
+from services.coupons import issue as coupon_issue, templates as coupon_templates
 
 
 def post_all(url, requests):
@@ -39,9 +39,9 @@ def setup_code(db, make):
     merchant = make.merchant()
     owner = make.staff(merchant, role=roles.OWNER)
     store = make.store(merchant, "东门店")
-    template = coupons.save_template(db.session, owner, None, kind="cash", title="满100减20", amount_off=2000,
-                                     validity_mode="relative", valid_days=30)
-    code = coupons.claim(db.session, merchant, template.id, make.member(merchant).id, channel="h5", key="c1")
+    template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="满100减20", amount_off=2000,
+                                              validity_mode="relative", valid_days=30)
+    code = coupon_issue.claim(db.session, merchant, template.id, make.member(merchant).id, channel="h5", key="c1")
     key = api_keys.create(db.session, owner, name="前台收银").plaintext
     db.session.commit()
     return code.code, store.id, key

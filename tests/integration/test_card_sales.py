@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 from domain.errors import Conflict, DomainError, NotFound
 from domain.orders import Expected
 from models import Card, CardTemplate, CouponCode, CouponTemplate, Member, Merchant, Order
-from services.cards import benefit_cards, count_timed as cards
+from services.cards import benefit_templates, count_timed_templates
 from services.orders import card_sales, fulfilment as order_fulfilment, orders
-from services.coupons import coupons
+from services.coupons import templates as coupon_templates
 from tests.integration.helpers import run_concurrently
 
 
@@ -23,7 +23,7 @@ def shop(db, make):
 
 def count_template(db, owner, **overrides):
     values = {"kind": "count", "title": "洗车五次卡", "service_name": "精洗", "uses": 5, "price": 9900, **overrides}
-    template = cards.save_template(db.session, owner, None, **values)
+    template = count_timed_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return template
 
@@ -31,7 +31,7 @@ def count_template(db, owner, **overrides):
 def coupon_template(db, owner, **overrides):
     values = {"kind": "cash", "title": "10 元券", "amount_off": 1000, "validity_mode": "relative", "valid_days": 30,
               "free_claim": False, "price": 500, **overrides}
-    template = coupons.save_template(db.session, owner, None, **values)
+    template = coupon_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return template
 
@@ -148,8 +148,8 @@ def test_can_concurrent_orders_of_one_member_pass_the_per_member_limit(app, db, 
 
 
 def test_is_a_permanent_benefit_card_sold_once_per_member(db, shop):
-    template = benefit_cards.save_template(db.session, shop["owner"], None, title="终身卡", price=19900,
-                                           discount_percent=90)
+    template = benefit_templates.save_template(db.session, shop["owner"], None, title="终身卡", price=19900,
+                                               discount_percent=90)
     db.session.commit()
     order = card_sales.create_order(db.session, shop["merchant"], shop["member"].id, template_id=template.id,
                                     channel="wechat", key="bc-1")
@@ -211,8 +211,8 @@ def test_is_a_key_reused_for_another_template_a_mismatch(db, shop):
 
 def test_is_a_benefit_card_whose_gift_pack_coupon_stopped_not_sold(db, shop):
     pack = coupon_template(db, shop["owner"], free_claim=True, price=None)
-    template = benefit_cards.save_template(db.session, shop["owner"], None, title="礼包卡", price=9900,
-                                           valid_days=30, gift_pack=[{"template_id": pack.id, "count": 2}])
+    template = benefit_templates.save_template(db.session, shop["owner"], None, title="礼包卡", price=9900,
+                                               valid_days=30, gift_pack=[{"template_id": pack.id, "count": 2}])
     pack.active = False
     db.session.commit()
     with pytest.raises(Conflict, match="礼包"):

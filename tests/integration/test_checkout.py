@@ -8,7 +8,7 @@ from domain.errors import Conflict, DomainError, InsufficientBalance, NotFound
 from models import CouponCode, Member, PointsMultiplierDay, PointsTransaction, Verification, Wallet
 from models.checkout import Checkout
 from services.till import checkout, settings as checkout_settings
-from services.coupons import coupons
+from services.coupons import issue as coupon_issue, templates as coupon_templates
 from services.cards import physical as member_cards
 from services.members import members
 from services.wallet import journal as wallet
@@ -36,10 +36,10 @@ def configure(db, merchant, **values):
 def give_coupon(db, shop, member=None, **values):
     template_values = {"kind": "discount", "title": "8折券", "discount_percent": 80, "min_spend": 10000,
                        "validity_mode": "relative", "valid_days": 30, **values}
-    template = coupons.save_template(db.session, shop["owner"], None, **template_values)
+    template = coupon_templates.save_template(db.session, shop["owner"], None, **template_values)
     member = member or shop["member"]
-    return coupons.claim(db.session, shop["merchant"], template.id, member.id, channel="h5",
-                         key=f"give:{template.id}:{member.id}")
+    return coupon_issue.claim(db.session, shop["merchant"], template.id, member.id, channel="h5",
+                              key=f"give:{template.id}:{member.id}")
 
 
 def top_up(db, shop, principal, member=None):

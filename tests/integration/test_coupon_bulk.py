@@ -12,7 +12,7 @@ from jobs import coupons as coupon_jobs
 from jobs.base import enqueue
 from jobs.dispatch import execute
 from models import BulkIssue, CouponCode, CouponTemplate, Level
-from services.coupons import bulk as coupon_bulk, coupons
+from services.coupons import bulk as coupon_bulk, issue as coupon_issue, templates as coupon_templates
 from services.members import members
 
 
@@ -20,8 +20,8 @@ from services.members import members
 def shop(db, make):
     merchant = make.merchant()
     owner = make.staff(merchant, role="owner")
-    template = coupons.save_template(db.session, owner, None, kind="cash", title="会员日立减5元", amount_off=500,
-                                     validity_mode="relative", valid_days=7, per_member_limit=1)
+    template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="会员日立减5元", amount_off=500,
+                                              validity_mode="relative", valid_days=7, per_member_limit=1)
     return dict(merchant=merchant, owner=owner, template=template)
 
 
@@ -91,7 +91,7 @@ def test_does_a_worker_killed_mid_way_resume_without_duplicates(db, make, shop, 
     bulk = coupon_bulk.start(db.session, shop["owner"], shop["template"].id, {})
     db.session.commit()
     monkeypatch.setattr(coupon_bulk, "CHUNK", 3)
-    real_claim, calls = coupons.claim, []
+    real_claim, calls = coupon_issue.claim, []
 
     def dying_claim(*args, **kwargs):
         calls.append(1)
@@ -99,7 +99,7 @@ def test_does_a_worker_killed_mid_way_resume_without_duplicates(db, make, shop, 
             raise RuntimeError("worker killed")
         return real_claim(*args, **kwargs)
 
-    monkeypatch.setattr(coupons, "claim", dying_claim)
+    monkeypatch.setattr(coupon_issue, "claim", dying_claim)
     with pytest.raises(RuntimeError):
         execute(coupon_jobs.bulk_issue.job_name, bulk.id)
 
@@ -107,7 +107,7 @@ def test_does_a_worker_killed_mid_way_resume_without_duplicates(db, make, shop, 
     assert (crashed.status, crashed.issued, crashed.last_member_id) == ("failed", 3, ids[2])
     assert "worker killed" in crashed.error and len(codes_per_member(db, shop["template"].id)) == 3
 
-    monkeypatch.setattr(coupons, "claim", real_claim)
+    monkeypatch.setattr(coupon_issue, "claim", real_claim)
     execute(coupon_jobs.bulk_issue.job_name, bulk.id)
     execute(coupon_jobs.bulk_issue.job_name, bulk.id)  # a duplicate delivery of the job changes nothing
 
@@ -117,8 +117,8 @@ def test_does_a_worker_killed_mid_way_resume_without_duplicates(db, make, shop, 
 
 
 def test_does_a_stock_shortfall_end_the_issue_with_a_note_and_count_the_rest_skipped(db, make, shop):
-    template = coupons.save_template(db.session, shop["owner"], None, kind="cash", title="限量券", amount_off=500,
-                                     validity_mode="relative", valid_days=7, stock_total=3)
+    template = coupon_templates.save_template(db.session, shop["owner"], None, kind="cash", title="限量券", amount_off=500,
+                                              validity_mode="relative", valid_days=7, stock_total=3)
     members_of(make, shop, 5)
     bulk = coupon_bulk.start(db.session, shop["owner"], template.id, {})
     db.session.commit()
@@ -132,7 +132,7 @@ def test_does_a_stock_shortfall_end_the_issue_with_a_note_and_count_the_rest_ski
 
 def test_is_a_member_over_the_limit_skipped_and_the_rest_still_issued(db, make, shop):
     ids = members_of(make, shop, 3)
-    coupons.claim(db.session, shop["merchant"], shop["template"].id, ids[1], channel="h5", key="own")
+    coupon_issue.claim(db.session, shop["merchant"], shop["template"].id, ids[1], channel="h5", key="own")
     bulk = coupon_bulk.start(db.session, shop["owner"], shop["template"].id, {})
     db.session.commit()
     execute(coupon_jobs.bulk_issue.job_name, bulk.id)

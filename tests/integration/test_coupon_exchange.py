@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from domain.errors import Conflict, DomainError, InsufficientPoints
 from models import CouponCode, CouponTemplate, Member, Merchant, PointsTransaction
-from services.coupons import exchange as coupon_exchange, coupons
+from services.coupons import exchange as coupon_exchange, templates as coupon_templates
 from services.points import ledger as points
 from tests.integration.helpers import run_concurrently
 
@@ -21,7 +21,7 @@ def points_template(db, shop, prices, **overrides):
     values = dict(kind="gift", title="拿铁兑换券", gift_item="拿铁一杯", validity_mode="relative", valid_days=30,
                   free_claim=False, points_prices=prices)
     values.update(overrides)
-    return coupons.save_template(db.session, shop["owner"], None, **values)
+    return coupon_templates.save_template(db.session, shop["owner"], None, **values)
 
 
 def test_does_an_exchange_take_the_level_price_and_issue_one_code(db, shop):

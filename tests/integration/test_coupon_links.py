@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, NotFound
 from models import ClaimLink, CouponCode, CouponTemplate, Merchant
-from services.coupons import links as coupon_links, coupons
+from services.coupons import issue as coupon_issue, links as coupon_links, templates as coupon_templates
 from tests.integration.helpers import run_concurrently
 
 
@@ -15,8 +15,8 @@ from tests.integration.helpers import run_concurrently
 def shop(db, make):
     merchant = make.merchant()
     owner = make.staff(merchant, role="owner")
-    template = coupons.save_template(db.session, owner, None, kind="cash", title="下次立减10元", amount_off=1000,
-                                     validity_mode="relative", valid_days=30)
+    template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="下次立减10元", amount_off=1000,
+                                              validity_mode="relative", valid_days=30)
     return dict(merchant=merchant, owner=owner, template=template)
 
 
@@ -70,9 +70,10 @@ def test_is_an_expired_link_refused_and_left_unclaimed(db, make, shop):
 
 
 def test_does_a_refused_issue_leave_the_link_claimable(db, make, shop):
-    template = coupons.save_template(db.session, shop["owner"], None, kind="cash", title="限量", amount_off=500,
-                                     validity_mode="relative", valid_days=7, stock_total=1)
-    coupons.claim(db.session, shop["merchant"], template.id, make.member(shop["merchant"]).id, channel="h5", key="k1")
+    template = coupon_templates.save_template(db.session, shop["owner"], None, kind="cash", title="限量", amount_off=500,
+                                              validity_mode="relative", valid_days=7, stock_total=1)
+    coupon_issue.claim(db.session, shop["merchant"], template.id, make.member(shop["merchant"]).id, channel="h5",
+                       key="k1")
     token = coupon_links.create_claim_link(db.session, shop["merchant"], template.id, "pay-0006")
     db.session.commit()
     with pytest.raises(Conflict, match="券已领完"):

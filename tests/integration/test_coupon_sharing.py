@@ -8,7 +8,7 @@ from domain import coupons as rules
 from domain.clock import now_utc
 from domain.errors import Conflict, NotFound
 from models import CouponCode, Merchant, Staff, Transfer
-from services.coupons import sharing as coupon_sharing, coupons
+from services.coupons import issue as coupon_issue, sharing as coupon_sharing, templates as coupon_templates, till_codes
 from tests.integration.helpers import run_concurrently
 
 
@@ -17,10 +17,10 @@ def shop(db, make):
     merchant = make.merchant()
     owner = make.staff(merchant, role="owner")
     store = make.store(merchant, "东门店")
-    template = coupons.save_template(db.session, owner, None, kind="cash", title="立减20", amount_off=2000,
-                                     validity_mode="relative", valid_days=30, shareable=True)
+    template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="立减20", amount_off=2000,
+                                              validity_mode="relative", valid_days=30, shareable=True)
     giver = make.member(merchant)
-    code = coupons.claim(db.session, merchant, template.id, giver.id, channel="h5", key="give:1")
+    code = coupon_issue.claim(db.session, merchant, template.id, giver.id, channel="h5", key="give:1")
     return dict(merchant=merchant, owner=owner, store=store, template=template, giver=giver, code=code)
 
 
@@ -58,9 +58,9 @@ def test_can_a_coupon_received_from_a_friend_be_shared_again(db, make, shop):
 
 
 def test_is_a_template_that_is_not_shareable_refused(db, make, shop):
-    plain = coupons.save_template(db.session, shop["owner"], None, kind="cash", title="不可转赠", amount_off=500,
-                                  validity_mode="relative", valid_days=7)
-    code = coupons.claim(db.session, shop["merchant"], plain.id, shop["giver"].id, channel="h5", key="plain:1")
+    plain = coupon_templates.save_template(db.session, shop["owner"], None, kind="cash", title="不可转赠", amount_off=500,
+                                           validity_mode="relative", valid_days=7)
+    code = coupon_issue.claim(db.session, shop["merchant"], plain.id, shop["giver"].id, channel="h5", key="plain:1")
     with pytest.raises(Conflict, match="该券不支持转赠"):
         coupon_sharing.create_share(db.session, shop["merchant"], shop["giver"].id, code.id)
 
@@ -100,7 +100,7 @@ def test_does_a_code_used_at_the_till_make_the_link_fail_clearly(db, make, shop)
     friend = make.member(shop["merchant"])
     cashier = make.staff(shop["merchant"], role="cashier", stores_=[shop["store"]])
     token = coupon_sharing.create_share(db.session, shop["merchant"], shop["giver"].id, shop["code"].id)
-    coupons.verify(db.session, cashier, shop["code"].code, store_id=shop["store"].id, method="manual", key="v1")
+    till_codes.verify(db.session, cashier, shop["code"].code, store_id=shop["store"].id, method="manual", key="v1")
     with pytest.raises(Conflict, match="该券已被使用或已失效，无法领取"):
         coupon_sharing.accept(db.session, shop["merchant"], token, friend.id)
 
@@ -111,8 +111,8 @@ def test_do_sharing_and_verifying_at_once_never_both_succeed(app, db, make, shop
     merchant_id, store_id = shop["merchant"].id, store.id
     rounds = []
     for n in range(8):
-        code = coupons.claim(db.session, shop["merchant"], shop["template"].id, shop["giver"].id, channel="h5",
-                             key=f"race:{n}")
+        code = coupon_issue.claim(db.session, shop["merchant"], shop["template"].id, shop["giver"].id, channel="h5",
+                                  key=f"race:{n}")
         token = coupon_sharing.create_share(db.session, shop["merchant"], shop["giver"].id, code.id)
         rounds.append((code.id, code.code, token, make.member(shop["merchant"]).id))
     db.session.commit()
@@ -121,7 +121,7 @@ def test_do_sharing_and_verifying_at_once_never_both_succeed(app, db, make, shop
         def act(session, index):
             if index == 0:
                 staff = session.get(Staff, cashier_id)
-                return coupons.verify(session, staff, typed, store_id=store_id, method="manual", key=f"rv:{code_id}")
+                return till_codes.verify(session, staff, typed, store_id=store_id, method="manual", key=f"rv:{code_id}")
             return coupon_sharing.accept(session, session.get(Merchant, merchant_id), token, friend_id)
 
         done, refused = run_concurrently(app, 2, act)

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from models import CouponCode, CouponTemplate, Merchant, Staff, Verification
-from services.coupons import coupons
+from services.coupons import issue as coupon_issue, templates as coupon_templates, till_codes
+from services.verification import instruments
 from tests.integration.helpers import run_concurrently
 
 
@@ -15,7 +16,7 @@ def cash_template(db, owner, **overrides):
     values = dict(kind="cash", title="满100减20", amount_off=2000, min_spend=10000, validity_mode="relative",
                   valid_days=30)
     values.update(overrides)
-    return coupons.save_template(db.session, owner, None, **values)
+    return coupon_templates.save_template(db.session, owner, None, **values)
 
 
 @pytest.fixture()
@@ -37,7 +38,7 @@ def test_do_500_concurrent_claims_on_a_stock_of_100_issue_exactly_100_codes(app,
 
     def grab(session, index):
         merchant = session.get(Merchant, merchant_id)
-        return coupons.claim(session, merchant, template_id, people[index], channel="h5", key=f"claim:{index}").id
+        return coupon_issue.claim(session, merchant, template_id, people[index], channel="h5", key=f"claim:{index}").id
 
     done, refused = run_concurrently(app, 500, grab)
 
@@ -55,8 +56,8 @@ def test_does_the_per_member_limit_hold_under_concurrent_claims(app, db, make, s
     merchant_id, template_id = shop["merchant"].id, template.id
 
     def grab(session, index):
-        return coupons.claim(session, session.get(Merchant, merchant_id), template_id, member_id, channel="h5",
-                             key=f"limit:{index}").id
+        return coupon_issue.claim(session, session.get(Merchant, merchant_id), template_id, member_id, channel="h5",
+                                  key=f"limit:{index}").id
 
     done, refused = run_concurrently(app, 20, grab)
     assert len(done) == 2 and all("每人限领 2 张" in e.message for e in refused)
@@ -64,8 +65,8 @@ def test_does_the_per_member_limit_hold_under_concurrent_claims(app, db, make, s
 
 def test_do_50_staff_verifying_one_code_at_once_succeed_exactly_once(app, db, make, shop):
     template = cash_template(db, shop["owner"])
-    code = coupons.claim(db.session, shop["merchant"], template.id, make.member(shop["merchant"]).id,
-                         channel="h5", key="c1")
+    code = coupon_issue.claim(db.session, shop["merchant"], template.id, make.member(shop["merchant"]).id,
+                              channel="h5", key="c1")
     store = shop["store_a"]
     staff_ids = [make.staff(shop["merchant"], role="verifier", stores_=[store]).id for _ in range(50)]
     db.session.commit()
@@ -73,7 +74,7 @@ def test_do_50_staff_verifying_one_code_at_once_succeed_exactly_once(app, db, ma
 
     def use(session, index):
         staff = session.get(Staff, staff_ids[index])
-        return coupons.verify(session, staff, typed, store_id=store_id, method="manual", key=f"v:{index}").id
+        return till_codes.verify(session, staff, typed, store_id=store_id, method="manual", key=f"v:{index}").id
 
     done, refused = run_concurrently(app, 50, use)
 
@@ -84,48 +85,49 @@ def test_do_50_staff_verifying_one_code_at_once_succeed_exactly_once(app, db, ma
 
 def test_can_a_cashier_verify_a_coupon_in_a_store_that_is_not_theirs(db, make, shop):
     template = cash_template(db, shop["owner"])
-    code = coupons.claim(db.session, shop["merchant"], template.id, make.member(shop["merchant"]).id,
-                         channel="staff", key="c2")
+    code = coupon_issue.claim(db.session, shop["merchant"], template.id, make.member(shop["merchant"]).id,
+                              channel="staff", key="c2")
     with pytest.raises(PermissionDenied):
-        coupons.verify(db.session, shop["cashier_b"], code.code, store_id=shop["store_a"].id, method="scan", key="x")
+        till_codes.verify(db.session, shop["cashier_b"], code.code, store_id=shop["store_a"].id, method="scan", key="x")
     assert db.session.get(CouponCode, code.id).state == "available"
 
 
 def test_is_a_coupon_for_other_stores_refused_with_the_reason(db, make, shop):
     template = cash_template(db, shop["owner"], store_ids=[shop["store_a"].id])
-    code = coupons.claim(db.session, shop["merchant"], template.id, make.member(shop["merchant"]).id,
-                         channel="h5", key="c3")
+    code = coupon_issue.claim(db.session, shop["merchant"], template.id, make.member(shop["merchant"]).id,
+                              channel="h5", key="c3")
     with pytest.raises(Conflict, match="不能在本门店使用"):
-        coupons.verify(db.session, shop["cashier_b"], code.code, store_id=shop["store_b"].id, method="manual", key="y")
-    record = coupons.verify(db.session, shop["cashier_a"], code.code, store_id=shop["store_a"].id, method="manual",
-                            key="z")
+        till_codes.verify(db.session, shop["cashier_b"], code.code, store_id=shop["store_b"].id, method="manual",
+                          key="y")
+    record = till_codes.verify(db.session, shop["cashier_a"], code.code, store_id=shop["store_a"].id, method="manual",
+                               key="z")
     assert (record.store_id, record.staff_id, record.instrument_name) == (shop["store_a"].id, shop["cashier_a"].id, "满100减20")
 
 
 def test_can_another_merchants_staff_find_or_use_a_code(db, make, shop):
     template = cash_template(db, shop["owner"])
-    code = coupons.claim(db.session, shop["merchant"], template.id, make.member(shop["merchant"]).id,
-                         channel="h5", key="c4")
+    code = coupon_issue.claim(db.session, shop["merchant"], template.id, make.member(shop["merchant"]).id,
+                              channel="h5", key="c4")
     other = make.merchant()
     intruder = make.staff(other, role="cashier")
     with pytest.raises(NotFound):
-        coupons.verify(db.session, intruder, code.code, store_id=intruder.stores[0].id, method="manual", key="w")
+        till_codes.verify(db.session, intruder, code.code, store_id=intruder.stores[0].id, method="manual", key="w")
     with pytest.raises(NotFound):
-        coupons.claim(db.session, other, template.id, make.member(other).id, channel="h5", key="steal")
+        coupon_issue.claim(db.session, other, template.id, make.member(other).id, channel="h5", key="steal")
     assert db.session.get(CouponCode, code.id).state == "available"
 
 
 def test_can_the_same_staff_undo_a_verification_only_within_the_window(db, make, shop):
     template = cash_template(db, shop["owner"])
-    code = coupons.claim(db.session, shop["merchant"], template.id, make.member(shop["merchant"]).id,
-                         channel="h5", key="c5")
-    record = coupons.verify(db.session, shop["cashier_a"], code.code, store_id=shop["store_a"].id, method="scan",
-                            key="v5")
+    code = coupon_issue.claim(db.session, shop["merchant"], template.id, make.member(shop["merchant"]).id,
+                              channel="h5", key="c5")
+    record = till_codes.verify(db.session, shop["cashier_a"], code.code, store_id=shop["store_a"].id, method="scan",
+                               key="v5")
     with pytest.raises(PermissionDenied):
-        coupons.undo(db.session, shop["owner"], record.id)
+        instruments.undo(db.session, shop["owner"], record.id)
     with pytest.raises(Conflict, match="不能撤销"):
-        coupons.undo(db.session, shop["cashier_a"], record.id, now=now_utc() + timedelta(minutes=11))
-    coupons.undo(db.session, shop["cashier_a"], record.id)
+        instruments.undo(db.session, shop["cashier_a"], record.id, now=now_utc() + timedelta(minutes=11))
+    instruments.undo(db.session, shop["cashier_a"], record.id)
     db.session.expire_all()
     assert db.session.get(CouponCode, code.id).state == "available"
     assert db.session.get(Verification, record.id).undone_at is not None
@@ -133,24 +135,27 @@ def test_can_the_same_staff_undo_a_verification_only_within_the_window(db, make,
 
 def test_does_a_repeated_verification_key_return_the_first_record(db, make, shop):
     template = cash_template(db, shop["owner"])
-    code = coupons.claim(db.session, shop["merchant"], template.id, make.member(shop["merchant"]).id,
-                         channel="h5", key="c6")
-    first = coupons.verify(db.session, shop["cashier_a"], code.code, store_id=shop["store_a"].id, method="api", key="till-1")
-    again = coupons.verify(db.session, shop["cashier_a"], code.code, store_id=shop["store_a"].id, method="api", key="till-1")
+    code = coupon_issue.claim(db.session, shop["merchant"], template.id, make.member(shop["merchant"]).id,
+                              channel="h5", key="c6")
+    first = till_codes.verify(db.session, shop["cashier_a"], code.code, store_id=shop["store_a"].id, method="api",
+                              key="till-1")
+    again = till_codes.verify(db.session, shop["cashier_a"], code.code, store_id=shop["store_a"].id, method="api",
+                              key="till-1")
     assert again.id == first.id
 
 
 def test_is_a_verification_key_reused_for_another_code_refused_and_that_code_left_unused(db, make, shop):
     template = cash_template(db, shop["owner"])
     member = make.member(shop["merchant"])
-    first = coupons.claim(db.session, shop["merchant"], template.id, member.id, channel="h5", key="c7")
-    second = coupons.claim(db.session, shop["merchant"], template.id, member.id, channel="h5", key="c8")
+    first = coupon_issue.claim(db.session, shop["merchant"], template.id, member.id, channel="h5", key="c7")
+    second = coupon_issue.claim(db.session, shop["merchant"], template.id, member.id, channel="h5", key="c8")
     db.session.commit()
-    coupons.verify(db.session, shop["cashier_a"], first.code, store_id=shop["store_a"].id, method="api", key="till-2")
+    till_codes.verify(db.session, shop["cashier_a"], first.code, store_id=shop["store_a"].id, method="api",
+                      key="till-2")
     db.session.commit()
     with pytest.raises(Conflict, match="幂等键"):
-        coupons.verify(db.session, shop["cashier_a"], second.code, store_id=shop["store_a"].id, method="api",
-                       key="till-2")
+        till_codes.verify(db.session, shop["cashier_a"], second.code, store_id=shop["store_a"].id, method="api",
+                          key="till-2")
     db.session.rollback()
     assert db.session.get(CouponCode, second.id).state == "available"
 

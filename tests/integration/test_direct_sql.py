@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from domain.clock import now_utc
 from models import Checkout, Member, Merchant, PointsLot, Store
 from services.till import checkout
-from services.coupons import coupons
+from services.coupons import till_codes
 from services.shared import direct_sql, idempotency, plain_rows
 from services.points import ledger as points
 from tests.integration.test_checkout import give_coupon, shop, top_up  # noqa: F401
@@ -190,6 +190,6 @@ def test_is_every_till_statement_run_on_the_cursor(db, shop):
     row = plain_rows.complete(Checkout, {})
     assert direct_sql._compiled(connection.dialect, idempotency._claim_statement(Checkout.__table__), row)
     assert direct_sql._compiled(connection.dialect, plain_rows._insert_statement(Checkout.__table__), row)
-    assert direct_sql._compiled(connection.dialect, coupons.priced_codes(True),
+    assert direct_sql._compiled(connection.dialect, till_codes.priced_codes(True),
                                 {"member_id": 1, "now": now_utc(), "ids": [1],
                                  "store_id": 1}) is not None

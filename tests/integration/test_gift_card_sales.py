@@ -7,7 +7,7 @@ from domain.errors import Conflict, DomainError, IdempotencyMismatch, NotFound
 from domain.orders import Expected
 from models import Card, CardTemplate, GiftCardBatch, Merchant, Order, StoredValueSettings
 from services.orders import gift_card_sales, fulfilment as order_fulfilment, orders
-from services.cards import gift_cards
+from services.cards import gift_batches, gift_spend, gift_templates, gift_transfer
 from services.wallet import stored_value
 from tests.integration.helpers import run_concurrently
 from tests.integration.test_gift_cards import assert_journal_balances
@@ -27,7 +27,7 @@ def template(db, shop, **overrides):
                   themes=[{"label": "春节", "color": "#C0392B"}, {"label": "生日", "color": "#2E86C1"}])
     values.update(overrides)
     stock = values.pop("stock_total", None)
-    row = gift_cards.save_template(db.session, shop["owner"], None, **values)
+    row = gift_templates.save_template(db.session, shop["owner"], None, **values)
     row.stock_total = stock
     db.session.commit()
     return row
@@ -104,7 +104,7 @@ def test_are_a_delisted_a_disabled_and_another_merchants_template_refused(db, ma
     delisted, disabled = template(db, shop), template(db, shop, disabled=True)
     delisted.listed = False
     other_owner = make.staff(make.merchant(), role="owner")
-    foreign = gift_cards.save_template(db.session, other_owner, None, title="别家", face_values=[10000])
+    foreign = gift_templates.save_template(db.session, other_owner, None, title="别家", face_values=[10000])
     db.session.commit()
     for tpl, error in ((delisted, Conflict), (disabled, Conflict), (foreign, NotFound)):
         with pytest.raises(error):
@@ -215,11 +215,11 @@ def test_does_the_bought_list_follow_cards_given_away_and_spent(db, make, shop):
     tpl = template(db, shop)
     order = pay(db, shop, buy(db, shop, tpl, [{"face_value": 10000, "quantity": 3}]))
     given, giving, spent = order.fulfilment["card_ids"]
-    _transfer, token = gift_cards.create_transfer(db.session, shop["merchant"], shop["buyer"].id, given)
-    gift_cards.accept_transfer(db.session, shop["merchant"], shop["friend"].id, token)
-    gift_cards.create_transfer(db.session, shop["merchant"], shop["buyer"].id, giving)
+    _transfer, token = gift_transfer.create_transfer(db.session, shop["merchant"], shop["buyer"].id, given)
+    gift_transfer.accept_transfer(db.session, shop["merchant"], shop["friend"].id, token)
+    gift_transfer.create_transfer(db.session, shop["merchant"], shop["buyer"].id, giving)
     store = make.store(shop["merchant"])
-    gift_cards.spend(db.session, shop["owner"], spent, store_id=store.id, method="manual", key="sp:1", amount=2500)
+    gift_spend.spend(db.session, shop["owner"], spent, store_id=store.id, method="manual", key="sp:1", amount=2500)
     db.session.commit()
     [(listed_order, rows)] = gift_card_sales.bought(db.session, shop["merchant"].id, shop["buyer"].id)
     assert listed_order.id == order.id
@@ -233,16 +233,16 @@ def test_does_the_bought_list_follow_cards_given_away_and_spent(db, make, shop):
 def test_is_a_physical_batch_above_the_anonymous_cap_refused(db, shop):
     tpl = template(db, shop, face_values=[100000, 100001])
     with pytest.raises(DomainError, match="不记名实体礼品卡的面值不能超过 1000 元"):
-        gift_cards.create_batch(db.session, shop["owner"], tpl.id, 100001, 1)
+        gift_batches.create_batch(db.session, shop["owner"], tpl.id, 100001, 1)
     db.session.rollback()
     assert db.session.scalar(select(func.count(GiftCardBatch.id))) == 0
-    gift_cards.create_batch(db.session, shop["owner"], tpl.id, 100000, 1)  # the cap itself is allowed
+    gift_batches.create_batch(db.session, shop["owner"], tpl.id, 100000, 1)  # the cap itself is allowed
     db.session.add(StoredValueSettings(merchant_id=shop["merchant"].id, enabled=False, allow_custom_amount=False,
                                        nudge_mode="off", **{**stored_value.rules.DEFAULTS,
                                                             "anonymous_max_face": 50000}))
     db.session.flush()
     with pytest.raises(DomainError, match="不能超过 500 元"):
-        gift_cards.create_batch(db.session, shop["owner"], tpl.id, 100000, 1)
+        gift_batches.create_batch(db.session, shop["owner"], tpl.id, 100000, 1)
 
 
 def test_is_a_paid_order_still_fulfilled_after_the_merchant_disabled_the_template_and_dropped_the_face_value(db, shop):

@@ -7,7 +7,8 @@ from sqlalchemy import func, select, text
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from models import Card, CardTemplate, Merchant, Staff, Transfer, Verification, Wallet, WalletPosting
-from services.cards import gift_cards
+from services.cards import (gift_activation, gift_batches, gift_holdings, gift_issue, gift_spend, gift_templates,
+                            gift_transfer, gift_void)
 from services.verification import instruments
 from services.wallet import journal as wallet
 from tests.integration.helpers import run_concurrently
@@ -31,11 +32,11 @@ def gift_template(db, owner, **overrides):
     values = dict(title="新春礼品卡", face_values=[5000, FACE], themes=[{"label": "春节", "color": "#c0392b"}],
                   activation="auto", valid_days=365)
     values.update(overrides)
-    return gift_cards.save_template(db.session, owner, None, **values)
+    return gift_templates.save_template(db.session, owner, None, **values)
 
 
 def electronic(db, shop, template, member=None, key="issue:1", face_value=FACE, **extra):
-    card = gift_cards.issue_electronic(db.session, shop["merchant"], template.id, (member or shop["giver"]).id,
+    card = gift_issue.issue_electronic(db.session, shop["merchant"], template.id, (member or shop["giver"]).id,
                                        face_value=face_value, theme=None, channel="staff", key=key,
                                        issued_by=shop["owner"], **extra)
     db.session.commit()
@@ -43,7 +44,7 @@ def electronic(db, shop, template, member=None, key="issue:1", face_value=FACE, 
 
 
 def spend(session, staff_id, card_id, store_id, amount, key, now=None):
-    return gift_cards.spend(session, session.get(Staff, staff_id), card_id, store_id=store_id, method="manual",
+    return gift_spend.spend(session, session.get(Staff, staff_id), card_id, store_id=store_id, method="manual",
                             key=key, amount=amount, now=now)
 
 
@@ -121,7 +122,7 @@ def test_does_a_replayed_spend_take_the_money_once(db, make, shop):
 def test_a_gift_card_transferred_and_used_at_once_never_both(app, db, make, shop, round_):
     """The giver cancels the link and spends everything while the friend accepts: exactly one of them wins."""
     card = electronic(db, shop, gift_template(db, shop["owner"]), key=f"race:{round_}")
-    _, token = gift_cards.create_transfer(db.session, shop["merchant"], shop["giver"].id, card.id)
+    _, token = gift_transfer.create_transfer(db.session, shop["merchant"], shop["giver"].id, card.id)
     db.session.commit()
     merchant_id, giver_id, friend_id, card_id = shop["merchant"].id, shop["giver"].id, shop["friend"].id, card.id
     staff_id, store_id, wallet_id = shop["cashier_a"].id, shop["store_a"].id, card.wallet_id
@@ -129,9 +130,9 @@ def test_a_gift_card_transferred_and_used_at_once_never_both(app, db, make, shop
     def act(session, index):
         merchant = session.get(Merchant, merchant_id)
         if index == 0:
-            gift_cards.cancel_transfer(session, merchant, giver_id, card_id)
+            gift_transfer.cancel_transfer(session, merchant, giver_id, card_id)
             return "spent", spend(session, staff_id, card_id, store_id, FACE, f"race-spend:{round_}").id
-        return "accepted", gift_cards.accept_transfer(session, merchant, friend_id, token).id
+        return "accepted", gift_transfer.accept_transfer(session, merchant, friend_id, token).id
 
     done, refused = run_concurrently(app, 2, act)
 
@@ -157,7 +158,7 @@ def test_does_opening_a_link_while_the_card_is_spent_never_let_both_happen(app, 
 
     def act(session, index):
         if index == 0:
-            gift_cards.create_transfer(session, session.get(Merchant, merchant_id), giver_id, card_id)
+            gift_transfer.create_transfer(session, session.get(Merchant, merchant_id), giver_id, card_id)
             return "link"
         spend(session, staff_id, card_id, store_id, FACE, f"link-spend:{round_}")
         return "spent"
@@ -175,12 +176,12 @@ def test_does_opening_a_link_while_the_card_is_spent_never_let_both_happen(app, 
 def test_can_the_giver_never_spend_after_the_friend_accepts(db, make, shop):
     card = electronic(db, shop, gift_template(db, shop["owner"]))
     spend(db.session, shop["cashier_a"].id, card.id, shop["store_a"].id, 2000, "before")
-    _, token = gift_cards.create_transfer(db.session, shop["merchant"], shop["giver"].id, card.id)
+    _, token = gift_transfer.create_transfer(db.session, shop["merchant"], shop["giver"].id, card.id)
     db.session.commit()
     with pytest.raises(Conflict, match="转赠中"):
         spend(db.session, shop["cashier_a"].id, card.id, shop["store_a"].id, 100, "during")
     db.session.rollback()
-    new = gift_cards.accept_transfer(db.session, shop["merchant"], shop["friend"].id, token)
+    new = gift_transfer.accept_transfer(db.session, shop["merchant"], shop["friend"].id, token)
     db.session.commit()
     with pytest.raises(Conflict, match="已转赠"):
         spend(db.session, shop["cashier_a"].id, card.id, shop["store_a"].id, 100, "after")
@@ -190,19 +191,19 @@ def test_can_the_giver_never_spend_after_the_friend_accepts(db, make, shop):
     db.session.expire_all()
     assert db.session.get(Card, new.id).state == "used_up"
     assert assert_journal_balances(db, card.wallet_id).balance == 0
-    friend_history = gift_cards.history(db.session, db.session.get(Card, new.id))
+    friend_history = gift_holdings.history(db.session, db.session.get(Card, new.id))
     assert [t.amount for t in friend_history] == [-(FACE - 2000)]  # the giver's spending stays the giver's
 
 
 def test_does_a_link_work_once_under_10_concurrent_accepts(app, db, make, shop):
     card = electronic(db, shop, gift_template(db, shop["owner"]))
-    _, token = gift_cards.create_transfer(db.session, shop["merchant"], shop["giver"].id, card.id)
+    _, token = gift_transfer.create_transfer(db.session, shop["merchant"], shop["giver"].id, card.id)
     friends = [make.member(shop["merchant"]).id for _ in range(10)]
     db.session.commit()
     merchant_id = shop["merchant"].id
 
     done, refused = run_concurrently(
-        app, 10, lambda s, i: gift_cards.accept_transfer(s, s.get(Merchant, merchant_id), friends[i], token).id)
+        app, 10, lambda s, i: gift_transfer.accept_transfer(s, s.get(Merchant, merchant_id), friends[i], token).id)
 
     assert len(done) == 1 and len(refused) == 9
     assert all(e.message == "已被领取" for e in refused)
@@ -215,38 +216,38 @@ def test_does_a_link_work_once_under_10_concurrent_accepts(app, db, make, shop):
 def test_is_a_link_refused_after_24_hours_and_the_card_back_with_the_giver(db, make, shop):
     card = electronic(db, shop, gift_template(db, shop["owner"]))
     start = now_utc()
-    transfer, token = gift_cards.create_transfer(db.session, shop["merchant"], shop["giver"].id, card.id, now=start)
+    transfer, token = gift_transfer.create_transfer(db.session, shop["merchant"], shop["giver"].id, card.id, now=start)
     db.session.commit()
     assert transfer.expires_at == start + timedelta(hours=24)
     assert len(token) >= 32 and transfer.token_hash != token and len(transfer.token_hash) == 64
-    with pytest.raises(gift_cards.TransferExpired, match="链接已过期"):
-        gift_cards.accept_transfer(db.session, shop["merchant"], shop["friend"].id, token,
-                                   now=start + timedelta(hours=24))
+    with pytest.raises(gift_transfer.TransferExpired, match="链接已过期"):
+        gift_transfer.accept_transfer(db.session, shop["merchant"], shop["friend"].id, token,
+                                      now=start + timedelta(hours=24))
     db.session.commit()  # what the accept page does: the release is kept
     db.session.expire_all()
     assert db.session.get(Card, card.id).state == "active"
     assert db.session.get(Transfer, transfer.id).cancelled_at is not None
     with pytest.raises(Conflict, match="链接已过期"):
-        gift_cards.accept_transfer(db.session, shop["merchant"], shop["friend"].id, token)
+        gift_transfer.accept_transfer(db.session, shop["merchant"], shop["friend"].id, token)
 
 
 def test_is_a_link_still_good_just_before_24_hours(db, make, shop):
     card = electronic(db, shop, gift_template(db, shop["owner"]))
     start = now_utc()
-    _, token = gift_cards.create_transfer(db.session, shop["merchant"], shop["giver"].id, card.id, now=start)
-    new = gift_cards.accept_transfer(db.session, shop["merchant"], shop["friend"].id, token,
-                                     now=start + timedelta(hours=23, minutes=59))
+    _, token = gift_transfer.create_transfer(db.session, shop["merchant"], shop["giver"].id, card.id, now=start)
+    new = gift_transfer.accept_transfer(db.session, shop["merchant"], shop["friend"].id, token,
+                                        now=start + timedelta(hours=23, minutes=59))
     assert new.state == "active" and new.member_id == shop["friend"].id
 
 
 def test_does_a_cancelled_link_give_the_card_back_to_the_giver(db, make, shop):
     card = electronic(db, shop, gift_template(db, shop["owner"]))
-    _, token = gift_cards.create_transfer(db.session, shop["merchant"], shop["giver"].id, card.id)
-    gift_cards.cancel_transfer(db.session, shop["merchant"], shop["giver"].id, card.id)
+    _, token = gift_transfer.create_transfer(db.session, shop["merchant"], shop["giver"].id, card.id)
+    gift_transfer.cancel_transfer(db.session, shop["merchant"], shop["giver"].id, card.id)
     db.session.commit()
     assert db.session.get(Card, card.id).state == "active"
     with pytest.raises(Conflict, match="转赠已取消"):
-        gift_cards.accept_transfer(db.session, shop["merchant"], shop["friend"].id, token)
+        gift_transfer.accept_transfer(db.session, shop["merchant"], shop["friend"].id, token)
 
 
 def test_can_a_cashier_spend_a_gift_card_only_in_their_own_store_and_where_the_template_allows(db, make, shop):
@@ -267,7 +268,7 @@ def test_can_a_cashier_spend_a_gift_card_only_in_their_own_store_and_where_the_t
 
 def test_is_every_gift_card_action_of_another_merchant_not_found(db, make, shop):
     card = electronic(db, shop, gift_template(db, shop["owner"]))
-    _, token = gift_cards.create_transfer(db.session, shop["merchant"], shop["giver"].id, card.id)
+    _, token = gift_transfer.create_transfer(db.session, shop["merchant"], shop["giver"].id, card.id)
     other = make.merchant()
     other_owner, other_store = make.staff(other, role="owner"), make.store(other)
     stranger = make.member(other)
@@ -277,35 +278,35 @@ def test_is_every_gift_card_action_of_another_merchant_not_found(db, make, shop)
     with pytest.raises(NotFound):
         spend(db.session, other_owner.id, card.id, other_store.id, 100, "x")
     with pytest.raises(NotFound):
-        gift_cards.accept_transfer(db.session, other, stranger.id, token)
+        gift_transfer.accept_transfer(db.session, other, stranger.id, token)
     with pytest.raises(NotFound):
-        gift_cards.void(db.session, other_owner, card.id)
+        gift_void.void(db.session, other_owner, card.id)
     with pytest.raises(NotFound):
-        gift_cards.member_card(db.session, other.id, stranger.id, card.id)
+        gift_holdings.member_card(db.session, other.id, stranger.id, card.id)
     with pytest.raises(NotFound):
-        gift_cards.issue_electronic(db.session, other, card.template_id, stranger.id, face_value=FACE, theme=None,
+        gift_issue.issue_electronic(db.session, other, card.template_id, stranger.id, face_value=FACE, theme=None,
                                     channel="staff", key="steal")
 
 
 def test_does_a_voided_card_stop_spending_and_close_its_link(db, make, shop):
     card = electronic(db, shop, gift_template(db, shop["owner"]))
-    _, token = gift_cards.create_transfer(db.session, shop["merchant"], shop["giver"].id, card.id)
-    gift_cards.void(db.session, shop["owner"], card.id, reason="丢失")
+    _, token = gift_transfer.create_transfer(db.session, shop["merchant"], shop["giver"].id, card.id)
+    gift_void.void(db.session, shop["owner"], card.id, reason="丢失")
     db.session.commit()
     assert db.session.get(Card, card.id).state == "voided"
     with pytest.raises(Conflict):
-        gift_cards.accept_transfer(db.session, shop["merchant"], shop["friend"].id, token)
+        gift_transfer.accept_transfer(db.session, shop["merchant"], shop["friend"].id, token)
     db.session.rollback()
     with pytest.raises(Conflict, match="已作废"):
         spend(db.session, shop["cashier_a"].id, card.id, shop["store_a"].id, 100, "void")
     db.session.rollback()
     with pytest.raises(Conflict, match="不能作废"):
-        gift_cards.void(db.session, shop["owner"], card.id)
+        gift_void.void(db.session, shop["owner"], card.id)
 
 
 def test_does_a_batch_get_unique_card_numbers_pins_and_codes_with_no_value_until_activation(db, make, shop):
     template = gift_template(db, shop["owner"])
-    batch = gift_cards.create_batch(db.session, shop["owner"], template.id, FACE, 300)
+    batch = gift_batches.create_batch(db.session, shop["owner"], template.id, FACE, 300)
     db.session.commit()
     rows = db.session.scalars(select(Card).where(Card.batch_id == batch.id)).all()
     assert len(rows) == 300 and {c.state for c in rows} == {"inactive"}
@@ -314,25 +315,25 @@ def test_does_a_batch_get_unique_card_numbers_pins_and_codes_with_no_value_until
     stored = db.session.execute(text("SELECT pin FROM cards WHERE id = :id"), {"id": rows[0].id}).scalar_one()
     assert rows[0].pin not in stored  # PINs are encrypted at rest
     with pytest.raises(DomainError, match="数量须在 1 到 5000 之间"):
-        gift_cards.create_batch(db.session, shop["owner"], template.id, FACE, 5001)
+        gift_batches.create_batch(db.session, shop["owner"], template.id, FACE, 5001)
 
 
 def test_are_wrong_pins_limited_to_5_per_card_per_hour(db, make, shop):
     template = gift_template(db, shop["owner"])
-    batch = gift_cards.create_batch(db.session, shop["owner"], template.id, FACE, 1)
+    batch = gift_batches.create_batch(db.session, shop["owner"], template.id, FACE, 1)
     db.session.commit()
     card = db.session.scalars(select(Card).where(Card.batch_id == batch.id)).one()
     wrong = "00000000" if card.pin != "00000000" else "11111111"
     start = now_utc()
     for attempt in range(5):
-        with pytest.raises(gift_cards.WrongPin):
-            gift_cards.bind(db.session, shop["merchant"], shop["giver"].id, card.card_no, wrong, now=start)
+        with pytest.raises(gift_activation.WrongPin):
+            gift_activation.bind(db.session, shop["merchant"], shop["giver"].id, card.card_no, wrong, now=start)
         db.session.rollback()
     with pytest.raises(Conflict, match="密码错误次数过多"):
-        gift_cards.bind(db.session, shop["merchant"], shop["giver"].id, card.card_no, card.pin, now=start)
+        gift_activation.bind(db.session, shop["merchant"], shop["giver"].id, card.card_no, card.pin, now=start)
     db.session.rollback()
-    bound = gift_cards.bind(db.session, shop["merchant"], shop["giver"].id, card.card_no, card.pin,
-                            now=start + timedelta(hours=1, minutes=1))
+    bound = gift_activation.bind(db.session, shop["merchant"], shop["giver"].id, card.card_no, card.pin,
+                                 now=start + timedelta(hours=1, minutes=1))
     db.session.commit()
     assert (bound.state, bound.member_id) == ("active", shop["giver"].id)
     assert (bound.wallet.principal, bound.wallet.bonus) == (FACE, 0)

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from domain.errors import Conflict, DomainError
 from domain.orders import Expected
 from models import AuditLog, Card, CardRefund, CouponCode, Order, OrderRefund
-from services.cards import benefit_cards, count_timed as cards
-from services.coupons import coupons
+from services.cards import benefit_templates, count_timed_templates, count_timed_use
+from services.coupons import templates as coupon_templates
 from services.orders import orders, refunds
 from tests.integration.helpers import run_concurrently
 
@@ -54,19 +54,20 @@ def paid_order(db, shop, kind, amount, items, key):
 
 
 def count_card_order(db, shop, key="count"):
-    template = cards.save_template(db.session, shop["owner"], None, kind="count", title="洗车十次卡",
-                                   service_name="精洗", uses=10, price=10000)
+    template = count_timed_templates.save_template(db.session, shop["owner"], None, kind="count", title="洗车十次卡",
+                                                   service_name="精洗", uses=10, price=10000)
     return paid_order(db, shop, "count_card", 10000, {"template_id": template.id}, key)
 
 
 def use_card(db, shop, card_id, n, key):
-    cards.use(db.session, shop["owner"], card_id, store_id=shop["store"].id, method="manual", key=key, quantity=n)
+    count_timed_use.use(db.session, shop["owner"], card_id, store_id=shop["store"].id, method="manual", key=key,
+                        quantity=n)
     db.session.commit()
 
 
 def coupon_order(db, shop, quantity=3, unit=500):
-    template = coupons.save_template(db.session, shop["owner"], None, kind="cash", title="五元券", amount_off=500,
-                                     validity_mode="relative", valid_days=30)
+    template = coupon_templates.save_template(db.session, shop["owner"], None, kind="cash", title="五元券", amount_off=500,
+                                              validity_mode="relative", valid_days=30)
     return paid_order(db, shop, "coupon", unit * quantity,
                       {"template_id": template.id, "quantity": quantity, "unit_price": unit}, "coupon")
 
@@ -119,8 +120,9 @@ def test_is_a_used_up_count_card_refused_and_nothing_changed(db, shop):
 
 
 def test_does_a_timed_card_refund_close_the_card(db, shop):
-    template = cards.save_template(db.session, shop["owner"], None, kind="timed", title="健身月卡",
-                                   tiers=[{"label": "月卡", "days": 30, "price": 9900}], start_mode="first_use")
+    template = count_timed_templates.save_template(db.session, shop["owner"], None, kind="timed", title="健身月卡",
+                                                   tiers=[{"label": "月卡", "days": 30, "price": 9900}],
+                                                   start_mode="first_use")
     order = paid_order(db, shop, "timed_card", 9900, {"template_id": template.id}, "timed")
 
     refund(db, shop, order, 9900)
@@ -130,11 +132,11 @@ def test_does_a_timed_card_refund_close_the_card(db, shop):
 
 
 def test_does_a_benefit_card_refund_close_the_card_and_take_back_its_unused_coupons(db, shop):
-    coffee = coupons.save_template(db.session, shop["owner"], None, kind="gift", title="咖啡兑换券", gift_item="拿铁",
-                                   validity_mode="relative", valid_days=30)
-    template = benefit_cards.save_template(db.session, shop["owner"], None, title="黄金权益卡", price=9900,
-                                           valid_days=30, discount_percent=90,
-                                           gift_pack=[{"template_id": coffee.id, "count": 2}])
+    coffee = coupon_templates.save_template(db.session, shop["owner"], None, kind="gift", title="咖啡兑换券", gift_item="拿铁",
+                                            validity_mode="relative", valid_days=30)
+    template = benefit_templates.save_template(db.session, shop["owner"], None, title="黄金权益卡", price=9900,
+                                               valid_days=30, discount_percent=90,
+                                               gift_pack=[{"template_id": coffee.id, "count": 2}])
     order = paid_order(db, shop, "benefit_card", 9900, {"template_id": template.id}, "benefit")
 
     refund(db, shop, order, 5000)

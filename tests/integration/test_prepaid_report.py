@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from models import WalletTransaction
-from services.cards import gift_cards
+from services.cards import gift_issue, gift_templates
 from services.wallet import prepaid_report, journal as wallet
 
 
@@ -29,9 +29,9 @@ def books(db, make):
         datetime(2030, 3, 10, 3, tzinfo=UTC))
     _at(db, wallet.debit(db.session, merchant.id, b.id, 5800, key="s2", store_id=west.id),
         datetime(2030, 3, 11, 3, tzinfo=UTC))
-    template = gift_cards.save_template(db.session, owner, None, title="礼品卡", face_values=[20000], themes=[],
-                                        activation="auto")
-    card = gift_cards.issue_electronic(db.session, merchant, template.id, alice.id, face_value=20000, theme=None,
+    template = gift_templates.save_template(db.session, owner, None, title="礼品卡", face_values=[20000], themes=[],
+                                            activation="auto")
+    card = gift_issue.issue_electronic(db.session, merchant, template.id, alice.id, face_value=20000, theme=None,
                                        channel="staff", key="g1", price_paid=20000)
     for txn in db.session.query(WalletTransaction).filter_by(wallet_id=card.wallet_id):
         txn.created_at = datetime(2030, 3, 10, 4, tzinfo=UTC)

@@ -1,5 +1,6 @@
 """The final result of a refund left "processing": WeChat's encrypted refund notification (sent by the sandbox
 over real HTTP), the periodic job asking WeChat or Alipay, and a failed refund put back in the wallet, once."""
+import json
 import secrets
 from datetime import timedelta
 
@@ -15,7 +16,7 @@ from jobs import schedule
 from jobs.payments import settle_overdue_orders, settle_processing_refunds
 from models import AuditLog, Order, OrderRefund, PaymentNotification, SandboxGrant, WalletTransaction
 from payments import alipay as alipay_pay
-from sandbox import wechat_pay_refunds as sandbox_refunds, wechat_state as sbx
+from sandbox import alipay_keys, alipay_trades, wechat_pay_refunds as sandbox_refunds, wechat_state as sbx
 from services.members import members
 from services.orders import orders, refund_results, refunds
 from services.wallet import journal as wallet
@@ -240,9 +241,7 @@ def test_is_the_refund_job_declared_every_10_minutes():
 
 @pytest.fixture()
 def alipay_order(db, make, live_server):
-    from sandbox import alipay_api
-
-    merchant = alipay_api.provision_merchant(db.session, make.merchant(name="支付宝退款结果店"))
+    merchant = alipay_keys.provision_merchant(db.session, make.merchant(name="支付宝退款结果店"))
     owner, member = make.staff(merchant, role="owner"), make.member(merchant)
     order = orders.create(db.session, merchant, member.id, kind="topup", channel="alipay", amount=10000,
                           description="充值 100 元", items={"principal": 10000, "bonus": 1000}, key="ali-topup")
@@ -251,8 +250,8 @@ def alipay_order(db, make, live_server):
              "subject": order.description, "status": "TRADE_SUCCESS", "trade_no": f"2026112422001{order.id:015d}",
              "notify_url": "", "return_url": "", "quit_url": "", "time_expire": "",
              "gmt_create": "2026-11-24 09:00:00", "gmt_payment": "2026-11-24 09:01:00", "buyer_id": "2088000000000556"}
-    alipay_api._put(db.session, alipay_api._trade_key(merchant.alipay_app_id, order.out_trade_no),
-                    alipay_api.json.dumps(trade, ensure_ascii=False, sort_keys=True))
+    alipay_keys.put(db.session, alipay_trades.trade_key(merchant.alipay_app_id, order.out_trade_no),
+                    json.dumps(trade, ensure_ascii=False, sort_keys=True))
     db.session.commit()
     assert alipay_pay.query_and_settle(db.session, merchant, order) == "paid"
     db.session.commit()

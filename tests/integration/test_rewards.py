@@ -7,7 +7,7 @@ from models import CouponCode, Level, Member, PointsTransaction
 from models.checkout import Checkout
 from models.rewards import RewardGrant
 from services.till import checkout, settings as checkout_settings
-from services.coupons import coupons
+from services.coupons import templates as coupon_templates
 from services.rewards import rules as reward_rules, after_payment as rewards
 from tests.integration.helpers import run_concurrently
 
@@ -24,8 +24,8 @@ def shop(db, make):
 
 
 def coupon_template(db, shop, title="满100减20"):
-    return coupons.save_template(db.session, shop["owner"], None, kind="cash", title=title, amount_off=2000,
-                                 min_spend=10000, validity_mode="relative", valid_days=30)
+    return coupon_templates.save_template(db.session, shop["owner"], None, kind="cash", title=title, amount_off=2000,
+                                          min_spend=10000, validity_mode="relative", valid_days=30)
 
 
 def rule(db, shop, kind="post_payment", **values):

@@ -10,7 +10,7 @@ from domain.errors import Conflict, DomainError, NotFound, WalletFrozen
 from domain.orders import Expected
 from jobs.stored_value import pay_topup_instalments
 from models import CouponCode, Merchant, Order, PointsTransaction, StoredValueSettings, Wallet, WalletTransaction
-from services.coupons import coupons
+from services.coupons import issue as coupon_issue, templates as coupon_templates
 from services.orders import orders
 from services.wallet import stored_value, journal as wallet
 from tests.integration.helpers import run_concurrently
@@ -47,7 +47,7 @@ def coupon(db, owner, **overrides):
     values = dict(kind="cash", title="满100减20", amount_off=2000, min_spend=10000, validity_mode="relative",
                   valid_days=30)
     values.update(overrides)
-    template = coupons.save_template(db.session, owner, None, **values)
+    template = coupon_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return template
 
@@ -245,7 +245,7 @@ def test_does_a_paid_top_up_still_credit_the_balance_when_its_coupon_ran_out_mea
                                             key="topup:ran-out", rule_id=rule.id)
     db.session.commit()
     # the last coupons go elsewhere between pricing and payment
-    coupons.claim(db.session, shop["merchant"], template.id, shop["member"].id, channel="staff", key="taken")
+    coupon_issue.claim(db.session, shop["merchant"], template.id, shop["member"].id, channel="staff", key="taken")
     db.session.commit()
     assert pay(db, shop["merchant"], order) is True
     db.session.expire_all()

@@ -15,8 +15,8 @@ from jobs import schedule
 from jobs.payments import settle_processing_till_refunds
 from models import Level, Merchant, SandboxGrant
 from models.checkout import Checkout, CheckoutRefund
-from sandbox import alipay_api, paycodes, wechat_state as sbx
-from sandbox.alipay_api import provision_merchant
+from sandbox import alipay_trades, paycodes, wechat_state as sbx
+from sandbox.alipay_keys import provision_merchant
 from services.till import refunds as checkout_refunds, channel_refunds as till_channel_refunds, channels as till_channels
 from tests.integration.helpers import run_concurrently
 
@@ -60,7 +60,7 @@ def channel_state(db, till, tender, key="k1"):
     if tender == "wechat":
         grant = db.session.scalars(select(SandboxGrant).where(SandboxGrant.scope == out_trade_no)).one_or_none()
         return None if grant is None else (grant.used_at is not None, grant.kind == "wxpay_closed")
-    trade = alipay_api._load_trade(merchant.alipay_app_id, out_trade_no)[1]
+    trade = alipay_trades.load_trade(merchant.alipay_app_id, out_trade_no)[1]
     return None if trade is None else (trade.get("gmt_payment") is not None, trade["status"] == "TRADE_CLOSED")
 
 
@@ -189,7 +189,7 @@ def test_does_a_refund_go_back_through_the_channel(db, till, tender):
 def _refunded_at_channel(db, till, tender, made):
     db.session.expire_all()
     if tender == "alipay":
-        return sum(alipay_api._load_trade(till["merchant"].alipay_app_id, made.out_trade_no)[1]["refunds"].values())
+        return sum(alipay_trades.load_trade(till["merchant"].alipay_app_id, made.out_trade_no)[1]["refunds"].values())
     from sandbox.wechat_pay_refunds import _refunds
 
     return sum(r["refund_fee"] for r in _refunds(db.session, till["merchant"], made.out_trade_no).values())

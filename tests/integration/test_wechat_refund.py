@@ -14,7 +14,7 @@ from domain.errors import Conflict
 from jobs.payments import settle_overdue_orders
 from models import Order, SandboxGrant
 from payments import wechat
-from sandbox import wechat_pay as sandbox_pay, wechat_state as sbx
+from sandbox import wechat_pay_orders as sandbox_pay, wechat_state as sbx
 from services.members import members
 from services.orders import orders
 

@@ -76,10 +76,23 @@ def imports():
                 names = [base] + [f"{base}.{alias.name}" for alias in node.names]
             else:
                 continue
-            said = "#" in lines[node.lineno - 1] or "#" in lines[node.lineno - 2]
+            said = _explained(lines, node.lineno)
             for name in names:
                 found.append((module, name, node.lineno, id(node) in in_function, said))
     return found
+
+
+def _explained(lines, lineno):
+    """A comment on the import's line, or above it through the run of imports and comments it belongs to."""
+    if "#" in lines[lineno - 1]:
+        return True
+    for line in reversed(lines[:lineno - 1]):
+        text = line.strip()
+        if text.startswith("#"):
+            return True
+        if not text.startswith(("import ", "from ")):
+            return False
+    return False
 
 
 def edges():

@@ -14,7 +14,7 @@ from domain.clock import now_utc
 from models import Order, PaymentNotification, Wallet
 from payments import checkout
 from payments.alipay import query_and_settle
-from sandbox.alipay_api import provision_merchant
+from sandbox.alipay_keys import provision_merchant
 from services.orders import orders
 from services.wallet import stored_value
 from tests.web.helpers import wechat_member, wechat_phone

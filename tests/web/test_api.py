@@ -10,7 +10,7 @@ from domain.clock import now_utc
 from extensions import db
 from models import ApiKey, CouponCode, Verification
 from services.merchant import api_keys
-from services.coupons import coupons as coupon_service
+from services.coupons import issue as coupon_issue, templates as coupon_templates
 from tests.web.helpers import count, fresh
 
 
@@ -23,10 +23,10 @@ def make_key(owner, stores=(), name="收银机"):
 def make_code(make, merchant, owner, **template_values):
     values = {"kind": "cash", "title": "十元券", "amount_off": 1000, "validity_mode": "relative", "valid_days": 30,
               **template_values}
-    template = coupon_service.save_template(db.session, owner, None, **values)
+    template = coupon_templates.save_template(db.session, owner, None, **values)
     member = make.member(merchant)
-    code = coupon_service.claim(db.session, merchant, template.id, member.id, channel="h5",
-                                key=f"t:{template.id}:{member.id}")
+    code = coupon_issue.claim(db.session, merchant, template.id, member.id, channel="h5",
+                              key=f"t:{template.id}:{member.id}")
     db.session.commit()
     return code.code
 
@@ -374,11 +374,12 @@ def test_is_an_unknown_api_route_a_json_404(client, key):
 
 
 def test_can_a_till_look_up_and_verify_a_count_card_by_its_number(client, make, merchant, owner, store, key):
-    from services.cards import count_timed as cards
+    from services.cards import count_timed_issue, count_timed_templates
 
-    template = cards.save_template(db.session, owner, None, kind="count", title="洗车十次卡", service_name="精洗",
-                                   uses=10)
-    card = cards.issue(db.session, merchant, template.id, make.member(merchant).id, channel="staff", key="card-1")
+    template = count_timed_templates.save_template(db.session, owner, None, kind="count", title="洗车十次卡",
+                                                   service_name="精洗", uses=10)
+    card = count_timed_issue.issue(db.session, merchant, template.id, make.member(merchant).id, channel="staff",
+                                   key="card-1")
     db.session.commit()
     number = card.code
     lookup = client.get(f"/api/v1/codes/{number}?store_id={store.id}", headers=auth(key)).get_json()

@@ -3,7 +3,7 @@ import pytest
 
 from extensions import db
 from models.checkout import Checkout
-from services.coupons import coupons as coupon_service
+from services.coupons import issue as coupon_issue, templates as coupon_templates
 from services.wallet import journal as wallet
 from tests.web.helpers import count, fresh
 from tests.web.test_api import auth, error_of, make_key
@@ -22,10 +22,10 @@ def key(owner, store):
 
 
 def give_coupon(merchant, owner, member):
-    template = coupon_service.save_template(db.session, owner, None, kind="discount", title="8折券",
-                                            discount_percent=80, min_spend=10000, validity_mode="relative",
-                                            valid_days=30)
-    code = coupon_service.claim(db.session, merchant, template.id, member.id, channel="h5", key=f"give:{template.id}")
+    template = coupon_templates.save_template(db.session, owner, None, kind="discount", title="8折券",
+                                              discount_percent=80, min_spend=10000, validity_mode="relative",
+                                              valid_days=30)
+    code = coupon_issue.claim(db.session, merchant, template.id, member.id, channel="h5", key=f"give:{template.id}")
     db.session.commit()
     return code
 

@@ -4,8 +4,8 @@ import pytest
 from domain import roles
 from extensions import db
 from models import AuditLog, Card, CardRefund, CardTemplate, CouponCode
-from services.cards import benefit_cards as service
-from services.coupons import coupons
+from services.cards import benefit_issue, benefit_templates
+from services.coupons import templates as coupon_templates
 from tests.web.helpers import count, fresh, text_of
 
 FORM = {"title": "黄金权益卡", "price": "99", "stock_total": "50", "valid_days": "30", "discount": "9",
@@ -13,15 +13,15 @@ FORM = {"title": "黄金权益卡", "price": "99", "stock_total": "50", "valid_d
 
 
 def coffee(owner):
-    template = coupons.save_template(db.session, owner, None, kind="gift", title="咖啡兑换券", gift_item="拿铁",
-                                     validity_mode="relative", valid_days=30)
+    template = coupon_templates.save_template(db.session, owner, None, kind="gift", title="咖啡兑换券", gift_item="拿铁",
+                                              validity_mode="relative", valid_days=30)
     db.session.commit()
     return template
 
 
 def card_template(owner, **values):
     values = {"title": "白银权益卡", "price": 9900, "valid_days": 30, "discount_percent": 95, **values}
-    template = service.save_template(db.session, owner, None, **values)
+    template = benefit_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return template
 
@@ -138,7 +138,7 @@ def test_is_issuing_to_an_unknown_mobile_refused(as_owner, owner):
 def test_is_issuing_a_disabled_card_refused_with_the_reason(as_owner, owner, merchant, make):
     template = card_template(owner)
     make.member(merchant, mobile="13800138000")
-    service.disable(db.session, owner, template.id)
+    benefit_templates.disable(db.session, owner, template.id)
     db.session.commit()
     response = as_owner.post(f"/backoffice/benefit-cards/{template.id}/issue",
                              data={"mobile": "13800138000", "key": "benefit-staff:abcdefgh12345678"})
@@ -149,7 +149,7 @@ def test_is_issuing_a_disabled_card_refused_with_the_reason(as_owner, owner, mer
 def test_can_a_cashier_issue_but_not_manage_or_refund(sign_in_as, client, owner, merchant, make):
     template = card_template(owner)
     member = make.member(merchant, mobile="13800138000")
-    card = service.issue(db.session, merchant, template.id, member.id, channel="staff", key="pre:1")
+    card = benefit_issue.issue(db.session, merchant, template.id, member.id, channel="staff", key="pre:1")
     db.session.commit()
     sign_in_as(roles.CASHIER)
     assert client.get(f"/backoffice/benefit-cards/{template.id}/issue").status_code == 200
@@ -165,7 +165,8 @@ def test_can_an_owner_refund_with_a_custom_amount_and_take_back_unused_coupons(a
     pack = coffee(owner)
     template = card_template(owner, gift_pack=[{"template_id": pack.id, "count": 2}])
     member = make.member(merchant, mobile="13800138000")
-    card = service.issue(db.session, merchant, template.id, member.id, channel="staff", key="pre:2", price_paid=9900)
+    card = benefit_issue.issue(db.session, merchant, template.id, member.id, channel="staff", key="pre:2",
+                               price_paid=9900)
     db.session.commit()
     page = text_of(as_owner.get(f"/backoffice/benefit-cards/cards/{card.id}/refund"))
     assert "¥99.00" in page and "线上支付" in page
@@ -183,7 +184,8 @@ def test_can_an_owner_refund_with_a_custom_amount_and_take_back_unused_coupons(a
 def test_is_a_refund_above_the_price_or_of_a_refunded_card_refused(as_owner, owner, merchant, make):
     template = card_template(owner)
     member = make.member(merchant)
-    card = service.issue(db.session, merchant, template.id, member.id, channel="staff", key="pre:3", price_paid=9900)
+    card = benefit_issue.issue(db.session, merchant, template.id, member.id, channel="staff", key="pre:3",
+                               price_paid=9900)
     db.session.commit()
     too_much = as_owner.post(f"/backoffice/benefit-cards/cards/{card.id}/refund",
                              data={"mode": "money", "amount": "100", "key": "r:1"})
@@ -225,7 +227,7 @@ def test_is_another_merchants_card_not_found(as_owner, make):
     member = make.member(other)
     db.session.commit()
     template = card_template(boss)
-    card = service.issue(db.session, other, template.id, member.id, channel="staff", key="o:1")
+    card = benefit_issue.issue(db.session, other, template.id, member.id, channel="staff", key="o:1")
     db.session.commit()
     for url in (f"/backoffice/benefit-cards/{template.id}/edit", f"/backoffice/benefit-cards/{template.id}/holders",
                 f"/backoffice/benefit-cards/{template.id}/issue", f"/backoffice/benefit-cards/{template.id}/qr.svg",

@@ -6,7 +6,7 @@ import pytest
 from domain import roles
 from extensions import db
 from models import AuditLog, Card, CardTemplate
-from services.cards import count_timed as card_service
+from services.cards import count_timed_issue, count_timed_templates
 from tests.web.helpers import count, fresh, text_of
 
 COUNT = {"kind": "count", "title": "洗车十次卡", "service_name": "精洗", "uses": "10", "valid_days": "365",
@@ -21,16 +21,16 @@ def saved(merchant):
 
 
 def make_count(owner, **values):
-    template = card_service.save_template(db.session, owner, None, **{
+    template = count_timed_templates.save_template(db.session, owner, None, **{
         "kind": "count", "title": "十次卡", "service_name": "洗车", "uses": 10, **values})
     db.session.commit()
     return template
 
 
 def make_timed(owner, **values):
-    template = card_service.save_template(db.session, owner, None, **{
+    template = count_timed_templates.save_template(db.session, owner, None, **{
         "kind": "timed", "title": "月卡", "tiers": [{"label": "月卡", "days": 30, "price": 9900},
-                                                  {"label": "周卡", "days": 7, "price": 2900}], **values})
+                                                           {"label": "周卡", "days": 7, "price": 2900}], **values})
     db.session.commit()
     return template
 
@@ -99,7 +99,8 @@ def test_is_changing_the_kind_of_a_saved_card_refused(as_owner, owner):
 def test_does_the_list_show_issued_counts(as_owner, owner, merchant, make):
     template = make_count(owner, stock_total=20)
     for n in range(3):
-        card_service.issue(db.session, merchant, template.id, make.member(merchant).id, channel="staff", key=f"k{n}")
+        count_timed_issue.issue(db.session, merchant, template.id, make.member(merchant).id, channel="staff",
+                                key=f"k{n}")
     db.session.commit()
     page = text_of(as_owner.get("/backoffice/cards"))
     row = re.search(rf'data-template-id="{template.id}".*?</tr>', page, re.DOTALL).group(0)
@@ -143,8 +144,8 @@ def test_is_an_unknown_mobile_refused(as_owner, owner):
 
 def test_does_the_holders_list_mask_mobiles_and_can_an_owner_void_a_card(as_owner, owner, merchant, make):
     template = make_count(owner)
-    card = card_service.issue(db.session, merchant, template.id, make.member(merchant, mobile="13912345678").id,
-                              channel="staff", key="h")
+    card = count_timed_issue.issue(db.session, merchant, template.id, make.member(merchant, mobile="13912345678").id,
+                                   channel="staff", key="h")
     db.session.commit()
     page = text_of(as_owner.get(f"/backoffice/cards/{template.id}/holders"))
     assert "139****5678" in page and "13912345678" not in page and "10 / 10" in page
@@ -158,7 +159,8 @@ def test_does_the_holders_list_mask_mobiles_and_can_an_owner_void_a_card(as_owne
 
 def test_may_a_cashier_manage_or_void_cards(sign_in_as, client, owner, merchant, make, store):
     template = make_count(owner)
-    card = card_service.issue(db.session, merchant, template.id, make.member(merchant).id, channel="staff", key="p")
+    card = count_timed_issue.issue(db.session, merchant, template.id, make.member(merchant).id, channel="staff",
+                                   key="p")
     db.session.commit()
     sign_in_as(roles.CASHIER, stores_=[store])
     assert client.get("/backoffice/cards").status_code == 403
@@ -169,7 +171,8 @@ def test_may_a_cashier_manage_or_void_cards(sign_in_as, client, owner, merchant,
 
 def test_does_another_merchants_owner_get_404_for_every_card_page(make, login, client, owner, merchant):
     template = make_count(owner)
-    card = card_service.issue(db.session, merchant, template.id, make.member(merchant).id, channel="staff", key="q")
+    card = count_timed_issue.issue(db.session, merchant, template.id, make.member(merchant).id, channel="staff",
+                                   key="q")
     other = make.merchant()
     intruder = make.staff(other, role=roles.OWNER)
     db.session.commit()

@@ -42,12 +42,12 @@ def test_does_a_till_payment_and_its_retry_work_on_the_embedded_sqlite_database(
 
         # Through the JSON API: the second quote (the key remembered) runs outside a transaction, on SQLite too.
         from services.merchant import api_keys
-        from services.coupons import coupons
+        from services.coupons import issue as coupon_issue, templates as coupon_templates
 
         secret = api_keys.create(db.session, owner, name="收银机").plaintext
-        template = coupons.save_template(db.session, owner, None, kind="cash", title="满5减1", amount_off=100,
-                                         min_spend=500, validity_mode="relative", valid_days=30)
-        code = coupons.claim(db.session, merchant, template.id, member.id, channel="bulk", key="sqlite-coupon")
+        template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="满5减1", amount_off=100,
+                                                  min_spend=500, validity_mode="relative", valid_days=30)
+        code = coupon_issue.claim(db.session, merchant, template.id, member.id, channel="bulk", key="sqlite-coupon")
         db.session.commit()
         client = app.test_client()
         headers = {"Authorization": f"Bearer {secret}"}

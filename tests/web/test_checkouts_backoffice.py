@@ -6,7 +6,7 @@ from domain import pricing, roles
 from models import Member
 from models.checkout import CheckoutRefund
 from services.till import checkout, settings as checkout_settings
-from services.coupons import coupons
+from services.coupons import issue as coupon_issue, templates as coupon_templates
 from services.points import ledger as points
 from services.wallet import journal as wallet
 from tests.web.helpers import count, fresh, text_of
@@ -22,9 +22,9 @@ def till(make, db, merchant, owner, store):
     purse = wallet.member_wallet(db.session, merchant.id, member.id)
     wallet.credit(db.session, merchant.id, purse.id, 20000, key="topup:till")
     points.earn(db.session, merchant, member.id, 1000, key="seed-points")
-    template = coupons.save_template(db.session, owner, None, kind="cash", title="满50减10", amount_off=1000,
-                                     min_spend=5000, validity_mode="relative", valid_days=30)
-    code = coupons.claim(db.session, merchant, template.id, member.id, channel="h5", key="give:till")
+    template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="满50减10", amount_off=1000,
+                                              min_spend=5000, validity_mode="relative", valid_days=30)
+    code = coupon_issue.claim(db.session, merchant, template.id, member.id, channel="h5", key="give:till")
     db.session.commit()
     return {"merchant": merchant, "owner": owner, "store": store, "member": member, "purse": purse, "code": code}
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from domain import roles
 from extensions import db
 from models import BulkIssue, CouponCode, CouponTemplate, Level
-from services.coupons import coupons as coupon_service
+from services.coupons import templates as coupon_templates
 from tests.web.helpers import count, fresh, text_of
 
 BASE = {"kind": "cash", "title": "积分券", "amount_off": "10", "validity_mode": "relative", "valid_days": "30",
@@ -21,7 +21,7 @@ def levels_of(merchant):
 def make_template(owner, **values):
     values = {"kind": "cash", "title": "十元券", "amount_off": 1000, "validity_mode": "relative", "valid_days": 30,
               **values}
-    template = coupon_service.save_template(db.session, owner, None, **values)
+    template = coupon_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return template
 

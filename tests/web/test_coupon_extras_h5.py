@@ -6,7 +6,8 @@ import pytest
 from domain import coupons as rules
 from domain import roles
 from models import CouponCode, Transfer
-from services.coupons import links as coupon_links, sharing as coupon_sharing, coupons
+from services.coupons import (issue as coupon_issue, links as coupon_links, sharing as coupon_sharing,
+                              templates as coupon_templates)
 from services.points import ledger as points
 from tests.web import test_h5_support
 from tests.web.helpers import fresh, text_of, wechat_member, wechat_phone
@@ -34,7 +35,7 @@ def friend(make, db, shop):
 def template(db, owner, **overrides):
     values = {"kind": "cash", "title": "小票券", "amount_off": 1000, "validity_mode": "relative", "valid_days": 30}
     values.update(overrides)
-    row = coupons.save_template(db.session, owner, None, **values)
+    row = coupon_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return row
 
@@ -63,7 +64,7 @@ def test_does_a_receipt_link_show_the_coupon_then_claim_it_once(client, db, shop
 
 def test_can_a_member_give_a_coupon_to_a_friend_through_the_pages(client, db, shop, owner, member, friend):
     tpl = template(db, owner, title="可转赠券", shareable=True)
-    code = coupons.claim(db.session, shop, tpl.id, member.id, channel="h5", key="give:1")
+    code = coupon_issue.claim(db.session, shop, tpl.id, member.id, channel="h5", key="give:1")
     db.session.commit()
     giver = wechat_phone(client, shop, OPENID)
     detail = text_of(giver.get(f"/h5/{shop.slug}/coupons/code/{code.id}"))
@@ -96,7 +97,7 @@ def test_can_a_member_give_a_coupon_to_a_friend_through_the_pages(client, db, sh
 def test_does_a_not_shareable_coupon_show_no_gift_button_and_refuse_a_forged_post(
         client, db, shop, owner, member):
     tpl = template(db, owner, title="普通券")
-    code = coupons.claim(db.session, shop, tpl.id, member.id, channel="h5", key="plain:1")
+    code = coupon_issue.claim(db.session, shop, tpl.id, member.id, channel="h5", key="plain:1")
     db.session.commit()
     phone = wechat_phone(client, shop, OPENID)
     assert "赠送给好友" not in text_of(phone.get(f"/h5/{shop.slug}/coupons/code/{code.id}"))
@@ -106,7 +107,7 @@ def test_does_a_not_shareable_coupon_show_no_gift_button_and_refuse_a_forged_pos
 
 def test_can_the_giver_cancel_before_the_friend_accepts(client, db, shop, owner, member, friend):
     tpl = template(db, owner, title="可转赠券", shareable=True)
-    code = coupons.claim(db.session, shop, tpl.id, member.id, channel="h5", key="give:2")
+    code = coupon_issue.claim(db.session, shop, tpl.id, member.id, channel="h5", key="give:2")
     token = coupon_sharing.create_share(db.session, shop, member.id, code.id)
     db.session.commit()
     giver = wechat_phone(client, shop, OPENID)
@@ -167,7 +168,7 @@ def test_do_the_gift_forms_carry_csrf_tokens_and_is_a_post_without_one_refused(
         app, monkeypatch, client, db, shop, owner, member):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     tpl = template(db, owner, title="可转赠券", shareable=True)
-    code = coupons.claim(db.session, shop, tpl.id, member.id, channel="h5", key="csrf:1")
+    code = coupon_issue.claim(db.session, shop, tpl.id, member.id, channel="h5", key="csrf:1")
     db.session.commit()
     phone = wechat_phone(client, shop, OPENID)
     page = text_of(phone.get(f"/h5/{shop.slug}/coupons/code/{code.id}"))

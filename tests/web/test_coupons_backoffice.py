@@ -6,7 +6,7 @@ import pytest
 from domain import roles
 from extensions import db
 from models import CouponCode, CouponTemplate
-from services.coupons import coupons as coupon_service
+from services.coupons import issue as coupon_issue, templates as coupon_templates
 from tests.web.helpers import count, fresh, text_of
 
 BASE = {"title": "满50减10", "validity_mode": "relative", "valid_days": "30", "active": "y"}
@@ -25,7 +25,7 @@ MISSING = {"cash": "代金券须设置减免金额", "discount": "折扣券须�
 def make_template(owner, **values):
     values = {"kind": "cash", "title": "十元券", "amount_off": 1000, "validity_mode": "relative", "valid_days": 30,
               **values}
-    template = coupon_service.save_template(db.session, owner, None, **values)
+    template = coupon_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return template
 
@@ -136,8 +136,8 @@ def test_does_the_list_show_stock_and_claim_counts_per_channel(as_owner, owner, 
     for channel in ("poster_qr", "poster_qr", "shop_qr"):
         member = make.member(merchant)
         db.session.flush()
-        coupon_service.claim(db.session, merchant, limited.id, member.id, channel=channel,
-                             key=f"test:{channel}:{member.id}")
+        coupon_issue.claim(db.session, merchant, limited.id, member.id, channel=channel,
+                           key=f"test:{channel}:{member.id}")
     db.session.commit()
     page = text_of(as_owner.get("/backoffice/coupons"))
     assert "限量券" in page and "3 / 10" in page and "不限" in page and "代金券" in page

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from domain import roles
 from extensions import db
 from models import AuditLog, Card, CardTemplate
-from services.cards import gift_cards
+from services.cards import gift_batches, gift_issue, gift_templates
 from tests.web.helpers import count, fresh, text_of
 
 FORM = {"title": "新春礼品卡", "face_values": "50, 100", "themes": "春节 #C0392B\n生日 #2E86C1", "activation": "auto",
@@ -19,7 +19,7 @@ FORM = {"title": "新春礼品卡", "face_values": "50, 100", "themes": "春节 
 def make_template(owner, **values):
     values = {"title": "礼品卡", "face_values": [5000, 10000], "themes": [{"label": "春节", "color": "#C0392B"}],
               "activation": "auto", **values}
-    template = gift_cards.save_template(db.session, owner, None, **values)
+    template = gift_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return template
 
@@ -60,7 +60,7 @@ def test_can_an_owner_edit_a_template(as_owner, owner):
 
 def test_is_a_cashier_forbidden_from_gift_card_templates_batches_and_export(sign_in_as, client, owner):
     template = make_template(owner)
-    batch = gift_cards.create_batch(db.session, owner, template.id, 5000, 2)
+    batch = gift_batches.create_batch(db.session, owner, template.id, 5000, 2)
     db.session.commit()
     sign_in_as(roles.CASHIER)
     for url in ("/backoffice/gift-cards", "/backoffice/gift-cards/new", f"/backoffice/gift-cards/{template.id}/edit",
@@ -96,7 +96,7 @@ def test_does_a_batch_export_as_csv_with_a_bom_and_one_row_per_card(as_owner, ow
     response = as_owner.post(f"/backoffice/gift-cards/{template.id}/batches",
                              data={"face_value": "5000", "theme": "春节", "quantity": "25"})
     assert response.status_code == 302, text_of(response)
-    batch = gift_cards.batches(db.session, owner.merchant_id, template.id)[0]
+    batch = gift_batches.batches(db.session, owner.merchant_id, template.id)[0]
     exported = as_owner.get(f"/backoffice/gift-cards/batches/{batch.id}/export.csv")
     assert exported.status_code == 200 and exported.headers["Content-Type"].startswith("text/csv")
     body = exported.get_data()
@@ -114,7 +114,7 @@ def test_does_a_batch_export_as_csv_with_a_bom_and_one_row_per_card(as_owner, ow
 
 def test_does_a_batch_export_as_xlsx_that_openpyxl_opens(as_owner, owner):
     template = make_template(owner)
-    batch = gift_cards.create_batch(db.session, owner, template.id, 10000, 7)
+    batch = gift_batches.create_batch(db.session, owner, template.id, 10000, 7)
     db.session.commit()
     exported = as_owner.get(f"/backoffice/gift-cards/batches/{batch.id}/export.xlsx")
     assert exported.status_code == 200
@@ -135,9 +135,9 @@ def test_is_a_batch_over_5000_cards_refused(as_owner, owner, merchant):
 def test_does_the_card_list_show_status_holder_balance_and_card_number(as_owner, owner, make, merchant):
     template = make_template(owner)
     member = make.member(merchant, mobile="13800000002", name="王小明")
-    gift_cards.issue_electronic(db.session, merchant, template.id, member.id, face_value=5000, theme=None,
+    gift_issue.issue_electronic(db.session, merchant, template.id, member.id, face_value=5000, theme=None,
                                 channel="staff", key="list:1")
-    batch = gift_cards.create_batch(db.session, owner, template.id, 10000, 1)
+    batch = gift_batches.create_batch(db.session, owner, template.id, 10000, 1)
     db.session.commit()
     physical = db.session.scalars(select(Card).where(Card.batch_id == batch.id)).one()
     page = text_of(as_owner.get(f"/backoffice/gift-cards/{template.id}/cards"))
@@ -150,7 +150,7 @@ def test_does_the_card_list_show_status_holder_balance_and_card_number(as_owner,
 def test_can_an_owner_void_a_card_and_is_it_audited(as_owner, owner, make, merchant):
     template = make_template(owner)
     member = make.member(merchant)
-    card = gift_cards.issue_electronic(db.session, merchant, template.id, member.id, face_value=5000, theme=None,
+    card = gift_issue.issue_electronic(db.session, merchant, template.id, member.id, face_value=5000, theme=None,
                                        channel="staff", key="void:1")
     db.session.commit()
     response = as_owner.post(f"/backoffice/gift-cards/cards/{card.id}/void", data={"reason": "顾客挂失"})
@@ -164,7 +164,7 @@ def test_is_another_merchants_gift_card_not_found(as_owner, make):
     other = make.merchant()
     other_owner = make.staff(other, role=roles.OWNER)
     template = make_template(other_owner)
-    batch = gift_cards.create_batch(db.session, other_owner, template.id, 5000, 1)
+    batch = gift_batches.create_batch(db.session, other_owner, template.id, 5000, 1)
     card = db.session.scalars(select(Card).where(Card.batch_id == batch.id)).one()
     db.session.commit()
     for url in (f"/backoffice/gift-cards/{template.id}/edit", f"/backoffice/gift-cards/{template.id}/cards",

@@ -4,7 +4,7 @@ from extensions import db
 from models import Level
 from models.rewards import RewardGrant, RewardRule
 from services.till import checkout, settings as checkout_settings
-from services.coupons import coupons
+from services.coupons import templates as coupon_templates
 from services.rewards import gifts as gift_rules
 from tests.web.helpers import count, text_of
 from tests.web.test_reward_rules_backoffice import coupon  # noqa: F401  (fixture: 「满100减20」)
@@ -71,8 +71,9 @@ def test_does_the_preview_follow_the_fields_as_they_change(as_owner, coupon):
 
 def test_does_the_preview_name_only_this_merchants_rows(as_owner, make):
     other = make.merchant()
-    foreign = coupons.save_template(db.session, make.staff(other, role="owner"), None, kind="cash", title="别家券",
-                                    amount_off=100, min_spend=0, validity_mode="relative", valid_days=30)
+    foreign = coupon_templates.save_template(db.session, make.staff(other, role="owner"), None, kind="cash",
+                                             title="别家券",
+                                             amount_off=100, min_spend=0, validity_mode="relative", valid_days=30)
     db.session.commit()
     text = as_owner.get("/backoffice/reward-rules/preview", query_string={
         "kind": "registration", "coupon_0": str(foreign.id)}).get_json()["text"]

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from domain import roles
 from domain.clock import now_utc
 from models import Card, CouponCode
-from services.cards import benefit_cards as service
-from services.coupons import coupons
+from services.cards import benefit_issue, benefit_refunds, benefit_templates
+from services.coupons import templates as coupon_templates
 from tests.web import test_h5_support
 from tests.web.helpers import text_of, wechat_member, wechat_phone
 
@@ -34,8 +34,8 @@ def phone(client, shop, member):
 
 @pytest.fixture()
 def coffee(db, owner):
-    template = coupons.save_template(db.session, owner, None, kind="gift", title="咖啡兑换券", gift_item="拿铁",
-                                     validity_mode="relative", valid_days=30)
+    template = coupon_templates.save_template(db.session, owner, None, kind="gift", title="咖啡兑换券", gift_item="拿铁",
+                                              validity_mode="relative", valid_days=30)
     db.session.commit()
     return template
 
@@ -43,7 +43,7 @@ def coffee(db, owner):
 def card_template(db, owner, **values):
     values = {"title": "洗车权益卡", "price": None, "valid_days": 30, "discount_percent": 90,
               "free_items": ["每月免费洗车 1 次"], **values}
-    template = service.save_template(db.session, owner, None, **values)
+    template = benefit_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return template
 
@@ -63,9 +63,9 @@ def test_does_the_list_offer_free_claims_paid_purchases_and_sold_out_cards(db, s
     free = card_template(db, owner, title="免费卡")
     paid = card_template(db, owner, title="付费卡", price=19900)
     delisted = card_template(db, owner, title="下架卡")
-    service.delist_template(db.session, owner, delisted.id)
+    benefit_templates.delist_template(db.session, owner, delisted.id)
     hidden = card_template(db, owner, title="停用卡")
-    service.disable(db.session, owner, hidden.id)
+    benefit_templates.disable(db.session, owner, hidden.id)
     db.session.commit()
     page = text_of(phone.get(f"/h5/{shop.slug}/benefit-cards/"))
     assert f'data-template-id="{free.id}" data-offer="claim"' in page and "免费领取" in page
@@ -117,7 +117,7 @@ def test_is_a_paid_card_shown_with_its_price_but_never_issued_without_payment(db
 def test_does_a_delisted_card_show_sold_out_and_refuse_a_claim(db, shop, owner, member, phone):
     template = card_template(db, owner)
     page = text_of(phone.get(f"/h5/{shop.slug}/benefit-cards/{template.id}"))
-    service.delist_template(db.session, owner, template.id)
+    benefit_templates.delist_template(db.session, owner, template.id)
     db.session.commit()
     assert "已售罄" in text_of(phone.get(f"/h5/{shop.slug}/benefit-cards/{template.id}"))
     response = phone.post(f"/h5/{shop.slug}/benefit-cards/{template.id}/claim",
@@ -129,11 +129,11 @@ def test_does_a_delisted_card_show_sold_out_and_refuse_a_claim(db, shop, owner, 
 def test_does_my_benefit_cards_show_refunded_and_expired_cards_as_such(db, shop, owner, member, phone):
     template = card_template(db, owner)
     other = card_template(db, owner, title="过期卡", valid_days=1)
-    card = service.issue(db.session, shop, template.id, member.id, channel="staff", key="m:1")
-    service.issue(db.session, shop, other.id, member.id, channel="staff", key="m:2",
-                  now=now_utc() - timedelta(days=3))
-    service.refund(db.session, owner, card.id, with_money=False, amount=0, take_back_coupons=False, reason="",
-                   key="m:r")
+    card = benefit_issue.issue(db.session, shop, template.id, member.id, channel="staff", key="m:1")
+    benefit_issue.issue(db.session, shop, other.id, member.id, channel="staff", key="m:2",
+                        now=now_utc() - timedelta(days=3))
+    benefit_refunds.refund(db.session, owner, card.id, with_money=False, amount=0, take_back_coupons=False, reason="",
+                           key="m:r")
     db.session.commit()
     page = text_of(phone.get(f"/h5/{shop.slug}/benefit-cards/mine"))
     assert "已退卡" in page and "已过期" in page and "生效中" not in page

@@ -10,9 +10,9 @@ import payments.checkout
 from domain import roles
 from domain.orders import Expected
 from models import Card, CouponCode, Order
-from services.cards import benefit_cards, count_timed as cards
+from services.cards import benefit_templates, count_timed_issue, count_timed_templates
 from services.orders import card_sales, orders
-from services.coupons import coupons
+from services.coupons import templates as coupon_templates
 from tests.web import test_h5_support
 from tests.web.helpers import count, fresh, text_of, wechat_member, wechat_phone
 
@@ -37,7 +37,7 @@ def phone(client, shop, member):
 
 def count_card(db, owner, **overrides):
     values = {"kind": "count", "title": "洗车十次卡", "service_name": "精洗", "uses": 10, "price": 19900, **overrides}
-    template = cards.save_template(db.session, owner, None, **values)
+    template = count_timed_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return template
 
@@ -45,7 +45,7 @@ def count_card(db, owner, **overrides):
 def timed_card(db, owner, **overrides):
     values = dict(kind="timed", title="健身卡", tiers=[MONTH, QUARTER], start_mode="first_use", daily_limit=2,
                   **overrides)
-    template = cards.save_template(db.session, owner, None, **values)
+    template = count_timed_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return template
 
@@ -53,7 +53,7 @@ def timed_card(db, owner, **overrides):
 def coupon(db, owner, **overrides):
     values = dict(kind="cash", title="20 元代金券", amount_off=2000, validity_mode="relative", valid_days=30,
                   free_claim=False, price=990, **overrides)
-    template = coupons.save_template(db.session, owner, None, **values)
+    template = coupon_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return template
 
@@ -78,12 +78,12 @@ def the_order(db, member):
 def test_does_the_shop_list_each_kind_with_its_price(db, shop, owner, phone):
     count_card(db, owner)
     timed_card(db, owner)
-    benefit_cards.save_template(db.session, owner, None, title="黄金权益卡", price=29900, valid_days=365,
-                                discount_percent=90)
-    benefit_cards.save_template(db.session, owner, None, title="免费权益卡", price=None, discount_percent=95)
+    benefit_templates.save_template(db.session, owner, None, title="黄金权益卡", price=29900, valid_days=365,
+                                    discount_percent=90)
+    benefit_templates.save_template(db.session, owner, None, title="免费权益卡", price=None, discount_percent=95)
     coupon(db, owner)
-    coupons.save_template(db.session, owner, None, kind="cash", title="免费券", amount_off=500,
-                          validity_mode="relative", valid_days=7)
+    coupon_templates.save_template(db.session, owner, None, kind="cash", title="免费券", amount_off=500,
+                                   validity_mode="relative", valid_days=7)
     db.session.commit()
     page = text_of(phone.get(f"/h5/{shop.slug}/shop"))
     assert "购买卡券" in page and all(label in page for label in ("次卡", "时长卡", "权益卡", "优惠券"))
@@ -95,7 +95,7 @@ def test_does_the_shop_list_each_kind_with_its_price(db, shop, owner, phone):
 
 def test_do_the_member_pages_link_to_the_shop(db, shop, owner, phone):
     tpl = coupon(db, owner)
-    card = benefit_cards.save_template(db.session, owner, None, title="黄金权益卡", price=29900, discount_percent=90)
+    card = benefit_templates.save_template(db.session, owner, None, title="黄金权益卡", price=29900, discount_percent=90)
     db.session.commit()
     assert f"/h5/{shop.slug}/shop" in text_of(phone.get(f"/h5/{shop.slug}/cards/"))
     wallet = text_of(phone.get(f"/h5/{shop.slug}/coupons/"))
@@ -140,11 +140,11 @@ def test_are_bad_choices_refused_with_nothing_changed(db, shop, owner, member, p
 
 
 def test_are_free_stopped_and_sold_out_cards_refused(db, shop, owner, member, phone, started):
-    free = benefit_cards.save_template(db.session, owner, None, title="免费权益卡", price=None, discount_percent=95)
+    free = benefit_templates.save_template(db.session, owner, None, title="免费权益卡", price=None, discount_percent=95)
     stopped = count_card(db, owner, disabled=True)
     sold = count_card(db, owner, stock_total=1)
     db.session.commit()
-    cards.issue(db.session, shop, sold.id, member.id, channel="staff", key="given-1")
+    count_timed_issue.issue(db.session, shop, sold.id, member.id, channel="staff", key="given-1")
     db.session.commit()
     for template, reason in ((free, "可免费领取"), (stopped, "已停止发放"), (sold, "已售罄")):
         page = text_of(phone.get(f"/h5/{shop.slug}/shop/card/{template.id}"))
@@ -158,10 +158,11 @@ def test_are_free_stopped_and_sold_out_cards_refused(db, shop, owner, member, ph
 def test_is_another_merchants_template_a_404(db, make, shop, owner, member, phone, started):
     other = make.merchant(name="别家")
     other_owner = make.staff(other, role=roles.OWNER)
-    theirs = cards.save_template(db.session, other_owner, None, kind="count", title="别家次卡", service_name="洗",
-                                 uses=5, price=100)
-    their_coupon = coupons.save_template(db.session, other_owner, None, kind="cash", title="别家券", amount_off=100,
-                                         validity_mode="relative", valid_days=3, free_claim=False, price=100)
+    theirs = count_timed_templates.save_template(db.session, other_owner, None, kind="count", title="别家次卡",
+                                                 service_name="洗", uses=5, price=100)
+    their_coupon = coupon_templates.save_template(db.session, other_owner, None, kind="cash", title="别家券",
+                                                  amount_off=100,
+                                                  validity_mode="relative", valid_days=3, free_claim=False, price=100)
     db.session.commit()
     assert phone.get(f"/h5/{shop.slug}/shop/card/{theirs.id}").status_code == 404
     assert phone.get(f"/h5/{shop.slug}/shop/coupon/{their_coupon.id}").status_code == 404
@@ -188,7 +189,8 @@ def test_does_a_paid_count_card_order_issue_the_card_and_link_it(db, shop, owner
 
 def test_does_a_second_timed_card_purchase_extend_the_one_held(db, shop, owner, member, phone, started):
     template = timed_card(db, owner)
-    held = cards.issue(db.session, shop, template.id, member.id, channel="staff", key="held-1", tier_key="month")
+    held = count_timed_issue.issue(db.session, shop, template.id, member.id, channel="staff", key="held-1",
+                                   tier_key="month")
     db.session.commit()
     key = form_key(text_of(phone.get(f"/h5/{shop.slug}/shop/card/{template.id}")))
     phone.post(f"/h5/{shop.slug}/shop/card/{template.id}", data={"key": key, "tier_key": "month"})
@@ -200,8 +202,8 @@ def test_does_a_second_timed_card_purchase_extend_the_one_held(db, shop, owner, 
 
 
 def test_does_a_paid_benefit_card_order_issue_it(db, shop, owner, member, phone, started):
-    template = benefit_cards.save_template(db.session, owner, None, title="黄金权益卡", price=29900, valid_days=365,
-                                           discount_percent=90)
+    template = benefit_templates.save_template(db.session, owner, None, title="黄金权益卡", price=29900, valid_days=365,
+                                               discount_percent=90)
     db.session.commit()
     page = text_of(phone.get(f"/h5/{shop.slug}/shop/card/{template.id}"))
     assert "折扣：9折" in page and "购买后 365 天" in page

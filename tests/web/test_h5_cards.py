@@ -11,7 +11,8 @@ from werkzeug.test import encode_multipart
 from domain import roles
 from domain.clock import now_utc
 from domain.coupons import format_code
-from services.cards import count_timed as cards
+from services.cards import (count_timed_closing, count_timed_issue, count_timed_photos, count_timed_templates,
+                            count_timed_use)
 from services.verification import qr as instrument_qr
 from tests.web import test_h5_support
 from tests.web.helpers import fresh, text_of, wechat_member, wechat_phone
@@ -51,18 +52,18 @@ def uploads(app, tmp_path, monkeypatch):
 
 
 def count_card(db, shop, owner, member, key="c", **values):
-    template = cards.save_template(db.session, owner, None, **{
+    template = count_timed_templates.save_template(db.session, owner, None, **{
         "kind": "count", "title": "洗车十次卡", "service_name": "精洗", "uses": 10, **values})
-    card = cards.issue(db.session, shop, template.id, member.id, channel="staff", key=key)
+    card = count_timed_issue.issue(db.session, shop, template.id, member.id, channel="staff", key=key)
     db.session.commit()
     return card
 
 
 def timed_card(db, shop, owner, member, key="t", **values):
-    template = cards.save_template(db.session, owner, None, **{
+    template = count_timed_templates.save_template(db.session, owner, None, **{
         "kind": "timed", "title": "游泳月卡", "tiers": [{"label": "月卡", "days": 30, "price": 9900}],
         "daily_limit": 1, **values})
-    card = cards.issue(db.session, shop, template.id, member.id, channel="purchase", key=key)
+    card = count_timed_issue.issue(db.session, shop, template.id, member.id, channel="purchase", key=key)
     db.session.commit()
     return card
 
@@ -75,7 +76,7 @@ def test_do_the_tabs_sort_cards_into_usable_and_finished(db, make, shop, owner, 
     usable = count_card(db, shop, owner, member, "a")
     pending = timed_card(db, shop, owner, member, "b")
     voided = count_card(db, shop, owner, member, "c")
-    cards.void(db.session, owner, voided.id)
+    count_timed_closing.void(db.session, owner, voided.id)
     db.session.commit()
     first = text_of(phone.get(f"/h5/{shop.slug}/cards/"))
     assert f'data-card-id="{usable.id}"' in first and f'data-card-id="{pending.id}"' in first
@@ -99,7 +100,7 @@ def test_does_the_detail_show_a_qr_that_resolves_to_the_card_and_the_grouped_cod
 def test_does_a_used_up_card_show_no_qr(db, make, shop, owner, member, phone):
     card = count_card(db, shop, owner, member, uses=1)
     cashier_store = make.store(shop, "东门店")
-    cards.use(db.session, owner, card.id, store_id=cashier_store.id, method="scan", key="u")
+    count_timed_use.use(db.session, owner, card.id, store_id=cashier_store.id, method="scan", key="u")
     db.session.commit()
     page = text_of(phone.get(f"/h5/{shop.slug}/cards/{card.id}"))
     assert "<svg" not in page and "已用完" in page
@@ -132,7 +133,7 @@ def test_can_a_member_upload_a_photo_that_staff_then_see_through_a_signed_link(a
     assert path.startswith(f"{shop.id}/cards/") and path.endswith(".jpg")  # named by its bytes, not its file name
     assert (uploads / path).read_bytes() == JPEG
     with app.test_request_context():
-        url = cards.photo_url(db.session, fresh(card))
+        url = count_timed_photos.photo_url(db.session, fresh(card))
     with phone.get(url) as shown:  # a file response: close it here, not at garbage collection
         assert shown.status_code == 200 and shown.data == JPEG and shown.mimetype == "image/jpeg"
     assert phone.get(url[:-3] + "xyz").status_code == 404
@@ -172,20 +173,20 @@ def test_is_a_photo_refused_for_a_card_that_needs_none(db, shop, owner, member, 
 
 def test_is_an_expired_photo_link_refused(app, db, shop, owner, member, phone, uploads, monkeypatch):
     card = timed_card(db, shop, owner, member, photo_required=True)
-    cards.save_photo(db.session, shop.id, member.id, card.id, JPEG, str(uploads))
+    count_timed_photos.save_photo(db.session, shop.id, member.id, card.id, JPEG, str(uploads))
     db.session.commit()
     with app.test_request_context():
-        url = cards.photo_url(db.session, fresh(card))
-    monkeypatch.setattr(cards, "PHOTO_URL_SECONDS", -1)
+        url = count_timed_photos.photo_url(db.session, fresh(card))
+    monkeypatch.setattr(count_timed_photos, "PHOTO_URL_SECONDS", -1)
     assert phone.get(url).status_code == 404
 
 
 def test_does_a_timed_card_show_days_left_and_todays_uses_once_started(db, make, shop, owner, member, phone):
     card = timed_card(db, shop, owner, member)
     store = make.store(shop, "西门店")
-    cards.use(db.session, owner, card.id, store_id=store.id, method="scan", key="go",
-              now=now_utc() - timedelta(days=2))
-    cards.use(db.session, owner, card.id, store_id=store.id, method="scan", key="today")
+    count_timed_use.use(db.session, owner, card.id, store_id=store.id, method="scan", key="go",
+                        now=now_utc() - timedelta(days=2))
+    count_timed_use.use(db.session, owner, card.id, store_id=store.id, method="scan", key="today")
     db.session.commit()
     page = text_of(phone.get(f"/h5/{shop.slug}/cards/{card.id}"))
     assert "剩余天数" in page and "28 天" in page and "1 次（每日上限 1 次）" in page
@@ -236,7 +237,7 @@ def test_does_the_staff_page_show_the_members_photo_for_a_timed_card(app, db, ma
     from tests.web.test_staff_h5 import staff_login
 
     card = timed_card(db, shop, owner, member, photo_required=True)
-    cards.save_photo(db.session, shop.id, member.id, card.id, JPEG, str(uploads))
+    count_timed_photos.save_photo(db.session, shop.id, member.id, card.id, JPEG, str(uploads))
     store = make.store(shop, "东门店")
     cashier = make.staff(shop, role=roles.CASHIER, stores_=[store])
     db.session.commit()

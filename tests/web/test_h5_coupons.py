@@ -10,7 +10,8 @@ from domain import coupons as rules
 from domain import roles
 from domain.clock import now_utc
 from models import CouponCode
-from services.coupons import member_wallet as coupon_wallet, coupons
+from services.coupons import (issue as coupon_issue, member_wallet as coupon_wallet, templates as coupon_templates,
+                              till_codes)
 from services.verification import qr as instrument_qr
 from services.members import members
 from services.coupons.member_wallet import CouponQrExpired, CouponQrInvalid
@@ -47,13 +48,13 @@ def template(db, owner, **overrides):
     values = {"kind": "cash", "title": "满100减20", "amount_off": 2000, "min_spend": 10000,
               "validity_mode": "relative", "valid_days": 30, "notes": "每桌限用一张"}
     values.update(overrides)
-    row = coupons.save_template(db.session, owner, None, **values)
+    row = coupon_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return row
 
 
 def give(db, shop, tpl, member, key, now=None):
-    code = coupons.claim(db.session, shop, tpl.id, member.id, channel="staff", key=key, now=now)
+    code = coupon_issue.claim(db.session, shop, tpl.id, member.id, channel="staff", key=key, now=now)
     db.session.commit()
     return code
 
@@ -80,7 +81,7 @@ def test_do_the_wallet_tabs_sort_codes_into_usable_used_and_expired(make, db, sh
     usable_late = give(db, shop, long_one, member, "t:1")
     usable_soon = give(db, shop, short_one, member, "t:2")
     used = give(db, shop, gift, member, "t:3")
-    coupons.verify(db.session, owner, used.code, store_id=store.id, method="manual", key="v:1")
+    till_codes.verify(db.session, owner, used.code, store_id=store.id, method="manual", key="v:1")
     lapsed = give(db, shop, long_one, member, "t:4", now=now_utc() - timedelta(days=90))  # still 'available'
     db.session.commit()
 

@@ -11,7 +11,7 @@ from domain import roles
 from domain.orders import Expected
 from models import Card, CardTemplate, GiftCardBatch, Order
 from services.orders import gift_card_sales, orders
-from services.cards import gift_cards
+from services.cards import gift_templates, gift_transfer
 from tests.web import test_h5_support
 from tests.web.helpers import count, fresh, text_of, wechat_member, wechat_phone
 from tests.web.test_h5_support import sign_in
@@ -42,7 +42,7 @@ def phone(client, shop, buyer):
 def template(db, owner, **values):
     values = {"title": "新春礼品卡", "face_values": [10000, 50000], "activation": "auto",
               "themes": [{"label": "春节", "color": "#C0392B"}, {"label": "生日", "color": "#2E86C1"}], **values}
-    row = gift_cards.save_template(db.session, owner, None, **values)
+    row = gift_templates.save_template(db.session, owner, None, **values)
     db.session.commit()
     return row
 
@@ -159,7 +159,7 @@ def test_are_a_delisted_and_a_sold_out_template_refused(db, shop, owner, buyer, 
 
 def test_is_another_merchants_template_not_found(db, make, shop, owner, buyer, phone, started):
     other = make.staff(make.merchant(), role=roles.OWNER)
-    foreign = gift_cards.save_template(db.session, other, None, title="别家", face_values=[10000])
+    foreign = gift_templates.save_template(db.session, other, None, title="别家", face_values=[10000])
     db.session.commit()
     assert phone.get(url(shop, f"shop/{foreign.id}")).status_code == 404
     assert post_lines(phone, shop, foreign, [(10000, 1)], key="gift:x:1").status_code == 404
@@ -188,8 +188,8 @@ def test_does_the_bought_page_show_a_transferred_card_as_given_and_hide_it_from_
     post_lines(phone, shop, tpl, [(10000, 2)])
     order = pay(db, shop, the_order(db, buyer))
     given, kept = order.fulfilment["card_ids"]
-    _transfer, token = gift_cards.create_transfer(db.session, shop, buyer.id, given)
-    gift_cards.accept_transfer(db.session, shop, friend.id, token)
+    _transfer, token = gift_transfer.create_transfer(db.session, shop, buyer.id, given)
+    gift_transfer.accept_transfer(db.session, shop, friend.id, token)
     db.session.commit()
     page = text_of(phone.get(url(shop, "bought")))
     assert f'data-card-id="{given}" data-status="given"' in page and "已转赠给 韩**" in page

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from domain import roles
 from domain.clock import now_utc
 from models import Card, Transfer
-from services.cards import gift_cards
+from services.cards import gift_batches, gift_issue, gift_spend, gift_templates, gift_transfer
 from tests.web import test_h5_support
 from tests.web.helpers import fresh, text_of, wechat_member, wechat_phone
 from tests.web.test_h5_support import latest_sms_code, sign_in
@@ -39,20 +39,20 @@ def phone(client, shop, giver):
 
 
 def template(db, owner, activation="auto"):
-    row = gift_cards.save_template(db.session, owner, None, title="新春礼品卡", face_values=[5000, 10000],
-                                   themes=[{"label": "春节", "color": "#C0392B"}], activation=activation)
+    row = gift_templates.save_template(db.session, owner, None, title="新春礼品卡", face_values=[5000, 10000],
+                                       themes=[{"label": "春节", "color": "#C0392B"}], activation=activation)
     db.session.commit()
     return row
 
 
 def physical(db, owner, tpl):
-    batch = gift_cards.create_batch(db.session, owner, tpl.id, 10000, 1)
+    batch = gift_batches.create_batch(db.session, owner, tpl.id, 10000, 1)
     db.session.commit()
     return db.session.scalars(select(Card).where(Card.batch_id == batch.id)).one()
 
 
 def electronic(db, shop, tpl, member, key="h5:1"):
-    card = gift_cards.issue_electronic(db.session, shop, tpl.id, member.id, face_value=10000, theme=None,
+    card = gift_issue.issue_electronic(db.session, shop, tpl.id, member.id, face_value=10000, theme=None,
                                        channel="staff", key=key)
     db.session.commit()
     return card
@@ -114,7 +114,7 @@ def test_does_the_detail_page_show_a_refreshing_qr_the_code_and_the_spending_his
     card = electronic(db, shop, template(db, owner), giver)
     store = make.store(shop, "东门店")
     cashier = make.staff(shop, role=roles.CASHIER, stores_=[store])
-    gift_cards.spend(db.session, cashier, card.id, store_id=store.id, method="scan", key="h5-spend", amount=2550)
+    gift_spend.spend(db.session, cashier, card.id, store_id=store.id, method="scan", key="h5-spend", amount=2550)
     db.session.commit()
     page = text_of(phone.get(url(shop, str(card.id))))
     assert 'id="gift-qr"' in page and "<svg" in page and "¥74.50" in page and "东门店" in page and "-¥25.50" in page
@@ -165,7 +165,7 @@ def test_can_the_giver_cancel_a_link_before_the_friend_accepts(db, make, shop, o
 
 def test_does_an_expired_link_say_so_and_give_the_card_back(db, make, shop, owner, giver, friend, client):
     card = electronic(db, shop, template(db, owner), giver)
-    _, token = gift_cards.create_transfer(db.session, shop, giver.id, card.id, now=now_utc() - timedelta(hours=25))
+    _, token = gift_transfer.create_transfer(db.session, shop, giver.id, card.id, now=now_utc() - timedelta(hours=25))
     db.session.commit()
     sign_in(client, shop, "wechat", FRIEND_OPENID)
     response = client.get(url(shop, f"accept/{token}"))

@@ -22,7 +22,7 @@ CODE_IN_SMS = re.compile(r"验证码是 ([0-9]{6})")
 
 def provision(db, merchant, registration_points=0, **settings):
     """Give a merchant a sandbox official account and Alipay app, and member-page settings."""
-    from sandbox.alipay_api import provision_merchant
+    from sandbox.alipay_keys import provision_merchant
 
     wechat_sandbox.provision_account(db.session, merchant)
     provision_merchant(db.session, merchant)

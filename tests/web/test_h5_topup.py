@@ -5,7 +5,7 @@ import pytest
 
 from domain.orders import Expected
 from models import Order
-from services.coupons import coupons
+from services.coupons import templates as coupon_templates
 from services.orders import orders
 from services.wallet import stored_value, journal as wallet
 from tests.web import test_h5_support
@@ -59,8 +59,8 @@ def test_is_the_top_up_page_a_message_until_stored_value_is_enabled(db, shop, ow
 
 def test_does_the_page_show_each_tier_with_what_it_gives(db, shop, owner, phone):
     enable(db, owner)
-    template = coupons.save_template(db.session, owner, None, kind="cash", title="满100减20", amount_off=2000,
-                                     min_spend=10000, validity_mode="relative", valid_days=30)
+    template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="满100减20", amount_off=2000,
+                                              min_spend=10000, validity_mode="relative", valid_days=30)
     db.session.commit()
     tier(db, owner, pay_amount=10000, bonus=1000, coupons=[{"template_id": template.id, "count": 2}])
     tier(db, owner, pay_amount=100000, bonus=10000, instalment_total=90000, instalment_months=9)

@@ -4,7 +4,7 @@ from datetime import timedelta
 from domain.clock import now_utc
 from extensions import db
 from models import Card, CardTemplate
-from services.coupons import coupons as coupon_service
+from services.coupons import issue as coupon_issue, templates as coupon_templates
 from tests.web.helpers import text_of
 
 
@@ -23,9 +23,9 @@ def test_does_the_member_page_list_the_members_cards_and_coupons(as_owner, make,
     member = make.member(merchant)
     db.session.flush()
     _count_card(merchant, member, uses_left=7)
-    coupon = coupon_service.save_template(db.session, owner, None, kind="cash", title="满100减20", amount_off=2000,
-                                          validity_mode="relative", valid_days=30)
-    coupon_service.claim(db.session, merchant, coupon.id, member.id, channel="staff", key="hold:1")
+    coupon = coupon_templates.save_template(db.session, owner, None, kind="cash", title="满100减20", amount_off=2000,
+                                            validity_mode="relative", valid_days=30)
+    coupon_issue.claim(db.session, merchant, coupon.id, member.id, channel="staff", key="hold:1")
     db.session.commit()
     page = text_of(as_owner.get(f"/backoffice/members/{member.id}"))
     section = page.split("券与卡")[1]
@@ -36,10 +36,10 @@ def test_does_the_member_page_list_the_members_cards_and_coupons(as_owner, make,
 def test_is_an_available_coupon_past_its_end_shown_as_expired(as_owner, make, merchant, owner):
     member = make.member(merchant)
     db.session.flush()
-    coupon = coupon_service.save_template(db.session, owner, None, kind="cash", title="过期券", amount_off=500,
-                                          validity_mode="relative", valid_days=1)
-    coupon_service.claim(db.session, merchant, coupon.id, member.id, channel="staff", key="hold:2",
-                         now=now_utc() - timedelta(days=5))
+    coupon = coupon_templates.save_template(db.session, owner, None, kind="cash", title="过期券", amount_off=500,
+                                            validity_mode="relative", valid_days=1)
+    coupon_issue.claim(db.session, merchant, coupon.id, member.id, channel="staff", key="hold:2",
+                       now=now_utc() - timedelta(days=5))
     db.session.commit()
     section = text_of(as_owner.get(f"/backoffice/members/{member.id}")).split("券与卡")[1]
     assert "过期券" in section and "已过期" in section

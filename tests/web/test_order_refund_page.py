@@ -79,15 +79,15 @@ def _paid(merchant, member, kind, amount, items, key):
 
 @pytest.fixture()
 def count_card(make, merchant, owner, topup):
-    from services.cards import count_timed as cards
+    from services.cards import count_timed_templates, count_timed_use
 
     _order, member = topup  # the fake channel and a member
-    template = cards.save_template(db.session, owner, None, kind="count", title="洗车十次卡", service_name="精洗",
-                                   uses=10, price=10000)
+    template = count_timed_templates.save_template(db.session, owner, None, kind="count", title="洗车十次卡",
+                                                   service_name="精洗", uses=10, price=10000)
     order = _paid(merchant, member, "count_card", 10000, {"template_id": template.id}, "count:page")
     store = make.store(merchant, "东门店")
-    cards.use(db.session, owner, order.fulfilment["card_id"], store_id=store.id, method="manual", key="use:page",
-              quantity=4)
+    count_timed_use.use(db.session, owner, order.fulfilment["card_id"], store_id=store.id, method="manual",
+                        key="use:page", quantity=4)
     db.session.commit()
     return order
 

@@ -4,14 +4,14 @@ import pytest
 from extensions import db
 from models import AuditLog
 from models.rewards import RewardRule
-from services.coupons import coupons
+from services.coupons import templates as coupon_templates
 from tests.web.helpers import count, text_of
 
 
 @pytest.fixture()
 def coupon(owner):
-    template = coupons.save_template(db.session, owner, None, kind="cash", title="满100减20", amount_off=2000,
-                                     min_spend=10000, validity_mode="relative", valid_days=30)
+    template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="满100减20", amount_off=2000,
+                                              min_spend=10000, validity_mode="relative", valid_days=30)
     db.session.commit()
     return template
 

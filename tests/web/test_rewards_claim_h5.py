@@ -88,14 +88,14 @@ def test_is_a_forged_token_not_found(client, db, shop, claim_url, member):
 
 
 def test_does_the_receipt_print_a_coupon_qr_for_100_yuan_paid_and_none_for_99(client, db, make):
-    from services.coupons import coupons
+    from services.coupons import templates as coupon_templates
     from tests.web.test_staff_h5 import staff_login
 
     merchant = make.merchant()
     owner, store = make.staff(merchant, role=roles.OWNER, username="rewardboss"), make.store(merchant)
     buyer = make.member(merchant)
-    template = coupons.save_template(db.session, owner, None, kind="cash", title="下次满减券", amount_off=1000,
-                                     validity_mode="relative", valid_days=30)
+    template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="下次满减券", amount_off=1000,
+                                              validity_mode="relative", valid_days=30)
     reward_rules.save(db.session, owner, None, kind="receipt_coupon", name="会员消费优惠券", min_paid=10000,
                       rewards={"coupons": [{"template_id": template.id, "count": 1}]})
 

@@ -9,7 +9,7 @@ from extensions import db
 from models import Level, Order, Verification, Wallet
 from models.checkout import Checkout
 from services.till import settings as checkout_settings
-from services.coupons import coupons
+from services.coupons import issue as coupon_issue, templates as coupon_templates
 from tests.web import test_h5_support
 from tests.web.helpers import count, fresh, text_of, wechat_member, wechat_phone
 from tests.web.test_h5_support import sign_in
@@ -69,9 +69,9 @@ def balance_of(member):
 
 
 def give_coupon(owner, member, key):
-    template = coupons.save_template(db.session, owner, None, kind="cash", title="满50减20", amount_off=2000,
-                                     min_spend=5000, validity_mode="relative", valid_days=30)
-    code = coupons.claim(db.session, owner.merchant, template.id, member.id, channel="h5", key=key)
+    template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="满50减20", amount_off=2000,
+                                              min_spend=5000, validity_mode="relative", valid_days=30)
+    code = coupon_issue.claim(db.session, owner.merchant, template.id, member.id, channel="h5", key=key)
     db.session.commit()
     return code
 

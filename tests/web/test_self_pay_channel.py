@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from models import Order, OrderRefund, PaymentNotification
 from models.checkout import Checkout
-from services.coupons import coupons
+from services.coupons import instrument as coupon_instrument
 from tests.web import test_h5_support
 from tests.web.helpers import count, fresh, text_of
 from tests.web.test_self_pay import give_coupon, member, pay, phone, quote, store  # noqa: F401  (fixtures)
@@ -65,7 +65,8 @@ def test_is_the_order_refunded_in_full_when_its_coupon_was_used_meanwhile(app, d
     code = give_coupon(owner, member, "give-selfpay-channel")
     order = ordered(db, phone, shop, store, "100", started)
     assert order.amount == 8000 and str(code.id) in order.items["choice"]
-    coupons.INSTRUMENT.verify(db.session, owner, code.id, store_id=store.id, method="manual", key="at-the-till")
+    coupon_instrument.INSTRUMENT.verify(db.session, owner, code.id, store_id=store.id, method="manual",
+                                        key="at-the-till")
     db.session.commit()  # the coupon is used at the till before the member pays the order
     pay_at_the_cashier(app, live_server, shop, order)
     order = fresh(order)

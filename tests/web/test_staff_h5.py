@@ -8,7 +8,7 @@ from flask import g
 
 from domain import roles
 from models import AuditLog, Verification
-from services.coupons import coupons
+from services.coupons import issue as coupon_issue, templates as coupon_templates
 from tests.factories import PASSWORD
 from tests.web.helpers import count, fresh, text_of
 
@@ -21,9 +21,10 @@ def shop(db, make):
     cashier_east = make.staff(merchant, role=roles.CASHIER, username="east", stores_=[east])
     cashier_west = make.staff(merchant, role=roles.CASHIER, username="west", stores_=[west])
     member = make.member(merchant, mobile="13912345678", name="王小明")
-    template = coupons.save_template(db.session, owner, None, kind="cash", title="满100减20", amount_off=2000,
-                                     min_spend=10000, validity_mode="relative", valid_days=30, store_ids=[east.id])
-    code = coupons.claim(db.session, merchant, template.id, member.id, channel="h5", key="claim:staff-h5:1")
+    template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="满100减20", amount_off=2000,
+                                              min_spend=10000, validity_mode="relative", valid_days=30,
+                                              store_ids=[east.id])
+    code = coupon_issue.claim(db.session, merchant, template.id, member.id, channel="h5", key="claim:staff-h5:1")
     db.session.commit()
     return {"merchant": merchant, "owner": owner, "east": east, "west": west, "cashier_east": cashier_east,
             "cashier_west": cashier_west, "member": member, "template": template, "code": code}
@@ -182,9 +183,9 @@ def test_is_another_merchants_code_not_found(client, make, db, shop):
     other = make.merchant()
     other_owner = make.staff(other, role=roles.OWNER)
     other_member = make.member(other)
-    template = coupons.save_template(db.session, other_owner, None, kind="cash", title="别家券", amount_off=500,
-                                     validity_mode="relative", valid_days=30)
-    foreign = coupons.claim(db.session, other, template.id, other_member.id, channel="h5", key="claim:foreign:1")
+    template = coupon_templates.save_template(db.session, other_owner, None, kind="cash", title="别家券", amount_off=500,
+                                              validity_mode="relative", valid_days=30)
+    foreign = coupon_issue.claim(db.session, other, template.id, other_member.id, channel="h5", key="claim:foreign:1")
     db.session.commit()
     staff_login(client, shop["owner"], shop["east"])
     looked = client.post("/staff/lookup", data={"code": foreign.code})

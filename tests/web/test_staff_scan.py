@@ -15,11 +15,12 @@ from domain import roles
 from domain.clock import now_utc
 from domain.errors import Conflict
 from models import AuditLog, SandboxGrant, Verification
-from services.coupons import coupons
+from services.cards import count_timed_issue, count_timed_templates
+from services.coupons import issue as coupon_issue, templates as coupon_templates
 from services.verification import qr as instrument_qr, instruments, records as verifications
 from services.members import qr as member_qr
 from sandbox import wechat_state as wechat_sandbox
-from services.verification.instruments import Lookup
+from services.verification.lookup import Lookup
 from staff_h5 import limits
 from tests.web.helpers import count, fresh, text_of
 from tests.web.test_staff_h5 import shop, staff_login  # noqa: F401  (the fixture is used by name)
@@ -114,9 +115,9 @@ def test_does_an_instrument_qr_stop_working_once_the_code_belongs_to_someone_els
 def test_is_another_merchants_instrument_qr_not_accepted(client, shop, make, db):
     other = make.merchant()
     other_owner = make.staff(other, role=roles.OWNER)
-    template = coupons.save_template(db.session, other_owner, None, kind="cash", title="别家券", amount_off=500,
-                                     validity_mode="relative", valid_days=30)
-    foreign = coupons.claim(db.session, other, template.id, make.member(other).id, channel="h5", key="claim:f:1")
+    template = coupon_templates.save_template(db.session, other_owner, None, kind="cash", title="别家券", amount_off=500,
+                                              validity_mode="relative", valid_days=30)
+    foreign = coupon_issue.claim(db.session, other, template.id, make.member(other).id, channel="h5", key="claim:f:1")
     db.session.commit()
     staff_login(client, shop["cashier_east"])
     refused = lookup(client, instrument_qr.token(foreign))
@@ -181,7 +182,7 @@ FAKE = FakeCards()
 def cards(monkeypatch, shop):
     FAKE.rows.clear()
     # First, so that it, not the real card adapters, answers for its kinds.
-    monkeypatch.setattr(instruments, "ADAPTERS", ["tests.web.test_staff_scan:FAKE"] + instruments.ADAPTERS)
+    monkeypatch.setattr(instruments, "ADAPTERS", [FAKE] + instruments.ADAPTERS)
     merchant_id = shop["merchant"].id
     return {"count": FAKE.add("count_card", merchant_id, shop["member"], 10),
             "gift": FAKE.add("gift_card", merchant_id, shop["member"], 50000)}
@@ -322,15 +323,13 @@ def test_does_the_redis_limit_also_hold_an_expired_token_guesser(app, client, sh
     assert lookup(client, instrument_qr.token(shop["code"])).status_code == 429
 
 
-# --- a real count card (services.cards.count_timed), scanned by its QR --------------------------------------------------
+# --- a real count card (services/cards/count_timed_*), scanned by its QR ----------------------------------------------
 
 def test_does_a_real_count_card_scanned_by_its_qr_take_the_uses_asked_for(client, shop, db):
-    from services.cards import count_timed as card_service
-
-    template = card_service.save_template(db.session, shop["owner"], None, kind="count", title="洗车十次卡",
-                                          service_name="精洗", uses=10)
-    card = card_service.issue(db.session, shop["merchant"], template.id, shop["member"].id, channel="staff",
-                              key="issue:staff-scan:1")
+    template = count_timed_templates.save_template(db.session, shop["owner"], None, kind="count", title="洗车十次卡",
+                                                   service_name="精洗", uses=10)
+    card = count_timed_issue.issue(db.session, shop["merchant"], template.id, shop["member"].id, channel="staff",
+                                   key="issue:staff-scan:1")
     db.session.commit()
     staff_login(client, shop["cashier_east"])
     body = text_of(lookup(client, instrument_qr.token(card)))
@@ -354,12 +353,10 @@ def test_does_the_limit_fall_back_to_the_audit_log_when_redis_is_down(app, clien
 
 
 def test_does_a_double_tap_on_confirm_take_the_uses_once_and_show_success_twice(client, shop, db):
-    from services.cards import count_timed as card_service
-
-    template = card_service.save_template(db.session, shop["owner"], None, kind="count", title="护理三次卡",
-                                          service_name="护理", uses=3)
-    card = card_service.issue(db.session, shop["merchant"], template.id, shop["member"].id, channel="staff",
-                              key="issue:staff-scan:2")
+    template = count_timed_templates.save_template(db.session, shop["owner"], None, kind="count", title="护理三次卡",
+                                                   service_name="护理", uses=3)
+    card = count_timed_issue.issue(db.session, shop["merchant"], template.id, shop["member"].id, channel="staff",
+                                   key="issue:staff-scan:2")
     db.session.commit()
     staff_login(client, shop["cashier_east"])
     key = keys_in(text_of(lookup(client, card.code, via="manual")))[0]

@@ -7,7 +7,7 @@ from domain import roles
 from domain.clock import now_utc
 from extensions import db
 from models import StoredValueSettings, TopupRule
-from services.coupons import coupons as coupon_service
+from services.coupons import templates as coupon_templates
 from services.orders import orders as order_service
 from services.wallet import stored_value
 from tests.web.helpers import count, text_of
@@ -63,8 +63,8 @@ def test_can_a_manager_without_settings_permission_open_the_stored_value_setting
 
 
 def test_does_the_rules_list_preview_a_tier_with_its_coupons(as_owner, merchant, owner):
-    template = coupon_service.save_template(db.session, owner, None, kind="cash", title="满100减20", amount_off=2000,
-                                            min_spend=10000, validity_mode="relative", valid_days=30)
+    template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="满100减20", amount_off=2000,
+                                              min_spend=10000, validity_mode="relative", valid_days=30)
     db.session.commit()
     form = text_of(as_owner.get("/backoffice/stored-value/rules/new"))
     assert "满100减20" in form and "赠券 5" in form

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from domain import roles
 from extensions import db
 from models import Verification
-from services.coupons import coupons as coupon_service
+from services.coupons import issue as coupon_issue, templates as coupon_templates
 from tests.web.helpers import text_of
 
 _keys = counter(1)
@@ -23,8 +23,8 @@ def shops(make, db, merchant):
 
 
 def template(owner, title):
-    made = coupon_service.save_template(db.session, owner, None, kind="cash", title=title, amount_off=1000,
-                                        validity_mode="relative", valid_days=30)
+    made = coupon_templates.save_template(db.session, owner, None, kind="cash", title=title, amount_off=1000,
+                                          validity_mode="relative", valid_days=30)
     db.session.commit()
     return made
 
@@ -33,7 +33,7 @@ def record(merchant, make, coupon, store, staff, at, amount, undone=False):
     """A verification at a given UTC moment, for a freshly claimed code."""
     member = make.member(merchant)
     db.session.flush()
-    code = coupon_service.claim(db.session, merchant, coupon.id, member.id, channel="h5", key=f"test:{next(_keys)}")
+    code = coupon_issue.claim(db.session, merchant, coupon.id, member.id, channel="h5", key=f"test:{next(_keys)}")
     row = Verification(merchant_id=merchant.id, coupon_code_id=code.id, instrument_name=coupon.title, method="scan",
                        store_id=store.id, staff_id=staff.id, member_id=member.id, amount_received=amount,
                        idempotency_key=f"verify:{next(_keys)}", created_at=at,

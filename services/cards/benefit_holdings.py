@@ -1,0 +1,33 @@
+"""Reading benefit cards: one card of the merchant's, a template's holders, and a member's cards with the pack
+coupons each granted."""
+from domain.cards import BENEFIT
+from domain.errors import NotFound
+from models import Card, CouponCode
+from services.cards import benefit_templates
+from services.shared.tenancy import get_owned, scoped
+
+
+def get_card(session, merchant_id, card_id):
+    card = get_owned(session, Card, merchant_id, card_id)
+    if card.kind != BENEFIT:
+        raise NotFound("记录不存在")
+    return card
+
+
+def holders(session, merchant_id, template_id):
+    template = benefit_templates.get_template(session, merchant_id, template_id)
+    return template, session.scalars(scoped(Card, merchant_id).where(Card.template_id == template.id)
+                                     .order_by(Card.created_at.desc(), Card.id.desc())).all()
+
+
+def member_cards(session, merchant_id, member_id):
+    """A member's benefit cards, newest first, each with the pack coupons it granted: [(card, [codes])]."""
+    cards = session.scalars(scoped(Card, merchant_id).where(Card.member_id == member_id, Card.kind == BENEFIT)
+                            .order_by(Card.created_at.desc(), Card.id.desc())).all()
+    codes = {}
+    if cards:
+        for code in session.scalars(scoped(CouponCode, merchant_id)
+                                    .where(CouponCode.source_card_id.in_([c.id for c in cards]))
+                                    .order_by(CouponCode.id)):
+            codes.setdefault(code.source_card_id, []).append(code)
+    return [(card, codes.get(card.id, [])) for card in cards]
