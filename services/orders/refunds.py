@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, func, select, update
 
+from channels import payment_channels
 from domain import orders as order_rules
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, PermissionDenied
@@ -35,6 +36,7 @@ from services.shared import idempotency
 from services.wallet import journal as wallet
 from services.shared.tenancy import get_owned
 from services.shared.text import required_text
+from services.till import self_pay_orders
 
 REFUNDABLE_STATES = (order_rules.PAID, order_rules.FULFILLED)
 GIFT_CARD_REFUSAL = "礼品卡一经售出，不可退款"
@@ -203,8 +205,6 @@ def _void_codes(session, actor, order, amount, reason, key, now):
 
 
 def _self_pay(session, actor, order, amount, reason, key, now):
-    from services.till import self_pay_orders
-
     return self_pay_orders.take_back(session, actor, order, amount, reason, key, now)
 
 
@@ -236,10 +236,8 @@ def _count_refunded(session, order, amount):
 
 
 def _ask_channel(order, record, actor):
-    from payments import checkout
-
-    answer = checkout.channel_module(order.channel).refund(actor.merchant, order, record.amount, record.out_refund_no,
-                                                           record.reason)
+    answer = payment_channels.channel_for(order.channel).refund(actor.merchant, order, record.amount,
+                                                               record.out_refund_no, record.reason)
     record.channel_refund_id = answer.get("refund_id")
     record.state = "succeeded" if answer.get("status") == "succeeded" else "processing"
 
@@ -257,8 +255,6 @@ def kind_preview(session, order):
     if order.kind == "gift_card":
         return GIFT_CARD_REFUSAL
     if order.kind == "self_pay":
-        from services.till import self_pay_orders
-
         return self_pay_orders.refund_preview(order)
     left = refundable_left(order)
     if order.kind == "coupon":

@@ -9,15 +9,14 @@ import xmltodict
 from sqlalchemy import func, select, update
 from wechatpy.crypto import RefundCrypto, WeChatRefundCrypto
 
-from channels import wechat_pay as wxpay
+from channels import alipay_trades as alipay_pay, wechat_pay as wxpay
 from domain.clock import now_utc
 from jobs import schedule
 from jobs.payments import settle_overdue_orders, settle_processing_refunds
 from models import AuditLog, Order, OrderRefund, PaymentNotification, SandboxGrant, WalletTransaction
-from payments import alipay as alipay_pay
-from sandbox import wechat_pay_refunds as sandbox_refunds, wechat_state as sbx
+from sandbox import alipay_api, wechat_pay_refunds as sandbox_refunds, wechat_state as sbx
 from services.members import members
-from services.orders import orders, refund_results, refunds
+from services.orders import channel_payments, orders, refund_results, refunds
 from services.wallet import journal as wallet
 from tests.integration.helpers import run_concurrently
 
@@ -240,8 +239,6 @@ def test_is_the_refund_job_declared_every_10_minutes():
 
 @pytest.fixture()
 def alipay_order(db, make, live_server):
-    from sandbox import alipay_api
-
     merchant = alipay_api.provision_merchant(db.session, make.merchant(name="支付宝退款结果店"))
     owner, member = make.staff(merchant, role="owner"), make.member(merchant)
     order = orders.create(db.session, merchant, member.id, kind="topup", channel="alipay", amount=10000,
@@ -254,7 +251,7 @@ def alipay_order(db, make, live_server):
     alipay_api._put(db.session, alipay_api._trade_key(merchant.alipay_app_id, order.out_trade_no),
                     alipay_api.json.dumps(trade, ensure_ascii=False, sort_keys=True))
     db.session.commit()
-    assert alipay_pay.query_and_settle(db.session, merchant, order) == "paid"
+    assert channel_payments.settle_by_query(db.session, order) == "paid"
     db.session.commit()
     return dict(merchant=merchant, owner=owner, member=member, order=order)
 
