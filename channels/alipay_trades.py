@@ -18,7 +18,7 @@ from alipay.exceptions import AliPayException, AliPayValidationError
 from flask import current_app
 
 from channels.alipay import client_for
-from channels.paid_trades import PaidTrade
+from channels.trade_answers import PaidTrade
 from domain.errors import Conflict
 
 log = logging.getLogger(__name__)

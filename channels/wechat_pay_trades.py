@@ -16,7 +16,7 @@ from wechatpy.crypto import WeChatRefundCrypto
 from wechatpy.exceptions import InvalidSignatureException, WeChatPayException
 
 from channels import wechat_pay as wxpay
-from channels.paid_trades import PaidTrade
+from channels.trade_answers import PaidTrade
 from channels.wechat import ChannelNotConfigured
 from domain.errors import Conflict, DomainError
 
