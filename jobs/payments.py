@@ -1,21 +1,14 @@
 """Payment jobs: settle the orders still unpaid past their time, and the refunds still processing, by asking
-their channel (a lost notification loses no money). Each channel module provides
-`query_and_settle(session, merchant, order) -> outcome` and `refund_result(merchant, order, refund)`."""
+their channel (a lost notification loses no money): services.orders.channel_payments.settle_by_query,
+services.orders.refund_results.ask_and_settle and services.till.channel_refunds.settle_by_id."""
 import logging
 
 from jobs.base import each_in_own_transaction, job
-from models import Merchant, Order
-from payments.checkout import channel_module
-from services.orders import orders, refund_results
+from models import Order
+from services.orders import channel_payments, orders, refund_results
 from services.till import channel_refunds as till_channel_refunds
 
 log = logging.getLogger(__name__)
-
-
-def query_and_settle(session, order):
-    """Dispatch one order to its channel's query; the channel records a payment or closes the order."""
-    merchant = session.get(Merchant, order.merchant_id)
-    return channel_module(order.channel).query_and_settle(session, merchant, order)
 
 
 @job(queue="scheduled")
@@ -23,7 +16,7 @@ def settle_overdue_orders(session, now=None):
     """Periodic: every overdue unpaid order, each in its own transaction so one channel failure (network, a
     channel answer that fails its signature) leaves the others settled and is tried again next period."""
     overdue = [order.id for order in orders.overdue(session, now=now)]
-    outcomes = each_in_own_transaction(session, overdue, lambda order_id: query_and_settle(
+    outcomes = each_in_own_transaction(session, overdue, lambda order_id: channel_payments.settle_by_query(
         session, session.get(Order, order_id)), "settle overdue order")
     log.info("overdue orders settled: %s", outcomes)
     return outcomes
@@ -43,7 +36,7 @@ def settle_processing_refunds(session, now=None):
 @job(queue="scheduled")
 def settle_processing_till_refunds(session, now=None):
     """Periodic: refunds of till payments by payment code still processing at WeChat (services/
-    till_channel_refunds.py), each asked and settled in its own transaction."""
+    till/channel_refunds.py), each asked and settled in its own transaction."""
     outcomes = each_in_own_transaction(session, till_channel_refunds.still_processing(session, now=now),
                                        lambda refund_id: till_channel_refunds.settle_by_id(session, refund_id),
                                        "settle processing till refund")

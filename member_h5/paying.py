@@ -1,9 +1,10 @@
-"""What every member purchase does once its order is priced: pick the channel, then hand the browser to it."""
+"""What every member purchase does once its order is priced: pick the channel, then hand the browser to it
+(member_h5/pay_start.py)."""
 from flask import g, redirect, url_for
 from flask_babel import gettext as _
 
-import payments.checkout
 from domain import orders as order_rules
+from member_h5 import pay_start
 from member_h5.common import attempt, detect_client
 
 
@@ -25,4 +26,4 @@ def start_paying(order):
     detail = url_for("member_h5.order_detail", order_id=order.id)
     if order.state != order_rules.CREATED:
         return redirect(detail)
-    return attempt(lambda: payments.checkout.start(g.merchant, order), detail)
+    return attempt(lambda: pay_start.start(g.merchant, order), detail)

@@ -1,9 +1,11 @@
-"""Payment channels: WeChat Pay (JSAPI) and Alipay (wap). Each channel module starts a payment for an order
-and receives the channel's notifications; both end in services.orders.orders.record_payment.
+"""Payment channels' notifications, the only routes here: /payments/wechat/notify/<merchant_slug>,
+/payments/wechat/refund-notify/<merchant_slug> and /payments/alipay/notify/<merchant_slug>. The channels call
+these (CSRF-exempt, verified by signature or, for the refund result, by its encryption); each reads the body,
+calls its service (services.orders.wechat_notifications, wechat_refund_notifications, alipay_notifications) and
+answers the channel.
 
-URLs: /payments/wechat/notify/<merchant_slug>, /payments/wechat/refund-notify/<merchant_slug> and
-/payments/alipay/notify/<merchant_slug> (the channels call these, CSRF-exempt, verified by signature or, for
-the refund result, by its encryption), and the member-facing start of a payment through `checkout.start`.
+Starting a payment in the member's browser is member_h5/pay_start.py; what services call on a channel (prepay,
+query, close, refund) is channels/wechat_pay_trades.py and channels/alipay_trades.py.
 """
 from flask import Blueprint
 
@@ -11,7 +13,7 @@ from extensions import csrf
 
 blueprint = Blueprint("payments", __name__, url_prefix="/payments")
 
-from payments import alipay, checkout, wechat, wechat_refund_notify  # noqa: E402,F401  (routes register on import)
+from payments import alipay, wechat, wechat_refund_notify  # noqa: E402,F401  (routes register on import)
 
 
 def register(app):

@@ -18,10 +18,10 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from channels import alipay, wechat_pay
+from channels import alipay_barcode, wechat_micropay
 from domain.clock import now_utc
 
-SHAPES = {"wechat": wechat_pay.PAYMENT_CODE, "alipay": alipay.PAYMENT_CODE}
+SHAPES = {"wechat": wechat_micropay.PAYMENT_CODE, "alipay": alipay_barcode.PAYMENT_CODE}
 ENDINGS = {"1111": "password", "2222": "never", "3333": "notenough", "4444": "expired"}
 KINDS = {"success": _l("直接支付成功"), "password": _l("需输入密码（稍后支付成功）"),
          "never": _l("需输入密码（顾客一直不输入）"), "notenough": _l("余额不足"), "expired": _l("付款码已过期")}

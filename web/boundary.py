@@ -5,7 +5,8 @@ Two exceptions, each said in one call by the view:
 - `keep_on_error()`: the answer is an error but what the view wrote last must stay (a failed look-up counted
   against a guessing limit, a stale gift-card link released back to its giver).
 - `commit_now()`: what is written must be committed before the request talks to the outside world (an order
-  must exist before WeChat Pay or Alipay hears of it, so that their notification always finds it).
+  must exist before WeChat Pay or Alipay hears of it, so that their notification always finds it), or before it
+  answers one (a payment notification is answered SUCCESS only once the payment is committed).
 
 A commit that fails raises, and the application's error handler answers 500 with nothing kept.
 """

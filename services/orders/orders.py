@@ -1,6 +1,7 @@
 """Orders: created with a server-side price, paid once (conditional update), fulfilled once, closed when unpaid.
 
-A payment channel's notification, verified by its own module (payments/), ends in `record_payment`, which
+A payment channel's word, verified by services.orders.wechat_notifications / alipay_notifications (a
+notification) or services.orders.channel_payments (the overdue-order query), ends in `record_payment`, which
 checks the order, moves it created -> paid with a conditional UPDATE (so fifteen copies of one notification
 pay it once), and fulfils it in the same transaction. Fulfilment is dispatched by kind to FULFILLERS and is
 idempotent on its own too: every ledger change it makes carries a key derived from the order id.

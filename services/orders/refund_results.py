@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from sqlalchemy import case, select, update
 
+from channels import payment_channels
 from domain import orders as order_rules
 from domain.clock import now_utc
 from models import Merchant, Order, OrderRefund
@@ -92,14 +93,12 @@ def still_processing(session, now=None):
 def ask_and_settle(session, refund_id, now=None):
     """Ask the order's channel about one processing refund and settle it: succeeded, failed, processing
     (the channel has no final answer yet) or unchanged (settled meanwhile)."""
-    from payments import checkout
-
     record = session.get(OrderRefund, refund_id)
     if record is None or record.state != PROCESSING:
         return "unchanged"
     order = session.get(Order, record.order_id)
     merchant = session.get(Merchant, record.merchant_id)
-    outcome, reason = checkout.channel_module(order.channel).refund_result(merchant, order, record)
+    outcome, reason = payment_channels.channel_for(order.channel).refund_result(merchant, order, record)
     if outcome == PROCESSING:
         return PROCESSING
     settled = settle(session, record, outcome == SUCCEEDED, reason=reason, now=now, source="query")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, func, select, update
 
+from channels import payment_channels
 from domain import orders as order_rules
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, PermissionDenied
@@ -249,10 +250,8 @@ def _count_refunded(session, order, amount):
 
 
 def _ask_channel(order, record, actor):
-    from payments import checkout
-
-    answer = checkout.channel_module(order.channel).refund(actor.merchant, order, record.amount, record.out_refund_no,
-                                                           record.reason)
+    answer = payment_channels.channel_for(order.channel).refund(actor.merchant, order, record.amount,
+                                                               record.out_refund_no, record.reason)
     record.channel_refund_id = answer.get("refund_id")
     record.state = "succeeded" if answer.get("status") == "succeeded" else "processing"
 

@@ -1,7 +1,7 @@
 """Refunds of a checkout paid by payment code (services/till/channels.py) go back through its channel.
 
 services/till/refunds.refund reverses the ledger parts, then calls `give_back` last, in the same transaction:
-the channel's refund clients (payments.wechat / payments.alipay, as order refunds use them) are asked for the
+the channel's refund clients (channels.payment_channels, as order refunds use them) are asked for the
 money part of this refund, under an out_refund_no derived from the merchant and the refund's request key, so
 sending the same form again after a lost answer asks about the same refund and never pays twice. A refusal
 raises (a Conflict) and the whole refund rolls back. WeChat may accept a refund and pay it later: it is kept
@@ -17,9 +17,11 @@ from types import SimpleNamespace
 
 from sqlalchemy import select, update
 
+from channels import payment_channels
 from domain.clock import now_utc
 from domain.errors import NotFound
 from domain.money import format_yuan
+from models import Merchant
 from models.checkout import Checkout, CheckoutRefund
 
 SUCCEEDED, PROCESSING, FAILED = "succeeded", "processing", "failed"
@@ -37,9 +39,7 @@ def refund_number(merchant_id, key):
 
 
 def _channel(checkout):
-    from payments import checkout as payment_channels
-
-    return payment_channels.channel_module(checkout.tender)
+    return payment_channels.channel_for(checkout.tender)
 
 
 def give_back(merchant, checkout, row):
@@ -101,7 +101,5 @@ def still_processing(session, now=None, older_than=timedelta(minutes=5), batch=2
 
 
 def settle_by_id(session, refund_id):
-    from models import Merchant
-
     row = session.get(CheckoutRefund, refund_id)
     return settle(session, session.get(Merchant, row.merchant_id), row)

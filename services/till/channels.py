@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 
 
-from channels import alipay, wechat_pay
+from channels import alipay_barcode, wechat_micropay
 from domain.errors import Conflict, DomainError
 from domain.money import format_yuan
 from models.checkout import TENDER_LABELS, Checkout
@@ -31,21 +31,22 @@ from services.till import checkout as pricing_service, payment as checkout_payme
 from services.shared import host, idempotency
 
 CHANNEL_TENDERS = ("wechat", "alipay")
-CODE_SHAPES = {"wechat": wechat_pay.PAYMENT_CODE, "alipay": alipay.PAYMENT_CODE}
+CODE_SHAPES = {"wechat": wechat_micropay.PAYMENT_CODE, "alipay": alipay_barcode.PAYMENT_CODE}
 CODE_RULES = {"wechat": "微信付款码为 18 位数字，以 10–15 开头", "alipay": "支付宝付款码为 16–24 位数字，以 25–30 开头"}
 
 
 @dataclass(frozen=True)
 class Channel:
-    """One channel's three calls, each returning channels.wechat_pay.Charge (reverse: True once confirmed)."""
+    """One channel's three calls, each returning channels.trade_answers.Charge (reverse: True once confirmed)."""
 
     charge: object  # (merchant, *, out_trade_no, amount, auth_code, subject, client_ip)
     query: object  # (merchant, out_trade_no)
     reverse: object  # (merchant, out_trade_no)
 
 
-CHANNELS = {"wechat": Channel(wechat_pay.micropay, wechat_pay.micropay_query, wechat_pay.micropay_reverse),
-            "alipay": Channel(alipay.barcode_pay, alipay.barcode_query, alipay.barcode_cancel)}
+CHANNELS = {"wechat": Channel(wechat_micropay.micropay, wechat_micropay.micropay_query,
+                              wechat_micropay.micropay_reverse),
+            "alipay": Channel(alipay_barcode.barcode_pay, alipay_barcode.barcode_query, alipay_barcode.barcode_cancel)}
 
 
 class ChannelRefused(Conflict):

@@ -10,13 +10,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from sqlalchemy import func, select
 
+from channels import alipay_trades
+from channels.alipay import client_for
 from domain.clock import now_utc
 from extensions import db as database
+from jobs.payments import settle_overdue_orders
 from models import Order, PaymentNotification, Wallet, WalletTransaction
-from payments import alipay as pay
-from sandbox import alipay_cashier, alipay_keys, alipay_trades
+from sandbox import alipay_cashier, alipay_keys, alipay_trades as sandbox_trades
 from sandbox.alipay_keys import provision_merchant
-from services.orders import orders
+from services.orders import channel_payments, orders
 from tests.integration.helpers import run_concurrently
 
 SELLER = "2088000000000777"
@@ -191,7 +193,7 @@ def test_do_fifteen_copies_at_once_over_http_credit_once(app, live_server, db, m
     assert database.session.scalar(select(func.count()).select_from(WalletTransaction)) == 1
 
 
-# --- query_and_settle against the sandbox gateway ------------------------------------------------------
+# --- settle_by_query against the sandbox gateway -------------------------------------------------------
 
 @pytest.fixture()
 def sandbox_shop(make, db):
@@ -211,8 +213,8 @@ def test_does_provisioning_give_a_seller_id_once_and_tell_the_sandbox(db, make, 
 def test_does_the_sandbox_sign_its_notification_so_the_merchant_can_verify_it(db, make, sandbox_shop):
     order = _topup(db, make, sandbox_shop)
     _sandbox_trade(db, sandbox_shop, order, "TRADE_SUCCESS")
-    trade = alipay_trades.load_trade(sandbox_shop.alipay_app_id, order.out_trade_no)[1]
-    verifier = pay.client_for(sandbox_shop)
+    trade = sandbox_trades.load_trade(sandbox_shop.alipay_app_id, order.out_trade_no)[1]
+    verifier = client_for(sandbox_shop)
     for tamper, valid, amount in (("", True, "100.00"), ("amount", True, "101.00"), ("signature", False, "100.00")):
         fields = alipay_cashier.notification_fields(trade, tamper)
         assert fields["seller_id"] == sandbox_shop.alipay_seller_id and fields["total_amount"] == amount
@@ -225,7 +227,7 @@ def _sandbox_trade(db, merchant, order, status):
              "subject": order.description, "status": status, "trade_no": "2026112422001499999999999999",
              "notify_url": "", "return_url": "", "quit_url": "", "time_expire": "", "gmt_create": "2026-11-24 09:00:00",
              "gmt_payment": "2026-11-24 09:01:00", "buyer_id": "2088000000000555"}
-    alipay_keys.put(db.session, alipay_trades.trade_key(merchant.alipay_app_id, order.out_trade_no),
+    alipay_keys.put(db.session, sandbox_trades.trade_key(merchant.alipay_app_id, order.out_trade_no),
                     json.dumps(trade, ensure_ascii=False, sort_keys=True))
     db.session.commit()
 
@@ -233,7 +235,7 @@ def _sandbox_trade(db, merchant, order, status):
 def test_does_the_query_settle_a_paid_order_whose_notification_was_lost(db, make, sandbox_shop):
     order = _topup(db, make, sandbox_shop)
     _sandbox_trade(db, sandbox_shop, order, "TRADE_SUCCESS")
-    assert pay.query_and_settle(db.session, sandbox_shop, order) == "paid"
+    assert channel_payments.settle_by_query(db.session, order) == "paid"
     db.session.commit()
     assert _state(db, order.id) == ("fulfilled", (10000, 1000))
     assert db.session.get(Order, order.id).payer == "2088000000000555"
@@ -242,15 +244,15 @@ def test_does_the_query_settle_a_paid_order_whose_notification_was_lost(db, make
 def test_does_the_query_close_an_unpaid_order_on_alipay_and_here(db, make, sandbox_shop):
     order = _topup(db, make, sandbox_shop, now=now_utc() - timedelta(hours=1))
     _sandbox_trade(db, sandbox_shop, order, "WAIT_BUYER_PAY")
-    assert pay.query_and_settle(db.session, sandbox_shop, order) == "closed"
+    assert channel_payments.settle_by_query(db.session, order) == "closed"
     db.session.commit()
     assert _state(db, order.id) == ("closed", (0, 0))
-    assert alipay_trades.load_trade(sandbox_shop.alipay_app_id, order.out_trade_no)[1]["status"] == "TRADE_CLOSED"
+    assert sandbox_trades.load_trade(sandbox_shop.alipay_app_id, order.out_trade_no)[1]["status"] == "TRADE_CLOSED"
 
 
 def test_does_the_query_close_an_order_whose_cashier_was_never_opened(db, make, sandbox_shop):
     order = _topup(db, make, sandbox_shop, now=now_utc() - timedelta(hours=1))
-    assert pay.query_and_settle(db.session, sandbox_shop, order) == "closed"
+    assert channel_payments.settle_by_query(db.session, order) == "closed"
     db.session.commit()
     assert _state(db, order.id) == ("closed", (0, 0))
 
@@ -258,25 +260,24 @@ def test_does_the_query_close_an_order_whose_cashier_was_never_opened(db, make, 
 def test_is_a_paid_trade_with_another_amount_refused_by_the_query(db, make, sandbox_shop):
     order = _topup(db, make, sandbox_shop)
     _sandbox_trade(db, sandbox_shop, order, "TRADE_SUCCESS")
-    text, trade = alipay_trades.load_trade(sandbox_shop.alipay_app_id, order.out_trade_no)
-    assert alipay_trades.swap(dict(trade, total_amount="1.00"), text)
+    text, trade = sandbox_trades.load_trade(sandbox_shop.alipay_app_id, order.out_trade_no)
+    assert sandbox_trades.swap(dict(trade, total_amount="1.00"), text)
     with pytest.raises(orders.PaymentMismatch):
-        pay.query_and_settle(db.session, sandbox_shop, order)
+        channel_payments.settle_by_query(db.session, order)
     db.session.rollback()
     assert _state(db, order.id) == ("created", (0, 0))
 
 
 def test_are_amounts_converted_between_fen_and_yuan_without_float():
-    assert [pay.yuan_text(v) for v in (1, 10, 100, 10000, 123456789)] == [
+    assert [alipay_trades.yuan_text(v) for v in (1, 10, 100, 10000, 123456789)] == [
         "0.01", "0.10", "1.00", "100.00", "1234567.89"]
-    assert [pay.fen_from_text(t) for t in ("0.01", "100.00", "100.5", "100", "1234567.89")] == [
+    assert [alipay_trades.fen_from_text(t) for t in ("0.01", "100.00", "100.5", "100", "1234567.89")] == [
         1, 10000, 10050, 10000, 123456789]
-    assert [pay.fen_from_text(t) for t in ("", "-1.00", "1e3", "100.001", " 1.00", "01.00", None)] == [None] * 7
+    assert [alipay_trades.fen_from_text(t) for t in ("", "-1.00", "1e3", "100.001", " 1.00", "01.00", None)] == [
+        None] * 7
 
 
 def test_does_the_unpaid_order_job_settle_alipay_orders_through_the_query(db, make, sandbox_shop):
-    from jobs.payments import settle_overdue_orders
-
     paid, unpaid = _topup(db, make, sandbox_shop, key="job-paid"), _topup(db, make, sandbox_shop, key="job-unpaid")
     _sandbox_trade(db, sandbox_shop, paid, "TRADE_SUCCESS")
     _sandbox_trade(db, sandbox_shop, unpaid, "WAIT_BUYER_PAY")

@@ -1,4 +1,4 @@
-"""payments.alipay.refund against the sandbox gateway over HTTP: part and whole refunds, the channel's refusals,
+"""channels.alipay_trades.refund against the sandbox gateway over HTTP: part and whole refunds, the channel's refusals,
 the same out_refund_no sent twice, and answers that cannot be trusted."""
 import json
 
@@ -7,12 +7,13 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from channels import alipay_trades as pay
 from domain.errors import Conflict
 from models import Merchant, Order
-from payments import alipay as pay
 from sandbox import alipay_keys, alipay_trades
 from sandbox.alipay_keys import provision_merchant
-from services.orders import orders
+from services.orders import channel_payments, orders, refunds
+from services.wallet import journal as wallet
 from tests.integration.helpers import run_concurrently
 
 
@@ -41,7 +42,7 @@ def _paid_order(db, make, merchant, key):
     alipay_keys.put(db.session, alipay_trades.trade_key(merchant.alipay_app_id, order.out_trade_no),
                     json.dumps(trade, ensure_ascii=False, sort_keys=True))
     db.session.commit()
-    assert pay.query_and_settle(db.session, merchant, order) == "paid"
+    assert channel_payments.settle_by_query(db.session, order) == "paid"
     db.session.commit()
     return order
 
@@ -188,9 +189,6 @@ def test_does_the_same_refund_sent_from_five_threads_at_once_refund_once(app, db
 
 
 def test_is_a_paid_top_up_refunded_through_the_refund_service_at_alipay_and_on_the_journal(db, make, shop, paid):
-    from services.orders import refunds
-    from services.wallet import journal as wallet
-
     owner = make.staff(shop, role="owner")
     db.session.commit()
     record = refunds.refund_topup(db.session, owner, paid.id, 4000, reason="顾客要求", key="rf:alipay")

@@ -3,19 +3,21 @@ cards closed, only unused coupon codes refunded, and two refunds at once never e
 import pytest
 from sqlalchemy import func, select
 
+from channels import payment_channels
 from domain.errors import Conflict, DomainError
 from domain.orders import Expected
-from models import AuditLog, Card, CardRefund, CouponCode, Order, OrderRefund
+from models import AuditLog, Card, CardRefund, CouponCode, Order, OrderRefund, Staff, WalletTransaction
 from services.cards import benefit_templates, count_timed_templates, count_timed_use
 from services.coupons import templates as coupon_templates
-from services.orders import orders, refunds
+from services.orders import orders, refund_results, refunds
+from services.wallet import journal as wallet
 from tests.integration.helpers import run_concurrently
 
 CHANNEL_CALLS = []
 
 
 class FakeChannel:
-    """Stands in for payments.<channel>: records the refund asked, or refuses like a channel would."""
+    """Stands in for a channel of channels.payment_channels: records the refund asked, or refuses like one."""
 
     refuse = False
 
@@ -29,11 +31,9 @@ class FakeChannel:
 
 @pytest.fixture(autouse=True)
 def fake_channel(monkeypatch):
-    from payments import checkout
-
     CHANNEL_CALLS.clear()
     FakeChannel.refuse = False
-    monkeypatch.setattr(checkout, "channel_module", lambda channel: FakeChannel)
+    monkeypatch.setattr(payment_channels, "channel_for", lambda channel: FakeChannel)
 
 
 @pytest.fixture()
@@ -188,8 +188,6 @@ def test_can_two_refunds_at_once_of_a_coupon_order_not_exceed_it(app, db, shop):
     order = coupon_order(db, shop, quantity=4)
 
     def attempt(session, index):
-        from models import Staff
-
         owner = session.get(Staff, shop["owner"].id)
         return refunds.refund_order(session, owner, order.id, 2000, reason="并发", key=f"rf:race:{index}").id
 
@@ -204,8 +202,6 @@ def test_can_two_refunds_at_once_of_a_count_card_order_not_exceed_it(app, db, sh
     order = count_card_order(db, shop)
 
     def attempt(session, index):
-        from models import Staff
-
         owner = session.get(Staff, shop["owner"].id)
         return refunds.refund_order(session, owner, order.id, 6000, reason="并发", key=f"rf:race:{index}").id
 
@@ -216,10 +212,6 @@ def test_can_two_refunds_at_once_of_a_count_card_order_not_exceed_it(app, db, sh
 
 
 def test_does_a_failed_card_refund_credit_the_wallet_and_keep_the_card_closed(db, shop, monkeypatch):
-    from models import WalletTransaction
-    from services.orders import refund_results
-    from services.wallet import journal as wallet
-
     order = count_card_order(db, shop)
     monkeypatch.setattr(FakeChannel, "refund", staticmethod(lambda *args: {"refund_id": "CH", "status": "processing"}))
     record = refund(db, shop, order, 7000)

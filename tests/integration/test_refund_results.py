@@ -10,15 +10,14 @@ import xmltodict
 from sqlalchemy import func, select, update
 from wechatpy.crypto import RefundCrypto, WeChatRefundCrypto
 
-from channels import wechat_pay as wxpay
+from channels import alipay_trades as alipay_pay, wechat_pay as wxpay
 from domain.clock import now_utc
 from jobs import schedule
 from jobs.payments import settle_overdue_orders, settle_processing_refunds
 from models import AuditLog, Order, OrderRefund, PaymentNotification, SandboxGrant, WalletTransaction
-from payments import alipay as alipay_pay
 from sandbox import alipay_keys, alipay_trades, wechat_pay_refunds as sandbox_refunds, wechat_state as sbx
 from services.members import members
-from services.orders import orders, refund_results, refunds
+from services.orders import channel_payments, orders, refund_results, refunds
 from services.wallet import journal as wallet
 from tests.integration.helpers import run_concurrently
 
@@ -253,7 +252,7 @@ def alipay_order(db, make, live_server):
     alipay_keys.put(db.session, alipay_trades.trade_key(merchant.alipay_app_id, order.out_trade_no),
                     json.dumps(trade, ensure_ascii=False, sort_keys=True))
     db.session.commit()
-    assert alipay_pay.query_and_settle(db.session, merchant, order) == "paid"
+    assert channel_payments.settle_by_query(db.session, order) == "paid"
     db.session.commit()
     return dict(merchant=merchant, owner=owner, member=member, order=order)
 

@@ -2,9 +2,10 @@
 import pytest
 from sqlalchemy import func, select
 
+from channels import payment_channels
 from domain.errors import Conflict, DomainError, PermissionDenied
 from domain.orders import Expected
-from models import Order, OrderRefund, WalletPosting
+from models import Order, OrderRefund, Staff, WalletPosting
 from services.orders import orders, refunds
 from services.wallet import stored_value, journal as wallet
 from tests.integration.helpers import run_concurrently
@@ -13,7 +14,7 @@ CHANNEL_CALLS = []
 
 
 class FakeChannel:
-    """Stands in for payments.<channel>: records the call, or refuses like a channel would."""
+    """Stands in for a channel of channels.payment_channels: records the call, or refuses like a channel would."""
 
     refuse = False
 
@@ -27,11 +28,9 @@ class FakeChannel:
 
 @pytest.fixture(autouse=True)
 def fake_channel(monkeypatch):
-    from payments import checkout
-
     CHANNEL_CALLS.clear()
     FakeChannel.refuse = False
-    monkeypatch.setattr(checkout, "channel_module", lambda channel: FakeChannel)
+    monkeypatch.setattr(payment_channels, "channel_for", lambda channel: FakeChannel)
 
 
 @pytest.fixture()
@@ -125,8 +124,6 @@ def test_do_concurrent_refunds_never_refund_more_than_was_paid(app, db, paid):
     order_id, owner_id = paid["order"].id, paid["owner"].id
 
     def refund(session, index):
-        from models import Staff
-
         return refunds.refund_topup(session, session.get(Staff, owner_id), order_id, 4000, reason="并发",
                                     key=f"rf:race:{index}").id
 

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from sqlalchemy import func, select
 
+from channels import payment_channels
 from domain.errors import DomainError
 from domain.orders import Expected
 from extensions import db
 from models import Order, OrderRefund, WalletPosting, WalletTransaction
-from payments import checkout
 from services.cards import physical as member_cards
 from services.members import members
 from services.orders import orders, refund_results, refunds
@@ -180,7 +180,7 @@ class StandInChannel:
 
 
 def test_do_random_sequences_keep_the_stored_value_books_consistent(db, make, monkeypatch):
-    monkeypatch.setattr(checkout, "channel_module", lambda channel: StandInChannel)
+    monkeypatch.setattr(payment_channels, "channel_for", lambda channel: StandInChannel)
     WalletMachine.make = make
     runner = WalletMachine.TestCase
     runner.settings = settings(max_examples=25, stateful_step_count=15, deadline=None, database=None,

@@ -1,5 +1,5 @@
 """WeChat Pay refunds (secapi/pay/refund) through the sandbox over real HTTP: orders are paid at the sandbox and
-recorded by the query job, then refunded with payments.wechat.refund, which the ledger side calls."""
+recorded by the query job, then refunded with channels.wechat_pay_trades.refund, which the ledger side calls."""
 import secrets
 from datetime import timedelta
 
@@ -7,16 +7,16 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from channels import wechat_pay as wxpay
+from channels import wechat_pay as wxpay, wechat_pay_trades as wechat
 from channels.wechat import ChannelNotConfigured
 from domain.clock import now_utc
 from domain.errors import Conflict
 from jobs.payments import settle_overdue_orders
 from models import Order, SandboxGrant
-from payments import wechat
 from sandbox import wechat_pay_orders as sandbox_pay, wechat_state as sbx
 from services.members import members
-from services.orders import orders
+from services.orders import orders, refunds
+from services.wallet import journal as wallet
 
 APP_ID = "wx5f1d0c0ffee00002"
 MCH_ID = "1900000110"
@@ -174,9 +174,6 @@ def test_is_the_client_certificate_read_from_the_merchant_directory(app, tmp_pat
 
 
 def test_is_a_paid_top_up_refunded_through_the_refund_service_at_wechat_and_on_the_journal(db, make, paid):
-    from services.orders import refunds
-    from services.wallet import journal as wallet
-
     merchant, order = paid
     owner = make.staff(merchant, role="owner")
     db.session.commit()

@@ -11,11 +11,11 @@ from sqlalchemy import select, update
 
 from channels.alipay import client_for
 from domain.clock import now_utc
+from member_h5 import pay_start
 from models import Order, PaymentNotification, Wallet
-from payments import checkout
-from payments.alipay import query_and_settle
 from sandbox.alipay_keys import provision_merchant
 from services.orders import orders
+from services.orders.channel_payments import settle_by_query
 from services.wallet import stored_value
 from tests.web.helpers import wechat_member, wechat_phone
 from tests.web.test_h5_support import ALIPAY_UA, provision
@@ -40,7 +40,7 @@ def order(shop, make, db):
 def _cashier(app, shop, order):
     """The member's browser follows start()'s redirect to the sandbox cashier page."""
     with app.test_request_context():
-        response = checkout.start(shop, order)
+        response = pay_start.start(shop, order)
     assert response.status_code == 302
     page = requests.get(response.location, timeout=30)
     assert page.status_code == 200, page.text
@@ -116,7 +116,7 @@ def test_does_cancelling_at_the_cashier_return_unpaid_and_let_the_job_close_it(a
     # Time passes; the unpaid-order job asks Alipay.
     db.session.execute(update(Order).where(Order.id == order.id).values(expires_at=now_utc() - timedelta(minutes=1)))
     db.session.commit()
-    assert query_and_settle(db.session, shop, order) == "closed"
+    assert settle_by_query(db.session, order) == "closed"
     db.session.commit()
     assert db.session.get(Order, order.id).state == "closed"
     refused = _pay(shop, order)

@@ -6,9 +6,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
-import payments.checkout
 from domain import roles
 from domain.orders import Expected
+from member_h5 import pay_start
 from models import Card, CouponCode, Order
 from services.cards import benefit_templates, count_timed_issue, count_timed_templates
 from services.orders import card_sales, orders
@@ -268,7 +268,7 @@ def test_can_a_member_pay_a_count_card_through_the_sandbox_cashier(app, db, live
                                     key="sandbox-1")
     db.session.commit()
     with app.test_request_context("/", base_url=live_server):
-        page = payments.checkout.start(shop, order)
+        page = pay_start.start(shop, order)
     cashier = live_server + html.unescape(re.search(r'id="sandbox-cashier" href="([^"]+)"', page).group(1))
     opened = requests.get(cashier, timeout=30)
     paid = requests.post(opened.url, data={"action": "pay", "tamper": "", "return": "/h5/back"}, timeout=30)

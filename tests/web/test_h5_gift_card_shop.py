@@ -6,9 +6,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
-import payments.checkout
 from domain import roles
 from domain.orders import Expected
+from member_h5 import pay_start
 from models import Card, CardTemplate, GiftCardBatch, Order
 from services.orders import gift_card_sales, orders
 from services.cards import gift_templates, gift_transfer
@@ -222,7 +222,7 @@ def test_does_paying_through_the_sandbox_cashier_issue_the_cards(app, db, monkey
                                          key="gift:sandbox:1", channel="wechat")
     db.session.commit()
     with app.test_request_context("/", base_url=live_server):
-        page = payments.checkout.start(shop, order)
+        page = pay_start.start(shop, order)
     cashier = requests.get(cashier_url(page, live_server), timeout=30)
     assert "¥200.00" in cashier.text
     paid = requests.post(cashier.url, data={"action": "pay", "tamper": "", "return": "/h5/back"}, timeout=30)

@@ -8,11 +8,14 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import Response
 from sqlalchemy import select
 
+from member_h5 import pay_start
 from models import SandboxOutbox, SandboxUser
 from services.rewards import gifts as gift_rules
 from sandbox import wechat_state as wechat_sandbox
+from sandbox.alipay_keys import provision_merchant
 from services.wechat.settings import settings_for
 
 WECHAT_UA = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.50 NetType/WIFI"
@@ -22,8 +25,6 @@ CODE_IN_SMS = re.compile(r"验证码是 ([0-9]{6})")
 
 def provision(db, merchant, registration_points=0, **settings):
     """Give a merchant a sandbox official account and Alipay app, and member-page settings."""
-    from sandbox.alipay_keys import provision_merchant
-
     wechat_sandbox.provision_account(db.session, merchant)
     provision_merchant(db.session, merchant)
     row = settings_for(db.session, merchant.id)
@@ -46,16 +47,13 @@ def shop_owner(make, db, shop):
 @pytest.fixture()
 def started(monkeypatch):
     """The channel helpers build the real checkout; here it only records which order it was asked to pay."""
-    import payments.checkout
-    from flask import Response
-
     calls = []
 
     def start(merchant, order):
         calls.append(order.id)
         return Response(f"pay {order.out_trade_no}", status=200)
 
-    monkeypatch.setattr(payments.checkout, "start", start)
+    monkeypatch.setattr(pay_start, "start", start)
     return calls
 
 

@@ -3,10 +3,11 @@ import re
 
 import pytest
 
+from channels import payment_channels
 from domain.orders import Expected
 from models import Order
 from services.coupons import templates as coupon_templates
-from services.orders import orders
+from services.orders import orders, refunds
 from services.wallet import stored_value, journal as wallet
 from tests.web import test_h5_support
 from tests.web.helpers import count, fresh, text_of, wechat_member, wechat_phone
@@ -156,15 +157,12 @@ def test_do_the_balance_page_and_the_centre_link_to_the_top_up(shop, phone):
 
 
 def test_does_the_order_page_list_its_refunds(db, shop, owner, member, phone, started, monkeypatch):
-    from payments import checkout
-    from services.orders import refunds
-
     class Channel:
         @staticmethod
         def refund(merchant, order, amount, out_refund_no, reason):
             return {"refund_id": "CH1", "status": "succeeded"}
 
-    monkeypatch.setattr(checkout, "channel_module", lambda channel: Channel)
+    monkeypatch.setattr(payment_channels, "channel_for", lambda channel: Channel)
     enable(db, owner)
     rule = tier(db, owner, pay_amount=10000, bonus=1000)
     order = stored_value.create_topup_order(db.session, shop, member.id, channel="wechat", key="t:refund",

@@ -3,12 +3,15 @@ import re
 
 import pytest
 
+from channels import payment_channels
 from domain import roles
 from domain.orders import Expected
 from extensions import db
-from services.orders import orders
+from sandbox.wechat_state import provision_account
+from services.cards import count_timed_templates, count_timed_use
+from services.orders import orders, refund_results, refunds
 from services.wallet import stored_value, journal as wallet
-from tests.web.helpers import fresh, text_of
+from tests.web.helpers import fresh, text_of, wechat_member, wechat_phone
 
 
 class FakeChannel:
@@ -19,9 +22,7 @@ class FakeChannel:
 
 @pytest.fixture()
 def topup(make, merchant, owner, monkeypatch):
-    from payments import checkout
-
-    monkeypatch.setattr(checkout, "channel_module", lambda channel: FakeChannel)
+    monkeypatch.setattr(payment_channels, "channel_for", lambda channel: FakeChannel)
     member = make.member(merchant)
     stored_value.enable(db.session, owner)
     order = orders.create(db.session, merchant, member.id, kind="topup", channel="alipay", amount=10000,
@@ -79,8 +80,6 @@ def _paid(merchant, member, kind, amount, items, key):
 
 @pytest.fixture()
 def count_card(make, merchant, owner, topup):
-    from services.cards import count_timed_templates, count_timed_use
-
     _order, member = topup  # the fake channel and a member
     template = count_timed_templates.save_template(db.session, owner, None, kind="count", title="洗车十次卡",
                                                    service_name="精洗", uses=10, price=10000)
@@ -118,17 +117,12 @@ def test_is_a_gift_card_order_page_without_a_refund_form(as_owner, merchant, top
 
 
 def test_do_both_order_pages_say_a_failed_refund_was_put_back(as_owner, client, make, merchant, owner, monkeypatch):
-    from payments import checkout
-    from services.orders import refund_results, refunds
-    from sandbox.wechat_state import provision_account
-    from tests.web.helpers import wechat_member, wechat_phone
-
     class Slow:
         @staticmethod
         def refund(merchant, order, amount, out_refund_no, reason):
             return {"refund_id": "CH", "status": "processing"}
 
-    monkeypatch.setattr(checkout, "channel_module", lambda channel: Slow)
+    monkeypatch.setattr(payment_channels, "channel_for", lambda channel: Slow)
     provision_account(db.session, merchant)
     member = wechat_member(make, merchant, "oFailedRefund00000000000001")
     stored_value.enable(db.session, owner)

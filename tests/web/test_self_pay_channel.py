@@ -4,9 +4,11 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from member_h5 import pay_start
 from models import Order, OrderRefund, PaymentNotification
 from models.checkout import Checkout
 from services.coupons import instrument as coupon_instrument
+from services.till import refunds as checkout_refunds
 from tests.web import test_h5_support
 from tests.web.helpers import count, fresh, text_of
 from tests.web.test_self_pay import give_coupon, member, pay, phone, quote, store  # noqa: F401  (fixtures)
@@ -31,10 +33,9 @@ def ordered(db, phone, shop, store, amount, started):
 
 
 def pay_at_the_cashier(app, live_server, shop, order):
-    from payments import wechat  # the real channel: `started` stands in for payments.checkout.start only
-
     with app.test_request_context("/", base_url=live_server):
-        page = wechat.start(shop, order)  # the JSAPI page, as HTML
+        # the real WeChat page: `started` stands in for pay_start.start only
+        page = pay_start.start_wechat(shop, order)  # the JSAPI page, as HTML
     paid = requests.post(cashier_url(page, live_server), data={"action": "pay", "tamper": "", "return": "/h5/back"},
                          timeout=30)
     assert "支付成功" in paid.text, paid.text
@@ -82,8 +83,6 @@ def test_is_the_order_refunded_in_full_when_its_coupon_was_used_meanwhile(app, d
 def test_does_refunding_a_self_pay_checkout_send_the_money_back_through_its_channel(app, db, live_server, phone,
                                                                                    owner, login, shop, store,
                                                                                    member, started):
-    from services.till import refunds as checkout_refunds
-
     order = ordered(db, phone, shop, store, "200", started)
     pay_at_the_cashier(app, live_server, shop, order)
     order = fresh(order)

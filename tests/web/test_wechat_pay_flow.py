@@ -13,8 +13,8 @@ from wechatpy.pay.utils import calculate_signature, calculate_signature_hmac
 
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError
+from member_h5 import pay_start
 from models import Order, PaymentNotification, Wallet
-from payments import checkout
 from services.orders import orders
 from sandbox import wechat_state as sbx
 from tests.web.helpers import fresh, wechat_member
@@ -42,7 +42,7 @@ def shop(request, db, make):
 
 def start_page(app, live_server, shop):
     with app.test_request_context("/", base_url=live_server):
-        return checkout.start(shop["merchant"], shop["order"])
+        return pay_start.start(shop["merchant"], shop["order"])
 
 
 def cashier_url(page, live_server):
@@ -142,7 +142,7 @@ def test_is_a_member_without_a_wechat_identity_told_to_open_wechat(app, db, live
     db.session.commit()
 
     with app.test_request_context("/", base_url=live_server), pytest.raises(DomainError, match="微信"):
-        checkout.start(shop["merchant"], order)
+        pay_start.start(shop["merchant"], order)
 
 
 def test_is_an_expired_order_refused_before_reaching_wechat(app, db, live_server, shop):
@@ -151,7 +151,7 @@ def test_is_an_expired_order_refused_before_reaching_wechat(app, db, live_server
     db.session.commit()
 
     with app.test_request_context("/", base_url=live_server), pytest.raises(Conflict):
-        checkout.start(shop["merchant"], order)
+        pay_start.start(shop["merchant"], order)
 
 
 def test_does_the_sandbox_refuse_a_unified_order_signed_with_a_wrong_key(app, db, live_server, shop):
@@ -160,7 +160,7 @@ def test_does_the_sandbox_refuse_a_unified_order_signed_with_a_wrong_key(app, db
     merchant.wechat_pay_api_key = "0" * 32
     try:
         with app.test_request_context("/", base_url=live_server), pytest.raises(DomainError, match="签名错误"):
-            checkout.start(merchant, shop["order"])
+            pay_start.start(merchant, shop["order"])
     finally:
         merchant.wechat_pay_api_key = real_key
 
