@@ -72,15 +72,15 @@ def settle_wechat(session, merchant, order, data):
     """Record a verified 'paid' from WeChat (a notification or an order query): (outcome, detail), outcome one
     of accepted, duplicate, mismatch or error.
 
-    A refused payment rolls the session back, so that nothing record_payment did is kept with the notification
-    row (or the job's commit) that follows: the caller's transaction holds nothing else at this point."""
+    A refused payment is undone to a savepoint, so that nothing record_payment did is kept with the notification
+    row (or the job's commit) that follows; the caller's transaction goes on."""
     try:
-        paid = record(session, merchant, order, wechat_pay_trades.paid_trade(data), wechat_expected(merchant, order))
+        with session.begin_nested():
+            paid = record(session, merchant, order, wechat_pay_trades.paid_trade(data),
+                          wechat_expected(merchant, order))
     except orders.PaymentMismatch as exc:
-        session.rollback()
         return "mismatch", str(exc)
     except Conflict as exc:
-        session.rollback()
         return "error", str(exc)
     return ("accepted", None) if paid else ("duplicate", None)
 
