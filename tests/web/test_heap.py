@@ -15,7 +15,9 @@ def test_are_the_objects_made_at_start_up_left_out_of_later_collections():
         frozen = gc.get_freeze_count()
         assert frozen > 10_000  # the modules, the app, the mappers: far more than any request makes
         gc.collect()
-        assert gc.get_freeze_count() == frozen  # collections neither walk nor free them
+        # Collections neither walk nor free them; reference counting still may, when another thread (the test
+        # server's) lets go of a frozen object, so a handful may go.
+        assert frozen - 20 <= gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
 
