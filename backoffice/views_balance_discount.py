@@ -13,14 +13,14 @@ from models import BalanceDiscountRule
 from services.wallet import balance_discount
 from services.shared.tenancy import get_owned
 
-FORM = "backoffice/balance_discount_form.html"
+FORM = "backoffice/wallet/balance_discount_form.html"
 
 
 @blueprint.route("/balance-discounts")
 @requires("cards.manage")
 def balance_discounts():
     rows = balance_discount.list_rules(db.session, merchant_id())
-    return render_template("backoffice/balance_discounts.html", rows=rows, describe=balance_discount.describe,
+    return render_template("backoffice/wallet/balance_discounts.html", rows=rows, describe=balance_discount.describe,
                            action=FlaskForm())
 
 

@@ -17,8 +17,8 @@ from services.till import settings as checkout_settings
 from services.members import levels
 from services.shared.tenancy import get_owned
 
-PAGE = "backoffice/checkout_settings.html"
-DAY_FORM = "backoffice/multiplier_day_form.html"
+PAGE = "backoffice/till/settings.html"
+DAY_FORM = "backoffice/till/multiplier_day_form.html"
 
 
 def _page_context(form):

@@ -14,13 +14,13 @@ from models import Level
 from services.members import levels as level_service
 from services.shared.tenancy import get_owned
 
-TEMPLATE = "backoffice/level_form.html"
+TEMPLATE = "backoffice/members/level_form.html"
 
 
 @blueprint.route("/levels")
 @requires("levels.manage")
 def levels():
-    return render_template("backoffice/levels.html", levels=level_service.list_levels(db.session, merchant_id()))
+    return render_template("backoffice/members/levels.html", levels=level_service.list_levels(db.session, merchant_id()))
 
 
 @blueprint.route("/levels/new", methods=["GET", "POST"])

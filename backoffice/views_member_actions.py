@@ -15,8 +15,8 @@ from services.points import ledger as points_service
 from services.merchant import stores as store_service
 from services.wallet import journal as wallet_service
 
-POINTS_TEMPLATE = "backoffice/member_points_adjust.html"
-LEVEL_TEMPLATE = "backoffice/member_set_level.html"
+POINTS_TEMPLATE = "backoffice/points/adjust.html"
+LEVEL_TEMPLATE = "backoffice/members/set_level.html"
 
 
 def _member(member_id):

@@ -25,8 +25,8 @@ from services.merchant import stores as store_service
 from services.wallet import journal as wallet_service
 from services.shared.tenancy import scoped
 
-FORM_TEMPLATE = "backoffice/member_form.html"
-DETAIL_TEMPLATE = "backoffice/member_detail.html"
+FORM_TEMPLATE = "backoffice/members/form.html"
+DETAIL_TEMPLATE = "backoffice/members/detail.html"
 MAX_QUERY_LENGTH = 64
 
 # Last-visit filter: value in the URL -> (search argument, days, label).
@@ -61,7 +61,7 @@ def members():
     ).all()) if ids else {}
     kept = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
-        "backoffice/members.html", pagination=pagination, balances=balances,
+        "backoffice/members/list.html", pagination=pagination, balances=balances,
         level_by_id={lv.id: lv for lv in levels}, levels=levels, tags=tags, args=request.args,
         kept_args=kept, ignored=ignored, gender_labels=GENDER_LABELS,
         visit_filters=VISIT_FILTERS, show_full_mobile=current_user.can("members.edit"))

@@ -19,7 +19,7 @@ from models import Order
 from services.orders import refunds
 from services.shared.tenancy import get_owned
 
-DETAIL = "backoffice/order_detail.html"
+DETAIL = "backoffice/orders/detail.html"
 
 
 class RefundForm(FlaskForm):

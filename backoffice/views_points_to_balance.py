@@ -12,7 +12,7 @@ from extensions import db
 from services.members import members as member_service
 from services.wallet import points_to_balance
 
-CONVERT = "backoffice/points_to_balance.html"
+CONVERT = "backoffice/wallet/points_to_balance.html"
 
 
 @blueprint.route("/stored-value/points-rate", methods=["POST"])

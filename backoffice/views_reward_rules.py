@@ -18,7 +18,7 @@ from services.rewards import preview as reward_preview, rules as reward_rules, a
 from services.merchant import stores
 from services.shared.tenancy import get_owned
 
-FORM = "backoffice/reward_rule_form.html"
+FORM = "backoffice/rewards/rule_form.html"
 
 
 @blueprint.route("/reward-rules")
@@ -26,7 +26,7 @@ FORM = "backoffice/reward_rule_form.html"
 def reward_rules_page():
     tab = request.args.get("tab") if request.args.get("tab") in TABS else "payment"
     rows = reward_rules.list_rules(db.session, merchant_id(), TABS[tab][1])
-    return render_template("backoffice/reward_rules.html", rows=rows, kinds=KIND_LABELS, describe=rewards.describe,
+    return render_template("backoffice/rewards/rules.html", rows=rows, kinds=KIND_LABELS, describe=rewards.describe,
                            action=FlaskForm(), tabs=TABS, tab=tab,
                            counts=reward_rules.grant_counts(db.session, merchant_id(), [r.id for r in rows]))
 

@@ -13,8 +13,8 @@ from services.members import fields as member_fields
 from services.merchant import merchants as merchant_service
 from services.shared.tenancy import get_owned
 
-TEMPLATE = "backoffice/settings.html"
-FIELD_TEMPLATE = "backoffice/field_form.html"
+TEMPLATE = "backoffice/merchant/settings.html"
+FIELD_TEMPLATE = "backoffice/members/field_form.html"
 
 
 def _settings_form(**kwargs):

@@ -13,13 +13,13 @@ from models import Staff
 from services.merchant import staff as staff_service, stores as store_service
 from services.shared.tenancy import get_owned
 
-TEMPLATE = "backoffice/staff_form.html"
+TEMPLATE = "backoffice/merchant/staff_form.html"
 
 
 @blueprint.route("/staff")
 @requires("staff.manage")
 def staff_list():
-    return render_template("backoffice/staff_list.html", staff=staff_service.list_staff(db.session, merchant_id()))
+    return render_template("backoffice/merchant/staff_list.html", staff=staff_service.list_staff(db.session, merchant_id()))
 
 
 @blueprint.route("/staff/new", methods=["GET", "POST"])

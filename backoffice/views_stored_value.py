@@ -13,9 +13,9 @@ from models import CouponTemplate, TopupRule
 from services.wallet import stored_value as service
 from services.shared.tenancy import get_owned, scoped
 
-SETTINGS = "backoffice/stored_value/settings.html"
-RULES = "backoffice/stored_value/rules.html"
-RULE_FORM = "backoffice/stored_value/rule_form.html"
+SETTINGS = "backoffice/wallet/settings.html"
+RULES = "backoffice/wallet/topup_rules.html"
+RULE_FORM = "backoffice/wallet/topup_rule_form.html"
 
 
 @blueprint.route("/stored-value", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from services.members import qr as member_qr
 from services.merchant import stores as store_service
 from services.shared.tenancy import get_owned
 
-TEMPLATE = "backoffice/store_form.html"
+TEMPLATE = "backoffice/merchant/store_form.html"
 
 
 @blueprint.route("/stores")
@@ -22,7 +22,7 @@ TEMPLATE = "backoffice/store_form.html"
 def stores():
     rows = store_service.list_stores(db.session, merchant_id())
     pay_qrs = {store.id: Markup(member_qr.svg(pay_url(store), label=_("门店收款码"))) for store in rows}
-    return render_template("backoffice/stores.html", stores=rows, pay_qrs=pay_qrs)
+    return render_template("backoffice/merchant/stores.html", stores=rows, pay_qrs=pay_qrs)
 
 
 def pay_url(store):

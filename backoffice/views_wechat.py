@@ -16,9 +16,9 @@ from services.wechat import fans, account as wechat_account, menu as wechat_menu
 from services.shared.tenancy import get_owned
 from services.wechat.settings import settings_for, update_behaviour
 
-SETTINGS = "backoffice/wechat_settings.html"
-KEYWORD = "backoffice/wechat_keyword_form.html"
-MENU = "backoffice/wechat_menu.html"
+SETTINGS = "backoffice/wechat/settings.html"
+KEYWORD = "backoffice/wechat/keyword_form.html"
+MENU = "backoffice/wechat/menu.html"
 
 
 def _settings_context(account_form=None, behaviour_form=None):
@@ -63,7 +63,7 @@ def wechat_account_save():
 @blueprint.route("/wechat/keywords")
 @requires("settings.manage")
 def wechat_keywords():
-    return render_template("backoffice/wechat_keywords.html", delete_form=DeleteForm(),
+    return render_template("backoffice/wechat/keywords.html", delete_form=DeleteForm(),
                            keywords=wechat_replies.list_keywords(db.session, merchant_id()))
 
 
