@@ -47,7 +47,7 @@ def _save(level):
             min_growth=form.min_growth.data,
             discount_percent=form.discount_percent, points_multiplier_tenths=form.multiplier_tenths,
             benefits_note=form.benefits_note.data)
-        # Dispatched after the commit, so the job sees the new thresholds.
+        # Sent once form_page commits, so the job sees the new thresholds.
         enqueue(reevaluate_levels, current_user.merchant_id)
 
     return form_page(TEMPLATE, {"form": form, "level": level}, save,
