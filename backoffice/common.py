@@ -16,7 +16,11 @@ from services.shared.tenancy import scoped
 
 
 def requires(permission):
-    """Logged in, and the role may do this. Checked on the server for every action."""
+    """Logged in, and the role may do this. Checked on the server for every action.
+
+    The view keeps its permission as `.permission`, which the menu (backoffice/navigation.py) reads to show only
+    what the staff member may open.
+    """
 
     def decorate(view):
         @functools.wraps(view)
@@ -26,6 +30,7 @@ def requires(permission):
                 abort(403)
             return view(*args, **kwargs)
 
+        guarded.permission = permission
         return guarded
 
     return decorate

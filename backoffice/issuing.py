@@ -1,11 +1,9 @@
 """Giving a coupon or card to a member by mobile: one flow for every kind, each kind bringing its own issue call."""
-from flask import flash, redirect, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from backoffice.common import commit, merchant_id, new_idempotency_key
-from backoffice.ui import invalid, refuse
-from domain.errors import DomainError
+from backoffice.common import merchant_id, new_idempotency_key
+from backoffice.ui import form_page
 from extensions import db
 from models import Member
 
@@ -18,21 +16,16 @@ def issue_to_member(page, context, key_prefix, issue, *, back, done=None):
     form = context["form"]
     if not form.is_submitted():
         form.key.data = new_idempotency_key(key_prefix)  # minted at render, so a double submit issues once
-        return render_template(page, **context)
-    if not form.validate():
-        return invalid(page, **context)
-    member_id = member_with_mobile(form.mobile.data)
-    if member_id is None:
-        form.mobile.errors.append(_("没有这个手机号的会员"))
-        return invalid(page, **context)
-    try:
-        result = issue(member_id)
-    except DomainError as exc:
-        return refuse(exc, page, **context)
-    message = done(result) if done else _("已发放给会员 %(mobile)s", mobile=form.mobile.data)
-    commit()
-    flash(message, "success")
-    return redirect(back)
+    member = {}
+
+    def member_known():
+        member["id"] = member_with_mobile(form.mobile.data)
+        if member["id"] is None:
+            form.mobile.errors.append(_("没有这个手机号的会员"))
+        return member["id"] is not None
+
+    return form_page(page, context, lambda: issue(member["id"]), ok=member_known, back=back,
+                     done=done or (lambda _result: _("已发放给会员 %(mobile)s", mobile=form.mobile.data)))
 
 
 def member_with_mobile(mobile):

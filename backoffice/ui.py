@@ -26,22 +26,34 @@ def invalid(template, **context):
     return render_template(template, **context), 400
 
 
-def form_page(page, context, save, *, done, back, ok=True):
-    """The life of a back-office form: shown on GET; on POST validated (and `ok`, for checks outside the form),
-    then `save()`; a refusal shows it again, success commits, says `done` and redirects to `back`.
+def form_page(page, context, save, *, done, back, ok=True, form=None):
+    """The one shape of every back-office form (create, edit, settings, actions on a record): shown on GET; on
+    POST validated, then `ok` (checks outside the form: a bool, or a callable run once the form is valid that adds
+    its own messages), then `save()`. A refusal (DomainError) undoes everything and shows the form again (400),
+    with the per-field messages a refusal may carry as `field_errors`; success commits, says `done` and
+    redirects to `back`. `done` and `back` may be callables of what `save()` returned (a new record, say).
+
+    `page` is rendered with `context`, a dict or, for a page only shown again when something is wrong, a callable
+    that makes it then; `form` is the form being posted, by default `context["form"]`.
     """
-    form = context["form"]
+    page_context = context if callable(context) else lambda: context
+    form = page_context()["form"] if form is None else form
     if not form.is_submitted():
-        return render_template(page, **context)
-    if not form.validate() or not ok:
-        return invalid(page, **context)
+        return render_template(page, **page_context())
+    if not form.validate() or not (ok() if callable(ok) else ok):
+        return invalid(page, **page_context())
     try:
-        save()
+        saved = save()
     except DomainError as exc:
-        return refuse(exc, page, **context)
+        db.session.rollback()  # first, so a page made now shows nothing of the refused change
+        flash_domain_error(exc)
+        fields = exc.details.get("fields")
+        return render_template(page, **{**page_context(), **({"field_errors": fields} if fields else {})}), 400
+    message = done(saved) if callable(done) else done
+    target = back(saved) if callable(back) else back
     commit()
-    flash(done, "success")
-    return redirect(back)
+    flash(message, "success")
+    return redirect(target)
 
 
 @blueprint.app_template_filter("discount")

@@ -13,13 +13,13 @@ from models import Store
 from services.merchant import api_keys as key_service
 from services.shared.tenancy import scoped
 
-FORM = "backoffice/api_key_form.html"
+FORM = "backoffice/merchant/api_key_form.html"
 
 
 @blueprint.route("/api-keys")
 @requires("api_keys.manage")
 def api_keys():
-    return render_template("backoffice/api_keys.html", keys=key_service.list_keys(db.session, merchant_id()),
+    return render_template("backoffice/merchant/api_keys.html", keys=key_service.list_keys(db.session, merchant_id()),
                            revoke_form=RevokeApiKeyForm())
 
 
@@ -40,7 +40,7 @@ def api_key_new():
         return refuse(exc, FORM, form=form)
     commit()
     # The only time the full key exists outside the till: never cached, never redirected to a bookmarkable URL.
-    response = make_response(render_template("backoffice/api_key_created.html", key=created.key,
+    response = make_response(render_template("backoffice/merchant/api_key_created.html", key=created.key,
                                              plaintext=created.plaintext))
     response.headers["Cache-Control"] = "no-store"
     return response

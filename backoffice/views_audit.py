@@ -29,5 +29,5 @@ def audit_log():
     query = (select(AuditLog).options(selectinload(AuditLog.staff))
              .where(AuditLog.merchant_id == merchant_id()).order_by(AuditLog.id.desc()))
     pagination = db.paginate(query, page=page if page and page > 0 else 1, per_page=PER_PAGE, error_out=False)
-    return render_template("backoffice/audit_log.html", pagination=pagination, action_labels=ACTION_LABELS,
+    return render_template("backoffice/merchant/audit_log.html", pagination=pagination, action_labels=ACTION_LABELS,
                            target_labels=TARGET_LABELS)

@@ -7,21 +7,20 @@ from flask_wtf import FlaskForm
 from backoffice import blueprint
 from backoffice.common import client_ip, commit, merchant_id, requires
 from backoffice.forms_balance_discount import BalanceDiscountForm, rule_data
-from backoffice.ui import invalid, refuse
-from domain.errors import DomainError
+from backoffice.ui import form_page
 from extensions import db
 from models import BalanceDiscountRule
 from services.wallet import balance_discount
 from services.shared.tenancy import get_owned
 
-FORM = "backoffice/balance_discount_form.html"
+FORM = "backoffice/wallet/balance_discount_form.html"
 
 
 @blueprint.route("/balance-discounts")
 @requires("cards.manage")
 def balance_discounts():
     rows = balance_discount.list_rules(db.session, merchant_id())
-    return render_template("backoffice/balance_discounts.html", rows=rows, describe=balance_discount.describe,
+    return render_template("backoffice/wallet/balance_discounts.html", rows=rows, describe=balance_discount.describe,
                            action=FlaskForm())
 
 
@@ -50,15 +49,6 @@ def balance_discount_delete(rule_id):
 
 def _save(row):
     form = BalanceDiscountForm(data=rule_data(row) if row is not None else None)
-    if not form.is_submitted():
-        return render_template(FORM, form=form, rule=row)
-    if not form.validate():
-        return invalid(FORM, form=form, rule=row)
-    try:
-        balance_discount.save_rule(db.session, current_user, row.id if row else None, ip=client_ip(),
-                                   **form.values())
-    except DomainError as exc:
-        return refuse(exc, FORM, form=form, rule=row)
-    commit()
-    flash(_("折上折规则已保存"), "success")
-    return redirect(url_for("backoffice.balance_discounts"))
+    return form_page(FORM, {"form": form, "rule": row}, lambda: balance_discount.save_rule(
+        db.session, current_user, row.id if row else None, ip=client_ip(), **form.values()),
+        done=_("折上折规则已保存"), back=url_for("backoffice.balance_discounts"))

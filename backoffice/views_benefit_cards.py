@@ -17,10 +17,10 @@ from backoffice.forms_benefit_cards import (
     template_data,
 )
 from backoffice.issuing import issue_to_member
-from backoffice.ui import form_page, invalid, refuse
+from backoffice.ui import form_page
 from domain.benefit_cards import in_force
 from domain.clock import now_utc
-from domain.errors import DomainError, NotFound
+from domain.errors import NotFound
 from extensions import db
 from models import CouponTemplate
 from services.cards import benefit_holdings, benefit_issue, benefit_refunds, benefit_templates, benefit_texts
@@ -127,18 +127,11 @@ def benefit_card_refund(card_id):
     context = {"form": form, "card": card, "state": benefit_texts.state_text(card)}
     if not form.is_submitted():
         form.key.data = new_idempotency_key("benefit-refund")
-        return render_template(REFUND, **context)
-    if not form.validate():
-        return invalid(REFUND, **context)
-    try:
-        benefit_refunds.refund(db.session, current_user, card.id, with_money=form.with_money(),
-                               amount=form.amount.fen if form.with_money() else 0,
-                               take_back_coupons=form.take_back.data, reason=form.reason.data, key=form.key.data)
-    except DomainError as exc:
-        return refuse(exc, REFUND, **context)
-    commit()
-    flash(_("已退卡"), "success")
-    return redirect(url_for("backoffice.benefit_card_refunds"))
+    return form_page(REFUND, context, lambda: benefit_refunds.refund(
+        db.session, current_user, card.id, with_money=form.with_money(),
+        amount=form.amount.fen if form.with_money() else 0, take_back_coupons=form.take_back.data,
+        reason=form.reason.data, key=form.key.data),
+        done=_("已退卡"), back=url_for("backoffice.benefit_card_refunds"))
 
 
 @blueprint.route("/benefit-cards/refunds")

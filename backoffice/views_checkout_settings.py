@@ -1,5 +1,5 @@
 """收银设置 in the back office: the till's rules in one form with previews, and the 多倍积分日 list (owner/admin)."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -17,8 +17,8 @@ from services.till import settings as checkout_settings
 from services.members import levels
 from services.shared.tenancy import get_owned
 
-PAGE = "backoffice/checkout_settings.html"
-DAY_FORM = "backoffice/multiplier_day_form.html"
+PAGE = "backoffice/till/settings.html"
+DAY_FORM = "backoffice/till/multiplier_day_form.html"
 
 
 def _page_context(form):

@@ -26,7 +26,7 @@ from services.till import checkout as checkout_service
 from services.shared.tenancy import get_owned, scoped
 
 PER_PAGE = 50
-DETAIL = "backoffice/checkout_detail.html"
+DETAIL = "backoffice/till/checkout_detail.html"
 STATE_LABELS = {"paid": _l("已支付"), "refunded": _l("已全额退款")}
 SOURCE_LABELS = {"staff": _l("收银台"), "api": _l("开放接口"), "h5": _l("会员自助")}
 GRANT_STATE_LABELS = {"granted": _l("已发放"), "pending_claim": _l("待领取"), "claimed": _l("已领取")}
@@ -49,7 +49,7 @@ def checkouts():
     query = query.options(joinedload(Checkout.member), joinedload(Checkout.store), joinedload(Checkout.staff))
     pagination = db.paginate(query.order_by(Checkout.created_at.desc(), Checkout.id.desc()),
                              page=page, per_page=PER_PAGE, error_out=False)
-    return render_template("backoffice/checkouts.html", pagination=pagination, filters=filters, stores=stores,
+    return render_template("backoffice/till/checkouts.html", pagination=pagination, filters=filters, stores=stores,
                            kept_args={k: v for k, v in filters.items() if v}, tender_labels=TENDER_LABELS,
                            state_labels=STATE_LABELS, source_labels=SOURCE_LABELS,
                            api_key_names=_api_key_names(pagination.items))

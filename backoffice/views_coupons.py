@@ -20,9 +20,9 @@ from models import CardTemplate, CouponCode, CouponTemplate, Level, Tag
 from services.coupons import bulk as coupon_bulk, issue as coupon_issuing, templates as coupon_templates
 from services.shared.tenancy import get_owned, scoped
 
-FORM = "backoffice/coupon_form.html"
-BULK_FORM = "backoffice/coupon_bulk_form.html"
-ISSUE = "backoffice/coupon_issue.html"
+FORM = "backoffice/coupons/form.html"
+BULK_FORM = "backoffice/coupons/bulk_form.html"
+ISSUE = "backoffice/coupons/issue.html"
 CHANNEL_LABELS = {
     "follow_gift": "关注有礼", "menu": "公众号菜单", "poster_qr": "海报二维码", "receipt_qr": "小票二维码",
     "staff": "员工发放", "mass_message": "群发消息", "template_message": "模板消息", "shop_qr": "店内二维码",
@@ -40,7 +40,7 @@ def coupons():
             select(CouponCode.template_id, CouponCode.channel, func.count())
             .where(CouponCode.merchant_id == mid).group_by(CouponCode.template_id, CouponCode.channel)):
         claims.setdefault(template_id, {})[channel] = n
-    return render_template("backoffice/coupons.html", templates=templates, claims=claims, kind_labels=KIND_LABELS,
+    return render_template("backoffice/coupons/list.html", templates=templates, claims=claims, kind_labels=KIND_LABELS,
                            channel_labels=CHANNEL_LABELS)
 
 
@@ -114,7 +114,7 @@ def coupon_issue_list():
                                    .order_by(CouponTemplate.id.desc())).all()
     cards = db.session.scalars(scoped(CardTemplate, merchant_id()).where(CardTemplate.disabled.is_(False))
                                .order_by(CardTemplate.kind, CardTemplate.id.desc())).all()
-    return render_template("backoffice/coupon_issue_list.html", templates=templates, kind_labels=KIND_LABELS,
+    return render_template("backoffice/coupons/issue_list.html", templates=templates, kind_labels=KIND_LABELS,
                            cards=cards, card_kind_labels=card_rules.KIND_LABELS, card_issue_endpoints=CARD_ISSUE_ENDPOINTS)
 
 
@@ -128,7 +128,7 @@ CARD_ISSUE_ENDPOINTS = {"count": "backoffice.cards_issue", "timed": "backoffice.
 def coupon_bulk_list():
     issues = coupon_bulk.recent(db.session, merchant_id())
     running = any(bulk.status in ("queued", "running") for bulk in issues)
-    return render_template("backoffice/coupon_bulk_list.html", issues=issues, running=running,
+    return render_template("backoffice/coupons/bulk_list.html", issues=issues, running=running,
                            progress=coupon_bulk.progress)
 
 

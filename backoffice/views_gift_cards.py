@@ -114,26 +114,12 @@ def gift_card_void(card_id):
 def gift_card_batches(template_id):
     template = _template(template_id)
     form = BatchForm().for_template(template)
-    if not form.is_submitted():
-        return _batches_page(form, template)
-    if not form.validate():
-        return _batches_page(form, template, 400)
-    try:
-        batch = gift_batches.create_batch(db.session, current_user, template.id, form.face_value.data,
-                                          form.quantity.data, form.theme.data or None)
-    except DomainError as exc:
-        db.session.rollback()
-        flash_domain_error(exc)
-        return _batches_page(form, template, 400)
-    quantity = batch.quantity
-    commit()
-    flash(_("已生成 %(n)s 张实体卡，请导出后交付印刷", n=quantity), "success")
-    return redirect(url_for("backoffice.gift_card_batches", template_id=template.id))
-
-
-def _batches_page(form, template, status=200):
-    batches = gift_batches.batches(db.session, merchant_id(), template.id)
-    return render_template(BATCHES, form=form, gift=template, batches=batches), status
+    return form_page(BATCHES, lambda: {"form": form, "gift": template,
+                                       "batches": gift_batches.batches(db.session, merchant_id(), template.id)},
+                     lambda: gift_batches.create_batch(db.session, current_user, template.id, form.face_value.data,
+                                                       form.quantity.data, form.theme.data or None),
+                     form=form, done=lambda batch: _("已生成 %(n)s 张实体卡，请导出后交付印刷", n=batch.quantity),
+                     back=url_for("backoffice.gift_card_batches", template_id=template.id))
 
 
 @blueprint.route("/gift-cards/batches/<int:batch_id>/export.<fmt>")

@@ -1,12 +1,12 @@
 """Actions on one member: adjust points, set the level by hand, freeze the wallet, bind a physical card."""
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from backoffice import blueprint
 from backoffice.common import client_ip, commit, flash_domain_error, merchant_id, new_idempotency_key, requires
 from backoffice.forms_members import BindCardForm, PointsAdjustForm, SetLevelForm, WalletFreezeForm
-from backoffice.ui import invalid, refuse
+from backoffice.ui import form_page
 from backoffice.views_members import render_detail
 from domain.errors import DomainError
 from extensions import db
@@ -15,8 +15,8 @@ from services.points import ledger as points_service
 from services.merchant import stores as store_service
 from services.wallet import journal as wallet_service
 
-POINTS_TEMPLATE = "backoffice/member_points_adjust.html"
-LEVEL_TEMPLATE = "backoffice/member_set_level.html"
+POINTS_TEMPLATE = "backoffice/points/adjust.html"
+LEVEL_TEMPLATE = "backoffice/members/set_level.html"
 
 
 def _member(member_id):
@@ -31,8 +31,12 @@ def _flash_first_error(form):
             return
 
 
+def _detail_url(member):
+    return url_for("backoffice.member_detail", member_id=member.id)
+
+
 def _to_detail(member):
-    return redirect(url_for("backoffice.member_detail", member_id=member.id))
+    return redirect(_detail_url(member))
 
 
 @blueprint.route("/members/<int:member_id>/points", methods=["GET", "POST"])
@@ -43,20 +47,13 @@ def member_points_adjust(member_id):
                                                                             active_only=True))
     if not form.is_submitted():
         form.idempotency_key.data = new_idempotency_key("points-adjust")
-        return render_template(POINTS_TEMPLATE, form=form, member=member)
-    if not form.validate():
-        return invalid(POINTS_TEMPLATE, form=form, member=member)
-    try:
-        # A replay of the same key returns the first transaction: the same success, applied once.
-        txn = points_service.adjust(db.session, current_user.merchant, member.id, form.delta,
-                                    key=form.idempotency_key.data, reason=form.reason.data,
-                                    operator=current_user, store_id=form.store_id.data)
-    except DomainError as exc:
-        return refuse(exc, POINTS_TEMPLATE, form=form, member=member)
-    amount, balance = txn.amount, txn.balance_after
-    commit()
-    flash(_("积分已调整 %(amount)s，调整后积分 %(balance)s", amount=f"{amount:+d}", balance=balance), "success")
-    return _to_detail(member)
+    # A replay of the same key returns the first transaction: the same success, applied once.
+    return form_page(POINTS_TEMPLATE, {"form": form, "member": member}, lambda: points_service.adjust(
+        db.session, current_user.merchant, member.id, form.delta, key=form.idempotency_key.data,
+        reason=form.reason.data, operator=current_user, store_id=form.store_id.data),
+        done=lambda txn: _("积分已调整 %(amount)s，调整后积分 %(balance)s", amount=f"{txn.amount:+d}",
+                           balance=txn.balance_after),
+        back=_detail_url(member))
 
 
 @blueprint.route("/members/<int:member_id>/level", methods=["GET", "POST"])
@@ -66,18 +63,9 @@ def member_set_level(member_id):
     form = SetLevelForm().setup(level_service.list_levels(db.session, merchant_id()))
     if not form.is_submitted():
         form.level_id.data = member.level_id
-        return render_template(LEVEL_TEMPLATE, form=form, member=member)
-    if not form.validate():
-        return invalid(LEVEL_TEMPLATE, form=form, member=member)
-    try:
-        level = level_service.set_level_manually(db.session, current_user, member, form.level_id.data,
-                                                 form.note.data)
-    except DomainError as exc:
-        return refuse(exc, LEVEL_TEMPLATE, form=form, member=member)
-    name = level.name
-    commit()
-    flash(_("会员等级已调整为 %(name)s", name=name), "success")
-    return _to_detail(member)
+    return form_page(LEVEL_TEMPLATE, {"form": form, "member": member}, lambda: level_service.set_level_manually(
+        db.session, current_user, member, form.level_id.data, form.note.data),
+        done=lambda level: _("会员等级已调整为 %(name)s", name=level.name), back=_detail_url(member))
 
 
 @blueprint.route("/members/<int:member_id>/wallet/freeze", methods=["POST"])

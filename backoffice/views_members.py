@@ -1,5 +1,5 @@
 """Members: the searchable list, the profile form (create/edit) and the detail page."""
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -7,8 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from backoffice import blueprint
-from backoffice.common import commit, flash_domain_error, merchant_id, new_idempotency_key, parse_int, requires
+from backoffice.common import merchant_id, new_idempotency_key, parse_int, requires
 from backoffice.forms_members import BindCardForm, MemberForm, WalletFreezeForm
+from backoffice.ui import form_page
 from backoffice.views_audit import ACTION_LABELS, TARGET_LABELS
 from domain import levels as level_rules
 from domain import roles
@@ -24,8 +25,8 @@ from services.merchant import stores as store_service
 from services.wallet import journal as wallet_service
 from services.shared.tenancy import scoped
 
-FORM_TEMPLATE = "backoffice/member_form.html"
-DETAIL_TEMPLATE = "backoffice/member_detail.html"
+FORM_TEMPLATE = "backoffice/members/form.html"
+DETAIL_TEMPLATE = "backoffice/members/detail.html"
 MAX_QUERY_LENGTH = 64
 
 # Last-visit filter: value in the URL -> (search argument, days, label).
@@ -60,7 +61,7 @@ def members():
     ).all()) if ids else {}
     kept = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
-        "backoffice/members.html", pagination=pagination, balances=balances,
+        "backoffice/members/list.html", pagination=pagination, balances=balances,
         level_by_id={lv.id: lv for lv in levels}, levels=levels, tags=tags, args=request.args,
         kept_args=kept, ignored=ignored, gender_labels=GENDER_LABELS,
         visit_filters=VISIT_FILTERS, show_full_mobile=current_user.can("members.edit"))
@@ -133,29 +134,24 @@ def _save(member):
     field_defs = member_fields.active_fields(db.session, mid)
     form = MemberForm().setup(store_service.list_stores(db.session, mid), _guides(mid, member),
                               member_service.tags_of_merchant(db.session, mid), editing)
+    posted = form.is_submitted()
+    if editing and not posted:
+        form.fill_from(member)
+    if guide_locked:
+        form.guide_id.data = current_user.id
+    custom = _posted_custom_fields(field_defs) if posted else dict(member.custom_fields or {}) if editing else {}
+    referrer = {}
 
-    def show(status=200, custom=None, field_errors=None):
-        if guide_locked:
-            form.guide_id.data = current_user.id
-        return render_template(FORM_TEMPLATE, form=form, member=member, field_defs=field_defs,
-                               custom=custom or {}, field_errors=field_errors or {},
-                               guide_locked=guide_locked), status
+    def referrer_known():
+        if form.referrer_mobile.data:
+            found = member_service.find_by_mobile(db.session, mid, form.referrer_mobile.data)
+            if found is None:
+                form.referrer_mobile.errors.append(_("没有找到该手机号的会员"))
+                return False
+            referrer["id"] = found.id
+        return True
 
-    if not form.is_submitted():
-        if editing:
-            form.fill_from(member)
-        return show(custom=dict(member.custom_fields or {}) if editing else {})
-    custom = _posted_custom_fields(field_defs)
-    if not form.validate():
-        return show(400, custom)
-    referrer_id = None
-    if form.referrer_mobile.data:
-        referrer = member_service.find_by_mobile(db.session, mid, form.referrer_mobile.data)
-        if referrer is None:
-            form.referrer_mobile.errors.append(_("没有找到该手机号的会员"))
-            return show(400, custom)
-        referrer_id = referrer.id
-    try:
+    def save():
         tag_ids = list(form.tag_ids.data or [])
         if (form.new_tag.data or "").strip():
             tag = member_service.ensure_tag(db.session, mid, form.new_tag.data)
@@ -164,19 +160,16 @@ def _save(member):
         profile = dict(mobile=form.mobile.data, name=form.name.data, gender=form.gender.data,
                        birthday=form.birthday.data, custom_fields=custom,
                        guide_id=current_user.id if guide_locked else form.guide_id.data,
-                       referrer_id=referrer_id, home_store_id=form.home_store_id.data, tag_ids=tag_ids)
+                       referrer_id=referrer.get("id"), home_store_id=form.home_store_id.data, tag_ids=tag_ids)
         if editing:
-            member = member_service.update_member(db.session, current_user, member, status=form.status.data,
-                                                  **profile)
-        else:
-            member = member_service.create_member(db.session, mid, actor=current_user, **profile)
-    except DomainError as exc:
-        db.session.rollback()
-        flash_domain_error(exc)
-        return show(400, custom, exc.details.get("fields"))
-    commit()
-    flash(_("会员资料已保存") if editing else _("会员已创建"), "success")
-    return redirect(url_for("backoffice.member_detail", member_id=member.id))
+            return member_service.update_member(db.session, current_user, member, status=form.status.data, **profile)
+        return member_service.create_member(db.session, mid, actor=current_user, **profile)
+
+    context = {"form": form, "member": member, "field_defs": field_defs, "custom": custom, "field_errors": {},
+               "guide_locked": guide_locked}
+    return form_page(FORM_TEMPLATE, context, save, ok=referrer_known,
+                     done=_("会员资料已保存") if editing else _("会员已创建"),
+                     back=lambda saved: url_for("backoffice.member_detail", member_id=saved.id))
 
 
 def _guides(mid, member):

@@ -1,5 +1,5 @@
 """One order in the back office: what it was, what it gave, its refunds; and the refund form (owner/admin)."""
-from flask import flash, redirect, render_template, url_for
+from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -8,9 +8,9 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 from backoffice import blueprint
-from backoffice.common import client_ip, commit, merchant_id, new_idempotency_key, requires
+from backoffice.common import client_ip, merchant_id, new_idempotency_key, requires
 from backoffice.forms import YuanField
-from backoffice.ui import invalid, refuse
+from backoffice.ui import form_page
 from domain import orders as order_rules
 from domain.errors import DomainError
 from domain.money import format_yuan
@@ -19,7 +19,7 @@ from models import Order
 from services.orders import refunds
 from services.shared.tenancy import get_owned
 
-DETAIL = "backoffice/order_detail.html"
+DETAIL = "backoffice/orders/detail.html"
 
 
 class RefundForm(FlaskForm):
@@ -68,13 +68,14 @@ def order_detail(order_id):
 def order_refund(order_id):
     order = get_owned(db.session, Order, merchant_id(), order_id)
     form = RefundForm()
-    if not form.validate():
-        return invalid(DETAIL, **_context(order, form))
-    try:
-        record = refunds.refund_order(db.session, current_user, order.id, form.amount.fen, reason=form.reason.data,
-                                      key=form.key.data, ip=client_ip())
-    except DomainError as exc:
-        return refuse(exc, DETAIL, **_context(order, form))
+    return form_page(DETAIL, lambda: _context(order, form), lambda: refunds.refund_order(
+        db.session, current_user, order.id, form.amount.fen, reason=form.reason.data, key=form.key.data,
+        ip=client_ip()), form=form, done=lambda record: _refunded(order, record),
+        back=url_for("backoffice.order_detail", order_id=order.id))
+
+
+def _refunded(order, record):
+    """What the merchant is told after a refund: the amount, and what could not be taken back."""
     if order.kind == "topup":
         message = _("已退款 ¥%(amount)s，收回赠送 ¥%(bonus)s", amount=f"{record.amount / 100:.2f}",
                     bonus=f"{record.bonus_back / 100:.2f}")
@@ -84,6 +85,4 @@ def order_refund(order_id):
         message += _("；渠道处理中，结果以渠道通知为准")
     if record.bonus_unrecoverable:
         message += _("；赠送金额已消费 ¥%(n)s，无法收回", n=f"{record.bonus_unrecoverable / 100:.2f}")
-    commit()
-    flash(message, "success")
-    return redirect(url_for("backoffice.order_detail", order_id=order.id))
+    return message

@@ -23,7 +23,7 @@ def orders():
     page = max(parse_int(request.args.get("page"), 1) or 1, 1)
     pagination = db.paginate(query.options(joinedload(Order.member)).order_by(Order.created_at.desc(), Order.id.desc()),
                              page=page, per_page=PER_PAGE, error_out=False)
-    return render_template("backoffice/orders.html", pagination=pagination, filters=filters,
+    return render_template("backoffice/orders/list.html", pagination=pagination, filters=filters,
                            kept_args={k: v for k, v in filters.items() if v},
                            state_labels=order_rules.STATE_LABELS, kind_labels=order_rules.KIND_LABELS,
                            channel_labels=order_rules.CHANNEL_LABELS)

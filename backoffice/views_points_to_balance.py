@@ -1,18 +1,18 @@
 """积分转储值 in the back office: the merchant sets the rate; staff convert points for a member at the till."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from backoffice import blueprint
 from backoffice.common import client_ip, commit, merchant_id, new_idempotency_key, requires
 from backoffice.forms_points_to_balance import PointsRateForm, PointsToBalanceForm
-from backoffice.ui import invalid, refuse
+from backoffice.ui import form_page
 from domain.errors import DomainError
 from extensions import db
 from services.members import members as member_service
 from services.wallet import points_to_balance
 
-CONVERT = "backoffice/points_to_balance.html"
+CONVERT = "backoffice/wallet/points_to_balance.html"
 
 
 @blueprint.route("/stored-value/points-rate", methods=["POST"])
@@ -42,15 +42,8 @@ def member_points_to_balance(member_id):
     context = {"form": form, "member": member, "rate": rate}
     if request.method == "GET":
         form.key.data = new_idempotency_key("points-to-balance")
-        return render_template(CONVERT, **context)
-    if not form.validate():
-        return invalid(CONVERT, **context)
-    try:
-        spent, credited = points_to_balance.convert(db.session, current_user.merchant, member.id, form.points.data,
-                                                    key=form.key.data, operator=current_user)
-    except DomainError as exc:
-        return refuse(exc, CONVERT, **context)
-    message = _("已将 %(points)s 积分转为 ¥%(yuan)s 储值", points=-spent.amount, yuan=f"{credited.amount / 100:.2f}")
-    commit()
-    flash(message, "success")
-    return redirect(url_for("backoffice.member_detail", member_id=member.id))
+    return form_page(CONVERT, context, lambda: points_to_balance.convert(
+        db.session, current_user.merchant, member.id, form.points.data, key=form.key.data, operator=current_user),
+        done=lambda moved: _("已将 %(points)s 积分转为 ¥%(yuan)s 储值", points=-moved[0].amount,
+                             yuan=f"{moved[1].amount / 100:.2f}"),
+        back=url_for("backoffice.member_detail", member_id=member.id))

@@ -9,8 +9,7 @@ from sqlalchemy import select
 from backoffice import blueprint
 from backoffice.common import client_ip, commit, merchant_id, requires
 from backoffice.forms_reward_rules import KIND_LABELS, TABS, RewardRuleForm, fill_choices, rule_data, tab_of
-from backoffice.ui import invalid, refuse
-from domain.errors import DomainError
+from backoffice.ui import form_page
 from extensions import db
 from models import CardTemplate, CouponTemplate
 from models.rewards import RewardRule
@@ -19,7 +18,7 @@ from services.rewards import preview as reward_preview, rules as reward_rules, a
 from services.merchant import stores
 from services.shared.tenancy import get_owned
 
-FORM = "backoffice/reward_rule_form.html"
+FORM = "backoffice/rewards/rule_form.html"
 
 
 @blueprint.route("/reward-rules")
@@ -27,7 +26,7 @@ FORM = "backoffice/reward_rule_form.html"
 def reward_rules_page():
     tab = request.args.get("tab") if request.args.get("tab") in TABS else "payment"
     rows = reward_rules.list_rules(db.session, merchant_id(), TABS[tab][1])
-    return render_template("backoffice/reward_rules.html", rows=rows, kinds=KIND_LABELS, describe=rewards.describe,
+    return render_template("backoffice/rewards/rules.html", rows=rows, kinds=KIND_LABELS, describe=rewards.describe,
                            action=FlaskForm(), tabs=TABS, tab=tab,
                            counts=reward_rules.grant_counts(db.session, merchant_id(), [r.id for r in rows]))
 
@@ -83,17 +82,10 @@ def _save(row):
     form = RewardRuleForm(data=initial)
     _choices(form)
     page = {"form": form, "rule": row, "preview": reward_preview.sentence(form.sketch()), "tab_of": tab_of}
-    if not form.is_submitted():
-        return render_template(FORM, **page)
-    if not form.validate():
-        return invalid(FORM, **page)
-    try:
-        saved = reward_rules.save(db.session, current_user, row.id if row else None, ip=client_ip(), **form.values())
-    except DomainError as exc:
-        return refuse(exc, FORM, **page)
-    commit()
-    flash(_("营销规则已保存"), "success")
-    return redirect(url_for("backoffice.reward_rules_page", tab=tab_of(saved.kind)))
+    return form_page(FORM, page, lambda: reward_rules.save(db.session, current_user, row.id if row else None,
+                                                           ip=client_ip(), **form.values()),
+                     done=_("营销规则已保存"),
+                     back=lambda saved: url_for("backoffice.reward_rules_page", tab=tab_of(saved.kind)))
 
 
 def _asked_kind():

@@ -1,21 +1,21 @@
 """Stored value: the switch (on for good) and guard rails, and the top-up tiers with their editor."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from backoffice import blueprint
-from backoffice.common import commit, merchant_id, requires
+from backoffice.common import merchant_id, requires
 from backoffice.forms_stored_value import EnableForm, SettingsForm, rule_data, rule_form, settings_data
-from backoffice.ui import form_page, invalid, refuse
-from domain.errors import DomainError, NotFound
+from backoffice.ui import form_page
+from domain.errors import NotFound
 from extensions import db
 from models import CouponTemplate, TopupRule
 from services.wallet import stored_value as service
 from services.shared.tenancy import get_owned, scoped
 
-SETTINGS = "backoffice/stored_value/settings.html"
-RULES = "backoffice/stored_value/rules.html"
-RULE_FORM = "backoffice/stored_value/rule_form.html"
+SETTINGS = "backoffice/wallet/settings.html"
+RULES = "backoffice/wallet/topup_rules.html"
+RULE_FORM = "backoffice/wallet/topup_rule_form.html"
 
 
 @blueprint.route("/stored-value", methods=["GET", "POST"])
@@ -35,15 +35,8 @@ def stored_value_enable():
     enable_form = EnableForm()
     context = {"form": SettingsForm(formdata=None, data=settings_data(row)), "enable_form": enable_form,
                "settings": row}
-    if not enable_form.validate():
-        return invalid(SETTINGS, **context)
-    try:
-        service.enable(db.session, current_user)
-    except DomainError as exc:
-        return refuse(exc, SETTINGS, **context)
-    commit()
-    flash(_("储值功能已开启"), "success")
-    return redirect(url_for("backoffice.stored_value"))
+    return form_page(SETTINGS, context, lambda: service.enable(db.session, current_user), form=enable_form,
+                     done=_("储值功能已开启"), back=url_for("backoffice.stored_value"))
 
 
 @blueprint.route("/stored-value/rules")

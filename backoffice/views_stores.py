@@ -1,21 +1,20 @@
 """Stores: list, create, edit, and each store's pay QR (门店收款码: members scan it to pay at member prices)."""
-from flask import flash, redirect, render_template, url_for
+from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
 from backoffice import blueprint
-from backoffice.common import commit, member_page_url, merchant_id, qr_download, requires
+from backoffice.common import member_page_url, merchant_id, qr_download, requires
 from backoffice.forms import StoreForm
-from backoffice.ui import invalid, refuse
-from domain.errors import DomainError
+from backoffice.ui import form_page
 from extensions import db
 from models import Store
 from services.members import qr as member_qr
 from services.merchant import stores as store_service
 from services.shared.tenancy import get_owned
 
-TEMPLATE = "backoffice/store_form.html"
+TEMPLATE = "backoffice/merchant/store_form.html"
 
 
 @blueprint.route("/stores")
@@ -23,7 +22,7 @@ TEMPLATE = "backoffice/store_form.html"
 def stores():
     rows = store_service.list_stores(db.session, merchant_id())
     pay_qrs = {store.id: Markup(member_qr.svg(pay_url(store), label=_("门店收款码"))) for store in rows}
-    return render_template("backoffice/stores.html", stores=rows, pay_qrs=pay_qrs)
+    return render_template("backoffice/merchant/stores.html", stores=rows, pay_qrs=pay_qrs)
 
 
 def pay_url(store):
@@ -52,15 +51,6 @@ def store_edit(store_id):
 
 def _save(store):
     form = StoreForm(obj=store)
-    if not form.is_submitted():
-        return render_template(TEMPLATE, form=form, store=store)
-    if not form.validate():
-        return invalid(TEMPLATE, form=form, store=store)
-    try:
-        store_service.save_store(db.session, current_user, store, name=form.name.data, address=form.address.data,
-                                 phone=form.phone.data, active=form.active.data)
-    except DomainError as exc:
-        return refuse(exc, TEMPLATE, form=form, store=store)
-    commit()
-    flash(_("门店已保存"), "success")
-    return redirect(url_for("backoffice.stores"))
+    return form_page(TEMPLATE, {"form": form, "store": store}, lambda: store_service.save_store(
+        db.session, current_user, store, name=form.name.data, address=form.address.data, phone=form.phone.data,
+        active=form.active.data), done=_("门店已保存"), back=url_for("backoffice.stores"))

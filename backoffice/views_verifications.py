@@ -43,7 +43,7 @@ def verifications():
     templates = _template_choices()
     kept = {k: v for k, v in request.args.items() if k in FILTER_KEYS and v}
     return render_template(
-        "backoffice/verifications.html", pagination=pagination, args=request.args, kept_args=kept, day=day,
+        "backoffice/verification/records.html", pagination=pagination, args=request.args, kept_args=kept, day=day,
         totals=reports.day_totals(db.session, current_user, day, tz_name, filters),
         stores=reports.stores_for(db.session, current_user), staff=reports.staff_for(db.session, current_user),
         templates=templates, tz_name=tz_name, method_labels=reports.METHOD_LABELS,

@@ -7,7 +7,7 @@ from backoffice import blueprint
 from backoffice.common import commit, merchant_id, requires
 from backoffice.forms_wechat import (DeleteForm, KeywordForm, WechatAccountForm, WechatBehaviourForm,
                                      menu_from_form, menu_to_rows)
-from backoffice.ui import invalid, refuse
+from backoffice.ui import form_page
 from channels.wechat import client_for
 from domain.errors import DomainError
 from extensions import db
@@ -16,9 +16,9 @@ from services.wechat import fans, account as wechat_account, menu as wechat_menu
 from services.shared.tenancy import get_owned
 from services.wechat.settings import settings_for, update_behaviour
 
-SETTINGS = "backoffice/wechat_settings.html"
-KEYWORD = "backoffice/wechat_keyword_form.html"
-MENU = "backoffice/wechat_menu.html"
+SETTINGS = "backoffice/wechat/settings.html"
+KEYWORD = "backoffice/wechat/keyword_form.html"
+MENU = "backoffice/wechat/menu.html"
 
 
 def _settings_context(account_form=None, behaviour_form=None):
@@ -36,39 +36,26 @@ def _settings_context(account_form=None, behaviour_form=None):
 @requires("settings.manage")
 def wechat_settings():
     form = WechatBehaviourForm()
-    if not form.is_submitted():
-        return render_template(SETTINGS, **_settings_context())
-    if not form.validate():
-        return invalid(SETTINGS, **_settings_context(behaviour_form=form))
-    try:
-        update_behaviour(db.session, current_user, settings_for(db.session, merchant_id()),
-                         welcome_text=form.welcome_text.data, default_reply=form.default_reply.data,
-                         oauth_userinfo=form.oauth_userinfo.data,
-                         notify_points=form.notify_points.data, notify_balance=form.notify_balance.data,
-                         notify_level=form.notify_level.data, template_ids=form.template_ids())
-    except DomainError as exc:
-        return refuse(exc, SETTINGS, **_settings_context(behaviour_form=form))
-    commit()
-    flash(_("公众号设置已保存"), "success")
-    return redirect(url_for("backoffice.wechat_settings"))
+    context = _settings_context(behaviour_form=form if form.is_submitted() else None)
+    return form_page(SETTINGS, context, lambda: update_behaviour(
+        db.session, current_user, settings_for(db.session, merchant_id()),
+        welcome_text=form.welcome_text.data, default_reply=form.default_reply.data,
+        oauth_userinfo=form.oauth_userinfo.data, notify_points=form.notify_points.data,
+        notify_balance=form.notify_balance.data, notify_level=form.notify_level.data,
+        template_ids=form.template_ids()),
+        form=form, done=_("公众号设置已保存"), back=url_for("backoffice.wechat_settings"))
 
 
 @blueprint.route("/wechat/account", methods=["POST"])
 @requires("settings.manage")
 def wechat_account_save():
     form = WechatAccountForm()
-    if not form.validate():
-        return invalid(SETTINGS, **_settings_context(account_form=form))
-    try:
-        changed = wechat_account.update_account(
-            db.session, current_user, current_user.merchant, app_id=form.wechat_app_id.data,
-            app_secret=form.wechat_app_secret.data, token=form.wechat_token.data,
-            new_aes_key=form.new_aes_key.data, drop_previous_key=form.drop_previous_key.data)
-    except DomainError as exc:
-        return refuse(exc, SETTINGS, **_settings_context(account_form=form))
-    commit()
-    flash(_("公众号凭证已保存") if changed else _("公众号凭证没有变化"), "success")
-    return redirect(url_for("backoffice.wechat_settings"))
+    return form_page(SETTINGS, lambda: _settings_context(account_form=form), lambda: wechat_account.update_account(
+        db.session, current_user, current_user.merchant, app_id=form.wechat_app_id.data,
+        app_secret=form.wechat_app_secret.data, token=form.wechat_token.data, new_aes_key=form.new_aes_key.data,
+        drop_previous_key=form.drop_previous_key.data),
+        form=form, done=lambda changed: _("公众号凭证已保存") if changed else _("公众号凭证没有变化"),
+        back=url_for("backoffice.wechat_settings"))
 
 
 # --- keyword replies ----------------------------------------------------------------------------------
@@ -76,7 +63,7 @@ def wechat_account_save():
 @blueprint.route("/wechat/keywords")
 @requires("settings.manage")
 def wechat_keywords():
-    return render_template("backoffice/wechat_keywords.html", delete_form=DeleteForm(),
+    return render_template("backoffice/wechat/keywords.html", delete_form=DeleteForm(),
                            keywords=wechat_replies.list_keywords(db.session, merchant_id()))
 
 
@@ -104,19 +91,10 @@ def wechat_keyword_delete(keyword_id):
 
 def _save_keyword(row):
     form = KeywordForm(obj=row)
-    if not form.is_submitted():
-        return render_template(KEYWORD, form=form, row=row)
-    if not form.validate():
-        return invalid(KEYWORD, form=form, row=row)
-    try:
-        wechat_replies.save_keyword(db.session, current_user, row, keyword=form.keyword.data, match=form.match.data,
-                                    reply_text=form.reply_text.data, position=form.position.data or 0,
-                                    active=form.active.data)
-    except DomainError as exc:
-        return refuse(exc, KEYWORD, form=form, row=row)
-    commit()
-    flash(_("关键词回复已保存"), "success")
-    return redirect(url_for("backoffice.wechat_keywords"))
+    return form_page(KEYWORD, {"form": form, "row": row}, lambda: wechat_replies.save_keyword(
+        db.session, current_user, row, keyword=form.keyword.data, match=form.match.data,
+        reply_text=form.reply_text.data, position=form.position.data or 0, active=form.active.data),
+        done=_("关键词回复已保存"), back=url_for("backoffice.wechat_keywords"))
 
 
 # --- the menu ----------------------------------------------------------------------------------------------

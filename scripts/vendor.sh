@@ -12,10 +12,9 @@ if [[ ! -d node_modules || ! -f $stamp || package-lock.json -nt $stamp || packag
     touch "$stamp"
 fi
 
-# source (inside node_modules) -> destination (under static/vendor)
+# source (inside node_modules) -> destination (under static/vendor): the only files static/vendor/ keeps
 files=(
     "weui/dist/style/weui.min.css:weui/weui.min.css"
-    "weui.js/dist/weui.min.js:weui/weui.min.js"
     "echarts/dist/echarts.min.js:echarts/echarts.min.js"
     "html5-qrcode/html5-qrcode.min.js:html5-qrcode/html5-qrcode.min.js"
 )
@@ -32,6 +31,20 @@ for pair in "${files[@]}"; do
         echo "vendor: $dst" >&2
     fi
 done
+
+# Anything else under static/vendor/ was copied for a package or a file no longer listed: remove it.
+keep=("${files[@]#*:}" "weixin-js-sdk/jweixin.js")
+if [[ -d static/vendor ]]; then
+    while IFS= read -r -d '' found; do
+        rel=${found#static/vendor/}
+        wanted=0
+        for name in "${keep[@]}"; do [[ $rel == "$name" ]] && wanted=1 && break; done
+        if (( ! wanted )); then
+            rm -f "$found"
+            echo "vendor: removed $found" >&2
+        fi
+    done < <(find static/vendor -type f -print0)
+fi
 
 # weixin-js-sdk is published as a CommonJS module only; wrap it so a plain <script> defines window.wx.
 wx_src=node_modules/weixin-js-sdk/index.js

@@ -1,4 +1,5 @@
-"""A headless Debian Chromium with a phone viewport and WeChat's user agent (the live server is in tests/conftest.py)."""
+"""A headless Debian Chromium: a phone viewport with WeChat's user agent, or a laptop screen for the back office
+(the live server is in tests/conftest.py)."""
 import os
 
 import pytest
@@ -13,6 +14,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 @pytest.fixture()
 def phone():
     """A Playwright page in Chromium sized like a phone (375x667) inside WeChat."""
+    yield from _page(viewport={"width": 375, "height": 667}, user_agent=WECHAT_UA, device_scale_factor=2,
+                     is_mobile=True, has_touch=True)
+
+
+@pytest.fixture()
+def desktop():
+    """A Playwright page in Chromium on a 1366x768 laptop screen, the back office's most common desktop."""
+    yield from _page(viewport={"width": 1366, "height": 768}, device_scale_factor=1)
+
+
+def _page(**context_options):
     if not os.path.exists(CHROMIUM):
         message = f"{CHROMIUM} is missing (make test installs Debian's chromium)"
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
@@ -22,8 +34,7 @@ def phone():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 375, "height": 667}, user_agent=WECHAT_UA,
-                                      device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN")
+        context = browser.new_context(locale="zh-CN", **context_options)
         page = context.new_page()
         page.set_default_timeout(15000)
         yield page

@@ -53,3 +53,27 @@ def test_does_the_xlsx_export_hold_exact_yuan_numbers_an_accountant_can_sum(as_o
     assert rows[1][0] == "徐家汇店" and Decimal(str(rows[1][1])) == Decimal("123.45")
     assert Decimal(str(rows[1][2])) == Decimal("0.55") and rows[-1][0] == "合计"
     assert sheet.cell(row=2, column=2).number_format == "#,##0.00"
+
+
+def test_does_a_chart_draw_each_stores_balances_and_load_echarts_only_here(as_owner, make, merchant):
+    import html
+    import json
+    import re
+
+    store = make.store(merchant, "静安店")
+    purse = wallet.member_wallet(db.session, merchant.id, make.member(merchant).id)
+    wallet.credit(db.session, merchant.id, purse.id, 30000, 3000, key="topup:chart", store_id=store.id)
+    db.session.commit()
+    page = text_of(as_owner.get("/backoffice/reports/prepaid"))
+    data = json.loads(html.unescape(re.search(r'id="prepaid-chart"[^>]*data-chart="([^"]+)"', page).group(1)))
+    assert data["stores"] == ["静安店"]
+    assert [(line["name"], line["fen"]) for line in data["series"]] == [
+        ("会员本金", [30000]), ("会员赠送", [3000]), ("礼品卡", [0])]
+    assert "vendor/echarts/echarts.min.js" in page and "js/prepaid_chart.js" in page
+    for other in ("/backoffice/", "/backoffice/members", "/backoffice/verifications"):
+        assert "echarts" not in text_of(as_owner.get(other)), other
+
+
+def test_is_there_no_chart_for_a_day_with_no_balances(as_owner):
+    page = text_of(as_owner.get("/backoffice/reports/prepaid"))
+    assert "prepaid-chart" not in page and "echarts" not in page and "这一天之前没有储值记录" in page

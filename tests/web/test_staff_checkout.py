@@ -77,7 +77,11 @@ def test_can_a_cashier_charge_a_member_found_by_phone_to_their_balance(client, d
     made = db.session.scalars(select(Checkout)).one()
     assert made.store_id == till["east"].id and made.staff_id == till["east_cashier"].id and made.pay == 9500
     printed = text_of(client.get(f"/staff/checkouts/{made.id}/print"))
-    assert "58mm" in printed and "@media print" in printed and "window.print()" in printed and "¥95.00" in printed
+    sheet = client.get(re.search(r'href="([^"]*/receipt_print\.css)"', printed).group(1))
+    print_css = sheet.get_data(as_text=True)
+    sheet.close()
+    assert "58mm" in print_css and "@media print" in print_css
+    assert "window.print()" in printed and "¥95.00" in printed
 
 
 def test_is_a_balance_that_does_not_cover_the_amount_refused_with_what_is_missing(client, db, till):
