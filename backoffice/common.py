@@ -1,7 +1,6 @@
-"""What every back-office view needs: permission checks, the unit of work, and form helpers."""
+"""What every back-office view needs: permission checks and form helpers (the unit of work is web/boundary.py)."""
 import functools
 import io
-import secrets
 
 import qrcode
 import qrcode.image.svg
@@ -40,15 +39,6 @@ def merchant_id():
     return current_user.merchant_id
 
 
-def commit():
-    """The request's one commit, at its boundary."""
-    db.session.commit()
-
-
-def client_ip():
-    return (request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip())[:45] or None
-
-
 def template_form(make_form, template, data_of, new_data=None):
     """A coupon or card template's form: bound to the POST, else filled from the template (or with a new one's
     defaults); the "usable at" choices are this merchant's stores."""
@@ -65,11 +55,6 @@ def template_form(make_form, template, data_of, new_data=None):
 def store_choices():
     """This merchant's stores for a template's "usable at" multi-select, in the order they were opened."""
     return [(s.id, s.name) for s in db.session.scalars(scoped(Store, merchant_id()).order_by(Store.id))]
-
-
-def new_idempotency_key(prefix):
-    """A key minted when a form is shown, so a double submit applies once."""
-    return f"{prefix}:{secrets.token_urlsafe(16)}"
 
 
 def flash_domain_error(exc: DomainError):

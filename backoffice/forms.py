@@ -18,6 +18,7 @@ from domain.money import parse_yuan
 from domain.phone import normalise_mobile
 from domain.points import EXPIRY_LABELS, EXPIRY_MODES
 from models.member import FIELD_TYPE_LABELS, FIELD_TYPES
+from domain.money import format_yuan
 
 TIMEZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo", "UTC")
 TIMEZONE_LABELS = {
@@ -165,8 +166,6 @@ class LevelForm(FlaskForm):
         self.multiplier_tenths = tenths_from_text(field.data, 0, 100, _l("积分倍数须为 0 到 10 之间、最多一位小数的数字"))
 
     def fill_from(self, level):
-        from domain.money import format_yuan
-
         self.rank.data, self.name.data = level.rank, level.name
         self.min_spend.data = format_yuan(level.min_spend) if level.min_spend is not None else ""
         self.min_visits.data = level.min_visits

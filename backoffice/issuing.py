@@ -2,7 +2,8 @@
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from backoffice.common import merchant_id, new_idempotency_key
+from backoffice.common import merchant_id
+from web.requests import new_idempotency_key
 from backoffice.ui import form_page
 from extensions import db
 from models import Member
@@ -10,7 +11,7 @@ from models import Member
 
 def issue_to_member(page, context, key_prefix, issue, *, back, done=None):
     """Show `page` with a fresh idempotency key; on POST find this merchant's member by the form's mobile and
-    call `issue(member_id)`. A refusal shows the form again; success commits, says `done(result)` (by default
+    call `issue(member_id)`. A refusal shows the form again; success says `done(result)` (by default
     "given to <mobile>") and redirects to `back`.
     """
     form = context["form"]

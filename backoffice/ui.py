@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template
 from flask_babel import gettext as _
 
 from backoffice import blueprint
-from backoffice.common import commit, flash_domain_error
+from backoffice.common import flash_domain_error
 from backoffice.forms import tenths_text
 from domain.errors import DomainError
 from extensions import db
@@ -30,8 +30,9 @@ def form_page(page, context, save, *, done, back, ok=True, form=None):
     """The one shape of every back-office form (create, edit, settings, actions on a record): shown on GET; on
     POST validated, then `ok` (checks outside the form: a bool, or a callable run once the form is valid that adds
     its own messages), then `save()`. A refusal (DomainError) undoes everything and shows the form again (400),
-    with the per-field messages a refusal may carry as `field_errors`; success commits, says `done` and
-    redirects to `back`. `done` and `back` may be callables of what `save()` returned (a new record, say).
+    with the per-field messages a refusal may carry as `field_errors`; success says `done` and
+    redirects to `back` (the redirect commits, at the request boundary). `done` and `back` may be callables of
+    what `save()` returned (a new record, say).
 
     `page` is rendered with `context`, a dict or, for a page only shown again when something is wrong, a callable
     that makes it then; `form` is the form being posted, by default `context["form"]`.
@@ -51,7 +52,6 @@ def form_page(page, context, save, *, done, back, ok=True, form=None):
         return render_template(page, **{**page_context(), **({"field_errors": fields} if fields else {})}), 400
     message = done(saved) if callable(done) else done
     target = back(saved) if callable(back) else back
-    commit()
     flash(message, "success")
     return redirect(target)
 

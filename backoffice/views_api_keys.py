@@ -4,7 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from backoffice import blueprint
-from backoffice.common import client_ip, commit, merchant_id, requires
+from backoffice.common import merchant_id, requires
+from web.requests import client_ip
 from backoffice.forms_api_keys import ApiKeyForm, RevokeApiKeyForm
 from backoffice.ui import invalid, refuse
 from domain.errors import DomainError, NotFound
@@ -38,7 +39,6 @@ def api_key_new():
                                      ip=client_ip())
     except DomainError as exc:
         return refuse(exc, FORM, form=form)
-    commit()
     # The only time the full key exists outside the till: never cached, never redirected to a bookmarkable URL.
     response = make_response(render_template("backoffice/merchant/api_key_created.html", key=created.key,
                                              plaintext=created.plaintext))
@@ -59,6 +59,5 @@ def api_key_revoke(key_id):
         db.session.rollback()
         flash(exc.message, "warning")
         return redirect(url_for("backoffice.api_keys"))
-    commit()
     flash(_("密钥 %(prefix)s 已吊销，使用它的收银系统将无法再调用接口", prefix=key.prefix), "success")
     return redirect(url_for("backoffice.api_keys"))

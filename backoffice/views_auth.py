@@ -2,7 +2,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from backoffice import blueprint
-from backoffice.common import commit
 from backoffice.forms_auth import LoginForm
 from extensions import db
 from services.merchant import staff as staff_service
@@ -20,7 +19,6 @@ def login():
         elif not staff.can("backoffice.enter"):
             flash("该角色不能进入管理后台，请使用店员页面", "warning")
         else:
-            commit()
             login_user(staff)
             return redirect(_safe_next() or url_for("backoffice.dashboard"))
     return render_template("backoffice/login.html", form=form)

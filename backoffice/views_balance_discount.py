@@ -5,7 +5,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from backoffice import blueprint
-from backoffice.common import client_ip, commit, merchant_id, requires
+from backoffice.common import merchant_id, requires
+from web.requests import client_ip
 from backoffice.forms_balance_discount import BalanceDiscountForm, rule_data
 from backoffice.ui import form_page
 from extensions import db
@@ -42,7 +43,6 @@ def balance_discount_delete(rule_id):
     if not FlaskForm().validate():
         abort(400)
     balance_discount.delete_rule(db.session, current_user, rule_id, ip=client_ip())
-    commit()
     flash(_("规则已删除"), "success")
     return redirect(url_for("backoffice.balance_discounts"))
 

@@ -5,8 +5,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from backoffice import blueprint
-from backoffice.common import (QR_CHANNELS, claim_qr_download, commit, merchant_id, member_page_url,
-                               new_idempotency_key, requires, template_form)
+from backoffice.common import QR_CHANNELS, claim_qr_download, merchant_id, member_page_url, requires, template_form
+from web.requests import new_idempotency_key
 from backoffice.forms_benefit_cards import (
     PACK_PREFIX,
     ActionForm,
@@ -91,7 +91,6 @@ def benefit_card_action(template_id, action):
     if not ActionForm().validate():
         abort(400)
     ACTIONS[action](db.session, current_user, template.id)
-    commit()
     flash(_("%(title)s %(done)s", title=template.title, done=ACTION_DONE[action]), "success")
     return redirect(url_for("backoffice.benefit_cards"))
 

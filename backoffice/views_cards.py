@@ -5,7 +5,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from backoffice import blueprint
-from backoffice.common import client_ip, commit, merchant_id, parse_int, requires, template_form
+from backoffice.common import merchant_id, parse_int, requires, template_form
+from web.requests import client_ip
 from backoffice.forms_cards import CardTemplateForm, IssueCardForm, VoidCardForm, new_template_data, template_data
 from backoffice.issuing import issue_to_member
 from backoffice.ui import form_page
@@ -125,6 +126,5 @@ def cards_void(template_id, card_id):
         db.session.rollback()
         flash(exc.message, "warning")
         return back
-    commit()
     flash(_("卡已作废"), "success")
     return back

@@ -5,7 +5,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from backoffice import blueprint
-from backoffice.common import client_ip, commit, merchant_id, requires
+from backoffice.common import merchant_id, requires
+from web.requests import client_ip
 from backoffice.forms_checkout_settings import (CheckoutSettingsForm, MultiplierDayForm, day_data,
                                                  deduction_preview, earning_preview, random_preview,
                                                  settings_data, sharing_preview)
@@ -66,7 +67,6 @@ def multiplier_day_delete(day_id):
     if not FlaskForm().validate():
         abort(400)
     checkout_settings.delete_multiplier_day(db.session, current_user, day_id, ip=client_ip())
-    commit()
     flash(_("多倍积分日已删除"), "success")
     return redirect(url_for("backoffice.checkout_settings_page") + "#days")
 

@@ -13,7 +13,8 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 from backoffice import blueprint
-from backoffice.common import commit, flash_domain_error, merchant_id, new_idempotency_key, parse_int, requires
+from backoffice.common import flash_domain_error, merchant_id, parse_int, requires
+from web.requests import new_idempotency_key
 from backoffice.forms import YuanField
 from domain.clock import local_midnight_utc
 from domain.errors import DomainError, PermissionDenied
@@ -146,7 +147,6 @@ def checkout_refund(checkout_id):
     except DomainError as exc:
         return _refused(exc, checkout, form)
     message = _refund_message(record)
-    commit()
     flash(message, "success")
     return redirect(url_for("backoffice.checkout_detail", checkout_id=checkout.id))
 

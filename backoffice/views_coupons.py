@@ -5,8 +5,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from backoffice import blueprint
-from backoffice.common import (QR_CHANNELS, claim_qr_download, commit, merchant_id, member_page_url, requires,
-                               template_form)
+from backoffice.common import QR_CHANNELS, claim_qr_download, merchant_id, member_page_url, requires, template_form
 from backoffice.forms_coupons import BulkIssueForm, IssueCouponForm, coupon_form, template_data
 from backoffice.issuing import issue_to_member
 from backoffice.ui import form_page, invalid, refuse
@@ -151,9 +150,8 @@ def coupon_bulk_new():
         bulk = coupon_bulk.start(db.session, current_user, form.template_id.data, form.filters())
     except DomainError as exc:
         return refuse(exc, BULK_FORM, **context)
-    enqueue(coupon_jobs.bulk_issue, bulk.id)  # sent when the commit below succeeds
+    enqueue(coupon_jobs.bulk_issue, bulk.id)  # sent once the request commits
     total = bulk.total
-    commit()
     flash(_("已开始向 %(n)s 位会员发券", n=total), "success")
     return redirect(url_for("backoffice.coupon_bulk_list"))
 

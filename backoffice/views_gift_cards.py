@@ -4,7 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from backoffice import blueprint
-from backoffice.common import client_ip, commit, flash_domain_error, merchant_id, requires, template_form
+from backoffice.common import flash_domain_error, merchant_id, requires, template_form
+from web.requests import client_ip
 from backoffice.forms_gift_cards import BatchForm, GiftTemplateForm, IssueGiftCardForm, VoidGiftCardForm, template_data
 from backoffice.issuing import issue_to_member
 from backoffice.ui import form_page
@@ -104,7 +105,6 @@ def gift_card_void(card_id):
         flash_domain_error(exc)
         return redirect(url_for("backoffice.gift_cards"))
     template_id = card.template_id
-    commit()
     flash(_("礼品卡已作废"), "success")
     return redirect(url_for("backoffice.gift_card_cards", template_id=template_id))
 
@@ -135,7 +135,6 @@ def gift_card_batch_export(batch_id, fmt):
             abort(404)
         abort(403)
     name = f"gift-cards-batch-{batch.id}.{fmt}"
-    commit()
     if fmt == "csv":
         body, mimetype = gift_batches.csv_bytes(rows), "text/csv; charset=utf-8"
     else:

@@ -4,7 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from backoffice import blueprint
-from backoffice.common import client_ip, commit, flash_domain_error, merchant_id, new_idempotency_key, requires
+from backoffice.common import flash_domain_error, merchant_id, requires
+from web.requests import client_ip, new_idempotency_key
 from backoffice.forms_members import BindCardForm, PointsAdjustForm, SetLevelForm, WalletFreezeForm
 from backoffice.ui import form_page
 from backoffice.views_members import render_detail
@@ -84,7 +85,6 @@ def member_wallet_freeze(member_id):
         db.session.rollback()
         flash_domain_error(exc)
         return render_detail(member, 400)
-    commit()
     flash(_("储值账户已冻结") if frozen else _("储值账户已解冻"), "success")
     return _to_detail(member)
 
@@ -103,6 +103,5 @@ def member_bind_card(member_id):
         db.session.rollback()
         flash_domain_error(exc)
         return render_detail(member, 400, card_form=form)
-    commit()
     flash(_("实体卡已绑定"), "success")
     return _to_detail(member)

@@ -4,7 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from backoffice import blueprint
-from backoffice.common import client_ip, commit, flash_domain_error, requires
+from backoffice.common import flash_domain_error, requires
+from web.requests import client_ip
 from backoffice.forms_members import BindCardForm, MemberCardActionForm
 from domain.errors import DomainError
 from extensions import db
@@ -33,7 +34,6 @@ def _run(member, action, done_message):
         db.session.rollback()
         flash_domain_error(exc)
     else:
-        commit()
         flash(done_message, "success")
     return _back(member)
 

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from backoffice import blueprint
-from backoffice.common import merchant_id, new_idempotency_key, parse_int, requires
+from backoffice.common import merchant_id, parse_int, requires
+from web.requests import new_idempotency_key
 from backoffice.forms_members import BindCardForm, MemberForm, WalletFreezeForm
 from backoffice.ui import form_page
 from backoffice.views_audit import ACTION_LABELS, TARGET_LABELS

@@ -8,7 +8,8 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 from backoffice import blueprint
-from backoffice.common import client_ip, merchant_id, new_idempotency_key, requires
+from backoffice.common import merchant_id, requires
+from web.requests import client_ip, new_idempotency_key
 from backoffice.forms import YuanField
 from backoffice.ui import form_page
 from domain import orders as order_rules

@@ -4,7 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from backoffice import blueprint
-from backoffice.common import client_ip, commit, merchant_id, new_idempotency_key, requires
+from backoffice.common import merchant_id, requires
+from web.requests import client_ip, new_idempotency_key
 from backoffice.forms_points_to_balance import PointsRateForm, PointsToBalanceForm
 from backoffice.ui import form_page
 from domain.errors import DomainError
@@ -28,7 +29,6 @@ def points_rate():
         db.session.rollback()
         flash(exc.message, "warning")
         return redirect(url_for("backoffice.stored_value"))
-    commit()
     flash(_("积分转储值已设置") if form.points_per_yuan.data else _("已关闭积分转储值"), "success")
     return redirect(url_for("backoffice.stored_value"))
 

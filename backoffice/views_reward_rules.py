@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from backoffice import blueprint
-from backoffice.common import client_ip, commit, merchant_id, requires
+from backoffice.common import merchant_id, requires
+from web.requests import client_ip
 from backoffice.forms_reward_rules import KIND_LABELS, TABS, RewardRuleForm, fill_choices, rule_data, tab_of
 from backoffice.ui import form_page
 from extensions import db
@@ -57,7 +58,6 @@ def reward_rule_edit(rule_id):
 def reward_rule_copy(rule_id):
     _check_csrf()
     row = reward_rules.copy(db.session, current_user, rule_id, ip=client_ip())
-    commit()
     flash(_("已复制为「%(name)s」，修改后启用", name=row.name), "success")
     return redirect(url_for("backoffice.reward_rule_edit", rule_id=row.id))
 
@@ -67,7 +67,6 @@ def reward_rule_copy(rule_id):
 def reward_rule_toggle(rule_id, action):
     _check_csrf()
     row = reward_rules.toggle(db.session, current_user, rule_id, action == "enable", ip=client_ip())
-    commit()
     flash(_("已启用") if action == "enable" else _("已停用"), "success")
     return redirect(url_for("backoffice.reward_rules_page", tab=tab_of(row.kind)))
 

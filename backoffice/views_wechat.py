@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from backoffice import blueprint
-from backoffice.common import commit, merchant_id, requires
+from backoffice.common import merchant_id, requires
 from backoffice.forms_wechat import (DeleteForm, KeywordForm, WechatAccountForm, WechatBehaviourForm,
                                      menu_from_form, menu_to_rows)
 from backoffice.ui import form_page
@@ -84,7 +84,6 @@ def wechat_keyword_edit(keyword_id):
 def wechat_keyword_delete(keyword_id):
     row = get_owned(db.session, KeywordReply, merchant_id(), keyword_id)
     wechat_replies.delete_keyword(db.session, current_user, row)
-    commit()
     flash(_("关键词回复已删除"), "success")
     return redirect(url_for("backoffice.wechat_keywords"))
 
@@ -113,7 +112,6 @@ def wechat_menu_edit():
         db.session.rollback()
         return render_template(MENU, rows=menu_to_rows(items), settings=settings, problems=exc.problems,
                                form=DeleteForm()), 400
-    commit()
     flash(_("菜单已保存，点击“发布菜单”后在微信中生效"), "success")
     return redirect(url_for("backoffice.wechat_menu_edit"))
 
@@ -128,6 +126,5 @@ def wechat_menu_publish():
         db.session.rollback()
         flash(_("发布失败：%(reason)s", reason=exc.message), "warning")
         return redirect(url_for("backoffice.wechat_menu_edit"))
-    commit()
     flash(_("菜单已发布"), "success")
     return redirect(url_for("backoffice.wechat_menu_edit"))

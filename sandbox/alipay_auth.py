@@ -15,6 +15,7 @@ from extensions import db
 from models import SandboxGrant, SandboxUser
 from sandbox import alipay_keys, blueprint
 from sandbox.alipay_trades import error
+from web import boundary
 
 USER_COOKIE = "sandbox_alipay_user"
 CODE_TTL = timedelta(minutes=5)
@@ -43,7 +44,7 @@ def alipay_auth():
     code = secrets.token_hex(16)
     db.session.add(SandboxGrant(kind="alipay_code", value=code, app_id=app_id, user_key=user.user_key, scope=scope,
                                 expires_at=now_utc() + CODE_TTL))
-    db.session.commit()
+    boundary.commit_now()
     query = urlencode({"auth_code": code, "app_id": app_id, "source": "alipay_wallet", "scope": scope,
                        "state": state})
     response = redirect(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{query}")
@@ -99,6 +100,6 @@ def oauth_token(params):
     token = secrets.token_hex(16)
     db.session.add(SandboxGrant(kind="alipay_token", value=token, app_id=params["app_id"], user_key=user_key,
                                 scope="auth_base", expires_at=now + timedelta(days=1)))
-    db.session.commit()
+    boundary.commit_now()
     return {"user_id": user_key, "access_token": token, "expires_in": 86400, "refresh_token": secrets.token_hex(16),
             "re_expires_in": 2592000, "auth_start": now.strftime("%Y-%m-%d %H:%M:%S")}

@@ -17,6 +17,7 @@ from models import SharedToken
 from sandbox import paycodes
 from sandbox.alipay_trades import (CLOSED, OUT_TRADE_NO, PAID, TOTAL, WAIT, beijing_now, biz, business_error, error,
                                    load_trade, new_trade_no, swap, trade_key, two_decimals)
+from web import boundary
 
 FAILURES = {"invalid": ("ACQ.PAYMENT_AUTH_CODE_INVALID", "付款码无效，请顾客刷新付款码后重新收款"),
             "notenough": ("ACQ.BUYER_BALANCE_NOT_ENOUGH", "买家余额不足"),
@@ -55,7 +56,7 @@ def _create(app_id, out_trade_no, total, content, kind):
             db.session.add(SharedToken(key=trade_key(app_id, out_trade_no),
                                        value=json.dumps(trade, ensure_ascii=False, sort_keys=True)))
             db.session.flush()
-        db.session.commit()
+        boundary.commit_now()
     except IntegrityError:
         pass
     return load_trade(app_id, out_trade_no)

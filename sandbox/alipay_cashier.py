@@ -18,6 +18,7 @@ from sandbox import alipay_keys, blueprint
 from sandbox.alipay_auth import USER_COOKIE, USER_ID
 from sandbox.alipay_trades import (CLOSED, OUT_TRADE_NO, PAID, TOTAL, WAIT, beijing_now, biz, expired, load_trade,
                                    new_trade_no, swap, trade_key, two_decimals)
+from web import boundary
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def cashier_for(params):
                  "time_expire": str(content.get("time_expire", "")), "gmt_create": beijing_now()}
         alipay_keys.put(db.session, trade_key(app_id, out_trade_no),
                         json.dumps(trade, ensure_ascii=False, sort_keys=True))
-        db.session.commit()
+        boundary.commit_now()
         text, trade = load_trade(app_id, out_trade_no)
     elif trade["total_amount"] != two_decimals(total):
         abort(400, "ACQ.TRADE_INFO_CHANGED: 交易信息被篡改")

@@ -15,6 +15,7 @@ from flask import make_response, request
 from extensions import db
 from sandbox import alipay_auth, alipay_barcode, alipay_cashier, alipay_keys, alipay_refunds, blueprint
 from sandbox.alipay_trades import CLOSED, PAID, WAIT, biz, business_error, error, load_trade, swap
+from web import boundary
 
 
 @blueprint.route("/alipay/gateway.do", methods=["GET", "POST"])
@@ -39,7 +40,7 @@ def _answer(response_key, body):
     """{"<method>_response": {...}, "sign": "..."} signed over the exact inner JSON text."""
     inner = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     key = alipay_keys.load_private(alipay_keys.sandbox_private_pem(db.session))
-    db.session.commit()
+    boundary.commit_now()
     signature = b64encode(key.sign(inner.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
     response = make_response(f'{{"{response_key}":{inner},"sign":"{signature}"}}')
     response.headers["Content-Type"] = "application/json;charset=utf-8"

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from channels.alipay import pem
 from extensions import db
 from models import SharedToken
+from web import boundary
 
 SANDBOX_KEY = "sandbox:alipay:private_key"
 APP_KEY_PREFIX = "sandbox:alipay:app_public_key:"
@@ -109,6 +110,6 @@ def signed(fields):
     """fields + sign_type + sign: RSA2 over the sorted k=v pairs (sign and sign_type excluded), as Alipay signs."""
     message = "&".join(f"{k}={v}" for k, v in sorted(fields.items()))
     key = load_private(sandbox_private_pem(db.session))
-    db.session.commit()
+    boundary.commit_now()
     signature = b64encode(key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
     return dict(fields, sign_type="RSA2", sign=signature)

@@ -11,6 +11,7 @@ from models import SharedToken
 from sandbox import alipay_keys, blueprint
 from sandbox.alipay_trades import (CLOSED, PAID, TOTAL, beijing_now, biz, business_error, error, fen, load_trade,
                                    swap, yuan)
+from web import boundary
 
 FAIL_REFUND_PREFIX = "sandbox:alipay:fail_next_refund:"
 DEFAULT_REFUND_FAILURE = "卖家余额不足"
@@ -25,7 +26,7 @@ def alipay_refund_failure():
     if alipay_keys.app_public_key(db.session, app_id) is None:
         abort(400, "unknown app_id")
     fail_next_refund(db.session, app_id, request.values.get("message", ""))
-    db.session.commit()
+    boundary.commit_now()
     return {"app_id": app_id, "fail_next_refund": True}
 
 
@@ -40,7 +41,7 @@ def _take_refund_failure(app_id):
     message = db.session.execute(
         delete(SharedToken).where(SharedToken.key == FAIL_REFUND_PREFIX + app_id).returning(SharedToken.value)
     ).scalar_one_or_none()
-    db.session.commit()
+    boundary.commit_now()
     return message
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from domain.clock import now_utc
 from extensions import db
 from models import SharedToken
+from web import boundary
 
 TRADE_PREFIX = "sandbox:alipay:trade:"
 WAIT, PAID, CLOSED = "WAIT_BUYER_PAY", "TRADE_SUCCESS", "TRADE_CLOSED"
@@ -36,7 +37,7 @@ def swap(trade, old_text):
         update(SharedToken).where(SharedToken.key == trade_key(trade["app_id"], trade["out_trade_no"]),
                                   SharedToken.value == old_text)
         .values(value=new_text).execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
+    boundary.commit_now()
     return moved == 1
 
 

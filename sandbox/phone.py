@@ -19,6 +19,7 @@ from extensions import db
 from models import Merchant, SandboxGrant
 from sandbox import alipay_keys, blueprint, wechat_events as events, wechat_state as sbx
 from services.wechat.crypto import aes_keys
+from web import boundary
 
 WECHAT_USER_COOKIE, ALIPAY_USER_COOKIE = "sandbox_wechat_user", "sandbox_alipay_user"
 CLIENT_COOKIE, MERCHANT_COOKIE, SAFE_COOKIE = "sandbox_client", "sandbox_phone_merchant", "sandbox_wechat_safe"
@@ -86,7 +87,7 @@ def phone_setup():
     sbx.provision_account(db.session, merchant)
     if request.form.get("alipay"):
         alipay_keys.provision_merchant(db.session, merchant)
-    db.session.commit()
+    boundary.commit_now()
     return _back(merchant, "top")
 
 
@@ -99,7 +100,7 @@ def phone_wechat_user():
         person = sbx.create_wechat_user(db.session, merchant.wechat_app_id, request.form.get("nickname", ""))
     else:
         person = sbx.user(db.session, request.form.get("user_id"), merchant.wechat_app_id)
-    db.session.commit()
+    boundary.commit_now()
     response = _back(merchant, "wechat")
     if person is not None:
         response.set_cookie(WECHAT_USER_COOKIE, str(person.id), samesite="Lax", httponly=True)
@@ -116,7 +117,7 @@ def phone_alipay_user():
         person = sbx.create_alipay_user(db.session, merchant.alipay_app_id, request.form.get("nickname", ""))
     else:
         person = sbx.user(db.session, request.form.get("user_id"), merchant.alipay_app_id, "alipay")
-    db.session.commit()
+    boundary.commit_now()
     if person is None:
         return _back(merchant, "alipay")
     response = redirect(f"/h5/{merchant.slug}/")
@@ -149,7 +150,7 @@ def phone_wechat_send():
     if xml is None:
         return _back(merchant)
     slug, app_id, openid = merchant.slug, merchant.wechat_app_id, person.user_key
-    db.session.commit()  # hold nothing while the app handles the callback
+    boundary.commit_now()  # hold nothing while the app handles the callback
     entries = [{"from": "user", "text": said}]
     try:
         delivery = events.deliver(current_app.config["PUBLIC_BASE_URL"], slug, account, xml)
@@ -164,7 +165,7 @@ def phone_wechat_send():
         sbx.record(db.session, "chat", app_id, openid, entry)
     if follow is not None:
         sbx.set_follow(db.session, app_id, openid, *follow)
-    db.session.commit()
+    boundary.commit_now()
     return _open(request.form.get("url", ""), person) if action == "view" else _back(merchant)
 
 

@@ -13,6 +13,7 @@ from flask import current_app, jsonify, make_response, redirect, render_template
 from extensions import db
 from sandbox import blueprint, wechat_state as sbx
 from sandbox.wechat_state import ApiError
+from web import boundary
 
 API = "/wechat/api/"
 USER_COOKIE = "sandbox_wechat_user"
@@ -32,7 +33,7 @@ def api(view):
             result = view(*args, **kwargs)
         except ApiError as exc:
             return _error(exc)
-        db.session.commit()
+        boundary.commit_now()
         return jsonify(result)
 
     return answer
@@ -267,7 +268,7 @@ def wechat_authorize():
                      person=person)
     code = sbx.issue(db.session, "oauth_code", params["appid"], ttl=sbx.CODE_TTL, user_key=person.user_key,
                      scope=params["scope"])
-    db.session.commit()
+    boundary.commit_now()
     joiner = "&" if "?" in params["redirect_uri"] else "?"
     response = redirect(params["redirect_uri"] + joiner + urlencode({"code": code.value, "state": params["state"]}))
     response.set_cookie(USER_COOKIE, str(person.id), samesite="Lax", httponly=True)
@@ -294,7 +295,7 @@ def _allowed_redirect(uri):
 
 
 def _page(template, **context):
-    db.session.commit()
+    boundary.commit_now()
     return render_template(template, **context)
 
 

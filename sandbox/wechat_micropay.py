@@ -18,6 +18,7 @@ from sandbox import blueprint, paycodes
 from sandbox.wechat_pay_orders import (BASE, CLOSED, PREPAY, PayError, find_prepay, known_prepay, paid_fields, pay_api,
                                        prepay_details)
 from sandbox import wechat_state as sbx
+from web import boundary
 
 FAILURES = {"invalid": ("AUTH_CODE_INVALID", "授权码检验错误"),
             "notenough": ("NOTENOUGH", "用户余额不足"),
@@ -45,7 +46,7 @@ def wechatpay_micropay(merchant, data):
     if state == "SUCCESS":
         return paid_fields(grant, details) | {"trade_type": "MICROPAY"}
     if state == "USERPAYING":
-        db.session.commit()  # the order exists even though this answer is an error
+        boundary.commit_now()  # the order exists even though this answer is an error
         raise PayError("USERPAYING", "需要用户输入支付密码")
     raise PayError("ORDERREVERSED", "订单已撤销")
 

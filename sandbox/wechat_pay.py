@@ -25,6 +25,7 @@ from models import SandboxGrant
 from sandbox import blueprint, wechat_micropay, wechat_state as sbx
 from sandbox.wechat_pay_orders import (BASE, CLOSED, PREPAY, PayError, find_prepay, known_prepay, paid_fields, pay_api,
                                        prepay_details)
+from web import boundary
 
 log = logging.getLogger(__name__)
 TAMPERS = ("", "amount", "signature")
@@ -125,7 +126,7 @@ def wechatpay_cashier(prepay_id):
     paid = db.session.execute(update(SandboxGrant).where(SandboxGrant.id == grant.id, SandboxGrant.kind == PREPAY,
                                                          SandboxGrant.used_at.is_(None))
                               .values(used_at=now_utc()).execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
+    boundary.commit_now()
     if paid != 1:
         db.session.refresh(grant)
         step = "already_paid" if grant.used_at is not None else "closed"
@@ -167,7 +168,7 @@ def send_notification(merchant, grant, details, tamper=""):
     body = notification_xml(merchant, grant, details, tamper)
     sbx.record(db.session, "wxpay_notify", merchant.wechat_app_id, details["out_trade_no"],
                {"tamper": tamper, "body": body})
-    db.session.commit()
+    boundary.commit_now()
     return deliver(details["notify_url"], body)
 
 

@@ -15,6 +15,7 @@ from domain.clock import now_utc
 from extensions import db
 from models import SandboxGrant, SandboxOutbox
 from sandbox import wechat_state as sbx
+from web import boundary
 
 BASE = "/wechatpay/"
 PREPAY, CLOSED = "wxpay_prepay", "wxpay_closed"
@@ -63,7 +64,7 @@ def pay_api(view):
             db.session.rollback()
             return _signed(merchant, sign_type, {"result_code": "FAIL", "err_code": exc.err_code,
                                                  "err_code_des": exc.description})
-        db.session.commit()
+        boundary.commit_now()
         return _signed(merchant, sign_type, {"result_code": "SUCCESS", **result})
 
     answer.__name__ = view.__name__

@@ -27,6 +27,7 @@ from sandbox.wechat_pay import deliver
 from sandbox.wechat_pay_orders import (BASE, CLOSED, PREPAY, PayError, find_prepay, pay_api, prepay_details,
                                        transaction_id)
 from sandbox import wechat_state as sbx
+from web import boundary
 
 REFUND = "wxpay_refund"
 FAIL_NEXT_REFUND = "wxpay_refund_fail"
@@ -99,7 +100,7 @@ def _fail_if_switched(merchant):
     payload = dict(switch.payload)
     taken = db.session.execute(delete(SandboxOutbox).where(SandboxOutbox.id == switch.id)
                                .execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
+    boundary.commit_now()
     if taken == 1:
         raise PayError(payload["err_code"], payload["err_code_des"])
 
@@ -141,7 +142,7 @@ def wechatpay_refund_fail_next():
     payload = {"err_code": (request.form.get("err_code") or "NOTENOUGH")[:32],
                "err_code_des": (request.form.get("err_code_des") or "基本账户余额不足，请充值后重新发起")[:128]}
     sbx.record(db.session, FAIL_NEXT_REFUND, merchant.wechat_app_id, mch_id, payload)
-    db.session.commit()
+    boundary.commit_now()
     return jsonify(ok=True, **payload)
 
 
@@ -175,7 +176,7 @@ def wechatpay_refund_pend_next():
     if merchant is None:
         return jsonify(error="unknown mch_id"), 404
     pend_next_refund(db.session, merchant)
-    db.session.commit()
+    boundary.commit_now()
     return jsonify(ok=True)
 
 
@@ -212,7 +213,7 @@ def complete_refund(merchant, out_refund_no, result, tamper=""):
     ended = db.session.execute(update(SandboxGrant).where(
         SandboxGrant.kind == REFUND, SandboxGrant.value == value, SandboxGrant.used_at.is_(None))
         .values(used_at=now_utc(), user_key=result).execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
+    boundary.commit_now()
     if ended != 1:
         return None
     refund = db.session.scalars(select(SandboxGrant).where(SandboxGrant.value == value)).one()
@@ -250,5 +251,5 @@ def send_refund_notification(merchant, refund, tamper=""):
     body = refund_notification_xml(merchant, refund, tamper)
     sbx.record(db.session, "wxpay_refund_notify", merchant.wechat_app_id, refund.value, {"tamper": tamper,
                                                                                          "body": body})
-    db.session.commit()
+    boundary.commit_now()
     return deliver(url, body)

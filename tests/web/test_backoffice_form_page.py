@@ -1,4 +1,5 @@
-"""Back office: ui.form_page, the one shape of every form page (show, validate, save, refuse, commit, say, go back)."""
+"""Back office: ui.form_page, the one shape of every form page (show, validate, save, refuse, say, go back); the
+redirect of a success commits at the request boundary (tests/web/test_boundary.py)."""
 from types import SimpleNamespace
 
 import pytest
@@ -23,10 +24,9 @@ class Form:
 
 @pytest.fixture()
 def calls(app, monkeypatch):
-    """What form_page did: pages rendered, commits and rollbacks, in order."""
+    """What form_page did: pages rendered and rollbacks, in order."""
     done = []
     monkeypatch.setattr(ui, "render_template", lambda page, **context: done.append(("render", page, context)) or page)
-    monkeypatch.setattr(ui, "commit", lambda: done.append(("commit",)))
     monkeypatch.setattr(ui, "db", SimpleNamespace(session=SimpleNamespace(rollback=lambda: done.append(("rollback",)))))
     with app.test_request_context("/backoffice/things/new", method="POST"):
         yield done
@@ -74,7 +74,7 @@ def test_is_a_record_of_another_merchant_a_404(calls):
         ui.form_page("page.html", {"form": Form()}, missing, done="ok", back="/")
 
 
-def test_does_success_commit_once_say_done_and_go_back_both_from_what_was_saved(calls):
+def test_does_success_say_done_and_go_back_both_from_what_was_saved_without_a_rollback(calls):
     saved = SimpleNamespace(id=7, name="金卡")
 
     def save():
@@ -82,12 +82,12 @@ def test_does_success_commit_once_say_done_and_go_back_both_from_what_was_saved(
         return saved
 
     def done(thing):
-        calls.append(("done",))  # worked out before the commit, while the saved record is fresh
+        calls.append(("done",))  # worked out before the request commits, while the saved record is fresh
         return f"已保存 {thing.name}"
 
     response = ui.form_page("page.html", {"form": Form()}, save, done=done, back=lambda thing: f"/things/{thing.id}")
     assert response.status_code == 302 and response.location == "/things/7"
-    assert [c[0] for c in calls] == ["save", "done", "commit"]
+    assert [c[0] for c in calls] == ["save", "done"]
     assert get_flashed_messages(with_categories=True) == [("success", "已保存 金卡")]
 
 
