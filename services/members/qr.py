@@ -5,17 +5,11 @@ The token carries the member id, the merchant id and the issue time. Staff scann
 """
 import qrcode
 from markupsafe import escape
-from itsdangerous import BadSignature, URLSafeSerializer
 
-from domain.clock import now_utc
 from domain.errors import DomainError
 from models import Member
-from services.shared import host
+from services.shared.shown_tokens import ShownToken
 from services.shared.tenancy import scoped
-
-VALID_SECONDS = 60
-CLOCK_SKEW_SECONDS = 5
-_SALT = "member-qr-v1"
 
 
 class MemberQrInvalid(DomainError):
@@ -26,29 +20,22 @@ class MemberQrExpired(MemberQrInvalid):
     code = "member_qr_expired"
 
 
-def _serializer():
-    return URLSafeSerializer(host.secret_key(), salt=_SALT)
+SHOWN = ShownToken("member-qr-v1", MemberQrInvalid, MemberQrExpired,
+                   expired_text="会员码已过期，请让会员刷新后重新出示", invalid_text="会员码无效")
+VALID_SECONDS = SHOWN.valid_seconds
 
 
 def issue(member, now=None):
     """A fresh token for the member's QR code."""
-    issued = int((now or now_utc()).timestamp())
-    return _serializer().dumps([member.id, member.merchant_id, issued])
+    return SHOWN.make(member.merchant_id, [member.id], now)
 
 
 def resolve(session, merchant_id, token, now=None):
     """The member the token names, at this merchant. Raises MemberQrExpired or MemberQrInvalid."""
-    try:
-        member_id, token_merchant_id, issued = _serializer().loads(token or "")
-    except (BadSignature, TypeError, ValueError):
-        raise MemberQrInvalid("会员码无效") from None
-    if token_merchant_id != merchant_id or not isinstance(member_id, int) or not isinstance(issued, int):
-        raise MemberQrInvalid("会员码无效")
-    age = int((now or now_utc()).timestamp()) - issued
-    if age > VALID_SECONDS:
-        raise MemberQrExpired("会员码已过期，请让会员刷新后重新出示")
-    if age < -CLOCK_SKEW_SECONDS:
-        raise MemberQrInvalid("会员码无效")
+    fields = SHOWN.read(merchant_id, token, now)
+    member_id = fields[0] if len(fields) == 1 else None
+    if not isinstance(member_id, int):
+        raise MemberQrInvalid(SHOWN.invalid_text)
     member = session.scalars(scoped(Member, merchant_id).where(Member.id == member_id)).one_or_none()
     if member is None or member.status != "active":
         raise MemberQrInvalid("会员不存在或已停用")

@@ -12,7 +12,7 @@ from domain.clock import now_utc
 from models import CouponCode
 from services.coupons import (issue as coupon_issue, member_wallet as coupon_wallet, templates as coupon_templates,
                               till_codes)
-from services.verification import qr as instrument_qr
+from services.shared import shown_tokens
 from services.members import members
 from services.coupons.member_wallet import CouponQrExpired, CouponQrInvalid
 from tests.web import test_h5_support
@@ -169,7 +169,7 @@ def test_does_the_token_refresh_endpoint_return_a_new_svg(db, shop, owner, membe
     page = text_of(phone.get(f"/h5/{shop.slug}/coupons/code/{mine.id}"))
     first_svg = re.search(r"<svg.*?</svg>", page, re.DOTALL).group(0)
     later = now_utc() + timedelta(seconds=30)
-    monkeypatch.setattr(instrument_qr, "now_utc", lambda: later)
+    monkeypatch.setattr(shown_tokens, "now_utc", lambda: later)
     refreshed = phone.get(f"/h5/{shop.slug}/coupons/code/{mine.id}/qr.json", headers={"Accept": "application/json"})
     assert refreshed.status_code == 200
     body = refreshed.get_json()
