@@ -1,5 +1,5 @@
 """What a payment channel says about a trade once its word is trusted (signature verified): a paid online trade
-(PaidTrade, in the terms services.orders.orders.record_payment checks against the order) and a charge of a
+(PaidTrade, in the terms services.orders.settlement.record_payment checks against the order) and a charge of a
 customer's payment code at the till (Charge, for services/till/channels.py)."""
 from dataclasses import dataclass
 

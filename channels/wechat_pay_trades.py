@@ -103,7 +103,7 @@ def close_order(merchant, out_trade_no):
 
 
 def paid_trade(data):
-    """What a verified "paid" (a notification or an order query) says, as services.orders.orders.record_payment
+    """What a verified "paid" (a notification or an order query) says, as services.orders.settlement.record_payment
     checks it against the order."""
     return PaidTrade(amount=int(data["total_fee"]) if str(data.get("total_fee", "")).isdigit() else -1,
                      currency=data.get("fee_type") or None, app_id=data.get("appid"), merchant_no=data.get("mch_id"),

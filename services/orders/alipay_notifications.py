@@ -3,7 +3,7 @@ Alipay's documented order, and the PaymentNotification row it is kept as.
 
 Verify the RSA2 signature against Alipay's public key (channels.alipay_trades), drop duplicates, accept only a
 paid trade status, then check amount, app id and seller id against the order
-(services.orders.orders.record_payment). The outcome decides Alipay's answer: "success" only when the payment is
+(services.orders.settlement.record_payment). The outcome decides Alipay's answer: "success" only when the payment is
 recorded (or already was) and kept with its row; "failure" otherwise, and Alipay retries.
 """
 import logging

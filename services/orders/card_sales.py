@@ -2,7 +2,7 @@
 
 Creating an order takes its units from the template's stock at once (one conditional UPDATE), so a paid order
 always has its cards or codes waiting; the fulfiller then issues with `stock_reserved=True` and counts nothing
-again. An order that closes unpaid gives its units back through `release` (services.orders.orders.RELEASERS).
+again. An order that closes unpaid gives its units back through `release` (services.orders.settlement.RELEASERS).
 Per-member limits count the member's unpaid open orders too, under the member's row lock, so two open orders
 cannot pass a limit together.
 """

@@ -3,7 +3,7 @@ recording a channel's verified word that an order is paid with what the order ex
 unpaid order by asking its channel (the periodic job jobs.payments.settle_overdue_orders).
 
 The channels' own calls are in channels/wechat_pay_trades.py and channels/alipay_trades.py; every payment ends
-in services.orders.orders.record_payment, which checks amount, currency, app id and merchant number, drops a
+in services.orders.settlement.record_payment, which checks amount, currency, app id and merchant number, drops a
 repeat and fulfils.
 """
 import logging
@@ -15,7 +15,7 @@ from domain import orders as rules
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError
 from models import MemberIdentity, Merchant
-from services.orders import orders
+from services.orders import orders, settlement
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +61,9 @@ def alipay_expected(merchant, order):
 
 
 def record(session, merchant, order, paid, expected):
-    """orders.record_payment with what the channel said (a PaidTrade) and what the order expects: True when this
+    """settlement.record_payment with what the channel said (a PaidTrade) and what the order expects: True when this
     paid the order, False for a repeat; PaymentMismatch or Conflict (closed) otherwise, nothing changed."""
-    return orders.record_payment(session, merchant, order, amount=paid.amount, currency=paid.currency,
+    return settlement.record_payment(session, merchant, order, amount=paid.amount, currency=paid.currency,
                                  app_id=paid.app_id, merchant_no=paid.merchant_no, channel_trade_no=paid.trade_no,
                                  payer=paid.payer, expected=expected)
 
@@ -105,7 +105,7 @@ def _settle_wechat(session, merchant, order):
     if state in wechat_pay_trades.CLOSABLE_STATES or state == "ORDERNOTEXIST":
         if state not in ("CLOSED", "ORDERNOTEXIST"):
             wechat_pay_trades.close_order(merchant, order.out_trade_no)
-        return "closed" if orders.close_if_unpaid(session, order) else "unchanged"
+        return "closed" if settlement.close_if_unpaid(session, order) else "unchanged"
     return "pending"  # USERPAYING: the member is entering the password right now
 
 
@@ -125,7 +125,7 @@ def _settle_alipay(session, merchant, order):
         return "pending"
     if status in (None, "WAIT_BUYER_PAY") and not alipay_trades.close_trade(merchant, order.out_trade_no):
         return "pending"
-    orders.close_if_unpaid(session, order)
+    settlement.close_if_unpaid(session, order)
     return "closed"
 
 

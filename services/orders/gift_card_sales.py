@@ -144,7 +144,7 @@ def _reserve(session, template_id, count):
 
 
 def release(session, order):
-    """An order closed unpaid gives its reserved cards back (services/orders/orders.close_if_unpaid calls this once)."""
+    """An order closed unpaid gives its reserved cards back (services/orders/settlement.close_if_unpaid calls this once)."""
     stock_reservations.release(session, CardTemplate, order.merchant_id, (order.items or {}).get("template_id"),
                                card_count(order.items))
 

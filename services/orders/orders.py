@@ -1,15 +1,10 @@
 """Orders: created with a server-side price, paid once (conditional update), fulfilled once, closed when unpaid.
 
-A payment channel's word, verified by services.orders.wechat_notifications / alipay_notifications (a
-notification) or services.orders.channel_payments (the overdue-order query), ends in `record_payment`, which
-checks the order, moves it created -> paid with a conditional UPDATE (so fifteen copies of one notification
-pay it once), and fulfils it in the same transaction. Fulfilment is dispatched by kind to FULFILLERS and is
-idempotent on its own too: every ledger change it makes carries a key derived from the order id.
+Paying, fulfilling and closing an order are services/orders/settlement.py; this module creates and finds them.
 """
-import importlib
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from domain import orders as rules
@@ -20,28 +15,6 @@ from models import Member, Order, StoredValueSettings
 from services.shared import idempotency
 from services.shared.tenancy import get_owned, scoped
 from services.shared.text import required_text
-
-# kind -> "module:function(session, merchant, order, now) -> dict of what was issued"
-FULFILLERS = {
-    "topup": "services.orders.fulfilment:topup",
-    "gift_card": "services.orders.fulfilment:gift_cards_bought",
-    "timed_card": "services.orders.fulfilment:card",
-    "count_card": "services.orders.fulfilment:card",
-    "benefit_card": "services.orders.fulfilment:benefit_card",
-    "coupon": "services.orders.fulfilment:coupons_bought",
-    "self_pay": "services.till.self_pay_orders:fulfil",
-}
-
-# kind -> "module:function(session, order)": gives back what creating the order reserved (stock), when it closes
-# unpaid. Kinds that reserve nothing are absent.
-RELEASERS = {
-    "gift_card": "services.orders.gift_card_sales:release",
-    "timed_card": "services.orders.card_sales:release",
-    "count_card": "services.orders.card_sales:release",
-    "benefit_card": "services.orders.card_sales:release",
-    "coupon": "services.orders.card_sales:release",
-}
-
 
 class RealNameRequired(DomainError):
     """A purchase at or above the merchant's threshold needs the buyer's real name on the member profile."""
@@ -113,61 +86,6 @@ def member_order(session, merchant_id, member_id, order_id):
     if order is None:
         raise NotFound("订单不存在")
     return order
-
-
-def record_payment(session, merchant, order, *, amount, currency, app_id, merchant_no, channel_trade_no, payer,
-                   expected, now=None):
-    """The channel says this order is paid. Returns True when this call paid it, False for a repeat.
-
-    Raises PaymentMismatch (nothing changes) when the notification does not match the order.
-    """
-    now = now or now_utc()
-    wrong = rules.mismatch(expected, amount, currency, app_id, merchant_no)
-    if wrong is not None:
-        raise PaymentMismatch(f"支付通知与订单不符：{wrong}", field=wrong)
-    paid = session.execute(
-        update(Order).where(Order.id == order.id, Order.state == rules.CREATED)
-        .values(state=rules.PAID, paid_at=now, channel_trade_no=channel_trade_no, payer=payer)
-        .execution_options(synchronize_session=False)).rowcount
-    session.expire(order)
-    if paid != 1:
-        if order.state == rules.CLOSED:
-            # Closed only after the channel confirmed it unpaid; a payment now is for the channel to refund.
-            raise Conflict("订单已关闭", state=order.state)
-        return False
-    fulfil(session, merchant, order, now)
-    return True
-
-
-def fulfil(session, merchant, order, now=None):
-    """Issue what was bought, once: the paid -> fulfilled move is conditional, the ledger keys are per order."""
-    now = now or now_utc()
-    issued = _resolve(FULFILLERS[order.kind])(session, merchant, order, now)
-    done = session.execute(
-        update(Order).where(Order.id == order.id, Order.state == rules.PAID)
-        .values(state=rules.FULFILLED, fulfilled_at=now, fulfilment=issued or {})
-        .execution_options(synchronize_session=False)).rowcount
-    session.expire(order)
-    if done != 1:
-        raise Conflict("订单已处理", state=order.state)
-    return order
-
-
-def close_if_unpaid(session, order, now=None):
-    """created -> closed; False when it was paid (or closed) meanwhile."""
-    now = now or now_utc()
-    closed = session.execute(
-        update(Order).where(Order.id == order.id, Order.state == rules.CREATED)
-        .values(state=rules.CLOSED, closed_at=now).execution_options(synchronize_session=False)).rowcount
-    session.expire(order)
-    if closed == 1 and order.kind in RELEASERS:
-        _resolve(RELEASERS[order.kind])(session, order)  # only the call that closed it releases, so once
-    return closed == 1
-
-
-def _resolve(target):
-    module_name, function = target.split(":")
-    return getattr(importlib.import_module(module_name), function)
 
 
 def overdue(session, now=None, limit=200, grace=timedelta(minutes=5)):

@@ -3,7 +3,7 @@ documented order, and the PaymentNotification row every WeChat notification (pay
 
 Parse (16 KB at most), verify the signature with the merchant's key and sign type, find the order, check
 result_code, then services.orders.channel_payments.settle_wechat records it
-(services.orders.orders.record_payment checks amount, currency, app id and merchant number, drops a repeat and
+(services.orders.settlement.record_payment checks amount, currency, app id and merchant number, drops a repeat and
 fulfils). The outcome decides WeChat's answer: SUCCESS only for an accepted payment or a repeat, FAIL otherwise
 so that it retries and the merchant sees the row.
 """

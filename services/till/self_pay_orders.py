@@ -1,5 +1,5 @@
 """Self-pay with WeChat Pay or Alipay: an order of kind "self_pay" keeps the store, amount, the offer picked and the
-随机立减 seed; its payment notification records the checkout in the same transaction (`fulfil`, services/orders/orders.py
+随机立减 seed; its payment notification records the checkout in the same transaction (`fulfil`, services/orders/settlement.py
 FULFILLERS), re-priced under the member's lock. When the price no longer matches what was paid (a coupon used
 meanwhile, the store closed) nothing is recorded and the order is refunded in full after the notification's
 commit (jobs/self_pay.py), through services/orders/refunds.py.

@@ -7,7 +7,7 @@ from domain.errors import Conflict, DomainError, NotFound
 from domain.orders import Expected
 from models import Card, CardTemplate, CouponCode, CouponTemplate, Member, Merchant, Order
 from services.cards import benefit_templates, count_timed_templates
-from services.orders import card_sales, fulfilment as order_fulfilment, orders
+from services.orders import card_sales, fulfilment as order_fulfilment, settlement
 from services.coupons import templates as coupon_templates
 from tests.integration.helpers import run_concurrently
 
@@ -37,7 +37,7 @@ def coupon_template(db, owner, **overrides):
 
 
 def pay(db, merchant, order):
-    orders.record_payment(db.session, merchant, order, amount=order.amount, currency="CNY", app_id="wx",
+    settlement.record_payment(db.session, merchant, order, amount=order.amount, currency="CNY", app_id="wx",
                           merchant_no="", channel_trade_no=f"T{order.id}", payer="p",
                           expected=Expected(order.amount, "CNY", "wx", ""))
 
@@ -67,8 +67,8 @@ def test_do_20_members_at_once_get_exactly_5_orders_for_a_card_with_stock_5(app,
 
     # Closing one unpaid order frees its unit for the next buyer.
     first = db.session.get(Order, done[0])
-    assert orders.close_if_unpaid(db.session, first) is True
-    assert orders.close_if_unpaid(db.session, first) is False, "a second close releases nothing"
+    assert settlement.close_if_unpaid(db.session, first) is True
+    assert settlement.close_if_unpaid(db.session, first) is False, "a second close releases nothing"
     db.session.commit()
     assert issued_stock(db, CardTemplate, template_id) == 4
     late = card_sales.create_order(db.session, shop["merchant"], shop["member"].id, template_id=template_id,
@@ -88,7 +88,7 @@ def test_is_a_paid_order_fulfilled_once_even_when_fulfilled_twice(db, shop):
     again = order_fulfilment.card(db.session, shop["merchant"], order, order.paid_at)
     assert again["card_id"] == order.fulfilment["card_id"]
     with pytest.raises(Conflict):
-        orders.fulfil(db.session, shop["merchant"], order)
+        settlement.fulfil(db.session, shop["merchant"], order)
     db.session.rollback()
     assert db.session.scalar(select(func.count(Card.id)).where(Card.template_id == template.id)) == 1
     assert issued_stock(db, CardTemplate, template.id) == 1
@@ -128,7 +128,7 @@ def test_does_a_closed_coupon_order_give_all_its_units_back(db, shop):
                                     product="coupon", quantity=4, channel="wechat", key="give-back")
     db.session.commit()
     assert issued_stock(db, CouponTemplate, template.id) == 4
-    orders.close_if_unpaid(db.session, order)
+    settlement.close_if_unpaid(db.session, order)
     db.session.commit()
     assert issued_stock(db, CouponTemplate, template.id) == 0
 

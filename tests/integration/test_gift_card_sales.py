@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from domain.errors import Conflict, DomainError, IdempotencyMismatch, NotFound
 from domain.orders import Expected
 from models import Card, CardTemplate, GiftCardBatch, Merchant, Order, StoredValueSettings
-from services.orders import gift_card_sales, fulfilment as order_fulfilment, orders
+from services.orders import fulfilment as order_fulfilment, gift_card_sales, orders, settlement
 from services.cards import gift_batches, gift_spend, gift_templates, gift_transfer
 from services.wallet import stored_value
 from tests.integration.helpers import run_concurrently
@@ -41,7 +41,7 @@ def buy(db, shop, tpl, lines, key="buy:1", member=None, **extra):
 
 
 def pay(db, shop, order):
-    orders.record_payment(db.session, shop["merchant"], order, amount=order.amount, currency="CNY", app_id="wx",
+    settlement.record_payment(db.session, shop["merchant"], order, amount=order.amount, currency="CNY", app_id="wx",
                           merchant_no="", channel_trade_no=f"T{order.id}", payer="o",
                           expected=Expected(order.amount, "CNY", "wx", ""))
     db.session.commit()
@@ -178,8 +178,8 @@ def test_is_an_order_bigger_than_the_stock_left_refused_with_what_is_left(db, sh
 def test_does_closing_an_unpaid_order_give_its_stock_back_once(db, shop):
     tpl = template(db, shop, stock_total=3)
     order = buy(db, shop, tpl, [{"face_value": 10000, "quantity": 3}])
-    assert orders.close_if_unpaid(db.session, order) is True
-    assert orders.close_if_unpaid(db.session, order) is False
+    assert settlement.close_if_unpaid(db.session, order) is True
+    assert settlement.close_if_unpaid(db.session, order) is False
     db.session.commit()
     assert issued(db, tpl) == 0
     assert buy(db, shop, tpl, [{"face_value": 10000, "quantity": 3}], key="buy:2").state == "created"

@@ -9,7 +9,7 @@ from domain.orders import Expected
 from models import AuditLog, Card, CardRefund, CouponCode, Order, OrderRefund, Staff, WalletTransaction
 from services.cards import benefit_templates, count_timed_templates, count_timed_use
 from services.coupons import templates as coupon_templates
-from services.orders import orders, refund_results, refunds
+from services.orders import orders, refund_results, refunds, settlement
 from services.wallet import journal as wallet
 from tests.integration.helpers import run_concurrently
 
@@ -46,7 +46,7 @@ def shop(db, make):
 def paid_order(db, shop, kind, amount, items, key):
     order = orders.create(db.session, shop["merchant"], shop["member"].id, kind=kind, channel="wechat", amount=amount,
                           description="购买", items=items, key=key)
-    orders.record_payment(db.session, shop["merchant"], order, amount=amount, currency="CNY", app_id="wx",
+    settlement.record_payment(db.session, shop["merchant"], order, amount=amount, currency="CNY", app_id="wx",
                           merchant_no="m", channel_trade_no="T" + key, payer="o",
                           expected=Expected(amount, "CNY", "wx", "m"))
     db.session.commit()

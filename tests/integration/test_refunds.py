@@ -6,7 +6,7 @@ from channels import payment_channels
 from domain.errors import Conflict, DomainError, PermissionDenied
 from domain.orders import Expected
 from models import Order, OrderRefund, Staff, WalletPosting
-from services.orders import orders, refunds
+from services.orders import orders, refunds, settlement
 from services.wallet import stored_value, journal as wallet
 from tests.integration.helpers import run_concurrently
 
@@ -42,7 +42,7 @@ def paid(db, make):
     stored_value.enable(db.session, owner)
     order = orders.create(db.session, merchant, member.id, kind="topup", channel="wechat", amount=10000,
                           description="储值充值", items={"principal": 10000, "bonus": 1000}, key="topup:r")
-    orders.record_payment(db.session, merchant, order, amount=10000, currency="CNY", app_id="wx", merchant_no="m",
+    settlement.record_payment(db.session, merchant, order, amount=10000, currency="CNY", app_id="wx", merchant_no="m",
                           channel_trade_no="T1", payer="o", expected=Expected(10000, "CNY", "wx", "m"))
     db.session.commit()
     return dict(merchant=merchant, owner=owner, member=member, order=order)

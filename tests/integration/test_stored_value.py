@@ -1,5 +1,5 @@
 """Stored value against PostgreSQL: server-side pricing, the one-way switch, guard rails, special periods,
-and a top-up order paid through services.orders.orders.record_payment."""
+and a top-up order paid through services.orders.settlement.record_payment."""
 from datetime import timedelta
 
 import pytest
@@ -11,7 +11,7 @@ from domain.orders import Expected
 from jobs.stored_value import pay_topup_instalments
 from models import CouponCode, Merchant, Order, PointsTransaction, StoredValueSettings, Wallet, WalletTransaction
 from services.coupons import issue as coupon_issue, templates as coupon_templates
-from services.orders import orders
+from services.orders import orders, settlement
 from services.wallet import stored_value, journal as wallet
 from tests.integration.helpers import run_concurrently
 
@@ -53,7 +53,7 @@ def coupon(db, owner, **overrides):
 
 
 def pay(db, merchant, order):
-    paid = orders.record_payment(db.session, merchant, order, amount=order.amount, currency="CNY", app_id="wx-app",
+    paid = settlement.record_payment(db.session, merchant, order, amount=order.amount, currency="CNY", app_id="wx-app",
                                  merchant_no="mch-1", channel_trade_no="T" + order.out_trade_no, payer="openid-1",
                                  expected=Expected(order.amount, "CNY", "wx-app", "mch-1"))
     db.session.commit()
@@ -201,7 +201,7 @@ def test_do_eight_concurrent_notifications_for_one_top_up_credit_once(app, db, s
 
     def notify(session, index):
         merchant, target = session.get(Merchant, merchant_id), session.get(Order, order_id)
-        return orders.record_payment(session, merchant, target, amount=target.amount, currency="CNY",
+        return settlement.record_payment(session, merchant, target, amount=target.amount, currency="CNY",
                                      app_id="wx-app", merchant_no="mch-1", channel_trade_no="T1", payer="o1",
                                      expected=Expected(target.amount, "CNY", "wx-app", "mch-1"))
 

@@ -17,7 +17,7 @@ from extensions import db
 from models import Order, OrderRefund, WalletPosting, WalletTransaction
 from services.cards import physical as member_cards
 from services.members import members
-from services.orders import orders, refund_results, refunds
+from services.orders import refund_results, refunds, settlement
 from services.points import ledger as points
 from services.wallet import points_to_balance, stored_value, journal as wallet
 
@@ -72,7 +72,7 @@ class WalletMachine(RuleBasedStateMachine):
                                                     key=self._key("order"), custom_amount=yuan * 100)
             order.items = {**order.items, "bonus": bonus}  # as a tier would give; custom amounts give none
             db.session.flush()
-            orders.record_payment(db.session, self.merchant, order, amount=order.amount, currency="CNY",
+            settlement.record_payment(db.session, self.merchant, order, amount=order.amount, currency="CNY",
                                   app_id="wx", merchant_no="", channel_trade_no=f"T{order.id}", payer="o",
                                   expected=Expected(order.amount, "CNY", "wx", ""))
             return order.id

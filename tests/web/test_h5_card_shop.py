@@ -11,7 +11,7 @@ from domain.orders import Expected
 from member_h5 import pay_start
 from models import Card, CouponCode, Order
 from services.cards import benefit_templates, count_timed_issue, count_timed_templates
-from services.orders import card_sales, orders
+from services.orders import card_sales, settlement
 from services.coupons import templates as coupon_templates
 from tests.web import test_h5_support
 from tests.web.helpers import count, fresh, text_of, wechat_member, wechat_phone
@@ -64,7 +64,7 @@ def form_key(page):
 
 def pay(db, shop, order):
     """The channel's notification, as payments/ would pass it on."""
-    orders.record_payment(db.session, shop, order, amount=order.amount, currency="CNY", app_id="wx", merchant_no="",
+    settlement.record_payment(db.session, shop, order, amount=order.amount, currency="CNY", app_id="wx", merchant_no="",
                           channel_trade_no=f"T{order.id}", payer=OPENID,
                           expected=Expected(order.amount, "CNY", "wx", ""))
     db.session.commit()
@@ -256,7 +256,7 @@ def test_is_a_closed_unpaid_order_giving_its_stock_back(db, shop, owner, member,
     phone.post(f"/h5/{shop.slug}/shop/card/{template.id}", data={"key": "c-1"})
     assert fresh(template).stock_issued == 1
     assert "已售罄" in text_of(phone.get(f"/h5/{shop.slug}/shop/card/{template.id}"))
-    assert orders.close_if_unpaid(db.session, the_order(db, member)) is True
+    assert settlement.close_if_unpaid(db.session, the_order(db, member)) is True
     db.session.commit()
     assert fresh(template).stock_issued == 0
     assert "buy-form" in text_of(phone.get(f"/h5/{shop.slug}/shop/card/{template.id}"))

@@ -10,7 +10,7 @@ from domain import roles
 from domain.orders import Expected
 from member_h5 import pay_start
 from models import Card, CardTemplate, GiftCardBatch, Order
-from services.orders import gift_card_sales, orders
+from services.orders import gift_card_sales, settlement
 from services.cards import gift_templates, gift_transfer
 from tests.web import test_h5_support
 from tests.web.helpers import count, fresh, text_of, wechat_member, wechat_phone
@@ -63,7 +63,7 @@ def post_lines(phone, shop, tpl, pairs, key=None, **extra):
 
 
 def pay(db, shop, order):
-    orders.record_payment(db.session, shop, order, amount=order.amount, currency="CNY", app_id="wx", merchant_no="",
+    settlement.record_payment(db.session, shop, order, amount=order.amount, currency="CNY", app_id="wx", merchant_no="",
                           channel_trade_no=f"T{order.id}", payer=BUYER_OPENID,
                           expected=Expected(order.amount, "CNY", "wx", ""))
     db.session.commit()

@@ -7,7 +7,7 @@ from channels import payment_channels
 from domain.orders import Expected
 from models import Order
 from services.coupons import templates as coupon_templates
-from services.orders import orders, refunds
+from services.orders import refunds, settlement
 from services.wallet import stored_value, journal as wallet
 from tests.web import test_h5_support
 from tests.web.helpers import count, fresh, text_of, wechat_member, wechat_phone
@@ -127,7 +127,7 @@ def test_does_the_order_page_confirm_then_show_what_the_top_up_gave(db, shop, ow
     pending = text_of(phone.get(f"/h5/{shop.slug}/orders/{order.id}"))
     assert "支付结果确认中" in pending and "location.replace" in pending
     assert "location.replace" not in text_of(phone.get(f"/h5/{shop.slug}/orders/{order.id}?n=5"))
-    orders.record_payment(db.session, shop, order, amount=10000, currency="CNY", app_id="wx", merchant_no="",
+    settlement.record_payment(db.session, shop, order, amount=10000, currency="CNY", app_id="wx", merchant_no="",
                           channel_trade_no="T1", payer=OPENID, expected=Expected(10000, "CNY", "wx", ""))
     db.session.commit()
     done = text_of(phone.get(f"/h5/{shop.slug}/orders/{order.id}"))
@@ -167,7 +167,7 @@ def test_does_the_order_page_list_its_refunds(db, shop, owner, member, phone, st
     rule = tier(db, owner, pay_amount=10000, bonus=1000)
     order = stored_value.create_topup_order(db.session, shop, member.id, channel="wechat", key="t:refund",
                                             rule_id=rule.id)
-    orders.record_payment(db.session, shop, order, amount=10000, currency="CNY", app_id="wx", merchant_no="",
+    settlement.record_payment(db.session, shop, order, amount=10000, currency="CNY", app_id="wx", merchant_no="",
                           channel_trade_no="T2", payer=OPENID, expected=Expected(10000, "CNY", "wx", ""))
     refunds.refund_topup(db.session, owner, order.id, 3000, reason="顾客要求", key="rf:h5")
     db.session.commit()

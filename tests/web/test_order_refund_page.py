@@ -9,7 +9,7 @@ from domain.orders import Expected
 from extensions import db
 from sandbox.wechat_state import provision_account
 from services.cards import count_timed_templates, count_timed_use
-from services.orders import orders, refund_results, refunds
+from services.orders import orders, refund_results, refunds, settlement
 from services.wallet import stored_value, journal as wallet
 from tests.web.helpers import fresh, text_of, wechat_member, wechat_phone
 
@@ -27,7 +27,7 @@ def topup(make, merchant, owner, monkeypatch):
     stored_value.enable(db.session, owner)
     order = orders.create(db.session, merchant, member.id, kind="topup", channel="alipay", amount=10000,
                           description="储值充值", items={"principal": 10000, "bonus": 1000}, key="topup:page")
-    orders.record_payment(db.session, merchant, order, amount=10000, currency="CNY", app_id="a", merchant_no="",
+    settlement.record_payment(db.session, merchant, order, amount=10000, currency="CNY", app_id="a", merchant_no="",
                           channel_trade_no="T", payer="u", expected=Expected(10000, "CNY", "a", ""))
     db.session.commit()
     return order, member
@@ -72,7 +72,7 @@ def test_may_an_operator_see_the_order_but_not_refund_it(sign_in_as, client, top
 def _paid(merchant, member, kind, amount, items, key):
     order = orders.create(db.session, merchant, member.id, kind=kind, channel="wechat", amount=amount,
                           description="购买", items=items, key=key)
-    orders.record_payment(db.session, merchant, order, amount=amount, currency="CNY", app_id="a", merchant_no="",
+    settlement.record_payment(db.session, merchant, order, amount=amount, currency="CNY", app_id="a", merchant_no="",
                           channel_trade_no="T" + key, payer="u", expected=Expected(amount, "CNY", "a", ""))
     db.session.commit()
     return order
