@@ -24,7 +24,7 @@ def start_wechat(merchant, order):
     cashier = None
     if wechat_pay.uses_sandbox():
         cashier = url_for("sandbox.wechatpay_cashier", prepay_id=payment.prepay_id, **{"return": done})
-    return render_template("payments/wechat_pay.html", merchant=merchant, order=order, params=payment.params,
+    return render_template("member_h5/pay/wechat_pay.html", merchant=merchant, order=order, params=payment.params,
                            done_url=done, cashier_url=cashier)
 
 

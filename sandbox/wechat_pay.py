@@ -105,23 +105,23 @@ def wechatpay_cashier(prepay_id):
     grant = db.session.scalars(select(SandboxGrant).where(SandboxGrant.kind.in_((PREPAY, CLOSED)),
                                                           SandboxGrant.value == prepay_id[:200])).one_or_none()
     if grant is None:
-        return make_response(render_template("payments/_wechat_sandbox_cashier.html", step="missing"), 404)
+        return make_response(render_template("sandbox/wechat_cashier.html", step="missing"), 404)
     details = prepay_details(db.session, grant.value)
     merchant = sbx.merchant_for_app(db.session, grant.app_id)
     return_url = _safe_return(request.values.get("return", ""))
     page = {"grant": grant, "details": details, "merchant": merchant, "return_url": return_url,
             "tampers": TAMPERS}
     if request.method == "GET":
-        return render_template("payments/_wechat_sandbox_cashier.html", step="confirm", **page)
+        return render_template("sandbox/wechat_cashier.html", step="confirm", **page)
     if request.form.get("action") == "cancel":
-        return render_template("payments/_wechat_sandbox_cashier.html", step="cancelled", **page)
+        return render_template("sandbox/wechat_cashier.html", step="cancelled", **page)
     tamper = request.form.get("tamper", "")
     if tamper not in TAMPERS:
         tamper = ""
     if tamper:
         # A forgery: nobody paid, the app receives a notification that must change nothing.
         outcome = send_notification(merchant, grant, details, tamper=tamper)
-        return render_template("payments/_wechat_sandbox_cashier.html", step="tampered", outcome=outcome,
+        return render_template("sandbox/wechat_cashier.html", step="tampered", outcome=outcome,
                                tamper=tamper, **page)
     paid = db.session.execute(update(SandboxGrant).where(SandboxGrant.id == grant.id, SandboxGrant.kind == PREPAY,
                                                          SandboxGrant.used_at.is_(None))
@@ -130,10 +130,10 @@ def wechatpay_cashier(prepay_id):
     if paid != 1:
         db.session.refresh(grant)
         step = "already_paid" if grant.used_at is not None else "closed"
-        return render_template("payments/_wechat_sandbox_cashier.html", step=step, **page)
+        return render_template("sandbox/wechat_cashier.html", step=step, **page)
     db.session.refresh(grant)
     outcome = send_notification(merchant, grant, details)
-    return render_template("payments/_wechat_sandbox_cashier.html", step="paid", outcome=outcome, **page)
+    return render_template("sandbox/wechat_cashier.html", step="paid", outcome=outcome, **page)
 
 
 # --- notifications -------------------------------------------------------------------------------------------
