@@ -10,7 +10,7 @@ from services.coupons import templates as coupon_templates
 from services.members import members
 from sandbox import wechat_state as wechat_sandbox
 from tests.factories import PASSWORD
-from tests.web.test_h5_support import provision
+from tests.web.member_h5.test_h5_support import provision
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ from tests.e2e.test_backoffice_e2e import ARTIFACTS
 
 from domain import roles
 from services.members import fields as member_fields
-from tests.web.test_h5_support import provision
+from tests.web.member_h5.test_h5_support import provision
 
 pytestmark = pytest.mark.e2e
 MOBILE = "13812345678"

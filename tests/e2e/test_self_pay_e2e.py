@@ -9,7 +9,7 @@ from services.coupons import issue as coupon_issue, templates as coupon_template
 from services.members import members
 from services.wallet import journal as wallet
 from sandbox import wechat_state as wechat_sandbox
-from tests.web.test_h5_support import provision
+from tests.web.member_h5.test_h5_support import provision
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ from services.members import levels, members
 from services.wechat import notices
 from services.points import ledger as points
 from services.wallet import journal as wallet
-from tests.web.test_h5_support import provision
+from tests.web.member_h5.test_h5_support import provision
 
 TEMPLATES = {"points_changed": "TPL-POINTS", "balance_changed": "TPL-BALANCE", "level_up": "TPL-LEVEL"}
 OPENID = "o-notice-member-0000000000001"

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from services.members import members
-from tests.web.test_h5_support import sign_in
+from tests.web.member_h5.test_h5_support import sign_in
 
 
 def text_of(response):
