@@ -5,7 +5,7 @@ from sqlalchemy.orm.util import identity_key
 from domain import points as rules
 from domain.clock import now_utc
 from domain.errors import DomainError
-from models import Member, PointsAllocation, PointsLot, PointsTransaction
+from models import Member, PointsAllocation, PointsLot, PointsTransaction, Store
 from services.shared import direct_sql, idempotency
 from services.wechat import notices
 from services.shared.tenancy import get_owned
@@ -95,8 +95,6 @@ def adjust(session, merchant, member_id, delta, *, key, reason, operator, store_
     if delta == 0:
         raise DomainError("调整积分不能为 0")
     if store_id is not None:
-        from models import Store
-
         store_id = get_owned(session, Store, merchant.id, store_id).id
         if operator is not None and not operator.can_act_in(store_id):
             raise DomainError("只能在自己所属的门店操作")

@@ -1,4 +1,4 @@
-"""Taking a payment at the till, in one transaction (services/till/checkout.py prices it).
+"""Taking a payment at the till, in one transaction (services/till/quote.py prices it).
 
 Lock order, the same everywhere: the member row, then their wallet; the referrers' rows come last (a referral
 chain has no cycles, so two payments never wait on each other). The payment is re-priced under those locks, never
@@ -6,21 +6,25 @@ taken from the client. The checkout row is inserted first: its unique (merchant,
 request, and every ledger key (coupon verification, points, wallet) derives from its id, so a retried request
 returns the same checkout and changes nothing.
 """
+from domain import earning
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, InsufficientBalance
 from domain.money import format_yuan
 from models.checkout import Checkout
-from services.till import checkout as base
+from services.coupons import till_codes as coupons
+from services.members import levels
+from services.points import ledger as points
+from services.rewards import after_payment as rewards
 from services.shared import idempotency, plain_rows
-from services.verification import records as verifications
 from services.shared.text import optional_text
+from services.till import quote as base, settings as checkout_settings
+from services.verification import records as verifications
+from services.wallet import journal as wallet
 
 
 def pay(session, merchant, actor, *, store_id, member_id, amount, tender, choice, seed, key, note=None, now=None):
     """Take the payment in one transaction: the member row, then their wallet, are locked before re-pricing, so two
     payments of one member run one after the other and the second sees what the first spent."""
-    from services.points import ledger as points
-
     now = now or now_utc()
     idempotency.check_key(key)
     base.check_request(amount, tender)
@@ -104,10 +108,6 @@ def _step_json(step):
 def _take(session, merchant, actor, store, context, checkout, now):
     """Use the coupons (each a verification record), spend the points, debit the balance. Every key derives from the
     checkout, whose row this transaction inserted, on the member and wallet rows it locked (`locked=`)."""
-    from services.coupons import till_codes as coupons
-    from services.points import ledger as points
-    from services.wallet import journal as wallet
-
     operator = verifications.operator_of(actor)
     for code_id in checkout.coupon_code_ids:
         coupons.use_priced(session, actor, context.codes[code_id], store=store,
@@ -126,10 +126,6 @@ def _take(session, merchant, actor, store, context, checkout, now):
 
 def _earn(session, merchant, actor, store, context, checkout, now):
     """The member's points for this payment, then each referrer's share of them (points kind "referral")."""
-    from domain import earning
-    from services.till import settings as checkout_settings
-    from services.points import ledger as points
-
     operator = verifications.operator_of(actor)
     earned = checkout.points_earned
     if earned <= 0:
@@ -151,8 +147,6 @@ def _earn(session, merchant, actor, store, context, checkout, now):
 
 def _upgrade(session, member):
     """The level upgrade, asked of the database only when the merchant's ladder (remembered) says it is due."""
-    from services.members import levels
-
     if levels.upgrade_due(session, member):
         levels.apply_upgrade(session, member)
         session.flush()
@@ -160,6 +154,4 @@ def _upgrade(session, member):
 
 def _reward(session, merchant, actor, checkout, member, now):
     """支付后营销 and the receipt coupon QR, last, under the member lock taken above; the receipt prints the lines."""
-    from services.rewards import after_payment as rewards
-
     checkout.rewards = rewards.apply(session, merchant, actor, checkout, member, now)

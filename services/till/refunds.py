@@ -12,18 +12,18 @@ from domain import coupons as coupon_rules
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, PermissionDenied
 from domain.money import format_yuan
-from models import CouponCode, Member, PointsTransaction, Verification, WalletTransaction
+from models import CouponCode, Member, Merchant, PointsTransaction, Verification, WalletTransaction
 from models.checkout import TENDER_LABELS, Checkout, CheckoutRefund
+from services.points import ledger as points
 from services.shared import idempotency
-from services.till import channel_refunds as till_channel_refunds
 from services.shared.tenancy import get_owned, merchant_timezone
 from services.shared.text import required_text
+from services.till import channel_refunds as till_channel_refunds
+from services.wallet import journal as wallet
 
 
 def refund(session, actor, checkout_id, amount, *, reason, key, now=None):
     """Give back `amount` fen of a checkout's payment, with its share of balance, points and (when whole) coupons."""
-    from services.points import ledger as points
-
     if not getattr(actor, "can", None) or not actor.can("orders.refund"):
         raise PermissionDenied("只有店主或管理员可以退款")
     idempotency.check_key(key)
@@ -74,8 +74,6 @@ def _share(total, refunded_before, refunded_after, pay):
 
 
 def _reverse(session, actor, checkout, row, before, after, now):
-    from services.wallet import journal as wallet
-
     key = f"checkout-refund:{row.id}"
     row.balance_back = _share(checkout.balance_paid, before, after, checkout.pay)
     if row.balance_back and checkout.wallet_transaction_id:
@@ -91,8 +89,6 @@ def _reverse(session, actor, checkout, row, before, after, now):
 
 def _points_back(session, actor, checkout, row, before, after, now):
     """Points used come back; points earned (and referral shares) go, as far as they have not been spent."""
-    from services.points import ledger as points
-
     merchant = _merchant(session, actor.merchant_id)
     key, reference = f"checkout-refund:{row.id}", ("checkout", checkout.id)
     row.points_back = _share(checkout.points_used, before, after, checkout.pay)
@@ -119,8 +115,6 @@ def _earned_by(session, checkout):
 
 
 def _take_back(session, merchant, actor, txn, want, key, reference, now):
-    from services.points import ledger as points
-
     member = points.lock_member(session, merchant.id, txn.member_id)
     got = min(want, member.points_balance)
     if got > 0:
@@ -153,8 +147,6 @@ def _restore_coupons(session, checkout, now):
 
 
 def _merchant(session, merchant_id):
-    from models import Merchant
-
     return session.get(Merchant, merchant_id)
 
 

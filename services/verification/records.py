@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from models import Verification
+from models import Store, Verification
 from models.coupons import VERIFY_METHODS
 from domain.errors import DomainError, IdempotencyMismatch, NotFound, PermissionDenied
 from services.shared import idempotency, plain_rows
@@ -68,8 +68,6 @@ def actor_store(session, actor, store_id):
 def _owned_store(session, actor, store_id):
     """get_owned's contract (another merchant's store is NotFound) through the identity map, or through what an API
     actor remembers of its own merchant's stores (never another merchant's: those are asked for every time)."""
-    from models import Store
-
     try:
         store_id = int(store_id)
     except (TypeError, ValueError):

@@ -7,7 +7,7 @@ from domain import pricing
 from domain.clock import now_utc
 from domain.errors import DomainError, NotFound
 from models import Checkout, CouponCode, Wallet
-from services.till import checkout, settings as checkout_settings
+from services.till import quote as checkout, settings as checkout_settings
 from services.shared import merchant_memory
 from services.points import ledger as points
 from services.wallet import journal as wallet

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from domain.clock import now_utc
 from models import Checkout, Member, Merchant, PointsLot, Store
-from services.till import checkout
+from services.till import quote as checkout
 from services.coupons import till_codes
 from services.shared import direct_sql, idempotency, plain_rows
 from services.points import ledger as points
