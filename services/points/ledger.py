@@ -6,7 +6,7 @@ from domain import points as rules
 from domain.clock import now_utc
 from domain.errors import DomainError
 from models import Member, PointsAllocation, PointsLot, PointsTransaction, Store
-from services.shared import direct_sql, idempotency
+from services.shared import direct_sql, idempotency, ledger_rows, plain_rows
 from services.wechat import notices
 from services.shared.tenancy import get_owned
 
@@ -34,12 +34,12 @@ def earn(session, merchant, member_id, amount, *, key, kind="earn", reason=None,
     expires_at = rules.expiry_for(now, merchant.points_expiry_mode, merchant.points_expiry_days, merchant.timezone)
     lot = dict(merchant_id=merchant.id, member_id=member.id, amount=amount, remaining=amount, expires_at=expires_at,
                created_at=now)
-    txn, won = _insert_transaction(session, merchant.id, member, kind, amount, key, reason, reference, operator,
-                                   store_id, now, locked, children=(PointsLot, [lot]))
-    if won:
-        return won
-    _changed(session, merchant, member, txn, locked)
-    return txn
+    written = _insert_transaction(session, merchant.id, member, kind, amount, key, reason, reference, operator,
+                                  store_id, now, children=(PointsLot, [lot]))
+    if written.earlier is not None:  # a concurrent request with this key, on another member's row
+        return idempotency.ensure_same_request(written.earlier, member_id=member.id, kind=kind, amount=amount)
+    _changed(session, merchant, member, written.row, locked)
+    return written.row
 
 
 def spend(session, merchant, member_id, amount, *, key, kind="spend", reason=None, reference=(None, None),
@@ -56,33 +56,40 @@ def spend(session, merchant, member_id, amount, *, key, kind="spend", reason=Non
     if locked is None:
         expire_member_lots(session, merchant.id, member, now)
     plan = rules.plan_draw(_live_lots(session, member.id), amount, now)
-    # The key is ours alone when `locked` (see _member_for_change): the lots' draws are the record's gates, and on
-    # PostgreSQL one statement writes them all.
-    gates = _draw_gates(plan) if locked is not None else ()
-    txn, won = _insert_transaction(session, merchant.id, member, kind, -amount, key, reason, reference, operator,
-                                   store_id, now, locked, children=(PointsAllocation, _allocations(plan)),
-                                   gates=gates)
-    if txn is None:
-        raise _points_changed()
-    if won:
-        return won
-    if locked is None:
-        _draw(session, plan)
-    for lot_id, _ in plan:  # a lot this session holds as an object reads what the draw left on its next use
-        held = session.identity_map.get(identity_key(PointsLot, lot_id))
-        if held is not None:
-            session.expire(held, ["remaining"])
+    txn = _draw_and_record(session, merchant.id, member, kind, -amount, key, reason, reference, operator, store_id,
+                           now, plan)
     _changed(session, merchant, member, txn, locked)
     return txn
 
 
+def _draw_and_record(session, merchant_id, member, kind, amount, key, reason, reference, operator, store_id, now,
+                     plan):
+    """The transaction with its allocations, gated by the lots' draws (a lot never goes below zero)."""
+    written = _insert_transaction(session, merchant_id, member, kind, amount, key, reason, reference, operator,
+                                  store_id, now, children=(PointsAllocation, _allocations(plan)),
+                                  gates=_draw_gates(plan))
+    if written.row is None:  # a draw found the lot changed, or (the draws made) another member's request holds the key
+        raise _points_changed()
+    for lot_id, _ in plan:  # a lot this session holds as an object reads what the draw left on its next use
+        held = session.identity_map.get(identity_key(PointsLot, lot_id))
+        if held is not None:
+            session.expire(held, ["remaining"])
+    return written.row
+
+
 def _changed(session, merchant, member, txn, locked):
     """The member's balance follows the transaction; a caller holding the row (`locked`) writes it with its other
-    changes to the row, in one UPDATE (checkout_payment: plain_rows.write_changes)."""
-    member.points_balance = txn.balance_after
-    if locked is None:
-        session.flush()
+    changes to the row, in one UPDATE (services/till/payment.py: plain_rows.write_staged)."""
+    _set_balance(session, member, txn.balance_after, locked is not None)
     notices.points_changed(session, merchant, txn)
+
+
+def _set_balance(session, member, balance, staged):
+    if staged:
+        plain_rows.stage(session, member, points_balance=balance)
+    else:
+        member.points_balance = balance
+        session.flush()
 
 
 def adjust(session, merchant, member_id, delta, *, key, reason, operator, store_id=None, now=None):
@@ -159,9 +166,9 @@ def _replay(session, merchant_id, key, member_id, kind, amount):
 
 
 def _insert_transaction(session, merchant_id, member, kind, amount, key, reason, reference, operator, store_id,
-                        now, locked, children=None, gates=()):
-    """(the new transaction, None), or (ours, the earlier one) when a concurrent request won the key; `children`:
-    (model, [values]) of the rows keyed by the transaction's id (its lot, its allocations)."""
+                        now, children, gates=()):
+    """ledger_rows.Written of the transaction; `children`: (model, [values]) of the rows keyed by its id (its lot,
+    its allocations)."""
     reference_type, reference_id = reference
     values = dict(
         merchant_id=merchant_id, member_id=member.id, kind=kind, amount=amount, idempotency_key=key,
@@ -169,10 +176,9 @@ def _insert_transaction(session, merchant_id, member, kind, amount, key, reason,
         reference_id=reference_id and str(reference_id), operator_id=operator.id if operator is not None else None,
         store_id=store_id, created_at=now,
     )
-    child_model, rows = children or (None, ())
-    return idempotency.insert_ledger_row(session, PointsTransaction, values, claimed=locked is not None,
-                                         children=(child_model, "transaction_id", rows) if rows else None,
-                                         gates=gates)
+    child_model, rows = children
+    return ledger_rows.insert(session, PointsTransaction, values, children=(child_model, "transaction_id", rows),
+                              gates=gates)
 
 
 def _live_lots(session, member_id):
@@ -185,16 +191,8 @@ _LIVE_LOTS = select(PointsLot.id, PointsLot.remaining, PointsLot.expires_at, Poi
     PointsLot.member_id == bindparam("member_id"), PointsLot.remaining > 0)
 
 
-def _draw(session, plan):
-    """Take points from lots with conditional updates: a lot can never go below zero."""
-    connection = session.connection()
-    for lot_id, take in plan:
-        if connection.execute(_draw_statement(0), {"lot_id_0": lot_id, "take_0": take}).first() is None:
-            raise _points_changed()
-
-
 def _draw_gates(plan):
-    """The draws as insert_with_children's gates: the n-th with parameters of its own."""
+    """The draws as ledger_rows gates: the n-th with parameters of its own."""
     return [(_draw_statement(n), {f"lot_id_{n}": lot_id, f"take_{n}": take}) for n, (lot_id, take) in enumerate(plan)]
 
 
@@ -218,23 +216,17 @@ def _allocations(plan):
     return [dict(lot_id=lot_id, amount=take) for lot_id, take in plan]
 
 
-def expire_member_lots(session, merchant_id, member, now):
-    """Under the member lock: zero every lot past its expiry, one 'expire' transaction per lot."""
-    due = session.scalars(
-        select(PointsLot).where(PointsLot.member_id == member.id, PointsLot.remaining > 0,
-                                PointsLot.expires_at <= now).order_by(PointsLot.expires_at, PointsLot.id)
-    ).all()
-    for lot in due:  # a lot with points left has not expired before: its key is free
-        key = f"expire:lot:{lot.id}"
-        txn = PointsTransaction(
-            merchant_id=merchant_id, member_id=member.id, kind="expire", amount=-lot.remaining,
-            balance_after=member.points_balance - lot.remaining, idempotency_key=key,
-            reference_type="points_lot", reference_id=str(lot.id), note="积分到期", created_at=now,
-        )
-        session.add(txn)
-        session.flush()
-        session.add(PointsAllocation(transaction_id=txn.id, lot_id=lot.id, amount=lot.remaining))
-        member.points_balance = txn.balance_after
-        lot.remaining = 0
-    if due:
-        session.flush()
+def expire_member_lots(session, merchant_id, member, now, locked=False):
+    """Under the member lock: zero every lot past its expiry, one 'expire' transaction per lot, written as a spend
+    is (its allocation gated by the lot's draw). `locked`: the caller stages the member's balance (see _changed)."""
+    due = direct_sql.rows(session.connection(), _DUE_LOTS, {"member_id": member.id, "now": now})
+    for lot_id, remaining in due:  # a lot with points left has not expired before: its key is free
+        txn = _draw_and_record(session, merchant_id, member, "expire", -remaining, f"expire:lot:{lot_id}", "积分到期",
+                               ("points_lot", lot_id), None, None, now, [(lot_id, remaining)])
+        _set_balance(session, member, txn.balance_after, locked)
+
+
+_DUE_LOTS = (select(PointsLot.id, PointsLot.remaining)
+             .where(PointsLot.member_id == bindparam("member_id"), PointsLot.remaining > 0,
+                    PointsLot.expires_at <= bindparam("now"))
+             .order_by(PointsLot.expires_at, PointsLot.id))

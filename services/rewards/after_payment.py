@@ -20,7 +20,7 @@ from models import CardTemplate, CouponTemplate
 from models.rewards import PAYMENT_KINDS, RewardGrant, RewardRule
 from services.cards import count_timed_issue
 from services.coupons import issue as coupon_issue
-from services.shared import host, idempotency, merchant_memory
+from services.shared import host, ledger_rows, merchant_memory
 from services.points import ledger as points
 from services.wallet import topup_nudge
 
@@ -97,11 +97,12 @@ def _within_limits(session, rule, member_id, store_id, exclude_id=None):
 
 def _grant_row(session, merchant, rule, checkout, member, claimable, now):
     token = secrets.token_urlsafe(24) if claimable else None
-    row = RewardGrant(merchant_id=merchant.id, rule_id=rule.id, checkout_id=checkout.id, store_id=checkout.store_id,
-                      member_id=member.id if member else None, state="pending_claim" if claimable else "granted",
-                      token_hash=hash_token(token) if token else None,
-                      idempotency_key=f"checkout:{checkout.id}:reward:{rule.id}", created_at=now)
-    if idempotency.insert_once(session, row, RewardGrant) is not None:
+    row = ledger_rows.insert(session, RewardGrant, dict(
+        merchant_id=merchant.id, rule_id=rule.id, checkout_id=checkout.id, store_id=checkout.store_id,
+        member_id=member.id if member else None, state="pending_claim" if claimable else "granted",
+        token_hash=hash_token(token) if token else None, idempotency_key=f"checkout:{checkout.id}:reward:{rule.id}",
+        created_at=now)).row
+    if row is None:
         return None  # already rewarded: pay never re-runs, but a retried apply must not give twice
     row.token = token
     return row

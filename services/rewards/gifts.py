@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from domain.clock import local_today, now_utc
 from models import Merchant, PointsTransaction
 from models.rewards import LevelReached, RewardGrant, RewardRule
-from services.shared import idempotency
+from services.shared import idempotency, ledger_rows
 from services.points import ledger as points
 from services.rewards import after_payment as rewards
 
@@ -66,9 +66,10 @@ def _grant(session, merchant, kind, member, occasion, now, level_id=None):
     now = now or now_utc()
     given = []
     for rule in _rules(session, merchant, kind, now, level_id):
-        grant = RewardGrant(merchant_id=merchant.id, rule_id=rule.id, member_id=member.id, state="granted",
-                            idempotency_key=f"{occasion}:rule:{rule.id}", created_at=now)
-        if idempotency.insert_once(session, grant, RewardGrant) is not None:
+        grant = ledger_rows.insert(session, RewardGrant, dict(
+            merchant_id=merchant.id, rule_id=rule.id, member_id=member.id, state="granted",
+            idempotency_key=f"{occasion}:rule:{rule.id}", created_at=now)).row
+        if grant is None:
             continue  # given before (a retry, or a concurrent request that won)
         given.append((rule, rewards.give(session, merchant, grant, member, now)))
     return given

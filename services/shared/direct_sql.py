@@ -103,16 +103,22 @@ def _compile(dialect, statement, params):
             return None
         if not bind.required and name not in params:
             defaults[name] = bind.effective_value
-        processor = compiled._bind_processors.get(name)
+        processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
             if name in lists:
                 return None
             processors.append((name, processor))
+    columns = _returned_columns(statement)
     results = tuple((index, processor) for index, processor in enumerate(
-        column.type._cached_result_processor(dialect, None) for column in compiled._result_columns)
+        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
         if processor is not None)
-    return _Compiled(statement, sql, defaults, tuple(processors), bool(compiled._result_columns),
-                     results or None, frozenset(lists))
+    return _Compiled(statement, sql, defaults, tuple(processors), bool(columns), results or None, frozenset(lists))
+
+
+def _returned_columns(statement):
+    """The columns a statement returns, in order: a SELECT's (or a text statement's .columns()), an INSERT's or
+    UPDATE's RETURNING; none for DML without RETURNING and for a text statement that does not say."""
+    return tuple(getattr(statement, "exported_columns", None) or ())
 
 
 _EXPANDING_IN = re.compile(r" (NOT )?IN \(__\[POSTCOMPILE_(\w+)\]\)")

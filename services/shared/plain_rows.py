@@ -1,104 +1,38 @@
-"""Rows written with plain statements instead of the ORM's unit of work, and kept in the session as the database
-now holds them: an INSERT ... RETURNING id whose row is made persistent from the values written (no flush, no
-reload), and an UPDATE of one row's changed columns that leaves it clean.
+"""Rows kept in the session as the database holds them, without the ORM's unit of work: a row a plain statement
+inserted (services/shared/ledger_rows.py) or read, and changes staged on locked rows and written together.
 
-A till payment writes a handful of ledger rows (checkout, verification, wallet and points transactions, points
-lot) and changes two (the member, the checkout); through the ORM's flush each cost several times what its
-statement does. The caller gives every column (`complete` fills the rest with their defaults, else NULL), so the
-row in the session is what the database holds. Nothing is flushed first: a caller with pending ORM changes the
-row depends on flushes them itself.
-
-On PostgreSQL, what one change writes together goes in one statement (data-modifying WITH clauses): a ledger row
-with its postings, lot or allocations, after the conditional update it depends on (`insert_with_children`), and
-the changed rows a payment writes last (`write_changes`). Each statement is a round trip, and on a till's path
-those cost more than the work they carry. Elsewhere (SQLite) the same statements run one after another.
+A till payment changes two rows (the member's counters and balance, the checkout) several times over; through
+the ORM's flush each change cost several times what its statement does. `stage` gives the row its new values at
+once (readers in this request see them) without marking it dirty, and `write_staged` writes every staged change
+in one statement on PostgreSQL (data-modifying WITH clauses; one after another elsewhere). A transaction that
+commits with changes staged and not written is refused: they would be lost.
 """
-from sqlalchemy import bindparam, insert, inspect, literal, select, true, update
-from sqlalchemy.orm import scoped_session
+from sqlalchemy import bindparam, event, literal, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.util import identity_key
-from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history, instance_state
-from sqlalchemy.orm.attributes import set_committed_value
 
 from services.shared import direct_sql
 
-
-def insert_row(session, model, values):
-    """Insert one row of `model` and return it, persistent in `session`."""
-    row_values = complete(model, values)
-    new_id = direct_sql.rows(session.connection(), _insert_statement(model.__table__), row_values)[0][0]
-    return adopt(session, model, new_id, row_values)
+STAGED = "plain_rows.staged"
 
 
-def insert_many(session, model, rows):
-    """Insert rows nobody reads back in this request (a transaction's postings): one statement (a multi-row
-    VALUES, as SQLAlchemy sends an INSERT ... RETURNING for many rows), no objects."""
-    if rows:
-        session.connection().execute(_insert_statement(model.__table__), [complete(model, values) for values in rows])
+def stage(session, row, **values):
+    """Give a persistent row these column values now, to be written by write_staged before the commit."""
+    session.connection()  # staged within a transaction (begun if need be), whose rollback forgets them
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+    staged = session.info.setdefault(STAGED, {})
+    staged.setdefault(id(row), (row, {}))[1].update(values)
 
 
-def insert_with_children(session, model, values, children=None, gates=()):
-    """Insert one row of `model` with the rows that hang off it, and return it (persistent, as insert_row).
-
-    `children`: (child model, the column that takes the new row's id, [values of each child]); nobody reads them
-    back in this request. `gates`: [(a conditional UPDATE ... RETURNING, its parameters)] that the rows depend on,
-    with bound parameter names of their own: when one changes no row, nothing is inserted and the answer is None
-    (the caller raises, and its transaction rolls back what the others changed). On PostgreSQL all of it is one
-    statement."""
-    child_model, link, child_rows = children or (None, None, ())
-    row_values = complete(model, values)
-    child_values = [complete(child_model, child) for child in child_rows]
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        if not all(connection.execute(*gate).first() is not None for gate in gates):
-            return None
-        row = insert_row(session, model, row_values)
-        insert_many(session, child_model, [{**child, link: row.id} for child in child_values])
-        return row
-    statement = _family_statement(model.__table__, child_model, link, len(child_values),
-                                  tuple(gate for gate, _ in gates))
-    params = {f"p_{k}": v for k, v in row_values.items()}
-    for _, gate_params in gates:
-        params.update(gate_params)
-    for n, child in enumerate(child_values):
-        params.update({f"c{n}_{k}": v for k, v in child.items() if k != link})
-    new_id = direct_sql.scalar(connection, statement, params)
-    return None if new_id is None else adopt(session, model, new_id, row_values)
-
-
-def _family_statement(table, child_model, link, child_count, gates):
-    """WITH gate_n AS (UPDATE ... RETURNING), parent AS (INSERT ... SELECT ... FROM gate_0, gate_1 ... RETURNING id),
-    child_n AS (INSERT ... SELECT parent.id, ... FROM parent) SELECT id FROM parent; built once per shape."""
-    cache_key = (table, child_model, link, child_count, gates)
-    statement = _families.get(cache_key)
-    if statement is not None:
-        return statement
-    columns = [column for column in table.columns if column.key != "id"]
-    source = select(*(bindparam(f"p_{c.key}", type_=c.type) for c in columns))
-    if gates:
-        ctes = [gate.cte(f"gate_{n}") for n, gate in enumerate(gates)]
-        joined = ctes[0]
-        for cte in ctes[1:]:  # one row from each gate: their product is a row only when every gate made one
-            joined = joined.join(cte, true())
-        source = source.select_from(joined)
-    parent = (insert(table).from_select([c.key for c in columns], source).returning(table.c.id).cte("parent"))
-    statement = select(parent.c.id)
-    if child_model is not None:
-        child_table = child_model.__table__
-        child_columns = [c for c in child_table.columns if c.key not in ("id", link)]
-        for n in range(child_count):
-            values = select(parent.c.id, *(bindparam(f"c{n}_{c.key}", type_=c.type) for c in child_columns))
-            statement = statement.add_cte(insert(child_table).from_select(
-                [link] + [c.key for c in child_columns], values).cte(f"child_{n}"))
-    _families[cache_key] = statement
-    return statement
-
-
-def write_changes(session, *rows):
-    """Write what changed on persistent rows (their modified columns) with plain UPDATEs by id, and take the new
-    values as the rows' committed state: the unit of work then has nothing left to write for them. For the rows a
-    payment changes last (the member's counters and balance, the checkout); nothing else may depend on them. On
-    PostgreSQL the UPDATEs go in one statement."""
-    updates = [change for change in (_pending_update(row) for row in rows) if change is not None]
+def write_staged(session):
+    """Write every staged change: plain UPDATEs by id, one statement on PostgreSQL."""
+    staged = session.info.pop(STAGED, None)
+    if not staged:
+        return
+    updates = [((row.__table__, tuple(sorted(values))), {"row_id": row.id, **{f"new_{k}": v for k, v in values.items()}})
+               for row, values in staged.values()]
     connection = session.connection()
     if len(updates) > 1 and connection.dialect.name == "postgresql":
         statement = _together(tuple(key for key, _ in updates))
@@ -107,19 +41,19 @@ def write_changes(session, *rows):
     else:
         for key, params in updates:
             direct_sql.rows(connection, _update_statement(*key), params)
-    for row in rows:
-        _take_as_committed(session, row)
 
 
-def _pending_update(row):
-    """((table, changed column names), parameters) of the UPDATE that writes `row`'s changes, or None."""
-    state = inspect(row)
-    columns = _column_keys(state.mapper)
-    names = tuple(sorted(name for name in state.committed_state  # (state.attrs builds every attribute's view)
-                         if name in columns and get_history(row, name, PASSIVE_NO_INITIALIZE).has_changes()))
-    if not names:
-        return None
-    return (state.mapper.local_table, names), {"row_id": row.id, **{f"new_{n}": getattr(row, n) for n in names}}
+@event.listens_for(Session, "before_commit")
+def _refuse_unwritten(session):
+    if session.info.get(STAGED):
+        session.info.pop(STAGED)
+        raise RuntimeError("staged changes were never written (plain_rows.write_staged)")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_staged(session, previous_transaction):
+    if previous_transaction.parent is None:  # the whole transaction; a savepoint's rollback keeps what came before
+        session.info.pop(STAGED, None)
 
 
 def _update_statement(table, names, prefix=""):
@@ -142,45 +76,18 @@ def _together(keys):
     return statement
 
 
-def _take_as_committed(session, row):
-    state = inspect(row)
-    columns = _column_keys(state.mapper)
-    for name in [name for name in state.committed_state if name in columns]:  # set, perhaps to the same value
-        set_committed_value(row, name, getattr(row, name))
-    if not state.committed_state:  # nothing else pending on it: off the session's dirty list, as a flush leaves it
-        state._commit_all(state.dict, session.identity_map)
-
-
-def _insert_statement(table):
-    statement = _inserts.get(table)
-    if statement is None:
-        statement = _inserts[table] = insert(table).returning(table.c.id)
-    return statement
-
-
-def _column_keys(mapper):
-    return {column.key for column in mapper.local_table.columns}
-
-
-_inserts = {}  # table -> INSERT ... RETURNING id, built once
 _updates = {}  # (table, column names, parameter prefix) -> UPDATE ... WHERE id, built once
-_joint_updates = {}  # ((table, column names), ...) -> write_changes' one statement of them
-_families = {}  # (table, child model, link, child count, gates) -> insert_with_children's statement
+_joint_updates = {}  # ((table, column names), ...) -> write_staged's one statement of them
 
 
 def adopt(session, model, new_id, row_values):
     """The row as the database now holds it, persistent in the session without being read: its values go
-    straight into the instance's state, as a load puts them (no constructor, no change events to undo)."""
-    mapper = model.__mapper__
-    row = mapper.class_manager.new_instance()
-    state = instance_state(row)
-    state.dict.update(row_values, id=new_id)
-    # make_transient_to_detached's work, for a state made here: nothing of it is committed or expired yet (its
-    # relationships load lazily on use, as an unloaded one does), and its identity is the id it was given.
-    state.key = mapper.identity_key_from_primary_key((new_id,))
-    # Then what session.add does for a detached row, without its save-update cascade over every relationship:
-    # nothing hangs off a row made from its columns. Together they were most of the cost of adopting one.
-    (session() if isinstance(session, scoped_session) else session)._update_impl(state)
+    straight into the instance's state, as a load puts them (no constructor, no change events to undo); its
+    relationships load lazily on use."""
+    row = model.__mapper__.class_manager.new_instance()
+    instance_state(row).dict.update(row_values, id=new_id)
+    make_transient_to_detached(row)
+    session.add(row)
     return row
 
 

@@ -15,7 +15,7 @@ from services.coupons import till_codes as coupons
 from services.members import levels
 from services.points import ledger as points
 from services.rewards import after_payment as rewards
-from services.shared import idempotency, plain_rows
+from services.shared import idempotency, ledger_rows, plain_rows
 from services.shared.text import optional_text
 from services.till import quote as base, settings as checkout_settings
 from services.verification import records as verifications
@@ -35,13 +35,14 @@ def pay(session, merchant, actor, *, store_id, member_id, amount, tender, choice
         made, won = _record(session, merchant, actor, store, None, answer, tender, key, note, now)
         if won:
             _reward(session, merchant, actor, made, None, now)
-            session.flush()
+            plain_rows.write_staged(session)
+            session.flush()  # whatever the rewards added
         return made if won else _same(made, None, store, amount, tender)
     coupon_ids = choice.coupon_ids if choice is not None else None
     member, held, lots_due, priced = base.member_and_wallet(
         session, merchant.id, member_id, now, lock=True, coupons_for=(store.id, coupon_ids) if coupon_ids else None)
     if lots_due:  # before pricing, which offers the points the member holds now
-        points.expire_member_lots(session, merchant.id, member, now)
+        points.expire_member_lots(session, merchant.id, member, now, locked=True)
     context = base.context_of(session, merchant, member, store.id, amount, tender, seed, now, lock=True, held=held,
                               coupon_ids=coupon_ids, priced=priced)
     try:
@@ -58,12 +59,11 @@ def pay(session, merchant, actor, *, store_id, member_id, amount, tender, choice
         return _same(checkout, member, store, amount, tender)
     _take(session, merchant, actor, store, context, checkout, now)
     _earn(session, merchant, actor, store, context, checkout, now)
-    member.visit_count += 1
-    member.total_spend += checkout.pay
-    member.last_visit_at = now
+    plain_rows.stage(session, member, visit_count=member.visit_count + 1,
+                     total_spend=member.total_spend + checkout.pay, last_visit_at=now)
     _upgrade(session, member)
     _reward(session, merchant, actor, checkout, member, now)
-    plain_rows.write_changes(session, member, checkout)  # the counters, balance and wallet transaction
+    plain_rows.write_staged(session)  # the member's counters and balance, the checkout's wallet transaction
     session.flush()  # whatever else the rewards or an upgrade added
     return checkout
 
@@ -95,10 +95,10 @@ def _record(session, merchant, actor, store, member, answer, tender, key, note, 
                   coupon_code_ids=list(priced.coupon_ids), steps=[_step_json(s) for s in priced.steps],
                   state="paid", refunded_amount=0, idempotency_key=key, note=optional_text(note, "备注", 200),
                   rewards=[], created_at=now)
-    row = idempotency.claim_row(session, Checkout, values)
-    if row is None:
-        return idempotency.find_existing(session, Checkout, merchant.id, key), False
-    return row, True
+    written = ledger_rows.insert(session, Checkout, values)
+    if written.row is None:
+        return written.earlier, False
+    return written.row, True
 
 
 def _step_json(step):
@@ -121,7 +121,7 @@ def _take(session, merchant, actor, store, context, checkout, now):
         txn = wallet.debit(session, merchant.id, context.wallet.id, checkout.balance_paid,
                            key=f"checkout:{checkout.id}:pay", reference=("checkout", checkout.id), operator=operator,
                            store_id=store.id, note="收银消费", locked=context.wallet)
-        checkout.wallet_transaction_id = txn.id
+        plain_rows.stage(session, checkout, wallet_transaction_id=txn.id)
 
 
 def _earn(session, merchant, actor, store, context, checkout, now):
@@ -154,4 +154,4 @@ def _upgrade(session, member):
 
 def _reward(session, merchant, actor, checkout, member, now):
     """支付后营销 and the receipt coupon QR, last, under the member lock taken above; the receipt prints the lines."""
-    checkout.rewards = rewards.apply(session, merchant, actor, checkout, member, now)
+    plain_rows.stage(session, checkout, rewards=rewards.apply(session, merchant, actor, checkout, member, now))

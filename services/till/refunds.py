@@ -15,7 +15,7 @@ from domain.money import format_yuan
 from models import CouponCode, Member, Merchant, PointsTransaction, Verification, WalletTransaction
 from models.checkout import TENDER_LABELS, Checkout, CheckoutRefund
 from services.points import ledger as points
-from services.shared import idempotency
+from services.shared import idempotency, ledger_rows
 from services.shared.tenancy import get_owned, merchant_timezone
 from services.shared.text import required_text
 from services.till import channel_refunds as till_channel_refunds
@@ -38,10 +38,10 @@ def refund(session, actor, checkout_id, amount, *, reason, key, now=None):
     if earlier is not None:
         return idempotency.ensure_same_request(earlier, checkout_id=checkout.id, amount=amount)
     before = _claim(session, checkout, amount)
-    row = CheckoutRefund(merchant_id=actor.merchant_id, checkout_id=checkout.id, amount=amount, reason=reason,
-                         staff_id=actor.id, idempotency_key=key, created_at=now, coupons_restored=[],
-                         not_reversed=[])
-    if idempotency.insert_once(session, row, CheckoutRefund) is not None:
+    row = ledger_rows.insert(session, CheckoutRefund, dict(
+        merchant_id=actor.merchant_id, checkout_id=checkout.id, amount=amount, reason=reason, staff_id=actor.id,
+        idempotency_key=key, created_at=now, coupons_restored=[], not_reversed=[])).row
+    if row is None:
         raise Conflict("重复的退款请求正在处理，请稍后查看结果")
     _reverse(session, actor, checkout, row, before, before + amount, now)
     session.flush()

@@ -2,12 +2,11 @@
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
 
 from models import Store, Verification
 from models.coupons import VERIFY_METHODS
 from domain.errors import DomainError, IdempotencyMismatch, NotFound, PermissionDenied
-from services.shared import idempotency, plain_rows
+from services.shared import idempotency, ledger_rows
 from services.shared.tenancy import merchant_timezone
 
 
@@ -110,21 +109,15 @@ def record(session, actor, *, store, instrument_type, instrument_name, method, k
            wallet_transaction_id=None, gate=None):
     """The verification record. `gate`: the conditional state change it records, as (UPDATE ... RETURNING, its
     parameters); when that changes nothing, nothing is recorded and the answer is None (on PostgreSQL the two are
-    one statement: plain_rows.insert_with_children)."""
+    one statement: services/shared/ledger_rows.py)."""
     values = dict(merchant_id=actor.merchant_id, instrument_type=instrument_type, instrument_name=instrument_name,
                   method=method, store_id=store.id, staff_id=staff_id_of(actor),
                   api_key_id=api_key_id_of(actor), member_id=member_id,
                   amount_received=amount_received, idempotency_key=key, created_at=now,
                   coupon_code_id=coupon_code_id, card_id=card_id, quantity=quantity, amount_taken=amount_taken,
                   wallet_transaction_id=wallet_transaction_id, undone_at=None, undone_by_id=None)
-    # Every verification writes one record: a plain INSERT ... RETURNING id, and the row made persistent in the
-    # session from the values it was written with (no unit-of-work flush, no reload). What the request changed
-    # through the ORM before is flushed first, as a flush of the record would have.
-    session.flush()
-    try:
-        return plain_rows.insert_with_children(session, Verification, values, gates=[gate] if gate else ())
-    except IntegrityError as exc:
-        if "idempotency_key" not in str(exc.orig):
-            raise
+    written = ledger_rows.insert(session, Verification, values, gates=[gate] if gate else ())
+    if written.earlier is not None:
         # The caller rolls back on a DomainError, which also undoes the state change made under this key.
-        raise IdempotencyMismatch("该幂等键已用于另一笔核销", key=key) from None
+        raise IdempotencyMismatch("该幂等键已用于另一笔核销", key=key)
+    return written.row

@@ -8,7 +8,7 @@ from domain.errors import Conflict, DomainError, NotFound, WalletFrozen
 from domain.money import MAX_FEN
 from models import Wallet, WalletPosting, WalletTransaction
 from services.merchant import audit
-from services.shared import idempotency, plain_rows
+from services.shared import idempotency, ledger_rows
 from services.wechat import notices
 from services.shared.tenancy import get_owned
 from services.shared.text import optional_text
@@ -162,41 +162,32 @@ def _apply(session, merchant_id, wallet_id, kind, key, reference, operator, stor
     legs = [dict(merchant_id=merchant_id, account=account, amount=amount,
                  wallet_id=wallet.id if account in WALLET_ACCOUNTS else None)
             for account, amount in rules.journal_legs(kind, delta.principal, delta.bonus)]
-    if locked is not None and (delta.principal or delta.bonus):
-        txn = _move_and_record(session, wallet, delta, values, legs)
-    else:
-        txn = _record_after_move(session, wallet, delta, values, legs)
+    txn = _move_and_record(session, wallet, delta, values, legs)
     notices.balance_changed(session, merchant_id, wallet, txn)
     return txn
 
 
-def _record_after_move(session, wallet, delta, values, legs):
-    """The balance moved, then the transaction (unless a concurrent request won its key) and its postings."""
-    principal_after, bonus_after = _move_balance(session, wallet, delta)
-    values = {**values, "principal_after": principal_after, "bonus_after": bonus_after}
-    txn, earlier = idempotency.insert_ledger_row(session, WalletTransaction, values, claimed=False)
-    if earlier is not None:
-        raise Conflict("重复的请求正在处理，请稍后查看结果")
-    plain_rows.insert_many(session, WalletPosting, [{**leg, "transaction_id": txn.id} for leg in legs])
-    return txn
-
-
 def _move_and_record(session, wallet, delta, values, legs):
-    """On a wallet row this transaction locked, under a key nobody else can hold (see debit): the conditional
-    balance update, the transaction and its postings in one statement on PostgreSQL. The balances after are the
-    locked row's plus the change, which the update only makes if neither side goes below zero."""
+    """On the wallet row this transaction locked: the conditional balance update (none for a change of nothing),
+    the transaction and its postings, in one statement on PostgreSQL. The balances after are the locked row's plus
+    the change, which the update only makes if neither side goes below zero (and, to spend, the wallet is not
+    frozen)."""
     at = now_utc()
     principal_after, bonus_after = wallet.principal + delta.principal, wallet.bonus + delta.bonus
     values = {**values, "principal_after": principal_after, "bonus_after": bonus_after}
-    gate = (_MOVE_BALANCE[delta.principal < 0 or delta.bonus < 0],
-            {"wallet_id": wallet.id, "principal_delta": delta.principal, "bonus_delta": delta.bonus, "at": at})
-    txn = plain_rows.insert_with_children(session, WalletTransaction, values,
-                                          children=(WalletPosting, "transaction_id", legs), gates=[gate])
-    if txn is None:
+    moves = delta.principal or delta.bonus
+    gates = [(_MOVE_BALANCE[delta.principal < 0 or delta.bonus < 0],
+              {"wallet_id": wallet.id, "principal_delta": delta.principal, "bonus_delta": delta.bonus, "at": at})]
+    written = ledger_rows.insert(session, WalletTransaction, values,
+                                 children=(WalletPosting, "transaction_id", legs), gates=gates if moves else ())
+    if written.earlier is not None:  # another wallet's request holds the key (this wallet's were looked for)
+        raise Conflict("重复的请求正在处理，请稍后查看结果")
+    if written.row is None:
         raise Conflict("余额已变化，请重试")
-    for name, value in (("principal", principal_after), ("bonus", bonus_after), ("updated_at", at)):
-        set_committed_value(wallet, name, value)
-    return txn
+    if moves:
+        for name, value in (("principal", principal_after), ("bonus", bonus_after), ("updated_at", at)):
+            set_committed_value(wallet, name, value)
+    return written.row
 
 
 def _locked_wallet(session, merchant_id, wallet_id, locked):
@@ -205,23 +196,6 @@ def _locked_wallet(session, merchant_id, wallet_id, locked):
     if locked.id != wallet_id or locked.merchant_id != merchant_id:
         raise NotFound("记录不存在")
     return locked
-
-
-def _move_balance(session, wallet, delta):
-    """Conditional update: the row changes only if neither side would go below zero (and, to spend, not frozen)."""
-    if delta.principal == 0 and delta.bonus == 0:
-        session.flush()
-        return wallet.principal, wallet.bonus
-    statement = _MOVE_BALANCE[delta.principal < 0 or delta.bonus < 0]
-    row = session.connection().execute(  # a plain statement: nothing pending needs flushing first
-        statement, {"wallet_id": wallet.id, "principal_delta": delta.principal, "bonus_delta": delta.bonus,
-                    "at": now_utc()}
-    ).one_or_none()
-    if row is None:
-        raise Conflict("余额已变化，请重试")
-    for name in ("principal", "bonus", "updated_at"):  # what the row now holds, without reading it again
-        set_committed_value(wallet, name, getattr(row, name))
-    return row.principal, row.bonus
 
 
 def _move_balance_statement(spending):

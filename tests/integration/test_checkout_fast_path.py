@@ -78,7 +78,8 @@ def test_how_many_statements_do_a_quote_and_a_balance_payment_with_a_coupon_and_
     assert again.pay == 10000 and again.wallet_transaction_id
     assert len(paid) <= 6, shown(paid)
     last = [s for s in paid if "UPDATE members" in s]
-    assert len(last) == 1 and last[0].startswith("WITH u0 AS (UPDATE members"), shown(paid)
+    assert len(last) == 1 and last[0].startswith("WITH u0 AS (UPDATE ") and "UPDATE checkouts" in last[0], \
+        shown(paid)
     assert not db.session.dirty and not db.session.new
 
 

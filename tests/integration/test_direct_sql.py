@@ -11,7 +11,7 @@ from domain.clock import now_utc
 from models import Checkout, Member, Merchant, PointsLot, Store
 from services.till import quote as checkout
 from services.coupons import till_codes
-from services.shared import direct_sql, idempotency, plain_rows
+from services.shared import direct_sql, ledger_rows, plain_rows
 from services.points import ledger as points
 from tests.integration.test_checkout import give_coupon, shop, top_up  # noqa: F401
 
@@ -22,6 +22,7 @@ _STORE_NAMES_BUT = select(Store.id).where(Store.merchant_id == bindparam("mercha
 _RENAME = update(Store).where(Store.id == bindparam("store_id")).values(name=bindparam("new_name"))
 _SECRET = select(Merchant.wechat_app_secret, Merchant.created_at).where(Merchant.id == bindparam("merchant_id"))
 _INSERT_MERCHANT = insert(Merchant).returning(Merchant.id, Merchant.wechat_app_secret)
+_INSERT_CHECKOUT = insert(Checkout).returning(Checkout.id)
 
 
 def both(connection, statement, params):
@@ -93,9 +94,9 @@ def test_is_a_broken_constraint_sqlalchemys_integrity_error_and_the_session_goes
                                             "tender": "cash", "balance_paid": 0, "points_used": 0,
                                             "points_earned": 0, "state": "paid", "refunded_amount": 0,
                                             "idempotency_key": "same", "created_at": now_utc()})
-    plain_rows.insert_row(db.session, Checkout, values)
+    direct_sql.rows(db.session.connection(), _INSERT_CHECKOUT, values)
     with pytest.raises(IntegrityError) as raised:
-        plain_rows.insert_row(db.session, Checkout, values)
+        direct_sql.rows(db.session.connection(), _INSERT_CHECKOUT, values)
     assert isinstance(raised.value.orig, psycopg.errors.UniqueViolation)
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Checkout)) == 0
@@ -188,8 +189,8 @@ def test_is_every_till_statement_run_on_the_cursor(db, shop):
             assert direct_sql._compiled(connection.dialect, statement, params) is not None
     assert direct_sql._compiled(connection.dialect, points._LIVE_LOTS, {"member_id": 1}) is not None
     row = plain_rows.complete(Checkout, {})
-    assert direct_sql._compiled(connection.dialect, idempotency._claim_statement(Checkout.__table__), row)
-    assert direct_sql._compiled(connection.dialect, plain_rows._insert_statement(Checkout.__table__), row)
+    params = {f"p_{key}": value for key, value in row.items()}
+    assert direct_sql._compiled(connection.dialect, ledger_rows.together_statement(Checkout.__table__), params)
     assert direct_sql._compiled(connection.dialect, till_codes.priced_codes(True),
                                 {"member_id": 1, "now": now_utc(), "ids": [1],
                                  "store_id": 1}) is not None
