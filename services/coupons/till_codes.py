@@ -1,5 +1,5 @@
 """Coupon codes at the till: which of a member's codes take money off a sale here and now (the till's quote and
-payment read them with the member, services/till/checkout.py), and using a code (verification by its code or id,
+payment read them with the member, services/till/quote.py), and using a code (verification by its code or id,
 a code the till has just priced, undo).
 
 Verifying is a conditional update on the code's state: it never reads, decides, then writes. What verifying and

@@ -1,6 +1,6 @@
 """Member self-pay (自助买单): the member scans the store's QR, types the amount and pays at member prices.
 
-The same till as the staff page and the JSON API (services/till/checkout.py prices, services/till/payment.py
+The same till as the staff page and the JSON API (services/till/quote.py prices, services/till/payment.py
 takes the payment) with the member acting for themself (MemberActor: no staff, no API key, source "h5").
 With balance the checkout is taken here at once; with WeChat Pay or Alipay through an order
 (services/till/self_pay_orders.py). Then the member's receipts.
