@@ -16,14 +16,14 @@ from domain.cards import BENEFIT
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError
 from domain.money import MAX_FEN
-from models import Card, CouponTemplate, Member
+from models import Card, CouponTemplate
 from models.coupons import CHANNELS
 from services.cards import benefit_templates
 from services.cards import templates as card_templates
 from services.coupons import issue as coupon_issue
 from services.merchant import audit
 from services.shared import idempotency
-from services.shared.tenancy import get_owned, scoped
+from services.shared.tenancy import scoped
 
 
 def issue(session, merchant, template_id, member_id, *, channel, key, issued_by=None, price_paid=None,
@@ -37,10 +37,9 @@ def issue(session, merchant, template_id, member_id, *, channel, key, issued_by=
         raise DomainError("未知的领取渠道")
     idempotency.check_key(key)
     now = now or now_utc()
-    member = get_owned(session, Member, merchant.id, member_id, lock=True)  # serialises this member's issues
-    existing = idempotency.find_existing(session, Card, merchant.id, key)
-    if existing is not None:
-        return idempotency.ensure_same_request(existing, template_id=int(template_id), member_id=member.id)
+    member, earlier = idempotency.lock_member_for_issue(session, merchant.id, member_id, Card, key, template_id)
+    if earlier is not None:
+        return earlier
     template = benefit_templates.get_template(session, merchant.id, template_id)
     if template.disabled and not stock_reserved:
         raise Conflict("该权益卡已停用")

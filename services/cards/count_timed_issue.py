@@ -19,7 +19,7 @@ from domain.cards import ACTIVE, COUNT, EXPIRED, PENDING
 from domain.clock import now_utc
 from domain.coupons import new_code
 from domain.errors import Conflict, DomainError, NotFound
-from models import Card, CardTemplate, Member
+from models import Card, CardTemplate
 from models.coupons import CHANNELS
 from services.cards import templates as card_templates
 from services.cards.count_timed_templates import KINDS
@@ -41,10 +41,9 @@ def issue(session, merchant, template_id, member_id, *, channel, key, tier_key=N
         raise DomainError("未知的发放渠道")
     idempotency.check_key(key)
     now = now or now_utc()
-    member = get_owned(session, Member, merchant.id, member_id, lock=True)  # serialises this member's purchases
-    existing = idempotency.find_existing(session, Card, merchant.id, key)
-    if existing is not None:
-        return idempotency.ensure_same_request(existing, template_id=int(template_id), member_id=member.id)
+    member, earlier = idempotency.lock_member_for_issue(session, merchant.id, member_id, Card, key, template_id)
+    if earlier is not None:
+        return earlier
     template = get_owned(session, CardTemplate, merchant.id, template_id)
     if template.kind not in KINDS:
         raise NotFound("记录不存在")

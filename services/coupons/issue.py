@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from domain import coupons as rules
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError
-from models import CouponCode, CouponTemplate, Member
+from models import CouponCode, CouponTemplate
 from models.coupons import CHANNELS
 from services.coupons import templates as coupon_templates
 from services.shared import idempotency
@@ -25,10 +25,9 @@ def claim(session, merchant, template_id, member_id, *, channel, key, issued_by=
         raise DomainError("未知的领取渠道")
     idempotency.check_key(key)
     now = now or now_utc()
-    member = get_owned(session, Member, merchant.id, member_id, lock=True)  # serialises this member's claims
-    existing = idempotency.find_existing(session, CouponCode, merchant.id, key)
-    if existing is not None:
-        return idempotency.ensure_same_request(existing, template_id=int(template_id), member_id=member.id)
+    member, earlier = idempotency.lock_member_for_issue(session, merchant.id, member_id, CouponCode, key, template_id)
+    if earlier is not None:
+        return earlier
     template = get_owned(session, CouponTemplate, merchant.id, template_id)
     if not stock_reserved:
         _check_and_take(session, template, member.id)

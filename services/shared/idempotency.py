@@ -3,6 +3,8 @@ written by services/shared/ledger_rows.py)."""
 from sqlalchemy import select
 
 from domain.errors import DomainError, IdempotencyMismatch
+from models import Member
+from services.shared.tenancy import get_owned
 
 MAX_KEY_LENGTH = 100
 
@@ -25,3 +27,13 @@ def ensure_same_request(existing, **expected):
         if getattr(existing, name) != value:
             raise IdempotencyMismatch("该幂等键已用于另一笔不同的操作", key=existing.idempotency_key, field=name)
     return existing
+
+
+def lock_member_for_issue(session, merchant_id, member_id, model, key, template_id):
+    """(the member, locked, which serialises what is issued to them; the `model` row an earlier request with this
+    key issued, or None). A key reused for another template or member is an IdempotencyMismatch."""
+    member = get_owned(session, Member, merchant_id, member_id, lock=True)
+    existing = find_existing(session, model, merchant_id, key)
+    if existing is not None:
+        ensure_same_request(existing, template_id=int(template_id), member_id=member.id)
+    return member, existing
