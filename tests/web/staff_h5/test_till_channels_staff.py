@@ -12,7 +12,7 @@ from models.checkout import Checkout
 from sandbox import paycodes
 from sandbox.wechat_pay_refunds import pend_next_refund
 from services.till import refunds as checkout_refunds
-from tests.integration.test_till_channels import till  # noqa: F401  (fixture: a shop with both channels)
+from tests.integration.till.test_till_channels import till  # noqa: F401  (fixture: a shop with both channels)
 from tests.web.helpers import text_of
 from tests.web.api.test_api import auth, error_of, make_key
 from tests.web.staff_h5.test_staff_h5 import staff_login

@@ -9,7 +9,7 @@ from services.rewards import gifts as gift_rules, rules as reward_rules
 from services.members import levels
 from services.points import ledger as points
 from tests.integration.helpers import run_concurrently
-from tests.integration.test_rewards import coupon_template, shop  # noqa: F401  (fixture)
+from tests.integration.rewards.test_rewards import coupon_template, shop  # noqa: F401  (fixture)
 
 
 @pytest.fixture()

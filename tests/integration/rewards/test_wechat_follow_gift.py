@@ -7,7 +7,7 @@ from models import Fan, Member, PointsTransaction, WechatInbound
 from sandbox import wechat_events as events, wechat_state as wechat_sandbox
 from services.rewards import gifts as gift_rules
 from services.members import join as member_join, members
-from tests.integration.test_wechat_callback import (  # noqa: F401  (fixtures)
+from tests.integration.wechat.test_wechat_callback import (  # noqa: F401  (fixtures)
     base, count, deliver_at_once, plain, shop, text_of)
 
 GIFT = 50

@@ -10,7 +10,7 @@ from services.orders import fulfilment as order_fulfilment, gift_card_sales, ord
 from services.cards import gift_batches, gift_spend, gift_templates, gift_transfer
 from services.wallet import stored_value
 from tests.integration.helpers import run_concurrently
-from tests.integration.test_gift_cards import assert_journal_balances
+from tests.integration.cards.test_gift_cards import assert_journal_balances
 
 
 @pytest.fixture()
