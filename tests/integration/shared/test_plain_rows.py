@@ -7,7 +7,7 @@ from domain.errors import NotFound
 from models import Member, Merchant
 from services.shared import merchant_memory, plain_rows
 from services.merchant import merchants
-from tests.integration.test_ledger_rows import member_of_new_shop, session_on  # noqa: F401
+from tests.integration.shared.test_ledger_rows import member_of_new_shop, session_on  # noqa: F401
 
 
 @pytest.fixture()

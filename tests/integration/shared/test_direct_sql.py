@@ -13,7 +13,7 @@ from services.till import quote as checkout
 from services.coupons import till_codes
 from services.shared import direct_sql, ledger_rows, plain_rows
 from services.points import ledger as points
-from tests.integration.test_checkout import give_coupon, shop, top_up  # noqa: F401
+from tests.integration.till.test_checkout import give_coupon, shop, top_up  # noqa: F401
 
 _STORE_NAMES = select(Store.id, Store.name).where(Store.merchant_id == bindparam("merchant_id"),
                                                   Store.id.in_(bindparam("ids", expanding=True))).order_by(Store.id)

@@ -12,7 +12,7 @@ from services.shared import merchant_memory
 from services.points import ledger as points
 from services.wallet import journal as wallet
 from tests.integration.helpers import run_concurrently
-from tests.integration.test_checkout import (configure, give_coupon, pay, pay_in, quote, shop,  # noqa: F401
+from tests.integration.till.test_checkout import (configure, give_coupon, pay, pay_in, quote, shop,  # noqa: F401
                                               shop_ids, top_up)
 
 
