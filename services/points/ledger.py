@@ -6,7 +6,7 @@ from domain import points as rules
 from domain.clock import now_utc
 from domain.errors import DomainError
 from models import Member, PointsAllocation, PointsLot, PointsTransaction, Store
-from services.shared import direct_sql, idempotency, ledger_rows, plain_rows
+from services.shared import direct_sql, idempotency, ledger_rows, staged_changes
 from services.wechat import notices
 from services.shared.tenancy import get_owned
 
@@ -79,14 +79,14 @@ def _draw_and_record(session, merchant_id, member, kind, amount, key, reason, re
 
 def _changed(session, merchant, member, txn, locked):
     """The member's balance follows the transaction; a caller holding the row (`locked`) writes it with its other
-    changes to the row, in one UPDATE (services/till/payment.py: plain_rows.write_staged)."""
+    changes to the row, in one UPDATE (services/till/payment.py: staged_changes.write_staged)."""
     _set_balance(session, member, txn.balance_after, locked is not None)
     notices.points_changed(session, merchant, txn)
 
 
 def _set_balance(session, member, balance, staged):
     if staged:
-        plain_rows.stage(session, member, points_balance=balance)
+        staged_changes.stage(session, member, points_balance=balance)
     else:
         member.points_balance = balance
         session.flush()

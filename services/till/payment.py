@@ -15,7 +15,7 @@ from services.coupons import till_codes as coupons
 from services.members import levels
 from services.points import ledger as points
 from services.rewards import after_payment as rewards
-from services.shared import idempotency, ledger_rows, plain_rows
+from services.shared import idempotency, ledger_rows, staged_changes
 from services.shared.text import optional_text
 from services.till import quote as base, settings as checkout_settings
 from services.verification import records as verifications
@@ -35,7 +35,7 @@ def pay(session, merchant, actor, *, store_id, member_id, amount, tender, choice
         made, won = _record(session, merchant, actor, store, None, answer, tender, key, note, now)
         if won:
             _reward(session, merchant, actor, made, None, now)
-            plain_rows.write_staged(session)
+            staged_changes.write_staged(session)
             session.flush()  # whatever the rewards added
         return made if won else _same(made, None, store, amount, tender)
     coupon_ids = choice.coupon_ids if choice is not None else None
@@ -59,11 +59,11 @@ def pay(session, merchant, actor, *, store_id, member_id, amount, tender, choice
         return _same(checkout, member, store, amount, tender)
     _take(session, merchant, actor, store, context, checkout, now)
     _earn(session, merchant, actor, store, context, checkout, now)
-    plain_rows.stage(session, member, visit_count=member.visit_count + 1,
+    staged_changes.stage(session, member, visit_count=member.visit_count + 1,
                      total_spend=member.total_spend + checkout.pay, last_visit_at=now)
     _upgrade(session, member)
     _reward(session, merchant, actor, checkout, member, now)
-    plain_rows.write_staged(session)  # the member's counters and balance, the checkout's wallet transaction
+    staged_changes.write_staged(session)  # the member's counters and balance, the checkout's wallet transaction
     session.flush()  # whatever else the rewards or an upgrade added
     return checkout
 
@@ -121,7 +121,7 @@ def _take(session, merchant, actor, store, context, checkout, now):
         txn = wallet.debit(session, merchant.id, context.wallet.id, checkout.balance_paid,
                            key=f"checkout:{checkout.id}:pay", reference=("checkout", checkout.id), operator=operator,
                            store_id=store.id, note="收银消费", locked=context.wallet)
-        plain_rows.stage(session, checkout, wallet_transaction_id=txn.id)
+        staged_changes.stage(session, checkout, wallet_transaction_id=txn.id)
 
 
 def _earn(session, merchant, actor, store, context, checkout, now):
@@ -154,4 +154,4 @@ def _upgrade(session, member):
 
 def _reward(session, merchant, actor, checkout, member, now):
     """支付后营销 and the receipt coupon QR, last, under the member lock taken above; the receipt prints the lines."""
-    plain_rows.stage(session, checkout, rewards=rewards.apply(session, merchant, actor, checkout, member, now))
+    staged_changes.stage(session, checkout, rewards=rewards.apply(session, merchant, actor, checkout, member, now))

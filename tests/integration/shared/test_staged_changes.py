@@ -1,11 +1,11 @@
-"""Changes staged on rows and written together (services/shared/plain_rows.py), and the merchant row remembered per
-process: the session holds what the database holds, and the unit of work has nothing left to write."""
+"""Changes staged on rows and written together (services/shared/staged_changes.py), and the merchant row remembered
+per process: the session holds what the database holds, and the unit of work has nothing left to write."""
 import pytest
 from sqlalchemy import event, select
 
 from domain.errors import NotFound
 from models import Member, Merchant
-from services.shared import merchant_memory, plain_rows
+from services.shared import merchant_memory, staged_changes
 from services.merchant import merchants
 from tests.integration.shared.test_ledger_rows import member_of_new_shop, session_on  # noqa: F401
 
@@ -28,9 +28,9 @@ def test_does_writing_staged_changes_send_one_update_of_what_was_staged(db, make
     db.session.commit()
     member.visit_count  # loaded after the commit
     statements.clear()
-    plain_rows.stage(db.session, member, visit_count=member.visit_count + 1)
+    staged_changes.stage(db.session, member, visit_count=member.visit_count + 1)
     assert member.visit_count == 1 and not db.session.dirty and statements == []  # seen now, written later
-    plain_rows.write_staged(db.session)
+    staged_changes.write_staged(db.session)
     assert len(statements) == 1 and "visit_count" in statements[0] and "points_balance" not in statements[0]
     assert not db.session.dirty
     db.session.commit()
@@ -40,7 +40,7 @@ def test_does_writing_staged_changes_send_one_update_of_what_was_staged(db, make
 def test_is_a_commit_with_staged_changes_never_written_refused(db, make):
     member = make.member(make.merchant())
     db.session.commit()
-    plain_rows.stage(db.session, member, visit_count=5)
+    staged_changes.stage(db.session, member, visit_count=5)
     with pytest.raises(RuntimeError, match="never written"):
         db.session.commit()
     db.session.rollback()
@@ -52,7 +52,7 @@ def test_is_a_commit_with_staged_changes_never_written_refused(db, make):
 def test_does_a_rollback_forget_staged_changes(db, make):
     member = make.member(make.merchant())
     db.session.commit()
-    plain_rows.stage(db.session, member, visit_count=5)
+    staged_changes.stage(db.session, member, visit_count=5)
     db.session.rollback()
     db.session.commit()
     assert db.session.get(Member, member.id).visit_count == 0
@@ -88,12 +88,28 @@ def test_are_several_rows_staged_changes_written_together(session_on):
     session = session_on
     member = member_of_new_shop(session)
     shop = session.get(Merchant, member.merchant_id)
-    plain_rows.stage(session, member, visit_count=member.visit_count + 2)
-    plain_rows.stage(session, shop, name="改名商户")
-    plain_rows.stage(session, member, total_spend=300)  # a second change of a staged row joins the first
-    plain_rows.write_staged(session)
+    staged_changes.stage(session, member, visit_count=member.visit_count + 2)
+    staged_changes.stage(session, shop, name="改名商户")
+    staged_changes.stage(session, member, total_spend=300)  # a second change of a staged row joins the first
+    staged_changes.write_staged(session)
     assert not session.dirty
     session.commit()
     session.expire_all()
     read = session.get(Member, member.id)
     assert (read.visit_count, read.total_spend, session.get(Merchant, shop.id).name) == (2, 300, "改名商户")
+
+
+def test_does_a_savepoint_between_staging_and_writing_keep_the_staged_changes(db, make):
+    """A savepoint released (a notice recorded under one) is not the commit: what was staged is still written."""
+    member = make.member(make.merchant())
+    db.session.commit()
+    staged_changes.stage(db.session, member, visit_count=3)
+    with db.session.begin_nested():
+        make.store(db.session.get(Merchant, member.merchant_id))
+    with pytest.raises(ValueError):
+        with db.session.begin_nested():
+            staged_changes.stage(db.session, member, total_spend=10)
+            raise ValueError("undone to the savepoint")
+    staged_changes.write_staged(db.session)
+    db.session.commit()
+    assert db.session.scalar(select(Member.visit_count).where(Member.id == member.id)) == 3
