@@ -2,7 +2,6 @@
 inserted (services/shared/ledger_rows.py) or read (the till's member and wallet), made persistent from its values
 without being read again.
 """
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -11,9 +10,12 @@ def adopt(session, model, new_id, row_values):
     """The row as the database now holds it, persistent in the session without being read: its values go
     straight into the instance's state, as a load puts them (no constructor, no change events to undo); its
     relationships load lazily on use."""
-    row = model.__mapper__.class_manager.new_instance()
-    instance_state(row).dict.update(row_values, id=new_id)
-    make_transient_to_detached(row)
+    mapper = model.__mapper__
+    row = mapper.class_manager.new_instance()
+    state = instance_state(row)
+    state.dict.update(row_values, id=new_id)
+    # make_transient_to_detached's outcome for a state made here, which has nothing to expire: its identity
+    state.key = mapper.identity_key_from_primary_key((new_id,))
     session.add(row)
     return row
 
