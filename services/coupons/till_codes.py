@@ -142,18 +142,21 @@ def _verify(session, actor, facts, *, store_id, method, key, amount_received, no
 
 def use_priced(session, actor, code, *, store, method, key, amount_received, now):
     """Use a code the till has just priced in this transaction (a row of usable_by_member, checked at `now`):
-    only the conditional state change and the record. Used meanwhile elsewhere: refused."""
+    only the conditional state change and the record. Used meanwhile elsewhere: refused. Its key derives from the
+    checkout the transaction inserted (`checkout:<id>:coupon:<code id>`): nobody else can hold it."""
     return _use(session, actor, store, code.id, code.title, code.member_id, method=method, key=key,
-                amount_received=amount_received, now=now, tz_name=None)
+                amount_received=amount_received, now=now, tz_name=None, key_is_ours=True)
 
 
-def _use(session, actor, store, code_id, title, member_id, *, method, key, amount_received, now, tz_name):
+def _use(session, actor, store, code_id, title, member_id, *, method, key, amount_received, now, tz_name,
+         key_is_ours=False):
     """available -> used (one conditional UPDATE), then the verification record."""
     by = verifications.staff_id_of(actor)
     record = verifications.record(session, actor, store=store, instrument_type="coupon", instrument_name=title,
                                   method=method, key=key, member_id=member_id, now=now,
                                   amount_received=amount_received, coupon_code_id=code_id,
-                                  gate=(_USE_CODE, {"code_id": code_id, "at": now, "by": by, "store": store.id}))
+                                  gate=(_USE_CODE, {"code_id": code_id, "at": now, "by": by, "store": store.id}),
+                                  key_is_ours=key_is_ours)
     if record is None:  # not available any more
         tz_name = tz_name or verifications.actor_timezone(session, actor)
         return _replay_or_refuse(session, actor, key, code_id, "该券已使用", tz_name)

@@ -35,7 +35,7 @@ def earn(session, merchant, member_id, amount, *, key, kind="earn", reason=None,
     lot = dict(merchant_id=merchant.id, member_id=member.id, amount=amount, remaining=amount, expires_at=expires_at,
                created_at=now)
     written = _insert_transaction(session, merchant.id, member, kind, amount, key, reason, reference, operator,
-                                  store_id, now, children=(PointsLot, [lot]))
+                                  store_id, now, children=(PointsLot, [lot]), key_is_ours=locked is not None)
     if written.earlier is not None:  # a concurrent request with this key, on another member's row
         return idempotency.ensure_same_request(written.earlier, member_id=member.id, kind=kind, amount=amount)
     _changed(session, merchant, member, written.row, locked)
@@ -57,17 +57,17 @@ def spend(session, merchant, member_id, amount, *, key, kind="spend", reason=Non
         expire_member_lots(session, merchant.id, member, now)
     plan = rules.plan_draw(_live_lots(session, member.id), amount, now)
     txn = _draw_and_record(session, merchant.id, member, kind, -amount, key, reason, reference, operator, store_id,
-                           now, plan)
+                           now, plan, key_is_ours=locked is not None)
     _changed(session, merchant, member, txn, locked)
     return txn
 
 
 def _draw_and_record(session, merchant_id, member, kind, amount, key, reason, reference, operator, store_id, now,
-                     plan):
+                     plan, key_is_ours=False):
     """The transaction with its allocations, gated by the lots' draws (a lot never goes below zero)."""
     written = _insert_transaction(session, merchant_id, member, kind, amount, key, reason, reference, operator,
                                   store_id, now, children=(PointsAllocation, _allocations(plan)),
-                                  gates=_draw_gates(plan))
+                                  gates=_draw_gates(plan), key_is_ours=key_is_ours)
     if written.row is None:  # a draw found the lot changed, or (the draws made) another member's request holds the key
         raise _points_changed()
     for lot_id, _ in plan:  # a lot this session holds as an object reads what the draw left on its next use
@@ -166,7 +166,7 @@ def _replay(session, merchant_id, key, member_id, kind, amount):
 
 
 def _insert_transaction(session, merchant_id, member, kind, amount, key, reason, reference, operator, store_id,
-                        now, children, gates=()):
+                        now, children, gates=(), key_is_ours=False):
     """ledger_rows.Written of the transaction; `children`: (model, [values]) of the rows keyed by its id (its lot,
     its allocations)."""
     reference_type, reference_id = reference
@@ -178,7 +178,7 @@ def _insert_transaction(session, merchant_id, member, kind, amount, key, reason,
     )
     child_model, rows = children
     return ledger_rows.insert(session, PointsTransaction, values, children=(child_model, "transaction_id", rows),
-                              gates=gates)
+                              gates=gates, key_is_ours=key_is_ours)
 
 
 def _live_lots(session, member_id):

@@ -3,7 +3,9 @@ transaction, a verification record.
 
 Each kind is one statement, built once from the model's table: INSERT ... ON CONFLICT (merchant_id,
 idempotency_key) DO NOTHING RETURNING id. A key an earlier request holds inserts nothing and answers with that
-request's row (no savepoint, no caught IntegrityError: the transaction stays usable). What a row needs beside it
+request's row (no savepoint, no caught IntegrityError: the transaction stays usable). A key that derives from a row
+the transaction inserted itself (`key_is_ours`) cannot be held by anyone else: its statement is the same without
+ON CONFLICT. What a row needs beside it
 goes with it:
 
 - `children`: rows that hang off it (a points transaction's lot or allocations, a stored-value transaction's
@@ -39,29 +41,36 @@ class Written:
         return self.row is None and self.earlier is None
 
 
-def insert(session, model, values, children=None, gates=()):
+def insert(session, model, values, children=None, gates=(), key_is_ours=False):
     """Write one ledger row of `model` (values by column key; missing ones take their defaults).
 
     `children`: (child model, the column that takes the new row's id, [values of each child]). `gates`:
-    [(a conditional UPDATE ... RETURNING, its parameters)], each with bound parameter names of its own."""
+    [(a conditional UPDATE ... RETURNING, its parameters)], each with bound parameter names of its own.
+    `key_is_ours`: the key derives from a row this transaction inserted under its own key (the till's
+    `checkout:<id>:...`), so no other request can hold it: the statement leaves out ON CONFLICT, whose speculative
+    insertion costs PostgreSQL an index probe and a WAL record per row (a clash would then raise)."""
     session.flush()  # what the request changed through the ORM comes first, as a flush of the row would have
     row_values = plain_rows.complete(model, values)
     child_model, link, child_rows = children or (None, None, ())
     child_values = [plain_rows.complete(child_model, child) for child in child_rows]
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        new_id = _insert_together(connection, model, row_values, child_model, link, child_values, gates)
+        new_id = _insert_together(connection, model, row_values, child_model, link, child_values, gates,
+                                  not key_is_ours)
     else:
-        new_id = _insert_in_steps(connection, model, row_values, child_model, link, child_values, gates)
+        new_id = _insert_in_steps(connection, model, row_values, child_model, link, child_values, gates,
+                                  not key_is_ours)
     if new_id is None:
         return Written(earlier=idempotency.find_existing(session, model, values["merchant_id"],
                                                          values["idempotency_key"]))
     return Written(row=plain_rows.adopt(session, model, new_id, row_values))
 
 
-def _insert_together(connection, model, row_values, child_model, link, child_values, gates):
+def _insert_together(connection, model, row_values, child_model, link, child_values, gates, guarded):
+    if not child_values and not gates:  # the row alone: INSERT ... VALUES
+        return direct_sql.scalar(connection, row_statement(model.__table__, postgresql, guarded), row_values)
     statement = together_statement(model.__table__, child_model, link, len(child_values),
-                                   tuple(gate for gate, _ in gates))
+                                   tuple(gate for gate, _ in gates), guarded)
     params = {f"p_{key}": value for key, value in row_values.items()}
     for _, gate_params in gates:
         params.update(gate_params)
@@ -70,32 +79,35 @@ def _insert_together(connection, model, row_values, child_model, link, child_val
     return direct_sql.scalar(connection, statement, params)
 
 
-def _insert_in_steps(connection, model, row_values, child_model, link, child_values, gates):
+def _insert_in_steps(connection, model, row_values, child_model, link, child_values, gates, guarded):
     if not all(connection.execute(gate, params).first() is not None for gate, params in gates):
         return None
-    new_id = connection.execute(row_statement(model.__table__, sqlite), row_values).scalar()
+    new_id = connection.execute(row_statement(model.__table__, sqlite, guarded), row_values).scalar()
     if new_id is not None and child_values:
         connection.execute(child_model.__table__.insert(), [{**child, link: new_id} for child in child_values])
     return new_id
 
 
-def row_statement(table, dialect_module):
-    """INSERT of every column but the id, a taken key inserting nothing, RETURNING id; built once per table."""
-    statement = _rows.get((table, dialect_module))
+def row_statement(table, dialect_module, guarded=True):
+    """INSERT of every column but the id RETURNING id, a taken key inserting nothing (`guarded`); built once per
+    table."""
+    statement = _rows.get((table, dialect_module, guarded))
     if statement is None:
-        statement = _rows[(table, dialect_module)] = (
-            dialect_module.insert(table).values({c.key: bindparam(c.key, type_=c.type) for c in _columns(table)})
-            .on_conflict_do_nothing(index_elements=CONFLICT_COLUMNS).returning(table.c.id))
+        statement = dialect_module.insert(table).values({c.key: bindparam(c.key, type_=c.type)
+                                                         for c in _columns(table)})
+        if guarded:
+            statement = statement.on_conflict_do_nothing(index_elements=CONFLICT_COLUMNS)
+        statement = _rows[(table, dialect_module, guarded)] = statement.returning(table.c.id)
     return statement
 
 
-def together_statement(table, child_model=None, link=None, child_count=0, gates=()):
+def together_statement(table, child_model=None, link=None, child_count=0, gates=(), guarded=True):
     """WITH gate_n AS (UPDATE ... RETURNING), parent AS (INSERT ... SELECT ... FROM gate_0, gate_1 ... ON CONFLICT
     DO NOTHING RETURNING id), children AS (INSERT ... SELECT parent.id, given.* FROM parent, (the children's rows)
-    AS given) SELECT id FROM parent; built once per shape. Its parameters: p_<column> for the row, c<n>_<column>
-    for the n-th child, the gates' own. (PostgreSQL only: SQLite's INSERT ... SELECT cannot take ON CONFLICT without
-    a WHERE.)"""
-    cache_key = (table, child_model, link, child_count, gates)
+    AS given) SELECT id FROM parent (ON CONFLICT when `guarded`); built once per shape. Its parameters: p_<column>
+    for the row, c<n>_<column> for the n-th child, the gates' own. (PostgreSQL only: SQLite's INSERT ... SELECT
+    cannot take ON CONFLICT without a WHERE.)"""
+    cache_key = (table, child_model, link, child_count, gates, guarded)
     statement = _families.get(cache_key)
     if statement is not None:
         return statement
@@ -107,8 +119,10 @@ def together_statement(table, child_model=None, link=None, child_count=0, gates=
         for cte in ctes[1:]:  # one row from each gate: their product is a row only when every gate made one
             joined = joined.join(cte, true())
         source = source.select_from(joined)
-    parent = (postgresql.insert(table).from_select([c.key for c in columns], source)
-              .on_conflict_do_nothing(index_elements=CONFLICT_COLUMNS).returning(table.c.id).cte("parent"))
+    parent = postgresql.insert(table).from_select([c.key for c in columns], source)
+    if guarded:
+        parent = parent.on_conflict_do_nothing(index_elements=CONFLICT_COLUMNS)
+    parent = parent.returning(table.c.id).cte("parent")
     statement = select(parent.c.id)
     if child_model is not None and child_count:
         child_table = child_model.__table__
@@ -127,5 +141,5 @@ def _columns(table):
     return [column for column in table.columns if column.key != "id"]
 
 
-_rows = {}  # (table, dialect module) -> row_statement's statement
-_families = {}  # (table, child model, link, child count, gates) -> together_statement's statement
+_rows = {}  # (table, dialect module, guarded) -> row_statement's statement
+_families = {}  # (table, child model, link, child count, gates, guarded) -> together_statement's statement

@@ -21,11 +21,13 @@ STAGED = "staged_changes"
 
 def stage(session, row, **values):
     """Give a persistent row these column values now, to be written by write_staged before the commit."""
-    session.connection()  # staged within a transaction (begun if need be), whose rollback forgets them
-    for name, value in values.items():
-        set_committed_value(row, name, value)
     own = session() if isinstance(session, scoped_session) else session
     within = own.get_nested_transaction() or own.get_transaction()
+    if within is None:  # staged within a transaction (begun now), whose rollback forgets them
+        own.connection()
+        within = own.get_transaction()
+    for name, value in values.items():
+        set_committed_value(row, name, value)
     session.info.setdefault(STAGED, []).append((row, values, within))
 
 

@@ -154,4 +154,6 @@ def _upgrade(session, member):
 
 def _reward(session, merchant, actor, checkout, member, now):
     """支付后营销 and the receipt coupon QR, last, under the member lock taken above; the receipt prints the lines."""
-    staged_changes.stage(session, checkout, rewards=rewards.apply(session, merchant, actor, checkout, member, now))
+    given = rewards.apply(session, merchant, actor, checkout, member, now)
+    if given != checkout.rewards:
+        staged_changes.stage(session, checkout, rewards=given)

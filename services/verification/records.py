@@ -106,17 +106,17 @@ def replay(session, actor, key):
 
 def record(session, actor, *, store, instrument_type, instrument_name, method, key, member_id, now,
            amount_received=0, coupon_code_id=None, card_id=None, quantity=None, amount_taken=None,
-           wallet_transaction_id=None, gate=None):
+           wallet_transaction_id=None, gate=None, key_is_ours=False):
     """The verification record. `gate`: the conditional state change it records, as (UPDATE ... RETURNING, its
     parameters); when that changes nothing, nothing is recorded and the answer is None (on PostgreSQL the two are
-    one statement: services/shared/ledger_rows.py)."""
+    one statement: services/shared/ledger_rows.py). `key_is_ours`: see ledger_rows.insert."""
     values = dict(merchant_id=actor.merchant_id, instrument_type=instrument_type, instrument_name=instrument_name,
                   method=method, store_id=store.id, staff_id=staff_id_of(actor),
                   api_key_id=api_key_id_of(actor), member_id=member_id,
                   amount_received=amount_received, idempotency_key=key, created_at=now,
                   coupon_code_id=coupon_code_id, card_id=card_id, quantity=quantity, amount_taken=amount_taken,
                   wallet_transaction_id=wallet_transaction_id, undone_at=None, undone_by_id=None)
-    written = ledger_rows.insert(session, Verification, values, gates=[gate] if gate else ())
+    written = ledger_rows.insert(session, Verification, values, gates=[gate] if gate else (), key_is_ours=key_is_ours)
     if written.earlier is not None:
         # The caller rolls back on a DomainError, which also undoes the state change made under this key.
         raise IdempotencyMismatch("该幂等键已用于另一笔核销", key=key)

@@ -162,12 +162,12 @@ def _apply(session, merchant_id, wallet_id, kind, key, reference, operator, stor
     legs = [dict(merchant_id=merchant_id, account=account, amount=amount,
                  wallet_id=wallet.id if account in WALLET_ACCOUNTS else None)
             for account, amount in rules.journal_legs(kind, delta.principal, delta.bonus)]
-    txn = _move_and_record(session, wallet, delta, values, legs)
+    txn = _move_and_record(session, wallet, delta, values, legs, key_is_ours=locked is not None)
     notices.balance_changed(session, merchant_id, wallet, txn)
     return txn
 
 
-def _move_and_record(session, wallet, delta, values, legs):
+def _move_and_record(session, wallet, delta, values, legs, key_is_ours):
     """On the wallet row this transaction locked: the conditional balance update (none for a change of nothing),
     the transaction and its postings, in one statement on PostgreSQL. The balances after are the locked row's plus
     the change, which the update only makes if neither side goes below zero (and, to spend, the wallet is not
@@ -179,7 +179,8 @@ def _move_and_record(session, wallet, delta, values, legs):
     gates = [(_MOVE_BALANCE[delta.principal < 0 or delta.bonus < 0],
               {"wallet_id": wallet.id, "principal_delta": delta.principal, "bonus_delta": delta.bonus, "at": at})]
     written = ledger_rows.insert(session, WalletTransaction, values,
-                                 children=(WalletPosting, "transaction_id", legs), gates=gates if moves else ())
+                                 children=(WalletPosting, "transaction_id", legs), gates=gates if moves else (),
+                                 key_is_ours=key_is_ours)
     if written.earlier is not None:  # another wallet's request holds the key (this wallet's were looked for)
         raise Conflict("重复的请求正在处理，请稍后查看结果")
     if written.row is None:

@@ -6,6 +6,7 @@ import re
 import pytest
 from sqlalchemy import bindparam, create_engine, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.clock import now_utc
@@ -146,6 +147,29 @@ def test_does_one_closed_gate_among_several_stop_the_insert(session_on):
                               gates=[visit_gate(member, 0, member.status), visit_gate(member, 1, "x")])
     assert shut.refused
     assert session.scalar(select(PointsTransaction.id).where(PointsTransaction.member_id == member.id)) is None
+
+
+def test_does_a_key_of_our_own_go_without_the_conflict_clause_and_a_clash_raise(session_on):
+    """A key derived from a row the transaction inserted cannot be taken: written without ON CONFLICT, a clash
+    (a bug) is loud."""
+    session = session_on
+    member = member_of_new_shop(session)
+    ours = ledger_rows.insert(session, PointsTransaction, transaction_values(member, "checkout:1:earn"),
+                              children=(PointsLot, "transaction_id", [lot_values(member)]), key_is_ours=True)
+    assert ours.row is not None
+    alone = ledger_rows.insert(session, PointsTransaction, transaction_values(member, "checkout:1:spend"),
+                               key_is_ours=True)
+    assert alone.row is not None
+    session.commit()
+    with pytest.raises(IntegrityError):
+        ledger_rows.insert(session, PointsTransaction, transaction_values(member, "checkout:1:earn"),
+                           key_is_ours=True)
+    session.rollback()
+    for dialect_module, dialect in ((sqlite, sqlite.dialect()), (postgresql, postgresql.dialect())):
+        sql = str(ledger_rows.row_statement(PointsTransaction.__table__, dialect_module, guarded=False)
+                  .compile(dialect=dialect))
+        assert "ON CONFLICT" not in sql and inserted_columns(sql) == inserted_columns(
+            str(ledger_rows.row_statement(PointsTransaction.__table__, dialect_module).compile(dialect=dialect)))
 
 
 def test_is_what_the_request_changed_through_the_orm_written_before_the_row(session_on):
