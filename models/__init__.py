@@ -1,5 +1,6 @@
 """SQLAlchemy tables. Importing this package registers every model on the metadata."""
 from models.api_keys import ApiKey, api_key_stores
+from models.audiences import Audience
 from models.audit import AuditLog
 from models.balance_discount import BalanceDiscountRule
 from models.cards import Card, CardRefund, CardTemplate, GiftCardBatch, Transfer, card_template_stores
@@ -30,5 +31,5 @@ __all__ = [
     "ApiKey", "api_key_stores", "BulkIssue", "Card", "CardRefund", "CardTemplate", "ClaimLink", "GiftCardBatch",
     "Transfer", "card_template_stores", "Order", "OrderRefund", "PaymentNotification", "BalanceDiscountRule",
     "Checkout", "CheckoutRefund", "CheckoutSettings", "PointsMultiplierDay",
-    "RewardGrant", "RewardRule", "reward_rule_stores",
+    "RewardGrant", "RewardRule", "reward_rule_stores", "Audience",
 ]

@@ -1,15 +1,16 @@
 """Members: joining, profile edits, identities, tags, and the back-office search."""
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from domain import roles
-from domain.clock import now_utc
+from domain.clock import DEFAULT_TIMEZONE
 from domain.errors import Conflict, DomainError, IdentityTaken, NotFound
 from domain.fields import clean_values
 from domain.phone import normalise_mobile
 from models import Member, MemberIdentity, Tag
 from models.member import GENDERS, IDENTITY_KINDS
+from services.audiences import filters as audience_filters
 from services.merchant import audit
 from services.members import levels, fields as member_fields
 from services.wallet import journal as wallet
@@ -113,30 +114,17 @@ def get_visible_member(session, staff, member_id):
 
 def search(staff, *, q=None, level_id=None, gender=None, birthday_month=None, tag_id=None, spend_min=None,
            spend_max=None, visited_within_days=None, not_visited_days=None, now=None):
-    """A query for the member list: the staff member's merchant only, filtered as asked, newest first."""
-    query = scoped(Member, staff.merchant_id)
+    """A query for the member list: the staff member's merchant only, filtered as asked (through the audience
+    filters, services/audiences/filters.py: one implementation), newest first."""
+    chosen = audience_filters.Filters(
+        text=q and q.strip()[:64], level_ids=(level_id,) if level_id else (),
+        genders=(gender,) if gender in GENDERS else (), birthday_months=(birthday_month,) if birthday_month else (),
+        tag_ids=(tag_id,) if tag_id else (), spend_min=spend_min, spend_max=spend_max,
+        visited_within_days=visited_within_days or None, not_visited_days=not_visited_days or None)
+    # the list's filters count days back from now: no local dates, so no timezone matters here
+    query = select(Member).where(*audience_filters.conditions(staff.merchant_id, chosen, DEFAULT_TIMEZONE, now))
     if roles.sees_only_own_guided_members(staff.role):
         query = query.where(Member.guide_id == staff.id)
-    if q:
-        query = query.where(_matches_text(staff.merchant_id, q.strip()[:64]))
-    if level_id:
-        query = query.where(Member.level_id == level_id)
-    if gender in GENDERS:
-        query = query.where(Member.gender == gender)
-    if birthday_month:
-        query = query.where(Member.birthday_month == birthday_month)
-    if tag_id:
-        query = query.where(Member.tags.any(Tag.id == tag_id))
-    if spend_min is not None:
-        query = query.where(Member.total_spend >= spend_min)
-    if spend_max is not None:
-        query = query.where(Member.total_spend <= spend_max)
-    now = now or now_utc()
-    if visited_within_days:
-        query = query.where(Member.last_visit_at >= now - timedelta(days=visited_within_days))
-    if not_visited_days:
-        cutoff = now - timedelta(days=not_visited_days)
-        query = query.where(or_(Member.last_visit_at.is_(None), Member.last_visit_at < cutoff))
     return query.order_by(Member.id.desc())
 
 
@@ -158,13 +146,6 @@ def ensure_tag(session, merchant_id, name):
 
 def count_members(session, merchant_id):
     return session.scalar(select(func.count(Member.id)).where(Member.merchant_id == merchant_id))
-
-
-def _matches_text(merchant_id, text):
-    like = f"%{text.replace('%', '').replace('_', '')}%"
-    card_owner_ids = select(MemberIdentity.member_id).where(
-        MemberIdentity.merchant_id == merchant_id, MemberIdentity.kind == "card_no", MemberIdentity.value == text)
-    return or_(Member.mobile.like(like), Member.name.like(like), Member.id.in_(card_owner_ids))
 
 
 def _apply_profile(session, member, *, name, gender, birthday, custom_fields, guide_id, referrer_id, home_store_id,
