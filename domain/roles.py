@@ -32,6 +32,7 @@ PERMISSIONS = {
     "cards.loss": frozenset({OWNER, ADMIN, OPERATOR, CUSTOMER_SERVICE, CASHIER}),  # report lost, replace
     "api_keys.manage": _MANAGERS,
     "reports.view": frozenset({OWNER, ADMIN, OPERATOR}),
+    "audiences.manage": frozenset({OWNER, ADMIN, OPERATOR}),  # build, save and export audiences (人群)
     "orders.refund": _MANAGERS,  # money reports: prepaid balances, daily movements
 }
 

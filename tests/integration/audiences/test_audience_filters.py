@@ -8,7 +8,6 @@ from sqlalchemy import select
 from domain.errors import Conflict, DomainError, NotFound
 from models import Audience, Fan, MemberIdentity, Tag, member_tags
 from services.audiences import filters as audience_filters, members_in, saved
-from services.merchant import audit  # noqa: F401  (saved audiences are audited)
 
 NOW = datetime(2026, 12, 30, 4, 0, tzinfo=timezone.utc)  # 12:00 on 30 December in Shanghai
 
