@@ -30,6 +30,7 @@ EXPECTED = {
     "cards.loss":         "Y     Y     Y     Y     .     Y     .",
     "api_keys.manage":    "Y     Y     .     .     .     .     .",
     "reports.view":       "Y     Y     Y     .     .     .     .",
+    "audiences.manage":   "Y     Y     Y     .     .     .     .",
     "orders.refund":      "Y     Y     .     .     .     .     .",
 }
 

@@ -45,6 +45,10 @@ ENDPOINTS = [
     ("GET", "/backoffice/settings/fields/{field}/edit", "settings.manage"),
     ("POST", "/backoffice/settings/fields/{field}/edit", "settings.manage"),
     ("GET", "/backoffice/audit", "audit.view"),
+    ("GET", "/backoffice/audiences", "audiences.manage"),
+    ("GET", "/backoffice/audiences/build", "audiences.manage"),
+    ("POST", "/backoffice/audiences/save", "audiences.manage"),
+    ("GET", "/backoffice/audiences/export?fmt=csv", "audiences.manage"),
 ]
 FORBIDDEN = [(role, method, url) for role in roles.ALL_ROLES for method, url, permission in ENDPOINTS
              if not roles.can(role, permission)]
