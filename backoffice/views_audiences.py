@@ -1,6 +1,7 @@
 """Audiences (人群): build one from member attributes, see how many members it holds and the first 20, save it
 under a name, export it (CSV or XLSX)."""
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -39,6 +40,17 @@ def audience_build():
     return render_template("backoffice/audiences/build.html", error=error, total=total, sample=sample,
                            args=request.args, query=request.query_string.decode("utf-8", "replace"),
                            audience_id=request.args.get("audience_id", ""), **_choices())
+
+
+@blueprint.route("/audiences/count")
+@requires("audiences.manage")
+def audience_count():
+    """The count the builder shows as filters change (static/js/audience_count.js)."""
+    error, chosen = _chosen(request.args)
+    if chosen is None:
+        return jsonify(error=error, text=error)
+    total = members_in.count(db.session, merchant_id(), chosen)
+    return jsonify(count=total, text=_("符合条件的会员：%(n)s 位", n=total))
 
 
 @blueprint.route("/audiences/<int:audience_id>")

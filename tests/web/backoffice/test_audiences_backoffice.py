@@ -56,3 +56,13 @@ def test_may_only_owner_admin_and_operator_build_audiences(sign_in_as, client, r
     sign_in_as(role)
     status = client.get("/backoffice/audiences/build").status_code
     assert (status == 200) is allowed and (allowed or status in (302, 403))
+
+
+def test_does_the_live_count_answer_the_filters_or_their_error(as_owner, db, make, merchant):
+    for _ in range(2):
+        make.member(merchant, gender="male")
+    db.session.commit()
+    assert as_owner.get("/backoffice/audiences/count?genders=male").get_json() == {"count": 2,
+                                                                                   "text": "符合条件的会员：2 位"}
+    answer = as_owner.get("/backoffice/audiences/count?visits_min=x").get_json()
+    assert answer["error"] == answer["text"] == "到店次数须为整数"

@@ -47,6 +47,7 @@ ENDPOINTS = [
     ("GET", "/backoffice/audit", "audit.view"),
     ("GET", "/backoffice/audiences", "audiences.manage"),
     ("GET", "/backoffice/audiences/build", "audiences.manage"),
+    ("GET", "/backoffice/audiences/count", "audiences.manage"),
     ("POST", "/backoffice/audiences/save", "audiences.manage"),
     ("GET", "/backoffice/audiences/export?fmt=csv", "audiences.manage"),
 ]
