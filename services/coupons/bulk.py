@@ -8,9 +8,10 @@ from datetime import date
 
 from sqlalchemy import func, select, update
 
-from domain.clock import local_midnight_utc, now_utc
+from domain.clock import now_utc
 from domain.errors import Conflict, DomainError
 from models import BulkIssue, CouponTemplate, Level, Member, Merchant, Tag
+from services.audiences import filters as audience_filters
 from services.coupons import issue as coupon_issue
 from services.shared.tenancy import get_owned, scoped
 
@@ -36,20 +37,15 @@ def clean_filters(session, merchant, raw):
 
 
 def matching(merchant, filters):
-    """Active members of the merchant matching a stored filter (a select of Member)."""
-    query = scoped(Member, merchant.id).where(Member.status == "active")
-    if filters.get("level_id"):
-        query = query.where(Member.level_id == filters["level_id"])
-    if filters.get("tag_id"):
-        query = query.where(Member.tags.any(Tag.id == filters["tag_id"]))
-    if filters.get("joined_from"):
-        query = query.where(Member.created_at >= local_midnight_utc(date.fromisoformat(filters["joined_from"]),
-                                                                     merchant.timezone))
-    if filters.get("joined_until"):
-        until = date.fromisoformat(filters["joined_until"])
-        query = query.where(Member.created_at < local_midnight_utc(date.fromordinal(until.toordinal() + 1),
-                                                                    merchant.timezone))
-    return query
+    """Active members of the merchant matching a stored filter (a select of Member), through the audience
+    filters (services/audiences/filters.py: one implementation of member filters)."""
+    chosen = audience_filters.Filters(
+        level_ids=(filters["level_id"],) if filters.get("level_id") else (),
+        tag_ids=(filters["tag_id"],) if filters.get("tag_id") else (),
+        joined_from=date.fromisoformat(filters["joined_from"]) if filters.get("joined_from") else None,
+        joined_to=date.fromisoformat(filters["joined_until"]) if filters.get("joined_until") else None)
+    return select(Member).where(Member.status == "active",
+                                *audience_filters.conditions(merchant.id, chosen, merchant.timezone))
 
 
 def count_matching(session, merchant, filters):
