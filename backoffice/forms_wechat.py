@@ -8,7 +8,7 @@ from services.wechat.menu import MAX_SUB, MAX_TOP
 
 MATCH_LABELS = {"exact": _l("完全匹配"), "contains": _l("包含关键词")}
 NOTICE_FIELDS = (("points_changed", "tpl_points_changed"), ("balance_changed", "tpl_balance_changed"),
-                 ("level_up", "tpl_level_up"))
+                 ("level_up", "tpl_level_up"), ("coupon_received", "tpl_coupon_received"))
 
 
 class WechatAccountForm(FlaskForm):
@@ -37,6 +37,9 @@ class WechatBehaviourForm(FlaskForm):
     tpl_balance_changed = StringField(_l("余额变动模板 ID"), validators=[Length(max=64, message=_l("不能超过 64 个字符"))])
     notify_level = BooleanField(_l("等级升级通知"))
     tpl_level_up = StringField(_l("等级升级模板 ID"), validators=[Length(max=64, message=_l("不能超过 64 个字符"))])
+    notify_coupon = BooleanField(_l("券到账通知"))
+    tpl_coupon_received = StringField(_l("券到账模板 ID"),
+                                      validators=[Length(max=64, message=_l("不能超过 64 个字符"))])
 
     def fill(self, settings):
         self.process(obj=settings)

@@ -42,6 +42,7 @@ def wechat_settings():
         welcome_text=form.welcome_text.data, default_reply=form.default_reply.data,
         oauth_userinfo=form.oauth_userinfo.data, notify_points=form.notify_points.data,
         notify_balance=form.notify_balance.data, notify_level=form.notify_level.data,
+        notify_coupon=form.notify_coupon.data,
         template_ids=form.template_ids()),
         form=form, done=_("公众号设置已保存"), back=url_for("backoffice.wechat_settings"))
 

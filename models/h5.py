@@ -4,7 +4,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime
 
-NOTICE_KINDS = ("points_changed", "balance_changed", "level_up")
+NOTICE_KINDS = ("points_changed", "balance_changed", "level_up", "coupon_received")
 NOTICE_STATUSES = ("pending", "sent", "failed", "skipped")
 
 

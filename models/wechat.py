@@ -22,6 +22,7 @@ class WechatSettings(TenantMixin, CreatedAtMixin, Base):
     notify_points: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     notify_balance: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     notify_level: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    notify_coupon: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True, server_default=sa.true())
     # Template ids by notice kind, as configured in the merchant's official account.
     template_ids: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
     # Up to 3 menus x 5 items: [{"name", "type": click|view, "key"|"url", "reply", "sub_button": [...]}]

@@ -6,13 +6,14 @@ decides, then writes.
 from sqlalchemy import func, select, update
 
 from domain import coupons as rules
-from domain.clock import now_utc
+from domain.clock import now_utc, until_text
 from domain.errors import Conflict, DomainError
 from models import CouponCode, CouponTemplate
 from models.coupons import CHANNELS
 from services.coupons import templates as coupon_templates
 from services.shared import idempotency
 from services.shared.tenancy import get_owned
+from services.wechat import notices
 
 
 def claim(session, merchant, template_id, member_id, *, channel, key, issued_by=None, stock_reserved=False, now=None):
@@ -37,6 +38,7 @@ def claim(session, merchant, template_id, member_id, *, channel, key, issued_by=
                       ends_at=ends_at, created_at=now, issued_by_id=issued_by.id if issued_by else None)
     session.add(code)
     session.flush()
+    notices.coupon_received(session, merchant, code, template.title, until_text(ends_at, merchant.timezone))
     return code
 
 

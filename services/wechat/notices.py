@@ -1,4 +1,4 @@
-"""Template notices to members: points changed, balance changed, level up.
+"""Template notices to members: points changed, balance changed, level up, a coupon received (券到账).
 
 A ledger change calls one of the `*_changed` hooks inside its own unit of work. The hook records a
 NoticeDelivery (its idempotency key comes from the ledger row, so a replayed ledger call records
@@ -22,9 +22,13 @@ SEND_JOB = "jobs.notices.send_notice"  # jobs/notices.py
 
 log = logging.getLogger(__name__)
 
-SWITCHES = {"points_changed": "notify_points", "balance_changed": "notify_balance", "level_up": "notify_level"}
+SWITCHES = {"points_changed": "notify_points", "balance_changed": "notify_balance", "level_up": "notify_level",
+            "coupon_received": "notify_coupon"}
 LINK_PAGES = {"points_changed": "member_h5.points", "balance_changed": "member_h5.balance",
-              "level_up": "member_h5.level"}
+              "level_up": "member_h5.level", "coupon_received": "member_h5.coupon_code"}
+# Channels where the member took the coupon themselves, on the page they are looking at: no notice.
+MEMBERS_OWN_CHANNELS = frozenset({"h5", "poster_qr", "shop_qr", "menu", "points_exchange", "purchase", "receipt_qr"})
+FIELD_LIMIT = 20  # characters WeChat shows of a template field
 WALLET_KIND_LABELS = {"credit": "充值", "debit": "消费", "refund": "退款"}
 
 
@@ -87,6 +91,19 @@ def wechat_openid(session, merchant, member_id):
     )
 
 
+def coupon_received(session, merchant, code, title, until_text):
+    """券到账: a coupon given to the member by someone else (staff, a bulk issue, a send, a rule, a friend)."""
+    if code.channel in MEMBERS_OWN_CHANNELS or code.member_id is None:
+        return None
+    payload = {"title": _fit(title), "until": _fit(until_text), "code_id": code.id, "at": _stamp(code.created_at)}
+    return _record(session, merchant, code.member_id, "coupon_received", f"coupon:{code.id}", payload)
+
+
+def _fit(text):
+    text = (text or "").strip()
+    return text if len(text) <= FIELD_LIMIT else text[:FIELD_LIMIT - 1] + "…"
+
+
 # --- the send, run by the job ------------------------------------------------------------------------
 
 def send(session, delivery_id):
@@ -106,7 +123,8 @@ def send(session, delivery_id):
     try:
         client_for(merchant).message.send_template(delivery.openid, template_id,
                                                    template_data(delivery, merchant.timezone),
-                                                   url=member_link(merchant, LINK_PAGES[delivery.kind]))
+                                                   url=member_link(merchant, LINK_PAGES[delivery.kind],
+                                                                   **_link_values(delivery)))
     except Exception as exc:  # noqa: BLE001 - any failure is recorded; the job re-raises to retry
         delivery.status = "failed"
         delivery.last_error = f"{type(exc).__name__}: {exc}"[:500]
@@ -136,6 +154,8 @@ def template_data(delivery, tz_name=None):
         amount = p.get("amount", 0)
         lines = ["您的储值余额有变动", f"{'+' if amount > 0 else '-'}¥{format_yuan(abs(amount))}",
                  f"¥{format_yuan(p.get('balance', 0))}", p.get("reason", ""), p.get("at", ""), "点击查看余额明细"]
+    elif delivery.kind == "coupon_received":
+        lines = ["您收到一张优惠券", p.get("title", ""), p.get("until", ""), p.get("at", ""), "点击查看并使用"]
     else:
         lines = [f"恭喜您升级为{p.get('level', '')}", p.get("level", ""), p.get("at", ""), "点击查看会员权益"]
     first, *keywords, remark = lines
@@ -144,9 +164,16 @@ def template_data(delivery, tz_name=None):
     return data
 
 
-def member_link(merchant, endpoint):
+def member_link(merchant, endpoint, **values):
     """An absolute link into the member pages, built without a request (jobs run outside one)."""
-    return host.external_url(endpoint, merchant_slug=merchant.slug)
+    return host.external_url(endpoint, merchant_slug=merchant.slug, **values)
+
+
+def _link_values(delivery):
+    """What the notice's page needs besides the merchant: the coupon of a 券到账."""
+    if delivery.kind == "coupon_received":
+        return {"code_id": (delivery.payload or {}).get("code_id")}
+    return {}
 
 
 def _stamp(moment):

@@ -10,7 +10,7 @@ from services.shared.tenancy import scoped
 DEFAULT_WELCOME = "欢迎关注！点击领取会员卡，享积分和会员专属优惠。"
 DEFAULT_REPLY = "您好，消息已收到。回复「会员」查看会员卡。"
 BEHAVIOUR_FIELDS = ("welcome_text", "default_reply", "oauth_userinfo", "notify_points", "notify_balance",
-                    "notify_level", "template_ids")
+                    "notify_level", "notify_coupon", "template_ids")
 
 
 def settings_for(session, merchant_id):
@@ -21,7 +21,7 @@ def settings_for(session, merchant_id):
             with session.begin_nested():
                 row = WechatSettings(merchant_id=merchant_id, welcome_text=DEFAULT_WELCOME,
                                      default_reply=DEFAULT_REPLY, oauth_userinfo=False,
-                                     notify_points=True, notify_balance=True, notify_level=True,
+                                     notify_points=True, notify_balance=True, notify_level=True, notify_coupon=True,
                                      template_ids={}, menu=[])
                 session.add(row)
                 session.flush()
@@ -35,7 +35,7 @@ def _find(session, merchant_id):
 
 
 def update_behaviour(session, actor, settings, *, welcome_text, default_reply, oauth_userinfo,
-                     notify_points, notify_balance, notify_level, template_ids):
+                     notify_points, notify_balance, notify_level, template_ids, notify_coupon=True):
     """Welcome and default replies, the login scope and the template notices (the registration and follow gifts
     are reward rules: services.rewards.rules)."""
     welcome_text, default_reply = (welcome_text or "").strip(), (default_reply or "").strip()
@@ -53,6 +53,7 @@ def update_behaviour(session, actor, settings, *, welcome_text, default_reply, o
     settings.oauth_userinfo = bool(oauth_userinfo)
     settings.notify_points, settings.notify_balance = bool(notify_points), bool(notify_balance)
     settings.notify_level, settings.template_ids = bool(notify_level), cleaned_ids
+    settings.notify_coupon = bool(notify_coupon)
     session.flush()
     changes = audit.changed_only(before, audit.snapshot(settings, BEHAVIOUR_FIELDS))
     if changes[1]:
