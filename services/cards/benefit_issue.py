@@ -13,7 +13,7 @@ from domain import benefit_cards as rules
 from domain import cards as card_rules
 from domain import coupons as code_rules
 from domain.cards import BENEFIT
-from domain.clock import now_utc
+from domain.clock import now_utc, until_text
 from domain.errors import Conflict, DomainError
 from domain.money import MAX_FEN
 from models import Card, CouponTemplate
@@ -24,6 +24,7 @@ from services.coupons import issue as coupon_issue
 from services.merchant import audit
 from services.shared import idempotency
 from services.shared.tenancy import scoped
+from services.wechat import notices
 
 
 def issue(session, merchant, template_id, member_id, *, channel, key, issued_by=None, price_paid=None,
@@ -68,6 +69,7 @@ def issue(session, merchant, template_id, member_id, *, channel, key, issued_by=
         audit.record(session, issued_by, "benefit_card.issue", "card", card.id,
                      after={"template_id": template.id, "member_id": member.id, "price_paid": price_paid})
     session.flush()
+    notices.card_received(session, merchant, card, template.title, until_text(card.ends_at, merchant.timezone))
     return card
 
 
@@ -103,7 +105,8 @@ def _grant_pack(session, merchant, template, card, member_id, channel, issued_by
         for n in range(entry["count"]):
             try:
                 code = coupon_issue.claim(session, merchant, entry["template_id"], member_id, channel=channel,
-                                          key=f"bcpack:{root}:{entry['template_id']}:{n}", issued_by=issued_by, now=now)
+                                          key=f"bcpack:{root}:{entry['template_id']}:{n}", issued_by=issued_by, now=now,
+                                          notify=False)
             except Conflict as exc:
                 title = session.get(CouponTemplate, entry["template_id"]).title
                 raise Conflict(f"礼包中的「{title}」不能发放（{exc.message}），请联系商家") from None

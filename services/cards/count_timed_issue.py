@@ -16,7 +16,7 @@ from sqlalchemy import or_
 
 from domain import timed_cards as rules
 from domain.cards import ACTIVE, COUNT, EXPIRED, PENDING
-from domain.clock import now_utc
+from domain.clock import now_utc, until_text
 from domain.coupons import new_code
 from domain.errors import Conflict, DomainError, NotFound
 from models import Card, CardTemplate
@@ -25,6 +25,7 @@ from services.cards import templates as card_templates
 from services.cards.count_timed_templates import KINDS
 from services.shared import idempotency
 from services.shared.tenancy import get_owned, scoped
+from services.wechat import notices
 
 
 def issue(session, merchant, template_id, member_id, *, channel, key, tier_key=None, issued_by=None, price_paid=None,
@@ -62,6 +63,7 @@ def issue(session, merchant, template_id, member_id, *, channel, key, tier_key=N
         _fill_timed(session, card, template, member, tier_key, merchant.timezone, now)
     session.add(card)
     session.flush()
+    notices.card_received(session, merchant, card, template.title, until_text(card.ends_at, merchant.timezone))
     return card
 
 

@@ -6,7 +6,7 @@ A card's balance sits on its own wallet of kind 'gift_card' and moves only throu
 from domain import cards as card_rules
 from domain import coupons as code_rules
 from domain.cards import GIFT
-from domain.clock import now_utc
+from domain.clock import now_utc, until_text
 from domain.errors import DomainError
 from models import Card, Member
 from models.coupons import CHANNELS
@@ -15,6 +15,7 @@ from services.cards import templates as card_templates
 from services.shared import idempotency
 from services.shared.tenancy import get_owned
 from services.wallet import journal as wallet
+from services.wechat import notices
 
 
 def issue_electronic(session, merchant, template_id, member_id, *, face_value, theme, channel, key, issued_by=None,
@@ -53,4 +54,5 @@ def issue_electronic(session, merchant, template_id, member_id, *, face_value, t
     wallet.credit(session, merchant.id, purse.id, principal, face_value - principal,
                   key=f"gift-issue:{card.id}", reference=("gift_card", card.id), operator=issued_by,
                   note="礼品卡购买" if price_paid is not None else "赠送礼品卡")
+    notices.card_received(session, merchant, card, template.title, until_text(card.ends_at, merchant.timezone))
     return card

@@ -16,7 +16,8 @@ from services.shared.tenancy import get_owned
 from services.wechat import notices
 
 
-def claim(session, merchant, template_id, member_id, *, channel, key, issued_by=None, stock_reserved=False, now=None):
+def claim(session, merchant, template_id, member_id, *, channel, key, issued_by=None, stock_reserved=False, now=None,
+          notify=True):
     """Issue one code of a template to a member. Refuses when stock or the member's limit is used up.
 
     `stock_reserved`: a paid order (services.orders.card_sales) already took the code from stock and counted it against
@@ -38,7 +39,8 @@ def claim(session, merchant, template_id, member_id, *, channel, key, issued_by=
                       ends_at=ends_at, created_at=now, issued_by_id=issued_by.id if issued_by else None)
     session.add(code)
     session.flush()
-    notices.coupon_received(session, merchant, code, template.title, until_text(ends_at, merchant.timezone))
+    if notify:  # (a card's gift pack: the card's own notice says it)
+        notices.coupon_received(session, merchant, code, template.title, until_text(ends_at, merchant.timezone))
     return code
 
 

@@ -99,6 +99,20 @@ def coupon_received(session, merchant, code, title, until_text):
     return _record(session, merchant, code.member_id, "coupon_received", f"coupon:{code.id}", payload)
 
 
+# The member's page of a card, by its kind (count and timed cards have one page each; the others a list).
+CARD_PAGES = {"count": "member_h5.card_detail", "timed": "member_h5.card_detail",
+              "benefit": "member_h5.my_benefit_cards", "gift": "member_h5.gift_cards_list"}
+
+
+def card_received(session, merchant, card, title, until_text):
+    """券到账 for a card (count, timed, benefit, gift) given to the member by someone else."""
+    if card.channel in MEMBERS_OWN_CHANNELS or card.member_id is None:
+        return None
+    payload = {"title": _fit(title), "until": _fit(until_text), "card_id": card.id, "card_kind": card.kind,
+               "at": _stamp(card.created_at)}
+    return _record(session, merchant, card.member_id, "coupon_received", f"card:{card.id}", payload)
+
+
 def _fit(text):
     text = (text or "").strip()
     return text if len(text) <= FIELD_LIMIT else text[:FIELD_LIMIT - 1] + "…"
@@ -123,7 +137,7 @@ def send(session, delivery_id):
     try:
         client_for(merchant).message.send_template(delivery.openid, template_id,
                                                    template_data(delivery, merchant.timezone),
-                                                   url=member_link(merchant, LINK_PAGES[delivery.kind],
+                                                   url=member_link(merchant, _link_page(delivery),
                                                                    **_link_values(delivery)))
     except Exception as exc:  # noqa: BLE001 - any failure is recorded; the job re-raises to retry
         delivery.status = "failed"
@@ -155,7 +169,8 @@ def template_data(delivery, tz_name=None):
         lines = ["您的储值余额有变动", f"{'+' if amount > 0 else '-'}¥{format_yuan(abs(amount))}",
                  f"¥{format_yuan(p.get('balance', 0))}", p.get("reason", ""), p.get("at", ""), "点击查看余额明细"]
     elif delivery.kind == "coupon_received":
-        lines = ["您收到一张优惠券", p.get("title", ""), p.get("until", ""), p.get("at", ""), "点击查看并使用"]
+        first = "您收到一张卡" if p.get("card_id") else "您收到一张优惠券"
+        lines = [first, p.get("title", ""), p.get("until", ""), p.get("at", ""), "点击查看并使用"]
     else:
         lines = [f"恭喜您升级为{p.get('level', '')}", p.get("level", ""), p.get("at", ""), "点击查看会员权益"]
     first, *keywords, remark = lines
@@ -169,10 +184,19 @@ def member_link(merchant, endpoint, **values):
     return host.external_url(endpoint, merchant_slug=merchant.slug, **values)
 
 
+def _link_page(delivery):
+    card_kind = (delivery.payload or {}).get("card_kind")
+    return CARD_PAGES.get(card_kind, "member_h5.cards") if card_kind else LINK_PAGES[delivery.kind]
+
+
 def _link_values(delivery):
     """What the notice's page needs besides the merchant: the coupon of a 券到账."""
+    payload = delivery.payload or {}
+    if delivery.kind == "coupon_received" and payload.get("card_id"):
+        return {"card_id": payload["card_id"]} if CARD_PAGES.get(payload.get("card_kind")) == "member_h5.card_detail" \
+            else {}
     if delivery.kind == "coupon_received":
-        return {"code_id": (delivery.payload or {}).get("code_id")}
+        return {"code_id": payload.get("code_id")}
     return {}
 
 

@@ -3,9 +3,11 @@ notice once, its fields within WeChat's 20 characters, linking to the coupon; th
 from sqlalchemy import select
 
 from models import NoticeDelivery, SandboxOutbox
+from services.cards import count_timed_issue
 from services.coupons import issue as coupon_issue, templates as coupon_templates
 from services.members import members
 from services.wechat import settings as wechat_settings
+from tests.integration.cards.test_cards import count_template
 from tests.web.member_h5.test_h5_support import provision
 
 OPENID = "o-coupon-notice-000000000000001"
@@ -69,3 +71,15 @@ def test_does_the_merchants_switch_stop_the_notice(db, make):
     coupon_issue.claim(db.session, shop, template.id, person.id, channel="staff", key="give:2")
     db.session.commit()
     assert db.session.scalars(select(NoticeDelivery)).all() == [] and sent_templates(db) == []
+
+
+def test_does_a_card_given_by_staff_notify_with_a_link_to_the_card(db, make):
+    shop, owner, person, _ = shop_with_follower(db, make)
+    template = count_template(db, owner)
+    card = count_timed_issue.issue(db.session, shop, template.id, person.id, channel="staff", key="card:1",
+                                   issued_by=owner)
+    db.session.commit()
+    [sent] = sent_templates(db)
+    assert sent.payload["data"]["first"]["value"] == "您收到一张卡"
+    assert sent.payload["data"]["keyword1"]["value"] == "洗车十次卡"
+    assert sent.payload["url"].endswith(f"/h5/{shop.slug}/cards/{card.id}")
