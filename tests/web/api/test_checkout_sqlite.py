@@ -24,7 +24,7 @@ def test_does_a_till_payment_and_its_retry_work_on_the_embedded_sqlite_database(
         merchant = db.session.scalars(select(Merchant).limit(1)).one()
         owner = db.session.scalars(select(Staff).where(Staff.merchant_id == merchant.id, Staff.role == "owner")).first()
         store = db.session.scalars(select(Store).where(Store.merchant_id == merchant.id)).first()
-        member = db.session.scalars(select(Member).where(Member.merchant_id == merchant.id)).first()
+        member = db.session.scalars(select(Member).where(Member.merchant_id == merchant.id).order_by(Member.id)).first()
         purse = wallet.member_wallet(db.session, merchant.id, member.id)
         wallet.credit(db.session, merchant.id, purse.id, 10000, key="sqlite-topup")
         db.session.commit()
@@ -45,7 +45,7 @@ def test_does_a_till_payment_and_its_retry_work_on_the_embedded_sqlite_database(
         from services.coupons import issue as coupon_issue, templates as coupon_templates
 
         secret = api_keys.create(db.session, owner, name="收银机").plaintext
-        template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="满5减1", amount_off=100,
+        template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="满10减5", amount_off=500,
                                                   min_spend=500, validity_mode="relative", valid_days=30)
         code = coupon_issue.claim(db.session, merchant, template.id, member.id, channel="bulk", key="sqlite-coupon")
         db.session.commit()
