@@ -21,7 +21,6 @@ class Member(TenantMixin, CreatedAtMixin, Base):
         sa.CheckConstraint(f"status IN {MEMBER_STATUSES!r}", name="status_known"),
         sa.Index("ix_members_merchant_level", "merchant_id", "level_id"),
         sa.Index("ix_members_merchant_birthday_month", "merchant_id", "birthday_month"),
-        sa.Index("ix_members_merchant_last_visit", "merchant_id", "last_visit_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
