@@ -10,10 +10,10 @@ from backoffice.common import merchant_id, requires
 from domain.errors import DomainError
 from domain.money import parse_yuan
 from extensions import db
-from models import CardTemplate, CouponTemplate, MemberFieldDef
+from models import CardTemplate, CouponTemplate
 from models.member import GENDER_LABELS
 from services.audiences import filters as audience_filters, members_in, saved
-from services.members import levels as level_service, members as member_service
+from services.members import fields as member_fields, levels as level_service, members as member_service
 from services.merchant import stores as store_service
 from services.shared.tenancy import scoped
 
@@ -134,9 +134,8 @@ def _as_args(chosen):
 
 
 def _fields():
-    return db.session.scalars(scoped(MemberFieldDef, merchant_id()).where(
-        MemberFieldDef.active.is_(True), MemberFieldDef.field_type.in_(("select", "number")))
-        .order_by(MemberFieldDef.position)).all()
+    """The merchant's fields an audience can filter by: select and number fields."""
+    return [f for f in member_fields.active_fields(db.session, merchant_id()) if f.field_type in ("select", "number")]
 
 
 def _choices():

@@ -199,7 +199,7 @@ def _custom_condition(key, op, value):
     if op == "in":
         return field.as_string().in_(value)
     low, high = value
-    number = field.as_float()
+    number = field.as_numeric(20, 4)  # a merchant's number field (height, plate count), compared exactly
     return and_(field.is_not(None), *_between(number, low, high))
 
 

@@ -93,24 +93,29 @@ def wechat_openid(session, merchant, member_id):
 
 def coupon_received(session, merchant, code, title, until_text):
     """券到账: a coupon given to the member by someone else (staff, a bulk issue, a send, a rule, a friend)."""
-    if code.channel in MEMBERS_OWN_CHANNELS or code.member_id is None:
-        return None
-    payload = {"title": _fit(title), "until": _fit(until_text), "code_id": code.id, "at": _stamp(code.created_at)}
-    return _record(session, merchant, code.member_id, "coupon_received", f"coupon:{code.id}", payload)
-
-
-# The member's page of a card, by its kind (count and timed cards have one page each; the others a list).
-CARD_PAGES = {"count": "member_h5.card_detail", "timed": "member_h5.card_detail",
-              "benefit": "member_h5.my_benefit_cards", "gift": "member_h5.gift_cards_list"}
+    return _given(session, merchant, code, f"coupon:{code.id}", "您收到一张优惠券", title, until_text,
+                  ("member_h5.coupon_code", {"code_id": code.id}))
 
 
 def card_received(session, merchant, card, title, until_text):
     """券到账 for a card (count, timed, benefit, gift) given to the member by someone else."""
-    if card.channel in MEMBERS_OWN_CHANNELS or card.member_id is None:
+    page = ("member_h5.card_detail", {"card_id": card.id}) if card.kind in ("count", "timed") else \
+        (CARD_LIST_PAGES.get(card.kind, "member_h5.cards"), {})
+    return _given(session, merchant, card, f"card:{card.id}", "您收到一张卡", title, until_text, page)
+
+
+# The member's list of cards of a kind without a page of each card of its own.
+CARD_LIST_PAGES = {"benefit": "member_h5.my_benefit_cards", "gift": "member_h5.gift_cards_list"}
+
+
+def _given(session, merchant, row, key, first, title, until_text, page):
+    """The notice of a coupon or card given; `page`: (endpoint, its values) the notice links to."""
+    if row.channel in MEMBERS_OWN_CHANNELS or row.member_id is None:
         return None
-    payload = {"title": _fit(title), "until": _fit(until_text), "card_id": card.id, "card_kind": card.kind,
-               "at": _stamp(card.created_at)}
-    return _record(session, merchant, card.member_id, "coupon_received", f"card:{card.id}", payload)
+    endpoint, values = page
+    payload = {"first": first, "title": _fit(title), "until": _fit(until_text), "page": endpoint,
+               "page_values": values, "at": _stamp(row.created_at)}
+    return _record(session, merchant, row.member_id, "coupon_received", key, payload)
 
 
 def _fit(text):
@@ -137,8 +142,7 @@ def send(session, delivery_id):
     try:
         client_for(merchant).message.send_template(delivery.openid, template_id,
                                                    template_data(delivery, merchant.timezone),
-                                                   url=member_link(merchant, _link_page(delivery),
-                                                                   **_link_values(delivery)))
+                                                   url=member_link(merchant, *_link(delivery)))
     except Exception as exc:  # noqa: BLE001 - any failure is recorded; the job re-raises to retry
         delivery.status = "failed"
         delivery.last_error = f"{type(exc).__name__}: {exc}"[:500]
@@ -169,8 +173,7 @@ def template_data(delivery, tz_name=None):
         lines = ["您的储值余额有变动", f"{'+' if amount > 0 else '-'}¥{format_yuan(abs(amount))}",
                  f"¥{format_yuan(p.get('balance', 0))}", p.get("reason", ""), p.get("at", ""), "点击查看余额明细"]
     elif delivery.kind == "coupon_received":
-        first = "您收到一张卡" if p.get("card_id") else "您收到一张优惠券"
-        lines = [first, p.get("title", ""), p.get("until", ""), p.get("at", ""), "点击查看并使用"]
+        lines = [p.get("first", "您收到一张优惠券"), p.get("title", ""), p.get("until", ""), p.get("at", ""), "点击查看并使用"]
     else:
         lines = [f"恭喜您升级为{p.get('level', '')}", p.get("level", ""), p.get("at", ""), "点击查看会员权益"]
     first, *keywords, remark = lines
@@ -179,25 +182,15 @@ def template_data(delivery, tz_name=None):
     return data
 
 
-def member_link(merchant, endpoint, **values):
+def member_link(merchant, endpoint, values=None):
     """An absolute link into the member pages, built without a request (jobs run outside one)."""
-    return host.external_url(endpoint, merchant_slug=merchant.slug, **values)
+    return host.external_url(endpoint, merchant_slug=merchant.slug, **(values or {}))
 
 
-def _link_page(delivery):
-    card_kind = (delivery.payload or {}).get("card_kind")
-    return CARD_PAGES.get(card_kind, "member_h5.cards") if card_kind else LINK_PAGES[delivery.kind]
-
-
-def _link_values(delivery):
-    """What the notice's page needs besides the merchant: the coupon of a 券到账."""
+def _link(delivery):
+    """(endpoint, values) of the member page a notice opens: a 券到账 names its own."""
     payload = delivery.payload or {}
-    if delivery.kind == "coupon_received" and payload.get("card_id"):
-        return {"card_id": payload["card_id"]} if CARD_PAGES.get(payload.get("card_kind")) == "member_h5.card_detail" \
-            else {}
-    if delivery.kind == "coupon_received":
-        return {"code_id": payload.get("code_id")}
-    return {}
+    return payload.get("page") or LINK_PAGES[delivery.kind], payload.get("page_values") or {}
 
 
 def _stamp(moment):
