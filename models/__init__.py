@@ -11,10 +11,12 @@ from models.base import Base, drop_merchant_indexes_a_wider_one_serves
 from models.level import Level
 from models.member import Fan, LevelChange, Member, MemberFieldDef, MemberIdentity, Tag, member_tags
 from models.merchant import Merchant, Store
-from models.sandbox import SandboxGrant, SandboxOutbox, SandboxUser
+from models.sandbox import (SandboxGrant, SandboxMassMessage, SandboxMassRecipient, SandboxMedia, SandboxOutbox,
+                            SandboxUser)
 from models.payments import Order, OrderRefund, PaymentNotification
 from models.rewards import RewardGrant, RewardRule, reward_rule_stores
 from models.points import PointsAllocation, PointsLot, PointsTransaction
+from models.sends import MassQuota, MessagingSettings, Send, SendRecipient, WechatMassCall
 from models.staff import Staff, staff_stores
 from models.stored_value import StoredValueSettings, TopupRule
 from models.wallet import Wallet, WalletPosting, WalletTransaction
@@ -31,5 +33,6 @@ __all__ = [
     "ApiKey", "api_key_stores", "BulkIssue", "Card", "CardRefund", "CardTemplate", "ClaimLink", "GiftCardBatch",
     "Transfer", "card_template_stores", "Order", "OrderRefund", "PaymentNotification", "BalanceDiscountRule",
     "Checkout", "CheckoutRefund", "CheckoutSettings", "PointsMultiplierDay",
-    "RewardGrant", "RewardRule", "reward_rule_stores", "Audience",
+    "RewardGrant", "RewardRule", "reward_rule_stores", "Audience", "MassQuota", "MessagingSettings", "Send",
+    "SendRecipient", "WechatMassCall", "SandboxMassMessage", "SandboxMassRecipient", "SandboxMedia",
 ]

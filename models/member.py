@@ -46,6 +46,8 @@ class Member(TenantMixin, CreatedAtMixin, Base):
     growth: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0, server_default="0")
     # When the "top up and get more" nudge was last shown after a payment (nudge_mode "once" shows it once).
     topup_nudged_at = mapped_column(UTCDateTime())
+    # replied T or unsubscribed: no marketing SMS again (verification codes still go)
+    sms_opt_out_at = mapped_column(UTCDateTime())
 
     level = relationship("Level")
     referrer = relationship("Member", remote_side=[id])

@@ -46,3 +46,49 @@ class SandboxOutbox(CreatedAtMixin, Base):
     app_id: Mapped[str | None] = mapped_column(sa.String(64))
     recipient: Mapped[str | None] = mapped_column(sa.String(128))
     payload: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
+
+
+class SandboxMassMessage(CreatedAtMixin, Base):
+    """A mass message the sandbox accepted (its id is WeChat's msg_id), kept once per clientmsgid."""
+
+    __tablename__ = "sandbox_mass_messages"
+    __table_args__ = (sa.UniqueConstraint("app_id", "client_msg_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    client_msg_id: Mapped[str | None] = mapped_column(sa.String(64))
+    payload: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
+    preview: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    total: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    sent: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    errors: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    reported_at = mapped_column(UTCDateTime())  # MASSSENDJOBFINISH pushed to the account's callback
+
+
+class SandboxMassRecipient(Base):
+    """A follower a mass message reached (delivered) or WeChat dropped (over 4 this month)."""
+
+    __tablename__ = "sandbox_mass_recipients"
+    __table_args__ = (sa.Index("ix_sandbox_mass_recipients_openid", "app_id", "openid", "month"),)
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("sandbox_mass_messages.id", ondelete="CASCADE"),
+                                            nullable=False, index=True)
+    app_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    openid: Mapped[str] = mapped_column(sa.String(128), nullable=False)
+    month: Mapped[str] = mapped_column(sa.String(7), nullable=False)
+    delivered: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+
+
+class SandboxMedia(CreatedAtMixin, Base):
+    """An image or an article (图文) uploaded to the sandbox's media API."""
+
+    __tablename__ = "sandbox_media"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    kind: Mapped[str] = mapped_column(sa.String(10), nullable=False)  # image | thumb | news
+    media_id: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    content_type: Mapped[str | None] = mapped_column(sa.String(40))
+    data = mapped_column(sa.LargeBinary)
+    payload: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
