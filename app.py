@@ -1,5 +1,6 @@
 """Application factory: configuration, extensions, blueprints, error handlers. No routes, no schema changes."""
 import logging
+import os
 
 import select
 
@@ -60,6 +61,8 @@ def _load_config(app, config):
     else:
         app.config.from_object(config)
     config_module.resolve_channel_endpoints(app.config)
+    # uploaded photos and covers; services read it through services/shared/host.py
+    app.config.setdefault("UPLOAD_DIR", os.path.join(app.instance_path, "uploads"))
 
 
 def _check_production_settings(app):

@@ -33,6 +33,8 @@ PERMISSIONS = {
     "api_keys.manage": _MANAGERS,
     "reports.view": frozenset({OWNER, ADMIN, OPERATOR}),
     "audiences.manage": frozenset({OWNER, ADMIN, OPERATOR}),  # build, save and export audiences (人群)
+    "sends.manage": frozenset({OWNER, ADMIN, OPERATOR}),  # write, preview, send and cancel sends (群发)
+    "sends.confirm": _MANAGERS,  # let a send to more than 10,000 members go
     "orders.refund": _MANAGERS,  # money reports: prepaid balances, daily movements
 }
 

@@ -5,6 +5,7 @@ import time
 from jobs import dispatch
 from jobs.payments import settle_overdue_orders, settle_processing_refunds, settle_processing_till_refunds
 from jobs.points import expire_points_everywhere
+from jobs.sends import start_due_sends
 from jobs.stored_value import pay_topup_instalments
 
 log = logging.getLogger(__name__)
@@ -16,6 +17,7 @@ PERIODIC = [
     (settle_processing_refunds, 600),
     (settle_processing_till_refunds, 600),
     (pay_topup_instalments, 3600),
+    (start_due_sends, 60),
 ]
 
 

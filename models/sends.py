@@ -39,6 +39,7 @@ class Send(TenantMixin, CreatedAtMixin, Base):
     news_body: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     cover: Mapped[str | None] = mapped_column(sa.String(80))  # file name under the upload folder
     link_url: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="")
+    news_media_id: Mapped[str | None] = mapped_column(sa.String(64))  # the article uploaded to WeChat for it
     coupon_template_id: Mapped[int | None] = mapped_column(sa.ForeignKey("coupon_templates.id", ondelete="RESTRICT"))
     sms_body: Mapped[str] = mapped_column(sa.String(140), nullable=False, default="")
     status: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="draft")
@@ -49,6 +50,7 @@ class Send(TenantMixin, CreatedAtMixin, Base):
     confirmed_at = mapped_column(UTCDateTime())
     started_at = mapped_column(UTCDateTime())
     finished_at = mapped_column(UTCDateTime())
+    worked_at = mapped_column(UTCDateTime())  # the last chunk done: a running send idle long after it lost its worker
     cancel_requested_at = mapped_column(UTCDateTime())
     frozen: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     total: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)

@@ -27,7 +27,8 @@ SWITCHES = {"points_changed": "notify_points", "balance_changed": "notify_balanc
 LINK_PAGES = {"points_changed": "member_h5.points", "balance_changed": "member_h5.balance",
               "level_up": "member_h5.level", "coupon_received": "member_h5.coupon_code"}
 # Channels where the member took the coupon themselves, on the page they are looking at: no notice.
-MEMBERS_OWN_CHANNELS = frozenset({"h5", "poster_qr", "shop_qr", "menu", "points_exchange", "purchase", "receipt_qr"})
+MEMBERS_OWN_CHANNELS = frozenset({"h5", "poster_qr", "shop_qr", "menu", "points_exchange", "purchase", "receipt_qr",
+                                  "mass_message"})
 FIELD_LIMIT = 20  # characters WeChat shows of a template field
 WALLET_KIND_LABELS = {"credit": "充值", "debit": "消费", "refund": "退款"}
 

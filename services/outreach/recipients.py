@@ -1,0 +1,30 @@
+"""A send's recipient rows: marking a set of them at once, and the tallies the progress bar and report read."""
+from sqlalchemy import func, select, update
+
+from models import SendRecipient
+
+
+def mark(session, ids, **values):
+    """One UPDATE for these recipient rows (a batch of at most 10,000 ids)."""
+    if ids:
+        session.execute(update(SendRecipient).where(SendRecipient.id.in_(ids)).values(**values)
+                        .execution_options(synchronize_session=False))
+
+
+def tallies(session, send_ids):
+    """{send_id: {(channel, status, reason): members}} for these sends, in one grouped query."""
+    found = {send_id: {} for send_id in send_ids}
+    if not send_ids:
+        return found
+    rows = session.execute(
+        select(SendRecipient.send_id, SendRecipient.channel, SendRecipient.status, SendRecipient.reason, func.count())
+        .where(SendRecipient.send_id.in_(send_ids))
+        .group_by(SendRecipient.send_id, SendRecipient.channel, SendRecipient.status, SendRecipient.reason))
+    for send_id, channel, status, reason, members in rows:
+        found[send_id][(channel, status, reason)] = members
+    return found
+
+
+def handled(session, send_id):
+    return session.scalar(select(func.count()).select_from(SendRecipient).where(
+        SendRecipient.send_id == send_id, SendRecipient.status != "queued"))
