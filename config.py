@@ -47,6 +47,14 @@ class Config:
     SANDBOX_NOTIFY_DELAYS = tuple(int(n) for n in os.environ.get("SANDBOX_NOTIFY_DELAYS", "0,1,2,4").split(","))
     # SMS gateway name; unset means the sandbox outbox while the sandbox is on, and no sending otherwise.
     SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "")
+    # Key of the signature on inbound SMS (replies such as T) the gateway posts; unset, derived from SECRET_KEY.
+    SMS_INBOUND_SECRET = os.environ.get("SMS_INBOUND_SECRET", "")
+    # The sandbox's WeChat mass API: calls a minute per app (0 or None: no limit), and seconds after a send until
+    # it pushes MASSSENDJOBFINISH to the account's callback by itself (None: only the phone's button pushes it).
+    SANDBOX_WECHAT_MASS_PER_MINUTE = int(os.environ.get("SANDBOX_WECHAT_MASS_PER_MINUTE", "60"))
+    SANDBOX_WECHAT_MASS_REPORT_DELAY = 3
+    # Percentage of marketing SMS the sandbox gateway reports delivered (decided per reference, deterministically).
+    SANDBOX_SMS_DELIVERY_SHARE = int(os.environ.get("SANDBOX_SMS_DELIVERY_SHARE", "65"))
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
 
@@ -89,6 +97,7 @@ class TestConfig(Config):
     REDIS_URL = ""
     SANDBOX_ENABLED = True
     SERVER_NAME = None
+    SANDBOX_WECHAT_MASS_REPORT_DELAY = None  # tests push mass results through the report route
 
 
 def config_from_env():

@@ -2,7 +2,8 @@
 
 Follow and unfollow the official account, scan its QR codes, chat, tap its menu: each action is sent to
 the app's callback over HTTP exactly as WeChat's servers would (signed; encrypted in safe mode), and
-the reply lands in the chat with what the account pushed (customer-service, template, mass messages).
+the reply lands in the chat with what the account pushed (customer-service, template, and the mass messages
+WeChat delivered to this user: text, or mpnews as a card opening the article page).
 Links open "inside WeChat" as the chosen user: the sandbox cookies say who, and the member pages go
 through the sandbox's OAuth page, which reads them.
 """
@@ -45,6 +46,7 @@ def phone():
         chat=sbx.chat(db.session, app_id, person.user_key) if person else [],
         menu=sbx.published_menu(db.session, app_id) if app_id else [],
         qr_scenes=_qr_scenes(app_id), scan=request.args.get("scan", ""),
+        reported=request.args.get("reported", type=int),
         safe=request.cookies.get(SAFE_COOKIE) == "1" and bool(aes_keys(merchant.wechat_aes_key)),
         can_safe=bool(aes_keys(merchant.wechat_aes_key)),
         alipay_users=sbx.users(db.session, merchant.alipay_app_id, "alipay") if merchant.alipay_app_id else [],

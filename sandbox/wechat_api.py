@@ -22,7 +22,7 @@ QR_ACTIONS = {"QR_SCENE": False, "QR_STR_SCENE": False, "QR_LIMIT_SCENE": True, 
 
 def _error(exc):
     db.session.rollback()
-    return jsonify(errcode=exc.errcode, errmsg=exc.errmsg)
+    return jsonify(errcode=exc.errcode, errmsg=exc.errmsg, **exc.extra)
 
 
 def api(view):
@@ -172,7 +172,7 @@ def wechat_qrcode_create():
     return {"ticket": grant.value, "url": url, **({} if permanent else {"expire_seconds": seconds})}
 
 
-# --- messages --------------------------------------------------------------------------------------------
+# --- messages (mass messages: sandbox/wechat_mass.py) ------------------------------------------------------
 
 @blueprint.route(API + "cgi-bin/message/template/send", methods=["POST"])
 @api
@@ -192,27 +192,6 @@ def wechat_custom_send():
         raise ApiError(40003)
     sbx.record(db.session, "custom", app_id, data["touser"], data)
     return _ok()
-
-
-@blueprint.route(API + "cgi-bin/message/mass/send", methods=["POST"])
-@api
-def wechat_mass_send():
-    app_id, data = _token_app(), _body()
-    recipients = data.get("touser")
-    if not isinstance(recipients, list) or not 1 <= len(recipients) <= 10000:
-        raise ApiError(40003)
-    if not all(isinstance(openid, str) and 0 < len(openid) <= 128 for openid in recipients):
-        raise ApiError(40003)
-    rows = [sbx.record(db.session, "mass", app_id, openid, data) for openid in recipients]
-    return {"errcode": 0, "errmsg": "send job submission success", "msg_id": rows[0].id, "msg_data_id": rows[0].id}
-
-
-@blueprint.route(API + "cgi-bin/message/mass/sendall", methods=["POST"])
-@api
-def wechat_mass_sendall():
-    app_id, data = _token_app(), _body()
-    row = sbx.record(db.session, "mass", app_id, None, data)
-    return {"errcode": 0, "errmsg": "send job submission success", "msg_id": row.id, "msg_data_id": row.id}
 
 
 # --- web login (OAuth) ------------------------------------------------------------------------------------

@@ -62,6 +62,14 @@ def text_xml(account, openid, content, msg_id=None, created=None):
                  "MsgType": "text", "Content": content, "MsgId": int(msg_id or secrets.randbits(62))})
 
 
+def mass_finish_xml(account, msg_id, total, filter_count, sent, errors, created=None):
+    """MASSSENDJOBFINISH: the result of a mass message, pushed by WeChat's own system account."""
+    return _xml({"ToUserName": account.original_id, "FromUserName": account.original_id,
+                 "CreateTime": int(created or time.time()), "MsgType": "event", "Event": "MASSSENDJOBFINISH",
+                 "MsgID": int(msg_id), "Status": "send success", "TotalCount": int(total),
+                 "FilterCount": int(filter_count), "SentCount": int(sent), "ErrorCount": int(errors)})
+
+
 def signed_query(token, timestamp=None, nonce=None, **extra):
     timestamp, nonce = str(int(timestamp or time.time())), nonce or str(secrets.randbelow(10 ** 10))
     return {"signature": sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce, **extra}

@@ -6,12 +6,14 @@ app's wechatpy clients react exactly as they would to the real API.
 import hmac
 import secrets
 import string
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 
 from domain.clock import now_utc
-from models import Merchant, SandboxGrant, SandboxOutbox, SandboxUser
+from models import (Merchant, SandboxGrant, SandboxMassMessage, SandboxMassRecipient, SandboxMedia, SandboxOutbox,
+                    SandboxUser)
 
 TOKEN_TTL = timedelta(seconds=7200)
 CODE_TTL = timedelta(minutes=5)
@@ -19,6 +21,11 @@ ERRORS = {
     40001: "invalid credential, access_token is invalid or not latest",
     40002: "invalid grant_type",
     40003: "invalid openid",
+    40004: "invalid media type",
+    40005: "invalid file type",
+    40006: "invalid meida size",
+    40007: "invalid media_id",
+    40008: "invalid message type",
     40013: "invalid appid",
     40016: "invalid button size",
     40017: "invalid button type",
@@ -28,9 +35,16 @@ ERRORS = {
     40029: "invalid code",
     40054: "invalid sub button url domain",
     40125: "invalid appsecret",
+    40130: "invalid openid list size",
     40163: "code been used",
     41001: "access_token missing",
+    41005: "media data missing",
     42001: "access_token expired",
+    44003: "empty news data",
+    44004: "empty content",
+    45011: "api minute-quota reach limit",
+    45028: "has no masssend quota",
+    45065: "clientmsgid exist",
     47001: "data format error",
     48001: "api unauthorized",
 }
@@ -39,9 +53,12 @@ OPENID_ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
 class ApiError(Exception):
-    def __init__(self, errcode, errmsg=None):
+    """A WeChat error answer; `extra` fields go into the JSON too (45065 carries the first call's msg_id)."""
+
+    def __init__(self, errcode, errmsg=None, **extra):
         super().__init__(errcode)
         self.errcode, self.errmsg = errcode, errmsg or ERRORS.get(errcode, "error")
+        self.extra = extra
 
 
 # --- apps and credentials ---------------------------------------------------------------------------
@@ -199,13 +216,50 @@ def published_menu(session, app_id):
     return row.payload.get("button", []) if row is not None else []
 
 
+@dataclass(frozen=True)
+class ChatItem:
+    """One entry of the phone's chat, whichever table holds it."""
+
+    kind: str  # chat | custom | template | mass (a mass message, a preview, or a message to everybody)
+    payload: dict
+    created_at: datetime
+    preview: bool = False
+    articles: tuple = ()  # an mpnews message's articles as uploaded (title, digest, thumb_media_id, ...)
+
+
 def chat(session, app_id, openid, limit=60):
-    """The conversation the phone shows: what the user sent, the replies, and messages pushed to them."""
+    """The conversation the phone shows, oldest first: what the user sent, the replies, the messages pushed to them
+    (customer-service, template), and the mass messages WeChat delivered to them or sent to everybody."""
     rows = session.scalars(select(SandboxOutbox).where(
         SandboxOutbox.app_id == app_id, SandboxOutbox.kind.in_(CHAT_KINDS),
         or_(SandboxOutbox.recipient == openid, (SandboxOutbox.kind == "mass") & SandboxOutbox.recipient.is_(None)))
         .order_by(SandboxOutbox.id.desc()).limit(limit)).all()
-    return list(reversed(rows))
+    items = [ChatItem(row.kind, row.payload, row.created_at) for row in rows] + _mass_items(session, app_id, openid,
+                                                                                             limit)
+    items.sort(key=lambda item: item.created_at)
+    return items[-limit:]
+
+
+def _mass_items(session, app_id, openid, limit):
+    received = select(SandboxMassRecipient.message_id).where(
+        SandboxMassRecipient.app_id == app_id, SandboxMassRecipient.openid == openid,
+        SandboxMassRecipient.delivered.is_(True))
+    to_everybody = SandboxMassMessage.preview.is_(False) & ~exists().where(
+        SandboxMassRecipient.message_id == SandboxMassMessage.id)
+    messages = session.scalars(select(SandboxMassMessage).where(
+        SandboxMassMessage.app_id == app_id, or_(SandboxMassMessage.id.in_(received), to_everybody))
+        .order_by(SandboxMassMessage.id.desc()).limit(limit)).all()
+    news_ids = {_news_id(message.payload) for message in messages} - {None}
+    news = {row.media_id: tuple(row.payload.get("articles") or ()) for row in session.scalars(
+        select(SandboxMedia).where(SandboxMedia.app_id == app_id, SandboxMedia.kind == "news",
+                                   SandboxMedia.media_id.in_(news_ids)))} if news_ids else {}
+    return [ChatItem("mass", message.payload, message.created_at, message.preview,
+                     news.get(_news_id(message.payload), ())) for message in messages]
+
+
+def _news_id(payload):
+    mpnews = payload.get("mpnews") if payload.get("msgtype") == "mpnews" else None
+    return mpnews.get("media_id") if isinstance(mpnews, dict) else None
 
 
 def outbox(session, kind, app_id=None, recipient=None):
