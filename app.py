@@ -17,6 +17,7 @@ import api
 import cli
 import member_h5
 import payments
+import sms_inbound
 import sandbox
 import staff_h5
 import wechat_bot
@@ -160,6 +161,7 @@ def _register_blueprints(app):
     wechat_bot.register(app)  # the official-account callback (CSRF-exempt, signed by WeChat)
     api.register(app)  # the JSON API at /api/v1 (CSRF-exempt, authenticated by API key)
     payments.register(app)  # payment notifications at /payments (CSRF-exempt, verified by signature)
+    sms_inbound.register(app)  # members' replies to marketing SMS (CSRF-exempt, verified by signature)
 
 
 def _register_template_helpers(app):

@@ -3,7 +3,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from domain.errors import DomainError
@@ -42,7 +42,7 @@ class ClaimForm(ProfileFields, FlaskForm):
 
 
 class ProfileForm(ProfileFields, FlaskForm):
-    pass
+    marketing_sms = BooleanField(_l("接收营销短信"))
 
 
 def with_industry_fields(form_class, field_defs, **kwargs):

@@ -10,6 +10,7 @@ from member_h5 import blueprint
 from member_h5.common import member_required
 from member_h5.forms import ProfileForm, attach_errors, fill_industry, industry_values, with_industry_fields
 from services.members import levels, fields as member_fields, join as member_join, qr as member_qr
+from services.outreach import inbound as outreach_inbound
 from services.points import ledger as points
 from services.wallet import journal as wallet
 
@@ -79,6 +80,7 @@ def profile():
     form = with_industry_fields(ProfileForm, field_defs, obj=None if request.method == "POST" else member)
     if not form.is_submitted():
         form.gender.data = member.gender
+        form.marketing_sms.data = member.sms_opt_out_at is None
         fill_industry(form, field_defs, member.custom_fields)
         return render_template("member_h5/profile.html", form=form, member=member)
     if not form.validate():
@@ -87,6 +89,7 @@ def profile():
         member_join.update_profile(db.session, member, member_join.Profile(
             name=form.name.data, gender=form.gender.data or "unknown", birthday=form.birthday.data,
             custom_fields=industry_values(form, field_defs)))
+        outreach_inbound.set_member_choice(db.session, member, form.marketing_sms.data)
     except DomainError as exc:
         db.session.rollback()
         if not attach_errors(form, exc):

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 
 from jobs.wechat import sync_fan_profile
 from services.wechat import fans, menu as wechat_menu, replies as wechat_replies
+from services.outreach import inbound as outreach_inbound
 from services.rewards import follow_gift
 from wechat_bot.registry import Registry
 
@@ -63,6 +64,15 @@ def on_click(message, ctx):
 
 @bot.event("view")
 def on_view(message, ctx):
+    return None
+
+
+@bot.event("masssendjobfinish")
+def on_mass_job_finished(message, ctx):
+    """WeChat's own figures for a mass call of a send (a signed callback; a replay is deduplicated upstream and
+    an already-recorded call is left as it was)."""
+    outreach_inbound.mass_job_finished(ctx.session, ctx.merchant.id, message.id, total=message.total_count,
+                                       sent=message.sent_count, errors=message.error_count)
     return None
 
 

@@ -5,21 +5,25 @@ merchant saw is what is sent.
 Per member: the openid of a follower of the merchant's account, the mass messages already taken this month, the
 phone and its opt-out. The channel rules (自动判断渠道): WeChat for a follower under the monthly allowance; SMS
 for a phone that has not opted out, when the send is SMS or allows the SMS fallback; otherwise skipped with the
-reason. An address that two members share (one openid, one phone) is sent once: later ones are 'duplicate'.
+reason. A member who got the very same message from another send in the last day is skipped as 'duplicate' (a send
+made twice by mistake).
 """
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import and_, case, func, insert, literal, null, select
+from sqlalchemy import and_, case, exists, func, insert, literal, null, select
+from sqlalchemy.orm import aliased
 
 from domain.clock import now_utc
 from domain.outreach import WECHAT_MASS_PER_MONTH, mass_month, sms_send_start
-from models import Fan, MassQuota, Member, Merchant, SendRecipient
+from models import Fan, MassQuota, Member, Merchant, Send, SendRecipient
 from services.audiences import filters as audience_filters
 
 SAMPLE_SIZE = 20
+REPEAT_WINDOW = timedelta(days=1)
 REASON_LABELS = {
     "no_channel": "无可用渠道", "no_wechat": "未关注公众号", "no_phone": "没有手机号", "quota": "本月群发已满 4 条",
-    "opted_out": "已退订短信", "quiet_hours": "短信静默时段", "duplicate": "重复（同一微信或手机号）",
+    "opted_out": "已退订短信", "quiet_hours": "短信静默时段", "duplicate": "24 小时内已收到相同内容",
     "cancelled": "发送已取消", "wechat_error": "微信接口拒绝", "not_delivered": "短信未送达",
 }
 CHANNEL_LABELS = {"wechat": "微信群发", "sms": "短信"}
@@ -56,19 +60,26 @@ def decided(session, send, now=None):
                    func.coalesce(used, 0).label("used"))
             .where(Member.status == "active", *where).offset(0).subquery("base"))
     channel, reason = _choice(base, send, _in_quiet_hours(send, merchant, now))
+    repeat = _same_message_lately(send, base.c.member_id, now)
+    channel = case((repeat, null()), else_=channel)
+    reason = case((repeat, literal("duplicate")), else_=reason)
     address = case((channel == "wechat", base.c.openid), (channel == "sms", base.c.mobile), else_=null())
-    picked = select(base.c.member_id, channel.label("channel"), address.label("address"),
-                    reason.label("reason")).subquery("picked")
-    rank = func.row_number().over(partition_by=(picked.c.channel, picked.c.address), order_by=picked.c.member_id)
-    ranked = select(picked, rank.label("rank")).subquery("ranked")
-    duplicate = and_(ranked.c.channel.is_not(None), ranked.c.rank > 1)
-    return select(
-        ranked.c.member_id,
-        case((duplicate, null()), else_=ranked.c.channel).label("channel"),
-        case((duplicate, null()), else_=ranked.c.address).label("address"),
-        case((ranked.c.channel.is_(None) | duplicate, literal("skipped")), else_=literal("queued")).label("status"),
-        case((duplicate, literal("duplicate")), else_=ranked.c.reason).label("reason"),
-    ).subquery("decided")
+    return select(base.c.member_id, channel.label("channel"), address.label("address"),
+                  case((channel.is_(None), literal("skipped")), else_=literal("queued")).label("status"),
+                  reason.label("reason")).subquery("decided")
+
+
+def _same_message_lately(send, member_id, now):
+    """The member got this same message from another send in the last day (a send made twice by mistake)."""
+    earlier = aliased(Send)
+    return exists().where(
+        SendRecipient.merchant_id == send.merchant_id, SendRecipient.member_id == member_id,
+        SendRecipient.send_id != (send.id or 0), SendRecipient.status.in_(("sent", "delivered")),
+        SendRecipient.sent_at > now - REPEAT_WINDOW, earlier.id == SendRecipient.send_id,
+        earlier.content_kind == send.content_kind, earlier.text == send.text,
+        earlier.news_title == send.news_title, earlier.news_body == send.news_body,
+        earlier.sms_body == send.sms_body,
+        func.coalesce(earlier.coupon_template_id, 0) == (send.coupon_template_id or 0))
 
 
 def _choice(base, send, quiet):

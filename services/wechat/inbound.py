@@ -12,7 +12,10 @@ from models import WechatInbound
 
 
 def dedupe_key(message):
-    """MsgId for messages; FromUserName + CreateTime + Event for events (they carry no MsgId)."""
+    """MsgId for messages; FromUserName + CreateTime + Event for events (they carry no MsgId), and the mass job's
+    MsgID for MASSSENDJOBFINISH (two jobs may finish in the same second, from the same sender)."""
+    if message.type == "event" and message.event == "masssendjobfinish":
+        return f"ev:mass:{message.id}"[:160]
     if message.type == "event":
         return f"ev:{message.source}:{message.time}:{message.event}"[:160]
     if message.id:
