@@ -20,7 +20,7 @@ def reply(provider):
         opted_out = outreach_inbound.sms_reply(db.session, merchant_id, mobile, text)
     except DomainError as exc:
         db.session.rollback()
-        return jsonify(ok=False, error=exc.message), 400
+        return jsonify(ok=False, error=exc.message), exc.http_status
     return jsonify(ok=True, opted_out=opted_out)
 
 

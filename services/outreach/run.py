@@ -86,7 +86,11 @@ def cancel(session, actor, send_id, now=None):
 def _schedule(session, send, now):
     send.status = "scheduled"
     if send.scheduled_at <= now:
-        job_queue.enqueue(session, RUN_JOB, send.id)
+        _start_job(session, send.id)
+
+
+def _start_job(session, send_id):
+    job_queue.enqueue(session, RUN_JOB, send_id)
 
 
 def run_chunk(session, send_id, now=None):

@@ -17,12 +17,12 @@ def reference(send_id, recipient_id):
     return f"s{send_id}-r{recipient_id}"
 
 
-def next_batch(session, send, size=BATCH):
+def next_batch(session, send, size=None):
     return session.execute(
         select(SendRecipient.id, SendRecipient.address, Member.sms_opt_out_at)
         .join(Member, Member.id == SendRecipient.member_id)
         .where(SendRecipient.send_id == send.id, SendRecipient.channel == "sms", SendRecipient.status == "queued")
-        .order_by(SendRecipient.id).limit(size)).all()
+        .order_by(SendRecipient.id).limit(size or BATCH)).all()
 
 
 def start_time(merchant, now):

@@ -27,10 +27,10 @@ class MinuteQuotaReached(Exception):
     """WeChat refused the call for the per-minute limit: nothing was sent, try the same batch again shortly."""
 
 
-def next_batch(session, send, size=BATCH):
+def next_batch(session, send, size=None):
     return session.execute(select(SendRecipient.id, SendRecipient.member_id, SendRecipient.address).where(
         SendRecipient.send_id == send.id, SendRecipient.channel == "wechat", SendRecipient.status == "queued")
-        .order_by(SendRecipient.id).limit(size)).all()
+        .order_by(SendRecipient.id).limit(size or BATCH)).all()
 
 
 def send_batch(session, merchant, send, batch, now=None):
