@@ -4,6 +4,7 @@ import pytest
 from domain import roles
 from models import AuditLog
 from services.members import fields as member_fields
+from services.outreach import compose
 from services.wallet import journal as wallet_service
 from tests.web.helpers import count
 
@@ -50,6 +51,19 @@ ENDPOINTS = [
     ("GET", "/backoffice/audiences/count", "audiences.manage"),
     ("POST", "/backoffice/audiences/save", "audiences.manage"),
     ("GET", "/backoffice/audiences/export?fmt=csv", "audiences.manage"),
+    ("GET", "/backoffice/sends", "sends.manage"),
+    ("GET", "/backoffice/sends/new", "sends.manage"),
+    ("POST", "/backoffice/sends/new", "sends.manage"),
+    ("GET", "/backoffice/sends/settings", "sends.manage"),
+    ("POST", "/backoffice/sends/settings", "sends.manage"),
+    ("GET", "/backoffice/sends/{send}", "sends.manage"),
+    ("GET", "/backoffice/sends/{send}/edit", "sends.manage"),
+    ("POST", "/backoffice/sends/{send}/edit", "sends.manage"),
+    ("GET", "/backoffice/sends/{send}/progress.json", "sends.manage"),
+    ("POST", "/backoffice/sends/{send}/preview", "sends.manage"),
+    ("POST", "/backoffice/sends/{send}/submit", "sends.manage"),
+    ("POST", "/backoffice/sends/{send}/cancel", "sends.manage"),
+    ("POST", "/backoffice/sends/{send}/confirm", "sends.confirm"),
 ]
 FORBIDDEN = [(role, method, url) for role in roles.ALL_ROLES for method, url, permission in ENDPOINTS
              if not roles.can(role, permission)]
@@ -69,9 +83,10 @@ def ids(make, db, merchant, owner, store):
     purse = wallet_service.member_wallet(db.session, merchant.id, member.id)
     field = member_fields.save_field(db.session, owner, None, key="plate_no", label="车牌号", field_type="text")
     level = member.level
+    send = compose.save_draft(db.session, owner, None, {"title": "权限检查", "text": "你好"})
     db.session.commit()
     return {"store": store.id, "staff": owner.id, "level": level.id, "member": member.id, "field": field.id,
-            "wallet": purse.id, "member_obj": member}
+            "wallet": purse.id, "member_obj": member, "send": send.id}
 
 
 @pytest.mark.parametrize("role, method, url", FORBIDDEN, ids=[f"{r}-{m}-{u}" for r, m, u in FORBIDDEN])
