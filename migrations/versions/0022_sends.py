@@ -76,8 +76,6 @@ def upgrade():
     sa.Column('member_id', sa.Integer(), nullable=False),
     sa.Column('month', sa.String(length=7), nullable=False),
     sa.Column('used', sa.SmallInteger(), nullable=False),
-    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_mass_quota_member_id_members'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_mass_quota_merchant_id_merchants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('merchant_id', 'member_id', 'month', name=op.f('pk_mass_quota'))
     )
     op.create_table('sends',
@@ -143,14 +141,11 @@ def upgrade():
     sa.Column('batch', sa.Integer(), nullable=True),
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('delivered_at', models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_send_recipients_member_id_members'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_send_recipients_merchant_id_merchants'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['send_id'], ['sends.id'], name=op.f('fk_send_recipients_send_id_sends'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_send_recipients')),
     sa.UniqueConstraint('send_id', 'member_id', name='uq_send_recipient')
     )
     with op.batch_alter_table('send_recipients', schema=None) as batch_op:
-        batch_op.create_index('ix_send_recipients_member', ['merchant_id', 'member_id'], unique=False)
         batch_op.create_index('ix_send_recipients_work', ['send_id', 'channel', 'status', 'id'], unique=False)
 
     op.create_table('wechat_mass_calls',
@@ -190,7 +185,6 @@ def downgrade():
     op.drop_table('wechat_mass_calls')
     with op.batch_alter_table('send_recipients', schema=None) as batch_op:
         batch_op.drop_index('ix_send_recipients_work')
-        batch_op.drop_index('ix_send_recipients_member')
 
     op.drop_table('send_recipients')
     with op.batch_alter_table('sends', schema=None) as batch_op:

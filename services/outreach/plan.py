@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import and_, case, exists, func, insert, literal, null, select
-from sqlalchemy.orm import aliased
 
 from domain.clock import now_utc
 from domain.outreach import WECHAT_MASS_PER_MONTH, mass_month, sms_send_start
@@ -60,26 +59,25 @@ def decided(session, send, now=None):
                    func.coalesce(used, 0).label("used"))
             .where(Member.status == "active", *where).offset(0).subquery("base"))
     channel, reason = _choice(base, send, _in_quiet_hours(send, merchant, now))
-    repeat = _same_message_lately(send, base.c.member_id, now)
-    channel = case((repeat, null()), else_=channel)
-    reason = case((repeat, literal("duplicate")), else_=reason)
+    twins = _same_message_lately(session, send, now)
+    if twins:
+        repeat = exists().where(SendRecipient.send_id.in_(twins), SendRecipient.member_id == base.c.member_id,
+                                SendRecipient.status.in_(("sent", "delivered")))
+        channel = case((repeat, null()), else_=channel)
+        reason = case((repeat, literal("duplicate")), else_=reason)
     address = case((channel == "wechat", base.c.openid), (channel == "sms", base.c.mobile), else_=null())
     return select(base.c.member_id, channel.label("channel"), address.label("address"),
                   case((channel.is_(None), literal("skipped")), else_=literal("queued")).label("status"),
                   reason.label("reason")).subquery("decided")
 
 
-def _same_message_lately(send, member_id, now):
-    """The member got this same message from another send in the last day (a send made twice by mistake)."""
-    earlier = aliased(Send)
-    return exists().where(
-        SendRecipient.merchant_id == send.merchant_id, SendRecipient.member_id == member_id,
-        SendRecipient.send_id != (send.id or 0), SendRecipient.status.in_(("sent", "delivered")),
-        SendRecipient.sent_at > now - REPEAT_WINDOW, earlier.id == SendRecipient.send_id,
-        earlier.content_kind == send.content_kind, earlier.text == send.text,
-        earlier.news_title == send.news_title, earlier.news_body == send.news_body,
-        earlier.sms_body == send.sms_body,
-        func.coalesce(earlier.coupon_template_id, 0) == (send.coupon_template_id or 0))
+def _same_message_lately(session, send, now):
+    """Other sends of the very same message that started in the last day (a send made twice by mistake)."""
+    return session.scalars(select(Send.id).where(
+        Send.merchant_id == send.merchant_id, Send.id != (send.id or 0), Send.frozen.is_(True),
+        Send.started_at > now - REPEAT_WINDOW, Send.content_kind == send.content_kind, Send.text == send.text,
+        Send.news_title == send.news_title, Send.news_body == send.news_body, Send.sms_body == send.sms_body,
+        func.coalesce(Send.coupon_template_id, 0) == (send.coupon_template_id or 0))).all()
 
 
 def _choice(base, send, quiet):

@@ -6,6 +6,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.outreach import WECHAT_MASS_PER_MONTH
 from models import MassQuota, SendRecipient
+from services.outreach.recipients import among
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -16,7 +17,7 @@ def take(session, merchant_id, month, recipient_ids):
         return set()
     insert = _INSERTS[session.get_bind().dialect.name]
     members = select(SendRecipient.merchant_id, SendRecipient.member_id, literal(month), literal(1)).where(
-        SendRecipient.id.in_(recipient_ids), SendRecipient.merchant_id == merchant_id)
+        among(session, SendRecipient.id, recipient_ids), SendRecipient.merchant_id == merchant_id)
     statement = insert(MassQuota).from_select(["merchant_id", "member_id", "month", "used"], members)
     statement = statement.on_conflict_do_update(
         index_elements=[MassQuota.merchant_id, MassQuota.member_id, MassQuota.month],
