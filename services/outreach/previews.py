@@ -1,5 +1,7 @@
 """预览: a send's WeChat message to one follower (the operator's own WeChat, found by the phone of their member
 account) before it goes to everyone; it takes nobody's monthly allowance."""
+from wechatpy.exceptions import WeChatClientException
+
 from domain.errors import DomainError
 from domain.phone import normalise_mobile
 from models import Merchant, Send
@@ -15,5 +17,8 @@ def send_preview(session, actor, send_id, mobile):
     openid = inbound.follower_openid(session, merchant, normalise_mobile(mobile))
     if not openid:
         raise DomainError("该手机号的会员没有关注公众号，无法预览")
-    wechat_batch.preview(session, merchant, send, openid)
+    try:
+        wechat_batch.preview(session, merchant, send, openid)
+    except WeChatClientException as exc:  # e.g. the 100 previews a day are used up
+        raise DomainError(f"微信未能发送预览：{exc.errmsg}（{exc.errcode}）") from None
     return openid

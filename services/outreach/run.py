@@ -21,7 +21,8 @@ from services.shared import job_queue
 from services.shared.tenancy import get_owned
 
 RUN_JOB = "jobs.sends.run_send"  # jobs/sends.py
-CONFIRM_ABOVE = 10000  # a send to more members needs an owner or admin to confirm it
+CONFIRM_ABOVE = 10000
+MAX_AHEAD = timedelta(days=30)  # how far ahead a send may be scheduled  # a send to more members needs an owner or admin to confirm it
 STALE_AFTER = timedelta(minutes=3)  # a running send idle this long lost its worker: the tick starts it again
 CONFIRMERS = (roles.OWNER, roles.ADMIN)
 CANCELLABLE = ("draft", "awaiting_confirm", "scheduled", "running", "waiting")
@@ -36,6 +37,8 @@ def submit(session, actor, send_id, *, scheduled_at=None, confirm_large=False, n
         raise Conflict("该群发已提交")
     if scheduled_at is not None and scheduled_at < now - timedelta(minutes=1):
         raise DomainError("定时发送的时间已过")
+    if scheduled_at is not None and scheduled_at > now + MAX_AHEAD:
+        raise DomainError("定时发送最多提前 30 天")
     send.scheduled_at = scheduled_at or now
     planned = plan.preview(session, send, now)
     if planned.total == 0:

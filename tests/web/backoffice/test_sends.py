@@ -3,7 +3,8 @@
 to its end against the sandbox before the redirect is answered."""
 import io
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import g
@@ -15,6 +16,8 @@ from services.outreach import run
 from tests.factories import PASSWORD
 from tests.integration.outreach.support import draft, shop_with_members
 from tests.web.helpers import count, fresh, text_of
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture()
@@ -230,13 +233,16 @@ def test_does_a_scheduled_send_wait_and_cancel(db, shop, sign_in):
     browser = sign_in(owner)
     bad = browser.post(f"/backoffice/sends/{send.id}/submit", data={"scheduled_at": "明天"})
     assert bad.status_code == 400 and "定时发送的时间格式" in text_of(bad)
+    too_far = browser.post(f"/backoffice/sends/{send.id}/submit", data={"scheduled_at": "2099-01-01T09:00"})
+    assert too_far.status_code == 400 and "最多提前 30 天" in text_of(too_far)
+    local = (datetime.now(SHANGHAI) + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
     assert browser.post(f"/backoffice/sends/{send.id}/submit",
-                        data={"scheduled_at": "2099-01-01T09:00"}).status_code == 302
+                        data={"scheduled_at": f"{local:%Y-%m-%dT%H:%M}"}).status_code == 302
     scheduled = fresh(send)
     assert scheduled.status == "scheduled"
-    assert scheduled.scheduled_at == datetime(2099, 1, 1, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
+    assert scheduled.scheduled_at == local.astimezone(timezone.utc)  # 09:00 in Shanghai is 01:00 UTC
     page = text_of(browser.get(f"/backoffice/sends/{send.id}"))
-    assert "2099-01-01 09:00" in page and "data-progress-url" in page
+    assert f"{local:%Y-%m-%d} 09:00" in page and "data-progress-url" in page
     assert browser.get(f"/backoffice/sends/{send.id}/progress.json").get_json()["status_label"] == "待发送"
     assert browser.post(f"/backoffice/sends/{send.id}/cancel").status_code == 302
     assert fresh(send).status == "cancelled"
