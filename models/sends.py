@@ -53,6 +53,10 @@ class Send(TenantMixin, CreatedAtMixin, Base):
     worked_at = mapped_column(UTCDateTime())  # the last chunk done: a running send idle long after it lost its worker
     cancel_requested_at = mapped_column(UTCDateTime())
     frozen: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    # Resume points: the last recipient row each phase handled. The next batch is read forward from here along
+    # the primary key, so no index of the recipients' status is needed (each update would write into it).
+    wechat_after: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    sms_after: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
     total: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     handled: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     wechat_total: Mapped[int | None] = mapped_column(sa.Integer)  # WeChat's own figures (MASSSENDJOBFINISH)
@@ -72,7 +76,6 @@ class SendRecipient(Base):
     __tablename__ = "send_recipients"
     __table_args__ = (
         sa.UniqueConstraint("send_id", "member_id", name="uq_send_recipient"),
-        sa.Index("ix_send_recipients_work", "send_id", "channel", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)

@@ -107,6 +107,8 @@ def upgrade():
     sa.Column('worked_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('cancel_requested_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('frozen', sa.Boolean(), nullable=False),
+    sa.Column('wechat_after', sa.BigInteger(), nullable=False),
+    sa.Column('sms_after', sa.BigInteger(), nullable=False),
     sa.Column('total', sa.Integer(), nullable=False),
     sa.Column('handled', sa.Integer(), nullable=False),
     sa.Column('wechat_total', sa.Integer(), nullable=True),
@@ -145,8 +147,6 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_send_recipients')),
     sa.UniqueConstraint('send_id', 'member_id', name='uq_send_recipient')
     )
-    with op.batch_alter_table('send_recipients', schema=None) as batch_op:
-        batch_op.create_index('ix_send_recipients_work', ['send_id', 'channel', 'status', 'id'], unique=False)
 
     op.create_table('wechat_mass_calls',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -183,8 +183,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_wechat_mass_calls_msg_id'))
 
     op.drop_table('wechat_mass_calls')
-    with op.batch_alter_table('send_recipients', schema=None) as batch_op:
-        batch_op.drop_index('ix_send_recipients_work')
 
     op.drop_table('send_recipients')
     with op.batch_alter_table('sends', schema=None) as batch_op:

@@ -9,7 +9,7 @@ out. A cancel is seen at the start of the next step.
 """
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from domain import roles
 from domain.clock import now_utc
@@ -140,9 +140,8 @@ def _due(send, now):
 
 def _close_cancelled(session, send, now):
     if send.frozen:
-        ids = session.scalars(select(SendRecipient.id).where(SendRecipient.send_id == send.id,
-                                                             SendRecipient.status == "queued")).all()
-        recipients.mark(session, ids, status="skipped", reason="cancelled")
+        session.execute(update(SendRecipient).where(SendRecipient.send_id == send.id, SendRecipient.status == "queued")
+                        .values(status="skipped", reason="cancelled").execution_options(synchronize_session=False))
         send.handled = send.total
     send.status, send.finished_at = "cancelled", now
 

@@ -21,7 +21,8 @@ def next_batch(session, send, size=None):
     return session.execute(
         select(SendRecipient.id, SendRecipient.address, Member.sms_opt_out_at)
         .join(Member, Member.id == SendRecipient.member_id)
-        .where(SendRecipient.send_id == send.id, SendRecipient.channel == "sms", SendRecipient.status == "queued")
+        .where(SendRecipient.id > send.sms_after, SendRecipient.send_id == send.id, SendRecipient.channel == "sms",
+               SendRecipient.status == "queued")
         .order_by(SendRecipient.id).limit(size or BATCH)).all()
 
 
@@ -33,6 +34,7 @@ def start_time(merchant, now):
 def send_batch(session, merchant, send, batch, now=None):
     """Hand one batch to the provider and mark it sent; members who opted out meanwhile are skipped."""
     now = now or now_utc()
+    send.sms_after = batch[-1].id
     opted_out = [row.id for row in batch if row.sms_opt_out_at is not None]
     going = [row for row in batch if row.sms_opt_out_at is None]
     recipients.mark(session, opted_out, status="skipped", reason="opted_out")

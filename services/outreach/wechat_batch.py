@@ -28,14 +28,16 @@ class MinuteQuotaReached(Exception):
 
 
 def next_batch(session, send, size=None):
+    """The next queued WeChat recipients after the send's resume point, along the primary key."""
     return session.execute(select(SendRecipient.id, SendRecipient.member_id, SendRecipient.address).where(
-        SendRecipient.send_id == send.id, SendRecipient.channel == "wechat", SendRecipient.status == "queued")
-        .order_by(SendRecipient.id).limit(size or BATCH)).all()
+        SendRecipient.id > send.wechat_after, SendRecipient.send_id == send.id, SendRecipient.channel == "wechat",
+        SendRecipient.status == "queued").order_by(SendRecipient.id).limit(size or BATCH)).all()
 
 
 def send_batch(session, merchant, send, batch, now=None):
     """Send one batch: take the month's slots, call WeChat, mark each recipient. Returns recipients handled."""
     now = now or now_utc()
+    send.wechat_after = batch[-1].id
     granted = quota.take(session, merchant.id, mass_month(now, merchant.timezone), [row.id for row in batch])
     over = [row.id for row in batch if row.member_id not in granted]
     going = [row for row in batch if row.member_id in granted]

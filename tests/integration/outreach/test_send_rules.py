@@ -57,9 +57,10 @@ def test_do_sends_racing_to_the_end_give_each_member_at_most_four(app, db, make)
     for send in sends:
         run.submit(db.session, owner, send.id, now=LATE_MORNING)
     db.session.commit()
+    send_ids = [send.id for send in sends]  # the threads must not touch this session's objects
 
     def send_all(session, n):
-        while run.run_chunk(session, sends[n].id, now=LATE_MORNING):
+        while run.run_chunk(session, send_ids[n], now=LATE_MORNING):
             session.commit()
 
     results, errors = run_concurrently(app, 4, send_all)
