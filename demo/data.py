@@ -9,6 +9,8 @@ from domain.clock import now_utc
 from models import Merchant
 from demo import catalogue as demo_catalogue
 from sandbox import alipay_keys, wechat_state as wechat_sandbox
+from services.audiences import filters as audience_filters, saved as saved_audiences
+from services.outreach import settings as messaging_settings
 from services.rewards import gifts as gift_rules, rules as reward_rules
 from services.members import levels, fields as member_fields, members
 from services.merchant import merchants, staff, stores
@@ -67,6 +69,7 @@ def load(session):
     _upgrade_gift(session, team["owner"])
     people = _members(session, merchant, shop_list, team)
     demo_catalogue.load(session, merchant, team["owner"], people)
+    _outreach(session, team["owner"])
     sandbox_channels(session, merchant)
     return merchant, True
 
@@ -90,6 +93,14 @@ def _upgrade_gift(session, owner):
     top = levels.list_levels(session, owner.merchant_id)[-1]
     reward_rules.save(session, owner, None, kind="level_up", name=f"{top.name}升级礼", level_id=top.id, min_paid=0,
                       rewards={"points": DEMO_UPGRADE_POINTS})
+
+
+def _outreach(session, owner):
+    """Two saved audiences to send to (群发), and the SMS signature."""
+    for name, values in (("沉睡会员（30 天未到店）", {"not_visited_days": "30"}),
+                         ("女性会员", {"genders": ["female"]})):
+        saved_audiences.save(session, owner, None, name=name, filters=audience_filters.parse(values))
+    messaging_settings.save(session, owner, sms_signature="演示咖啡", own_words_text="", sms_fallback=True)
 
 
 def _fields(session, owner):
