@@ -11,7 +11,7 @@ made twice by mistake).
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, case, exists, func, insert, literal, null, select
+from sqlalchemy import and_, case, exists, func, insert, literal, null, select, text
 
 from domain.clock import now_utc
 from domain.outreach import WECHAT_MASS_PER_MONTH, mass_month, sms_send_start
@@ -20,6 +20,7 @@ from services.audiences import filters as audience_filters
 
 SAMPLE_SIZE = 20
 REPEAT_WINDOW = timedelta(days=1)
+ANALYZE_ABOVE = 10000
 REASON_LABELS = {
     "no_channel": "无可用渠道", "no_wechat": "未关注公众号", "no_phone": "没有手机号", "quota": "本月群发已满 4 条",
     "opted_out": "已退订短信", "quiet_hours": "短信静默时段", "duplicate": "24 小时内已收到相同内容",
@@ -133,4 +134,9 @@ def freeze(session, send, now=None):
         select(literal(send.merchant_id), literal(send.id), rows.c.member_id, rows.c.channel, rows.c.address,
                rows.c.status, rows.c.reason))
     session.execute(statement)
-    return session.scalar(select(func.count()).select_from(SendRecipient).where(SendRecipient.send_id == send.id))
+    frozen = session.scalar(select(func.count()).select_from(SendRecipient).where(SendRecipient.send_id == send.id))
+    if frozen >= ANALYZE_ABOVE and session.get_bind().dialect.name == "postgresql":
+        # The table just grew by up to a million rows that autovacuum has not seen yet: without fresh statistics
+        # the planner reads each next batch through the wrong index (430 ms a batch instead of 4 ms).
+        session.execute(text("ANALYZE send_recipients"))
+    return frozen
