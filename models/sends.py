@@ -75,7 +75,7 @@ class SendRecipient(Base):
 
     __tablename__ = "send_recipients"
     __table_args__ = (
-        sa.UniqueConstraint("send_id", "member_id", name="uq_send_recipient"),
+        sa.UniqueConstraint("merchant_id", "send_id", "member_id", name="uq_send_recipient"),
     )
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)

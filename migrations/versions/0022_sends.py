@@ -145,7 +145,7 @@ def upgrade():
     sa.Column('delivered_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['send_id'], ['sends.id'], name=op.f('fk_send_recipients_send_id_sends'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_send_recipients')),
-    sa.UniqueConstraint('send_id', 'member_id', name='uq_send_recipient')
+    sa.UniqueConstraint('merchant_id', 'send_id', 'member_id', name='uq_send_recipient')
     )
 
     op.create_table('wechat_mass_calls',

@@ -27,7 +27,7 @@ def claim(session, merchant, send_id, member_id, now=None):
     if code is not None:
         return code
     received = session.scalar(select(SendRecipient.id).where(
-        SendRecipient.send_id == send.id, SendRecipient.member_id == member_id,
+        SendRecipient.merchant_id == merchant.id, SendRecipient.send_id == send.id, SendRecipient.member_id == member_id,
         SendRecipient.status.in_(("sent", "delivered"))))
     if received is None:
         raise DomainError("这张券只发给收到这条消息的会员")

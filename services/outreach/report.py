@@ -39,7 +39,7 @@ def coupon_key_prefix(send_id):
 
 def of(session, merchant_id, send_id):
     send = get_owned(session, Send, merchant_id, send_id)
-    return _build(session, send, recipients.tallies(session, [send.id])[send.id])
+    return _build(session, send, recipients.tallies(session, merchant_id, [send.id])[send.id])
 
 
 def listing(session, merchant_id, page=1):
@@ -47,7 +47,7 @@ def listing(session, merchant_id, page=1):
     sends = session.scalars(scoped(Send, merchant_id).order_by(Send.id.desc())
                             .offset((max(page, 1) - 1) * PAGE).limit(PAGE + 1)).all()
     more, sends = len(sends) > PAGE, sends[:PAGE]
-    counted = recipients.tallies(session, [send.id for send in sends])
+    counted = recipients.tallies(session, merchant_id, [send.id for send in sends])
     return [_build(session, send, counted[send.id]) for send in sends], more
 
 

@@ -111,7 +111,7 @@ def run_chunk(session, send_id, now=None):
     if not send.frozen:
         send.total = plan.freeze(session, send, now)
         send.frozen, send.started_at = True, now
-        send.handled = recipients.handled(session, send.id)
+        send.handled = recipients.handled(session, send)
         return True
     batch = wechat_batch.next_batch(session, send)
     if batch:
@@ -140,7 +140,7 @@ def _due(send, now):
 
 def _close_cancelled(session, send, now):
     if send.frozen:
-        session.execute(update(SendRecipient).where(SendRecipient.send_id == send.id, SendRecipient.status == "queued")
+        session.execute(update(SendRecipient).where(*recipients.of_send(send), SendRecipient.status == "queued")
                         .values(status="skipped", reason="cancelled").execution_options(synchronize_session=False))
         send.handled = send.total
     send.status, send.finished_at = "cancelled", now

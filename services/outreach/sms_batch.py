@@ -21,7 +21,7 @@ def next_batch(session, send, size=None):
     return session.execute(
         select(SendRecipient.id, SendRecipient.address, Member.sms_opt_out_at)
         .join(Member, Member.id == SendRecipient.member_id)
-        .where(SendRecipient.id > send.sms_after, SendRecipient.send_id == send.id, SendRecipient.channel == "sms",
+        .where(SendRecipient.id > send.sms_after, *recipients.of_send(send), SendRecipient.channel == "sms",
                SendRecipient.status == "queued")
         .order_by(SendRecipient.id).limit(size or BATCH)).all()
 
@@ -54,7 +54,7 @@ def collect_receipts(session, send, now=None):
     provider = sms_channel.provider()
     while True:
         ids = session.scalars(select(SendRecipient.id).where(
-            SendRecipient.send_id == send.id, SendRecipient.channel == "sms", SendRecipient.status == "sent",
+            *recipients.of_send(send), SendRecipient.channel == "sms", SendRecipient.status == "sent",
             SendRecipient.id > after).order_by(SendRecipient.id).limit(RECEIPT_BATCH)).all()
         if not ids:
             return answered

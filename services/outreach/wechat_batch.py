@@ -30,7 +30,7 @@ class MinuteQuotaReached(Exception):
 def next_batch(session, send, size=None):
     """The next queued WeChat recipients after the send's resume point, along the primary key."""
     return session.execute(select(SendRecipient.id, SendRecipient.member_id, SendRecipient.address).where(
-        SendRecipient.id > send.wechat_after, SendRecipient.send_id == send.id, SendRecipient.channel == "wechat",
+        SendRecipient.id > send.wechat_after, *recipients.of_send(send), SendRecipient.channel == "wechat",
         SendRecipient.status == "queued").order_by(SendRecipient.id).limit(size or BATCH)).all()
 
 

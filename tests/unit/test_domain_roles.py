@@ -31,6 +31,8 @@ EXPECTED = {
     "api_keys.manage":    "Y     Y     .     .     .     .     .",
     "reports.view":       "Y     Y     Y     .     .     .     .",
     "audiences.manage":   "Y     Y     Y     .     .     .     .",
+    "sends.manage":       "Y     Y     Y     .     .     .     .",
+    "sends.confirm":      "Y     Y     .     .     .     .     .",
     "orders.refund":      "Y     Y     .     .     .     .     .",
 }
 

@@ -290,3 +290,25 @@ def test_do_the_settings_save_and_apply_to_the_sms(db, shop, sign_in):
     bad = browser.post("/backoffice/sends/settings", data={"sms_signature": "【坏\x00】", "own_words": ""})
     assert bad.status_code == 400
     assert fresh(row).sms_signature == "小店"
+
+
+def test_is_another_merchants_audience_or_coupon_refused_in_a_send(db, make, shop, sign_in):
+    from domain.errors import NotFound
+    from services.audiences import filters as audience_filters, saved as saved_audiences
+    from services.outreach import compose
+
+    merchant, owner, _fans, _plain = shop
+    _other, stranger, _f, _p = shop_with_members(db, make, name="别家")
+    theirs = saved_audiences.save(db.session, stranger, None, name="他们的人群",
+                                  filters=audience_filters.parse({"genders": ["female"]}))
+    db.session.commit()
+    browser = sign_in(owner)
+    assert browser.get(f"/backoffice/audiences/{theirs.id}").status_code == 404
+    before = count(Send)
+    answer = browser.post("/backoffice/sends/new", data={"title": "越权", "audience": str(theirs.id),
+                                                         "content_kind": "text", "channel": "wechat", "text": "x"})
+    assert answer.status_code == 400 and count(Send) == before
+    with pytest.raises(NotFound):
+        compose.save_draft(db.session, owner, None, {"title": "越权", "audience_id": theirs.id, "text": "x"})
+    db.session.rollback()
+    assert count(Send) == before
