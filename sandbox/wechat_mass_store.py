@@ -11,7 +11,8 @@ Recipients are written with one set-based statement and counted with one grouped
 """
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import String, any_, bindparam, cast, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from domain.clock import local_midnight_utc, local_today, now_utc, to_local
 from models import SandboxMassMessage, SandboxMassRecipient, SandboxMedia, SandboxUser
@@ -43,10 +44,9 @@ def send(session, app_id, data, per_minute):
     month = month_of(now)
     received = _received_this_month(session, app_id, month, openids)
     message = _message(session, app_id, data, now, client_msg_id=client_msg_id, total=len(openids))
-    rows = [{"message_id": message.id, "app_id": app_id, "openid": openid, "month": month,
-             "delivered": received.get(openid, 0) < MONTHLY_LIMIT} for openid in openids]
-    session.execute(insert(SandboxMassRecipient), rows)
-    message.sent = sum(1 for row in rows if row["delivered"])
+    delivered = [received.get(openid, 0) < MONTHLY_LIMIT for openid in openids]
+    _insert_recipients(session, message.id, app_id, month, openids, delivered)
+    message.sent = sum(delivered)
     session.flush()
     return message
 
@@ -82,8 +82,7 @@ def preview(session, app_id, data):
         raise ApiError(45028)
     message = _message(session, app_id, data, now, preview=True, total=1)
     message.sent = 1
-    session.execute(insert(SandboxMassRecipient), [{"message_id": message.id, "app_id": app_id, "openid": openid,
-                                                    "month": month_of(now), "delivered": True}])
+    _insert_recipients(session, message.id, app_id, month_of(now), [openid], [True])
     session.flush()
     return message
 
@@ -147,21 +146,51 @@ def _serialised(session, app_id, client_msg_id, per_minute):
     return now
 
 
+def _postgresql(session):
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def _lock(session, app_id):
-    if session.get_bind().dialect.name == "postgresql":
+    if _postgresql(session):
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"sandbox-mass:{app_id}"})
 
 
 def _received_this_month(session, app_id, month, openids):
-    """{openid: mass messages delivered to it this month}, previews aside: one grouped query on the openid index."""
+    """{openid: mass messages delivered to it this month}, previews aside: one grouped query on the openid index.
+
+    On PostgreSQL the openids go as one array, `openid = ANY(:openids)`, planned for its values each time: with
+    the values known the array is hashed, so even the plan of a table the planner has no statistics for yet
+    reads the app's month once. A prepared statement's generic plan (psycopg prepares a statement run five
+    times) would compare each row with the whole array instead: a minute a call at 10,000 openids."""
     previews = select(SandboxMassMessage.id).where(SandboxMassMessage.app_id == app_id,
                                                    SandboxMassMessage.preview.is_(True))
+    if _postgresql(session):
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        listed = SandboxMassRecipient.openid == any_(cast(bindparam("openids", openids, type_=ARRAY(String)),
+                                                          ARRAY(String)))
+    else:
+        listed = SandboxMassRecipient.openid.in_(openids)
     return dict(session.execute(
         select(SandboxMassRecipient.openid, func.count())
-        .where(SandboxMassRecipient.app_id == app_id, SandboxMassRecipient.openid.in_(openids),
-               SandboxMassRecipient.month == month, SandboxMassRecipient.delivered.is_(True),
-               SandboxMassRecipient.message_id.not_in(previews))
+        .where(SandboxMassRecipient.app_id == app_id, listed, SandboxMassRecipient.month == month,
+               SandboxMassRecipient.delivered.is_(True), SandboxMassRecipient.message_id.not_in(previews))
         .group_by(SandboxMassRecipient.openid)).all())
+
+
+def _insert_recipients(session, message_id, app_id, month, openids, delivered):
+    """One statement: INSERT ... SELECT FROM unnest(openids, delivered) on PostgreSQL (a few times faster than an
+    executemany of 10,000 rows), a bulk insert elsewhere."""
+    if _postgresql(session):
+        session.execute(text(
+            "INSERT INTO sandbox_mass_recipients (message_id, app_id, openid, month, delivered)"
+            " SELECT :message_id, :app_id, listed.openid, :month, listed.delivered"
+            " FROM unnest(CAST(:openids AS varchar[]), CAST(:delivered AS boolean[])) AS listed(openid, delivered)"),
+            {"message_id": message_id, "app_id": app_id, "month": month, "openids": openids,
+             "delivered": delivered})
+        return
+    session.execute(insert(SandboxMassRecipient), [
+        {"message_id": message_id, "app_id": app_id, "openid": openid, "month": month, "delivered": is_delivered}
+        for openid, is_delivered in zip(openids, delivered)])
 
 
 def _message(session, app_id, data, now, client_msg_id=None, preview=False, total=0):
