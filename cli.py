@@ -1,5 +1,5 @@
 """Command-line entry points: `flask seed-demo`, `create-merchant`, `create-staff`, `expire-points`,
-`run-scheduler` and `worker`."""
+`start-due-sends`, `run-scheduler` and `worker`."""
 import click
 from flask import current_app
 from redis import Redis
@@ -10,6 +10,7 @@ from domain.errors import DomainError
 from extensions import db
 from jobs import dispatch, schedule, worker
 from jobs.base import QUEUES
+from jobs import sends as send_jobs
 from jobs.points import expire_points_everywhere
 from services.merchant import merchants, staff
 
@@ -66,6 +67,13 @@ def register(app):
         """Expire due points lots for every merchant now (the scheduler also does this hourly)."""
         dispatch.execute(expire_points_everywhere.job_name)
         click.echo("points expiry dispatched")
+
+    @app.cli.command("start-due-sends")
+    def start_due_sends():
+        """Start scheduled sends that are due and wake those that waited out SMS quiet hours (the scheduler does
+        this every minute; without Redis, run this from cron every minute)."""
+        started = dispatch.execute(send_jobs.start_due_sends.job_name)
+        click.echo(f"{started} sends started")
 
     @app.cli.command("run-scheduler")
     def run_scheduler():

@@ -32,3 +32,5 @@ def test_do_migrations_and_demo_data_work_on_a_fresh_sqlite_database(tmp_path):
                     "--role", "cashier", "--password", "longpassword")
     assert refused.returncode != 0 and "门店" in refused.stderr
     assert flask(tmp_path, "expire-points").returncode == 0
+    due = flask(tmp_path, "start-due-sends")
+    assert due.returncode == 0 and "0 sends started" in due.stdout, due.stderr
