@@ -143,7 +143,6 @@ def upgrade():
     sa.Column('batch', sa.Integer(), nullable=True),
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('delivered_at', models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['send_id'], ['sends.id'], name=op.f('fk_send_recipients_send_id_sends'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_send_recipients')),
     sa.UniqueConstraint('merchant_id', 'send_id', 'member_id', name='uq_send_recipient')
     )

@@ -48,18 +48,18 @@ def decided(session, send, now=None):
     merchant = session.get(Merchant, send.merchant_id)
     where = audience_filters.conditions(merchant.id, audience_filters.Filters.from_json(send.filters),
                                         merchant.timezone, now)
-    openid = (select(Fan.openid).where(Fan.merchant_id == merchant.id, Fan.member_id == Member.id,
-                                       Fan.app_id == (merchant.wechat_app_id or ""), Fan.subscribed.is_(True))
-              .order_by(Fan.id.desc()).limit(1).scalar_subquery())
-    used = (select(MassQuota.used).where(MassQuota.merchant_id == merchant.id, MassQuota.member_id == Member.id,
-                                         MassQuota.month == mass_month(now, merchant.timezone))
-            .scalar_subquery())
-    # OFFSET 0 keeps the per-member sub-selects evaluated once: without it the planner may inline them into every
-    # branch of the CASEs below.
+    # Joins, not a look-up per member: a million index probes into fans cost three times the hash joins.
+    followers = (select(Fan.member_id, func.max(Fan.openid).label("openid"))
+                 .where(Fan.merchant_id == merchant.id, Fan.app_id == (merchant.wechat_app_id or ""),
+                        Fan.subscribed.is_(True), Fan.member_id.is_not(None))
+                 .group_by(Fan.member_id).subquery("followers"))
+    taken = and_(MassQuota.merchant_id == merchant.id, MassQuota.member_id == Member.id,
+                 MassQuota.month == mass_month(now, merchant.timezone))
     base = (select(Member.id.label("member_id"), Member.mobile.label("mobile"),
-                   Member.sms_opt_out_at.label("opted_out_at"), openid.label("openid"),
-                   func.coalesce(used, 0).label("used"))
-            .where(Member.status == "active", *where).offset(0).subquery("base"))
+                   Member.sms_opt_out_at.label("opted_out_at"), followers.c.openid.label("openid"),
+                   func.coalesce(MassQuota.used, 0).label("used"))
+            .outerjoin(followers, followers.c.member_id == Member.id).outerjoin(MassQuota, taken)
+            .where(Member.status == "active", *where).subquery("base"))
     channel, reason = _choice(base, send, _in_quiet_hours(send, merchant, now))
     twins = _same_message_lately(session, send, now)
     if twins:
