@@ -39,11 +39,13 @@ def api(view):
     return answer
 
 
-def _token_app():
+def token_app():
+    """The app id of the call's access token (a live one, else WeChat's error)."""
     return sbx.app_of_token(db.session, request.args.get("access_token"))
 
 
-def _body():
+def json_body():
+    """The call's JSON object, else WeChat's 47001."""
     try:
         data = json.loads(request.get_data(as_text=True) or "{}")
     except ValueError:
@@ -77,7 +79,7 @@ def wechat_token():
 @blueprint.route(API + "cgi-bin/ticket/getticket")
 @api
 def wechat_ticket():
-    app_id = _token_app()
+    app_id = token_app()
     kind = request.args.get("type", "jsapi")
     grant = sbx.issue(db.session, "jsapi_ticket" if kind == "jsapi" else f"{kind[:12]}_ticket", app_id)
     return _ok(ticket=grant.value, expires_in=int(sbx.TOKEN_TTL.total_seconds()))
@@ -88,7 +90,7 @@ def wechat_ticket():
 @blueprint.route(API + "cgi-bin/user/info")
 @api
 def wechat_user_info():
-    app_id = _token_app()
+    app_id = token_app()
     person = sbx.user_by_openid(db.session, app_id, request.args.get("openid", ""))
     if person is None:
         raise ApiError(40003)
@@ -104,8 +106,8 @@ def wechat_user_info():
 @blueprint.route(API + "cgi-bin/menu/create", methods=["POST"])
 @api
 def wechat_menu_create():
-    app_id = _token_app()
-    menu = _body()
+    app_id = token_app()
+    menu = json_body()
     _check_menu(menu.get("button"))
     sbx.record(db.session, "menu", app_id, None, menu)
     return _ok()
@@ -147,14 +149,14 @@ def _check_button(button, name_bytes, container=False):
 @blueprint.route(API + "cgi-bin/menu/get")
 @api
 def wechat_menu_get():
-    return {"menu": {"button": sbx.published_menu(db.session, _token_app())}}
+    return {"menu": {"button": sbx.published_menu(db.session, token_app())}}
 
 
 @blueprint.route(API + "cgi-bin/qrcode/create", methods=["POST"])
 @api
 def wechat_qrcode_create():
-    app_id = _token_app()
-    data = _body()
+    app_id = token_app()
+    data = json_body()
     action = data.get("action_name")
     info = data.get("action_info")
     scene = info.get("scene") if isinstance(info, dict) else None
@@ -177,7 +179,7 @@ def wechat_qrcode_create():
 @blueprint.route(API + "cgi-bin/message/template/send", methods=["POST"])
 @api
 def wechat_template_send():
-    app_id, data = _token_app(), _body()
+    app_id, data = token_app(), json_body()
     if not _openid(data.get("touser")) or not data.get("template_id"):
         raise ApiError(40003 if not _openid(data.get("touser")) else 47001)
     row = sbx.record(db.session, "template", app_id, data["touser"], data)
@@ -187,7 +189,7 @@ def wechat_template_send():
 @blueprint.route(API + "cgi-bin/message/custom/send", methods=["POST"])
 @api
 def wechat_custom_send():
-    app_id, data = _token_app(), _body()
+    app_id, data = token_app(), json_body()
     if not _openid(data.get("touser")):
         raise ApiError(40003)
     sbx.record(db.session, "custom", app_id, data["touser"], data)

@@ -5,26 +5,17 @@ event (MASSSENDJOBFINISH) is sandbox/wechat_mass_report.py.
 An accepted send answers {"errcode": 0, "errmsg": "send job submission success", "msg_id", "msg_data_id"}; a
 refusal is WeChat's {"errcode", "errmsg"} with nothing recorded (45065 also carries the first call's msg_id).
 """
-import json
 
-from flask import after_this_request, current_app, request
+from flask import after_this_request, current_app
 
 from extensions import db
-from sandbox import blueprint, wechat_mass_report as report, wechat_mass_store as store, wechat_state as sbx
-from sandbox.wechat_api import API, api
-from sandbox.wechat_state import ApiError
+from sandbox import blueprint, wechat_mass_report as report, wechat_mass_store as store
+from sandbox.wechat_api import API, api, json_body, token_app
 
 
 def _call():
     """(app_id, JSON body) of an API call: a live access token and a JSON object, else WeChat's error."""
-    app_id = sbx.app_of_token(db.session, request.args.get("access_token"))
-    try:
-        data = json.loads(request.get_data(as_text=True) or "{}")
-    except ValueError:
-        raise ApiError(47001) from None
-    if not isinstance(data, dict):
-        raise ApiError(47001)
-    return app_id, data
+    return token_app(), json_body()
 
 
 def _accepted(message):

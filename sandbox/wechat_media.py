@@ -8,7 +8,6 @@ The bytes must be a JPEG or PNG (read from their header, whatever the file is ca
 and thumb at most 1 MB (40006). `/sandbox/wechat/media/<media_id>` serves an image, and
 `/sandbox/wechat/article/<media_id>/<index>` shows an article as WeChat's article page does.
 """
-import json
 import secrets
 import struct
 
@@ -20,7 +19,7 @@ from domain.clock import now_utc
 from extensions import db
 from models import SandboxMedia
 from sandbox import article_html, blueprint, wechat_state as sbx
-from sandbox.wechat_api import API, api
+from sandbox.wechat_api import API, api, json_body, token_app
 from sandbox.wechat_state import ApiError
 
 MAX_BYTES = {"image": 2 * 1024 * 1024, "thumb": 1024 * 1024}
@@ -59,10 +58,6 @@ def image_type(data):
     return None
 
 
-def _app_id():
-    return sbx.app_of_token(db.session, request.args.get("access_token"))
-
-
 def _stored_image(app_id, kind):
     request.max_content_length = UPLOAD_LIMIT
     try:
@@ -93,14 +88,14 @@ def _media_url(media_id):
 @blueprint.route(API + "cgi-bin/media/uploadimg", methods=["POST"])
 @api
 def wechat_media_uploadimg():
-    row = _stored_image(_app_id(), "image")
+    row = _stored_image(token_app(), "image")
     return {"url": _media_url(row.media_id)}
 
 
 @blueprint.route(API + "cgi-bin/media/upload", methods=["POST"])
 @api
 def wechat_media_upload():
-    app_id = _app_id()
+    app_id = token_app()
     kind = request.args.get("type", "")
     if kind not in MAX_BYTES:
         raise ApiError(40004)
@@ -111,12 +106,8 @@ def wechat_media_upload():
 @blueprint.route(API + "cgi-bin/media/uploadnews", methods=["POST"])
 @api
 def wechat_media_uploadnews():
-    app_id = _app_id()
-    try:
-        data = json.loads(request.get_data(as_text=True) or "{}")
-    except ValueError:
-        raise ApiError(47001) from None
-    articles = data.get("articles") if isinstance(data, dict) else None
+    app_id = token_app()
+    articles = json_body().get("articles")
     if not isinstance(articles, list) or not articles:
         raise ApiError(44003)
     if len(articles) > MAX_ARTICLES:
