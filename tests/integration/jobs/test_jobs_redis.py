@@ -98,3 +98,25 @@ def test_is_every_job_a_service_names_registered():
 
     assert notices.SEND_JOB in REGISTRY
     assert self_pay_orders.REFUND_JOB in REGISTRY
+
+
+def test_does_a_submitted_send_go_onto_the_bulk_queue_and_run_on_a_worker(app, db, make, redis_url):
+    from services.outreach import run as send_run
+    from tests.integration.outreach.support import delivered_openids, draft, shop_with_members
+
+    shop, owner, fans, plain = shop_with_members(db, make)
+    send = draft(db, owner)
+    app.config["REDIS_URL"] = redis_url
+    try:
+        connection = Redis.from_url(redis_url)
+        queue = Queue("bulk", connection=connection)
+        send_run.submit(db.session, owner, send.id)
+        assert queue.count == 0
+        db.session.commit()
+        assert [job.func_name for job in queue.jobs] == ["jobs.dispatch.execute"] and queue.count == 1
+        SimpleWorker([queue], connection=connection).work(burst=True)
+        db.session.expire_all()
+        assert db.session.get(type(send), send.id).status == "done"
+        assert len(delivered_openids(db, shop)) == 3
+    finally:
+        app.config["REDIS_URL"] = ""
