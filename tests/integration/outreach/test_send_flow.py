@@ -1,9 +1,12 @@
 """A send from draft to done: the plan's channels and skip reasons, the frozen audience, WeChat mass calls through
 the sandbox, SMS through the provider with receipts, and the month's allowance taken once per message."""
+import io
+
+from PIL import Image
 from sqlalchemy import select
 
-from models import MassQuota, SandboxOutbox, Send
-from services.outreach import plan, run
+from models import MassQuota, SandboxMassMessage, SandboxMedia, SandboxOutbox, Send
+from services.outreach import compose, plan, run
 from tests.integration.outreach.support import (LATE_MORNING, delivered_openids, draft, openid_for, recipients_of,
                                                 shop_with_members)
 
@@ -44,3 +47,29 @@ def test_does_best_channel_fall_back_to_sms_and_count_receipts(db, make):
     assert done.sms_units == 2
     texts = db.session.scalars(select(SandboxOutbox.payload).where(SandboxOutbox.kind == "sms")).all()
     assert [payload["text"] for payload in texts] == ["【群发店】周末全场八折回T退订"] * 2
+
+
+def test_does_an_image_text_send_upload_its_cover_and_article_once_and_reach_followers(db, make, tmp_path, app,
+                                                                                      monkeypatch):
+    shop, owner, fans, plain = shop_with_members(db, make)
+    picture = io.BytesIO()
+    Image.new("RGB", (1200, 800), (200, 80, 40)).save(picture, "PNG")
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
+    send = compose.save_draft(db.session, owner, None, {
+        "title": "新品图文", "content_kind": "news", "channel": "wechat", "news_title": "冬季新品",
+        "news_summary": "三款新品上市", "news_body": "第一段\n第二段", "link_url": "https://example.com/menu"},
+        cover_bytes=picture.getvalue(), upload_root=str(tmp_path))
+    db.session.commit()
+    with Image.open(tmp_path / send.cover) as kept:
+        assert kept.format == "JPEG" and kept.size == (750, 500)  # re-encoded within 900 x 500
+    run.submit(db.session, owner, send.id, now=LATE_MORNING)
+    db.session.commit()
+    done = run_to_end(db, send)
+    assert done.status == "done" and done.news_media_id
+    news = db.session.scalars(select(SandboxMedia).where(SandboxMedia.kind == "news")).one()
+    article = news.payload["articles"][0]
+    assert (article["title"], article["digest"], article["content_source_url"]) == (
+        "冬季新品", "三款新品上市", "https://example.com/menu")
+    [message] = db.session.scalars(select(SandboxMassMessage)).all()
+    assert message.payload["msgtype"] == "mpnews" and message.payload["mpnews"]["media_id"] == done.news_media_id
+    assert delivered_openids(db, shop) == sorted(openid_for(shop.id * 1000 + n) for n in range(3))
