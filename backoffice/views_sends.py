@@ -5,7 +5,6 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from wechatpy.exceptions import WeChatClientException
 
 from backoffice import blueprint
 from backoffice.common import flash_domain_error, merchant_id, parse_int, requires
@@ -115,8 +114,6 @@ def send_preview(send_id):
         previews.send_preview(db.session, current_user, send.id, form.mobile.data)
     except DomainError as exc:
         return _refused(exc, send_id, preview_form=form)
-    except WeChatClientException as exc:
-        return _refused(DomainError(_("微信未能发送预览：%(msg)s", msg=exc.errmsg)), send_id, preview_form=form)
     flash(_("预览已发送到 %(mobile)s 绑定的微信", mobile=form.mobile.data), "success")
     return redirect(url_for("backoffice.send_show", send_id=send.id))
 

@@ -77,6 +77,9 @@ class SendRecipient(Base):
     __tablename__ = "send_recipients"
     __table_args__ = (
         sa.UniqueConstraint("merchant_id", "send_id", "member_id", name="uq_send_recipient"),
+        # the report's coupons: only the rows whose member took the send's coupon
+        sa.Index("ix_send_recipients_coupon", "merchant_id", "send_id", postgresql_where=sa.text(
+            "coupon_code_id IS NOT NULL"), sqlite_where=sa.text("coupon_code_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
@@ -88,6 +91,7 @@ class SendRecipient(Base):
     status: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="queued")
     reason: Mapped[str | None] = mapped_column(sa.String(20))
     batch: Mapped[int | None] = mapped_column(sa.Integer)  # the mass call (wechat_mass_calls.id) that carried it
+    coupon_code_id: Mapped[int | None] = mapped_column(sa.Integer)  # the send's coupon, once the member took it
     sent_at = mapped_column(UTCDateTime())
     delivered_at = mapped_column(UTCDateTime())
 

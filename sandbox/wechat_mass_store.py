@@ -47,6 +47,7 @@ def send(session, app_id, data, per_minute):
     delivered = [received.get(openid, 0) < MONTHLY_LIMIT for openid in openids]
     _insert_recipients(session, message.id, app_id, month, openids, delivered)
     message.sent = sum(delivered)
+    message.errors = len(openids) - message.sent  # dropped over the month's 4: WeChat's ErrorCount
     session.flush()
     return message
 

@@ -141,11 +141,15 @@ def upgrade():
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('reason', sa.String(length=20), nullable=True),
     sa.Column('batch', sa.Integer(), nullable=True),
+    sa.Column('coupon_code_id', sa.Integer(), nullable=True),
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('delivered_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_send_recipients')),
     sa.UniqueConstraint('merchant_id', 'send_id', 'member_id', name='uq_send_recipient')
     )
+    op.create_index('ix_send_recipients_coupon', 'send_recipients', ['merchant_id', 'send_id'], unique=False,
+                    postgresql_where=sa.text('coupon_code_id IS NOT NULL'),
+                    sqlite_where=sa.text('coupon_code_id IS NOT NULL'))
 
     op.create_table('wechat_mass_calls',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -183,6 +187,7 @@ def downgrade():
 
     op.drop_table('wechat_mass_calls')
 
+    op.drop_index('ix_send_recipients_coupon', table_name='send_recipients')
     op.drop_table('send_recipients')
     with op.batch_alter_table('sends', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sends_merchant_id'))

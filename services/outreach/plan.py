@@ -115,6 +115,17 @@ def _in_quiet_hours(send, merchant, now):
 def preview(session, send, now=None):
     """The plan as it stands now (nothing written): counts per channel and per skip reason, and a sample."""
     rows = decided(session, send, now)
+    sample = session.execute(select(Member, rows.c.channel, rows.c.reason).join(rows, rows.c.member_id == Member.id)
+                             .order_by(Member.id).limit(SAMPLE_SIZE)).all()
+    return _counted(session, rows, [tuple(row) for row in sample])
+
+
+def tally(session, send, now=None):
+    """The plan's counts only (what a submit checks), without the sample's second pass over the audience."""
+    return _counted(session, decided(session, send, now), [])
+
+
+def _counted(session, rows, sample):
     by_channel, skipped, total = {}, {}, 0
     for channel, reason, members in session.execute(
             select(rows.c.channel, rows.c.reason, func.count()).group_by(rows.c.channel, rows.c.reason)):
@@ -123,9 +134,7 @@ def preview(session, send, now=None):
             by_channel[channel] = by_channel.get(channel, 0) + members
         else:
             skipped[reason] = skipped.get(reason, 0) + members
-    sample = session.execute(select(Member, rows.c.channel, rows.c.reason).join(rows, rows.c.member_id == Member.id)
-                             .order_by(Member.id).limit(SAMPLE_SIZE)).all()
-    return Plan(total, by_channel, skipped, [tuple(row) for row in sample])
+    return Plan(total, by_channel, skipped, sample)
 
 
 def freeze(session, send, now=None):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from models import CouponCode, Send, Verification, WechatMassCall
+from models import CouponCode, Send, SendRecipient, Verification, WechatMassCall
 from services.outreach import recipients
 from services.shared.tenancy import get_owned, scoped
 
@@ -30,11 +30,6 @@ class Report:
     @property
     def sent_total(self):
         return sum(self.sent.values())
-
-
-def coupon_key_prefix(send_id):
-    """Every coupon claimed from a send carries this idempotency-key prefix (one per member and send)."""
-    return f"send:{int(send_id)}:"
 
 
 def of(session, merchant_id, send_id):
@@ -77,13 +72,13 @@ def _wechat_figures(session, send):
 
 
 def _follow_up(session, send, report):
+    """Coupons the send's recipients took (noted on their rows) and used within 7 days of sending."""
     until = send.started_at + FOLLOW_UP
-    codes = scoped(CouponCode, send.merchant_id).where(
-        CouponCode.idempotency_key.like(coupon_key_prefix(send.id) + "%"), CouponCode.created_at < until)
-    report.coupons_claimed = session.scalar(select(func.count()).select_from(codes.subquery()))
-    used_ids = select(CouponCode.id).where(CouponCode.merchant_id == send.merchant_id,
-                                           CouponCode.idempotency_key.like(coupon_key_prefix(send.id) + "%"),
-                                           CouponCode.used_at.is_not(None), CouponCode.used_at < until)
+    taken = (select(CouponCode.id).join(SendRecipient, SendRecipient.coupon_code_id == CouponCode.id)
+             .where(*recipients.of_send(send), SendRecipient.coupon_code_id.is_not(None),
+                    CouponCode.merchant_id == send.merchant_id, CouponCode.created_at < until))
+    used_ids = taken.where(CouponCode.used_at.is_not(None), CouponCode.used_at < until)
+    report.coupons_claimed = session.scalar(select(func.count()).select_from(taken.subquery()))
     report.coupons_used = session.scalar(select(func.count()).select_from(used_ids.subquery()))
     if report.coupons_used:
         report.money_paid = _money_paid(session, send.merchant_id, used_ids)

@@ -40,7 +40,7 @@ def submit(session, actor, send_id, *, scheduled_at=None, confirm_large=False, n
     if scheduled_at is not None and scheduled_at > now + MAX_AHEAD:
         raise DomainError("定时发送最多提前 30 天")
     send.scheduled_at = scheduled_at or now
-    planned = plan.preview(session, send, now)
+    planned = plan.tally(session, send, now)
     if planned.total == 0:
         raise DomainError("人群中没有会员，无法发送")
     if planned.reached == 0:
@@ -53,7 +53,7 @@ def submit(session, actor, send_id, *, scheduled_at=None, confirm_large=False, n
             return send
         if not confirm_large:
             raise DomainError(f"发送对象 {planned.total} 人，超过 1 万人，请勾选确认后再发送")
-        send.confirmed_by_id, send.confirmed_at = actor.id, now
+        return _confirmed(session, actor, send, now, "send.submit")
     _schedule(session, send, now)
     _audit(session, actor, send, "send.submit")
     return send
@@ -67,9 +67,13 @@ def confirm(session, actor, send_id, now=None):
     send = get_owned(session, Send, actor.merchant_id, send_id, lock=True)
     if send.status != "awaiting_confirm":
         raise Conflict("该群发不在待确认状态")
+    return _confirmed(session, actor, send, now, "send.confirm")
+
+
+def _confirmed(session, actor, send, now, action):
     send.confirmed_by_id, send.confirmed_at = actor.id, now
     _schedule(session, send, now)
-    _audit(session, actor, send, "send.confirm")
+    _audit(session, actor, send, action)
     return send
 
 

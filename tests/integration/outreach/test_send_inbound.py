@@ -2,15 +2,19 @@
 nothing), members' SMS replies of T through /sms/inbound (signed), and the coupon a send carries, claimed from the
 message and counted in the report with the money paid."""
 import time
+from datetime import timedelta
 
+import pytest
 import requests
 from sqlalchemy import select
 
 from channels import sms as sms_channel
+from domain.errors import DomainError
 from models import Member, WechatMassCall
 from sandbox import wechat_events as events
 from services.coupons import templates as coupon_templates
 from services.outreach import coupon_offer, report, run
+from services.verification import instruments
 from tests.integration.outreach.support import LATE_MORNING, draft, recipients_of, shop_with_members
 from tests.integration.outreach.test_send_flow import run_to_end
 
@@ -83,12 +87,17 @@ def test_is_the_coupon_in_a_send_claimed_once_by_a_recipient_and_reported(db, ma
     again = coupon_offer.claim(db.session, shop, send.id, fans[0].id, now=LATE_MORNING)
     db.session.commit()
     assert first.id == again.id and first.channel == "mass_message"
-    try:
+    with pytest.raises(DomainError, match="只发给收到"):
         coupon_offer.claim(db.session, shop, send.id, plain[0].id, now=LATE_MORNING)
-        raise AssertionError("a member who did not receive the send took its coupon")
-    except Exception as exc:  # noqa: BLE001
-        assert "只发给收到" in str(exc)
     db.session.rollback()
     figures = report.of(db.session, shop.id, send.id)
-    assert figures.coupons_claimed == 1 and figures.coupons_used == 0
-    assert recipients_of(db, send)[fans[0].id].status == "sent"
+    assert (figures.coupons_claimed, figures.coupons_used, figures.money_paid) == (1, 0, 0)
+    assert recipients_of(db, send)[fans[0].id].coupon_code_id == first.id
+
+    store = make.store(shop)
+    db.session.commit()
+    instruments.verify(db.session, owner, first.code, store_id=store.id, method="manual", key="use:1",
+                       amount_received=8800, now=LATE_MORNING + timedelta(hours=2))
+    db.session.commit()
+    figures = report.of(db.session, shop.id, send.id)
+    assert (figures.coupons_claimed, figures.coupons_used, figures.money_paid) == (1, 1, 8800)
