@@ -3,6 +3,7 @@ from models.api_keys import ApiKey, api_key_stores
 from models.audiences import Audience
 from models.audit import AuditLog
 from models.balance_discount import BalanceDiscountRule
+from models.campaigns import (Campaign, CampaignChunk, CampaignRun, CampaignTarget, MessageAllowance)
 from models.cards import Card, CardRefund, CardTemplate, GiftCardBatch, Transfer, card_template_stores
 from models.checkout import Checkout, CheckoutRefund, CheckoutSettings, PointsMultiplierDay
 from models.coupons import BulkIssue, ClaimLink, CouponCode, CouponTemplate, Verification, coupon_template_stores
@@ -35,4 +36,5 @@ __all__ = [
     "Checkout", "CheckoutRefund", "CheckoutSettings", "PointsMultiplierDay",
     "RewardGrant", "RewardRule", "reward_rule_stores", "Audience", "MassQuota", "MessagingSettings", "Send",
     "SendRecipient", "WechatMassCall", "SandboxMassMessage", "SandboxMassRecipient", "SandboxMedia",
+    "Campaign", "CampaignChunk", "CampaignRun", "CampaignTarget", "MessageAllowance",
 ]

@@ -6,7 +6,7 @@ from domain.coupons import KINDS, STATES
 from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime, link_table
 
 CHANNELS = ("follow_gift", "menu", "poster_qr", "receipt_qr", "staff", "mass_message", "template_message",
-            "shop_qr", "points_exchange", "purchase", "h5", "bulk", "friend")
+            "shop_qr", "points_exchange", "purchase", "h5", "bulk", "friend", "campaign")
 VERIFY_METHODS = ("scan", "manual", "api", "self")  # self: the member, paying in H5 (self-pay)
 INSTRUMENT_TYPES = ("coupon", "count_card", "timed_card", "gift_card", "benefit_card")
 BULK_STATUSES = ("queued", "running", "done", "failed")
@@ -67,6 +67,9 @@ class CouponCode(TenantMixin, CreatedAtMixin, Base):
         sa.CheckConstraint(f"channel IN {CHANNELS!r}", name="channel_known"),
         sa.Index("ix_coupon_codes_member_state", "member_id", "state"),
         sa.Index("ix_coupon_codes_template_member", "template_id", "member_id"),
+        # a campaign's report: only the codes campaigns gave
+        sa.Index("ix_coupon_codes_campaign", "merchant_id", "campaign_id", postgresql_where=sa.text(
+            "campaign_id IS NOT NULL"), sqlite_where=sa.text("campaign_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +87,9 @@ class CouponCode(TenantMixin, CreatedAtMixin, Base):
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
     source_card_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cards.id", ondelete="SET NULL"), index=True)
     shared_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("coupon_codes.id", ondelete="SET NULL"))
+    # The campaign that gave it (no foreign key: a million codes come from one statement per chunk, and a per-row
+    # check of the campaign would cost as much as the insert; campaigns are ended, never deleted).
+    campaign_id: Mapped[int | None] = mapped_column(sa.Integer)
 
     template = relationship("CouponTemplate")
     member = relationship("Member")

@@ -138,3 +138,6 @@ class MessagingSettings(TenantMixin, CreatedAtMixin, Base):
     sms_signature: Mapped[str] = mapped_column(sa.String(12), nullable=False, default="")  # 【…】 without brackets
     own_words: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
     sms_fallback: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    # the frequency cap across campaigns: marketing messages a member gets from campaigns in one week
+    campaign_messages_per_week: Mapped[int] = mapped_column(sa.SmallInteger, nullable=False, default=2,
+                                                            server_default="2")
