@@ -35,6 +35,7 @@ PERMISSIONS = {
     "audiences.manage": frozenset({OWNER, ADMIN, OPERATOR}),  # build, save and export audiences (人群)
     "sends.manage": frozenset({OWNER, ADMIN, OPERATOR}),  # write, preview, send and cancel sends (群发)
     "sends.confirm": _MANAGERS,  # let a send to more than 10,000 members go
+    "campaigns.manage": _MANAGERS,  # create, edit, switch on, pause and end campaigns (营销活动): they give things away
     "orders.refund": _MANAGERS,  # money reports: prepaid balances, daily movements
 }
 

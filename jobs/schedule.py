@@ -3,6 +3,7 @@ import logging
 import time
 
 from jobs import dispatch
+from jobs.campaigns import evaluate_campaigns
 from jobs.payments import settle_overdue_orders, settle_processing_refunds, settle_processing_till_refunds
 from jobs.points import expire_points_everywhere
 from jobs.sends import start_due_sends
@@ -18,6 +19,7 @@ PERIODIC = [
     (settle_processing_till_refunds, 600),
     (pay_topup_instalments, 3600),
     (start_due_sends, 60),
+    (evaluate_campaigns, 60),
 ]
 
 

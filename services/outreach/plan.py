@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, exists, func, insert, literal, null, select, 
 
 from domain.clock import now_utc
 from domain.outreach import WECHAT_MASS_PER_MONTH, mass_month, sms_send_start
-from models import Fan, MassQuota, Member, Merchant, Send, SendRecipient
+from models import CampaignRun, CampaignTarget, Fan, MassQuota, Member, Merchant, Send, SendRecipient
 from services.audiences import filters as audience_filters
 from services.outreach import recipients
 
@@ -46,8 +46,8 @@ def decided(session, send, now=None):
     """A subquery of (member_id, channel, address, status, reason), one row per member of the send's audience."""
     now = now or now_utc()
     merchant = session.get(Merchant, send.merchant_id)
-    where = audience_filters.conditions(merchant.id, audience_filters.Filters.from_json(send.filters),
-                                        merchant.timezone, now)
+    where = _campaign_members(session, send) or audience_filters.conditions(
+        merchant.id, audience_filters.Filters.from_json(send.filters), merchant.timezone, now)
     # Joins, not a look-up per member: a million index probes into fans cost three times the hash joins.
     followers = (select(Fan.member_id, func.max(Fan.openid).label("openid"))
                  .where(Fan.merchant_id == merchant.id, Fan.app_id == (merchant.wechat_app_id or ""),
@@ -72,6 +72,18 @@ def decided(session, send, now=None):
     return select(base.c.member_id, channel.label("channel"), address.label("address"),
                   case((channel.is_(None), literal("skipped")), else_=literal("queued")).label("status"),
                   reason.label("reason")).subquery("decided")
+
+
+def _campaign_members(session, send):
+    """A campaign run's send goes to the run's rewarded members who were not over the weekly cap
+    (services/campaigns/telling.py); None for a send made in the back office."""
+    run_id = send.id and session.scalar(select(CampaignRun.id).where(CampaignRun.merchant_id == send.merchant_id,
+                                                                     CampaignRun.send_id == send.id))
+    if not run_id:
+        return None
+    told = select(CampaignTarget.member_id).where(CampaignTarget.run_id == run_id,
+                                                  CampaignTarget.state == "rewarded", CampaignTarget.reason.is_(None))
+    return [Member.merchant_id == send.merchant_id, Member.id.in_(told)]
 
 
 def _same_message_lately(session, send, now):

@@ -96,6 +96,12 @@ def _schedule(session, send, now):
         _start_job(session, send.id)
 
 
+def schedule_now(session, send, now):
+    """A send made by a campaign run (already decided by the campaign's owner or admin): it goes at once."""
+    send.scheduled_at = send.scheduled_at or now
+    _schedule(session, send, now)
+
+
 def _start_job(session, send_id):
     job_queue.enqueue(session, RUN_JOB, send_id)
 

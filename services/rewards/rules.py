@@ -151,6 +151,11 @@ def _stores(session, merchant_id, all_stores, store_ids):
     return stores
 
 
+def check_rewards(session, merchant_id, rewards):
+    """A campaign's rewards, checked like a payment rule's (up to 5 coupons, points, growth, count cards)."""
+    return _rewards(session, merchant_id, "post_payment", rewards)
+
+
 def _rewards(session, merchant_id, kind, rewards):
     points, growth = rewards.get("points") or 0, rewards.get("growth") or 0
     for value, label in ((points, "赠送积分"), (growth, "赠送成长值")):

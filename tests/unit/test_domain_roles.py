@@ -33,6 +33,7 @@ EXPECTED = {
     "audiences.manage":   "Y     Y     Y     .     .     .     .",
     "sends.manage":       "Y     Y     Y     .     .     .     .",
     "sends.confirm":      "Y     Y     .     .     .     .     .",
+    "campaigns.manage":   "Y     Y     .     .     .     .     .",
     "orders.refund":      "Y     Y     .     .     .     .     .",
 }
 
