@@ -3,7 +3,7 @@ resumes and several workers share a run), and the tick that evaluates every live
 import logging
 
 from jobs.base import enqueue, job
-from services.campaigns import runs
+from services.campaigns import entry, runs
 
 log = logging.getLogger(__name__)
 
@@ -36,3 +36,11 @@ def evaluate_campaigns(session):
     if started:
         log.info("campaigns: %d runs started", len(started))
     return len(started)
+
+
+@job(queue="default", timeout=120)
+def check_audience_entry(session, merchant_id, member_id):
+    """After a payment, a top-up or a join: the member's audience-entry rewards, if they now qualify."""
+    gave = entry.check_member(session, merchant_id, member_id)
+    session.commit()
+    return gave

@@ -48,8 +48,9 @@ def evaluate(session, campaign, now):
     return started
 
 
-def open_run(session, campaign, merchant, occasion, now):
-    """The occasion's run with its targets frozen and chunked; None when it was opened before."""
+def open_run(session, campaign, merchant, occasion, now, freeze=True):
+    """The occasion's run with its targets frozen and chunked; None when it was opened before. Without
+    `freeze` the run starts empty (an audience-entry campaign's run of the day, which members join one by one)."""
     if session.scalar(select(CampaignRun.id).where(CampaignRun.merchant_id == merchant.id,
                                                    CampaignRun.campaign_id == campaign.id,
                                                    CampaignRun.occasion == occasion.key)) is not None:
@@ -60,6 +61,8 @@ def open_run(session, campaign, merchant, occasion, now):
                       created_at=now)
     session.add(run)
     session.flush()
+    if not freeze:
+        return run
     targets.freeze(session, campaign, run, merchant, occasion, now)
     _count_and_chunk(session, run)
     if run.chunks == 0:

@@ -137,7 +137,7 @@ def _checked(session, merchant, values, now, kind_locked):
             raise DomainError("请设置第二步的奖励")
         rewards["second"] = reward_rules.check_rewards(session, merchant.id, second)
     return {"name": required_text(values.get("name"), "活动名称", 40), "kind": kind, "audience_id": audience_id,
-            "schedule": schedule, "rewards": rewards, "message": _message(values.get("message") or {}),
+            "schedule": schedule, "rewards": rewards, "message": _message(kind, values.get("message") or {}),
             "budget_coupons": _budget(values.get("budget_coupons"), "优惠券总量上限"),
             "budget_points": _budget(values.get("budget_points"), "积分总量上限"),
             "holdout_percent": _holdout(values.get("holdout_percent"))}
@@ -154,10 +154,12 @@ def _audience(session, merchant_id, kind, audience_id):
         raise DomainError("所选人群不存在") from None
 
 
-def _message(values):
+def _message(kind, values):
     channel = values.get("channel") or "none"
     if channel not in MESSAGE_CHANNELS:
         raise DomainError("未知的通知方式")
+    if kind == "audience_entry" and channel not in ("none", "notice"):
+        raise DomainError("自动派券逐个发放，只能用模板消息通知")
     text = optional_text(values.get("text"), "通知内容", MAX_MESSAGE) or ""
     sms = optional_text(values.get("sms"), "短信内容", MAX_SMS) or ""
     if channel in ("wechat", "best") and not text:

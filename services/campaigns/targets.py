@@ -37,9 +37,14 @@ def selections(session, campaign, merchant, occasion, now):
 def freeze(session, campaign, run, merchant, occasion, now):
     """Write the occasion's targets for the run; returns how many new rows (members already given this period
     are skipped by the unique key)."""
+    return insert_selection(session, campaign, run, merchant, selections(session, campaign, merchant, occasion, now))
+
+
+def insert_selection(session, campaign, run, merchant, chosen_selects):
+    """INSERT … SELECT of the selections into the run's targets; returns how many rows were new."""
     insert = _INSERTS[session.get_bind().dialect.name]
     added = 0
-    for chosen in selections(session, campaign, merchant, occasion, now):
+    for chosen in chosen_selects:
         rows = chosen.subquery()
         statement = insert(CampaignTarget).from_select(
             ["merchant_id", "campaign_id", "run_id", "member_id", "period", "state"],
@@ -80,6 +85,8 @@ def _kind_parts(campaign, merchant, occasion, today, step):
         return _birthday_parts(today, schedule)
     if kind == "dormant":
         return [_dormant_part(campaign, merchant, today, schedule, step)]
+    if kind == "audience_entry":
+        return [(literal("once"), [])]  # once per member, ever: the nightly sweep and each change agree
     return [(literal(occasion.key if occasion is not None else "once"), [])]
 
 

@@ -16,6 +16,7 @@ from domain.fields import clean_values
 from domain.phone import mask_mobile, normalise_mobile
 from models import Fan, MemberIdentity
 from models.member import GENDERS
+from services.campaigns import entry as campaign_entry
 from services.rewards import follow_gift, gifts as gift_rules
 from services.members import fields as member_fields, levels, members, sms_codes
 from services.points import ledger as points
@@ -97,6 +98,7 @@ def join(session, merchant, login, *, mobile, profile):
         # member later binds the other app (the grant's key still makes it once per member and rule).
         if gift_rules.gave_growth(gift_rules.registration(session, merchant, member)):
             levels.apply_upgrade(session, member)
+        campaign_entry.after_change(session, merchant.id, member.id)
     return member
 
 

@@ -1,6 +1,7 @@
 """What each kind of paid order gives the member. Every change carries a key derived from the order, so a
 fulfilment that runs again (a retried job, a second notification that slipped through) changes nothing."""
 from domain.errors import DomainError
+from services.campaigns import entry as campaign_entry
 from services.cards import benefit_issue, count_timed_issue, gift_issue
 from services.coupons import issue as coupon_issue
 from services.members import levels
@@ -28,6 +29,7 @@ def topup(session, merchant, order, now):
     if items.get("points"):
         points.earn(session, merchant, order.member_id, items["points"], key=_key(order, "points"),
                     reference=("order", order.id), reason="充值赠送积分")
+    campaign_entry.after_change(session, merchant.id, order.member_id)
     return issued
 
 

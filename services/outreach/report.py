@@ -81,10 +81,10 @@ def _follow_up(session, send, report):
     report.coupons_claimed = session.scalar(select(func.count()).select_from(taken.subquery()))
     report.coupons_used = session.scalar(select(func.count()).select_from(used_ids.subquery()))
     if report.coupons_used:
-        report.money_paid = _money_paid(session, send.merchant_id, used_ids)
+        report.money_paid = money_paid_with(session, send.merchant_id, used_ids)
 
 
-def _money_paid(session, merchant_id, used_ids):
+def money_paid_with(session, merchant_id, used_ids):
     """Money received in the payments that used the send's coupons: a till payment with two of them counts once."""
     rows = session.execute(select(Verification.idempotency_key, Verification.amount_received).where(
         Verification.merchant_id == merchant_id, Verification.coupon_code_id.in_(used_ids),

@@ -11,6 +11,7 @@ from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, InsufficientBalance
 from domain.money import format_yuan
 from models.checkout import Checkout
+from services.campaigns import entry as campaign_entry
 from services.coupons import till_codes as coupons
 from services.members import levels
 from services.points import ledger as points
@@ -65,6 +66,7 @@ def pay(session, merchant, actor, *, store_id, member_id, amount, tender, choice
     _reward(session, merchant, actor, checkout, member, now)
     staged_changes.write_staged(session)  # the member's counters and balance, the checkout's wallet transaction
     session.flush()  # whatever else the rewards or an upgrade added
+    campaign_entry.after_change(session, merchant.id, member.id)
     return checkout
 
 
