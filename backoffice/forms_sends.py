@@ -119,3 +119,6 @@ class MessagingSettingsForm(FlaskForm):
     own_words = TextAreaField(_l("自定义敏感词"), validators=[Length(max=5000, message=_l("自定义敏感词过多"))],
                               description=_l("每行一个；短信含这些词时不能保存"))
     sms_fallback = BooleanField(_l("新建群发默认：微信不可达时改发短信"))
+    campaign_messages_per_week = StringField(_l("营销活动消息频次上限（条/人/周）"),
+                                             validators=[Length(max=3, message=_l("请填写 0 到 14 之间的整数"))],
+                                             description=_l("所有营销活动合计，超出的会员照常获得奖励但不再通知"))

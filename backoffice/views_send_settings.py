@@ -24,7 +24,8 @@ def send_settings():
     else:
         row = outreach_settings.get(db.session, mid)
         form = MessagingSettingsForm(data={"sms_signature": row.sms_signature, "own_words": "\n".join(row.own_words),
-                                           "sms_fallback": row.sms_fallback})
+                                           "sms_fallback": row.sms_fallback,
+                                           "campaign_messages_per_week": str(row.campaign_messages_per_week)})
 
     def context():
         return {"form": form, "signature": signature(outreach_settings.signature_of(db.session, mid)),
@@ -32,4 +33,5 @@ def send_settings():
 
     return form_page(PAGE, context, lambda: outreach_settings.save(
         db.session, current_user, sms_signature=form.sms_signature.data, own_words_text=form.own_words.data,
-        sms_fallback=bool(form.sms_fallback.data)), done=_("群发设置已保存"), back=url_for("backoffice.send_settings"))
+        sms_fallback=bool(form.sms_fallback.data),
+        campaign_messages_per_week=form.campaign_messages_per_week.data), done=_("群发设置已保存"), back=url_for("backoffice.send_settings"))

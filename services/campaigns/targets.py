@@ -51,7 +51,8 @@ def insert_selection(session, campaign, run, merchant, chosen_selects):
             select(literal(merchant.id), literal(campaign.id), literal(run.id), rows.c.member_id, rows.c.period,
                    rows.c.state).where(true()))
         added += session.execute(statement.on_conflict_do_nothing(
-            index_elements=["merchant_id", "campaign_id", "member_id", "period"])).rowcount
+            index_elements=["merchant_id", "campaign_id", "member_id", "period"])
+            .execution_options(preserve_rowcount=True)).rowcount
     if added >= ANALYZE_ABOVE and session.get_bind().dialect.name == "postgresql":
         # fresh statistics for the chunks' range reads over the rows just added (see services/outreach/plan.py)
         session.execute(text("ANALYZE campaign_targets"))

@@ -4,6 +4,7 @@ from domain.errors import DomainError
 
 def required_text(value, label, max_length):
     value = (value or "").strip()
+    _refuse_nul(value, label)
     if not value:
         raise DomainError(f"请填写{label}")
     if len(value) > max_length:
@@ -13,6 +14,13 @@ def required_text(value, label, max_length):
 
 def optional_text(value, label, max_length):
     value = (value or "").strip()
+    _refuse_nul(value, label)
     if len(value) > max_length:
         raise DomainError(f"{label}不能超过 {max_length} 个字符")
     return value or None
+
+
+def _refuse_nul(value, label):
+    """PostgreSQL cannot store a NUL character in text: refused with the field's name, not a 500."""
+    if "\x00" in value:
+        raise DomainError(f"{label}包含不允许的字符")
