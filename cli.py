@@ -10,7 +10,7 @@ from domain.errors import DomainError
 from extensions import db
 from jobs import dispatch, schedule, worker
 from jobs.base import QUEUES
-from jobs import sends as send_jobs
+from jobs import campaigns as campaign_jobs, sends as send_jobs
 from jobs.points import expire_points_everywhere
 from services.merchant import merchants, staff
 
@@ -74,6 +74,13 @@ def register(app):
         this every minute; without Redis, run this from cron every minute)."""
         started = dispatch.execute(send_jobs.start_due_sends.job_name)
         click.echo(f"{started} sends started")
+
+    @app.cli.command("run-campaigns")
+    def run_campaigns():
+        """Evaluate every live campaign now: due occasions become runs and are given out (the scheduler does this
+        every minute; without Redis, run this from cron every minute)."""
+        started = dispatch.execute(campaign_jobs.evaluate_campaigns.job_name)
+        click.echo(f"{started} campaign runs started")
 
     @app.cli.command("run-scheduler")
     def run_scheduler():

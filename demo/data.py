@@ -7,7 +7,7 @@ from flask import current_app, has_app_context
 from domain import roles
 from domain.clock import now_utc
 from models import Merchant
-from demo import catalogue as demo_catalogue
+from demo import campaigns as demo_campaigns, catalogue as demo_catalogue
 from sandbox import alipay_keys, wechat_state as wechat_sandbox
 from services.audiences import filters as audience_filters, saved as saved_audiences
 from services.outreach import settings as messaging_settings
@@ -68,8 +68,9 @@ def load(session):
     _fields(session, team["owner"])
     _upgrade_gift(session, team["owner"])
     people = _members(session, merchant, shop_list, team)
-    demo_catalogue.load(session, merchant, team["owner"], people)
+    cash, latte, *_rest = demo_catalogue.load(session, merchant, team["owner"], people)
     _outreach(session, team["owner"])
+    demo_campaigns.load(session, team["owner"], cash, latte)
     sandbox_channels(session, merchant)
     return merchant, True
 
