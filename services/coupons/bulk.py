@@ -14,7 +14,7 @@ from domain.clock import now_utc
 from domain.errors import Conflict, DomainError
 from models import BulkIssue, CouponTemplate, Level, Member, Merchant, Tag
 from services.audiences import filters as audience_filters
-from services.issuance import coupons as issuance
+from services.issuance import coupon_walk, coupons as issuance
 from services.shared.tenancy import get_owned, scoped
 
 CHUNK = 5000
@@ -78,17 +78,16 @@ def run_chunk(session, bulk_id, size=None, now=None):
         return False
     merchant = session.get(Merchant, bulk.merchant_id)
     bulk.status, bulk.error = "running", None
-    member_ids = session.scalars(matching(merchant, bulk.filters).where(Member.id > bulk.last_member_id)
-                                 .with_only_columns(Member.id).order_by(Member.id).limit(size)).all()
-    issued = issuance.issue(session, merchant, bulk.template_id, member_ids,
-                            issuance.Occasion(f"bulk:{bulk.id}:", bulk.channel), now=now or now_utc())
-    bulk.issued += len(issued.member_ids)
-    if issued.stop:
-        return _finish(bulk, now, note=f"{issued.stop}，已停止发放")
-    bulk.skipped += len(member_ids) - len(issued.member_ids)  # over the per-member limit
-    if member_ids:
-        bulk.last_member_id = member_ids[-1]
-    if len(member_ids) < size:
+    step = coupon_walk.issue_next(session, merchant, bulk.template_id, matching(merchant, bulk.filters),
+                                  issuance.Occasion(f"bulk:{bulk.id}:", bulk.channel), after=bulk.last_member_id,
+                                  size=size, now=now or now_utc())
+    bulk.issued += step.issued
+    if step.stop:
+        return _finish(bulk, now, note=f"{step.stop}，已停止发放")
+    bulk.skipped += step.seen - step.issued  # over the per-member limit
+    if step.last_id is not None:
+        bulk.last_member_id = step.last_id
+    if step.seen < size:
         return _finish(bulk, now)
     session.flush()
     return True

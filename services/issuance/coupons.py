@@ -79,12 +79,9 @@ def issue(session, merchant, template_id, member_ids, occasion, *, per_member=1,
     if not member_ids:
         return Issued([])
     dialect = session.get_bind().dialect.name
-    template = _lock_template(session, merchant.id, template_id)
-    if template is None or not template.active:
-        return Issued([], STOPPED)
-    remaining = None if template.stock_total is None else template.stock_total - template.stock_issued
-    if remaining is not None and remaining <= 0:
-        return Issued([], OUT_OF_STOCK)
+    template, remaining, stop = open_template(session, merchant.id, template_id)
+    if stop:
+        return Issued([], stop)
     room = _smallest(remaining, limit)
     if room is not None and room <= 0:
         return Issued([])
@@ -96,11 +93,26 @@ def issue(session, merchant, template_id, member_ids, occasion, *, per_member=1,
               "prefix": occasion.prefix, "campaign_id": occasion.campaign_id, "starts_at": starts_at,
               "ends_at": ends_at, "now": now, "per_member": template.per_member_limit, "room": room}
     given = _insert(session, dialect, statement, params, member_ids, per_member)
-    if given:
-        session.execute(text("UPDATE coupon_templates SET stock_issued = stock_issued + :n WHERE id = :id"),
-                        {"n": len(given), "id": template.id})
-        session.expire(template, ["stock_issued"])
+    take_stock(session, template, len(given))
     return Issued(given, OUT_OF_STOCK if remaining is not None and len(given) >= remaining else None)
+
+
+def open_template(session, merchant_id, template_id):
+    """(the template locked for the chunk, the stock left or None for unlimited, a stop reason or None)."""
+    template = _lock_template(session, merchant_id, template_id)
+    if template is None or not template.active:
+        return template, None, STOPPED
+    remaining = None if template.stock_total is None else template.stock_total - template.stock_issued
+    if remaining is not None and remaining <= 0:
+        return template, remaining, OUT_OF_STOCK
+    return template, remaining, None
+
+
+def take_stock(session, template, issued):
+    if issued:
+        session.execute(text("UPDATE coupon_templates SET stock_issued = stock_issued + :n WHERE id = :id"),
+                        {"n": issued, "id": template.id})
+        session.expire(template, ["stock_issued"])
 
 
 def _insert(session, dialect, statement, params, member_ids, per_member):

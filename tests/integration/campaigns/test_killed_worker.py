@@ -12,13 +12,13 @@ from services.audiences import saved
 from services.audiences.filters import Filters
 from services.campaigns import runs
 from services.coupons import bulk as coupon_bulk
-from services.issuance import coupons as issuance
+from services.issuance import coupon_walk, coupons as issuance
 from tests.integration.campaigns.support import campaign, shop, tick, utc
 
 MEMBERS = 23
 
 
-def _die_in_second_chunk(app, job, target_id, chunk_attr):
+def _die_in_second_chunk(app, job, target_id, chunk_attr, issuer):
     """The child: the job's worker, killed (os._exit, no cleanup) right after its second chunk's codes went into
     the table, before that chunk's commit."""
     with app.app_context():
@@ -26,23 +26,24 @@ def _die_in_second_chunk(app, job, target_id, chunk_attr):
             engine.dispose(close=False)  # the parent's pooled connections are not ours to use
         module, attr = chunk_attr
         setattr(module, attr, 5)
-        real_issue, calls = issuance.issue, []
+        issuer_module, issuer_name = issuer
+        real_issue, calls = getattr(issuer_module, issuer_name), []
 
         def issue_then_maybe_die(*args, **kwargs):
             issued = real_issue(*args, **kwargs)
-            calls.append(len(issued.member_ids))
+            calls.append(issued)
             if len(calls) == 2:
                 os._exit(9)
             return issued
 
-        issuance.issue = issue_then_maybe_die
+        setattr(issuer_module, issuer_name, issue_then_maybe_die)
         job(database.session, target_id)
         os._exit(0)
 
 
-def _kill_a_worker(app, job, target_id, chunk_attr):
+def _kill_a_worker(app, job, target_id, chunk_attr, issuer):
     worker = multiprocessing.get_context("fork").Process(target=_die_in_second_chunk,
-                                                         args=(app, job, target_id, chunk_attr))
+                                                         args=(app, job, target_id, chunk_attr, issuer))
     worker.start()
     worker.join(timeout=60)
     assert worker.exitcode == 9
@@ -64,7 +65,7 @@ def test_does_a_killed_campaign_worker_leave_one_code_per_member(app, db, make, 
     monkeypatch.setattr(runs.job_queue, "enqueue", lambda *args, **kwargs: None)  # the workers are the test's
     run_id = tick(db, utc(2026, 12, 24, 2, 1))[0]
 
-    _kill_a_worker(app, campaign_jobs.run_campaign, run_id, (runs, "CHUNK"))
+    _kill_a_worker(app, campaign_jobs.run_campaign, run_id, (runs, "CHUNK"), (issuance, "issue"))
     holders, _ = _codes(db, campaign_id=row.id)
     assert sorted(holders) == sorted(members[:5])  # the first chunk committed, the second died with its worker
 
@@ -82,7 +83,7 @@ def test_does_a_killed_bulk_issue_worker_leave_one_code_per_member(app, db, make
     members = [make.member(merchant).id for _ in range(MEMBERS)]
     bulk = coupon_bulk.start(db.session, owner, coupon.id, {})
     db.session.commit()
-    _kill_a_worker(app, coupon_jobs.bulk_issue, bulk.id, (coupon_bulk, "CHUNK"))
+    _kill_a_worker(app, coupon_jobs.bulk_issue, bulk.id, (coupon_bulk, "CHUNK"), (coupon_walk, "issue_next"))
     assert len(_codes(db, template_id=coupon.id)[0]) == 5
 
     monkeypatch.setattr(coupon_bulk, "CHUNK", 5)

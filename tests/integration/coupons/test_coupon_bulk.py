@@ -13,7 +13,7 @@ from jobs.base import enqueue
 from jobs.dispatch import execute
 from models import BulkIssue, CouponCode, CouponTemplate, Level
 from services.coupons import bulk as coupon_bulk, issue as coupon_issue, templates as coupon_templates
-from services.issuance import coupons as issuance
+from services.issuance import coupon_walk
 from services.members import members
 
 
@@ -92,7 +92,7 @@ def test_does_a_worker_killed_mid_way_resume_without_duplicates(db, make, shop, 
     bulk = coupon_bulk.start(db.session, shop["owner"], shop["template"].id, {})
     db.session.commit()
     monkeypatch.setattr(coupon_bulk, "CHUNK", 3)
-    real_issue, calls = issuance.issue, []
+    real_issue, calls = coupon_walk.issue_next, []
 
     def dying_issue(*args, **kwargs):
         calls.append(1)
@@ -100,7 +100,7 @@ def test_does_a_worker_killed_mid_way_resume_without_duplicates(db, make, shop, 
             raise RuntimeError("worker killed")
         return real_issue(*args, **kwargs)
 
-    monkeypatch.setattr(issuance, "issue", dying_issue)
+    monkeypatch.setattr(coupon_walk, "issue_next", dying_issue)
     with pytest.raises(RuntimeError):
         execute(coupon_jobs.bulk_issue.job_name, bulk.id)
 
@@ -108,7 +108,7 @@ def test_does_a_worker_killed_mid_way_resume_without_duplicates(db, make, shop, 
     assert (crashed.status, crashed.issued, crashed.last_member_id) == ("failed", 3, ids[2])
     assert "worker killed" in crashed.error and len(codes_per_member(db, shop["template"].id)) == 3
 
-    monkeypatch.setattr(issuance, "issue", real_issue)
+    monkeypatch.setattr(coupon_walk, "issue_next", real_issue)
     execute(coupon_jobs.bulk_issue.job_name, bulk.id)
     execute(coupon_jobs.bulk_issue.job_name, bulk.id)  # a duplicate delivery of the job changes nothing
 
