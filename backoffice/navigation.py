@@ -56,6 +56,7 @@ MENU = (
     Group("marketing", _l("营销"), (
         Item(_l("人群"), "backoffice.audiences"),
         Item(_l("群发"), "backoffice.sends"),
+        Item(_l("营销活动"), "backoffice.campaigns"),
         Item(_l("营销规则"), "backoffice.reward_rules_page"),
         Item(_l("批量发券"), "backoffice.coupon_bulk_list"),
         Item(_l("公众号"), "backoffice.wechat_settings"),

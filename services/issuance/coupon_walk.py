@@ -20,6 +20,7 @@ from models.base import UTCDateTime
 from services.coupons import templates as coupon_templates
 from services.issuance import coupons
 
+CODE_CONSTRAINT = "uq_coupon_codes_merchant_id_code"
 COLUMNS = ("merchant_id", "template_id", "member_id", "code", "state", "channel", "idempotency_key", "starts_at",
            "ends_at", "created_at")
 
@@ -51,9 +52,9 @@ def issue_next(session, merchant, template_id, members, occasion, *, after, size
             with session.begin_nested():
                 seen, last_id, issued = session.execute(statement, {"codes": codes}).one()
             break
-        except IntegrityError:  # a code equal to another one (2^-80 a pair): new codes
-            if attempt == coupons.ATTEMPTS - 1:
-                raise
+        except IntegrityError as error:
+            if CODE_CONSTRAINT not in str(error.orig) or attempt == coupons.ATTEMPTS - 1:
+                raise  # only a code equal to another one (2^-80 a pair) is tried again, with new codes
     coupons.take_stock(session, template, issued)
     out = remaining is not None and issued >= remaining
     return Step(seen, last_id, issued, coupons.OUT_OF_STOCK if out else None)
@@ -75,9 +76,9 @@ def _statement(merchant, template, chunk, occasion, remaining, now):
         rows = rows.where(held < template.per_member_limit)
     if remaining is not None:
         rows = rows.order_by(numbered.c.id).limit(remaining)
-    inserted = (pg_insert(CouponCode).from_select(list(COLUMNS), rows)
-                .on_conflict_do_nothing(index_elements=["merchant_id", "idempotency_key"])
-                .returning(CouponCode.id).cte("inserted"))
+    # No ON CONFLICT: a chunk and its resume point commit together under the issue's row lock, so no chunk is
+    # given twice; if one ever were, the unique (merchant, key) would refuse the whole chunk rather than skip.
+    inserted = pg_insert(CouponCode).from_select(list(COLUMNS), rows).returning(CouponCode.id).cte("inserted")
     return select(select(func.count()).select_from(numbered).scalar_subquery(),
                   select(func.max(numbered.c.id)).scalar_subquery(),
                   select(func.count()).select_from(inserted).scalar_subquery())

@@ -89,9 +89,12 @@ def test_can_an_owner_create_a_birthday_campaign_and_see_its_dry_run(as_owner, d
     assert "138****5678" in body and "13812345678" not in body and member.name in body
     assert '<dd id="dry-total">' in body and "生日前 3 天 9:00" in body and "试运行" in body
     assert 'id="campaign-switch-on"' in body and 'id="campaign-end"' in body
+    assert "对照组对比" not in body and 'id="campaign-chart"' not in body and "echarts" not in body  # no holdout, no run
     listing = text_of(as_owner.get("/backoffice/campaigns"))
     assert "生日有礼" in listing and "生日礼" in listing and "草稿" in listing and "生日前 3 天 9:00" in listing
     assert f'data-campaign-id="{campaign_id}"' in listing and "新建活动" in listing
+    unknown = as_owner.get("/backoffice/campaigns/new?kind=lottery")  # not one of the six kinds: back to the list
+    assert unknown.status_code == 302 and "请先选择活动类型" in warnings_of(text_of(as_owner.get(unknown.location)))
 
 
 def kind_cases():
@@ -148,6 +151,8 @@ def test_does_a_ticked_built_in_holiday_fill_the_ranges_and_come_back_ticked(as_
 def test_do_switch_on_pause_resume_and_end_move_the_campaign_through_its_states(as_owner, db, owner, coupon):
     row = saved_campaign(db, owner, coupon)
     url = f"/backoffice/campaigns/{row.id}"
+    assert as_owner.post(f"{url}/resume").status_code == 302  # a draft is not paused
+    assert "只有已暂停的活动可以恢复" in warnings_of(text_of(as_owner.get(url))) and fresh(row).state == "draft"
     steps = [("switch-on", "scheduled", "活动已启用"), ("pause", "paused", "活动已暂停"),
              ("resume", "scheduled", "活动已恢复"), ("end", "ended", "活动已结束")]
     for action, state, message in steps:
@@ -163,14 +168,6 @@ def test_do_switch_on_pause_resume_and_end_move_the_campaign_through_its_states(
     edit = as_owner.get(f"{url}/edit")
     assert edit.status_code == 302 and "活动已结束" in warnings_of(text_of(as_owner.get(url)))
     assert count(AuditLog, AuditLog.action.like("campaign.%")) == 5  # save, switch on, pause, (resume), end
-
-
-def test_is_resuming_a_campaign_that_is_not_paused_refused(as_owner, db, owner, coupon):
-    row = saved_campaign(db, owner, coupon)
-    answer = as_owner.post(f"/backoffice/campaigns/{row.id}/resume")
-    assert answer.status_code == 302
-    assert "只有已暂停的活动可以恢复" in warnings_of(text_of(as_owner.get(answer.location)))
-    assert fresh(row).state == "draft"
 
 
 def test_does_editing_a_live_campaign_say_it_only_affects_later_runs(as_owner, db, owner, coupon):
@@ -272,6 +269,38 @@ def test_is_bad_input_refused_with_a_clear_message_and_nothing_saved(as_owner, d
     assert count(Campaign) == 0 and count(AuditLog) == audits
 
 
+def test_is_a_refusal_of_the_service_shown_beside_its_field_and_the_input_kept(as_owner, coupon):
+    answer = new_campaign(as_owner, "birthday", name="保留我", coupon_0=str(coupon.id), budget_coupons="0",
+                          days_before="61")
+    body = text_of(answer)
+    assert answer.status_code == 400 and "提前天数须为 0 到 60 之间的整数" in warnings_of(body)
+    field = re.search(r'id="days_before".*?class="bo-field-error"[^>]*>([^<]*)<', body, re.S)
+    assert field and field.group(1) == "提前天数须为 0 到 60 之间的整数"
+    assert 'value="保留我"' in body and 'value="61"' in body and 'value="0"' in body
+    fixed = new_campaign(as_owner, "birthday", name="保留我", coupon_0=str(coupon.id), budget_coupons="0")
+    budget = re.search(r'id="budget_coupons".*?class="bo-field-error"[^>]*>([^<]*)<', text_of(fixed), re.S)
+    assert budget and "优惠券总量上限须在 1 到" in budget.group(1)
+
+
+@pytest.mark.parametrize("kind", ["birthday", "dormant", "holiday", "one_off", "recurring", "audience_entry"])
+def test_does_no_field_with_a_nul_byte_or_a_huge_number_give_a_500(app, as_owner, db, coupon, everyone, kind):
+    from backoffice.forms_campaigns import CampaignForm
+
+    with app.test_request_context():
+        names = [field.name for field in CampaignForm(meta={"csrf": False})]
+    base = {"audience": str(everyone.id), "coupon_0": str(coupon.id), "days_before": "1", "dormant_days": "30",
+            "range_name_0": "店庆", "range_starts_0": (today() + timedelta(days=3)).isoformat(),
+            "at": (to_local(now_utc(), TZ) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")}
+    for name in names:
+        for bad in ("9" * 5000, "1\x00", "-1"):
+            before = count(Campaign)
+            answer = new_campaign(as_owner, kind, **{**base, name: bad})
+            assert answer.status_code in (302, 400), (name, bad, answer.status_code)
+            if answer.status_code == 400:
+                assert warnings_of(text_of(answer)) or in_place(text_of(answer)), (name, bad)
+                assert count(Campaign) == before
+
+
 def test_is_another_merchants_audience_or_coupon_refused_on_the_form(as_owner, db, make, coupon):
     other = make.merchant(name="别家")
     their_owner = make.staff(other, role=roles.OWNER, username="theirs")
@@ -286,12 +315,6 @@ def test_is_another_merchants_audience_or_coupon_refused_on_the_form(as_owner, d
         answer = new_campaign(as_owner, "birthday", **values)
         assert answer.status_code == 400 and message in in_place(text_of(answer))
     assert count(Campaign) == 0
-
-
-def test_is_an_unknown_kind_sent_back_to_the_list(as_owner):
-    answer = as_owner.get("/backoffice/campaigns/new?kind=lottery")
-    assert answer.status_code == 302 and answer.location.endswith("/backoffice/campaigns")
-    assert "请先选择活动类型" in warnings_of(text_of(as_owner.get(answer.location)))
 
 
 def test_is_switching_on_a_one_off_whose_time_has_passed_refused(as_owner, db, owner, coupon, everyone):
@@ -344,14 +367,8 @@ def test_does_the_report_show_uplift_when_the_campaign_has_a_holdout(as_owner, r
     assert "&#34;given&#34;: [" in body or '"given"' in body
     assert "执行记录" in body and "已完成" in body
     listing = text_of(as_owner.get("/backoffice/campaigns"))
-    assert re.search(rf'data-campaign-id="{campaign_id}".*?<td class="bo-num">1</td>\s*<td class="bo-num">{treated}</td>',
-                     listing, re.S)
-
-
-def test_is_there_no_uplift_block_without_a_holdout(as_owner, db, owner, coupon):
-    row = saved_campaign(db, owner, coupon)
-    body = text_of(as_owner.get(f"/backoffice/campaigns/{row.id}"))
-    assert "对照组对比" not in body and 'id="campaign-chart"' not in body and "echarts" not in body
+    figures = rf'data-campaign-id="{campaign_id}".*?<td class="bo-num">1</td>\s*<td class="bo-num">{treated}</td>'
+    assert re.search(figures, listing, re.S)
 
 
 def test_can_the_report_be_downloaded_as_csv_and_xlsx(as_owner, ran_with_holdout):
@@ -369,17 +386,13 @@ def test_can_the_report_be_downloaded_as_csv_and_xlsx(as_owner, ran_with_holdout
     assert cells["已发放"] == treated and cells["对照组"] == held
 
 
-def test_does_the_list_show_the_existing_reward_rules_with_their_figures(as_owner, db, owner, coupon):
+def test_are_the_reward_rules_listed_with_their_figures_under_the_marketing_menu(as_owner, db, owner, coupon):
     rule = reward_rules.save(db.session, owner, None, kind="registration", name="开卡送券", min_paid=0,
                              rewards={"coupons": [{"template_id": coupon.id, "count": 1}]})
     db.session.commit()
     body = text_of(as_owner.get("/backoffice/campaigns"))
+    assert re.search(r'class="bo-nav__item is-active" href="/backoffice/campaigns" aria-current="page">营销活动<', body)
     section = body.split("规则类营销", 1)[1]
     assert "开卡送券" in section and "开卡礼" in section and "启用" in section
     assert f'href="/backoffice/reward-rules/{rule.id}/edit"' in section
     assert re.search(rf'<tr data-rule="{rule.id}">.*?<td class="bo-num">0</td>', section, re.S)
-
-
-def test_is_the_campaign_list_in_the_marketing_menu(as_owner):
-    body = text_of(as_owner.get("/backoffice/campaigns"))
-    assert re.search(r'class="bo-nav__item is-active" href="/backoffice/campaigns" aria-current="page">营销活动<', body)

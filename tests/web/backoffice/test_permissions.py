@@ -3,6 +3,7 @@ import pytest
 
 from domain import roles
 from models import AuditLog
+from services.campaigns import setup as campaign_setup
 from services.members import fields as member_fields
 from services.outreach import compose
 from services.wallet import journal as wallet_service
@@ -64,6 +65,18 @@ ENDPOINTS = [
     ("POST", "/backoffice/sends/{send}/submit", "sends.manage"),
     ("POST", "/backoffice/sends/{send}/cancel", "sends.manage"),
     ("POST", "/backoffice/sends/{send}/confirm", "sends.confirm"),
+    ("GET", "/backoffice/campaigns", "reports.view"),
+    ("GET", "/backoffice/campaigns/new?kind=birthday", "campaigns.manage"),
+    ("POST", "/backoffice/campaigns/new?kind=birthday", "campaigns.manage"),
+    ("GET", "/backoffice/campaigns/{campaign}", "reports.view"),
+    ("GET", "/backoffice/campaigns/{campaign}/edit", "campaigns.manage"),
+    ("POST", "/backoffice/campaigns/{campaign}/edit", "campaigns.manage"),
+    ("POST", "/backoffice/campaigns/{campaign}/switch-on", "campaigns.manage"),
+    ("POST", "/backoffice/campaigns/{campaign}/pause", "campaigns.manage"),
+    ("POST", "/backoffice/campaigns/{campaign}/resume", "campaigns.manage"),
+    ("POST", "/backoffice/campaigns/{campaign}/end", "campaigns.manage"),
+    ("GET", "/backoffice/campaigns/{campaign}/report.csv", "reports.view"),
+    ("GET", "/backoffice/campaigns/{campaign}/report.xlsx", "reports.view"),
 ]
 FORBIDDEN = [(role, method, url) for role in roles.ALL_ROLES for method, url, permission in ENDPOINTS
              if not roles.can(role, permission)]
@@ -84,9 +97,12 @@ def ids(make, db, merchant, owner, store):
     field = member_fields.save_field(db.session, owner, None, key="plate_no", label="车牌号", field_type="text")
     level = member.level
     send = compose.save_draft(db.session, owner, None, {"title": "权限检查", "text": "你好"})
+    campaign = campaign_setup.save(db.session, owner, None, name="权限检查", kind="birthday",
+                                   schedule={"mode": "days_before", "days_before": 3, "hour": 9},
+                                   rewards={"points": 10})
     db.session.commit()
     return {"store": store.id, "staff": owner.id, "level": level.id, "member": member.id, "field": field.id,
-            "wallet": purse.id, "member_obj": member, "send": send.id}
+            "wallet": purse.id, "member_obj": member, "send": send.id, "campaign": campaign.id}
 
 
 @pytest.mark.parametrize("role, method, url", FORBIDDEN, ids=[f"{r}-{m}-{u}" for r, m, u in FORBIDDEN])
