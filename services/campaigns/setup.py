@@ -14,6 +14,7 @@ from domain import campaigns as rules
 from domain import roles
 from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, PermissionDenied
+from domain.outreach import QUIET_FROM, QUIET_UNTIL
 from models import Audience, Campaign
 from models.campaigns import CAMPAIGN_KINDS, MESSAGE_CHANNELS
 from services.merchant import audit
@@ -136,8 +137,10 @@ def _checked(session, merchant, values, now, kind_locked):
         if not second:
             raise DomainError("请设置第二步的奖励")
         rewards["second"] = reward_rules.check_rewards(session, merchant.id, second)
+    message = _message(kind, values.get("message") or {})
+    _outside_quiet_hours(schedule, message)
     return {"name": required_text(values.get("name"), "活动名称", 40), "kind": kind, "audience_id": audience_id,
-            "schedule": schedule, "rewards": rewards, "message": _message(kind, values.get("message") or {}),
+            "schedule": schedule, "rewards": rewards, "message": message,
             "budget_coupons": _budget(values.get("budget_coupons"), "优惠券总量上限"),
             "budget_points": _budget(values.get("budget_points"), "积分总量上限"),
             "holdout_percent": _holdout(values.get("holdout_percent"))}
@@ -167,6 +170,17 @@ def _message(kind, values):
     if channel in ("sms", "best") and not sms:
         raise DomainError("请填写短信内容")
     return {"channel": channel, "text": text, "sms": sms}
+
+
+def _outside_quiet_hours(schedule, message):
+    """Members are not messaged from 21:00 to 08:00: a campaign that tells them runs in the day."""
+    if message["channel"] == "none":
+        return
+    hour = schedule.get("hour")
+    if hour is None and schedule.get("at"):
+        hour = int(schedule["at"][11:13])
+    if hour is not None and not QUIET_UNTIL.hour <= hour < QUIET_FROM.hour:
+        raise DomainError("21:00–08:00 不打扰会员：要通知会员的活动，执行时间请设在 8:00–20:59，或选择不通知")
 
 
 def _budget(value, label):

@@ -11,8 +11,9 @@ from sqlalchemy import literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain import campaigns as rules
-from domain.clock import until_text
-from models import CampaignTarget, CouponCode, MessageAllowance, MessagingSettings, Send
+from domain.clock import to_local, until_text
+from domain.outreach import QUIET_FROM, QUIET_UNTIL, sms_send_start
+from models import CampaignTarget, CouponCode, Merchant, MessageAllowance, MessagingSettings, Send
 from services.outreach import run as outreach_run
 from services.wechat import notices
 
@@ -33,6 +34,12 @@ def tell_chunk(session, merchant, run, chunk, now):
     channel = (run.message or {}).get("channel", "none")
     if channel == "none":
         return 0
+    if channel == "notice" and in_quiet_hours(now, merchant.timezone):
+        # a catch-up or a night sweep: the rewards stand, the notice is not sent at night
+        session.execute(update(CampaignTarget).where(
+            CampaignTarget.run_id == run.id, CampaignTarget.id.between(chunk.first_id, chunk.last_id),
+            CampaignTarget.state == "rewarded").values(reason="quiet_hours").execution_options(synchronize_session=False))
+        return 0
     allowed = _take_allowance(session, merchant.id, run, chunk, rules.week_of(now, merchant.timezone),
                               weekly_cap(session, merchant.id))
     in_chunk = (CampaignTarget.run_id == run.id, CampaignTarget.id.between(chunk.first_id, chunk.last_id),
@@ -51,15 +58,22 @@ def send_after_run(session, run, now):
     message = run.message or {}
     if message.get("channel") not in SEND_CHANNELS or not run.notices:
         return None
+    tz_name = session.get(Merchant, run.merchant_id).timezone
     send = Send(merchant_id=run.merchant_id, title=f"营销活动 #{run.campaign_id} {run.occasion}"[:40], filters={},
                 content_kind="text", channel=message["channel"], sms_fallback=message["channel"] == "best",
                 quiet_skip=False, text=message.get("text") or "", sms_body=message.get("sms") or "",
-                status="draft", scheduled_at=now, confirmed_at=now, created_at=now)
+                status="draft", scheduled_at=sms_send_start(now, tz_name),  # not at night, on any channel
+                confirmed_at=now, created_at=now)
     session.add(send)
     session.flush()
     run.send_id = send.id
     outreach_run.schedule_now(session, send, now)
     return send
+
+
+def in_quiet_hours(moment, tz_name):
+    local = to_local(moment, tz_name).time()
+    return not (QUIET_UNTIL <= local < QUIET_FROM)
 
 
 def _take_allowance(session, merchant_id, run, chunk, week, cap):

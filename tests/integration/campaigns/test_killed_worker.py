@@ -63,7 +63,7 @@ def test_does_a_killed_campaign_worker_leave_one_code_per_member(app, db, make, 
                    now=utc(2026, 12, 6))
     monkeypatch.setattr(runs, "CHUNK", 5)
     monkeypatch.setattr(runs.job_queue, "enqueue", lambda *args, **kwargs: None)  # the workers are the test's
-    run_id = tick(db, utc(2026, 12, 24, 2, 1))[0]
+    run_id = tick(db, utc(2026, 12, 24, 2, 1), give=False)[0]
 
     _kill_a_worker(app, campaign_jobs.run_campaign, run_id, (runs, "CHUNK"), (issuance, "issue"))
     holders, _ = _codes(db, campaign_id=row.id)
