@@ -8,16 +8,15 @@ the cap. A member over it keeps the reward and is marked 'capped'. Then:
   members who were not capped, through the channel chooser, the 4-a-month allowance, opt-outs and quiet hours.
 """
 from sqlalchemy import literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from domain import campaigns as rules
 from domain.clock import to_local, until_text
 from domain.outreach import QUIET_FROM, QUIET_UNTIL, sms_send_start
 from models import CampaignTarget, CouponCode, Merchant, MessageAllowance, MessagingSettings, Send
 from services.outreach import run as outreach_run
+from services.shared import allowances
 from services.wechat import notices
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 SEND_CHANNELS = ("wechat", "sms", "best")
 DEFAULT_CAP = 2
 
@@ -79,16 +78,10 @@ def in_quiet_hours(moment, tz_name):
 def _take_allowance(session, merchant_id, run, chunk, week, cap):
     if cap <= 0:
         return set()
-    insert = _INSERTS[session.get_bind().dialect.name]
     members = select(literal(merchant_id), CampaignTarget.member_id, literal(week), literal(1)).where(
         CampaignTarget.run_id == run.id, CampaignTarget.id.between(chunk.first_id, chunk.last_id),
         CampaignTarget.state == "rewarded")
-    statement = insert(MessageAllowance).from_select(["merchant_id", "member_id", "week", "used"], members)
-    statement = statement.on_conflict_do_update(
-        index_elements=[MessageAllowance.merchant_id, MessageAllowance.member_id, MessageAllowance.week],
-        set_={"used": MessageAllowance.used + 1}, where=MessageAllowance.used < cap,
-    ).returning(MessageAllowance.member_id)
-    return set(session.scalars(statement))
+    return allowances.take(session, MessageAllowance, members, cap)
 
 
 def _notices(session, merchant, run, member_ids):

@@ -2,28 +2,20 @@
 timezone. A slot is taken by one conditional upsert per batch: the row is locked by the upsert and the
 `used < 4` test is evaluated on its latest version, so two sends racing for a member at 3 of 4 never give 5."""
 from sqlalchemy import literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.outreach import WECHAT_MASS_PER_MONTH
 from models import MassQuota, SendRecipient
 from services.outreach.recipients import among
-
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+from services.shared import allowances
 
 
 def take(session, merchant_id, month, recipient_ids):
     """Take one slot this month for the member of each recipient row; the set of member ids that got one."""
     if not recipient_ids:
         return set()
-    insert = _INSERTS[session.get_bind().dialect.name]
     members = select(SendRecipient.merchant_id, SendRecipient.member_id, literal(month), literal(1)).where(
         among(session, SendRecipient.id, recipient_ids), SendRecipient.merchant_id == merchant_id)
-    statement = insert(MassQuota).from_select(["merchant_id", "member_id", "month", "used"], members)
-    statement = statement.on_conflict_do_update(
-        index_elements=[MassQuota.merchant_id, MassQuota.member_id, MassQuota.month],
-        set_={"used": MassQuota.used + 1}, where=MassQuota.used < WECHAT_MASS_PER_MONTH,
-    ).returning(MassQuota.member_id)
-    return set(session.scalars(statement))
+    return allowances.take(session, MassQuota, members, WECHAT_MASS_PER_MONTH)
 
 
 def used(session, merchant_id, member_id, month):

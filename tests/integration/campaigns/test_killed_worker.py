@@ -67,7 +67,7 @@ def test_does_a_killed_campaign_worker_leave_one_code_per_member(app, db, make, 
 
     _kill_a_worker(app, campaign_jobs.run_campaign, run_id, (runs, "CHUNK"), (issuance, "issue"))
     holders, _ = _codes(db, campaign_id=row.id)
-    assert sorted(holders) == sorted(members[:5])  # the first chunk committed, the second died with its worker
+    assert len(holders) == 5 and set(holders) <= set(members)  # the first chunk committed, the second died with it
 
     campaign_jobs.run_campaign(db.session, run_id)  # the restarted worker
     campaign_jobs.run_campaign(db.session, run_id)  # and a duplicate delivery of the job
