@@ -15,6 +15,7 @@ from domain.outreach import QUIET_FROM, QUIET_UNTIL, sms_send_start
 from models import CampaignTarget, CouponCode, Merchant, MessageAllowance, MessagingSettings, Send
 from services.outreach import run as outreach_run
 from services.shared import allowances
+from services.shared.id_lists import among
 from services.wechat import notices
 
 SEND_CHANNELS = ("wechat", "sms", "best")
@@ -45,7 +46,7 @@ def tell_chunk(session, merchant, run, chunk, now):
                 CampaignTarget.state == "rewarded")
     capped = update(CampaignTarget).where(*in_chunk).values(reason="capped")
     if allowed:
-        capped = capped.where(CampaignTarget.member_id.not_in(sorted(allowed)))
+        capped = capped.where(~among(session, CampaignTarget.member_id, sorted(allowed)))
     session.execute(capped.execution_options(synchronize_session=False))
     if channel == "notice":
         _notices(session, merchant, run, allowed)

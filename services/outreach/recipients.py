@@ -1,16 +1,8 @@
 """A send's recipient rows: marking a set of them at once, and the tallies the progress bar and report read."""
-from sqlalchemy import BigInteger, any_, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import func, select, update
 
 from models import SendRecipient
-
-
-def among(session, column, ids):
-    """`column` is one of `ids`: on PostgreSQL one array parameter (= ANY), where an IN list of 10,000
-    parameters takes longer to bind and plan than the update itself takes to run."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(ids), type_=ARRAY(BigInteger)))
-    return column.in_(list(ids))
+from services.shared.id_lists import among  # noqa: F401 - the sends' own callers name it here
 
 
 def mark(session, ids, **values):
