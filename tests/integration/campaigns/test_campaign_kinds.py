@@ -112,3 +112,31 @@ def test_does_a_holiday_starting_at_local_midnight_run_at_16_utc_the_day_before(
     tick(db, utc(2027, 2, 6, 16, 0))  # later in the range: nothing twice
     assert codes_of(db, row.id) == {m.id: 1 for m in members}
     assert len(runs_of(db, row.id)) == 1
+
+
+def test_does_a_birthday_window_across_the_year_end_count_the_new_year_as_its_period(db, make):
+    merchant, owner, coupon = shop(db, make)
+    new_year = make.member(merchant, birthday=date(1990, 1, 2))
+    year_end = make.member(merchant, birthday=date(1990, 12, 31))
+    row = campaign(db, owner, coupon, schedule={"mode": "days_before", "days_before": 5, "hour": 9},
+                   now=utc(2026, 12, 28, 0))
+    tick(db, utc(2026, 12, 29, 2))  # 29 December: both birthdays are inside the next 5 days
+    periods = {t.member_id: t.period for t in targets_of(db, row.id)}
+    assert periods == {year_end.id: "b2026", new_year.id: "b2027"}
+    tick(db, utc(2027, 1, 1, 2))  # the new year's runs give neither again
+    assert codes_of(db, row.id) == {year_end.id: 1, new_year.id: 1}
+
+
+def test_does_a_recurring_member_day_give_once_each_month(db, make):
+    merchant, owner, coupon = shop(db, make)
+    member = make.member(merchant)
+    audience = saved.save(db.session, owner, None, name="全部会员", filters=Filters())
+    row = campaign(db, owner, coupon, kind="recurring", schedule={"every": "month", "day": 8, "hour": 10},
+                   audience_id=audience.id, now=utc(2026, 12, 1))
+    tick(db, utc(2026, 12, 8, 1))  # 09:00 local: not yet
+    assert codes_of(db, row.id) == {}
+    tick(db, utc(2026, 12, 8, 2, 30))
+    tick(db, utc(2026, 12, 8, 3))
+    tick(db, utc(2027, 1, 8, 2, 30))
+    assert codes_of(db, row.id) == {member.id: 2}
+    assert [r.occasion for r in runs_of(db, row.id)] == ["2026-12-08", "2027-01-08"]
