@@ -12,7 +12,7 @@ from sqlalchemy import select
 from domain.errors import DomainError
 from models import Campaign, Member
 from services.cards import count_timed_issue
-from services.issuance import coupons as coupon_issuance, points as points_issuance
+from services.issuance import coupon_picks, coupons as coupon_issuance, points as points_issuance
 from services.members import levels
 
 BUDGET_SPENT = "预算已用完"
@@ -28,16 +28,20 @@ class Given:
     budget_spent: bool = False
 
 
-def give(session, merchant, campaign_id, run, member_ids, now):
-    """The run's rewards to the members (ids ascending); returns Given."""
+def give(session, merchant, campaign_id, run, member_ids, now, picked=None):
+    """The run's rewards to the members (ids ascending); returns Given. `picked(n)`: a select of the first n of
+    these members' ids, which the coupons' statement reads instead of the list."""
     rewards, given = run.rewards, Given()
     allowed = _within_budget(session, campaign_id, rewards, member_ids, given)
     prefix = f"c{campaign_id}r{run.id}:"
+    occasion = coupon_issuance.Occasion(prefix, "campaign", campaign_id=campaign_id, numbered=True)
     for entry in rewards.get("coupons", ()):
-        issued = coupon_issuance.issue(
-            session, merchant, entry["template_id"], allowed,
-            coupon_issuance.Occasion(prefix, "campaign", campaign_id=campaign_id, numbered=True),
-            per_member=entry["count"], now=now)
+        if picked is None:
+            issued = coupon_issuance.issue(session, merchant, entry["template_id"], allowed, occasion,
+                                           per_member=entry["count"], now=now)
+        else:
+            issued = coupon_picks.issue_to(session, merchant, entry["template_id"], picked(len(allowed)), occasion,
+                                           count=len(allowed), per_member=entry["count"], now=now)
         given.coupons += len(issued.member_ids)
         given.rewarded.update(issued.member_ids)
         if issued.stop:

@@ -109,7 +109,8 @@ def run_chunk(session, run_id, now=None):
         reason = "budget" if campaign.ended_reason == giving.BUDGET_SPENT else "ended"
         given = giving.Given(skipped={m: reason for m in pending})
     else:
-        given = giving.give(session, merchant, campaign.id, run, pending, now)
+        given = giving.give(session, merchant, campaign.id, run, pending, now,
+                            picked=lambda n: _pending_query(run, chunk).limit(n))
     _mark_targets(session, run, chunk, given)
     told = telling.tell_chunk(session, merchant, run, chunk, now) if given.rewarded else 0
     session.execute(update(CampaignRun).where(CampaignRun.id == run.id).values(
@@ -128,11 +129,14 @@ def run_chunk(session, run_id, now=None):
 
 def _pending_members(session, run, chunk):
     """Members of the chunk still to be given (ascending), among those still active members."""
-    return list(session.scalars(
-        select(CampaignTarget.member_id).join(Member, Member.id == CampaignTarget.member_id)
-        .where(CampaignTarget.run_id == run.id, CampaignTarget.id.between(chunk.first_id, chunk.last_id),
-               CampaignTarget.state == "pending", Member.status == "active")
-        .order_by(CampaignTarget.member_id)))
+    return list(session.scalars(_pending_query(run, chunk)))
+
+
+def _pending_query(run, chunk):
+    return (select(CampaignTarget.member_id).join(Member, Member.id == CampaignTarget.member_id)
+            .where(CampaignTarget.run_id == run.id, CampaignTarget.id.between(chunk.first_id, chunk.last_id),
+                   CampaignTarget.state == "pending", Member.status == "active")
+            .order_by(CampaignTarget.member_id))
 
 
 def _mark_targets(session, run, chunk, given):

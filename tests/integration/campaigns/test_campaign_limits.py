@@ -217,3 +217,15 @@ def test_can_only_an_owner_or_admin_change_campaigns(db, make):
     assert db.session.scalar(select(func.count()).select_from(CampaignRun)) == 0
     assert db.session.scalar(select(func.count()).select_from(CouponCode)) == 0
     assert date.today() is not None
+
+
+def test_does_a_campaign_give_several_codes_each_within_the_members_limit(db, make):
+    merchant, owner, coupon = shop(db, make, per_member_limit=2)
+    members = [make.member(merchant) for _ in range(4)]
+    row = one_off(db, owner, coupon, everyone(db, owner),
+                  rewards={"coupons": [{"template_id": coupon.id, "count": 3}], "points": 20})
+    tick(db, utc(2026, 12, 24, 2, 1))
+    assert codes_of(db, row.id) == {m.id: 2 for m in members}
+    codes = db.session.scalars(select(CouponCode.code).where(CouponCode.campaign_id == row.id)).all()
+    assert len(set(codes)) == 8 and all(len(c) == 16 for c in codes)
+    assert {db.session.get(Member, m.id).points_balance for m in members} == {20}

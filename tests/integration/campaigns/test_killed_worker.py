@@ -12,7 +12,7 @@ from services.audiences import saved
 from services.audiences.filters import Filters
 from services.campaigns import runs
 from services.coupons import bulk as coupon_bulk
-from services.issuance import coupon_walk, coupons as issuance
+from services.issuance import coupon_picks, coupon_walk
 from tests.integration.campaigns.support import campaign, shop, tick, utc
 
 MEMBERS = 23
@@ -65,7 +65,7 @@ def test_does_a_killed_campaign_worker_leave_one_code_per_member(app, db, make, 
     monkeypatch.setattr(runs.job_queue, "enqueue", lambda *args, **kwargs: None)  # the workers are the test's
     run_id = tick(db, utc(2026, 12, 24, 2, 1), give=False)[0]
 
-    _kill_a_worker(app, campaign_jobs.run_campaign, run_id, (runs, "CHUNK"), (issuance, "issue"))
+    _kill_a_worker(app, campaign_jobs.run_campaign, run_id, (runs, "CHUNK"), (coupon_picks, "issue_to"))
     holders, _ = _codes(db, campaign_id=row.id)
     assert len(holders) == 5 and set(holders) <= set(members)  # the first chunk committed, the second died with it
 
