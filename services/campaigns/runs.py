@@ -96,7 +96,8 @@ def run_chunk(session, run_id, now=None):
     chunk = session.scalars(select(CampaignChunk).where(CampaignChunk.run_id == run_id, CampaignChunk.done.is_(False))
                             .order_by(CampaignChunk.seq).limit(1).with_for_update(skip_locked=True)).one_or_none()
     if chunk is None:
-        finish(session, run_id, now)
+        if not _chunks_left(session, run_id):  # else another worker is giving the last ones: it finishes
+            finish(session, run_id, now)
         return False
     run = session.get(CampaignRun, run_id)
     campaign = session.get(Campaign, run.campaign_id)
@@ -200,6 +201,11 @@ def unfinished(session):
     """Runs still giving (a worker may have died): the tick starts a job for each; a second job only waits."""
     return list(session.scalars(select(CampaignRun.id).join(Campaign, Campaign.id == CampaignRun.campaign_id)
                                 .where(CampaignRun.state == "running", Campaign.state != "paused")))
+
+
+def _chunks_left(session, run_id):
+    return session.scalar(select(func.count()).select_from(CampaignChunk).where(
+        CampaignChunk.run_id == run_id, CampaignChunk.done.is_(False))) > 0
 
 
 def _others_running(session, campaign, run=None):
