@@ -9,14 +9,13 @@ list form (services/issuance/coupons.py) spends a third of its time on. SQLite t
 """
 from sqlalchemy import Integer, LargeBinary, String, bindparam, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
 
 from domain import coupons as rules
 from models import CouponCode, Member
 from models.base import UTCDateTime
 from services.coupons import templates as coupon_templates
 from services.issuance import coupons
-from services.issuance.coupon_walk import CODE_CONSTRAINT
+from services.issuance.coupon_walk import with_fresh_codes
 
 COLUMNS = ("merchant_id", "template_id", "member_id", "code", "state", "channel", "idempotency_key", "starts_at",
            "ends_at", "created_at", "campaign_id")
@@ -39,15 +38,8 @@ def issue_to(session, merchant, template_id, picked, occasion, *, count, per_mem
     if template.per_member_limit is not None:
         picked = picked.with_for_update(of=Member)
     statement = _statement(merchant, template, picked, occasion, per_member, room, now)
-    for attempt in range(coupons.ATTEMPTS):
-        codes = "".join(rules.new_codes(count * per_member)).encode("ascii")
-        try:
-            with session.begin_nested():
-                given = list(session.scalars(statement, {"codes": codes}))
-            break
-        except IntegrityError as error:
-            if CODE_CONSTRAINT not in str(error.orig) or attempt == coupons.ATTEMPTS - 1:
-                raise  # only a code equal to another one is tried again, with new codes
+    given = with_fresh_codes(session, count * per_member,
+                             lambda codes: list(session.scalars(statement, {"codes": codes})))
     coupons.take_stock(session, template, len(given))
     out = remaining is not None and len(given) >= remaining
     return coupons.Issued(given, coupons.OUT_OF_STOCK if out else None)

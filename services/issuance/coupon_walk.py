@@ -46,18 +46,24 @@ def issue_next(session, merchant, template_id, members, occasion, *, after, size
     if template.per_member_limit is not None:
         chunk = chunk.with_for_update(of=Member)
     statement = _statement(merchant, template, chunk, occasion, remaining, now)
-    for attempt in range(coupons.ATTEMPTS):
-        codes = "".join(rules.new_codes(size)).encode("ascii")
-        try:
-            with session.begin_nested():
-                seen, last_id, issued = session.execute(statement, {"codes": codes}).one()
-            break
-        except IntegrityError as error:
-            if CODE_CONSTRAINT not in str(error.orig) or attempt == coupons.ATTEMPTS - 1:
-                raise  # only a code equal to another one (2^-80 a pair) is tried again, with new codes
+    seen, last_id, issued = with_fresh_codes(session, size,
+                                             lambda codes: session.execute(statement, {"codes": codes}).one())
     coupons.take_stock(session, template, issued)
     out = remaining is not None and issued >= remaining
     return Step(seen, last_id, issued, coupons.OUT_OF_STOCK if out else None)
+
+
+def with_fresh_codes(session, count, run):
+    """`run(codes)` in a savepoint with `count` new codes as one bytea (16 ASCII symbols each); a code equal to
+    another one (2^-80 a pair) fails the statement, which is tried again with new codes."""
+    for attempt in range(coupons.ATTEMPTS):
+        codes = "".join(rules.new_codes(count)).encode("ascii")
+        try:
+            with session.begin_nested():
+                return run(codes)
+        except IntegrityError as error:
+            if CODE_CONSTRAINT not in str(error.orig) or attempt == coupons.ATTEMPTS - 1:
+                raise
 
 
 def _statement(merchant, template, chunk, occasion, remaining, now):
