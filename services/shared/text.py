@@ -23,4 +23,4 @@ def optional_text(value, label, max_length):
 def _refuse_nul(value, label):
     """PostgreSQL cannot store a NUL character in text: refused with the field's name, not a 500."""
     if "\x00" in value:
-        raise DomainError(f"{label}包含不允许的字符")
+        raise DomainError(f"{label}不能包含控制字符")

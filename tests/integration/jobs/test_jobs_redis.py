@@ -3,7 +3,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 
 from extensions import db as database
-from jobs import levels, payments, points, sends
+from jobs import campaigns, levels, payments, points, sends
 from jobs.base import enqueue
 from models import Member
 
@@ -55,8 +55,9 @@ def test_does_each_period_of_a_periodic_job_get_claimed_once(redis_url):
     assert sorted(fn.job_name for fn, _ in first) == every_job
     assert second == []
     five_minutes_on = sorted(fn.job_name for fn, _ in schedule.due_now(connection, now=7500))
-    # the jobs that run every 5 minutes or more often: overdue orders, and the sends' minute tick
-    assert five_minutes_on == sorted([payments.settle_overdue_orders.job_name, sends.start_due_sends.job_name])
+    # the jobs that run every 5 minutes or more often: overdue orders, and the sends' and campaigns' minute ticks
+    assert five_minutes_on == sorted([payments.settle_overdue_orders.job_name, sends.start_due_sends.job_name,
+                                      campaigns.evaluate_campaigns.job_name])
     assert len(schedule.due_now(connection, now=10800)) == len(every_job)
 
 
