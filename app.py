@@ -28,7 +28,7 @@ from jobs import dispatch
 from models import Staff
 from models.crypto import configure_cipher, derive_key
 from services.shared import host, job_queue
-from web import boundary, errors, template_helpers
+from web import boundary, errors, input_guard, template_helpers
 from web.host import FlaskHost
 from web.json_provider import OrjsonProvider
 from web.sessions import PagesOnlySessionInterface
@@ -47,6 +47,7 @@ def create_app(config=None):
     _trust_proxies(app)
     _init_extensions(app)
     _connect_services(app)
+    input_guard.install(app)  # before the blueprints: their routes read the `int` converter when added
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_error_handlers(app)

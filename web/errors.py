@@ -3,6 +3,7 @@ import logging
 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 
 from domain.errors import DomainError
 from web import boundary
@@ -48,6 +49,14 @@ def register(app):
 
     for status, (title, message) in HTTP_ERRORS.items():
         app.register_error_handler(status, _page_for(status, title, message))
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def out_of_range(exc):
+        """A value the database refused (a number beyond its column, on PostgreSQL; too large for SQLite): the
+        request's input, not the server (web/input_guard.py stops the usual ones before any view)."""
+        log.info("input refused by the database on %s: %s", request.path, type(exc).__name__)
+        return _render(400, "out_of_range", "输入的数值超出范围或格式不正确")
 
     @app.errorhandler(500)
     def server_error(exc):

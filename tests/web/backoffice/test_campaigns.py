@@ -227,7 +227,6 @@ def test_does_another_merchants_staff_get_404_for_a_campaign(client, login, make
 def bad_cases():
     past = "2020-01-01T10:00"
     return [
-        ("birthday", {"name": "生日\x00有礼"}, "活动名称不能包含控制字符"),
         ("birthday", {"name": "长" * 41}, "活动名称不能超过 40 个字符"),
         ("birthday", {"name": ""}, "请填写活动名称"),
         ("birthday", {"budget_coupons": "0"}, "优惠券总量上限须在 1 到 100000000 之间，不限请留空"),
@@ -241,7 +240,6 @@ def bad_cases():
         ("birthday", {"hour": "24"}, "发送时间（点）须为 0 到 23 之间的整数"),
         ("birthday", {"coupon_0": "", "points": ""}, "请至少设置一项奖励"),
         ("birthday", {"channel": "sms", "sms": ""}, "请填写短信内容"),
-        ("birthday", {"channel": "wechat", "text": "你好\x00"}, "微信群发内容不能包含控制字符"),
         ("birthday", {"channel": "wechat", "text": "好" * 301}, "通知内容不能超过 300 个字符"),
         ("birthday", {"audience": "999999"}, "所选人群不存在"),
         ("birthday", {"coupon_0": "999999"}, "所选优惠券不存在"),
@@ -249,8 +247,6 @@ def bad_cases():
         ("one_off", {"at": past, "audience": "everyone"}, "发送时间不能早于现在"),
         ("one_off", {"at": "下周一", "audience": "everyone"}, "发送时间格式应为 YYYY-MM-DD HH:MM"),
         ("one_off", {"at": "2099-01-01T10:00", "audience": ""}, "请选择活动人群"),
-        ("holiday", {"audience": "everyone", "range_name_0": "店\x00庆", "range_starts_0": "2099-01-01"},
-         "名称不能包含控制字符"),
         ("holiday", {"audience": "everyone"}, "请至少填写一段节日日期"),
     ]
 
@@ -297,7 +293,8 @@ def test_does_no_field_with_a_nul_byte_or_a_huge_number_give_a_500(app, as_owner
             answer = new_campaign(as_owner, kind, **{**base, name: bad})
             assert answer.status_code in (302, 400), (name, bad, answer.status_code)
             if answer.status_code == 400:
-                assert warnings_of(text_of(answer)) or in_place(text_of(answer)), (name, bad)
+                page = text_of(answer)
+                assert warnings_of(page) or in_place(page) or "控制字符" in page, (name, bad)  # NUL: the boundary
                 assert count(Campaign) == before
 
 

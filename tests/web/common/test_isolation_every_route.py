@@ -27,6 +27,7 @@ FOREIGN = 900001
 OPENID = "o-isolation-member-00000000000001"
 PREFIXES = ("/backoffice/", "/staff/", "/h5/", "/api/")
 CARD_KINDS = ("count", "timed", "gift", "benefit")
+INTEGER_CONVERTERS = ("IntegerConverter", "BoundedInt")  # BoundedInt: web/input_guard.py
 KNOWN_STRINGS = {"fmt": ["csv", "xlsx"]}  # string parts whose value decides the branch, e.g. export.<fmt>
 
 
@@ -98,7 +99,8 @@ def _routes(app, a_slug):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(PREFIXES):
             continue
-        integers = [name for name, converter in rule._converters.items() if type(converter).__name__ == "IntegerConverter"]
+        integers = [name for name, converter in rule._converters.items()
+                    if type(converter).__name__ in INTEGER_CONVERTERS]
         if not integers:
             continue
         for values in _argument_sets(rule, a_slug):
@@ -113,7 +115,7 @@ def _argument_sets(rule, a_slug):
     fixed, choices = {}, []
     for name, converter in rule._converters.items():
         kind = type(converter).__name__
-        if kind == "IntegerConverter":
+        if kind in INTEGER_CONVERTERS:
             fixed[name] = FOREIGN
         elif name == "merchant_slug":
             fixed[name] = a_slug
