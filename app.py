@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import api
 import cli
 import member_h5
+import ops
 import payments
 import sms_inbound
 import sandbox
@@ -28,7 +29,7 @@ from jobs import dispatch
 from models import Staff
 from models.crypto import configure_cipher, derive_key
 from services.shared import host, job_queue
-from web import boundary, errors, input_guard, template_helpers
+from web import boundary, errors, headers, input_guard, template_helpers
 from web.host import FlaskHost
 from web.json_provider import OrjsonProvider
 from web.sessions import PagesOnlySessionInterface
@@ -52,6 +53,7 @@ def create_app(config=None):
     _register_template_helpers(app)
     _register_error_handlers(app)
     boundary.install(app)
+    headers.install(app)
     _register_cli(app)
     return app
 
@@ -163,6 +165,7 @@ def _register_blueprints(app):
     api.register(app)  # the JSON API at /api/v1 (CSRF-exempt, authenticated by API key)
     payments.register(app)  # payment notifications at /payments (CSRF-exempt, verified by signature)
     sms_inbound.register(app)  # members' replies to marketing SMS (CSRF-exempt, verified by signature)
+    ops.register(app)  # /healthz and /readyz
 
 
 def _register_template_helpers(app):

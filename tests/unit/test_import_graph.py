@@ -21,7 +21,7 @@ LAYERS = [  # lowest first; a module may import its own layer's modules or lower
     ("services",),
     ("web",),
     ("jobs",),
-    ("api", "backoffice", "member_h5", "staff_h5", "wechat_bot", "payments", "sms_inbound", "sandbox", "demo"),
+    ("api", "backoffice", "member_h5", "staff_h5", "wechat_bot", "payments", "sms_inbound", "sandbox", "demo", "ops"),
     ("app", "cli", "wsgi"),
 ]
 RANK = {top: rank for rank, names in enumerate(LAYERS) for top in names}
