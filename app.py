@@ -111,8 +111,13 @@ def _init_extensions(app):
     login_manager.login_message_category = "warning"
 
     @login_manager.user_loader
-    def load_staff(staff_id):
-        return db.session.get(Staff, int(staff_id)) if staff_id.isdigit() else None
+    def load_staff(session_id):
+        """The staff member of a session, unless the session was ended (logout, password change: Staff.get_id)."""
+        staff_id, _, version = session_id.partition(":")
+        if not (staff_id.isdigit() and version.isdigit()) or len(staff_id) > 10:
+            return None
+        staff = db.session.get(Staff, int(staff_id))
+        return staff if staff is not None and staff.session_version == int(version) else None
 
 
 @event.listens_for(Engine, "connect")

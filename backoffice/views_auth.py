@@ -27,6 +27,7 @@ def login():
 @blueprint.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    staff_service.end_sessions(db.session, current_user)  # every copy of this session's cookie, too
     logout_user()
     flash("已退出登录", "info")
     return redirect(url_for("backoffice.login"))

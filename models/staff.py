@@ -24,12 +24,23 @@ class Staff(UserMixin, TenantMixin, CreatedAtMixin, Base):
     role: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     last_login_at = mapped_column(UTCDateTime())
+    # Part of the id a signed-in session carries (get_id): raising it ends every session of this person at once,
+    # copies of the cookie included (a logout, a password change).
+    session_version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
 
     merchant = relationship("Merchant")
     stores = relationship("Store", secondary=staff_stores, order_by="Store.id")
 
     def set_password(self, password):
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
+
+    def end_sessions(self):
+        self.session_version = (self.session_version or 0) + 1
+
+    def get_id(self):
+        """What the session cookie names: the person and their session version (see session_version)."""
+        return f"{self.id}:{self.session_version or 0}"
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)

@@ -94,6 +94,8 @@ def login():
 @blueprint.route("/logout", methods=["POST"])
 def logout():
     if ActionForm().validate_on_submit():
+        if current_user.is_authenticated:
+            staff_service.end_sessions(db.session, current_user)  # every copy of this session's cookie, too
         logout_user()
         session.pop(STORE_KEY, None)
         flash(_("已退出登录"), "info")

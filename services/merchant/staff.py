@@ -107,3 +107,9 @@ def _stores_for(session, merchant_id, role, store_ids):
     if roles.is_store_bound(role) and not stores:
         raise DomainError("导购、收银员和核销员须至少分配一个门店")
     return stores
+
+
+def end_sessions(session, staff):
+    """Log this person out everywhere: every session cookie issued to them stops working."""
+    staff.end_sessions()
+    session.flush()

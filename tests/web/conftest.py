@@ -58,7 +58,7 @@ def sign_in_as(make, db, client, login, merchant):
             login(person)
         else:
             with client.session_transaction() as session:
-                session["_user_id"] = str(person.id)
+                session["_user_id"] = person.get_id()
                 session["_fresh"] = True
         return person
 
