@@ -5,6 +5,8 @@ from backoffice import blueprint
 from backoffice.forms_auth import LoginForm
 from extensions import db
 from services.merchant import staff as staff_service
+from web import login_limits
+from web.requests import client_ip
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -13,7 +15,12 @@ def login():
         return redirect(url_for("backoffice.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        staff = staff_service.authenticate(db.session, form.merchant.data, form.username.data, form.password.data)
+        try:
+            staff = login_limits.sign_in(db.session, form.merchant.data, form.username.data, form.password.data,
+                                         client_ip())
+        except login_limits.TooManyAttempts as locked:
+            flash(locked.message, "warning")
+            return render_template("backoffice/login.html", form=form), 429
         if staff is None:
             flash("商户号、账号或密码不正确，或账号已停用", "warning")
         elif not staff.can("backoffice.enter"):

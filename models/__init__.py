@@ -10,6 +10,7 @@ from models.coupons import BulkIssue, ClaimLink, CouponCode, CouponTemplate, Ver
 from models.h5 import NoticeDelivery, SmsCode
 from models.base import Base, drop_merchant_indexes_a_wider_one_serves
 from models.level import Level
+from models.login_failures import LoginFailure
 from models.member import Fan, LevelChange, Member, MemberFieldDef, MemberIdentity, Tag, member_tags
 from models.merchant import Merchant, Store
 from models.sandbox import (SandboxGrant, SandboxMassMessage, SandboxMassRecipient, SandboxMedia, SandboxOutbox,
@@ -36,5 +37,5 @@ __all__ = [
     "Checkout", "CheckoutRefund", "CheckoutSettings", "PointsMultiplierDay",
     "RewardGrant", "RewardRule", "reward_rule_stores", "Audience", "MassQuota", "MessagingSettings", "Send",
     "SendRecipient", "WechatMassCall", "SandboxMassMessage", "SandboxMassRecipient", "SandboxMedia",
-    "Campaign", "CampaignChunk", "CampaignRun", "CampaignTarget", "MessageAllowance",
+    "Campaign", "CampaignChunk", "CampaignRun", "CampaignTarget", "MessageAllowance", "LoginFailure",
 ]

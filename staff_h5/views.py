@@ -12,6 +12,8 @@ from extensions import db
 from models import Store, Verification
 from services.verification import instruments
 from services.merchant import staff as staff_service
+from web import login_limits
+from web.requests import client_ip
 from staff_h5 import blueprint, limits
 from staff_h5.forms import ActionForm, LoginForm, StoreForm
 
@@ -81,7 +83,12 @@ def login():
         return redirect(url_for("staff_h5.verify_page"))
     form = LoginForm()
     if form.validate_on_submit():
-        staff = staff_service.authenticate(db.session, form.merchant.data, form.username.data, form.password.data)
+        try:
+            staff = login_limits.sign_in(db.session, form.merchant.data, form.username.data, form.password.data,
+                                         client_ip())
+        except login_limits.TooManyAttempts as locked:
+            flash(locked.message, "warning")
+            return render_template("staff_h5/login.html", form=form), 429
         if staff is None:
             flash(_("商户号、账号或密码不正确，或账号已停用"), "warning")
         else:

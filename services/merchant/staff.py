@@ -21,13 +21,23 @@ def list_staff(session, merchant_id):
     return session.scalars(scoped(Staff, merchant_id).order_by(Staff.id)).all()
 
 
-def authenticate(session, merchant_slug, username, password):
-    """The active staff member for these credentials, or None. Same answer for every kind of failure."""
-    staff = session.scalars(
+def find_account(session, merchant_slug, username):
+    """The staff member these sign-in details name, whatever the password (None when nobody)."""
+    return session.scalars(
         select(Staff).join(Merchant, Merchant.id == Staff.merchant_id)
-        .where(Merchant.slug == (merchant_slug or "").strip().lower(), Staff.username == (username or "").strip())
+        .where(Merchant.slug == (merchant_slug or "").strip().lower()[:60],
+               Staff.username == (username or "").strip()[:60])
     ).one_or_none()
-    if staff is None or not staff.active or not staff.check_password(password or ""):
+
+
+def authenticate(session, merchant_slug, username, password):
+    """The active staff member for these credentials, or None. Same answer, and the same time, for every kind of
+    failure: an unknown merchant or user still has a password hash checked, so the time taken does not tell."""
+    staff = find_account(session, merchant_slug, username)
+    if staff is None:
+        Staff.check_stand_in_password(password or "")
+        return None
+    if not staff.active or not staff.check_password(password or ""):
         return None
     staff.last_login_at = now_utc()
     return staff
@@ -113,3 +123,4 @@ def end_sessions(session, staff):
     """Log this person out everywhere: every session cookie issued to them stops working."""
     staff.end_sessions()
     session.flush()
+
