@@ -14,6 +14,7 @@ from extensions import db
 from models.checkout import TENDERS
 from services.till import checkout as checkout_service, channels as till_channels
 from services.merchant import merchants
+from web.requests import client_ip
 
 QUOTE_FIELDS = {"store_id", "member_id", "amount", "tender", "choice", "seed"}
 PAY_FIELDS = QUOTE_FIELDS | {"note", "auth_code"}
@@ -44,7 +45,7 @@ def checkout_pay():
     now = now_utc()
     auth_code = _auth_code(wanted["tender"], body.get("auth_code"))
     taking = till_channels.charge if auth_code else checkout_service.pay
-    extra = {"auth_code": auth_code, "client_ip": request.remote_addr or "127.0.0.1"} if auth_code else {}
+    extra = {"auth_code": auth_code, "client_ip": client_ip() or "127.0.0.1"} if auth_code else {}
     session = db.session()
     made = taking(session, _merchant(session, key), key, store_id=wanted["store_id"], member_id=wanted["member_id"],
                   amount=wanted["amount"], tender=wanted["tender"], choice=wanted["choice"], seed=wanted["seed"],

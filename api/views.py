@@ -16,6 +16,7 @@ from models import Store, Verification
 from services.verification import instruments, reports as verification_reports, records as verifications
 from services.shared.tenancy import get_owned
 from web import boundary
+from web.requests import client_ip
 
 
 def _refuse_if_blocked(key):
@@ -28,7 +29,7 @@ def _refuse_if_blocked(key):
 def _miss(key, typed, exc):
     """An unknown code: counted against the key (committed), and told apart from nothing else."""
     db.session.rollback()
-    limits.record_failure(db.session, key, typed, ip=request.remote_addr)
+    limits.record_failure(db.session, key, typed, ip=client_ip())
     boundary.keep_on_error()
     return domain_response(exc)
 

@@ -3,12 +3,13 @@
 its wap cashier. The channel's answer comes back as a notification (payments/); the member lands on the order's
 page. Adding a channel is one line in STARTERS.
 """
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, url_for
 from werkzeug.routing import BuildError
 
 from channels import wechat_pay
 from extensions import db
 from services.orders import channel_payments
+from web.requests import client_ip
 
 
 def start(merchant, order):
@@ -19,7 +20,7 @@ def start(merchant, order):
 def start_wechat(merchant, order):
     """The page that opens WeChat's payment sheet; in the sandbox it also links to the sandbox cashier."""
     payment = channel_payments.start_wechat(db.session, merchant, order,
-                                            client_ip=(request.remote_addr or "127.0.0.1")[:45])
+                                            client_ip=client_ip() or "127.0.0.1")
     done = done_url(merchant, order)
     cashier = None
     if wechat_pay.uses_sandbox():

@@ -7,7 +7,7 @@ reversed). A refusal from the channel spends the trade number, so the quote page
 """
 import time
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,7 +16,7 @@ from domain.errors import DomainError
 from extensions import db
 from services.till import channels as till_channels
 from staff_h5.forms import ActionForm
-from web.requests import new_idempotency_key
+from web.requests import client_ip, new_idempotency_key
 
 
 def tender_labels():
@@ -54,7 +54,7 @@ def take(form, quote_page, amount, member_id, answer, key):
             db.session, current_user.merchant, current_user, store_id=g.store.id, member_id=member_id,
             amount=amount, tender=tender, choice=answer.quote.choice, seed=None, key=key,
             auth_code=auth_code_of(form), give_up=time.time() - started >= wait,
-            client_ip=(request.remote_addr or "127.0.0.1")[:45])
+            client_ip=client_ip() or "127.0.0.1")
     except till_channels.ChannelRefused as exc:
         db.session.rollback()
         return quote_page(form, amount, member_id, tender, answer, new_idempotency_key("checkout"),
