@@ -22,7 +22,7 @@ from models.sends import MassQuota, MessagingSettings, Send, SendRecipient, Wech
 from models.staff import Staff, staff_stores
 from models.stored_value import StoredValueSettings, TopupRule
 from models.wallet import Wallet, WalletPosting, WalletTransaction
-from models.wechat import KeywordReply, SharedToken, WechatInbound, WechatSettings
+from models.wechat import KeywordReply, SharedToken, WechatCallbackNonce, WechatInbound, WechatSettings
 
 drop_merchant_indexes_a_wider_one_serves(Base.metadata)
 
@@ -38,4 +38,5 @@ __all__ = [
     "RewardGrant", "RewardRule", "reward_rule_stores", "Audience", "MassQuota", "MessagingSettings", "Send",
     "SendRecipient", "WechatMassCall", "SandboxMassMessage", "SandboxMassRecipient", "SandboxMedia",
     "Campaign", "CampaignChunk", "CampaignRun", "CampaignTarget", "MessageAllowance", "LoginFailure",
+    "WechatCallbackNonce",
 ]

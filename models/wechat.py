@@ -66,3 +66,17 @@ class SharedToken(CreatedAtMixin, Base):
     key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
     value: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     expires_at = mapped_column(UTCDateTime())
+
+
+class WechatCallbackNonce(Base):
+    """A signed callback URL seen (its timestamp and nonce) and the hash of the body it carried, kept for the
+    signature's window: the URL again with another body is a replay (the signature covers no body). Used when
+    there is no Redis; with Redis the same pair lives there with an expiry."""
+
+    __tablename__ = "wechat_callback_nonces"
+    __table_args__ = (sa.PrimaryKeyConstraint("merchant_id", "signed"),)
+
+    merchant_id: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    signed: Mapped[str] = mapped_column(sa.String(80), nullable=False)  # "<timestamp>:<nonce>"
+    body_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    seen_at = mapped_column(UTCDateTime(), nullable=False)

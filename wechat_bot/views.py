@@ -8,13 +8,14 @@ import secrets
 import time
 
 from flask import Blueprint, Response, abort, current_app, request
+from redis import Redis
 from sqlalchemy import select
 from wechatpy import parse_message
 
 from extensions import db
 from jobs.base import enqueue
 from models import Merchant
-from services.wechat import crypto as wechat_crypto, inbound as wechat_inbound
+from services.wechat import crypto as wechat_crypto, inbound as wechat_inbound, replays as wechat_replays
 from services.wechat.crypto import CallbackRefused
 from wechat_bot.context import BotContext
 from wechat_bot.handlers import bot
@@ -33,6 +34,8 @@ def callback(merchant_slug):
         wechat_crypto.verify_query(merchant.wechat_token, request.args)
         if request.method == "GET":
             return Response(request.args.get("echostr", ""), mimetype="text/plain")
+        wechat_replays.refuse_replay(db.session, merchant.id, request.args.get("timestamp", ""),
+                                     request.args.get("nonce", ""), request.get_data(), _redis())
         xml, aes_key = _plain_body(merchant)
     except CallbackRefused as exc:
         log.warning("wechat callback refused for %s: %s", merchant_slug, exc)
@@ -46,6 +49,11 @@ def callback(merchant_slug):
     ctx = BotContext(db.session, merchant, current_app.config["PUBLIC_BASE_URL"], enqueue)
     reply = wechat_inbound.receive(db.session, merchant.id, message, lambda: bot.dispatch(message, ctx))
     return _answer(merchant, reply, aes_key)
+
+
+def _redis():
+    url = current_app.config.get("REDIS_URL")
+    return Redis.from_url(url, socket_timeout=2) if url else None
 
 
 def _plain_body(merchant):
