@@ -48,7 +48,8 @@ def test_do_a_bulk_issue_and_a_campaign_run_on_the_embedded_sqlite_database(tmp_
                               now=datetime(2026, 12, 6, tzinfo=timezone.utc))
         setup.switch_on(db.session, owner, campaign.id, now=datetime(2026, 12, 6, tzinfo=timezone.utc))
         db.session.commit()
-        assert "位会员" in dry_run.preview(db.session, campaign).sentence or members == 0
+        preview = dry_run.preview(db.session, campaign, now=datetime(2026, 12, 24, 2, tzinfo=timezone.utc))
+        assert members > 0 and preview.total == members and f"{members - preview.holdout:,} 位会员" in preview.sentence
         runs.tick(db.session, datetime(2026, 12, 24, 2, 1, tzinfo=timezone.utc))
         db.session.commit()
         figures = report.of(db.session, merchant.id, campaign.id)
