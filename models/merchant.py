@@ -21,6 +21,9 @@ class Merchant(CreatedAtMixin, Base):
     wechat_app_secret: Mapped[str | None] = mapped_column(EncryptedString())
     wechat_token: Mapped[str | None] = mapped_column(EncryptedString())
     wechat_aes_key: Mapped[str | None] = mapped_column(EncryptedString())
+    # WeChat's 消息加解密方式: plain (明文), compatible (兼容: both accepted) or safe (安全: encrypted only)
+    wechat_message_mode: Mapped[str] = mapped_column(sa.String(12), nullable=False, default="compatible",
+                                                     server_default="compatible")
     alipay_app_id: Mapped[str | None] = mapped_column(sa.String(64))
     alipay_private_key: Mapped[str | None] = mapped_column(EncryptedString())
     alipay_public_key: Mapped[str | None] = mapped_column(sa.Text)
