@@ -15,6 +15,7 @@ from models.member import Fan, LevelChange, Member, MemberFieldDef, MemberIdenti
 from models.merchant import Merchant, Store
 from models.sandbox import (SandboxGrant, SandboxMassMessage, SandboxMassRecipient, SandboxMedia, SandboxOutbox,
                             SandboxUser)
+from models.notification_counts import NotificationRate, RejectedNotification
 from models.payments import Order, OrderRefund, PaymentNotification
 from models.rewards import RewardGrant, RewardRule, reward_rule_stores
 from models.points import PointsAllocation, PointsLot, PointsTransaction
@@ -38,5 +39,5 @@ __all__ = [
     "RewardGrant", "RewardRule", "reward_rule_stores", "Audience", "MassQuota", "MessagingSettings", "Send",
     "SendRecipient", "WechatMassCall", "SandboxMassMessage", "SandboxMassRecipient", "SandboxMedia",
     "Campaign", "CampaignChunk", "CampaignRun", "CampaignTarget", "MessageAllowance", "LoginFailure",
-    "WechatCallbackNonce",
+    "WechatCallbackNonce", "NotificationRate", "RejectedNotification",
 ]
