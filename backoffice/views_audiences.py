@@ -15,6 +15,7 @@ from models.member import GENDER_LABELS
 from services.audiences import filters as audience_filters, members_in, saved
 from services.members import fields as member_fields, levels as level_service, members as member_service
 from services.merchant import stores as store_service
+from services.shared import reading
 from services.shared.tenancy import scoped
 
 LISTS = ("level_ids", "genders", "birthday_months", "tag_ids", "store_ids")
@@ -86,7 +87,8 @@ def audience_export():
     error, chosen = _chosen(request.args)
     if chosen is None:
         raise DomainError(error)
-    data, mimetype, ext = members_in.export(db.session, merchant_id(), chosen, request.args.get("fmt"))
+    # an export only reads: the replica when one is configured
+    data, mimetype, ext = members_in.export(reading.session(), merchant_id(), chosen, request.args.get("fmt"))
     return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f"attachment; filename=audience.{ext}"})
 

@@ -15,7 +15,7 @@ from domain.coupons import STATE_LABELS as CODE_STATE_LABELS
 from extensions import db
 from services.campaigns import dry_run, report as campaign_report, setup
 from services.outreach.plan import CHANNEL_LABELS as SEND_CHANNEL_LABELS
-from services.shared import spreadsheets
+from services.shared import reading, spreadsheets
 
 RUN_STATE_LABELS = {"running": _l("进行中"), "done": _l("已完成"), "paused": _l("已暂停"), "failed": _l("失败")}
 MESSAGE_LABELS = {"notice": "模板消息", **SEND_CHANNEL_LABELS}  # translated in the template, as the sends' labels
@@ -28,7 +28,7 @@ DOWNLOADS = {"csv": "text/csv; charset=utf-8",
 def campaign_show(campaign_id):
     campaign = owned(campaign_id)
     merchant = current_user.merchant
-    result = campaign_report.of(db.session, merchant_id(), campaign.id)
+    result = campaign_report.of(reading.session(), merchant_id(), campaign.id)  # the replica when configured
     rewards = campaign.rewards or {}
     daily = result.daily
     context = {
@@ -51,7 +51,7 @@ def campaign_show(campaign_id):
 @requires("reports.view")
 def campaign_report_download(campaign_id, fmt):
     campaign = owned(campaign_id)
-    table = campaign_report.rows(campaign_report.of(db.session, merchant_id(), campaign.id))
+    table = campaign_report.rows(campaign_report.of(reading.session(), merchant_id(), campaign.id))
     if fmt == "csv":
         body = spreadsheets.csv_bytes(table)
     else:

@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_sqlalchemy.pagination import SelectPagination
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 from wtforms import HiddenField, StringField
@@ -24,6 +25,7 @@ from models import ApiKey, Staff, Store
 from models.checkout import CHECKOUT_STATES, TENDER_LABELS, TENDERS, Checkout, CheckoutRefund
 from models.rewards import RewardGrant
 from services.till import checkout as checkout_service
+from services.shared import reading
 from services.shared.tenancy import get_owned, scoped
 
 PER_PAGE = 50
@@ -48,8 +50,10 @@ def checkouts():
     filters, query = _filtered(scoped(Checkout, merchant_id()), {s.id for s in stores})
     page = max(parse_int(request.args.get("page"), 1) or 1, 1)
     query = query.options(joinedload(Checkout.member), joinedload(Checkout.store), joinedload(Checkout.staff))
-    pagination = db.paginate(query.order_by(Checkout.created_at.desc(), Checkout.id.desc()),
-                             page=page, per_page=PER_PAGE, error_out=False)
+    # the list only reads: from the replica when one is configured
+    pagination = SelectPagination(select=query.order_by(Checkout.created_at.desc(), Checkout.id.desc()),
+                                  session=reading.session(), page=page, per_page=PER_PAGE, max_per_page=None,
+                                  error_out=False)
     return render_template("backoffice/till/checkouts.html", pagination=pagination, filters=filters, stores=stores,
                            kept_args={k: v for k, v in filters.items() if v}, tender_labels=TENDER_LABELS,
                            state_labels=STATE_LABELS, source_labels=SOURCE_LABELS,

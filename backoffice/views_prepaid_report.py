@@ -8,9 +8,8 @@ from flask_login import current_user
 from backoffice import blueprint
 from backoffice.common import requires
 from domain.clock import local_today
-from extensions import db
 from services.wallet import prepaid_report
-from services.shared import spreadsheets
+from services.shared import reading, spreadsheets
 
 CSV, XLSX = "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -23,7 +22,7 @@ def prepaid_report_page():
         day = date.fromisoformat(request.args.get("day", ""))
     except ValueError:
         day = local_today(merchant.timezone)
-    rows, total = prepaid_report.report(db.session, merchant, day)
+    rows, total = prepaid_report.report(reading.session(), merchant, day)  # read-only: the replica when configured
     fmt = request.args.get("format")
     if fmt == "csv":
         return _download(spreadsheets.csv_bytes(prepaid_report.table(rows, total)), CSV, day, "csv")

@@ -2,6 +2,7 @@
 from datetime import date
 
 from flask import Response, current_app, render_template, request
+from flask_sqlalchemy.pagination import SelectPagination
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from backoffice.common import merchant_id, parse_int, requires
 from domain.clock import local_today
 from extensions import db
 from models import CardTemplate, CouponTemplate
+from services.shared import reading
 from services.verification import reports
 
 PER_PAGE = 50
@@ -37,15 +39,17 @@ def verifications():
     tz_name = current_user.merchant.timezone
     filters = _filters(request.args)
     page = parse_int(request.args.get("page"), 1)
-    pagination = db.paginate(reports.records(current_user, filters, tz_name), page=page if page and page > 0 else 1,
-                             per_page=current_app.config.get("VERIFICATIONS_PER_PAGE", PER_PAGE), error_out=False)
+    session = reading.session()  # records, totals and exports only read: the replica when one is configured
+    pagination = SelectPagination(select=reports.records(current_user, filters, tz_name), session=session,
+                                  page=page if page and page > 0 else 1, max_per_page=None, error_out=False,
+                                  per_page=current_app.config.get("VERIFICATIONS_PER_PAGE", PER_PAGE))
     day = _date(request.args.get("day")) or filters.date_to or local_today(tz_name)
     templates = _template_choices()
     kept = {k: v for k, v in request.args.items() if k in FILTER_KEYS and v}
     return render_template(
         "backoffice/verification/records.html", pagination=pagination, args=request.args, kept_args=kept, day=day,
-        totals=reports.day_totals(db.session, current_user, day, tz_name, filters),
-        stores=reports.stores_for(db.session, current_user), staff=reports.staff_for(db.session, current_user),
+        totals=reports.day_totals(session, current_user, day, tz_name, filters),
+        stores=reports.stores_for(session, current_user), staff=reports.staff_for(session, current_user),
         templates=templates, tz_name=tz_name, method_labels=reports.METHOD_LABELS,
         instrument_labels=reports.INSTRUMENT_LABELS, actor_name=reports.actor_name,
         chosen_template=_chosen(filters))
@@ -70,7 +74,7 @@ def _template_choices():
 @blueprint.route("/verifications.csv")
 @requires("members.view")
 def verifications_csv():
-    body = reports.export_csv(db.session, current_user, _filters(request.args), current_user.merchant.timezone)
+    body = reports.export_csv(reading.session(), current_user, _filters(request.args), current_user.merchant.timezone)
     return Response(body, mimetype="text/csv", headers={
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": "attachment; filename=verifications.csv"})
@@ -79,6 +83,6 @@ def verifications_csv():
 @blueprint.route("/verifications.xlsx")
 @requires("members.view")
 def verifications_xlsx():
-    body = reports.export_xlsx(db.session, current_user, _filters(request.args), current_user.merchant.timezone)
+    body = reports.export_xlsx(reading.session(), current_user, _filters(request.args), current_user.merchant.timezone)
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers={
         "Content-Disposition": "attachment; filename=verifications.xlsx"})
