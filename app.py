@@ -28,7 +28,7 @@ from extensions import babel, csrf, db, login_manager, migrate
 from jobs import dispatch
 from models import Staff
 from models.crypto import configure_cipher, derive_key
-from services.shared import host, job_queue
+from services.shared import host, job_queue, reading
 from web import boundary, errors, headers, input_guard, template_helpers
 from web.host import FlaskHost
 from web.json_provider import OrjsonProvider
@@ -159,6 +159,10 @@ def _connect_services(app):
     """What services need of the application (its config and URLs) and how their jobs go (jobs/dispatch.py)."""
     host.install(FlaskHost())
     job_queue.install(dispatch.send)
+    # reports and exports read the replica when one is configured; its session ends with the app context
+    reading.install(app.config.get("DATABASE_REPLICA_URL"), db.session, scopefunc=db.session.registry.scopefunc,
+                    engine_options=dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}))
+    app.teardown_appcontext(lambda _error: reading.remove())
 
 
 def _register_blueprints(app):

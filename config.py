@@ -23,6 +23,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'membership.sqlite3'}")
     )
+    # A streaming replica of DATABASE_URL that reports and exports read from (services/shared/reading.py), opened
+    # read-only; unset, they read the primary.
+    DATABASE_REPLICA_URL = _database_url(os.environ.get("DATABASE_REPLICA_URL", ""))
     # No pre-ping: app.py replaces a pooled PostgreSQL connection the server closed, without a round trip.
     SQLALCHEMY_ENGINE_OPTIONS = {}
     REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -95,6 +98,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     WTF_CSRF_ENABLED = False
     REDIS_URL = ""
+    DATABASE_REPLICA_URL = ""
     SANDBOX_ENABLED = True
     SERVER_NAME = None
     SANDBOX_WECHAT_MASS_REPORT_DELAY = None  # tests push mass results through the report route
