@@ -33,8 +33,9 @@ KEYS_ACROSS_MERCHANTS = {  # (table, columns): why the key is unique over every 
     ("coupon_claim_links", ("token_hash",)): "a claim link is opened by its token alone",
     ("reward_grants", ("token_hash",)): "a reward's claim link is opened by its token alone",
     ("transfers", ("token_hash",)): "a gift card transfer link is opened by its token alone",
-    ("orders", ("out_trade_no",)): "a payment channel's notification names the order by this number alone",
-    ("order_refunds", ("out_refund_no",)): "a refund notification names the refund by this number alone",
+    ("orders", ("out_trade_no",)): "the number the payment channel knows; could be (merchant_id, out_trade_no), "
+                                   "as the notification URL names the merchant",
+    ("order_refunds", ("out_refund_no",)): "the number the channel knows; could be (merchant_id, out_refund_no)",
     ("card_refunds", ("card_id",)): "one refund per card; would be (merchant_id, card_id)",
     ("levels_reached", ("member_id", "level_id")): "one row per member and level; would lead with merchant_id",
     ("wallets", ("member_id",)): "one member wallet per member (partial index); would lead with merchant_id",
