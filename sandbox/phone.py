@@ -1,7 +1,8 @@
 """The simulated phone (/sandbox/phone): be a WeChat or Alipay user of a merchant, without a phone.
 
 Follow and unfollow the official account, scan its QR codes, chat, tap its menu: each action is sent to
-the app's callback over HTTP exactly as WeChat's servers would (signed; encrypted in safe mode), and
+the app's callback over HTTP exactly as WeChat's servers would for the merchant's message mode (signed; plain,
+encrypted in safe mode, both in compatible mode: the phone follows the merchant's setting, as WeChat does), and
 the reply lands in the chat with what the account pushed (customer-service, template, and the mass messages
 WeChat delivered to this user: text, or mpnews as a card opening the article page).
 Links open "inside WeChat" as the chosen user: the sandbox cookies say who, and the member pages go
@@ -19,11 +20,10 @@ from domain.clock import now_utc
 from extensions import db
 from models import Merchant, SandboxGrant
 from sandbox import alipay_keys, blueprint, wechat_events as events, wechat_state as sbx
-from services.wechat.crypto import aes_keys
 from web import boundary
 
 WECHAT_USER_COOKIE, ALIPAY_USER_COOKIE = "sandbox_wechat_user", "sandbox_alipay_user"
-CLIENT_COOKIE, MERCHANT_COOKIE, SAFE_COOKIE = "sandbox_client", "sandbox_phone_merchant", "sandbox_wechat_safe"
+CLIENT_COOKIE, MERCHANT_COOKIE = "sandbox_client", "sandbox_phone_merchant"
 ANCHOR = re.compile(r"""<a\s+href=["']([^"']+)["']\s*>(.*?)</a>""", re.S)
 BARE_URL = re.compile(r"https?://[^\s<>\"']+")
 
@@ -47,8 +47,7 @@ def phone():
         menu=sbx.published_menu(db.session, app_id) if app_id else [],
         qr_scenes=_qr_scenes(app_id), scan=request.args.get("scan", ""),
         reported=request.args.get("reported", type=int),
-        safe=request.cookies.get(SAFE_COOKIE) == "1" and bool(aes_keys(merchant.wechat_aes_key)),
-        can_safe=bool(aes_keys(merchant.wechat_aes_key)),
+        message_mode=events.account_of(merchant).message_mode,
         alipay_users=sbx.users(db.session, merchant.alipay_app_id, "alipay") if merchant.alipay_app_id else [],
         callback_url=events.callback_url(current_app.config["PUBLIC_BASE_URL"], merchant.slug))
     return _remember(render_template("sandbox/phone.html", **context), merchant)
@@ -144,9 +143,7 @@ def phone_wechat_send():
     person = sbx.user(db.session, request.cookies.get(WECHAT_USER_COOKIE), merchant.wechat_app_id or "")
     if person is None or not merchant.wechat_token:
         return _back(merchant, "wechat")
-    safe = request.cookies.get(SAFE_COOKIE) == "1" and bool(aes_keys(merchant.wechat_aes_key))
-    account = events.Account(merchant.wechat_app_id, merchant.wechat_token,
-                             aes_keys(merchant.wechat_aes_key)[0] if safe else "")
+    account = events.account_of(merchant)
     action = request.form.get("action", "")
     xml, said, follow = _message(account, person, action)
     if xml is None:
@@ -160,7 +157,7 @@ def phone_wechat_send():
             entries.append({"from": "system", "text": f"回调返回 HTTP {delivery.status}"})
         elif delivery.reply:
             entries.append({"from": "account", "reply": delivery.reply, "ms": round(delivery.elapsed_ms, 1),
-                            "mode": "safe" if safe else "plain"})
+                            "mode": account.message_mode})
     except requests.RequestException as exc:
         entries.append({"from": "system", "text": f"无法连接回调地址：{exc.__class__.__name__}"})
     for entry in entries:
@@ -169,15 +166,6 @@ def phone_wechat_send():
         sbx.set_follow(db.session, app_id, openid, *follow)
     boundary.commit_now()
     return _open(request.form.get("url", ""), person) if action == "view" else _back(merchant)
-
-
-@blueprint.route("/phone/wechat/mode", methods=["POST"])
-def phone_wechat_mode():
-    """Plain or safe mode (AES) for what the phone sends next."""
-    merchant = _required_merchant()
-    response = _back(merchant, "wechat")
-    response.set_cookie(SAFE_COOKIE, "1" if request.form.get("safe") == "1" else "0", samesite="Lax")
-    return response
 
 
 def _message(account, person, action):

@@ -21,7 +21,14 @@ class Account:
 
     app_id: str
     token: str
-    aes_key: str = ""  # the key WeChat currently encrypts with (safe mode)
+    aes_key: str = ""  # the key WeChat currently encrypts with (safe and compatible mode)
+    mode: str = ""  # 'plain', 'compatible' or 'safe'; '' means safe when there is a key, else plain
+
+    @property
+    def message_mode(self):
+        if not self.aes_key:
+            return "plain"
+        return self.mode or "safe"
 
     @property
     def original_id(self):
@@ -75,16 +82,28 @@ def signed_query(token, timestamp=None, nonce=None, **extra):
     return {"signature": sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce, **extra}
 
 
+def account_of(merchant):
+    """The official account as WeChat knows it for this merchant: its credentials and its message mode (what
+    WeChat sends: plain XML, the encrypted envelope, or in compatible mode both in one body)."""
+    keys = [key.strip() for key in (merchant.wechat_aes_key or "").split(",") if key.strip()]
+    mode = merchant.wechat_message_mode or "compatible"
+    aes_key = keys[0] if keys and mode != "plain" else ""
+    return Account(merchant.wechat_app_id or "", merchant.wechat_token or "", aes_key, mode)
+
+
 def envelope(account, xml, timestamp=None, nonce=None):
-    """(query, body) of a callback POST: plain, or safe mode when the account has an AES key."""
+    """(query, body) of a callback POST as WeChat sends it in the account's message mode: plain XML; in safe mode
+    only the encrypted envelope; in compatible mode the plain fields and the envelope together."""
     query = signed_query(account.token, timestamp, nonce)
-    if not account.aes_key:
+    if account.message_mode == "plain":
         return query, xml
     sealed = xmltodict.parse(encrypt(account.token, account.aes_key, account.app_id, xml,
                                      query["nonce"], query["timestamp"]))["xml"]
-    body = _xml({"ToUserName": account.original_id, "Encrypt": sealed["Encrypt"]})
+    fields = {"ToUserName": account.original_id, "Encrypt": sealed["Encrypt"]}
+    if account.message_mode == "compatible":
+        fields = {**xmltodict.parse(xml)["xml"], "Encrypt": sealed["Encrypt"]}
     query.update(encrypt_type="aes", msg_signature=sealed["MsgSignature"])
-    return query, body
+    return query, _xml(fields)
 
 
 def callback_url(base_url, merchant_slug, query=None):

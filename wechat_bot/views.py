@@ -1,7 +1,8 @@
 """GET/POST /wechat/<merchant_slug>/callback: the one view around the handler registry.
 
-Order matters: find the merchant (404), verify the signature and the timestamp (403, nothing read or
-written beyond the merchant), then decrypt (safe mode), de-duplicate, handle, commit once, reply.
+Order matters: find the merchant (404), verify the signature and the timestamp, and that the message is of the
+kind the merchant's message mode sends (403, nothing read or written beyond the merchant), then refuse a replay,
+decrypt (safe and compatible mode), de-duplicate, handle, commit once, reply (encrypted when the message was).
 """
 import logging
 import secrets
@@ -34,6 +35,8 @@ def callback(merchant_slug):
         wechat_crypto.verify_query(merchant.wechat_token, request.args)
         if request.method == "GET":
             return Response(request.args.get("echostr", ""), mimetype="text/plain")
+        # Before the replay check, so a message of the wrong kind leaves nothing behind, not even its nonce.
+        wechat_crypto.check_message_mode(merchant.wechat_message_mode, _encrypted())
         wechat_replays.refuse_replay(db.session, merchant.id, request.args.get("timestamp", ""),
                                      request.args.get("nonce", ""), request.get_data(), _redis())
         xml, aes_key = _plain_body(merchant)
@@ -56,10 +59,15 @@ def _redis():
     return Redis.from_url(url, socket_timeout=2) if url else None
 
 
+def _encrypted():
+    """WeChat marks an encrypted (safe or compatible mode) message in the URL."""
+    return request.args.get("encrypt_type", "raw") == "aes"
+
+
 def _plain_body(merchant):
     """The message XML and, in safe mode, the EncodingAESKey that opened it (to encrypt the reply)."""
     body = request.get_data(as_text=True)
-    if request.args.get("encrypt_type", "raw") != "aes":
+    if not _encrypted():
         return body, None
     keys = wechat_crypto.aes_keys(merchant.wechat_aes_key)
     if not keys:

@@ -7,17 +7,15 @@ A merchant's `wechat_aes_key` holds "current" or "current,previous" EncodingAESK
 encrypted with the previous key still decrypt while WeChat switches to a new one.
 """
 import base64
-import binascii
 import hmac
-import re
 
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
 from domain.clock import now_utc
+from domain.credentials import valid_aes_key  # noqa: F401 - the callback's and the settings' one rule
 
 MAX_SKEW_SECONDS = 300
-AES_KEY_PATTERN = re.compile(r"^[A-Za-z0-9+/]{43}$")
 
 
 class CallbackRefused(Exception):
@@ -57,13 +55,14 @@ def aes_keys(stored):
     return [key.strip() for key in (stored or "").split(",") if key.strip()]
 
 
-def valid_aes_key(key):
-    if not AES_KEY_PATTERN.match(key or ""):
-        return False
-    try:
-        return len(base64.b64decode(key + "=")) == 32
-    except binascii.Error:
-        return False
+def check_message_mode(mode, encrypted):
+    """WeChat sends what the merchant chose: plain mode never encrypts and safe mode always does, so a message of
+    the other kind did not come from WeChat (a captured signed URL with the encryption stripped, say). Compatible
+    mode takes both."""
+    if mode == "safe" and not encrypted:
+        raise CallbackRefused("plain message in safe mode")
+    if mode == "plain" and encrypted:
+        raise CallbackRefused("encrypted message in plain mode")
 
 
 def decrypt(token, keys, app_id, encrypted, msg_signature, timestamp, nonce):

@@ -84,13 +84,17 @@ def test_does_unfollowing_mark_the_fan(client, shop, db):
     assert "关注" in phone(client, shop)
 
 
-def test_does_the_safe_mode_toggle_encrypt_what_the_phone_sends(client, shop, db):
+@pytest.mark.parametrize("mode", ["plain", "compatible", "safe"])
+def test_does_the_phone_send_what_wechat_sends_in_the_merchants_message_mode(client, shop, db, mode):
+    shop.wechat_message_mode = mode
+    db.session.commit()
     person = new_user(client, shop)
-    client.post("/sandbox/phone/wechat/mode", data={"m": shop.slug, "safe": "1"})
+    assert f'data-mode="{mode}"' in client.get(f"/sandbox/phone?m={shop.slug}").get_data(as_text=True)
     send(client, shop, action="subscribe")
     reply = next(row for row in sbx.chat(db.session, shop.wechat_app_id, person.user_key)
                  if row.payload.get("from") == "account")
-    assert reply.payload["mode"] == "safe" and "欢迎光临测试咖啡" in reply.payload["reply"]["Content"]
+    assert reply.payload["mode"] == mode and "欢迎光临测试咖啡" in reply.payload["reply"]["Content"]
+    assert fan_of(db, person).subscribed
 
 
 def test_does_a_text_get_the_keyword_reply_in_the_chat(client, shop, db):
