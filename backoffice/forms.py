@@ -196,16 +196,6 @@ class SettingsForm(FlaskForm):
         return valid
 
 
-class CredentialsForm(FlaskForm):
-    alipay_app_id = StringField(_l("支付宝 AppID"), validators=[Optional(), Length(max=64, message=_l("不能超过 64 个字符"))])
-    alipay_private_key = PasswordField(_l("应用私钥"), validators=[
-        Optional(), Length(max=4000, message=_l("不能超过 4000 个字符"))])
-    alipay_public_key = TextAreaField(_l("支付宝公钥"), validators=[
-        Optional(), Length(max=4000, message=_l("不能超过 4000 个字符"))])
-
-    SECRET_NAMES = ("alipay_private_key",)
-
-
 class FieldDefForm(FlaskForm):
     key = StringField(_l("字段标识"), validators=[
         DataRequired(_l("请填写字段标识")), Length(max=40, message=_l("字段标识不能超过 40 个字符")),

@@ -23,6 +23,9 @@ class WechatAccountForm(FlaskForm):
         Optional(), Length(min=43, max=43, message=_l("EncodingAESKey 须为 43 位"))],
         description=_l("填写新密钥后，原密钥会作为“上一个密钥”继续用于解密，直到您清除它"))
     drop_previous_key = BooleanField(_l("清除上一个 EncodingAESKey"))
+    wechat_message_mode = SelectField(_l("消息加解密方式"), choices=[
+        ("plain", _l("明文模式")), ("compatible", _l("兼容模式")), ("safe", _l("安全模式"))],
+        description=_l("须与微信公众平台“基本配置”中的选择一致。安全模式只接受加密消息；兼容模式和安全模式需要 EncodingAESKey"))
 
 
 class WechatBehaviourForm(FlaskForm):

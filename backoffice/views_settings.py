@@ -5,7 +5,8 @@ from flask_login import current_user
 
 from backoffice import blueprint
 from backoffice.common import merchant_id, requires
-from backoffice.forms import CredentialsForm, FieldDefForm, SettingsForm
+from backoffice.forms import FieldDefForm, SettingsForm
+from backoffice.forms_channels import CredentialsForm, saving_credentials
 from backoffice.ui import form_page
 from extensions import db
 from models import MemberFieldDef
@@ -56,7 +57,8 @@ def settings_credentials():
         values = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
         return merchant_service.update_credentials(db.session, current_user, current_user.merchant, values)
 
-    return form_page(TEMPLATE, lambda: _settings_context(credentials_form=form), save, form=form,
+    return form_page(TEMPLATE, lambda: _settings_context(credentials_form=form),
+                     lambda: saving_credentials(form, save), form=form,
                      done=lambda changed: _("渠道凭证已保存") if changed else _("渠道凭证没有变化"),
                      back=url_for("backoffice.settings"))
 

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from backoffice import blueprint
 from backoffice.common import merchant_id, requires
+from backoffice.forms_channels import saving_credentials
 from backoffice.forms_wechat import (DeleteForm, KeywordForm, WechatAccountForm, WechatBehaviourForm,
                                      menu_from_form, menu_to_rows)
 from backoffice.ui import form_page
@@ -51,10 +52,11 @@ def wechat_settings():
 @requires("settings.manage")
 def wechat_account_save():
     form = WechatAccountForm()
-    return form_page(SETTINGS, lambda: _settings_context(account_form=form), lambda: wechat_account.update_account(
-        db.session, current_user, current_user.merchant, app_id=form.wechat_app_id.data,
-        app_secret=form.wechat_app_secret.data, token=form.wechat_token.data, new_aes_key=form.new_aes_key.data,
-        drop_previous_key=form.drop_previous_key.data),
+    return form_page(SETTINGS, lambda: _settings_context(account_form=form), lambda: saving_credentials(
+        form, lambda: wechat_account.update_account(
+            db.session, current_user, current_user.merchant, app_id=form.wechat_app_id.data,
+            app_secret=form.wechat_app_secret.data, token=form.wechat_token.data, new_aes_key=form.new_aes_key.data,
+            drop_previous_key=form.drop_previous_key.data, message_mode=form.wechat_message_mode.data)),
         form=form, done=lambda changed: _("公众号凭证已保存") if changed else _("公众号凭证没有变化"),
         back=url_for("backoffice.wechat_settings"))
 

@@ -1,10 +1,11 @@
 """The demo merchant that `make run` loads: two stores, one staff member per role, three levels, members with history."""
 import random
+import sys
 from datetime import date, timedelta
 
 from flask import current_app, has_app_context
 
-from domain import roles
+from domain import credentials, roles
 from domain.clock import now_utc
 from models import Merchant
 from demo import campaigns as demo_campaigns, catalogue as demo_catalogue
@@ -81,12 +82,24 @@ def sandbox_channels(session, merchant):
         return
     first_time = not merchant.wechat_app_id
     wechat_sandbox.provision_account(session, merchant)
+    _replace_unreadable_alipay_key(merchant)
     alipay_keys.provision_merchant(session, merchant)
     if first_time:  # later edits in the back office are the merchant's and stay
+        merchant.wechat_message_mode = "safe"  # the sandbox phone then sends what WeChat sends in safe mode
         settings = settings_for(session, merchant.id)
         session.add(gift_rules.points_rule(merchant.id, "registration", "开卡礼", DEMO_REGISTRATION_POINTS))
         settings.template_ids = settings.template_ids or dict(DEMO_TEMPLATE_IDS)
     session.flush()
+
+
+def _replace_unreadable_alipay_key(merchant):
+    """A private key that does not parse (stored before keys were checked, or written straight to the database)
+    would stop the start-up here; the sandbox app gets a fresh keypair instead, and the operator is told."""
+    problem = credentials.problem("alipay_private_key", merchant.alipay_private_key)
+    if problem:
+        print(f"seed-demo: merchant '{merchant.slug}': the stored Alipay private key is unreadable ({problem}); "
+              "a new sandbox keypair replaces it", file=sys.stderr)
+        merchant.alipay_private_key = None
 
 
 def _upgrade_gift(session, owner):

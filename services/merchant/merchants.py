@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm.util import identity_key
 
-from domain import points as points_rules
+from domain import credentials as credential_rules, points as points_rules
 from domain.clock import DEFAULT_TIMEZONE
 from domain.errors import Conflict, DomainError, NotFound
 from models import Merchant
@@ -14,10 +14,12 @@ from services.shared import merchant_memory, plain_rows
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 SETTINGS_FIELDS = ("name", "timezone", "points_expiry_mode", "points_expiry_days")
-CREDENTIAL_FIELDS = ("wechat_app_id", "wechat_app_secret", "wechat_token", "wechat_aes_key",
-                     "alipay_app_id", "alipay_private_key", "alipay_public_key")
-APP_ID_FIELDS = ("wechat_app_id", "alipay_app_id")
-SECRET_FIELDS = ("wechat_app_secret", "wechat_token", "wechat_aes_key", "alipay_private_key")
+CREDENTIAL_FIELDS = ("wechat_app_id", "wechat_app_secret", "wechat_token", "wechat_aes_key", "wechat_message_mode",
+                     "alipay_app_id", "alipay_private_key", "alipay_public_key",
+                     "wechat_pay_mch_id", "wechat_pay_api_key")
+APP_ID_FIELDS = ("wechat_app_id", "alipay_app_id", "wechat_pay_mch_id", "wechat_message_mode")  # short columns
+SECRET_FIELDS = ("wechat_app_secret", "wechat_token", "wechat_aes_key", "alipay_private_key", "wechat_pay_api_key")
+REQUIRED_FIELDS = ("wechat_message_mode",)  # a blank one keeps the stored value, like a secret
 
 
 merchant_memory.watch(Merchant, "merchant", owner="id")
@@ -80,24 +82,40 @@ def update_settings(session, actor, merchant, *, name, timezone, points_expiry_m
 def update_credentials(session, actor, merchant, values):
     """Store the credentials present in `values`; a blank secret keeps the stored one.
 
-    The audit names the fields that changed, never their values.
+    Every value must have its channel's shape (domain.credentials); on the first bad one nothing is stored and
+    the refusal names each bad field (`fields`, for the form). The audit names the fields that changed, never
+    their values.
     """
-    changed = []
-    for field in CREDENTIAL_FIELDS:
-        if field not in values:
-            continue
-        value = (values.get(field) or "").strip()
-        if field in SECRET_FIELDS and not value:
-            continue
-        if len(value) > (64 if field in APP_ID_FIELDS else 4000):
-            raise DomainError("凭证内容过长")
-        if getattr(merchant, field) != (value or None):
-            setattr(merchant, field, value or None)
-            changed.append(field)
+    entered = {field: (values.get(field) or "").strip() for field in CREDENTIAL_FIELDS if field in values}
+    entered = {field: value for field, value in entered.items()
+               if value or field not in SECRET_FIELDS + REQUIRED_FIELDS}
+    if any(len(value) > (64 if field in APP_ID_FIELDS else 4000) for field, value in entered.items()):
+        raise DomainError("凭证内容过长")
+    # Only what changes is checked: a value stored before these rules (shown again in the form) does not block
+    # saving the others.
+    new_values = {field: value for field, value in entered.items() if getattr(merchant, field) != (value or None)}
+    problems = credential_rules.problems(new_values)
+    if problems:
+        raise DomainError(next(iter(problems.values())), fields=problems)
+    _check_message_mode(merchant, entered)  # the mode chosen now, even unchanged, must be one that can work
+    for field, value in new_values.items():
+        setattr(merchant, field, value or None)
+    changed = list(new_values)
     if changed:
         audit.record(session, actor, "merchant.credentials", "merchant", merchant.id, after={"changed": changed})
     session.flush()
     return changed
+
+
+def _check_message_mode(merchant, entered):
+    """Compatible and safe mode need an EncodingAESKey: the one entered now, or the stored one it keeps."""
+    if not ("wechat_message_mode" in entered or "wechat_aes_key" in entered):
+        return
+    mode = entered.get("wechat_message_mode") or merchant.wechat_message_mode
+    keys = entered.get("wechat_aes_key") or merchant.wechat_aes_key or ""
+    reason = credential_rules.mode_problem(mode, [key for key in keys.split(",") if key.strip()])
+    if reason:
+        raise DomainError(reason, fields={"wechat_message_mode": reason})
 
 
 def _check_name(name):

@@ -4,27 +4,27 @@
 as "previous" so callbacks WeChat still encrypts with it keep working during the switch; the merchant
 drops it once WeChat uses the new key.
 """
-import re
-
+from domain import credentials as credential_rules
 from domain.errors import DomainError
 from services.merchant import merchants
-from services.wechat.crypto import aes_keys, valid_aes_key
-
-TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9]{3,32}$")  # WeChat's rule for the callback Token
-KEPT_FIELDS = ("alipay_app_id", "alipay_public_key")  # non-secret fields update_credentials would blank
+from services.wechat.crypto import aes_keys
 
 
 def update_account(session, actor, merchant, *, app_id, app_secret="", token="", new_aes_key="",
-                   drop_previous_key=False):
-    """Store the official-account credentials; blank secrets keep the stored ones."""
-    app_id, token, new_aes_key = (app_id or "").strip(), (token or "").strip(), (new_aes_key or "").strip()
-    if token and not TOKEN_PATTERN.match(token):
-        raise DomainError("Token 须为 3-32 位英文字母或数字")
-    if new_aes_key and not valid_aes_key(new_aes_key):
-        raise DomainError("EncodingAESKey 须为 43 位字母和数字")
-    values = {field: getattr(merchant, field) for field in KEPT_FIELDS}
-    values.update(wechat_app_id=app_id, wechat_app_secret=app_secret, wechat_token=token,
-                  wechat_aes_key=_rotated(merchant.wechat_aes_key, new_aes_key, drop_previous_key))
+                   drop_previous_key=False, message_mode=None):
+    """Store the official-account credentials and message mode; blank secrets (and no mode) keep the stored ones.
+
+    Each value is checked for its shape (domain.credentials) and compatible and safe mode need an EncodingAESKey;
+    a refusal names the fields (`fields`) and stores nothing.
+    """
+    new_aes_key = (new_aes_key or "").strip()
+    # Only the official account's fields: update_credentials leaves every field it is not given alone.
+    values = dict(wechat_app_id=app_id, wechat_app_secret=app_secret, wechat_token=token,
+                  wechat_message_mode=message_mode or "")
+    problem = credential_rules.problem("wechat_aes_key", new_aes_key)
+    if problem:  # checked here, before the rotation mixes it with the stored key
+        raise DomainError(problem, fields={"new_aes_key": problem})
+    values["wechat_aes_key"] = _rotated(merchant.wechat_aes_key, new_aes_key, drop_previous_key)
     return merchants.update_credentials(session, actor, merchant, values)
 
 

@@ -3,6 +3,7 @@ import pytest
 
 from models import AuditLog, MemberFieldDef
 from services.members import fields as member_fields
+from tests.web.backoffice.keys import rsa_private_pem, rsa_public_pem
 from tests.web.helpers import count, fresh, text_of
 
 
@@ -37,21 +38,24 @@ def test_are_bad_settings_refused_with_a_clear_message(as_owner, merchant, data,
 def test_are_secrets_stored_but_never_shown_again(as_owner, db, merchant):
     merchant.wechat_app_id = "wx-kept"
     db.session.commit()
+    private_key, public_key = rsa_private_pem(), rsa_public_pem()
+    secret_part = private_key.splitlines()[5]
     response = as_owner.post("/backoffice/settings/credentials", data={
-        "alipay_app_id": "2021001", "alipay_private_key": "top-secret-value", "alipay_public_key": "PUBKEY"})
+        "alipay_app_id": "2021000000000001", "alipay_private_key": private_key, "alipay_public_key": public_key})
     assert response.status_code == 302
     merchant = fresh(merchant)
-    assert (merchant.alipay_app_id, merchant.alipay_private_key) == ("2021001", "top-secret-value")
+    assert (merchant.alipay_app_id, merchant.alipay_private_key) == ("2021000000000001", private_key.strip())
     assert merchant.wechat_app_id == "wx-kept", "WeChat credentials are not touched from this form"
     body = text_of(as_owner.get("/backoffice/settings"))
-    assert "top-secret-value" not in body
-    assert 'placeholder="已设置"' in body and "2021001" in body and "PUBKEY" in body
+    assert secret_part not in body
+    assert 'placeholder="已设置"' in body and "2021000000000001" in body and public_key.splitlines()[1] in body
     # A blank secret keeps the stored one.
-    as_owner.post("/backoffice/settings/credentials", data={"alipay_app_id": "2021002", "alipay_private_key": ""})
+    as_owner.post("/backoffice/settings/credentials", data={"alipay_app_id": "2021000000000002",
+                                                            "alipay_private_key": ""})
     merchant = fresh(merchant)
-    assert (merchant.alipay_app_id, merchant.alipay_private_key) == ("2021002", "top-secret-value")
+    assert (merchant.alipay_app_id, merchant.alipay_private_key) == ("2021000000000002", private_key.strip())
     entries = db.session.query(AuditLog).filter_by(action="merchant.credentials").all()
-    assert entries and all("top-secret-value" not in str((e.before, e.after)) for e in entries)
+    assert entries and all(secret_part not in str((e.before, e.after)) for e in entries)
 
 
 def test_is_an_over_long_credential_refused(as_owner, merchant):

@@ -7,11 +7,12 @@ from sandbox import wechat_state as sbx
 from tests.web.helpers import count, fresh, text_of
 
 NEW_KEY, OTHER_KEY = "k" * 42 + "K", "m" * 42 + "M"
+APP_ID, OTHER_APP_ID = "wx0b0ff1ce00000001", "wxc4a9ed0000000001"  # WeChat's shape: wx + 16 hex digits
 
 
 @pytest.fixture()
 def wechat_merchant(merchant, db):
-    merchant.wechat_app_id, merchant.wechat_app_secret, merchant.wechat_token = "wxbackoffice0001", "z" * 32, "tok456"
+    merchant.wechat_app_id, merchant.wechat_app_secret, merchant.wechat_token = APP_ID, "z" * 32, "tok456"
     db.session.commit()
     return merchant
 
@@ -73,22 +74,24 @@ def test_are_the_gifts_now_set_as_rules_and_linked_from_the_settings(as_owner, m
 
 
 def test_does_a_new_aes_key_keep_the_old_one_as_previous_until_dropped(as_owner, wechat_merchant):
-    as_owner.post("/backoffice/wechat/account", data={"wechat_app_id": "wxbackoffice0001", "new_aes_key": NEW_KEY})
+    as_owner.post("/backoffice/wechat/account", data={"wechat_app_id": APP_ID, "new_aes_key": NEW_KEY,
+                                                      "wechat_message_mode": "compatible"})
     assert fresh(wechat_merchant).wechat_aes_key == NEW_KEY
-    as_owner.post("/backoffice/wechat/account", data={"wechat_app_id": "wxbackoffice0001", "new_aes_key": OTHER_KEY})
+    as_owner.post("/backoffice/wechat/account", data={"wechat_app_id": APP_ID, "new_aes_key": OTHER_KEY,
+                                                      "wechat_message_mode": "compatible"})
     merchant = fresh(wechat_merchant)
     assert merchant.wechat_aes_key == f"{OTHER_KEY},{NEW_KEY}"
     assert (merchant.wechat_app_secret, merchant.wechat_token) == ("z" * 32, "tok456")  # blank keeps secrets
     assert "另有上一个密钥" in text_of(as_owner.get("/backoffice/wechat"))
-    as_owner.post("/backoffice/wechat/account", data={"wechat_app_id": "wxbackoffice0001", "drop_previous_key": "y"})
+    as_owner.post("/backoffice/wechat/account", data={"wechat_app_id": APP_ID, "drop_previous_key": "y",
+                                                      "wechat_message_mode": "compatible"})
     assert fresh(wechat_merchant).wechat_aes_key == OTHER_KEY
 
 
 def test_are_a_malformed_aes_key_and_token_refused(as_owner, wechat_merchant):
-    bad_key = as_owner.post("/backoffice/wechat/account", data={"wechat_app_id": "wxbackoffice0001",
-                                                                "new_aes_key": "!" * 43})
-    bad_token = as_owner.post("/backoffice/wechat/account", data={"wechat_app_id": "wxbackoffice0001",
-                                                                  "wechat_token": "有中文"})
+    plain = {"wechat_app_id": APP_ID, "wechat_message_mode": "plain"}
+    bad_key = as_owner.post("/backoffice/wechat/account", data={**plain, "new_aes_key": "!" * 43})
+    bad_token = as_owner.post("/backoffice/wechat/account", data={**plain, "wechat_token": "有中文"})
     assert bad_key.status_code == 400 and "EncodingAESKey" in text_of(bad_key)
     assert bad_token.status_code == 400 and fresh(wechat_merchant).wechat_token == "tok456"
 
@@ -96,10 +99,10 @@ def test_are_a_malformed_aes_key_and_token_refused(as_owner, wechat_merchant):
 def test_does_saving_the_account_leave_the_alipay_credentials_alone(as_owner, wechat_merchant, db):
     wechat_merchant.alipay_app_id, wechat_merchant.alipay_public_key = "2021000000000001", "PUBLIC KEY"
     db.session.commit()
-    as_owner.post("/backoffice/wechat/account", data={"wechat_app_id": "wxchanged0000001"})
+    as_owner.post("/backoffice/wechat/account", data={"wechat_app_id": OTHER_APP_ID, "wechat_message_mode": "plain"})
     merchant = fresh(wechat_merchant)
     assert (merchant.wechat_app_id, merchant.alipay_app_id, merchant.alipay_public_key) == (
-        "wxchanged0000001", "2021000000000001", "PUBLIC KEY")
+        OTHER_APP_ID, "2021000000000001", "PUBLIC KEY")
 
 
 # --- keywords ---------------------------------------------------------------------------------------------
@@ -183,7 +186,7 @@ def test_does_publishing_send_the_menu_to_the_sandbox_and_record_when(as_owner, 
     response = as_owner.post("/backoffice/wechat/menu/publish")
     assert response.status_code == 302
     assert "菜单已发布" in text_of(as_owner.get(response.location))
-    published = sbx.published_menu(db.session, "wxbackoffice0001")
+    published = sbx.published_menu(db.session, APP_ID)
     assert published[0] == {"type": "view", "name": "会员卡", "url": "https://example.com/h5/"}
     assert published[1]["sub_button"][0] == {"type": "click", "name": "营业时间", "key": "M2_1"}  # no reply sent
     assert settings_of(wechat_merchant).menu_published_at is not None
