@@ -1,5 +1,5 @@
 """Command-line entry points: `flask seed-demo`, `create-merchant`, `create-staff`, `expire-points`,
-`start-due-sends`, `run-scheduler` and `worker`."""
+`start-due-sends`, `run-scheduler`, `rotate-credentials` and `worker`."""
 import click
 from flask import current_app
 from redis import Redis
@@ -13,6 +13,7 @@ from jobs.base import QUEUES
 from jobs import campaigns as campaign_jobs, sends as send_jobs
 from jobs.points import expire_points_everywhere
 from services.merchant import merchants, staff
+from services.shared import credential_keys
 
 
 def _fail_on_domain_error(fn):
@@ -89,6 +90,18 @@ def register(app):
         if not url:
             raise click.ClickException("REDIS_URL is not set: without Redis, run `flask expire-points` from cron")
         schedule.run_forever(Redis.from_url(url))
+
+    @app.cli.command("rotate-credentials")
+    def rotate_credentials():
+        """Re-encrypt every stored secret with the newest of CREDENTIALS_KEYS (run after putting a new key first;
+        then the old key can be removed). Commits per chunk: safe to stop and run again."""
+        tally = credential_keys.Tally()
+        for _table in credential_keys.rotate_in_chunks(db.session, tally):
+            db.session.commit()
+        for table in sorted(set(tally.rewritten) | set(tally.current)):
+            click.echo(f"{table}: {tally.rewritten.get(table, 0)} re-encrypted, "
+                       f"{tally.current.get(table, 0)} already under the newest key")
+        click.echo("every stored secret is under the newest key: older keys can be removed from CREDENTIALS_KEYS")
 
     @app.cli.command("worker")
     @click.option("--queue", "queues", multiple=True, type=click.Choice(QUEUES),

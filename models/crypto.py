@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 _cipher = None
+_newest = None  # the first configured key alone: what a rotation writes with
 
 
 def derive_key(secret):
@@ -15,8 +16,9 @@ def derive_key(secret):
 
 def configure_cipher(keys):
     """Install the keys (newest first). Called once by create_app()."""
-    global _cipher
+    global _cipher, _newest
     _cipher = MultiFernet([Fernet(k) for k in keys])
+    _newest = Fernet(keys[0])
 
 
 def _require_cipher():
@@ -45,3 +47,21 @@ class EncryptedString(sa.types.TypeDecorator):
             return _require_cipher().decrypt(value.encode()).decode()
         except InvalidToken as exc:
             raise CredentialDecryptError("credential cannot be decrypted with the configured keys") from exc
+
+
+def under_newest_key(stored):
+    """Whether a stored token is already encrypted with the newest key (a rotation leaves it alone)."""
+    _require_cipher()
+    try:
+        _newest.decrypt(stored.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def rotated(stored):
+    """The stored token re-encrypted with the newest key (any configured key may have written it)."""
+    try:
+        return _require_cipher().rotate(stored.encode()).decode()
+    except InvalidToken as exc:
+        raise CredentialDecryptError("credential cannot be decrypted with the configured keys") from exc
