@@ -22,7 +22,7 @@ LAYERS = [  # lowest first; a module may import its own layer's modules or lower
     ("web",),
     ("jobs",),
     ("api", "backoffice", "member_h5", "staff_h5", "wechat_bot", "payments", "sms_inbound", "sandbox", "demo", "ops"),
-    ("app", "cli", "wsgi"),
+    ("app", "cli", "wsgi", "deploy"),  # deploy/: gunicorn's settings file
 ]
 RANK = {top: rank for rank, names in enumerate(LAYERS) for top in names}
 ENTRY_POINTS = set(LAYERS[6])
