@@ -29,7 +29,7 @@ from jobs import dispatch
 from models import Staff
 from models.crypto import configure_cipher, derive_key
 from services.shared import host, job_queue, reading
-from web import boundary, errors, headers, input_guard, template_helpers
+from web import boundary, compression, errors, headers, input_guard, observability, template_helpers
 from web.host import FlaskHost
 from web.json_provider import OrjsonProvider
 from web.sessions import PagesOnlySessionInterface
@@ -46,6 +46,8 @@ def create_app(config=None):
     _check_production_settings(app)
     _configure_credentials_cipher(app)
     _trust_proxies(app)
+    observability.install(app)  # first: request id, logs, request metrics for every request
+    compression.install(app)  # early, so it compresses what the later hooks leave
     _init_extensions(app)
     _connect_services(app)
     input_guard.install(app)  # before the blueprints: their routes read the `int` converter when added

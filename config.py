@@ -29,6 +29,14 @@ class Config:
     # No pre-ping: app.py replaces a pooled PostgreSQL connection the server closed, without a round trip.
     SQLALCHEMY_ENGINE_OPTIONS = {}
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    # Logs on stderr: "json" (one object a line, production's default) or "text"; LOG_REQUESTS=1 adds a line a
+    # request. METRICS_TOKEN opens /metrics to `Authorization: Bearer <token>`; unset, to loopback addresses only.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    LOG_REQUESTS = os.environ.get("LOG_REQUESTS", "0") == "1"
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    # Text answers gzip/brotli-compressed by the app (web/compression.py); 0 when the reverse proxy does it.
+    COMPRESS_RESPONSES = os.environ.get("COMPRESS_RESPONSES", "1") == "1"
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     WTF_CSRF_TIME_LIMIT = None
@@ -89,6 +97,8 @@ def resolve_channel_endpoints(config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    LOG_REQUESTS = os.environ.get("LOG_REQUESTS", "1") == "1"
     SANDBOX_ENABLED = os.environ.get("SANDBOX_ENABLED", "0") == "1"
 
 

@@ -1,5 +1,6 @@
 """Operations endpoints: /healthz (the process answers) and /readyz (its database and Redis answer and the schema
-is at the newest migration), for a load balancer or an orchestrator; no data, no session."""
+is at the newest migration), for a load balancer or an orchestrator, no data, no session; and /metrics for the
+operator's Prometheus, closed to everyone else (ops/metrics.py)."""
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, jsonify
@@ -7,8 +8,10 @@ from redis import Redis
 from sqlalchemy import text
 
 from extensions import db
+from ops import metrics
 
 blueprint = Blueprint("ops", __name__)
+blueprint.add_url_rule("/metrics", endpoint="metrics", view_func=metrics.serve)
 
 
 def register(app):
