@@ -1,6 +1,11 @@
 """/metrics: closed to the public (404), open to loopback without a token and to the bearer of METRICS_TOKEN with
 one; requests counted by endpoint name and status, jobs by queue, job and outcome, and the queues' depth and the
-sends in progress read at scrape time."""
+sends in progress read at scrape time; with PROMETHEUS_MULTIPROC_DIR, one process's scrape adds up every process."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from redis import Redis
@@ -111,3 +116,29 @@ def test_is_a_job_run_by_the_worker_counted_by_queue_job_and_outcome(client, db,
     text = scrape(client)
     assert sample(text, "jobs_total", **labels) == before + 1
     assert sample(text, "job_duration_seconds_count", **labels) >= 1
+
+
+ONE_PROCESS = """
+import sys
+from app import create_app
+client = create_app().test_client()
+for _ in range(int(sys.argv[1])):
+    client.get("/healthz")
+sys.stdout.write(client.get("/metrics").get_data(as_text=True))
+"""
+
+
+def test_does_a_scrape_add_up_every_process_when_metrics_are_shared(database_url, tmp_path):
+    """Two gunicorn workers in miniature: each answers requests in its own process; either one's scrape counts all."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "APP_ENV": "test", "DATABASE_URL": database_url}
+    root = Path(__file__).resolve().parents[3]
+
+    def process(requests):
+        return subprocess.run([sys.executable, "-c", ONE_PROCESS, str(requests)], cwd=root, env=env,
+                              capture_output=True, text=True, check=True, timeout=120).stdout
+
+    process(3)
+    text = process(2)
+    assert sample(text, "http_requests_total", endpoint="ops.healthz", method="GET", status="200") == 5
+    assert sample(text, "http_requests_total", endpoint="ops.metrics", method="GET", status="200") == 1
+    assert len(list(tmp_path.glob("counter_*.db"))) == 2
