@@ -16,3 +16,5 @@ from api import auth, checkout, errors, views  # noqa: E402,F401  (hooks and rou
 def register(app):
     csrf.exempt(blueprint)
     app.register_blueprint(blueprint)
+    # App-wide: a request no route of the blueprint takes never reaches the blueprint's own hooks and handlers.
+    app.before_request(errors.answer_unrouted_api_request)

@@ -16,15 +16,20 @@ from services.till import checkout as checkout_service, channels as till_channel
 from services.merchant import merchants
 from web.requests import client_ip
 
-QUOTE_FIELDS = {"store_id", "member_id", "amount", "tender", "choice", "seed"}
-PAY_FIELDS = QUOTE_FIELDS | {"note", "auth_code"}
+# A quote and its payment take the same body (a till builds one order and sends it twice): the quote checks the
+# payment's own fields (note, auth_code) the way the payment will, and otherwise ignores them.
+FIELDS = {"store_id", "member_id", "amount", "tender", "choice", "seed", "note", "auth_code"}
 MAX_SEED_LENGTH = 80
+MAX_NOTE_LENGTH = 200
+MAX_AUTH_CODE_LENGTH = 32
 
 
 @blueprint.post("/checkout/quote")
 def checkout_quote():
     key = g.api_key
-    wanted = _request(payloads.json_object(), QUOTE_FIELDS)
+    body = payloads.json_object()
+    wanted = _request(body)
+    _auth_code(wanted["tender"], body.get("auth_code"))  # refused now rather than at the payment
     session = db.session()  # the request's own session, not the per-call look-up of the scoped proxy
     _outside_a_transaction(session)
     answer = checkout_service.quote(session, _merchant(session, key), key, store_id=wanted["store_id"],
@@ -41,7 +46,7 @@ def checkout_pay():
     request_key = payloads.request_key()
     stored_key = f"api{key.id}:{request_key}"  # each key has its own namespace of request keys
     body = payloads.json_object()
-    wanted = _request(body, PAY_FIELDS)
+    wanted = _request(body)
     now = now_utc()
     auth_code = _auth_code(wanted["tender"], body.get("auth_code"))
     taking = till_channels.charge if auth_code else checkout_service.pay
@@ -73,7 +78,7 @@ def _auth_code(tender, value):
         return None
     if tender not in till_channels.CHANNEL_TENDERS:
         raise invalid("字段 auth_code 只用于 tender 为 wechat 或 alipay", field="auth_code")
-    if not isinstance(value, str) or len(value) > 32:
+    if not isinstance(value, str) or len(value) > MAX_AUTH_CODE_LENGTH:
         raise invalid("字段 auth_code 应为付款码数字串", field="auth_code")
     return value
 
@@ -90,8 +95,8 @@ def _merchant(session, key):
     return merchants.remembered(session, key.merchant_id)
 
 
-def _request(body, known):
-    unknown = sorted(set(body) - known)
+def _request(body):
+    unknown = sorted(set(body) - FIELDS)
     if unknown:
         raise invalid(f"未知字段：{', '.join(unknown)[:100]}", fields=unknown[:10])
     tender = body.get("tender")
@@ -104,7 +109,7 @@ def _request(body, known):
         "tender": tender,
         "choice": _choice(body.get("choice")),
         "seed": _text(body.get("seed"), "seed", MAX_SEED_LENGTH),
-        "note": _text(body.get("note"), "note", 200),
+        "note": _text(body.get("note"), "note", MAX_NOTE_LENGTH),
     }
 
 

@@ -1,8 +1,8 @@
 """Every API error has one shape: {"error": {"code", "message" (Chinese), "details"}} with a fitting status."""
 import logging
 
-from flask import jsonify
-from werkzeug.exceptions import HTTPException
+from flask import jsonify, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as NoSuchRoute
 
 from api import blueprint
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -74,7 +74,27 @@ def _domain_error(exc):
 def _http_error(exc):
     boundary.discard_unless_kept()
     code, message = HTTP_MESSAGES.get(exc.code, ("http_error", "请求无法处理"))
-    return error_response(exc.code or 500, code, message)
+    return error_response(exc.code or 500, code, message, headers=_allow_header(exc))
+
+
+def _allow_header(exc):
+    """A 405 names the methods the path does take (RFC 9110), so a client can correct itself."""
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        return {"Allow": ", ".join(sorted(exc.valid_methods))}
+    return None
+
+
+def answer_unrouted_api_request():
+    """A path under the API's prefix that no route takes (404), or a method its route does not take (405): no
+    endpoint of the blueprint matched, so Flask would give the app's HTML-page handlers the error. Answered here,
+    before them, in the API's one error shape."""
+    exc = request.routing_exception
+    prefix = blueprint.url_prefix
+    if not isinstance(exc, (NoSuchRoute, MethodNotAllowed)):
+        return None  # routed (or a redirect to the canonical URL)
+    if request.path != prefix and not request.path.startswith(prefix + "/"):
+        return None
+    return _http_error(exc)
 
 
 # The app's handlers are registered per status code, and Flask prefers any handler for the code over a class

@@ -1,6 +1,7 @@
 """The API's OpenAPI 3.1 document, written by hand so every field and refusal is described in Chinese."""
 import copy
 
+from api import payloads
 from models.coupons import VERIFY_METHODS
 from services.merchant import api_keys
 
@@ -23,7 +24,20 @@ def _json(description, schema):
 
 # Each server process remembers a successful authentication this long (services/merchant/api_keys.py).
 _REVOCATION_DELAY = f"吊销的密钥至多 {int(api_keys.CACHE_SECONDS)} 秒后在所有服务进程中失效"
-_UNAUTHORIZED = _error(f"缺少、无效或已吊销的接口密钥（{_REVOCATION_DELAY}）")
+_UNAUTHORIZED = {**_error(f"缺少、无效或已吊销的接口密钥（{_REVOCATION_DELAY}）"),
+                 "headers": {"WWW-Authenticate": {"required": True, "schema": {"type": "string"},
+                                                  "description": 'Bearer realm="api"'}}}
+_TOO_MANY_LOOKUPS = {**_error("查询失败次数过多"),
+                     "headers": {"Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 1},
+                                                 "description": "多少秒后再试"}}}
+# The 16 symbols of a code as a till may type it (api/payloads.py enforces the same pattern).
+_CODE = {"type": "string", "maxLength": payloads.MAX_CODE_LENGTH, "pattern": payloads.CODE_PATTERN,
+         "examples": ["ABCD 1234 EFGH 5678"],
+         "description": "16 位券码或卡号（数字和字母，不含 U；O、I、L 按 0、1、1 读，不区分大小写），可用空格或短横线分组"}
+_REQUEST_KEY = {"name": "Idempotency-Key", "in": "header", "required": True,
+                "description": "本次请求的标识（可见 ASCII 字符），重试时使用同一个值",
+                "schema": {"type": "string", "minLength": 1, "maxLength": payloads.MAX_REQUEST_KEY_LENGTH,
+                           "pattern": "^[!-~]+$"}}
 _VALIDATION = _error("参数不正确（缺少字段、类型错误、格式错误）")
 
 SCHEMAS = {
@@ -69,11 +83,12 @@ SCHEMAS = {
     "VerificationRequest": {
         "type": "object", "required": ["code", "store_id"], "additionalProperties": False,
         "properties": {
-            "code": {"type": "string", "maxLength": 64, "description": "券码或卡号，可含空格和短横线"},
+            "code": _CODE,
             "store_id": {"type": "integer", "minimum": 1, "description": "核销门店"},
-            "quantity": {"type": "integer", "minimum": 1, "description": "次卡：本次扣减的次数"},
-            "amount": {"type": "integer", "minimum": 1, "description": "礼品卡：本次扣减的金额（分）"},
-            "amount_received": {"type": "integer", "minimum": 0, "default": 0, "description": "本单实收金额（分）"},
+            "quantity": {"type": ["integer", "null"], "minimum": 1, "description": "次卡：本次扣减的次数"},
+            "amount": {"type": ["integer", "null"], "minimum": 1, "description": "礼品卡：本次扣减的金额（分）"},
+            "amount_received": {"type": ["integer", "null"], "minimum": 0, "default": 0,
+                                "description": "本单实收金额（分）；null 同 0"},
         },
     },
     "Named": {
@@ -112,9 +127,9 @@ SCHEMAS = {
         "type": "object", "additionalProperties": False,
         "properties": {
             "use_level": {"type": "boolean", "default": True, "description": "是否使用会员等级折扣"},
-            "coupon_ids": {"type": "array", "maxItems": 10, "items": {"type": "integer", "minimum": 1},
+            "coupon_ids": {"type": ["array", "null"], "maxItems": 10, "items": {"type": "integer", "minimum": 1},
                            "description": "使用的优惠券 id（会员持有、此店此时可用）"},
-            "points": {"type": "integer", "minimum": 0, "default": 0, "description": "抵扣使用的积分"},
+            "points": {"type": ["integer", "null"], "minimum": 0, "default": 0, "description": "抵扣使用的积分"},
         },
     },
     "CheckoutRequest": {
@@ -127,15 +142,15 @@ SCHEMAS = {
                        "description": "支付方式；balance 为储值余额（可享储值折上折）"},
             "choice": {"oneOf": [_ref("CheckoutChoice"), {"type": "null"}],
                        "description": "收银员选择的优惠组合；不填则自动选择对会员最优的组合"},
-            "seed": {"type": "string", "maxLength": 80,
+            "seed": {"type": ["string", "null"], "maxLength": 80,
                      "description": "本单标识（如收银系统的订单号）：报价与支付使用同一值时随机立减相同；不填则按门店、会员、金额和当日消费次数确定，重新报价不会重新抽取"},
-            "note": {"type": "string", "maxLength": 200, "description": "备注（仅支付）"},
-            "auth_code": {"type": "string", "maxLength": 32,
+            "note": {"type": ["string", "null"], "maxLength": 200, "description": "备注（支付时记录；报价时忽略）"},
+            "auth_code": {"type": ["string", "null"], "maxLength": 32,
                           "description": "顾客的付款码（仅支付，tender 为 wechat 或 alipay）：微信 18 位数字以 10–15 开头，"
                                          "支付宝 16–24 位数字以 25–30 开头。填写时服务端向微信支付（付款码支付）或支付宝"
                                          "（当面付条码）扣款，顾客需输入密码时最多等待 30 秒，成功后才记录收银；不填则视为已在店内"
                                          "终端另行收取。扣款失败（付款码无效或过期、余额不足、超时未输密码）返回 409，"
-                                         "请换一个新的 Idempotency-Key 重新收款"},
+                                         "请换一个新的 Idempotency-Key 重新收款。报价时只检查格式，不扣款"},
         },
     },
     "CheckoutStep": {
@@ -197,7 +212,7 @@ PATHS = {
         "description": "返回它是什么、属于谁、此时此店能否核销。查询不存在的券码会计入失败次数，"
                        "每个密钥 10 分钟内失败 30 次后返回 429。",
         "parameters": [
-            {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}},
+            {"name": "code", "in": "path", "required": True, "schema": _CODE},
             {"name": "store_id", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}},
         ],
         "responses": {
@@ -206,7 +221,7 @@ PATHS = {
             "403": _error("该密钥不能在此门店使用，或门店已停用"),
             "404": _error("券码不存在（包括其他商户的券码）"),
             "422": _VALIDATION,
-            "429": _error("查询失败次数过多"),
+            "429": _TOO_MANY_LOOKUPS,
         },
     }},
     "/verifications": {
@@ -214,8 +229,7 @@ PATHS = {
             "operationId": "createVerification", "summary": "核销",
             "description": "条件更新券或卡的状态：同一券码并发核销只有一次成功。用同一个 Idempotency-Key "
                            "重试同一请求返回同一条记录（200）；同一个键用于不同请求返回 409。",
-            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True,
-                            "schema": {"type": "string", "maxLength": 80}}],
+            "parameters": [_REQUEST_KEY],
             "requestBody": {"required": True,
                             "content": {"application/json": {"schema": _ref("VerificationRequest")}}},
             "responses": {
@@ -228,7 +242,7 @@ PATHS = {
                 "409": _error("已被使用（details 中有核销时间、核销人、门店）、不可用，或幂等键已用于另一请求"),
                 "413": _error("请求内容过大"),
                 "422": _VALIDATION,
-                "429": _error("查询失败次数过多"),
+                "429": _TOO_MANY_LOOKUPS,
             },
         },
         "get": {
@@ -270,8 +284,7 @@ PATHS = {
         "description": "在服务端重新计价并在同一事务中核销优惠券、扣积分、扣余额、赠积分。用同一个 Idempotency-Key "
                        "重试返回同一笔收银（200）；同一个键用于不同请求返回 409。余额不足时返回 409，details.short "
                        "为还差的金额，可改用其他支付方式。",
-        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True,
-                        "schema": {"type": "string", "maxLength": 80}}],
+        "parameters": [_REQUEST_KEY],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CheckoutRequest")}}},
         "responses": {
             "201": _json("已支付", _ref("Checkout")),

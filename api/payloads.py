@@ -5,9 +5,16 @@ from datetime import date
 from flask import current_app, request
 
 from api.errors import ApiError
+from domain import coupons as code_rules
 from domain.clock import to_local
 
 MAX_CODE_LENGTH = 64
+# A code as a till may type it: the 16 symbols (O, I and L read as 0, 1 and 1, in either case), grouped with spaces
+# or dashes. The OpenAPI document declares this same pattern; domain/coupons.py normalises what it accepts.
+_CODE_SYMBOLS = "".join(sorted(set(code_rules.ALPHABET + "OIL" + (code_rules.ALPHABET + "OIL").lower())))
+CODE_PATTERN = f"^[ -]*(?:[{_CODE_SYMBOLS}][ -]*){{{code_rules.CODE_LENGTH}}}$"
+_CODE = re.compile(CODE_PATTERN)
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 MAX_REQUEST_KEY_LENGTH = 80  # the stored key is "api<key id>:<this>", within the ledger's 100 characters
 _REQUEST_KEY = re.compile(r"^[\x21-\x7e]+$")
 MAX_INT = 2**53  # what every JSON client reads exactly
@@ -44,22 +51,27 @@ def integer(value, field, *, required=False, minimum=None):
 
 
 def query_integer(name, *, required=False, minimum=None):
-    text = request.args.get(name, "").strip()
-    if not text:
+    """A query parameter of ASCII digits. Absent is None; present but empty (`?limit=`) is refused like any other
+    value that is not an integer."""
+    text = request.args.get(name)
+    if text is None:
         if required:
             raise invalid(f"缺少参数 {name}", field=name)
         return None
-    if not text.isdigit() or len(text) > 15:
+    if not (text.isascii() and text.isdigit()) or len(text) > 15:
         raise invalid(f"参数 {name} 应为正整数", field=name)
     return integer(int(text), name, minimum=minimum)
 
 
 def query_date(name):
-    text = request.args.get(name, "").strip()
-    if not text:
+    """A query parameter YYYY-MM-DD (the document's `date` format). Absent is None; present but empty is refused."""
+    text = request.args.get(name)
+    if text is None:
         return None
+    if not _DATE.fullmatch(text):
+        return _bad_date(name)
     try:
-        return date.fromisoformat(text) if len(text) == 10 else _bad_date(name)
+        return date.fromisoformat(text)
     except ValueError:
         return _bad_date(name)
 
@@ -73,6 +85,8 @@ def code(value):
         raise invalid("缺少字段 code（券码或卡号）", field="code")
     if len(value) > MAX_CODE_LENGTH:
         raise invalid(f"字段 code 不能超过 {MAX_CODE_LENGTH} 个字符", field="code")
+    if not _CODE.fullmatch(value):
+        raise invalid(f"券码格式不正确，应为 {code_rules.CODE_LENGTH} 位字母和数字，可用空格或短横线分组", field="code")
     return value
 
 

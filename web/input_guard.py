@@ -42,6 +42,8 @@ def install(app):
 
 
 def refuse_bad_input():
+    if request.routing_exception is not None:
+        return  # no route takes it: answered 404 or 405 (the API's in its own shape), and nothing reads its input
     own = request.path.startswith(OWN_PAGES)
     # Forms of our own pages only: a signed notification (payments/, wechat_bot/, sms_inbound/) verifies its raw
     # body, which parsing the form here would consume; and only when the body is a form, so that reading another
