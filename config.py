@@ -68,6 +68,8 @@ class Config:
     SANDBOX_SMS_DELIVERY_SHARE = int(os.environ.get("SANDBOX_SMS_DELIVERY_SHARE", "65"))
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
+    # Payment notifications a merchant's URLs take per minute (0: no limit); beyond it FAIL, and the channel retries.
+    NOTIFY_RATE_PER_MINUTE = int(os.environ.get("NOTIFY_RATE_PER_MINUTE", "600"))
 
 
 REAL_ENDPOINTS = {

@@ -1,8 +1,8 @@
 """WeChat Pay's refund result notification: /payments/wechat/refund-notify/<merchant_slug>.
 
-Read and answered as a payment notification is (payments/wechat.py: 16 KB at most, kept with its outcome,
-SUCCESS or FAIL); what it says is decrypted, checked against our refund and settled by
-services.orders.wechat_refund_notifications.
+Read, admitted and answered as a payment notification is (payments/wechat.py: 16 KB at most, the merchant's rate
+limit, kept in full only once verified, SUCCESS or FAIL); what it says is decrypted (which is its verification),
+checked against our refund and settled by services.orders.wechat_refund_notifications.
 """
 from payments import blueprint
 from payments.wechat import answer_notification
@@ -11,4 +11,4 @@ from services.orders import wechat_refund_notifications
 
 @blueprint.route("/wechat/refund-notify/<merchant_slug>", methods=["POST"])
 def wechat_refund_notify(merchant_slug):
-    return answer_notification(merchant_slug, wechat_refund_notifications.handle, "WeChat refund notification")
+    return answer_notification(merchant_slug, wechat_refund_notifications, "wechat_refund")

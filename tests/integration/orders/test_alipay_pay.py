@@ -20,6 +20,7 @@ from sandbox import alipay_cashier, alipay_keys, alipay_trades as sandbox_trades
 from sandbox.alipay_keys import provision_merchant
 from services.orders import channel_payments, orders
 from tests.integration.helpers import run_concurrently
+from tests.rejected_notifications import rejected
 
 SELLER = "2088000000000777"
 
@@ -120,7 +121,7 @@ def test_is_a_notification_signed_by_another_key_refused(client, db, make, shop)
     order = _topup(db, make, shop)
     assert _post(client, shop, _signed_body(_new_key(), _fields(shop, order))) == "failure"
     assert _state(db, order.id) == ("created", (0, 0))
-    assert _outcomes(db) == ["bad_signature"]
+    assert _outcomes(db) == [] and rejected(db, shop.id) == {("alipay", "bad_signature"): 1}
 
 
 def test_is_an_amount_changed_after_signing_refused(client, db, make, shop, alipay_key):
@@ -128,14 +129,14 @@ def test_is_an_amount_changed_after_signing_refused(client, db, make, shop, alip
     body = _signed_body(alipay_key, _fields(shop, order)).replace("total_amount=100.00", "total_amount=1.00")
     assert _post(client, shop, body) == "failure"
     assert _state(db, order.id) == ("created", (0, 0))
-    assert _outcomes(db) == ["bad_signature"]
+    assert _outcomes(db) == [] and rejected(db, shop.id) == {("alipay", "bad_signature"): 1}
 
 
 def test_is_a_notification_without_rsa2_refused(client, db, make, shop, alipay_key):
     order = _topup(db, make, shop)
     body = _signed_body(alipay_key, _fields(shop, order)).replace("sign_type=RSA2", "sign_type=RSA")
     assert _post(client, shop, body) == "failure"
-    assert _outcomes(db) == ["bad_signature"]
+    assert _outcomes(db) == [] and rejected(db, shop.id) == {("alipay", "bad_signature"): 1}
 
 
 def test_is_a_repeated_notification_answered_success_and_credited_once(client, db, make, shop, alipay_key):
@@ -146,16 +147,16 @@ def test_is_a_repeated_notification_answered_success_and_credited_once(client, d
     assert _outcomes(db) == ["accepted", "duplicate", "duplicate"]
 
 
-@pytest.mark.parametrize("body, outcome", [
-    (b"", "bad_signature"), (b"%zz=%%&&&", "error"), (b"sign=a&sign=b", "error"),
-    (b"total_amount=100\xff\xfe", "error"), (b"x" * 20000, "error"),
+@pytest.mark.parametrize("body, reason", [
+    (b"", "bad_signature"), (b"%zz=%%&&&", "malformed"), (b"sign=a&sign=b", "malformed"),
+    (b"total_amount=100\xff\xfe", "malformed"), (b"x" * 20000, "too_large"),
     (b"sign_type=RSA2&sign=%%%not-base64", "bad_signature"),
 ])
-def test_is_a_malformed_notification_answered_failure_not_500(client, db, make, shop, body, outcome):
+def test_is_a_malformed_notification_answered_failure_not_500(client, db, make, shop, body, reason):
     response = client.post(f"/payments/alipay/notify/{shop.slug}", data=body,
                            content_type="application/x-www-form-urlencoded")
     assert (response.status_code, response.get_data(as_text=True)) == (200, "failure")
-    assert _outcomes(db) == [outcome]
+    assert _outcomes(db) == [] and rejected(db, shop.id) == {("alipay", reason): 1}
 
 
 def test_does_a_failing_fulfilment_answer_failure_and_leave_the_order_unpaid(client, db, make, shop, alipay_key):
@@ -173,6 +174,8 @@ def test_is_a_notification_for_an_unknown_merchant_refused(client, db, make, sho
     response = client.post("/payments/alipay/notify/no-such-shop", data=_signed_body(alipay_key, _fields(shop, order)),
                            content_type="application/x-www-form-urlencoded")
     assert response.get_data(as_text=True) == "failure"
+    assert _outcomes(db) == [] and rejected(db) == {("alipay", "unknown_merchant"): 1}
+    assert rejected(db, 0) == {("alipay", "unknown_merchant"): 1}
     assert _state(db, order.id) == ("created", (0, 0))
 
 

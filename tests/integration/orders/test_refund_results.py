@@ -17,9 +17,10 @@ from jobs.payments import settle_overdue_orders, settle_processing_refunds
 from models import AuditLog, Order, OrderRefund, PaymentNotification, SandboxGrant, WalletTransaction
 from sandbox import alipay_keys, alipay_trades, wechat_pay_refunds as sandbox_refunds, wechat_state as sbx
 from services.members import members
-from services.orders import channel_payments, orders, refund_results, refunds
+from services.orders import channel_payments, notification_rates, orders, refund_results, refunds
 from services.wallet import journal as wallet
 from tests.integration.helpers import run_concurrently
+from tests.rejected_notifications import rejected
 
 APP_ID = "wx5f1d0c0ffee00003"
 MCH_ID = "1900000111"
@@ -141,14 +142,15 @@ def test_is_the_money_of_a_failed_refund_refundable_again(db, shop):
     assert again.state == "succeeded" and state_of(db, shop, again)[1:] == (0, 0, 10000, "refunded")
 
 
-@pytest.mark.parametrize("tamper, outcome", [("key", "bad_signature"), ("amount", "mismatch")])
-def test_is_a_forged_or_altered_notification_answered_fail_with_nothing_changed(db, shop, tamper, outcome):
+@pytest.mark.parametrize("tamper, kept, counted", [("key", [], {("wechat_refund", "bad_signature"): 1}),
+                                                    ("amount", ["mismatch"], {})])
+def test_is_a_forged_or_altered_notification_answered_fail_with_nothing_changed(db, shop, tamper, kept, counted):
     record = pending_refund(db, shop, 4000)
 
     assert complete(shop, record, "REFUNDCLOSE", tamper=tamper) == "FAIL"
 
     assert state_of(db, shop, record) == ("processing", 6000, 600, 4000, "fulfilled")
-    assert outcome in outcomes(db) and put_backs(db) == 0
+    assert outcomes(db) == kept and rejected(db) == counted and put_backs(db) == 0
 
 
 @pytest.mark.parametrize("changes", [{"out_refund_no": "RF" + "0" * 30}, {"refund_fee": 3999},
@@ -169,6 +171,9 @@ def test_are_malformed_notifications_answered_fail(db, shop):
                  closed_notice(shop, record).replace("<req_info><![CDATA[", "<req_info><![CDATA[AAAA")):
         assert post_notice(shop, body) == "FAIL"
     assert state_of(db, shop, record)[0] == "processing"
+    assert outcomes(db) == []  # none of them could be decrypted: counted, not kept
+    assert rejected(db, shop["merchant"].id) == {("wechat_refund", "malformed"): 1,
+                                                 ("wechat_refund", "bad_signature"): 3}
 
 
 def test_does_a_repeated_notification_settle_once(db, shop):
@@ -176,6 +181,24 @@ def test_does_a_repeated_notification_settle_once(db, shop):
     body = closed_notice(shop, record)
 
     assert [post_notice(shop, body) for _ in range(3)] == ["SUCCESS"] * 3
+    assert state_of(db, shop, record) == ("failed", 10000, 1000, 0, "fulfilled") and put_backs(db) == 1
+
+
+def test_is_a_notification_over_the_rate_answered_fail_unsettled_then_settled_a_minute_later(app, db, shop,
+                                                                                              monkeypatch):
+    record = pending_refund(db, shop, 4000)
+    monkeypatch.setitem(app.config, "NOTIFY_RATE_PER_MINUTE", 1)
+    body = closed_notice(shop, record)
+    assert post_notice(shop, "not xml") == "FAIL"
+
+    assert post_notice(shop, body) == "FAIL"
+    assert state_of(db, shop, record) == ("processing", 6000, 600, 4000, "fulfilled") and put_backs(db) == 0
+    assert db.session.scalars(select(PaymentNotification)).all() == []
+    assert rejected(db) == {("wechat_refund", "malformed"): 1, ("wechat_refund", "rate_limited"): 1}
+
+    later = now_utc() + timedelta(seconds=60)
+    monkeypatch.setattr(notification_rates, "now_utc", lambda: later)
+    assert post_notice(shop, body) == "SUCCESS"
     assert state_of(db, shop, record) == ("failed", 10000, 1000, 0, "fulfilled") and put_backs(db) == 1
 
 

@@ -16,6 +16,7 @@ from models import Order, PaymentNotification, SandboxGrant, Wallet, WalletTrans
 from services.members import members
 from services.orders import orders
 from sandbox import wechat_state as sbx
+from tests.rejected_notifications import rejected
 
 APP_ID = "wx5f1d0c0ffee00001"
 MCH_ID = "1900000109"
@@ -117,12 +118,13 @@ def test_is_a_signed_notification_that_disagrees_with_the_order_refused(db, live
     assert outcomes(db, shop) == [expected]
 
 
-def test_is_a_notification_signed_with_another_key_refused_and_logged(db, live_server, shop):
+def test_is_a_notification_signed_with_another_key_refused_and_only_counted(db, live_server, shop):
     response = post(live_server, shop["slug"], notification(shop["order"], secrets.token_hex(16), shop["sign_type"]))
 
     assert answered(response) == "FAIL"
     assert state_of(db, shop) == ("created", (0, 0), 0)
-    assert outcomes(db, shop) == ["bad_signature"]
+    assert outcomes(db, shop) == []
+    assert rejected(db, shop["merchant_id"]) == {("wechat_pay", "bad_signature"): 1}
 
 
 def test_is_a_notification_signed_with_the_other_sign_type_refused(db, live_server, shop):
@@ -131,7 +133,7 @@ def test_is_a_notification_signed_with_the_other_sign_type_refused(db, live_serv
     response = post(live_server, shop["slug"], notification(shop["order"], shop["key"], other))
 
     assert answered(response) == "FAIL"
-    assert outcomes(db, shop) == ["bad_signature"]
+    assert outcomes(db, shop) == [] and rejected(db, shop["merchant_id"]) == {("wechat_pay", "bad_signature"): 1}
 
 
 def test_is_a_notification_for_an_unknown_order_refused(db, live_server, shop):
@@ -158,7 +160,7 @@ def test_is_malformed_xml_answered_fail_not_a_server_error(db, live_server, shop
     response = post(live_server, shop["slug"], body)
 
     assert answered(response) == "FAIL"
-    assert outcomes(db, shop) == ["error"]
+    assert outcomes(db, shop) == [] and rejected(db, shop["merchant_id"]) == {("wechat_pay", "malformed"): 1}
 
 
 def test_is_a_huge_body_answered_fail_without_reading_it_all(db, live_server, shop):
@@ -169,7 +171,7 @@ def test_is_a_huge_body_answered_fail_without_reading_it_all(db, live_server, sh
 
     assert answered(response) == "FAIL"
     assert state_of(db, shop) == ("created", (0, 0), 0)
-    assert outcomes(db, shop) == ["error"]
+    assert outcomes(db, shop) == [] and rejected(db, shop["merchant_id"]) == {("wechat_pay", "too_large"): 1}
 
 
 def test_do_15_copies_of_one_notification_arriving_at_once_credit_once(db, live_server, shop):
