@@ -34,9 +34,35 @@ def _page(**context_options):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        violations = _record_csp_violations(browser)
         context = browser.new_context(locale="zh-CN", **context_options)
         page = context.new_page()
         page.set_default_timeout(15000)
         yield page
         context.close()
         browser.close()
+        if violations:
+            pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
+
+
+# Every browser test runs under the policy of web/headers.py: a blocked script, style, image or form post fails it.
+REPORT_VIOLATIONS = ("document.addEventListener('securitypolicyviolation', function (e) { console.error("
+                     "'Content Security Policy violation: ' + e.effectiveDirective + ' blocked ' + e.blockedURI"
+                     " + ' at ' + e.sourceFile + ':' + e.lineNumber); });")
+
+
+def _record_csp_violations(browser):
+    """Every context the browser opens (a test may open its own) reports its pages' violations into one list."""
+    violations = []
+    open_context = browser.new_context
+
+    def recording_context(**options):
+        context = open_context(**options)
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on("console", lambda message: violations.append(f"{message.page.url if message.page else ''}: "
+                                                               f"{message.text}")
+                   if "Content Security Policy" in message.text else None)
+        return context
+
+    browser.new_context = recording_context
+    return violations

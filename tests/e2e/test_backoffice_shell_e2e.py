@@ -107,7 +107,7 @@ def test_does_the_phone_menu_open_as_a_drawer_of_groups_and_navigate(live_server
     phone.screenshot(path=str(SHOTS / "backoffice-phone-dashboard.png"))
 
     phone.click("#bo-nav-open")
-    phone.wait_for_function("document.getElementById('bo-sidebar').getBoundingClientRect().left >= 0")
+    phone.wait_for_function("() => document.getElementById('bo-sidebar').getBoundingClientRect().left >= 0")
     assert drawer.is_visible() and phone.locator("#bo-nav-open").get_attribute("aria-expanded") == "true"
     assert phone.locator(".bo-nav__label").all_inner_texts() == GROUPS
     box = drawer.bounding_box()
@@ -127,12 +127,12 @@ def test_does_the_phone_menu_open_as_a_drawer_of_groups_and_navigate(live_server
     assert_no_horizontal_scroll(phone)
 
     phone.click("#bo-nav-open")
-    phone.wait_for_function("document.getElementById('bo-sidebar').getBoundingClientRect().left >= 0")
+    phone.wait_for_function("() => document.getElementById('bo-sidebar').getBoundingClientRect().left >= 0")
     assert phone.locator(".bo-nav__item[aria-current=page]").inner_text() == "会员等级"
     assert phone.locator(".bo-nav__group.is-active .bo-nav__label").inner_text() == "会员"
     assert not phone.locator(".bo-nav__item", has_text="优惠券").is_visible()  # other groups stay folded
     phone.screenshot(path=str(SHOTS / "backoffice-phone-drawer-levels.png"))
     phone.keyboard.press("Escape")
-    phone.wait_for_function("!document.body.classList.contains('bo-nav-open')")
+    phone.wait_for_function("() => !document.body.classList.contains('bo-nav-open')")
     phone.wait_for_timeout(300)  # the drawer slides out
     assert not drawer.is_visible()

@@ -51,7 +51,7 @@ def test_can_a_merchant_build_an_audience_send_a_coupon_and_see_it_arrive(phone,
 
     page.goto(f"{live_server}/backoffice/audiences/build")
     page.select_option("select[name=follows]", "1")
-    page.wait_for_function("document.getElementById('audience-live').textContent.includes('2')")
+    page.wait_for_function("() => document.getElementById('audience-live').textContent.includes('2')")
     page.click("#audience-filters button[type=submit]")
     page.wait_for_selector("#audience-total")
     assert "2 位" in page.inner_text("#audience-total")

@@ -47,9 +47,9 @@ def test_does_the_staff_page_outside_wechat_offer_the_camera_and_manual_entry(ph
     assert page.evaluate("typeof window.Html5Qrcode") == "undefined"  # not loaded until asked for
 
     button.click()
-    page.wait_for_function("typeof window.Html5Qrcode === 'function'")
+    page.wait_for_function("() => typeof window.Html5Qrcode === 'function'")
     # Headless Chromium has no camera: either the preview opens or the page says to type the code instead.
-    page.wait_for_function("['请将二维码放入框内', '无法打开摄像头，请手动输入券码']"
+    page.wait_for_function("() => ['请将二维码放入框内', '无法打开摄像头，请手动输入券码']"
                            ".includes(document.getElementById('scan-status').textContent.trim())")
     context.close()
 
@@ -61,5 +61,5 @@ def test_does_the_staff_page_inside_wechat_load_the_jssdk_with_a_signed_config(p
     config = answer.value.json()
     assert answer.value.status == 200 and config["jsApiList"] == ["scanQRCode"] and len(config["signature"]) == 40
     assert phone.locator("#scan-button").text_content().strip() == "微信扫一扫"
-    phone.wait_for_function("window.wx && typeof window.wx.scanQRCode === 'function'")
+    phone.wait_for_function("() => window.wx && typeof window.wx.scanQRCode === 'function'")
     assert phone.locator("#lookup-form input[name=code]").is_visible()
