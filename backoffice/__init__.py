@@ -19,6 +19,7 @@ from backoffice import views_balance_discount  # noqa: E402,F401  (储值折上�
 from backoffice import views_points_to_balance  # noqa: E402,F401  (积分转储值)
 from backoffice import views_prepaid_report  # noqa: E402,F401  (prepaid balance report)
 from backoffice import views_order_refunds  # noqa: E402,F401  (order detail and refunds)
+from backoffice import views_payment_notifications  # noqa: E402,F401  (支付通知: kept and refused)
 from backoffice import views_checkout_settings  # noqa: E402,F401  (收银设置: sharing, earning, multiplier days)
 from backoffice import views_checkouts  # noqa: E402,F401  (收银记录: till payments and their refunds)
 from backoffice import views_reward_rules  # noqa: E402,F401  (支付后营销 and 会员消费优惠券 rules)

@@ -50,6 +50,7 @@ MENU = (
     Group("till", _l("收银"), (
         Item(_l("收银记录"), "backoffice.checkouts"),
         Item(_l("订单"), "backoffice.orders"),
+        Item(_l("支付通知"), "backoffice.payment_notifications"),
         Item(_l("收银设置"), "backoffice.checkout_settings_page"),
         Item(_l("开放接口"), "backoffice.api_keys"),
     )),
