@@ -3,6 +3,7 @@
 Signature and encryption vectors are the ones in WeChat's documentation as used by wechatpy's own
 tests; every other message is signed (and encrypted) by the test with sandbox/wechat_events.
 """
+import functools
 import threading
 from datetime import datetime, timezone
 
@@ -56,6 +57,7 @@ def profile_syncs(monkeypatch):
 
     original, calls = jobs_base.REGISTRY[name], []
 
+    @functools.wraps(original)  # keeps the job's registered queue and name, which the dispatcher reads
     def counted(session, *args):
         calls.append(args)
         return original(session, *args)
