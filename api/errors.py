@@ -2,6 +2,7 @@
 import logging
 
 from flask import jsonify, request
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as NoSuchRoute
 
 from api import blueprint
@@ -101,6 +102,16 @@ def answer_unrouted_api_request():
 # handler of the blueprint; so the blueprint claims each code it answers too.
 for _status in HTTP_MESSAGES:
     blueprint.register_error_handler(_status, _http_error)
+
+
+@blueprint.errorhandler(DataError)
+@blueprint.errorhandler(OverflowError)
+def _out_of_range(exc):
+    """A value the database refused (beyond its column): the caller's input, not the server. The blueprint's
+    catch-all below would otherwise outrank the app's page handler for these."""
+    db.session.rollback()
+    log.info("API input refused by the database on %s: %s", request.path, type(exc).__name__)
+    return error_response(422, "validation_error", "输入的数值超出范围或格式不正确")
 
 
 @blueprint.errorhandler(Exception)

@@ -4,6 +4,7 @@ import re
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy.exc import DataError
 
 from api import openapi, payloads
 from domain import coupons as code_rules
@@ -74,3 +75,18 @@ def test_does_the_document_name_the_headers_of_a_401_and_a_429(client, store):
     assert "WWW-Authenticate" in lookup["401"]["headers"] and "Retry-After" in lookup["429"]["headers"]
     response = client.get(f"/api/v1/codes/ABCD1234EFGH5678?store_id={store.id}")
     assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("refusal", [OverflowError("Python int too large to convert to SQLite INTEGER"),
+                                     DataError("SELECT 1", {}, Exception("value out of range for type integer"))])
+def test_is_a_value_the_database_refuses_inside_an_api_view_a_422_in_the_api_shape(client, owner, monkeypatch,
+                                                                                   refusal):
+    from api import views as api_views
+    key = make_key(owner)
+
+    def refuse(*args, **kwargs):
+        raise refusal
+    monkeypatch.setattr(api_views.verification_reports, "records", refuse)
+    response = client.get("/api/v1/verifications", headers=auth(key))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "validation_error"
