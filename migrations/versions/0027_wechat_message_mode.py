@@ -20,6 +20,9 @@ def upgrade():
     with op.batch_alter_table('merchants', schema=None) as batch_op:
         batch_op.add_column(sa.Column('wechat_message_mode', sa.String(length=12), server_default='compatible',
                                       nullable=False))
+    # Without an EncodingAESKey only plain messages could ever be read: say so, rather than leave the merchant on a
+    # mode the settings form would refuse to save.
+    op.execute("UPDATE merchants SET wechat_message_mode = 'plain' WHERE wechat_aes_key IS NULL OR wechat_aes_key = ''")
 
 
 def downgrade():
