@@ -30,9 +30,9 @@ def alipay_notify(merchant_slug):
         if merchant is None:
             return _answer(REFUSED)
         fields = alipay_notifications.verified(merchant, raw)
+        boundary.commit_now()  # the rate slot counts even if what follows fails, and is not held locked meanwhile
         order, outcome, detail = alipay_notifications.process(db.session, merchant, fields)
-    except Unverified as refused:
-        db.session.rollback()
+    except Unverified as refused:  # verifying wrote nothing: the refusal commits with the rate slot
         intake.refuse(merchant, ENDPOINT, refused.reason, refused.detail, raw)
         return _answer(REFUSED)
     except NotificationRefused as refused:

@@ -37,8 +37,10 @@ def read_body():
 
 
 def admitted(merchant_slug, endpoint, body):
-    """The merchant whose notification `body` may now be verified, with its slot of the minute committed; None
-    when it is refused here (counted)."""
+    """The merchant whose notification `body` may now be verified, its slot of the minute counted but not yet
+    committed (the caller commits it with the refusal, or before processing a verified notification, so that junk
+    costs one commit and no row lock is held while a payment is processed); None when it is refused here
+    (counted and committed)."""
     try:
         merchant = merchants.by_slug(db.session, merchant_slug[:64])
     except NotFound:
@@ -46,7 +48,6 @@ def admitted(merchant_slug, endpoint, body):
         return None
     within = notification_rates.take_slot(db.session, merchant.id, current_app.config["NOTIFY_RATE_PER_MINUTE"],
                                           _redis())
-    boundary.commit_now()  # the slot counts even if what follows fails, and no lock is held meanwhile
     if not within:
         refuse(merchant, endpoint, "rate_limited", "每分钟通知数超过上限", body)
         return None

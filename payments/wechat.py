@@ -44,11 +44,11 @@ def answer_notification(merchant_slug, service, endpoint):
         if merchant is None:
             return _answer(False, "refused")
         checked = service.verified(merchant, body)
+        boundary.commit_now()  # the rate slot counts even if what follows fails, and is not held locked meanwhile
         outcome, detail, order_id, out_trade_no = service.handle(db.session, merchant, checked)
         wechat_notifications.keep(db.session, merchant.id, order_id, out_trade_no, outcome, detail, body)
         boundary.commit_now()
-    except Unverified as refused:
-        db.session.rollback()
+    except Unverified as refused:  # verifying wrote nothing: the refusal commits with the rate slot
         intake.refuse(merchant, endpoint, refused.reason, refused.detail, body)
         return _answer(False, refused.reason)
     except Exception:
