@@ -5,13 +5,12 @@ misses are audit rows, counted over the window.
 """
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import bindparam, func, select
 
 from domain.clock import now_utc
 from models import AuditLog
 from services.merchant import audit
-from redis import Redis
+from web import redis_client
 
 MAX_FAILURES = 30
 WINDOW = timedelta(minutes=10)
@@ -30,7 +29,7 @@ def is_blocked(session, key, now=None):
 
 
 def failures(session, key, now=None):
-    redis = _redis()
+    redis = redis_client.shared()
     if redis is not None:
         return int(redis.get(_redis_key(key)) or 0)
     since = (now or now_utc()) - WINDOW
@@ -41,7 +40,7 @@ def failures(session, key, now=None):
 
 def record_failure(session, key, typed, ip=None):
     """Count one miss. The caller commits (the response is an error, but the miss must stay counted)."""
-    redis = _redis()
+    redis = redis_client.shared()
     if redis is not None:
         name = _redis_key(key)
         pipe = redis.pipeline()
@@ -56,13 +55,3 @@ def record_failure(session, key, typed, ip=None):
 
 def _redis_key(key):
     return f"api:lookup_failed:{key.id}"
-
-
-def _redis():
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        return None
-    clients = current_app.extensions.setdefault("api_limits_redis", {})
-    if url not in clients:
-        clients[url] = Redis.from_url(url, socket_timeout=2)
-    return clients[url]

@@ -11,7 +11,6 @@ refused here is sent again by its channel.
 import logging
 
 from flask import current_app, request
-from redis import Redis
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from channels import alipay_trades, wechat_pay
@@ -19,7 +18,7 @@ from domain.errors import NotFound
 from extensions import db
 from services.merchant import merchants
 from services.orders import notification_rates, notification_rejects
-from web import boundary
+from web import boundary, redis_client
 
 MAX_BODY_BYTES = min(wechat_pay.MAX_XML_BYTES, alipay_trades.MAX_NOTIFICATION_BYTES)  # 16 KB; real ones ~1.5 KB
 log = logging.getLogger(__name__)
@@ -47,7 +46,7 @@ def admitted(merchant_slug, endpoint, body):
         refuse(None, endpoint, "unknown_merchant", f"slug {merchant_slug[:60]}", body)
         return None
     within = notification_rates.take_slot(db.session, merchant.id, current_app.config["NOTIFY_RATE_PER_MINUTE"],
-                                          _redis())
+                                          redis_client.shared())
     if not within:
         refuse(merchant, endpoint, "rate_limited", "每分钟通知数超过上限", body)
         return None
@@ -67,13 +66,3 @@ def refuse(merchant, endpoint, reason, detail, body):
     except Exception:  # noqa: BLE001 - the channel must still get its FAIL, never a 500
         db.session.rollback()
         log.exception("could not count a refused %s notification", endpoint)
-
-
-def _redis():
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        return None
-    clients = current_app.extensions.setdefault("notification_rate_redis", {})
-    if url not in clients:
-        clients[url] = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-    return clients[url]

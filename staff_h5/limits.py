@@ -9,14 +9,14 @@ import logging
 import secrets
 from datetime import timedelta
 
-from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
 from domain.clock import now_utc
 from models import AuditLog
 from services.merchant import audit
-from redis import Redis
+from services.shared import redis_windows
+from web import redis_client
 
 ACTION = "staff.lookup_failed"
 MAX_FAILURES = 10
@@ -33,7 +33,7 @@ def new_device_id():
 
 def is_blocked(session, staff, device_id, now=None):
     """True when this staff member, or this device, has failed MAX_FAILURES times within WINDOW."""
-    redis = _redis()
+    redis = redis_client.shared()
     if redis is not None:
         try:
             return _blocked_in_redis(redis, staff, device_id, now)
@@ -47,7 +47,7 @@ def is_blocked(session, staff, device_id, now=None):
 def record_failure(session, staff, device_id, typed, ip=None, now=None):
     audit.record(session, staff, ACTION, "device", device_id, after={"typed": (typed or "")[:40]}, ip=ip)
     session.flush()
-    redis = _redis()
+    redis = redis_client.shared()
     if redis is not None:
         try:
             _count_in_redis(redis, staff, device_id, now)
@@ -58,20 +58,15 @@ def record_failure(session, staff, device_id, typed, ip=None, now=None):
 def _blocked_in_redis(redis, staff, device_id, now):
     window = _window(now)
     for name in _names(staff, device_id):
-        counts = redis.mget([_key(name, window), _key(name, window - 1)])
-        if sum(int(value or 0) for value in counts) >= MAX_FAILURES:
+        if redis_windows.total(redis, [_key(name, window), _key(name, window - 1)]) >= MAX_FAILURES:
             return True
     return False
 
 
 def _count_in_redis(redis, staff, device_id, now):
-    seconds = int(WINDOW.total_seconds())
-    with redis.pipeline() as pipe:
-        for name in _names(staff, device_id):
-            key = _key(name, _window(now))
-            pipe.incr(key)
-            pipe.expire(key, 2 * seconds)  # the window's counter outlives the window, then goes
-        pipe.execute()
+    window = _window(now)
+    redis_windows.count_up(redis, [_key(name, window) for name in _names(staff, device_id)],
+                           int(WINDOW.total_seconds()))
 
 
 def _count(session, *where, now=None):
@@ -92,13 +87,3 @@ def _key(name, window):
     """One counter per fixed window. Checking the current and the previous one together means no stretch
     of WINDOW length ever allows more than MAX_FAILURES, at the price of a block lasting up to two windows."""
     return f"{REDIS_PREFIX}:{name}:{window}"
-
-
-def _redis():
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        return None
-    clients = current_app.extensions.setdefault("staff_limits_redis", {})
-    if url not in clients:
-        clients[url] = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-    return clients[url]

@@ -11,8 +11,6 @@ merchant's audit log.
 import logging
 import time
 
-from flask import current_app
-from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,6 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from domain.errors import DomainError
 from models import LoginFailure
 from services.merchant import audit, staff as staff_service
+from services.shared import redis_windows
+from web import redis_client
 
 WINDOW_SECONDS = 15 * 60
 ACCOUNT_LIMIT = 5
@@ -82,10 +82,10 @@ def _minutes_left(now):
 
 def _failures(session, key, now):
     window = int(now) // WINDOW_SECONDS
-    redis = _redis()
+    redis = redis_client.shared()
     if redis is not None:
         try:
-            return sum(int(v or 0) for v in redis.mget([_redis_key(key, window), _redis_key(key, window - 1)]))
+            return redis_windows.total(redis, [_redis_key(key, window), _redis_key(key, window - 1)])
         except RedisError:
             log.warning("login limits: Redis unavailable, counting in the database", exc_info=True)
     rows = session.scalars(select(LoginFailure.count).where(LoginFailure.key == key,
@@ -95,13 +95,10 @@ def _failures(session, key, now):
 
 def _add(session, key, now):
     window = int(now) // WINDOW_SECONDS
-    redis = _redis()
+    redis = redis_client.shared()
     if redis is not None:
         try:
-            with redis.pipeline() as pipe:
-                pipe.incr(_redis_key(key, window))
-                pipe.expire(_redis_key(key, window), 2 * WINDOW_SECONDS)
-                pipe.execute()
+            redis_windows.count_up(redis, [_redis_key(key, window)], WINDOW_SECONDS)
             return
         except RedisError:
             log.warning("login limits: Redis unavailable, counting in the database", exc_info=True)
@@ -112,8 +109,3 @@ def _add(session, key, now):
 
 def _redis_key(key, window):
     return f"login_failed:{key}:{window}"
-
-
-def _redis():
-    url = current_app.config.get("REDIS_URL")
-    return Redis.from_url(url, socket_timeout=2) if url else None

@@ -9,7 +9,6 @@ import secrets
 import time
 
 from flask import Blueprint, Response, abort, current_app, request
-from redis import Redis
 from sqlalchemy import select
 from wechatpy import parse_message
 
@@ -21,6 +20,7 @@ from services.wechat.crypto import CallbackRefused
 from wechat_bot.context import BotContext
 from wechat_bot.handlers import bot
 import xmltodict
+from web import redis_client
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("wechat_bot", __name__)
@@ -38,7 +38,7 @@ def callback(merchant_slug):
         # Before the replay check, so a message of the wrong kind leaves nothing behind, not even its nonce.
         wechat_crypto.check_message_mode(merchant.wechat_message_mode, _encrypted())
         wechat_replays.refuse_replay(db.session, merchant.id, request.args.get("timestamp", ""),
-                                     request.args.get("nonce", ""), request.get_data(), _redis())
+                                     request.args.get("nonce", ""), request.get_data(), redis_client.shared())
         xml, aes_key = _plain_body(merchant)
     except CallbackRefused as exc:
         log.warning("wechat callback refused for %s: %s", merchant_slug, exc)
@@ -54,9 +54,6 @@ def callback(merchant_slug):
     return _answer(merchant, reply, aes_key)
 
 
-def _redis():
-    url = current_app.config.get("REDIS_URL")
-    return Redis.from_url(url, socket_timeout=2) if url else None
 
 
 def _encrypted():

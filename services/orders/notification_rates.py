@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.clock import now_utc
 from models import NotificationRate
+from services.shared import redis_windows
 
 WINDOW_SECONDS = 60
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
@@ -40,12 +41,8 @@ def take_slot(session, merchant_id, per_minute, redis=None, now=None):
 
 
 def _count_in_redis(redis, merchant_id, minute):
-    key = f"notify_rate:{merchant_id}:{minute}"
-    with redis.pipeline() as pipe:
-        pipe.incr(key)
-        pipe.expire(key, 2 * WINDOW_SECONDS)  # the minute's counter outlives it, then goes
-        counted, _ = pipe.execute()
-    return int(counted)
+    (counted,) = redis_windows.count_up(redis, [f"notify_rate:{merchant_id}:{minute}"], WINDOW_SECONDS)
+    return counted
 
 
 def _count_in_database(session, merchant_id, minute):
