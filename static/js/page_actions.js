@@ -1,6 +1,7 @@
 /* Small behaviours any page can ask for with a data-* attribute, so that no template needs an inline handler
    (the Content-Security-Policy allows only script files from this site; see web/headers.py). Loaded by base.html
-   and by the few pages that do not extend it. One listener per event on the document covers every page.
+   and by the few pages that do not extend it, in the head and not deferred, so that a button is never clickable
+   before its confirmation is wired. One listener per event on the document covers every page.
 
    data-confirm="text"      on a form: asks before it is submitted; on a submit button: asks before that click.
    data-submit-once         on a submit button: disabled right after the click, so a second tap sends nothing.
@@ -30,8 +31,9 @@
     if (closest(event.target, '[data-print]')) {
       window.print();
     }
-    if (closest(event.target, '[data-select-on-click]')) {
-      event.target.select();
+    var selectable = closest(event.target, '[data-select-on-click]');
+    if (selectable) {
+      selectable.select();
     }
     if (closest(event.target, 'a[data-history-back]')) {
       event.preventDefault();
