@@ -78,7 +78,7 @@ def test_does_a_bulk_issue_preview_the_count_then_run_and_show_progress(as_owner
     assert count(CouponCode, CouponCode.channel == "bulk") == 3
     listing = text_of(as_owner.get(started.headers["Location"]))
     assert 'data-status="done"' in listing and 'value="100"' in listing and "3 / 0 / 3" in listing
-    assert "location.reload" not in listing, "a finished list stops refreshing"
+    assert "auto_refresh.js" not in listing, "a finished list stops refreshing"
 
 
 def test_does_the_bulk_list_refresh_itself_while_an_issue_is_running(as_owner, merchant, owner):
@@ -87,7 +87,7 @@ def test_does_the_bulk_list_refresh_itself_while_an_issue_is_running(as_owner, m
                              total=10, issued=4, skipped=1))
     db.session.commit()
     listing = text_of(as_owner.get("/backoffice/coupons/bulk"))
-    assert "location.reload" in listing and 'value="50"' in listing and "发放中" in listing
+    assert 'auto_refresh.js" data-after-ms="3000"' in listing and 'value="50"' in listing and "发放中" in listing
 
 
 def test_is_a_bulk_issue_of_another_merchants_coupon_refused(as_owner, make, merchant):

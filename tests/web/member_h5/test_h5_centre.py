@@ -79,7 +79,7 @@ def test_does_the_centre_show_the_card_and_a_qr_that_refreshes(phone, db, shop, 
     assert "李雷" in page
     assert "135****0001" in page and "普通" in page
     assert 'data-url="/h5/{}/member/qr.json"'.format(shop.slug) in page
-    assert "setInterval(refresh,30000)" in page
+    assert 'refreshing_qr.js" data-box="member-qr" data-every-ms="30000"' in page
     refreshed = phone.get(f"/h5/{shop.slug}/member/qr.json")
     assert refreshed.status_code == 200 and refreshed.is_json
     assert refreshed.json["svg"].startswith("<svg") and refreshed.json["expires_in"] == 60

@@ -125,8 +125,8 @@ def test_does_the_order_page_confirm_then_show_what_the_top_up_gave(db, shop, ow
                                             rule_id=rule.id)
     db.session.commit()
     pending = text_of(phone.get(f"/h5/{shop.slug}/orders/{order.id}"))
-    assert "支付结果确认中" in pending and "location.replace" in pending
-    assert "location.replace" not in text_of(phone.get(f"/h5/{shop.slug}/orders/{order.id}?n=5"))
+    assert "支付结果确认中" in pending and f'auto_refresh.js" data-url="/h5/{shop.slug}/orders/{order.id}?n=1"' in pending
+    assert "auto_refresh.js" not in text_of(phone.get(f"/h5/{shop.slug}/orders/{order.id}?n=5"))
     settlement.record_payment(db.session, shop, order, amount=10000, currency="CNY", app_id="wx", merchant_no="",
                           channel_trade_no="T1", payer=OPENID, expected=Expected(10000, "CNY", "wx", ""))
     db.session.commit()

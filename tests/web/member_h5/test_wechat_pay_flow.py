@@ -52,7 +52,8 @@ def cashier_url(page, live_server):
 
 
 def jsapi_params(page):
-    return json.loads(re.search(r"var params = (\{.*?\});", page).group(1))
+    return json.loads(re.search(r'<script type="application/json" id="wechat-pay-data">(.*?)</script>', page,
+                                re.S).group(1))["params"]
 
 
 def wallet_of(db, shop):

@@ -81,7 +81,7 @@ def test_can_a_cashier_charge_a_member_found_by_phone_to_their_balance(client, d
     print_css = sheet.get_data(as_text=True)
     sheet.close()
     assert "58mm" in print_css and "@media print" in print_css
-    assert "window.print()" in printed and "¥95.00" in printed
+    assert 'data-print id="print-button"' in printed and "¥95.00" in printed
 
 
 def test_is_a_balance_that_does_not_cover_the_amount_refused_with_what_is_missing(client, db, till):
