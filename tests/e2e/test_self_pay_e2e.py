@@ -61,7 +61,7 @@ def test_does_a_member_pay_by_the_store_qr_with_balance_then_wechat_pay(phone, l
     phone.goto(pay_page)
     phone.fill("#amount", "200")
     phone.click("#self-pay-next")
-    assert phone.is_visible("#pay-channel")  # ¥5 left does not cover it: WeChat Pay is picked first
+    phone.locator("#pay-channel").wait_for(state="visible")  # ¥5 left does not cover it: WeChat Pay is picked first
     phone.click("label[for=tender-balance]")  # the member asks for balance anyway: re-priced, and told the gap
     assert "还差 ¥185.00" in phone.text_content("#balance-short")
     phone.click("#use-channel")
