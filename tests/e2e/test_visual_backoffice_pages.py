@@ -1,0 +1,97 @@
+"""The main back-office pages as the demo owner, on a 1366 x 768 laptop and on a 375 x 667 phone (the back office
+opens from the official-account menu too): no sideways scroll, no raw JSON, no English. Tap sizes are not checked
+here (a mouse is the back office's main pointer). Screenshots: test-artifacts/visual/backoffice-<page>-<viewport>.png."""
+import pytest
+
+from tests.e2e import visual_checks as visual
+
+pytestmark = pytest.mark.e2e
+
+BACKOFFICE_PAGES = [
+    ("dashboard", "/backoffice/"),
+    ("members", "/backoffice/members"),
+    ("member", "/backoffice/members/{member_id}"),
+    ("member-edit", "/backoffice/members/{member_id}/edit"),
+    ("member-new", "/backoffice/members/new"),
+    ("levels", "/backoffice/levels"),
+    ("coupons", "/backoffice/coupons"),
+    ("coupon-new", "/backoffice/coupons/new"),
+    ("coupon-issue", "/backoffice/coupons/issue"),
+    ("coupon-bulk", "/backoffice/coupons/bulk"),
+    ("coupon-bulk-new", "/backoffice/coupons/bulk/new"),
+    ("cards", "/backoffice/cards"),
+    ("gift-cards", "/backoffice/gift-cards"),
+    ("benefit-cards", "/backoffice/benefit-cards"),
+    ("stored-value", "/backoffice/stored-value"),
+    ("topup-rules", "/backoffice/stored-value/rules"),
+    ("balance-discounts", "/backoffice/balance-discounts"),
+    ("checkout-settings", "/backoffice/checkout-settings"),
+    ("reward-rules", "/backoffice/reward-rules"),
+    ("campaigns", "/backoffice/campaigns"),
+    ("campaign-new", "/backoffice/campaigns/new"),
+    ("audiences", "/backoffice/audiences"),
+    ("audience-build", "/backoffice/audiences/build"),
+    ("sends", "/backoffice/sends"),
+    ("send-new", "/backoffice/sends/new"),
+    ("send-settings", "/backoffice/sends/settings"),
+    ("orders", "/backoffice/orders"),
+    ("checkouts", "/backoffice/checkouts"),
+    ("checkout", "/backoffice/checkouts/{checkout_id}"),
+    ("verifications", "/backoffice/verifications"),
+    ("prepaid-report", "/backoffice/reports/prepaid"),
+    ("stores", "/backoffice/stores"),
+    ("staff", "/backoffice/staff"),
+    ("settings", "/backoffice/settings"),
+    ("wechat", "/backoffice/wechat"),
+    ("wechat-menu", "/backoffice/wechat/menu"),
+    ("audit", "/backoffice/audit"),
+    ("api-keys", "/backoffice/api-keys"),
+]
+PAGE_IDS = [name for name, _path in BACKOFFICE_PAGES]
+
+
+@pytest.fixture(scope="module")
+def shop(app):
+    with visual.demo_shop(app) as seeded:
+        yield seeded
+
+
+@pytest.fixture(scope="module")
+def chromium(shop):
+    with visual.browser() as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def owner_on_desktop(chromium, shop):
+    page = visual.backoffice_page(chromium, shop, visual.DESKTOP)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture(scope="module")
+def owner_on_phone(chromium, shop):
+    page = visual.backoffice_page(chromium, shop, visual.PHONE)
+    yield page
+    page.context.close()
+
+
+def test_login_page_looks_right(chromium, shop):
+    for viewport, options in (("desktop", visual.DESKTOP), ("phone", visual.PHONE)):
+        page = visual.new_page(chromium, options)
+        try:
+            visual.check_page(page, f"{shop.base}/backoffice/login", f"backoffice-login-{viewport}", tap_targets=False)
+        finally:
+            page.context.close()
+
+
+@pytest.mark.parametrize("name,path", BACKOFFICE_PAGES, ids=PAGE_IDS)
+def test_backoffice_page_looks_right_on_a_laptop(owner_on_desktop, shop, name, path):
+    visual.check_page(owner_on_desktop, shop.base + path.format(**vars(shop)), f"backoffice-{name}-desktop",
+                      tap_targets=False)
+
+
+@pytest.mark.parametrize("name,path", BACKOFFICE_PAGES, ids=PAGE_IDS)
+def test_backoffice_page_looks_right_on_a_phone(owner_on_phone, shop, name, path):
+    visual.check_page(owner_on_phone, shop.base + path.format(**vars(shop)), f"backoffice-{name}-phone",
+                      tap_targets=False)

@@ -1,0 +1,85 @@
+"""The staff page at 375 x 667 inside "WeChat", as the demo cashier: verification, a scanned coupon before it is
+confirmed, the till and its quote, receipts and records. No sideways scroll, tap targets of 32 px or more, no raw
+JSON, no English. Screenshots: test-artifacts/visual/staff-<page>.png."""
+import pytest
+from sqlalchemy import select
+
+from tests.e2e import visual_checks as visual
+
+pytestmark = pytest.mark.e2e
+
+STAFF_PAGES = [
+    ("verify", "/staff/"),
+    ("checkout", "/staff/checkout"),
+    ("checkouts-today", "/staff/checkouts"),
+    ("receipt", "/staff/checkouts/{checkout_id}"),
+    ("records", "/staff/records"),
+]
+
+
+@pytest.fixture(scope="module")
+def shop(app):
+    with visual.demo_shop(app) as seeded:
+        yield seeded
+
+
+@pytest.fixture(scope="module")
+def chromium(shop):
+    with visual.browser() as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def cashier(chromium, shop):
+    page = visual.staff_page(chromium, shop)
+    yield page
+    page.context.close()
+
+
+def test_staff_login_looks_right_on_a_phone(chromium, shop):
+    page = visual.new_page(chromium, visual.PHONE)
+    try:
+        visual.check_page(page, f"{shop.base}/staff/login", "staff-login", tap_targets=True)
+    finally:
+        page.context.close()
+
+
+def test_store_choice_looks_right_on_a_phone(chromium, shop):
+    """The owner may act in every store, so the staff page asks which one first."""
+    page = visual.staff_page(chromium, shop, username="owner")
+    try:
+        visual.check_page(page, f"{shop.base}/staff/store", "staff-store", tap_targets=True)
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("name,path", STAFF_PAGES, ids=[name for name, _path in STAFF_PAGES])
+def test_staff_page_looks_right_on_a_phone(cashier, shop, name, path):
+    visual.check_page(cashier, shop.base + path.format(**vars(shop)), f"staff-{name}", tap_targets=True)
+
+
+def test_scanned_coupon_looks_right_before_it_is_confirmed(cashier, shop, app):
+    from extensions import db
+    from models import CouponCode
+
+    with app.app_context():
+        code = db.session.scalars(select(CouponCode.code).where(CouponCode.id == shop.coupon_code_id)).one()
+
+    def look_up(page):
+        page.goto(f"{shop.base}/staff/")
+        page.fill("input[name=code]", code)
+        page.locator("input[name=code]").press("Enter")
+        page.wait_for_url(f"{shop.base}/staff/lookup")
+
+    visual.check_page(cashier, None, "staff-coupon-lookup", tap_targets=True, ready=look_up)
+
+
+def test_till_quote_looks_right_on_a_phone(cashier, shop):
+    def quote(page):
+        page.goto(f"{shop.base}/staff/checkout")
+        page.fill("input[name=amount]", "120")
+        page.fill("input[name=code]", "13800138001")
+        page.click("#quote-member")
+        page.wait_for_selector("#quote-steps")
+
+    visual.check_page(cashier, None, "staff-checkout-quote", tap_targets=True, ready=quote)
