@@ -7,7 +7,7 @@ from flask import Blueprint
 
 blueprint = Blueprint("member_h5", __name__, url_prefix="/h5/<merchant_slug>")
 
-from member_h5 import common, views_centre, views_claim, views_coupons, views_login  # noqa: E402,F401  (routes register on import)
+from member_h5 import common, centre_tiles, views_centre, views_claim, views_coupons, views_login  # noqa: E402,F401  (routes register on import)
 from member_h5 import views_cards  # noqa: E402,F401  (count and timed cards)
 from member_h5 import views_benefit_cards  # noqa: E402,F401  (benefit cards)
 from member_h5 import views_gift_cards  # noqa: E402,F401  (gift cards)

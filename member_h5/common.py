@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from domain.clock import to_local
+from domain.clock import to_local, until_text
 from domain.errors import DomainError, NotFound
 from extensions import db
 from member_h5 import blueprint
@@ -20,6 +20,9 @@ from services.members.join import CHANNELS, ChannelLogin, member_for
 from web import boundary
 
 LOGIN_KEY = "h5_login"
+# How often a shown QR code (member, coupon, card, gift card) fetches a fresh token; the note under every code
+# says this same number. Well inside the token's validity, so one missed refresh still leaves a working code.
+QR_REFRESH_SECONDS = 30
 CLIENT_COOKIE = "sandbox_client"
 # Channels a claim link or QR can carry (`?ch=`), so claims are counted where the member came from.
 LINK_CHANNELS = ("poster_qr", "shop_qr", "menu", "mass_message", "template_message")
@@ -227,7 +230,12 @@ def template_helpers():
     def local(moment, fmt="%Y-%m-%d %H:%M"):
         return to_local(moment, tz_name).strftime(fmt) if moment is not None else ""
 
-    return {"merchant": merchant, "local": local, "tenths": _tenths}
+    def until(ends_at):
+        """An end time as the last valid day (an end at local midnight is exclusive), the same on every page."""
+        return _(until_text(ends_at, tz_name)) if ends_at is not None else ""
+
+    return {"merchant": merchant, "local": local, "until": until, "tenths": _tenths,
+            "qr_refresh_seconds": QR_REFRESH_SECONDS}
 
 
 def _tenths(value):

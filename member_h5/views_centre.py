@@ -1,4 +1,5 @@
-"""The member centre: card with level and refreshing QR code, points, balance, level benefits, profile."""
+"""The member centre: card with level and refreshing QR code, points, balance, the icon grid of what the member
+holds; 我的 (the list of the member's records); points, balance, level benefits, profile."""
 from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -7,6 +8,7 @@ from domain.clock import now_utc
 from domain.errors import DomainError
 from extensions import db
 from member_h5 import blueprint
+from member_h5.centre_tiles import grid_tiles, holdings_of
 from member_h5.common import member_required
 from member_h5.forms import ProfileForm, attach_errors, fill_industry, industry_values, with_industry_fields
 from services.members import levels, fields as member_fields, join as member_join, qr as member_qr
@@ -23,8 +25,16 @@ def centre():
     member = g.member
     purse = wallet.member_wallet(db.session, g.merchant.id, member.id)
     token = member_qr.issue(member)
+    held = holdings_of(db.session, g.merchant.id, member.id, now_utc())
     return render_template("member_h5/centre.html", member=member, purse=purse, qr_svg=member_qr.svg(token),
-                           qr_seconds=member_qr.VALID_SECONDS)
+                           qr_seconds=member_qr.VALID_SECONDS, tiles=grid_tiles(held))
+
+
+@blueprint.route("/member/me")
+@member_required
+def me():
+    purse = wallet.member_wallet(db.session, g.merchant.id, g.member.id)
+    return render_template("member_h5/me.html", member=g.member, purse=purse)
 
 
 @blueprint.route("/member/qr.json")
