@@ -7,6 +7,10 @@ PYTHON      := $(VENV)/bin/python
 FLASK       := $(VENV)/bin/flask --app wsgi
 HOST        ?= 127.0.0.1
 PORT        ?= 5000
+# Where a browser, the simulated phone and the sandbox's callbacks reach this server: it follows HOST and PORT
+# unless PUBLIC_BASE_URL is set (a server listening on every address is reached on 127.0.0.1).
+PUBLIC_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
+PUBLIC_BASE_URL ?= http://$(PUBLIC_HOST):$(PORT)
 PYTEST_ARGS ?=
 # `make worker` needs REDIS_URL, e.g. make worker REDIS_URL=redis://127.0.0.1:6379/0
 REDIS_URL   ?=
@@ -14,7 +18,7 @@ REDIS_URL   ?=
 .PHONY: help setup venv vendor chromium db migrate run test worker clean
 
 help:
-	@echo "make run      set up, migrate, load demo data and serve on http://$(HOST):$(PORT)"
+	@echo "make run      set up, migrate, load demo data and serve on $(PUBLIC_BASE_URL) (PORT=5066 for another port)"
 	@echo "make test     set up (and install chromium if missing), then pytest \$$PYTEST_ARGS"
 	@echo "make setup    .venv from requirements.txt + npm assets into static/vendor/"
 	@echo "make db       migrate the database and load demo data (idempotent)"
@@ -43,8 +47,8 @@ migrate: venv
 	$(FLASK) db upgrade
 
 run: setup db
-	@HOST=$(HOST) PORT=$(PORT) bash scripts/banner.sh
-	exec $(FLASK) run --host $(HOST) --port $(PORT)
+	@PUBLIC_BASE_URL="$(PUBLIC_BASE_URL)" bash scripts/banner.sh
+	PUBLIC_BASE_URL="$(PUBLIC_BASE_URL)" exec $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup chromium
 	$(PYTHON) -m pytest $(PYTEST_ARGS)

@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import api
 import cli
+import home
 import member_h5
 import ops
 import payments
@@ -177,6 +178,7 @@ def _register_blueprints(app):
     payments.register(app)  # payment notifications at /payments (CSRF-exempt, verified by signature)
     sms_inbound.register(app)  # members' replies to marketing SMS (CSRF-exempt, verified by signature)
     ops.register(app)  # /healthz and /readyz
+    home.register(app)  # / : the start page in development, the back-office login in production
 
 
 def _register_template_helpers(app):

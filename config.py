@@ -15,6 +15,16 @@ def _database_url(raw):
     return raw
 
 
+def public_base_url(environ):
+    """PUBLIC_BASE_URL, else the address `flask run` serves (its FLASK_RUN_HOST and FLASK_RUN_PORT), so the sandbox's
+    callbacks and links follow a server started on another port; a server on every address is reached on loopback."""
+    if environ.get("PUBLIC_BASE_URL"):
+        return environ["PUBLIC_BASE_URL"]
+    host = environ.get("FLASK_RUN_HOST") or "127.0.0.1"
+    host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return f"http://{host}:{environ.get('FLASK_RUN_PORT') or 5000}"
+
+
 class Config:
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_DEV_SECRET)
@@ -46,7 +56,7 @@ class Config:
     MEMBERS_PER_PAGE = 20
     SANDBOX_ENABLED = os.environ.get("SANDBOX_ENABLED", "1") == "1"
     # Where the app is reachable from a phone; H5 links and OAuth redirects are built on it.
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    PUBLIC_BASE_URL = public_base_url(os.environ)
     # Channel endpoints. Left empty, they point at the sandbox when it is on, at the real hosts otherwise.
     WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "")
     WECHAT_OPEN_BASE = os.environ.get("WECHAT_OPEN_BASE", "")

@@ -21,7 +21,8 @@ LAYERS = [  # lowest first; a module may import its own layer's modules or lower
     ("services",),
     ("web",),
     ("jobs",),
-    ("api", "backoffice", "member_h5", "staff_h5", "wechat_bot", "payments", "sms_inbound", "sandbox", "demo", "ops"),
+    ("api", "backoffice", "member_h5", "staff_h5", "wechat_bot", "payments", "sms_inbound", "sandbox", "demo", "ops",
+     "home"),
     ("app", "cli", "wsgi", "deploy"),  # deploy/: gunicorn's settings file
 ]
 RANK = {top: rank for rank, names in enumerate(LAYERS) for top in names}
