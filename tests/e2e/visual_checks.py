@@ -5,6 +5,7 @@ Checks, measured in the page by the browser itself:
 - nothing scrolls sideways (document width within the viewport);
 - on member and staff pages, no visible tap target under 32 px in either dimension;
 - no raw JSON in the visible text;
+- on a phone, no table wider than its box (columns hidden in a box that scrolls sideways);
 - no English words in the visible text beyond ALLOWED_LATIN (brands, units, format names, the demo data's names).
 A test collects every problem of its page and fails once, naming the page and each problem.
 """
@@ -12,6 +13,7 @@ import contextlib
 import os
 import re
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -23,6 +25,7 @@ PHONE = dict(viewport={"width": 375, "height": 667}, user_agent=WECHAT_UA, devic
              has_touch=True)
 DESKTOP = dict(viewport={"width": 1366, "height": 768}, device_scale_factor=1)
 MIN_TAP = 32
+PHONE_WIDTH_UP_TO = 600
 RAW_JSON = re.compile(r'\{"[A-Za-z_]+"\s*:')
 # Latin words a Chinese page may show: product and format names merchants use as they are, WeChat's own field
 # names on its settings screens, and the demo data's own names (its tag, a card title, the merchant code, the staff
@@ -30,7 +33,7 @@ RAW_JSON = re.compile(r'\{"[A-Za-z_]+"\s*:')
 ALLOWED_LATIN = {
     "vip", "app", "appid", "appsecret", "api", "csv", "xlsx", "excel", "png", "svg", "jpg", "jpeg", "pdf", "sms",
     "pos", "pin", "url", "token", "encodingaeskey", "aes", "oauth", "rsa", "sdk", "jssdk", "cny", "rmb", "plus",
-    "demo", "owner", "admin", "operator", "cashier", "guide", "verifier", "mch", "utc", "gmt",
+    "openid", "unionid", "demo", "owner", "admin", "operator", "cashier", "guide", "verifier", "mch", "utc", "gmt",
 }
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
 URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\S+|/[\w\-./?=&%#<>]+")
@@ -72,6 +75,26 @@ SMALL_TARGETS_JS = """(min) => {
   }
   return out;
 }"""
+# In the page: tables wider than the box that holds them on a phone, so columns sit off-screen in a box that scrolls
+# sideways with no sign of it (issue 21, item 6: on a phone, rows become cards with the key fields visible).
+CLIPPED_TABLES_JS = """() => {
+  const out = [];
+  for (const table of document.querySelectorAll('table')) {
+    const r = table.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || getComputedStyle(table).visibility === 'hidden') continue;
+    let box = table.parentElement;
+    while (box && box !== document.body && getComputedStyle(box).overflowX === 'visible') box = box.parentElement;
+    const right = Math.min(window.innerWidth, box && box !== document.body ? box.getBoundingClientRect().right
+                                                                         : window.innerWidth);
+    if (r.right <= right + 1) continue;
+    const hidden = Array.from(table.querySelectorAll('thead th, tr:first-child th'))
+      .filter((th) => th.getBoundingClientRect().right > right + 1).map((th) => th.innerText.trim()).filter(Boolean);
+    out.push((table.id ? '#' + table.id : table.className ? '.' + table.className.split(' ')[0] : 'table')
+             + ' ' + Math.round(r.width) + 'px wide in ' + Math.round(right - r.left) + 'px, cut off: '
+             + (hidden.join(' / ') || 'its right part'));
+  }
+  return out;
+}"""
 # In the page: the visible text, without what is data rather than words: code/monospace elements, scripts, and
 # anything marked data-visual-code (ids, keys, openids a page shows on purpose).
 VISIBLE_TEXT_JS = """() => {
@@ -102,6 +125,10 @@ def small_tap_targets(page):
     return [f"tap target under {MIN_TAP}px: {item}" for item in found]
 
 
+def clipped_tables(page):
+    return [f"table cut off on a phone: {item}" for item in page.evaluate(CLIPPED_TABLES_JS)]
+
+
 def raw_json(page):
     text = page.evaluate("document.body.innerText")
     return [f"raw JSON in text: {match.group(0)}…" for match in RAW_JSON.finditer(text)][:5]
@@ -116,6 +143,8 @@ def english_words(page):
 
 def problems_on(page, *, tap_targets):
     found = horizontal_scroll(page) + raw_json(page) + english_words(page)
+    if page.viewport_size["width"] < PHONE_WIDTH_UP_TO:
+        found += clipped_tables(page)
     return found + (small_tap_targets(page) if tap_targets else [])
 
 
@@ -126,9 +155,11 @@ def check_page(page, url, artefact, *, tap_targets, ready=None):
         assert response is not None and response.status < 400, f"{url} answered {response and response.status}"
     else:
         ready(page)
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")  # scripts have run; waiting for network idle would cost half a second a page
     shoot(page, artefact)
     found = problems_on(page, tap_targets=tap_targets)
+    if url is not None and urlsplit(page.url).path != urlsplit(url).path:
+        found.insert(0, f"redirected: the screenshot shows {page.url}, not the page asked for")
     assert not found, f"{artefact} ({page.url}):\n  " + "\n  ".join(found)
 
 
@@ -184,7 +215,7 @@ def demo_shop(app):
 
 def _seed(session, app):
     from demo import data as demo_data
-    from models import Card, CardTemplate, CouponCode, CouponTemplate, Member, Staff, Store
+    from models import Campaign, Card, CardTemplate, CouponCode, CouponTemplate, Member, Staff, Store
     from sandbox import wechat_state
     from services.members import members
     from services.orders import card_sales
@@ -209,6 +240,7 @@ def _seed(session, app):
         base=app.config["PUBLIC_BASE_URL"], slug=merchant.slug, merchant_id=merchant.id, member_id=first.id,
         wechat_user_id=person.id, stranger_user_id=stranger.id, store_id=store.id, checkout_id=checkout.id,
         order_id=order.id, count_template_id=count_template.id,
+        campaign_id=_first(session, Campaign, merchant).id,
         coupon_code_id=session.scalars(select(CouponCode.id).filter_by(member_id=first.id, **by_member)
                                        .order_by(CouponCode.id)).first(),
         points_coupon_id=_first(session, CouponTemplate, merchant, CouponTemplate.free_claim.is_(False),
