@@ -84,8 +84,8 @@ CLIPPED_TABLES_JS = """() => {
     if (r.width === 0 || r.height === 0 || getComputedStyle(table).visibility === 'hidden') continue;
     let box = table.parentElement;
     while (box && box !== document.body && getComputedStyle(box).overflowX === 'visible') box = box.parentElement;
-    const right = Math.min(window.innerWidth, box && box !== document.body ? box.getBoundingClientRect().right
-                                                                         : window.innerWidth);
+    const screen = Math.min(window.innerWidth, document.documentElement.clientWidth);
+    const right = Math.min(screen, box && box !== document.body ? box.getBoundingClientRect().right : screen);
     if (r.right <= right + 1) continue;
     const hidden = Array.from(table.querySelectorAll('thead th, tr:first-child th'))
       .filter((th) => th.getBoundingClientRect().right > right + 1).map((th) => th.innerText.trim()).filter(Boolean);
@@ -116,7 +116,10 @@ VISIBLE_TEXT_JS = """() => {
 # --- checks ------------------------------------------------------------------------------------------------------
 
 def horizontal_scroll(page):
-    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    # the layout viewport (clientWidth), not innerWidth: a phone browser zooms out to fit a page too wide for it,
+    # and innerWidth grows with the zoom
+    width, inner = page.evaluate("[document.documentElement.scrollWidth,"
+                                 " Math.min(window.innerWidth, document.documentElement.clientWidth)]")
     return [f"横向滚动: page is {width}px wide in a {inner}px viewport"] if width > inner else []
 
 
