@@ -7,4 +7,4 @@ from flask import Blueprint
 
 blueprint = Blueprint("staff_h5", __name__, url_prefix="/staff")
 
-from staff_h5 import views, views_checkout, views_scan  # noqa: F401,E402  (routes register on import)
+from staff_h5 import views, views_checkout, views_members, views_scan  # noqa: F401,E402  (routes register on import)

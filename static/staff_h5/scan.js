@@ -37,12 +37,26 @@
     return barcode && value.indexOf(".") === -1 ? barcode[1] : value;
   }
 
+  // The till scans first (data-needs="amount" on its form): with no amount typed yet, keep what was read and ask
+  // for the amount instead of sending a quote the server can only refuse.
+  function missing() {
+    var name = form.dataset.needs;
+    var field = name && form.elements[name];
+    return field && !String(field.value || "").trim() ? field : null;
+  }
+
   function submit(text) {
     if (sent) { return; }
-    sent = true;
-    say(data.msgSending);
     form.elements.code.value = cleaned(text);
     form.elements.via.value = "scan";
+    var field = missing();
+    if (field) {
+      say(form.dataset.msgNeeds);
+      field.focus();
+      return;
+    }
+    sent = true;
+    say(data.msgSending);
     form.submit();
   }
 

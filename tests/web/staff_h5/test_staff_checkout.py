@@ -61,7 +61,8 @@ def balance_of(db, purse_id):
 def test_can_a_cashier_charge_a_member_found_by_phone_to_their_balance(client, db, till):
     staff_login(client, till["east_cashier"])
     home = text_of(client.get("/staff/"))
-    assert "/staff/checkout" in home and "/staff/checkouts" in home
+    assert 'id="tab-till" aria-current' not in home and re.search(r'href="/staff/checkout"[^>]*id="tab-till"', home)
+    assert "/staff/checkouts" in text_of(client.get("/staff/me"))  # 本店今日收银 under 我的
     assert "消费金额" in text_of(client.get("/staff/checkout"))
     page = quote(client, amount="100", code=PHONE)
     body = text_of(page)
