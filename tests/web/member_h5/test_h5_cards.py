@@ -90,7 +90,7 @@ def test_does_the_detail_show_a_qr_that_resolves_to_the_card_and_the_grouped_cod
     card = count_card(db, shop, owner, member)
     page = text_of(phone.get(f"/h5/{shop.slug}/cards/{card.id}"))
     assert format_code(card.code) in page and "<svg" in page and "10 / 10 次" in page
-    assert f'data-url="/h5/{shop.slug}/cards/{card.id}/qr.json"' in page and 'refreshing_qr.js" data-box="card-qr" data-every-ms="50000"' in page
+    assert f'data-url="/h5/{shop.slug}/cards/{card.id}/qr.json"' in page and 'refreshing_qr.js" data-box="card-qr" data-every-ms="30000"' in page and "卡码每 30 秒自动刷新" in page
     refreshed = phone.get(f"/h5/{shop.slug}/cards/{card.id}/qr.json", headers={"Accept": "application/json"})
     assert refreshed.status_code == 200 and "<svg" in refreshed.get_json()["svg"]
     with app.test_request_context():
