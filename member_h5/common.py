@@ -232,7 +232,7 @@ def template_helpers():
 
     def until(ends_at):
         """An end time as the last valid day (an end at local midnight is exclusive), the same on every page."""
-        return _(until_text(ends_at, tz_name)) if ends_at is not None else ""
+        return until_text(ends_at, tz_name) if ends_at is not None else ""
 
     return {"merchant": merchant, "local": local, "until": until, "tenths": _tenths,
             "qr_refresh_seconds": QR_REFRESH_SECONDS}
