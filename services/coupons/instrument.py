@@ -4,7 +4,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from domain import coupons as rules
-from domain.clock import to_local
+from domain.clock import to_local, until_text
 from models import CouponCode
 from services.coupons import till_codes
 from services.coupons.member_wallet import benefit_text
@@ -28,7 +28,7 @@ class _CouponInstrument:
     def describe(self, session, code, store_id, now):
         template, tz = code.template, merchant_timezone(session, code.merchant_id)
         details = [("类型", rules.KIND_LABELS.get(template.kind, template.kind)), ("优惠", benefit_text(template)),
-                   ("有效期", f"{to_local(code.starts_at, tz):%Y-%m-%d} 至 {to_local(code.ends_at, tz):%Y-%m-%d %H:%M}")]
+                   ("有效期", f"{to_local(code.starts_at, tz):%Y-%m-%d} 至 {until_text(code.ends_at, tz)}")]
         if template.notes:
             details.append(("使用说明", template.notes))
         if code.state == rules.USED and code.used_at is not None:

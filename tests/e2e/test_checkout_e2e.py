@@ -29,7 +29,7 @@ def test_can_a_cashier_charge_a_member_by_phone_to_their_balance(phone, live_ser
     phone.fill("input[name=password]", PASSWORD)
     phone.click("form button[type=submit]")
     phone.wait_for_url(f"{live_server}/staff/")
-    phone.click("#checkout-link")
+    phone.click("#tab-till")
     phone.wait_for_url(f"{live_server}/staff/checkout")
     phone.fill("input[name=amount]", "120")
     phone.fill("input[name=code]", "13677778888")
