@@ -1,6 +1,4 @@
 """Small helpers for back-office views and templates: error handling of POSTs, display filters."""
-import json
-
 from flask import flash, redirect, render_template
 from flask_babel import gettext as _
 
@@ -68,10 +66,3 @@ def discount_label(percent):
 def multiplier_label(tenths):
     """15 -> '1.5倍'."""
     return _("%(times)s倍", times=tenths_text(tenths if tenths is not None else 10))
-
-
-@blueprint.app_template_filter("compact_json")
-def compact_json(value):
-    if value in (None, {}, []):
-        return ""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)

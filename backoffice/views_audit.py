@@ -1,25 +1,30 @@
-"""The audit trail of staff actions, newest first."""
+"""The audit trail of staff actions, newest first, as sentences (backoffice/audit_sentences.py)."""
 from flask import render_template, request
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from backoffice import blueprint
+from backoffice.audit_sentences import Names, present
 from backoffice.common import merchant_id, parse_int, requires
 from extensions import db
-from models import AuditLog
+from models import Audience, AuditLog, Level, MemberFieldDef, Staff, Store, Tag
 
 PER_PAGE = 50
-ACTION_LABELS = {
-    "member.create": _l("新增会员"), "member.update": _l("修改会员资料"), "member.set_level": _l("调整会员等级"),
-    "member.bind_identity": _l("绑定身份"), "wallet.freeze": _l("冻结储值"), "wallet.unfreeze": _l("解冻储值"),
-    "level.create": _l("新增等级"), "level.update": _l("修改等级"), "store.create": _l("新增门店"),
-    "store.update": _l("修改门店"), "staff.create": _l("新增员工"), "staff.update": _l("修改员工"),
-    "merchant.settings": _l("修改设置"), "merchant.credentials": _l("修改渠道凭证"),
-    "member_field.save": _l("保存会员字段"),
-}
-TARGET_LABELS = {"member": _l("会员"), "level": _l("等级"), "store": _l("门店"), "staff": _l("员工"),
-                 "merchant": _l("商户"), "member_field": _l("会员字段")}
+
+
+def merchant_names(mid):
+    """The names audit sentences use for ids and custom-field keys: one small query per kind, merchant-scoped."""
+    def by_id(model, column):
+        return dict(db.session.execute(select(model.id, column).where(model.merchant_id == mid)).all())
+
+    fields = dict(db.session.execute(select(MemberFieldDef.key, MemberFieldDef.label)
+                                     .where(MemberFieldDef.merchant_id == mid)).all())
+    return Names(stores=by_id(Store, Store.name), staff=by_id(Staff, Staff.name), levels=by_id(Level, Level.name),
+                 tags=by_id(Tag, Tag.name), audiences=by_id(Audience, Audience.name), member_fields=fields)
+
+
+def shown_entries(entries, mid):
+    return present(entries, merchant_names(mid)) if entries else []
 
 
 @blueprint.route("/audit")
@@ -29,5 +34,5 @@ def audit_log():
     query = (select(AuditLog).options(selectinload(AuditLog.staff))
              .where(AuditLog.merchant_id == merchant_id()).order_by(AuditLog.id.desc()))
     pagination = db.paginate(query, page=page if page and page > 0 else 1, per_page=PER_PAGE, error_out=False)
-    return render_template("backoffice/merchant/audit_log.html", pagination=pagination, action_labels=ACTION_LABELS,
-                           target_labels=TARGET_LABELS)
+    return render_template("backoffice/merchant/audit_log.html", pagination=pagination,
+                           entries=shown_entries(pagination.items, merchant_id()))

@@ -11,7 +11,7 @@ from backoffice.common import merchant_id, parse_int, requires
 from web.requests import new_idempotency_key
 from backoffice.forms_members import BindCardForm, MemberForm, WalletFreezeForm
 from backoffice.ui import form_page
-from backoffice.views_audit import ACTION_LABELS, TARGET_LABELS
+from backoffice.views_audit import shown_entries
 from domain import levels as level_rules
 from domain import roles
 from domain.errors import DomainError
@@ -226,7 +226,7 @@ def render_detail(member, status=200, freeze_form=None, card_form=None):
         points_history=points_service.history_of(db.session, mid, member.id),
         wallet=purse, journal=wallet_service.journal_of(db.session, mid, purse.id),
         level_history=level_service.history_of(db.session, mid, member.id), level_reasons=LEVEL_CHANGE_REASONS,
-        audit_entries=audit_entries, action_labels=ACTION_LABELS, target_labels=TARGET_LABELS,
+        audit_entries=shown_entries(audit_entries, mid),
         freeze_form=freeze_form, card_form=card_form or BindCardForm(formdata=None),
         show_full_mobile=current_user.can("members.edit"),
         holdings=member_holdings.holdings(db.session, mid, member.id),
