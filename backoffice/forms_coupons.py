@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from backoffice.forms import YuanField, mobile_check, tenths_from_text, tenths_text
+from backoffice.forms import YuanField, mobile_check, optional_int, tenths_from_text, tenths_text
 from domain.clock import DEFAULT_TIMEZONE, to_local
 from domain.coupons import KIND_LABELS, KINDS
 from domain.money import format_yuan
@@ -143,7 +143,9 @@ def coupon_form(levels, **kwargs):
 
 
 class BulkIssueForm(FlaskForm):
-    template_id = SelectField(_l("优惠券"), coerce=int)
+    # No coupon is chosen for the merchant (the first in the list may be a paid one): the list starts on a
+    # placeholder, and sending without choosing asks for one.
+    template_id = SelectField(_l("优惠券"), coerce=optional_int, validators=[DataRequired(_l("请选择优惠券"))])
     level_id = SelectField(_l("会员等级"), coerce=int)
     tag_id = SelectField(_l("会员标签"), coerce=int)
     joined_from = DateField(_l("注册开始日期"), validators=[Optional()])

@@ -159,7 +159,7 @@ def coupon_bulk_new():
 def _bulk_form():
     mid = merchant_id()
     form = BulkIssueForm()
-    form.template_id.choices = [(t.id, t.title) for t in db.session.scalars(
+    form.template_id.choices = [("", _("请选择优惠券"))] + [(t.id, t.title) for t in db.session.scalars(
         scoped(CouponTemplate, mid).where(CouponTemplate.active.is_(True)).order_by(CouponTemplate.id.desc()))]
     form.level_id.choices = [(0, _("全部等级"))] + [(level.id, level.name) for level in db.session.scalars(
         scoped(Level, mid).order_by(Level.rank))]
