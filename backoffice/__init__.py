@@ -4,7 +4,7 @@ from flask import Blueprint
 blueprint = Blueprint("backoffice", __name__, url_prefix="/backoffice")
 
 from backoffice import (  # noqa: E402,F401  (routes register on import)
-    navigation, ui, views_audit, views_auth, views_dashboard, views_levels, views_member_actions, views_members,
+    navigation, table_cells, ui, views_audit, views_auth, views_dashboard, views_levels, views_member_actions, views_members,
     views_settings, views_staff, views_stores,
 )
 from backoffice import views_wechat  # noqa: E402,F401  (the official account)

@@ -25,10 +25,16 @@ FORM = "backoffice/rewards/rule_form.html"
 @blueprint.route("/reward-rules")
 @requires("settings.manage")
 def reward_rules_page():
-    tab = request.args.get("tab") if request.args.get("tab") in TABS else "payment"
-    rows = reward_rules.list_rules(db.session, merchant_id(), TABS[tab][1])
+    every_rule = reward_rules.list_rules(db.session, merchant_id())
+    per_tab = {key: [r for r in every_rule if r.kind in kinds] for key, (_label, kinds) in TABS.items()}
+    # Without a chosen tab, open on the first one that has rules, so existing 开卡礼 or 升级礼 are not hidden.
+    tab = request.args.get("tab")
+    if tab not in TABS:
+        tab = next((key for key, rows in per_tab.items() if rows), "payment")
+    rows = per_tab[tab]
     return render_template("backoffice/rewards/rules.html", rows=rows, kinds=KIND_LABELS, describe=rewards.describe,
                            action=FlaskForm(), tabs=TABS, tab=tab,
+                           tab_counts={key: len(rows) for key, rows in per_tab.items()},
                            counts=reward_rules.grant_counts(db.session, merchant_id(), [r.id for r in rows]))
 
 
