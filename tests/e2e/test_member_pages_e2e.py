@@ -82,6 +82,8 @@ def test_does_the_member_centre_show_an_icon_grid_with_counts_and_a_tabbar(app, 
     assert member.url.endswith("/member/me")
     assert member.locator("#h5-tabbar [aria-current=page]").inner_text().strip() == "我的"
     assert member.locator("#orders-link").is_visible() and member.locator("#checkouts-link").is_visible()
+    assert not visual.problems_on(member, tap_targets=True)
+    member.screenshot(path=str(ARTIFACTS / "member-me.png"), full_page=True)
 
 
 def test_is_the_self_pay_button_on_the_first_screen_of_a_long_quote(member, shop):
