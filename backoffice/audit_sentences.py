@@ -201,7 +201,8 @@ def field_label(key):
 
 
 def _empty(value):
-    return value is None or value == "" or value == [] or value == {}
+    # "None" is how some older entries stored a missing date (str(None) in a snapshot).
+    return value is None or value in ("", "None") or value == [] or value == {}
 
 
 def value_text(key, value, names):

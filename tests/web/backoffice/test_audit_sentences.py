@@ -27,8 +27,8 @@ def test_are_ids_codes_and_money_shown_in_words():
 
 
 def test_does_a_new_record_list_what_it_was_given_without_empty_fields():
-    lines = sentences(None, {"mobile": "13800138001", "name": "张伟", "referrer_id": None, "birthday": None},
-                      NAMES, "member")
+    lines = sentences(None, {"mobile": "13800138001", "name": "张伟", "referrer_id": None, "birthday": None,
+                             "starts_on": "None"}, NAMES, "member")
     assert lines == ["手机号：13800138001", "姓名：张伟"]
 
 
