@@ -70,3 +70,10 @@ def test_does_a_date_box_open_a_chinese_picker(live_server, signed_in_phone):
     phone.locator(".bo-date-picker__ok").click()
     assert re.fullmatch(r"\d{4}-03-\d{2}", box.input_value())
     assert not sheet.is_visible()
+
+
+def test_does_the_bulk_issue_form_start_with_no_coupon_chosen(live_server, signed_in_phone):
+    phone, _member_id = signed_in_phone
+    phone.goto(f"{live_server}/backoffice/coupons/bulk/new")
+    chosen = phone.locator("select[name=template_id]")
+    assert chosen.input_value() == "" and "请选择优惠券" in chosen.locator("option:checked").inner_text()
