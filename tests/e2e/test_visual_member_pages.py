@@ -10,6 +10,7 @@ pytestmark = pytest.mark.e2e
 # (name, path under /h5/<merchant>/ with {ids} from the seeded shop)
 MEMBER_PAGES = [
     ("centre", "member"),
+    ("me", "member/me"),
     ("points", "member/points"),
     ("balance", "member/balance"),
     ("level", "member/level"),

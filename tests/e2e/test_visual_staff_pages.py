@@ -14,6 +14,8 @@ STAFF_PAGES = [
     ("checkouts-today", "/staff/checkouts"),
     ("receipt", "/staff/checkouts/{checkout_id}"),
     ("records", "/staff/records"),
+    ("members", "/staff/members"),
+    ("me", "/staff/me"),
 ]
 
 

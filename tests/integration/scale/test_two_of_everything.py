@@ -68,6 +68,9 @@ def shop(db, make):
 @pytest.fixture()
 def cluster(db, database_url, redis_url):
     """Two gunicorn processes and two RQ workers, stopped (with their children) whatever the test did."""
+    # The suite's own pool may hold dozens of idle connections after the concurrency tests; the processes below
+    # need their own within PostgreSQL's max_connections.
+    db.engine.dispose()
     ports = [processes.free_port(), processes.free_port()]
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     env = processes.environment(database_url, redis_url, bases[0], SECRET_KEY)  # A serves the WeChat sandbox
