@@ -1,5 +1,6 @@
 """A headless Debian Chromium: a phone viewport with WeChat's user agent, or a laptop screen for the back office
 (the live server is in tests/conftest.py)."""
+import contextlib
 import os
 
 import pytest
@@ -25,6 +26,17 @@ def desktop():
 
 
 def _page(**context_options):
+    with launched_chromium() as browser:
+        context = browser.new_context(locale="zh-CN", **context_options)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        yield page
+        context.close()
+
+
+@contextlib.contextmanager
+def launched_chromium():
+    """Debian's Chromium, recording the policy violations of every page it opens; the test fails on any."""
     if not os.path.exists(CHROMIUM):
         message = f"{CHROMIUM} is missing (make test installs Debian's chromium)"
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
@@ -35,11 +47,7 @@ def _page(**context_options):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         violations = _record_csp_violations(browser)
-        context = browser.new_context(locale="zh-CN", **context_options)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        yield page
-        context.close()
+        yield browser
         browser.close()
         if violations:
             pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)

@@ -8,21 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.e2e import visual_checks as visual
+from tests.e2e.visual_checks import chromium, shop  # noqa: F401 - module fixtures: the demo data, one browser
 from tests.e2e.test_backoffice_e2e import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def shop(app):
-    with visual.demo_shop(app) as seeded:
-        yield seeded
-
-
-@pytest.fixture(scope="module")
-def chromium(shop):
-    with visual.browser() as opened:
-        yield opened
 
 
 @pytest.fixture()

@@ -4,6 +4,7 @@ here (a mouse is the back office's main pointer). Screenshots: test-artifacts/vi
 import pytest
 
 from tests.e2e import visual_checks as visual
+from tests.e2e.visual_checks import chromium, shop  # noqa: F401 - module fixtures: the demo data, one browser
 
 pytestmark = pytest.mark.e2e
 
@@ -49,18 +50,6 @@ BACKOFFICE_PAGES = [
     ("api-keys", "/backoffice/api-keys"),
 ]
 PAGE_IDS = [name for name, _path in BACKOFFICE_PAGES]
-
-
-@pytest.fixture(scope="module")
-def shop(app):
-    with visual.demo_shop(app) as seeded:
-        yield seeded
-
-
-@pytest.fixture(scope="module")
-def chromium(shop):
-    with visual.browser() as opened:
-        yield opened
 
 
 @pytest.fixture(scope="module")

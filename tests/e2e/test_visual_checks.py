@@ -9,7 +9,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def page():
-    with visual.browser() as chromium:
+    with visual.launched_chromium() as chromium:
         opened = visual.new_page(chromium, visual.PHONE)
         yield opened
         opened.context.close()

@@ -4,6 +4,7 @@ Screenshots: test-artifacts/visual/member-<page>.png."""
 import pytest
 
 from tests.e2e import visual_checks as visual
+from tests.e2e.visual_checks import chromium, shop  # noqa: F401 - module fixtures: the demo data, one browser
 
 pytestmark = pytest.mark.e2e
 
@@ -40,18 +41,6 @@ MEMBER_PAGES = [
     ("checkout", "checkouts/{checkout_id}"),
     ("self-pay", "pay/{store_id}"),
 ]
-
-
-@pytest.fixture(scope="module")
-def shop(app):
-    with visual.demo_shop(app) as seeded:
-        yield seeded
-
-
-@pytest.fixture(scope="module")
-def chromium(shop):
-    with visual.browser() as opened:
-        yield opened
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.e2e import visual_checks as visual
+from tests.e2e.visual_checks import chromium, shop  # noqa: F401 - module fixtures: the demo data, one browser
 
 pytestmark = pytest.mark.e2e
 
@@ -17,18 +18,6 @@ STAFF_PAGES = [
     ("members", "/staff/members"),
     ("me", "/staff/me"),
 ]
-
-
-@pytest.fixture(scope="module")
-def shop(app):
-    with visual.demo_shop(app) as seeded:
-        yield seeded
-
-
-@pytest.fixture(scope="module")
-def chromium(shop):
-    with visual.browser() as opened:
-        yield opened
 
 
 @pytest.fixture(scope="module")

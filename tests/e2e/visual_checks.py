@@ -10,7 +10,6 @@ Checks, measured in the page by the browser itself:
 A test collects every problem of its page and fails once, naming the page and each problem.
 """
 import contextlib
-import os
 import re
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -18,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, WECHAT_UA, _record_csp_violations
+from tests.e2e.conftest import WECHAT_UA, launched_chromium
 from tests.e2e.test_backoffice_e2e import ARTIFACTS
 
 PHONE = dict(viewport={"width": 375, "height": 667}, user_agent=WECHAT_UA, device_scale_factor=2, is_mobile=True,
@@ -174,23 +173,18 @@ def shoot(page, artefact):
 
 # --- browser and data, once per module ------------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def browser():
-    """One Chromium for a module's pages (each role gets its own context from it)."""
-    if not os.path.exists(CHROMIUM):
-        message = f"{CHROMIUM} is missing (make test installs Debian's chromium)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+@pytest.fixture(scope="module")
+def shop(app):
+    """The demo merchant's data, seeded once for a module of page checks (import this fixture there)."""
+    with demo_shop(app) as seeded:
+        yield seeded
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        violations = _record_csp_violations(chromium)
-        yield chromium
-        chromium.close()
-        if violations:
-            pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
+
+@pytest.fixture(scope="module")
+def chromium(shop):
+    """One Chromium for a module's pages (each role gets its own context from it)."""
+    with launched_chromium() as opened:
+        yield opened
 
 
 def new_page(chromium, options):
