@@ -88,7 +88,7 @@ def _row(session, merchant_id, rule_id):
 
 
 def _snapshot(row):
-    return {f: (str(getattr(row, f)) if f in ("starts_on", "ends_on") else getattr(row, f)) for f in FIELDS} | {
+    return {f: (_day_or_none(getattr(row, f)) if f in ("starts_on", "ends_on") else getattr(row, f)) for f in FIELDS} | {
         "store_ids": [s.id for s in row.stores]}
 
 
@@ -198,3 +198,8 @@ def _owned(session, model, merchant_id, template_id, label):
         return get_owned(session, model, merchant_id, template_id)
     except NotFound:
         raise DomainError(f"所选{label}不存在") from None
+
+
+def _day_or_none(day):
+    """A rule's date as the audit log keeps it: ISO text, or null when the rule has none (never the text "None")."""
+    return day.isoformat() if day is not None else None

@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.errors import Conflict
-from models import CouponCode, Level, Member, PointsTransaction
+from models import AuditLog, CouponCode, Level, Member, PointsTransaction
 from models.checkout import Checkout
 from models.rewards import RewardGrant
 from services.till import checkout, settings as checkout_settings
@@ -166,3 +166,10 @@ def test_does_a_receipt_coupon_limit_count_the_payer_and_still_let_them_claim(db
     assert first.rewards[0]["text"] == "满100减20 ×1"
     assert rewards.claim(db.session, shop["merchant"], token, shop["member"].id) == "满100减20"
     db.session.commit()
+
+
+def test_does_the_audit_log_keep_a_rule_without_dates_as_null_not_the_text_none(db, shop):
+    saved = rule(db, shop)
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "reward_rule.save",
+                                                     AuditLog.target_id == str(saved.id)))
+    assert entry.after["starts_on"] is None and entry.after["ends_on"] is None
