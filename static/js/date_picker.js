@@ -1,5 +1,5 @@
-// Back-office dates in Chinese: every <input type="date"> becomes a text box showing 2026-12-07 (not the browser's
-// mm/dd/yyyy, which Chromium shows whatever the page's language) that opens WeUI's picker, three wheels 年 / 月 / 日,
+// Dates in Chinese (back office and member pages): every <input type="date"> becomes a text box showing 2026-12-07 (not the
+// browser's mm/dd/yyyy, which Chromium shows whatever the page's language) that opens WeUI's picker, three wheels 年 / 月 / 日,
 // from the bottom of a phone's screen or in the middle of a desktop's. The value sent stays yyyy-mm-dd, so the
 // views parse it as before; typing a date on a desktop still works. An input with data-native-date is left alone.
 (function () {

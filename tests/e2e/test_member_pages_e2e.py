@@ -116,3 +116,16 @@ def test_does_a_card_show_the_same_last_day_in_the_list_and_on_its_page(member, 
     assert found.group(1) in member.locator("#card-lines").inner_text()
     assert "00:00" not in found.group(1)  # an end at midnight is shown as the day before, the last valid day
     assert "每 30 秒" in member.locator(".h5-qr__tip").inner_text()
+
+
+def test_does_the_birthday_on_the_profile_open_a_chinese_date_picker(member, shop):
+    member.goto(f"{shop.base}/h5/{shop.slug}/member/profile")
+    box = member.locator("input[name=birthday]")
+    assert box.get_attribute("type") == "text" and box.get_attribute("placeholder") == "年-月-日"
+    box.click()
+    sheet = member.locator(".bo-date-picker .weui-picker")
+    assert sheet.is_visible() and "年" in sheet.inner_text()
+    member.locator(".bo-date-picker .weui-picker__group").nth(1).locator(".weui-picker__item", has_text="3月").click()
+    member.wait_for_timeout(600)  # the wheel's smooth scroll settles
+    member.locator(".bo-date-picker__ok").click()
+    assert re.fullmatch(r"\d{4}-03-\d{2}", box.input_value())
