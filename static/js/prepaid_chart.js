@@ -18,7 +18,8 @@
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: yuan },
     legend: { top: 0, left: 0, icon: 'roundRect', itemWidth: 12, itemHeight: 12 },
     grid: { left: 4, right: 24, top: 36, bottom: 4, containLabel: true },
-    xAxis: { type: 'value', axisLabel: { formatter: function (fen) { return yuan(fen).replace(/\.00$/, ''); } },
+    // hideOverlap: on a phone the money labels would run into each other; ECharts drops the ones that would.
+    xAxis: { type: 'value', splitNumber: window.innerWidth < 600 ? 3 : 5, axisLabel: { hideOverlap: true, formatter: function (fen) { return yuan(fen).replace(/\.00$/, ''); } },
              splitLine: { lineStyle: { color: '#f0f0f0' } } },
     yAxis: { type: 'category', data: data.stores, inverse: true, axisTick: { show: false },
              axisLine: { lineStyle: { color: '#ddd' } }, axisLabel: { color: '#646566', width: 120, overflow: 'truncate' } },
