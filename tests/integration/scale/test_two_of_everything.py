@@ -69,7 +69,9 @@ def shop(db, make):
 def cluster(db, database_url, redis_url):
     """Two gunicorn processes and two RQ workers, stopped (with their children) whatever the test did."""
     # The suite's own pool may hold dozens of idle connections after the concurrency tests; the processes below
-    # need their own within PostgreSQL's max_connections.
+    # need their own within PostgreSQL's max_connections. The session gives its connection back first (reading the
+    # fixtures' ids began a transaction): one still checked out would return to the discarded pool and stay open.
+    db.session.commit()
     db.engine.dispose()
     ports = [processes.free_port(), processes.free_port()]
     bases = [f"http://127.0.0.1:{port}" for port in ports]
