@@ -90,7 +90,7 @@ MONEY_FIELDS = {"min_spend", "min_topup", "min_paid", "price", "price_paid", "pa
                 "bonus_back", "bonus_taken_back", "bonus_unrecoverable"}
 SECRET = re.compile(r"secret|token|password|private_key|aes_key|api_key", re.IGNORECASE)
 STATE_LABELS = {
-    **{k: v for k, v in card_rules.STATE_LABELS.items()}, **coupon_rules.STATE_LABELS, **order_rules.STATE_LABELS,
+    **card_rules.STATE_LABELS, **coupon_rules.STATE_LABELS, **order_rules.STATE_LABELS,
     "active": "正常", "disabled": "已停用", "scheduled": "已开启", "paused": "已暂停", "draft": "草稿",
     "ended": "已结束", "lost": "已挂失", "returned": "已退卡", "replaced": "已补卡作废",
 }

@@ -1,57 +1,12 @@
-"""What the member centre's icon grid and the bottom tabbar show: counts of what the member holds, and the tabs.
-
-The counts are a handful of aggregate queries on indexed columns (member and state), scoped to the merchant, so the
-centre stays as cheap as it was with plain rows. They follow the same rules as the pages the tiles open: a coupon
-is usable while available and not past its end, a count or timed card while active or pending and not past its end,
-a benefit card while active, started and not ended, a gift card's balance while it is activated or waiting for
-activation.
-"""
-from dataclasses import dataclass
-
+"""What the member centre's icon grid and the bottom tabbar show: the counts of what the member holds
+(services/members/holdings.py counts them) as tiles, and the tabs."""
 from flask import g, url_for
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, or_, select
 
-from domain import cards as card_rules
-from domain import coupons as coupon_rules
 from domain.money import format_yuan
 from extensions import db
 from member_h5 import blueprint
-from models import Card, CardTemplate, CouponCode, Wallet
-from services.orders.card_sales import ORDER_KINDS
-
-
-@dataclass(frozen=True)
-class Holdings:
-    coupons: int
-    count_timed_cards: int
-    benefit_cards: int
-    gift_balance: int  # fen, summed over the member's usable gift cards
-    gift_cards: int
-
-
-def holdings_of(session, merchant_id, member_id, now):
-    """How many usable coupons and cards the member holds, and the balance left on their gift cards."""
-    coupons = session.scalar(select(func.count()).select_from(CouponCode).where(
-        CouponCode.merchant_id == merchant_id, CouponCode.member_id == member_id,
-        CouponCode.state == coupon_rules.AVAILABLE, CouponCode.ends_at > now)) or 0
-    not_ended = or_(Card.ends_at.is_(None), Card.ends_at > now)
-    by_kind = dict(session.execute(select(Card.kind, func.count()).where(
-        Card.merchant_id == merchant_id, Card.member_id == member_id, Card.extended_into_id.is_(None), not_ended,
-        or_(and_(Card.kind.in_((card_rules.COUNT, card_rules.TIMED)),
-                 Card.state.in_((card_rules.ACTIVE, card_rules.PENDING))),
-            and_(Card.kind == card_rules.BENEFIT, Card.state == card_rules.ACTIVE,
-                 or_(Card.starts_at.is_(None), Card.starts_at <= now))))
-        .group_by(Card.kind)).all())
-    gift_count, gift_balance = session.execute(
-        select(func.count(Card.id), func.coalesce(func.sum(Wallet.principal + Wallet.bonus), 0))
-        .select_from(Card).join(Wallet, and_(Wallet.id == Card.wallet_id, Wallet.merchant_id == merchant_id))
-        .where(Card.merchant_id == merchant_id, Card.member_id == member_id, Card.kind == card_rules.GIFT,
-               Card.state.in_((card_rules.ACTIVE, card_rules.CLAIMED)), not_ended)).one()
-    return Holdings(coupons=coupons,
-                    count_timed_cards=by_kind.get(card_rules.COUNT, 0) + by_kind.get(card_rules.TIMED, 0),
-                    benefit_cards=by_kind.get(card_rules.BENEFIT, 0), gift_balance=int(gift_balance),
-                    gift_cards=gift_count)
+from services.orders.card_sales import sells_cards
 
 
 def grid_tiles(held):
@@ -71,13 +26,6 @@ def grid_tiles(held):
         {"href": url_for("member_h5.gift_card_shop"), "icon": "gift", "label": _("礼品卡中心"), "id": "gift-shop-link"},
         {"href": url_for("member_h5.orders_list"), "icon": "orders", "label": _("我的订单"), "id": "orders-link"},
     ]
-
-
-def sells_cards(session, merchant_id):
-    """Whether the merchant lists count, timed or benefit cards in the member shop (the third tab is then 商城)."""
-    return session.scalar(select(exists().where(
-        CardTemplate.merchant_id == merchant_id, CardTemplate.kind.in_(tuple(ORDER_KINDS)),
-        CardTemplate.disabled.is_(False), CardTemplate.listed.is_(True))))
 
 
 def member_tabs():

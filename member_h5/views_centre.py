@@ -8,10 +8,11 @@ from domain.clock import now_utc
 from domain.errors import DomainError
 from extensions import db
 from member_h5 import blueprint
-from member_h5.centre_tiles import grid_tiles, holdings_of
+from member_h5.centre_tiles import grid_tiles
 from member_h5.common import member_required
 from member_h5.forms import ProfileForm, attach_errors, fill_industry, industry_values, with_industry_fields
-from services.members import levels, fields as member_fields, join as member_join, qr as member_qr
+from services.members import (levels, fields as member_fields, holdings as member_holdings, join as member_join,
+                              qr as member_qr)
 from services.outreach import inbound as outreach_inbound
 from services.points import ledger as points
 from services.wallet import journal as wallet
@@ -25,7 +26,7 @@ def centre():
     member = g.member
     purse = wallet.member_wallet(db.session, g.merchant.id, member.id)
     token = member_qr.issue(member)
-    held = holdings_of(db.session, g.merchant.id, member.id, now_utc())
+    held = member_holdings.counted(db.session, g.merchant.id, member.id, now_utc())
     return render_template("member_h5/centre.html", member=member, purse=purse, qr_svg=member_qr.svg(token),
                            qr_seconds=member_qr.VALID_SECONDS, tiles=grid_tiles(held))
 

@@ -199,11 +199,19 @@ class Offer:
     sold_out: bool
 
 
+def _listed_cards(merchant_id):
+    return scoped(CardTemplate, merchant_id).where(
+        CardTemplate.kind.in_(tuple(ORDER_KINDS)), CardTemplate.disabled.is_(False), CardTemplate.listed.is_(True))
+
+
+def sells_cards(session, merchant_id):
+    """Whether the merchant lists count, timed or benefit cards in the member shop (its third tab is then 商城)."""
+    return session.scalar(select(_listed_cards(merchant_id).exists()))
+
+
 def card_offers(session, merchant_id):
     """{card kind: [Offer]} of count, timed and benefit cards on sale for money, newest first."""
-    rows = session.scalars(scoped(CardTemplate, merchant_id).where(
-        CardTemplate.kind.in_(tuple(ORDER_KINDS)), CardTemplate.disabled.is_(False), CardTemplate.listed.is_(True))
-        .order_by(CardTemplate.id.desc())).all()
+    rows = session.scalars(_listed_cards(merchant_id).order_by(CardTemplate.id.desc())).all()
     sections = {kind: [] for kind in ORDER_KINDS}
     for template in rows:
         prices = [t["price"] for t in template.tiers or () if t.get("price")] if template.kind == card_rules.TIMED \

@@ -74,3 +74,13 @@ def _record_csp_violations(browser):
 
     browser.new_context = recording_context
     return violations
+
+
+def sign_in_to_staff_page(phone, base, slug, username, password):
+    """Through the staff page's login form, as a cashier does; returns on the verify page."""
+    phone.goto(f"{base}/staff/login")
+    phone.fill("input[name=merchant]", slug)
+    phone.fill("input[name=username]", username)
+    phone.fill("input[name=password]", password)
+    phone.click("form button[type=submit]")
+    phone.wait_for_url(f"{base}/staff/")

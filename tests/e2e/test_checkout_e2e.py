@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Level, Wallet
+from tests.e2e.conftest import sign_in_to_staff_page
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -23,12 +24,7 @@ def till(make, db):
 
 
 def test_can_a_cashier_charge_a_member_by_phone_to_their_balance(phone, live_server, till, db):
-    phone.goto(f"{live_server}/staff/login")
-    phone.fill("input[name=merchant]", till["slug"])
-    phone.fill("input[name=username]", till["username"])
-    phone.fill("input[name=password]", PASSWORD)
-    phone.click("form button[type=submit]")
-    phone.wait_for_url(f"{live_server}/staff/")
+    sign_in_to_staff_page(phone, live_server, till["slug"], till["username"], PASSWORD)
     phone.click("#tab-till")
     phone.wait_for_url(f"{live_server}/staff/checkout")
     phone.fill("input[name=amount]", "120")

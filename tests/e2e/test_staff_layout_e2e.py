@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Level
+from tests.e2e.conftest import sign_in_to_staff_page
 from tests.e2e.test_backoffice_e2e import ARTIFACTS
 from tests.factories import PASSWORD
 
@@ -34,12 +35,7 @@ def keep(phone, name):
 
 
 def sign_in(phone, base, till):
-    phone.goto(f"{base}/staff/login")
-    phone.fill("input[name=merchant]", till["slug"])
-    phone.fill("input[name=username]", till["username"])
-    phone.fill("input[name=password]", PASSWORD)
-    phone.click("form button[type=submit]")
-    phone.wait_for_url(f"{base}/staff/")
+    sign_in_to_staff_page(phone, base, till["slug"], till["username"], PASSWORD)
 
 
 def test_does_the_staff_page_show_big_tabs_and_the_store(phone, live_server, till):

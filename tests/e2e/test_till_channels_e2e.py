@@ -4,6 +4,7 @@ import pytest
 
 from sandbox import paycodes, wechat_state as sbx
 from sandbox.alipay_keys import provision_merchant
+from tests.e2e.conftest import sign_in_to_staff_page
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -27,12 +28,7 @@ def till(make, db):
 
 
 def test_does_the_page_wait_for_the_customers_password_then_show_the_receipt(phone, live_server, till):
-    phone.goto(f"{live_server}/staff/login")
-    phone.fill("input[name=merchant]", till["slug"])
-    phone.fill("input[name=username]", till["username"])
-    phone.fill("input[name=password]", PASSWORD)
-    phone.click("form button[type=submit]")
-    phone.wait_for_url(f"{live_server}/staff/")
+    sign_in_to_staff_page(phone, live_server, till["slug"], till["username"], PASSWORD)
     phone.goto(f"{live_server}/staff/checkout")
     phone.fill("input[name=amount]", "36")
     phone.click("#quote-walk-in")
