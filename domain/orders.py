@@ -15,6 +15,10 @@ KIND_LABELS = {"topup": "储值充值", "gift_card": "礼品卡", "timed_card": 
                "benefit_card": "权益卡", "coupon": "优惠券", "self_pay": "自助买单"}
 CHANNELS = ("wechat", "alipay")
 CHANNEL_LABELS = {"wechat": "微信支付", "alipay": "支付宝"}
+# Paid at a store's counter and taken by hand (门店充值): no channel to ask, nothing to notify.
+COUNTER_CHANNELS = ("cash", "bankcard")
+COUNTER_CHANNEL_LABELS = {"cash": "现金", "bankcard": "银行卡"}
+ORDER_CHANNELS = CHANNELS + COUNTER_CHANNELS
 
 CREATED, PAID, FULFILLED, CLOSED, REFUNDED = "created", "paid", "fulfilled", "closed", "refunded"
 STATES = (CREATED, PAID, FULFILLED, CLOSED, REFUNDED)

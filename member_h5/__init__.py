@@ -17,3 +17,4 @@ from member_h5 import views_card_shop, views_gift_card_shop  # noqa: E402,F401  
 from member_h5 import views_rewards  # noqa: E402,F401  (receipt reward QR: 支付后营销, 会员消费优惠券)
 from member_h5 import views_checkouts, views_self_pay  # noqa: E402,F401  (自助买单 by the store QR; 消费记录)
 from member_h5 import views_send_coupon  # noqa: E402,F401  (the coupon inside a mass message)
+from member_h5 import join_links  # noqa: E402,F401  (join codes, share and invite links: /j/<token>)

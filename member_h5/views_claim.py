@@ -6,6 +6,7 @@ from domain.errors import DomainError, IdentityTaken
 from extensions import db
 from member_h5 import blueprint
 from member_h5.common import current_login, safe_next
+from member_h5.join_links import remembered_touch
 from web.requests import client_ip
 from member_h5.forms import ClaimForm, attach_errors, industry_values, with_industry_fields
 from services.members import fields as member_fields, join as member_join, sms_codes
@@ -57,7 +58,7 @@ def _claim(form, login, field_defs):
                                   birthday=form.birthday.data, custom_fields=industry_values(form, field_defs))
     try:
         member_join.claim(db.session, g.merchant, login, mobile=form.mobile.data, code=form.code.data,
-                          profile=profile)
+                          profile=profile, touch=remembered_touch())
     except SmsCodeRejected as exc:
         db.session.rollback()
         if member_join.member_for(db.session, login) is not None:

@@ -3,6 +3,8 @@ from models.api_keys import ApiKey, api_key_stores
 from models.audiences import Audience
 from models.audit import AuditLog
 from models.balance_discount import BalanceDiscountRule
+from models.card_stock import MemberCardBatch, MemberCardStock
+from models.commission import CommissionEntry, CommissionRule
 from models.campaigns import (Campaign, CampaignChunk, CampaignRun, CampaignTarget, MessageAllowance)
 from models.cards import Card, CardRefund, CardTemplate, GiftCardBatch, Transfer, card_template_stores
 from models.checkout import Checkout, CheckoutRefund, CheckoutSettings, PointsMultiplierDay
@@ -17,6 +19,7 @@ from models.sandbox import (SandboxGrant, SandboxMassMessage, SandboxMassRecipie
                             SandboxUser)
 from models.notification_counts import NotificationRate, RejectedNotification
 from models.payments import Order, OrderRefund, PaymentNotification
+from models.recruitment import Attribution, GuideChange, RecruitSettings, RecruitSource
 from models.rewards import RewardGrant, RewardRule, reward_rule_stores
 from models.points import PointsAllocation, PointsLot, PointsTransaction
 from models.sends import MassQuota, MessagingSettings, Send, SendRecipient, WechatMassCall
@@ -39,5 +42,6 @@ __all__ = [
     "RewardGrant", "RewardRule", "reward_rule_stores", "Audience", "MassQuota", "MessagingSettings", "Send",
     "SendRecipient", "WechatMassCall", "SandboxMassMessage", "SandboxMassRecipient", "SandboxMedia",
     "Campaign", "CampaignChunk", "CampaignRun", "CampaignTarget", "MessageAllowance", "LoginFailure",
-    "WechatCallbackNonce", "NotificationRate", "RejectedNotification",
+    "WechatCallbackNonce", "NotificationRate", "RejectedNotification", "MemberCardBatch", "MemberCardStock",
+    "CommissionEntry", "CommissionRule", "Attribution", "GuideChange", "RecruitSettings", "RecruitSource",
 ]

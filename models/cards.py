@@ -57,6 +57,11 @@ class CardTemplate(TenantMixin, CreatedAtMixin, Base):
     points_multiplier: Mapped[int | None] = mapped_column(sa.Integer)  # percent: 200 = double points
     free_items: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)  # ["每月免费洗车 1 次"]
     gift_pack: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)  # [{"template_id": 1, "count": 2}]
+    # paid membership (付费会员): a benefit card the member sees as membership, a level while it runs, and the
+    # level (过期后身份) they return to when it ends (None: the level their growth and spending earn)
+    membership: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
+    membership_level_id: Mapped[int | None] = mapped_column(sa.ForeignKey("levels.id", ondelete="SET NULL"))
+    after_expiry_level_id: Mapped[int | None] = mapped_column(sa.ForeignKey("levels.id", ondelete="SET NULL"))
 
     stores = relationship("Store", secondary=card_template_stores, order_by="Store.id")
 

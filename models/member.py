@@ -21,6 +21,8 @@ class Member(TenantMixin, CreatedAtMixin, Base):
         sa.CheckConstraint(f"status IN {MEMBER_STATUSES!r}", name="status_known"),
         sa.Index("ix_members_merchant_level", "merchant_id", "level_id"),
         sa.Index("ix_members_merchant_birthday_month", "merchant_id", "birthday_month"),
+        sa.Index("ix_members_merchant_guide", "merchant_id", "guide_id"),
+        sa.Index("ix_members_merchant_referrer", "merchant_id", "referrer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,6 +36,8 @@ class Member(TenantMixin, CreatedAtMixin, Base):
     level_id: Mapped[int | None] = mapped_column(sa.ForeignKey("levels.id", ondelete="RESTRICT"))
     referrer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
     guide_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
+    guide_bound_at = mapped_column(UTCDateTime())  # when the current guide was bound (commission windows)
+    notes: Mapped[str | None] = mapped_column(sa.String(500))  # staff's notes (帮顾客办理), never shown to the member
     home_store_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stores.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="active")
     # Cached sum of the remaining points in the member's lots; kept equal under the member row lock.

@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.orders import CHANNELS, KINDS, STATES
+from domain.orders import KINDS, ORDER_CHANNELS, STATES
 from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime
 
 NOTIFICATION_OUTCOMES = ("accepted", "duplicate", "bad_signature", "unknown_order", "mismatch", "not_paid", "error")
@@ -17,7 +17,7 @@ class Order(TenantMixin, CreatedAtMixin, Base):
         sa.UniqueConstraint("merchant_id", "idempotency_key"),
         sa.CheckConstraint(f"kind IN {KINDS!r}", name="kind_known"),
         sa.CheckConstraint(f"state IN {STATES!r}", name="state_known"),
-        sa.CheckConstraint(f"channel IN {CHANNELS!r}", name="channel_known"),
+        sa.CheckConstraint(f"channel IN {ORDER_CHANNELS!r}", name="channel_known"),
         sa.CheckConstraint("amount > 0", name="amount_positive"),
         sa.CheckConstraint("refunded_amount >= 0 AND refunded_amount <= amount", name="refund_in_range"),
         sa.Index("ix_orders_member_created", "member_id", "created_at"),
@@ -44,6 +44,10 @@ class Order(TenantMixin, CreatedAtMixin, Base):
     closed_at = mapped_column(UTCDateTime())
     refunded_amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
     fulfilment: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)  # what was issued: ids
+    # Who brought this order in: the staff member at the counter (门店充值) or behind the link, and the source
+    # (services/recruitment) the member came through; read by attribution and commission.
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
+    source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("recruit_sources.id", ondelete="SET NULL"))
 
     member = relationship("Member")
 
@@ -53,7 +57,7 @@ class PaymentNotification(CreatedAtMixin, Base):
 
     __tablename__ = "payment_notifications"
     __table_args__ = (
-        sa.CheckConstraint(f"channel IN {CHANNELS!r}", name="channel_known"),
+        sa.CheckConstraint(f"channel IN {ORDER_CHANNELS!r}", name="channel_known"),
         sa.CheckConstraint(f"outcome IN {NOTIFICATION_OUTCOMES!r}", name="outcome_known"),
         sa.Index("ix_payment_notifications_out_trade_no", "out_trade_no"),
     )

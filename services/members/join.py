@@ -20,6 +20,8 @@ from services.campaigns import entry as campaign_entry
 from services.rewards import follow_gift, gifts as gift_rules
 from services.members import fields as member_fields, levels, members, sms_codes
 from services.points import ledger as points
+from services.recruitment import joining as recruitment
+from services.recruitment.attribution import NOBODY
 from services.shared.tenancy import scoped
 from services.shared.text import optional_text
 
@@ -61,14 +63,15 @@ def check_profile(session, merchant_id, profile):
     clean_values(member_fields.specs(session, merchant_id), profile.custom_fields or {})
 
 
-def claim(session, merchant, login, *, mobile, code, profile, now=None):
-    """Verify the SMS code, then join. Raises SmsCodeRejected, IdentityTaken or DomainError."""
+def claim(session, merchant, login, *, mobile, code, profile, touch=NOBODY, now=None):
+    """Verify the SMS code, then join. Raises SmsCodeRejected, IdentityTaken or DomainError. `touch`: the join code
+    or link the visitor came through (services/recruitment), credited with the join."""
     check_profile(session, merchant.id, profile)
     mobile = sms_codes.verify(session, merchant.id, mobile, code, now=now)
-    return join(session, merchant, login, mobile=mobile, profile=profile)
+    return join(session, merchant, login, mobile=mobile, profile=profile, touch=touch)
 
 
-def join(session, merchant, login, *, mobile, profile):
+def join(session, merchant, login, *, mobile, profile, touch=NOBODY):
     """Bind the login to the member with this (verified) phone, creating the member if needed."""
     if login.merchant_id != merchant.id or login.channel not in CHANNELS:
         raise DomainError("登录状态与商户不符，请重新打开页面")
@@ -98,6 +101,7 @@ def join(session, merchant, login, *, mobile, profile):
         # member later binds the other app (the grant's key still makes it once per member and rule).
         if gift_rules.gave_growth(gift_rules.registration(session, merchant, member)):
             levels.apply_upgrade(session, member)
+        recruitment.after_join(session, merchant, member, touch)
         campaign_entry.after_change(session, merchant.id, member.id)
     return member
 

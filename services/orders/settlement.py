@@ -14,6 +14,7 @@ from domain.clock import now_utc
 from domain.errors import Conflict
 from models import Order
 from services.orders import card_sales, fulfilment, gift_card_sales, orders
+from services.recruitment import payments as recruitment
 from services.till import self_pay_orders
 
 # kind -> fulfil(session, merchant, order, now) -> dict of what was issued
@@ -66,6 +67,7 @@ def fulfil(session, merchant, order, now=None):
     """Issue what was bought, once: the paid -> fulfilled move is conditional, the ledger keys are per order."""
     now = now or now_utc()
     issued = FULFILLERS[order.kind](session, merchant, order, now)
+    recruitment.after_order_paid(session, merchant, order, now)
     done = session.execute(
         update(Order).where(Order.id == order.id, Order.state == rules.PAID)
         .values(state=rules.FULFILLED, fulfilled_at=now, fulfilment=issued or {})

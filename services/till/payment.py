@@ -15,6 +15,7 @@ from services.campaigns import entry as campaign_entry
 from services.coupons import till_codes as coupons
 from services.members import levels
 from services.points import ledger as points
+from services.recruitment import payments as recruitment
 from services.rewards import after_payment as rewards
 from services.shared import idempotency, ledger_rows, staged_changes
 from services.shared.text import optional_text
@@ -60,12 +61,15 @@ def pay(session, merchant, actor, *, store_id, member_id, amount, tender, choice
         return _same(checkout, member, store, amount, tender)
     _take(session, merchant, actor, store, context, checkout, now)
     _earn(session, merchant, actor, store, context, checkout, now)
+    first_visit = member.visit_count == 0
     staged_changes.stage(session, member, visit_count=member.visit_count + 1,
                      total_spend=member.total_spend + checkout.pay, last_visit_at=now)
     _upgrade(session, member)
     _reward(session, merchant, actor, checkout, member, now)
     staged_changes.write_staged(session)  # the member's counters and balance, the checkout's wallet transaction
     session.flush()  # whatever else the rewards or an upgrade added
+    if member.referrer_id is not None or member.guide_id is not None:  # most payments: nothing to do, no query
+        recruitment.after_till_payment(session, merchant, member, checkout, first_visit=first_visit, now=now)
     campaign_entry.after_change(session, merchant.id, member.id)
     return checkout
 

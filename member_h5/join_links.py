@@ -1,0 +1,51 @@
+"""Tracked ways in (/h5/<slug>/j/<token>): a join code, a share link or a member's invite link is remembered in the
+visitor's session, so the claim (or purchase) that follows is credited to it (services/recruitment)."""
+from flask import current_app, g, redirect, session, url_for
+from flask_babel import gettext as _
+
+from domain.clock import now_utc
+from extensions import db
+from member_h5 import blueprint
+from member_h5.common import message_page
+from services.recruitment import attribution, sources
+
+SOURCE_KEY = "recruit_source"
+
+
+@blueprint.route("/j/<token>")
+def join_link(token):
+    try:
+        source = sources.usable(db.session, g.merchant.id, token)
+    except sources.SourceRefused as exc:
+        return message_page(_("链接无效"), exc.message, 404, icon="warn",
+                            link=url_for("member_h5.index"), link_text=_("查看会员卡"))
+    remember(source)
+    return redirect(landing_of(source))
+
+
+def remember(source):
+    """Last touch wins within the visit: a second code scanned before joining replaces the first."""
+    session[SOURCE_KEY] = {"m": g.merchant.id, "id": source.id, "at": int(now_utc().timestamp())}
+
+
+def landing_of(source):
+    """Where a source leads: the card claim (through the app's login), or the paid membership page."""
+    if source.target == "paid_membership" and "member_h5.membership" in current_app.view_functions:
+        return url_for("member_h5.membership", template_id=source.card_template_id)
+    return url_for("member_h5.index", next=url_for("member_h5.claim"))
+
+
+def remembered_source():
+    """The source this visitor came through for this merchant, still usable, or None."""
+    data = session.get(SOURCE_KEY)
+    if not isinstance(data, dict) or data.get("m") != g.merchant.id or not isinstance(data.get("id"), int):
+        return None
+    source = sources.get(db.session, g.merchant.id, data["id"])
+    if source is None or not source.active or (source.expires_at is not None and source.expires_at <= now_utc()):
+        return None
+    return source
+
+
+def remembered_touch():
+    return attribution.Touch.of(remembered_source())
+

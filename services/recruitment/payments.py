@@ -1,0 +1,28 @@
+"""What a payment means for recruitment: an invited member's first payment (it rewards the inviters), a guided
+member's spending (the guide's commission), an order credited to the source and staff member it came through.
+Called by the till (services/till/payment.py, only for members with a referrer or a guide: the till is timed) and
+by order settlement (services/orders/settlement.py) inside their transaction. Reports find first payments of
+everyone else from the payments themselves."""
+from services.recruitment import attribution
+
+# order kind -> the attribution event it records
+ORDER_EVENTS = {"topup": "topup", "gift_card": "card_purchase", "timed_card": "card_purchase",
+                "count_card": "card_purchase", "benefit_card": "card_purchase", "coupon": "coupon_claim"}
+
+
+def after_till_payment(session, merchant, member, checkout, *, first_visit, now):
+    """`first_visit`: the member had no visit before this payment (read before the till counted it)."""
+    if first_visit and checkout.pay > 0 and member.referrer_id is not None:
+        attribution.first_payment(session, merchant.id, member.id, amount=checkout.pay,
+                                  reference=("checkout", checkout.id), now=now)
+
+
+def after_order_paid(session, merchant, order, now):
+    event = ORDER_EVENTS.get(order.kind)
+    if event is not None:
+        attribution.record(session, merchant.id, order.member_id, event, key=f"order:{order.id}",
+                           touch=attribution.order_touch(session, order), reference=("order", order.id),
+                           amount=order.amount, now=now)
+    if order.member is not None and order.member.referrer_id is not None:
+        attribution.first_payment(session, merchant.id, order.member_id, amount=order.amount,
+                                  reference=("order", order.id), now=now)
