@@ -37,6 +37,11 @@ PERMISSIONS = {
     "sends.confirm": _MANAGERS,  # let a send to more than 10,000 members go
     "campaigns.manage": _MANAGERS,  # create, edit, switch on, pause and end campaigns (营销活动): they give things away
     "orders.refund": _MANAGERS,  # money reports: prepaid balances, daily movements
+    "recruitment.manage": frozenset({OWNER, ADMIN, OPERATOR}),  # join codes, 招募推广 links, referral rewards, 渠道
+    "guides.reassign": _MANAGERS,  # move members between guides (专属导购), one by one or in bulk
+    "commission.manage": _MANAGERS,  # commission rules and statements (业务员提成): money owed to staff
+    "card_stock.manage": _MANAGERS,  # make and export physical member card batches (制卡)
+    "wallet.counter_topup": frozenset({OWNER, ADMIN, CASHIER}),  # take a top-up at the counter (门店充值)
 }
 
 

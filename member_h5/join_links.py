@@ -49,3 +49,15 @@ def remembered_source():
 def remembered_touch():
     return attribution.Touch.of(remembered_source())
 
+
+
+def stamp_order(order):
+    """Credit an order the visitor is about to pay to the source they came through (attribution and commission
+    read it when the order is paid). Call right after creating the order, in the same request."""
+    source = remembered_source()
+    if source is not None and order.source_id is None:
+        order.source_id = source.id
+        if order.staff_id is None:
+            order.staff_id = source.staff_id
+        db.session.flush()
+    return order

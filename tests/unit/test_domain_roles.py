@@ -35,6 +35,11 @@ EXPECTED = {
     "sends.confirm":      "Y     Y     .     .     .     .     .",
     "campaigns.manage":   "Y     Y     .     .     .     .     .",
     "orders.refund":      "Y     Y     .     .     .     .     .",
+    "recruitment.manage": "Y     Y     Y     .     .     .     .",
+    "guides.reassign":    "Y     Y     .     .     .     .     .",
+    "commission.manage":  "Y     Y     .     .     .     .     .",
+    "card_stock.manage":  "Y     Y     .     .     .     .     .",
+    "wallet.counter_topup": "Y   Y     .     .     .     Y     .",
 }
 
 CASES = [
