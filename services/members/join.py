@@ -81,16 +81,13 @@ def join(session, merchant, login, *, mobile, profile, touch=NOBODY):
         if bound.mobile != mobile:
             raise IdentityTaken(f"该{CHANNEL_LABELS[login.channel]}账号已绑定手机号 {mask_mobile(bound.mobile)}")
         return bound
-    member = members.find_by_mobile(session, merchant.id, mobile)
-    created = member is None
-    if created:
-        member = _create_or_reuse(session, merchant, mobile, profile)
+    member, created = create_or_reuse(session, merchant, mobile, profile)
     # The member's row first (the project's lock order): joins of one phone from several logins at once then
     # bind and take their gifts one after the other, instead of deadlocking on each other's identity rows.
     member = points.lock_member(session, merchant.id, member.id)
-    first_claim = not _claimed_before(session, member)
+    first_claim = not claimed_before(session, member)
     if not created:
-        _fill_blanks(session, member, profile)
+        fill_blanks(session, member, profile)
     _bind(session, member, login.identity_kind, login.user_key, login.app_id, login.channel)
     if login.channel == "wechat":
         if login.unionid:
@@ -99,11 +96,18 @@ def join(session, merchant, login, *, mobile, profile, touch=NOBODY):
     if first_claim:
         # 开卡礼 belongs to the claim that opened the card: a rule created since then is not given when the same
         # member later binds the other app (the grant's key still makes it once per member and rule).
-        if gift_rules.gave_growth(gift_rules.registration(session, merchant, member)):
-            levels.apply_upgrade(session, member)
-        recruitment.after_join(session, merchant, member, touch)
-        campaign_entry.after_change(session, merchant.id, member.id)
+        open_card(session, merchant, member, touch)
     return member
+
+
+def open_card(session, merchant, member, touch=NOBODY):
+    """What opening the card gives, once: 开卡礼 (and the level its growth reaches), the join credited to whoever
+    brought the member (services/recruitment), the audience-entry campaigns the new member now matches. Called on
+    the first claim in WeChat or Alipay, and by the staff page's assisted join (帮顾客办理), under the member's lock."""
+    if gift_rules.gave_growth(gift_rules.registration(session, merchant, member)):
+        levels.apply_upgrade(session, member)
+    recruitment.after_join(session, merchant, member, touch)
+    campaign_entry.after_change(session, merchant.id, member.id)
 
 
 def update_profile(session, member, profile):
@@ -125,21 +129,27 @@ def update_profile(session, member, profile):
     return member
 
 
-def _create_or_reuse(session, merchant, mobile, profile):
+def create_or_reuse(session, merchant, mobile, profile, **extra):
+    """The member with this (normalised) phone and whether this call created them. Two requests at once end with
+    one member: the unique (merchant, mobile) constraint decides, and the loser reuses the winner's row. `extra`:
+    more of create_member's fields for a new member (the staff page's home store)."""
+    member = members.find_by_mobile(session, merchant.id, mobile)
+    if member is not None:
+        return member, False
     try:
         with session.begin_nested():
             return members.create_member(session, merchant.id, mobile=mobile, name=profile.name,
                                          gender=profile.gender or "unknown", birthday=profile.birthday,
-                                         custom_fields=profile.custom_fields or {})
+                                         custom_fields=profile.custom_fields or {}, **extra), True
     except IntegrityError:
         # Someone else created this phone's member a moment ago (their commit made our insert fail).
         member = members.find_by_mobile(session, merchant.id, mobile)
         if member is None:
             raise
-        return member
+        return member, False
 
 
-def _claimed_before(session, member):
+def claimed_before(session, member):
     """Whether the member already claimed the card through WeChat or Alipay (a login bound, even one since closed).
     Read under the member's lock, so of two claims at once the second sees what the first bound."""
     kinds = (*IDENTITY_KIND.values(), "wechat_unionid")
@@ -148,7 +158,7 @@ def _claimed_before(session, member):
         .where(MemberIdentity.member_id == member.id, MemberIdentity.kind.in_(kinds)).limit(1)) is not None
 
 
-def _fill_blanks(session, member, profile):
+def fill_blanks(session, member, profile):
     """An existing member (joined through the other app or at the till) keeps their profile; blanks are filled."""
     specs = member_fields.specs(session, member.merchant_id)
     merged = dict(clean_values(specs, profile.custom_fields or {}))
