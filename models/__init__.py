@@ -19,7 +19,7 @@ from models.sandbox import (SandboxGrant, SandboxMassMessage, SandboxMassRecipie
                             SandboxUser)
 from models.notification_counts import NotificationRate, RejectedNotification
 from models.payments import Order, OrderRefund, PaymentNotification
-from models.recruitment import Attribution, GuideChange, RecruitSettings, RecruitSource
+from models.recruitment import Attribution, GuideChange, RecruitSettings, RecruitSource, ReferralReward
 from models.rewards import RewardGrant, RewardRule, reward_rule_stores
 from models.points import PointsAllocation, PointsLot, PointsTransaction
 from models.sends import MassQuota, MessagingSettings, Send, SendRecipient, WechatMassCall
@@ -44,4 +44,5 @@ __all__ = [
     "Campaign", "CampaignChunk", "CampaignRun", "CampaignTarget", "MessageAllowance", "LoginFailure",
     "WechatCallbackNonce", "NotificationRate", "RejectedNotification", "MemberCardBatch", "MemberCardStock",
     "CommissionEntry", "CommissionRule", "Attribution", "GuideChange", "RecruitSettings", "RecruitSource",
+    "ReferralReward",
 ]

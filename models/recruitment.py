@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.recruitment import ATTRIBUTION_EVENTS, GUIDE_CHANGE_HOWS, SHARE_CHANNELS, SOURCE_KINDS, SOURCE_TARGETS
+from domain.referrals import REFERRAL_EVENTS, REFERRAL_OUTCOMES
 from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime
 
 
@@ -107,3 +108,36 @@ class RecruitSettings(Base):
     rebind_guide_on_scan: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     referral_rewards: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
     invite_enabled: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+
+
+class ReferralReward(TenantMixin, CreatedAtMixin, Base):
+    """What one invitee's join or first payment gave one referrer up the chain (老会员推荐), once: `key` is
+    'referral:<invitee>:<event>:<level>', the same key the points and the coupon carry. A referral refused
+    (a self-referral, say) is kept too, as outcome 'refused' with the reason, so the back office can say why
+    nobody was rewarded."""
+
+    __tablename__ = "referral_rewards"
+    __table_args__ = (
+        sa.UniqueConstraint("merchant_id", "key"),
+        sa.CheckConstraint(f"event IN {REFERRAL_EVENTS!r}", name="event_known"),
+        sa.CheckConstraint(f"outcome IN {REFERRAL_OUTCOMES!r}", name="outcome_known"),
+        sa.CheckConstraint("level BETWEEN 1 AND 3 AND points >= 0", name="level_points_in_range"),
+        sa.Index("ix_referral_rewards_merchant_referrer", "merchant_id", "referrer_id"),
+        sa.Index("ix_referral_rewards_merchant_invitee", "merchant_id", "invitee_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    invitee_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), nullable=False)
+    referrer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
+    event: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    level: Mapped[int] = mapped_column(sa.SmallInteger, nullable=False)
+    outcome: Mapped[str] = mapped_column(sa.String(10), nullable=False)
+    points: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    coupon_template_id: Mapped[int | None] = mapped_column(sa.ForeignKey("coupon_templates.id", ondelete="SET NULL"))
+    coupon_code_id: Mapped[int | None] = mapped_column(sa.ForeignKey("coupon_codes.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(sa.String(200))
+
+    invitee = relationship("Member", foreign_keys=[invitee_id])
+    referrer = relationship("Member", foreign_keys=[referrer_id])
+    coupon_template = relationship("CouponTemplate")

@@ -3,7 +3,7 @@ member's spending (the guide's commission), an order credited to the source and 
 Called by the till (services/till/payment.py, only for members with a referrer or a guide: the till is timed) and
 by order settlement (services/orders/settlement.py) inside their transaction. Reports find first payments of
 everyone else from the payments themselves."""
-from services.recruitment import attribution
+from services.recruitment import attribution, referrals
 
 # order kind -> the attribution event it records
 ORDER_EVENTS = {"topup": "topup", "gift_card": "card_purchase", "timed_card": "card_purchase",
@@ -13,8 +13,9 @@ ORDER_EVENTS = {"topup": "topup", "gift_card": "card_purchase", "timed_card": "c
 def after_till_payment(session, merchant, member, checkout, *, first_visit, now):
     """`first_visit`: the member had no visit before this payment (read before the till counted it)."""
     if first_visit and checkout.pay > 0 and member.referrer_id is not None:
-        attribution.first_payment(session, merchant.id, member.id, amount=checkout.pay,
-                                  reference=("checkout", checkout.id), now=now)
+        if attribution.first_payment(session, merchant.id, member.id, amount=checkout.pay,
+                                     reference=("checkout", checkout.id), now=now):
+            referrals.on_first_payment(session, merchant, member, now=now)
 
 
 def after_order_paid(session, merchant, order, now):
@@ -24,5 +25,6 @@ def after_order_paid(session, merchant, order, now):
                            touch=attribution.order_touch(session, order), reference=("order", order.id),
                            amount=order.amount, now=now)
     if order.member is not None and order.member.referrer_id is not None:
-        attribution.first_payment(session, merchant.id, order.member_id, amount=order.amount,
-                                  reference=("order", order.id), now=now)
+        if attribution.first_payment(session, merchant.id, order.member_id, amount=order.amount,
+                                     reference=("order", order.id), now=now):
+            referrals.on_first_payment(session, merchant, order.member, now=now)
