@@ -34,6 +34,7 @@ MENU = (
     Group("members", _l("会员"), (
         Item(_l("会员列表"), "backoffice.members"),
         Item(_l("会员等级"), "backoffice.levels"),
+        Item(_l("招募推广"), "backoffice.recruitment"),
     )),
     Group("coupons", _l("卡券"), (
         Item(_l("优惠券"), "backoffice.coupons"),

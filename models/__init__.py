@@ -10,6 +10,7 @@ from models.cards import Card, CardRefund, CardTemplate, GiftCardBatch, Transfer
 from models.checkout import Checkout, CheckoutRefund, CheckoutSettings, PointsMultiplierDay
 from models.coupons import BulkIssue, ClaimLink, CouponCode, CouponTemplate, Verification, coupon_template_stores
 from models.h5 import NoticeDelivery, SmsCode
+from models.invitations import RecruitSmsBatch, RecruitSmsInvitee, SmsOptOut
 from models.base import Base, drop_merchant_indexes_a_wider_one_serves
 from models.level import Level
 from models.login_failures import LoginFailure
@@ -44,5 +45,6 @@ __all__ = [
     "Campaign", "CampaignChunk", "CampaignRun", "CampaignTarget", "MessageAllowance", "LoginFailure",
     "WechatCallbackNonce", "NotificationRate", "RejectedNotification", "MemberCardBatch", "MemberCardStock",
     "CommissionEntry", "CommissionRule", "Attribution", "GuideChange", "RecruitSettings", "RecruitSource",
+    "RecruitSmsBatch", "RecruitSmsInvitee", "SmsOptOut",
     "ReferralReward",
 ]

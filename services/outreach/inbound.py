@@ -5,7 +5,8 @@ from sqlalchemy import select, update
 from domain.clock import now_utc
 from domain.outreach import is_opt_out_reply
 from domain.phone import normalise_mobile
-from models import Fan, Member, WechatMassCall
+from models import Fan, Member, Merchant, SmsOptOut, WechatMassCall
+from services.shared.insert_once import insert_once
 from services.shared.tenancy import scoped
 
 
@@ -29,10 +30,15 @@ def _count(value):
 
 
 def sms_reply(session, merchant_id, mobile, text, now=None):
-    """A member's reply to a marketing SMS: T / TD / 退订 opts every member with that phone out. Returns how many."""
+    """A reply to a marketing SMS: T / TD / 退订 opts the number out (an invitation never goes to it again) and every
+    member with that phone. Returns how many members."""
     if not is_opt_out_reply(text):
         return 0
-    return opt_out(session, merchant_id, normalise_mobile(mobile), now)
+    mobile = normalise_mobile(mobile)
+    if session.get(Merchant, merchant_id) is not None:  # the number too: invitations reach people not yet members
+        insert_once(session, SmsOptOut, {"merchant_id": merchant_id, "mobile": mobile, "created_at": now or now_utc()},
+                    ("merchant_id", "mobile"))
+    return opt_out(session, merchant_id, mobile, now)
 
 
 def opt_out(session, merchant_id, mobile, now=None):
