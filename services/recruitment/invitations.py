@@ -22,13 +22,13 @@ MAX_NUMBERS = 200  # one batch; more is a mass send (群发) to an audience, not
 RECENT_DAYS = 30  # a number invited is left alone this long
 DEFAULT_BODY = "送您一张会员卡，点击领取"
 MAX_KEY = 100
-_SEPARATORS = re.compile(r"[\s,，;；、]+")
+_SEPARATORS = re.compile(r"[\r\n\t,，;；、]+")  # spaces and dashes inside a number: normalise_mobile
 
 
 def parse_numbers(text):
-    """The distinct mobiles typed (one per line; commas and spaces also separate), in the order typed. Anything that
-    is not an 11-digit mainland mobile is refused by name, so the operator fixes it rather than losing it."""
-    typed = [part for part in _SEPARATORS.split(text or "") if part]
+    """The distinct mobiles typed (one per line; commas, semicolons and tabs also separate), in the order typed.
+    Anything that is not an 11-digit mainland mobile is refused by name, so the operator fixes it, never loses it."""
+    typed = [part.strip() for part in _SEPARATORS.split(text or "") if part.strip()]
     if len(typed) > MAX_NUMBERS * 2:
         raise DomainError(f"一次最多邀请 {MAX_NUMBERS} 个手机号")
     mobiles, wrong = [], []

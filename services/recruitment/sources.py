@@ -1,5 +1,6 @@
 """Sources (渠道): one row per tracked way in (a store's or a staff member's join code, a share channel's link, a
 member's invite link, a campaign's or a send's link), made once on first use and found again by its token."""
+import re
 import secrets
 from datetime import datetime
 
@@ -11,6 +12,7 @@ from services.shared.insert_once import insert_once
 from services.shared.tenancy import scoped
 
 TOKEN_BYTES = 12  # 96 bits: a link cannot be guessed from another
+_URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")  # what token_urlsafe makes; anything else (a NUL byte) is forged
 MAX_TOKEN_LENGTH = 32
 
 
@@ -84,7 +86,7 @@ def for_send(session, merchant_id, send_id, name):
 
 def usable(session, merchant_id, token, now=None):
     """The source a link carries; SourceRefused with the reason a visitor can read otherwise."""
-    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH or not _URL_SAFE.fullmatch(token):
         raise SourceRefused("链接无效，请向商家索取新的二维码")
     source = session.scalars(scoped(RecruitSource, merchant_id).where(RecruitSource.token == token)).first()
     if source is None:
