@@ -3,14 +3,18 @@ life: made -> issued (handed out or sent to a store) -> active (bound to a membe
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.card_stock import STATES
+from domain.card_stock import BATCH_STATUSES, STATES
 from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime
 from models.crypto import EncryptedString
 
 
 class MemberCardBatch(TenantMixin, CreatedAtMixin, Base):
     __tablename__ = "member_card_batches"
-    __table_args__ = (sa.CheckConstraint("quantity > 0", name="quantity_positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint(f"status IN {BATCH_STATUSES!r}", name="status_known"),
+        sa.CheckConstraint("made >= 0 AND made <= quantity", name="made_within_quantity"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(40), nullable=False)
@@ -20,8 +24,15 @@ class MemberCardBatch(TenantMixin, CreatedAtMixin, Base):
     with_barcode: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     with_pin: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
+    # A large batch is made by a job, chunk by chunk: how far it is, and why it stopped if it failed.
+    status: Mapped[str] = mapped_column(sa.String(8), nullable=False, default="done", server_default="done")
+    made: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
+    failure: Mapped[str | None] = mapped_column(sa.String(200))
+    exported_at = mapped_column(UTCDateTime())  # the printing file, last exported (each export is audited)
+    exported_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
 
-    created_by = relationship("Staff")
+    created_by = relationship("Staff", foreign_keys=[created_by_id])
+    exported_by = relationship("Staff", foreign_keys=[exported_by_id])
 
 
 class MemberCardStock(TenantMixin, CreatedAtMixin, Base):

@@ -1,7 +1,7 @@
 """Physical gift cards (实体礼品卡): a batch of inactive cards, each with a unique card number, a PIN and a code,
 and the printing file of a batch (CSV or XLSX, through services/shared/spreadsheets.py). The value arrives when
 a member binds and activates a card (services/cards/gift_activation.py)."""
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 
 from domain import cards as card_rules
 from domain import coupons as code_rules
@@ -15,7 +15,7 @@ from domain.money import format_yuan
 from models import Card, GiftCardBatch, StoredValueSettings
 from services.cards import gift_templates
 from services.merchant import audit
-from services.shared import spreadsheets
+from services.shared import advisory_locks, spreadsheets
 from services.shared.tenancy import get_owned, scoped
 
 EXPORT_HEADER = ("卡号", "密码", "面值（元）", "主题", "券码")
@@ -61,7 +61,7 @@ def _check_anonymous_cap(session, merchant_id, face_value):
 
 def _fresh_card_numbers(session, merchant_id, quantity):
     """Distinct numbers not yet used at this merchant. A clash with a concurrent batch fails that batch's insert."""
-    _lock(session, f"gift-card-no:{merchant_id}")
+    advisory_locks.card_numbers(session, merchant_id)
     numbers = set()
     while len(numbers) < quantity:
         wanted = {rules.new_card_no() for _ in range(quantity - len(numbers))}
@@ -69,11 +69,6 @@ def _fresh_card_numbers(session, merchant_id, quantity):
                                                                Card.card_no.in_(wanted))))
         numbers |= wanted - taken
     return sorted(numbers)
-
-
-def _lock(session, key):
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 def batches(session, merchant_id, template_id):

@@ -4,11 +4,14 @@ Balance, points, cards and coupons belong to the member, not to the card number,
 everything by binding the new number and retiring the old one in one transaction; the old number keeps its
 row (inactive, with `replaced_by_id`), and since numbers are unique per merchant it can never be bound again.
 Losing a card freezes the member's wallet (read-only); replacing unfreezes it; returning settles the wallet
-(principal back to the member, bonus back to the merchant) and closes the number for good.
+(principal back to the member, bonus back to the merchant) and closes the number for good. A card from the
+merchant's stock (services/card_stock) follows each move: lost, returned, and on a replacement the old card
+returned and the new one active.
 """
 from domain.clock import now_utc
 from domain.errors import Conflict, NotFound
 from models import MemberIdentity
+from services.card_stock import numbers as stock_numbers, states as stock_states
 from services.merchant import audit
 from services.wallet import journal as wallet
 from services.shared.tenancy import get_owned
@@ -41,6 +44,7 @@ def report_lost(session, actor, member, identity_id, *, key, note=None, ip=None,
     if status(card) != "active":
         raise Conflict(f"该卡当前为「{STATUS_LABELS[status(card)]}」，不能挂失")
     card.active, card.lost_at = False, now
+    stock_states.follow_member_card(session, member.merchant_id, card.value, "lost", now)
     purse = wallet.member_wallet(session, member.merchant_id, member.id)
     wallet.set_frozen(session, member.merchant_id, purse.id, True, key=f"{key}:freeze", operator=actor,
                       note=note or "会员卡挂失")
@@ -60,6 +64,7 @@ def replace(session, actor, member, identity_id, new_card_no, *, key, ip=None, n
     if fresh.id == card.id:
         raise Conflict("新卡号不能与旧卡号相同")
     card.active, card.closed_at, card.replaced_by_id = False, now, fresh.id
+    stock_states.follow_member_card(session, member.merchant_id, card.value, "returned", now)
     purse = wallet.member_wallet(session, member.merchant_id, member.id)
     if purse.frozen:
         wallet.set_frozen(session, member.merchant_id, purse.id, False, key=f"{key}:unfreeze", operator=actor,
@@ -71,13 +76,21 @@ def replace(session, actor, member, identity_id, new_card_no, *, key, ip=None, n
 
 
 def number_status(session, merchant_id, number):
-    """(member, status) of a typed card number, including retired ones, so the till can say why it fails."""
-    card = session.scalars(select(MemberIdentity).where(MemberIdentity.merchant_id == merchant_id,
-                                                        MemberIdentity.kind == "card_no",
-                                                        MemberIdentity.value == (number or "").strip())).one_or_none()
+    """(member, status) of a typed card number, including retired ones, so the till can say why it fails. A
+    swiped stripe or a scanned barcode of a stock card names its printed number (looked up only on a miss)."""
+    card = _bound(session, merchant_id, (number or "").strip())
+    if card is None:
+        printed = stock_numbers.by_stripe_or_barcode(session, merchant_id, number)
+        card = _bound(session, merchant_id, printed) if printed else None
     if card is None:
         raise NotFound("卡号不存在")
     return card.member, status(card)
+
+
+def _bound(session, merchant_id, value):
+    return session.scalars(select(MemberIdentity).where(MemberIdentity.merchant_id == merchant_id,
+                                                        MemberIdentity.kind == "card_no",
+                                                        MemberIdentity.value == value)).one_or_none()
 
 
 def refundable(session, member):
@@ -104,6 +117,7 @@ def return_card(session, actor, member, identity_id, *, key, ip=None, now=None):
                                   key=f"{key}:settle", reference=("member_card", card.id), operator=actor,
                                   note="退卡：退还本金，收回赠送")
     card.active, card.closed_at = False, now
+    stock_states.follow_member_card(session, member.merchant_id, card.value, "returned", now)
     audit.record(session, actor, "member_card.return", "member", member.id,
                  after={"card_no": card.value, "principal_paid_back": settled.principal_delta * -1 if settled else 0,
                         "bonus_taken_back": settled.bonus_delta * -1 if settled else 0}, ip=ip)

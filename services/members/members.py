@@ -11,6 +11,7 @@ from domain.phone import normalise_mobile
 from models import Member, MemberIdentity, Tag
 from models.member import GENDERS, IDENTITY_KINDS
 from services.audiences import filters as audience_filters
+from services.card_stock import binding as card_stock
 from services.merchant import audit
 from services.members import levels, fields as member_fields
 from services.wallet import journal as wallet
@@ -84,6 +85,8 @@ def bind_identity(session, member, kind, value, app_id="", actor=None):
     value = (value or "").strip()
     if not value or len(value) > 128:
         raise DomainError("身份标识不能为空且不超过 128 个字符")
+    if kind == "card_no":  # a swiped stripe or scanned barcode binds the number printed on the card
+        value = card_stock.printed_number(session, member.merchant_id, value)
     existing = session.scalars(
         scoped(MemberIdentity, member.merchant_id).where(MemberIdentity.kind == kind, MemberIdentity.app_id == app_id,
                                                          MemberIdentity.value == value)
@@ -94,6 +97,8 @@ def bind_identity(session, member, kind, value, app_id="", actor=None):
         if existing.closed_at is not None or existing.lost_at is not None:
             raise IdentityTaken("该卡号已挂失或作废，不能再使用", kind=kind)
         return existing
+    if kind == "card_no":  # the physical card stock agrees first (services/card_stock/binding.py)
+        card_stock.activate(session, member, value, actor)
     identity = MemberIdentity(merchant_id=member.merchant_id, member_id=member.id, kind=kind, app_id=app_id,
                               value=value, active=True)
     session.add(identity)
