@@ -4,6 +4,7 @@ import time
 
 from jobs import dispatch
 from jobs.campaigns import evaluate_campaigns
+from jobs.membership import expire_paid_memberships_everywhere
 from jobs.payments import settle_overdue_orders, settle_processing_refunds, settle_processing_till_refunds
 from jobs.points import expire_points_everywhere
 from jobs.sends import start_due_sends
@@ -20,6 +21,7 @@ PERIODIC = [
     (pay_topup_instalments, 3600),
     (start_due_sends, 60),
     (evaluate_campaigns, 60),
+    (expire_paid_memberships_everywhere, 600),
 ]
 
 

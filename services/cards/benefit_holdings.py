@@ -1,8 +1,10 @@
 """Reading benefit cards: one card of the merchant's, a template's holders, and a member's cards with the pack
 coupons each granted."""
+from sqlalchemy import select
+
 from domain.cards import BENEFIT
 from domain.errors import NotFound
-from models import Card, CouponCode
+from models import Card, CardTemplate, CouponCode
 from services.cards import benefit_templates
 from services.shared.tenancy import get_owned, scoped
 
@@ -21,8 +23,11 @@ def holders(session, merchant_id, template_id):
 
 
 def member_cards(session, merchant_id, member_id):
-    """A member's benefit cards, newest first, each with the pack coupons it granted: [(card, [codes])]."""
-    cards = session.scalars(scoped(Card, merchant_id).where(Card.member_id == member_id, Card.kind == BENEFIT)
+    """A member's benefit cards, newest first, each with the pack coupons it granted: [(card, [codes])]. A paid
+    membership is not among them: the member sees it as membership (services/cards/membership_holdings.py)."""
+    plans = select(CardTemplate.id).where(CardTemplate.merchant_id == merchant_id, CardTemplate.membership.is_(True))
+    cards = session.scalars(scoped(Card, merchant_id).where(Card.member_id == member_id, Card.kind == BENEFIT,
+                                                            Card.template_id.not_in(plans))
                             .order_by(Card.created_at.desc(), Card.id.desc())).all()
     codes = {}
     if cards:

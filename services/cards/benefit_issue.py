@@ -1,5 +1,5 @@
 """Issuing a benefit card to a member, with its gift pack of coupons; a second purchase of a card still in force
-extends it.
+extends it. A paid membership plan's card also gives its level (services/cards/membership_levels.py).
 
 Issuing serialises on the member's row lock (one running card per template and member), takes stock with a
 conditional update and is idempotent by key; the gift-pack coupons go through services.coupons.issue.claim with keys
@@ -18,7 +18,7 @@ from domain.errors import Conflict, DomainError
 from domain.money import MAX_FEN
 from models import Card, CouponTemplate
 from models.coupons import CHANNELS
-from services.cards import benefit_templates
+from services.cards import benefit_templates, membership_levels
 from services.cards import templates as card_templates
 from services.coupons import issue as coupon_issue
 from services.merchant import audit
@@ -65,6 +65,8 @@ def issue(session, merchant, template_id, member_id, *, channel, key, issued_by=
     if running is not None:
         _fold_into(session, running, card, now)
     _grant_pack(session, merchant, template, card, member.id, "purchase" if price_paid else channel, issued_by, now)
+    if template.membership:
+        membership_levels.started(session, member, template)
     if issued_by is not None:
         audit.record(session, issued_by, "benefit_card.issue", "card", card.id,
                      after={"template_id": template.id, "member_id": member.id, "price_paid": price_paid})

@@ -1,5 +1,6 @@
 """Taking a benefit card back (owner/admin): a conditional update active -> refunded, optionally voiding the card's
-unused pack coupons in one conditional update, with the refund recorded; and the list of refunds."""
+unused pack coupons in one conditional update, with the refund recorded; and the list of refunds. A paid
+membership taken back also gives back its level (services/cards/membership_levels.py)."""
 from sqlalchemy import update
 from sqlalchemy.orm import selectinload
 
@@ -9,8 +10,8 @@ from domain import coupons as code_rules
 from domain.cards import BENEFIT
 from domain.clock import now_utc
 from domain.errors import Conflict, PermissionDenied
-from models import Card, CardRefund, CouponCode
-from services.cards import benefit_holdings, benefit_texts
+from models import Card, CardRefund, CardTemplate, CouponCode
+from services.cards import benefit_holdings, benefit_texts, membership_levels
 from services.merchant import audit
 from services.shared import idempotency
 from services.shared.tenancy import scoped
@@ -31,6 +32,7 @@ def refund(session, actor, card_id, *, with_money, amount, take_back_coupons, re
     reason = optional_text(reason, "退卡原因", 200)
     if card.state == card_rules.ACTIVE and card.ends_at is not None and card.ends_at <= now:
         raise Conflict("该权益卡已过期，不能退卡")
+    membership_levels.lock_holder(session, card)
     done = session.execute(
         update(Card).where(Card.id == card.id, Card.state == card_rules.ACTIVE)
         .values(state=card_rules.move(BENEFIT, card_rules.ACTIVE, card_rules.REFUNDED), closed_at=now)
@@ -53,6 +55,8 @@ def refund(session, actor, card_id, *, with_money, amount, take_back_coupons, re
                      staff_id=actor.id, idempotency_key=key, created_at=now)
     session.add(row)
     session.flush()
+    if card.template.membership and card.member_id is not None:
+        membership_levels.ended(session, actor.merchant_id, card.member_id, card.template, now, "paid_refund")
     session.expire(card)
     audit.record(session, actor, "benefit_card.refund", "card", card.id, {"state": card_rules.ACTIVE},
                  {"state": card_rules.REFUNDED, "with_money": bool(with_money), "amount": amount,
@@ -60,10 +64,14 @@ def refund(session, actor, card_id, *, with_money, amount, take_back_coupons, re
     return row
 
 
-def refunds(session, merchant_id, limit=500):
-    """The newest refund records with their card, template, member and staff loaded for the list."""
+def refunds(session, merchant_id, limit=500, *, membership=False):
+    """The newest refund records with their card, template, member and staff loaded for the list: of benefit
+    cards, or with `membership` of paid memberships."""
     card = selectinload(CardRefund.card)
     return session.scalars(scoped(CardRefund, merchant_id)
+                           .join(Card, Card.id == CardRefund.card_id)
+                           .join(CardTemplate, CardTemplate.id == Card.template_id)
+                           .where(CardTemplate.membership.is_(bool(membership)))
                            .options(card.selectinload(Card.template), card.selectinload(Card.member),
                                     selectinload(CardRefund.staff))
                            .order_by(CardRefund.created_at.desc(), CardRefund.id.desc()).limit(limit)).all()

@@ -1,16 +1,19 @@
 """Benefit card (权益卡) templates: what a card grants (discount, points multiplier, free items, a gift pack of
-coupons), its price, stock and validity, and whether it is listed for sale or stopped; every change is audited."""
+coupons), its price, stock and validity, and whether it is listed for sale or stopped; every change is audited.
+A paid membership plan (付费会员) is one of these with `membership` set at creation and the levels it gives and
+returns to (services/cards/membership_plans.py)."""
 from domain import benefit_cards as rules
+from domain import membership as membership_rules
 from domain.cards import BENEFIT
 from domain.errors import DomainError, NotFound
 from domain.money import MAX_FEN
-from models import CardTemplate, CouponTemplate
+from models import CardTemplate, CouponTemplate, Level
 from services.cards import templates as card_templates
 from services.merchant import audit
-from services.shared.tenancy import get_owned, owned_ids, scoped
+from services.shared.tenancy import checked_id, get_owned, owned_ids, scoped
 
 _AUDITED = ("title", "price", "stock_total", "valid_days", "discount_percent", "points_multiplier", "free_items",
-            "gift_pack", "all_stores", "listed", "disabled")
+            "gift_pack", "all_stores", "listed", "disabled", "membership_level_id", "after_expiry_level_id")
 
 
 def get_template(session, merchant_id, template_id, lock=False):
@@ -21,19 +24,23 @@ def get_template(session, merchant_id, template_id, lock=False):
     return template
 
 
-def templates(session, merchant_id, *, for_sale=False):
-    query = scoped(CardTemplate, merchant_id).where(CardTemplate.kind == BENEFIT)
+def templates(session, merchant_id, *, for_sale=False, membership=False):
+    """Benefit cards, or with `membership` the paid membership plans: never both in one list."""
+    query = scoped(CardTemplate, merchant_id).where(CardTemplate.kind == BENEFIT,
+                                                    CardTemplate.membership.is_(bool(membership)))
     if for_sale:
         query = query.where(CardTemplate.disabled.is_(False))
     return session.scalars(query.order_by(CardTemplate.id.desc())).all()
 
 
-def save_template(session, actor, template, **values):
-    """Create (template=None) or update a benefit-card template of the actor's merchant."""
+def save_template(session, actor, template, *, membership=False, membership_level_id=None, after_expiry_level_id=None,
+                  **values):
+    """Create (template=None) or update a benefit-card template of the actor's merchant; `membership` makes a new
+    one a paid membership plan (an existing template keeps what it is)."""
     before = audit.snapshot(template, _AUDITED) if template is not None else {}
     if template is None:
         template = CardTemplate(merchant_id=actor.merchant_id, kind=BENEFIT, stock_issued=0, listed=True,
-                                disabled=False)
+                                disabled=False, membership=bool(membership))
     card_templates.apply_text(template, values)
     template.cover_color = card_templates.cover_colour(values.get("cover_color"))
     template.price = _price(values.get("price"))
@@ -47,14 +54,26 @@ def save_template(session, actor, template, **values):
     template.gift_pack = pack
     if not (template.discount_percent or (template.points_multiplier or 100) > 100 or template.free_items or pack):
         raise DomainError("请至少设置一项权益：折扣、积分倍数、免费项目或礼包")
+    _membership_levels(session, actor.merchant_id, template, membership_level_id, after_expiry_level_id)
     card_templates.assign_stores(session, template, actor.merchant_id, values.get("store_ids"))
     session.add(template)
     session.flush()
     after = audit.snapshot(template, _AUDITED)
     if before:
         before, after = audit.changed_only(before, after)
-    audit.record(session, actor, "benefit_card.save", "card_template", template.id, before or None, after)
+    action = "membership.save" if template.membership else "benefit_card.save"
+    audit.record(session, actor, action, "card_template", template.id, before or None, after)
     return template
+
+
+def _membership_levels(session, merchant_id, template, level_id, after_expiry_level_id):
+    """A plan's terms: a price, an end, and levels of this merchant; an ordinary benefit card gives no level."""
+    if not template.membership:
+        template.membership_level_id = template.after_expiry_level_id = None
+        return
+    membership_rules.check_plan(template.price, template.valid_days, level_id, after_expiry_level_id)
+    owned_ids(session, Level, merchant_id, [checked_id(i) for i in (level_id, after_expiry_level_id) if i is not None])
+    template.membership_level_id, template.after_expiry_level_id = level_id, after_expiry_level_id
 
 
 def _price(value):

@@ -4,7 +4,8 @@ member centre's tiles, how many of each are usable and the balance left on gift 
 The counts are a handful of aggregate queries on indexed columns (member and state), scoped to the merchant. They
 follow the same rules as the pages the tiles open: a coupon is usable while available and not past its end, a count
 or timed card while active or pending and not past its end, a benefit card while active, started and not ended, a
-gift card's balance while it is activated or waiting for activation.
+gift card's balance while it is activated or waiting for activation. A paid membership (a benefit card the member
+sees as membership) is listed as 付费会员 and not counted among benefit cards.
 """
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from domain import cards as card_rules
 from domain import coupons as coupon_rules
 from domain.clock import now_utc
-from models import Card, CouponCode, Wallet
+from models import Card, CardTemplate, CouponCode, Wallet
 
 COUPON_LIMIT = 50
 
@@ -39,8 +40,12 @@ def _cards(session, merchant_id, member_id):
     rows = session.scalars(select(Card).where(Card.merchant_id == merchant_id, Card.member_id == member_id)
                            .options(selectinload(Card.template), selectinload(Card.wallet))
                            .order_by(Card.id.desc())).all()
-    return [Holding(card_rules.KIND_LABELS.get(c.kind, c.kind), c.template.title, c.code,
+    return [Holding(_kind_label(c), c.template.title, c.code,
                     card_rules.state_label(c.kind, c.state), _card_summary(c), c.created_at, c.ends_at) for c in rows]
+
+
+def _kind_label(card):
+    return "付费会员" if card.template.membership else card_rules.KIND_LABELS.get(card.kind, card.kind)
 
 
 def _card_summary(card):
@@ -83,12 +88,13 @@ def counted(session, merchant_id, member_id, now):
         CouponCode.merchant_id == merchant_id, CouponCode.member_id == member_id,
         CouponCode.state == coupon_rules.AVAILABLE, CouponCode.ends_at > now)) or 0
     not_ended = or_(Card.ends_at.is_(None), Card.ends_at > now)
+    plans = select(CardTemplate.id).where(CardTemplate.merchant_id == merchant_id, CardTemplate.membership.is_(True))
     by_kind = dict(session.execute(select(Card.kind, func.count()).where(
         Card.merchant_id == merchant_id, Card.member_id == member_id, Card.extended_into_id.is_(None), not_ended,
         or_(and_(Card.kind.in_((card_rules.COUNT, card_rules.TIMED)),
                  Card.state.in_((card_rules.ACTIVE, card_rules.PENDING))),
             and_(Card.kind == card_rules.BENEFIT, Card.state == card_rules.ACTIVE,
-                 or_(Card.starts_at.is_(None), Card.starts_at <= now))))
+                 or_(Card.starts_at.is_(None), Card.starts_at <= now), Card.template_id.not_in(plans))))
         .group_by(Card.kind)).all())
     gift_count, gift_balance = session.execute(
         select(func.count(Card.id), func.coalesce(func.sum(Wallet.principal + Wallet.bonus), 0))

@@ -85,6 +85,12 @@ def set_level_manually(session, actor, member, level_id, note):
     return level
 
 
+def move_for_membership(session, member, level, reason):
+    """A paid membership (services/cards/membership_levels.py) starts or ends: the member moves to `level`, with
+    its history row. Automatic upgrades only go up, so none takes a running membership's level away."""
+    _change(session, member, level, reason=reason)
+
+
 def reevaluate_members(session, merchant_id, batch_size=500):
     """Upgrade every member whose figures reach a higher level (after the merchant edits thresholds)."""
     levels = list_levels(session, merchant_id)

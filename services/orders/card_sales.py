@@ -16,6 +16,7 @@ from domain import timed_cards as timed_rules
 from domain.clock import local_today, now_utc
 from domain.errors import Conflict, DomainError, IdempotencyMismatch, NotFound
 from models import Card, CardTemplate, CouponCode, CouponTemplate, Member, Order
+from services.cards import membership_holdings
 from services.shared import idempotency
 from services.orders import orders, stock_reservations
 from services.shared.tenancy import get_owned, scoped
@@ -69,9 +70,13 @@ def _card_quote(session, merchant, member, template, tier_key, now):
     if template.kind == card_rules.BENEFIT:
         _check_benefit_once(session, merchant, member, template, now)
         _check_pack(session, merchant, member, template)
+        if template.membership:
+            membership_holdings.check_may_buy(session, merchant.id, member.id, template, now)
     title = template.title if tier is None else f"{template.title}（{tier.label}）"
     items = {"template_id": template.id, "tier_key": tier.key if tier else None, "quantity": 1,
              "unit_price": price, "title": title}
+    if template.membership:
+        items["membership"] = True  # a paid membership (付费会员): the member's pages say so, not 权益卡
     return Quote(ORDER_KINDS[template.kind], price, items, f"{merchant.name[:40]} {title}"[:100])
 
 
@@ -200,8 +205,10 @@ class Offer:
 
 
 def _listed_cards(merchant_id):
+    # Paid membership plans are sold on their own page (member_h5/views_membership.py), never as cards.
     return scoped(CardTemplate, merchant_id).where(
-        CardTemplate.kind.in_(tuple(ORDER_KINDS)), CardTemplate.disabled.is_(False), CardTemplate.listed.is_(True))
+        CardTemplate.kind.in_(tuple(ORDER_KINDS)), CardTemplate.disabled.is_(False), CardTemplate.listed.is_(True),
+        CardTemplate.membership.is_(False))
 
 
 def sells_cards(session, merchant_id):

@@ -3,6 +3,7 @@ member's spending (the guide's commission), an order credited to the source and 
 Called by the till (services/till/payment.py, only for members with a referrer or a guide: the till is timed) and
 by order settlement (services/orders/settlement.py) inside their transaction. Reports find first payments of
 everyone else from the payments themselves."""
+from models import CardTemplate
 from services.recruitment import attribution, referrals
 
 # order kind -> the attribution event it records
@@ -20,6 +21,8 @@ def after_till_payment(session, merchant, member, checkout, *, first_visit, now)
 
 def after_order_paid(session, merchant, order, now):
     event = ORDER_EVENTS.get(order.kind)
+    if order.kind == "benefit_card" and _is_paid_membership(session, order):
+        event = "paid_membership"
     if event is not None:
         attribution.record(session, merchant.id, order.member_id, event, key=f"order:{order.id}",
                            touch=attribution.order_touch(session, order), reference=("order", order.id),
@@ -28,3 +31,11 @@ def after_order_paid(session, merchant, order, now):
         if attribution.first_payment(session, merchant.id, order.member_id, amount=order.amount,
                                      reference=("order", order.id), now=now):
             referrals.on_first_payment(session, merchant, order.member, now=now)
+
+
+def _is_paid_membership(session, order):
+    """A benefit card order of a paid membership plan (付费会员): the template says so (it is in the session already,
+    fulfilment just read it)."""
+    template_id = (order.items or {}).get("template_id")
+    template = session.get(CardTemplate, template_id) if isinstance(template_id, int) else None
+    return template is not None and template.merchant_id == order.merchant_id and template.membership
