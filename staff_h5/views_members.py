@@ -1,20 +1,19 @@
 """The staff page's navigation (the bottom tabs 核销, 收银, 会员, 我的), the 会员 tab (find a member by their QR,
 mobile or card number and see what they can use here; invite a customer to join) and the 我的 tab (today's records,
 the store switch, log out)."""
-from flask import current_app, g, render_template, request, url_for
+from flask import g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 
 from domain.clock import now_utc
 from domain.errors import DomainError, NotFound
 from extensions import db
-from services.members import qr as member_qr
 from services.till import checkout as checkout_service
 from services.verification import instruments
 from staff_h5 import blueprint, limits
 from staff_h5.forms import ActionForm, LookupForm
 from staff_h5.views import staff_required
+from staff_h5.views_join_codes import join_qr_svg
 from staff_h5.views_scan import _confirm_form, _in_wechat
 from web import boundary
 from web.requests import client_ip
@@ -25,6 +24,7 @@ TAB_OF_ENDPOINT = {
     "staff_h5.checkout_page": "till", "staff_h5.checkout_quote": "till", "staff_h5.checkout_pay": "till",
     "staff_h5.checkout_receipt": "till", "staff_h5.checkout_refund_settle": "till",
     "staff_h5.members": "member", "staff_h5.find_member": "member",
+    "staff_h5.join_code": "member", "staff_h5.recruitment": "member",
     "staff_h5.me": "me", "staff_h5.records": "me", "staff_h5.checkouts_today": "me", "staff_h5.undo": "me",
 }
 
@@ -43,10 +43,9 @@ def _navigation():
 
 
 def _join_qr():
-    """The merchant's member-card link as a QR: the customer scans it in WeChat or Alipay and claims a card."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    url = base.rstrip("/") + url_for("member_h5.index", merchant_slug=current_user.merchant.slug)
-    return Markup(member_qr.svg(url, label=_("入会二维码")))
+    """The staff member's own join code: the customer scans it in WeChat or Alipay and claims a card, credited to
+    this staff member and store (staff_h5/views_join_codes.py)."""
+    return join_qr_svg()
 
 
 def _members_page(form, error=None, status=200):
