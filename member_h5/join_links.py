@@ -6,8 +6,9 @@ from flask_babel import gettext as _
 from domain.clock import now_utc
 from extensions import db
 from member_h5 import blueprint
-from member_h5.common import message_page
-from services.recruitment import attribution, sources
+from member_h5.common import current_login, message_page
+from services.members import join as member_join
+from services.recruitment import attribution, guides, sources
 
 SOURCE_KEY = "recruit_source"
 
@@ -20,7 +21,24 @@ def join_link(token):
         return message_page(_("链接无效"), exc.message, 404, icon="warn",
                             link=url_for("member_h5.index"), link_text=_("查看会员卡"))
     remember(source)
-    return redirect(landing_of(source))
+    return _reach_guide(source, token) or redirect(landing_of(source))
+
+
+def _reach_guide(source, token):
+    """A guide's code opened by an existing member binds them to the guide (services/recruitment/guides.py: first
+    touch, or this scan when the merchant rebinds). Whoever is not signed in signs in first and comes back here,
+    so the scan is not lost; None when there is nothing more to do than land."""
+    if guides.guide_of_touch(db.session, g.merchant.id, attribution.Touch.of(source)) is None:
+        return None
+    login = current_login()
+    if login is None:
+        if source.target != "join":
+            return None
+        return redirect(url_for("member_h5.index", next=url_for("member_h5.join_link", token=token)))
+    member = member_join.member_for(db.session, login)
+    if member is not None:
+        guides.bind_on_scan(db.session, g.merchant, member, source)
+    return None
 
 
 def remember(source):

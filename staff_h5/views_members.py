@@ -24,6 +24,7 @@ TAB_OF_ENDPOINT = {
     "staff_h5.checkout_page": "till", "staff_h5.checkout_quote": "till", "staff_h5.checkout_pay": "till",
     "staff_h5.checkout_receipt": "till", "staff_h5.checkout_refund_settle": "till",
     "staff_h5.members": "member", "staff_h5.find_member": "member",
+    "staff_h5.assisted_join": "member", "staff_h5.assisted_join_done": "member", "staff_h5.guide_members": "member",
     "staff_h5.join_code": "member", "staff_h5.recruitment": "member",
     "staff_h5.me": "me", "staff_h5.records": "me", "staff_h5.checkouts_today": "me", "staff_h5.undo": "me",
 }

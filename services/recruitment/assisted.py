@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from domain import roles
 from domain.errors import DomainError, PermissionDenied
-from services.members import join as member_join, sms_codes
+from domain.phone import normalise_mobile
+from services.members import join as member_join, members, sms_codes
 from services.points import ledger as points
 from services.recruitment import attribution, guides, sources
 from services.shared import host
@@ -46,6 +47,11 @@ def send_code(session, merchant, staff, mobile, *, ip=None, now=None):
     """Send the customer's phone a join code, under the claim page's limits (per phone, per network)."""
     _check_staff(merchant, staff)
     return sms_codes.request_code(session, merchant, mobile, ip=ip, purpose=CODE_PURPOSE, now=now)
+
+
+def existing_member(session, merchant, mobile):
+    """The member this phone already is, or None (the page tells the staff member before the code is read out)."""
+    return members.find_by_mobile(session, merchant.id, normalise_mobile(mobile))
 
 
 def seconds_until_resend(session, merchant, mobile, now=None):
