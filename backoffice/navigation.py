@@ -66,6 +66,7 @@ MENU = (
     Group("reports", _l("数据"), (
         Item(_l("储值报表"), "backoffice.prepaid_report_page"),
         Item(_l("核销记录"), "backoffice.verifications"),
+        Item(_l("渠道分析"), "backoffice.channel_report_page"),
     )),
     Group("settings", _l("设置"), (
         Item(_l("商户设置"), "backoffice.settings"),

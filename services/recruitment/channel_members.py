@@ -77,5 +77,14 @@ def brought(session, scope, only, page=1, per_page=PER_PAGE):
     return Page(items, page, per_page, total)
 
 
+def summary(session, scope, only):
+    """(joins, first payments, 首30天实付 in fen) of one channel in the period: what heads its member list."""
+    cohort = channel_cohort.members(scope, session.get_bind().dialect.name, only).subquery()
+    joins, first_payments, money = session.execute(select(
+        func.count(), func.coalesce(func.sum(cohort.c.first_paid), 0), func.coalesce(func.sum(cohort.c.money), 0))
+    ).one()
+    return int(joins), int(first_payments), int(money)
+
+
 def _page_number(page):
     return page if isinstance(page, int) and 1 <= page <= MAX_PAGE else 1

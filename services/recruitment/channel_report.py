@@ -15,6 +15,7 @@ from sqlalchemy import and_, case, func, select
 
 from domain.channel_report import ASSISTED, EVENT_FIGURES, NATURAL, ROW_KIND_LABELS, ROW_KINDS, Figures
 from domain.clock import local_midnight_utc
+from domain.money import format_yuan
 from domain.phone import mask_mobile
 from domain.recruitment import SHARE_CHANNEL_LABELS
 from models import Attribution, Member, Order, RecruitSource, Staff, Store
@@ -202,3 +203,23 @@ def _inviters(session, merchant_id, member_ids):
         return {}
     return {member_id: name or mask_mobile(mobile) for member_id, name, mobile in session.execute(
         select(Member.id, Member.name, Member.mobile).where(Member.merchant_id == merchant_id, Member.id.in_(ids)))}
+
+
+FIGURE_HEADERS = ("入会", "首次消费", "首30天实付（元）", "领券", "购卡笔数", "购卡金额（元）", "充值笔数", "充值金额（元）",
+                  "付费会员", "付费会员金额（元）")
+
+
+def table(rows, *, per_staff=False, money=format_yuan):
+    """The rows as a spreadsheet (header first, 合计 last); `money` turns fen into the cell's value."""
+    head = ("店员",) if per_staff else ("类型", "渠道", "门店", "店员", "分享方式")
+    lines = [[*head, *FIGURE_HEADERS]]
+    for row in rows:
+        who = (row.name,) if per_staff else (row.kind_label, row.name, row.store, row.staff, row.share_channel)
+        lines.append([*who, *_figure_cells(row.figures, money)])
+    lines.append(["合计", *([""] * (len(head) - 1)), *_figure_cells(total(rows), money)])
+    return lines
+
+
+def _figure_cells(f, money):
+    return [f.joins, f.first_payments, money(f.money), f.coupon_claims, f.card_count, money(f.card_money),
+            f.topup_count, money(f.topup_money), f.membership_count, money(f.membership_money)]

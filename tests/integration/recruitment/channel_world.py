@@ -62,7 +62,7 @@ def build(db, make, seed=22, size=54, slug=None):
     campaign = campaign_setup.save(session, owner, None, name="生日礼", kind="birthday",
                                    schedule={"mode": "days_before", "days_before": 3, "hour": 9}, rewards={"points": 10})
     inviter = _new_member(session, merchant, "13800000001", START - 300 * DAY, name="老会员")
-    world = World(merchant, stores, {"guide": guide, "cashier": cashier}, {
+    world = World(merchant, stores, {"owner": owner, "guide": guide, "cashier": cashier}, {
         "store1": sources.for_store(session, stores[0]),
         "store2_unused": sources.for_store(session, stores[1]),
         "guide": sources.for_staff(session, guide, store_id=stores[0].id),

@@ -6,6 +6,7 @@ from models import AuditLog
 from services.campaigns import setup as campaign_setup
 from services.members import fields as member_fields
 from services.outreach import compose
+from services.recruitment import sources as recruit_sources
 from services.wallet import journal as wallet_service
 from tests.web.helpers import count
 
@@ -77,6 +78,14 @@ ENDPOINTS = [
     ("POST", "/backoffice/campaigns/{campaign}/end", "campaigns.manage"),
     ("GET", "/backoffice/campaigns/{campaign}/report.csv", "reports.view"),
     ("GET", "/backoffice/campaigns/{campaign}/report.xlsx", "reports.view"),
+    ("GET", "/backoffice/reports/channels", "reports.view"),
+    ("GET", "/backoffice/reports/channels/staff", "reports.view"),
+    ("GET", "/backoffice/reports/channels/export.csv", "reports.view"),
+    ("GET", "/backoffice/reports/channels/export.xlsx?view=staff", "reports.view"),
+    ("GET", "/backoffice/reports/channels/source/{source}", "reports.view"),
+    ("GET", "/backoffice/reports/channels/staff/{staff}", "reports.view"),
+    ("GET", "/backoffice/reports/channels/assisted/{staff}", "reports.view"),
+    ("GET", "/backoffice/reports/channels/natural", "reports.view"),
 ]
 FORBIDDEN = [(role, method, url) for role in roles.ALL_ROLES for method, url, permission in ENDPOINTS
              if not roles.can(role, permission)]
@@ -100,8 +109,9 @@ def ids(make, db, merchant, owner, store):
     campaign = campaign_setup.save(db.session, owner, None, name="权限检查", kind="birthday",
                                    schedule={"mode": "days_before", "days_before": 3, "hour": 9},
                                    rewards={"points": 10})
+    source = recruit_sources.for_store(db.session, store)
     db.session.commit()
-    return {"store": store.id, "staff": owner.id, "level": level.id, "member": member.id, "field": field.id,
+    return {"source": source.id, "store": store.id, "staff": owner.id, "level": level.id, "member": member.id, "field": field.id,
             "wallet": purse.id, "member_obj": member, "send": send.id, "campaign": campaign.id}
 
 
