@@ -13,7 +13,8 @@ from channels.wechat import client_for
 from domain.clock import now_utc
 from domain.errors import DomainError
 
-JS_API_LIST = ("scanQRCode",)
+JS_API_LIST = ("scanQRCode",)  # the staff page's scanner
+SHARE_API_LIST = ("updateAppMessageShareData", "updateTimelineShareData")  # a member page shared (招募推广)
 MAX_URL_LENGTH = 1000
 
 
@@ -47,8 +48,8 @@ def page_url(url):
     return url
 
 
-def config_for(merchant, url, now=None):
-    """The arguments of `wx.config` for this page of this merchant."""
+def config_for(merchant, url, now=None, js_api_list=JS_API_LIST):
+    """The arguments of `wx.config` for this page of this merchant, for the JS-SDK calls the page makes."""
     url = page_url(url)
     client = client_for(merchant)
     ticket = jsapi_ticket(client)
@@ -56,4 +57,4 @@ def config_for(merchant, url, now=None):
     nonce = secrets.token_hex(8)
     signature = client.jsapi.get_jsapi_signature(nonce, ticket, timestamp, url)
     return {"appId": merchant.wechat_app_id, "timestamp": timestamp, "nonceStr": nonce, "signature": signature,
-            "jsApiList": list(JS_API_LIST)}
+            "jsApiList": list(js_api_list)}
