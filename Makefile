@@ -15,24 +15,27 @@ PYTEST_ARGS ?=
 # `make worker` needs REDIS_URL, e.g. make worker REDIS_URL=redis://127.0.0.1:6379/0
 REDIS_URL   ?=
 
-.PHONY: help setup venv vendor chromium db migrate run test worker clean
+.PHONY: help setup venv vendor fonts chromium db migrate run test worker clean
 
 help:
 	@echo "make run      set up, migrate, load demo data and serve on $(PUBLIC_BASE_URL) (PORT=5066 for another port)"
 	@echo "make test     set up (and install chromium if missing), then pytest \$$PYTEST_ARGS"
-	@echo "make setup    .venv from requirements.txt + npm assets into static/vendor/"
+	@echo "make setup    .venv from requirements.txt + npm assets into static/vendor/ + a Chinese font for posters"
 	@echo "make db       migrate the database and load demo data (idempotent)"
 	@echo "make migrate  flask db upgrade"
 	@echo "make worker   RQ worker (needs REDIS_URL)"
 	@echo "make clean    remove .venv, node_modules, static/vendor, instance"
 
-setup: venv vendor
+setup: venv vendor fonts
 
 venv:
 	@bash scripts/venv.sh
 
 vendor:
 	@bash scripts/vendor.sh
+
+fonts:
+	@bash scripts/fonts.sh
 
 chromium:
 	@bash scripts/chromium.sh
