@@ -20,6 +20,7 @@ from models.member import FIELD_TYPE_LABELS, GENDER_LABELS, IDENTITY_LABELS, MEM
 ACTION_LABELS = {
     "member.create": _l("新增会员"), "member.update": _l("修改会员资料"), "member.set_level": _l("调整会员等级"),
     "member.bind_identity": _l("绑定身份"), "wallet.freeze": _l("冻结储值"), "wallet.unfreeze": _l("解冻储值"),
+    "member.guide": _l("更换专属导购"), "guide.bulk_move": _l("批量转移导购会员"),
     "member_card.lost": _l("实体卡挂失"), "member_card.replace": _l("补办实体卡"), "member_card.return": _l("退实体卡"),
     "level.create": _l("新增等级"), "level.update": _l("修改等级"), "store.create": _l("新增门店"),
     "store.update": _l("修改门店"), "staff.create": _l("新增员工"), "staff.update": _l("修改员工"),

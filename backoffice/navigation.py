@@ -35,6 +35,7 @@ MENU = (
         Item(_l("会员列表"), "backoffice.members"),
         Item(_l("会员等级"), "backoffice.levels"),
         Item(_l("招募推广"), "backoffice.recruitment"),
+        Item(_l("导购分配"), "backoffice.guides_page"),
     )),
     Group("coupons", _l("卡券"), (
         Item(_l("优惠券"), "backoffice.coupons"),

@@ -26,6 +26,7 @@ CHANNEL_LABELS = {
     "follow_gift": "关注有礼", "menu": "公众号菜单", "poster_qr": "海报二维码", "receipt_qr": "小票二维码",
     "staff": "员工发放", "mass_message": "群发消息", "template_message": "模板消息", "shop_qr": "店内二维码",
     "points_exchange": "积分兑换", "purchase": "购买", "h5": "会员中心", "bulk": "批量发放", "friend": "好友转赠",
+    "referral": "邀请奖励",
 }
 
 

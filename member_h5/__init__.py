@@ -18,4 +18,5 @@ from member_h5 import views_rewards  # noqa: E402,F401  (receipt reward QR: 支�
 from member_h5 import views_checkouts, views_self_pay  # noqa: E402,F401  (自助买单 by the store QR; 消费记录)
 from member_h5 import views_send_coupon  # noqa: E402,F401  (the coupon inside a mass message)
 from member_h5 import join_links  # noqa: E402,F401  (join codes, share and invite links: /j/<token>)
+from member_h5 import views_invite  # noqa: E402,F401  (邀请好友: the member's invite QR, link and friends)
 from member_h5 import views_share  # noqa: E402,F401  (the WeChat share of any member page carries a tracked link)

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from domain.money import format_yuan
 from extensions import db
 from member_h5 import blueprint
+from member_h5.views_invite import invite_open
 from services.orders.card_sales import sells_cards
 
 
@@ -25,7 +26,15 @@ def grid_tiles(held):
         {"href": url_for("member_h5.card_shop"), "icon": "shop", "label": _("购买卡券"), "id": "shop-link"},
         {"href": url_for("member_h5.gift_card_shop"), "icon": "gift", "label": _("礼品卡中心"), "id": "gift-shop-link"},
         {"href": url_for("member_h5.orders_list"), "icon": "orders", "label": _("我的订单"), "id": "orders-link"},
+        *_invite_tile(),
     ]
+
+
+def _invite_tile():
+    """邀请好友 while the merchant's 邀请有礼 is on (member_h5/views_invite.py)."""
+    if not invite_open():
+        return []
+    return [{"href": url_for("member_h5.invite"), "icon": "invite", "label": _("邀请好友"), "id": "tile-invite"}]
 
 
 def member_tabs():

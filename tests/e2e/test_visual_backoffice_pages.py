@@ -14,6 +14,8 @@ BACKOFFICE_PAGES = [
     ("member", "/backoffice/members/{member_id}"),
     ("member-edit", "/backoffice/members/{member_id}/edit"),
     ("member-new", "/backoffice/members/new"),
+    ("member-invitees", "/backoffice/members/{member_id}/invitees"),
+    ("recruit-settings", "/backoffice/recruitment/settings"),
     ("levels", "/backoffice/levels"),
     ("coupons", "/backoffice/coupons"),
     ("coupon-new", "/backoffice/coupons/new"),

@@ -16,6 +16,7 @@ MEMBER_PAGES = [
     ("balance", "member/balance"),
     ("level", "member/level"),
     ("profile", "member/profile"),
+    ("invite", "member/invite"),
     ("points-to-balance", "member/points-to-balance"),
     ("coupons", "coupons/"),
     ("coupon-code", "coupons/code/{coupon_code_id}"),
