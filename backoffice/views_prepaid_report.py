@@ -29,7 +29,8 @@ def prepaid_report_page():
     if fmt == "xlsx":
         lines = prepaid_report.table(rows, total, money=spreadsheets.yuan_number)
         return _download(spreadsheets.xlsx_bytes(f"储值报表 {day.isoformat()}", lines), XLSX, day, "xlsx")
-    return render_template("backoffice/wallet/prepaid_report.html", day=day, rows=rows, total=total)
+    return render_template("backoffice/wallet/prepaid_report.html", day=day, rows=rows, total=total,
+                           topups=prepaid_report.topups(reading.session(), merchant, day))
 
 
 def _download(body, mimetype, day, extension):

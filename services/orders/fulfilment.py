@@ -20,7 +20,8 @@ def topup(session, merchant, order, now):
     _count_topup(session, merchant, order)
     purse = wallet.member_wallet(session, merchant.id, order.member_id)
     txn = wallet.credit(session, merchant.id, purse.id, items["principal"], items.get("bonus", 0),
-                        key=_key(order, "topup"), reference=("order", order.id), note="在线充值",
+                        key=_key(order, "topup"), reference=("order", order.id),
+                        note="门店充值" if items.get("counter") else "在线充值",
                         store_id=order.store_id)
     granted, missed = _grant_coupons(session, merchant, order, now)
     issued = {"wallet_transaction_id": txn.id, "coupon_code_ids": granted}

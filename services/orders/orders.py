@@ -29,11 +29,14 @@ class PaymentMismatch(Conflict):
 
 
 def create(session, merchant, member_id, *, kind, channel, amount, description, items, key, store_id=None,
-           now=None):
-    """A new unpaid order. `amount` and `items` come from the server's pricing, never from the browser."""
+           staff_id=None, out_trade_no=None, now=None):
+    """A new unpaid order. `amount` and `items` come from the server's pricing, never from the browser.
+
+    An order taken at a store's counter (门店充值) names the staff member who took it; only such an order may be
+    paid by hand (cash, bank card), and one paid by payment code brings the trade number it was charged under."""
     if kind not in rules.KINDS:
         raise DomainError("未知的订单类型")
-    if channel not in rules.CHANNELS:
+    if channel not in (rules.ORDER_CHANNELS if staff_id is not None else rules.CHANNELS):
         raise DomainError("未知的支付方式")
     if not isinstance(amount, int) or amount <= 0:
         raise DomainError("订单金额须大于 0")
@@ -44,8 +47,9 @@ def create(session, merchant, member_id, *, kind, channel, amount, description, 
     if existing is not None:
         return idempotency.ensure_same_request(existing, member_id=member.id, kind=kind, amount=amount)
     check_real_name(session, merchant.id, member, amount)
-    order = Order(merchant_id=merchant.id, member_id=member.id, store_id=store_id, kind=kind, state=rules.CREATED,
-                  channel=channel, out_trade_no=rules.new_out_trade_no(), amount=amount, currency=rules.CURRENCY,
+    order = Order(merchant_id=merchant.id, member_id=member.id, store_id=store_id, staff_id=staff_id, kind=kind,
+                  state=rules.CREATED, channel=channel, out_trade_no=out_trade_no or rules.new_out_trade_no(),
+                  amount=amount, currency=rules.CURRENCY,
                   description=required_text(description, "订单描述", 100), items=items, idempotency_key=key,
                   expires_at=now + rules.UNPAID_TIMEOUT, created_at=now)
     try:

@@ -1,6 +1,7 @@
 """Refunds of paid orders (owner/admin), one entry `refund_order` dispatching by the order's kind.
 
-Top-ups: the channel gives the money back, the wallet gives back the principal,
+Top-ups: the channel gives the money back (a counter top-up paid in cash or by bank card is handed back by the
+operator, who is recorded: no channel is asked), the wallet gives back the principal,
 and the bonus the top-up gave is taken back in proportion — never leaving the wallet negative.
 
 What has been spent cannot be refunded: when the wallet's principal is below the amount asked, the refusal says
@@ -250,6 +251,9 @@ def _count_refunded(session, order, amount):
 
 
 def _ask_channel(order, record, actor):
+    if order.channel in order_rules.COUNTER_CHANNELS:  # cash or a bank card taken by hand: handed back by hand
+        record.state = "succeeded"
+        return
     answer = payment_channels.channel_for(order.channel).refund(actor.merchant, order, record.amount,
                                                                record.out_refund_no, record.reason)
     record.channel_refund_id = answer.get("refund_id")

@@ -63,6 +63,17 @@ def record_payment(session, merchant, order, *, amount, currency, app_id, mercha
     return True
 
 
+def record_counter_payment(session, merchant, order, *, amount, channel_trade_no=None, now=None):
+    """Money taken at a store's counter (门店充值): cash or a bank card by hand, or a payment code the till's channel
+    charged and answered for. No notification will follow, so the staff member's word (or the charge's answer) is
+    recorded as one: the same checks, paid once, fulfilled once. True when this call paid the order."""
+    if order.staff_id is None or order.store_id is None:
+        raise Conflict("只有门店收款的订单可以这样入账")
+    expected = rules.Expected(amount=order.amount, currency=order.currency, app_id="", merchant_no="")
+    return record_payment(session, merchant, order, amount=amount, currency=order.currency, app_id="",
+                          merchant_no="", channel_trade_no=channel_trade_no, payer=None, expected=expected, now=now)
+
+
 def fulfil(session, merchant, order, now=None):
     """Issue what was bought, once: the paid -> fulfilled move is conditional, the ledger keys are per order."""
     now = now or now_utc()

@@ -102,7 +102,7 @@ def attempt(session, merchant, actor, *, store_id, member_id, amount, tender, ch
             return Attempt(None, True)
         told = channel.query(merchant, out_trade_no)  # a last look: the password may have come just now
         if told.state != "paid":
-            raise ChannelRefused(_undone(channel, merchant, out_trade_no, tender, "顾客未在规定时间内完成支付"))
+            raise ChannelRefused(undone(channel, merchant, out_trade_no, tender, "顾客未在规定时间内完成支付"))
     if told.state != "paid":
         raise ChannelRefused(told.message or "收款失败，请重新扫码")
     return Attempt(_record(session, merchant, actor, request, channel, out_trade_no, told), False)
@@ -120,13 +120,13 @@ def _record(session, merchant, actor, request, channel, out_trade_no, told):
             made.out_trade_no, made.channel_trade_no = out_trade_no, told.trade_no
             session.flush()
     except DomainError as exc:
-        raise ChannelRefused(_undone(channel, merchant, out_trade_no, request["tender"],
-                                     f"收款后记账失败（{exc.message}）")) from None
+        raise ChannelRefused(undone(channel, merchant, out_trade_no, request["tender"],
+                                    f"收款后记账失败（{exc.message}）")) from None
     return made
 
 
-def _undone(channel, merchant, out_trade_no, tender, why):
-    """Reverse the trade and say what happened to the customer's money."""
+def undone(channel, merchant, out_trade_no, tender, why):
+    """Reverse the trade and say what happened to the customer's money (the counter top-up reverses its own too)."""
     label = TENDER_LABELS[tender]
     if channel.reverse(merchant, out_trade_no):
         return f"{why}，已撤销该笔{label}交易，已扣的款项原路退回顾客；请重新收款"

@@ -3,7 +3,9 @@ end of any day, and a day's movements, per store and in total.
 
 Everything is summed from the journal (wallet transactions), never from the wallets' current rows, so a report
 for a past date shows that date. A movement is attributed to the store where it happened (`store_id` of the
-transaction); online top-ups and movements with no store are shown as 线上/未指定门店.
+transaction); online top-ups and movements with no store are shown as 线上/未指定门店. A top-up taken at a store's
+counter (门店充值, services/wallet/counter_topup.py) credits the wallet under its store, and `topups` breaks a
+day's paid top-ups down per store and way of paying (现金, 银行卡, 付款码, online).
 """
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -12,7 +14,7 @@ from sqlalchemy import func, select
 
 from domain.clock import local_midnight_utc
 from domain.money import format_yuan
-from models import Store, Wallet, WalletTransaction
+from models import Order, Store, Wallet, WalletTransaction
 
 NO_STORE = "线上/未指定门店"
 MOVEMENT_KINDS = ("credit", "debit", "refund", "withdraw")
@@ -102,3 +104,35 @@ def table(rows, total, money=format_yuan):
 
     return [HEADER] + [(line.store, money(line.principal), money(line.bonus), money(line.gift_card),
                         *(moved(line, kind) for kind in MOVEMENT_KINDS)) for line in [*rows, total]]
+
+
+# How a top-up was paid: by hand at the counter, by payment code at the counter (a store), or online (no store).
+TENDER_LABELS = {"cash": "现金", "bankcard": "银行卡", "wechat": "微信付款码", "alipay": "支付宝付款码",
+                 "online:wechat": "线上微信支付", "online:alipay": "线上支付宝"}
+
+
+@dataclass
+class TopupLine:
+    store: str
+    tender: str
+    count: int
+    amount: int
+    refunded: int
+
+
+def topups(session, merchant, day):
+    """[TopupLine] of the top-up orders paid during `day`, per store and way of paying (the counter's by store,
+    online ones under 线上/未指定门店), counter lines first; refunded so far is beside each."""
+    tz_name = merchant.timezone
+    end, start = _end_of(day, tz_name), local_midnight_utc(day, tz_name)
+    names = _store_names(session, merchant.id)
+    rows = session.execute(
+        select(Order.store_id, Order.channel, func.count(), func.coalesce(func.sum(Order.amount), 0),
+               func.coalesce(func.sum(Order.refunded_amount), 0))
+        .where(Order.merchant_id == merchant.id, Order.kind == "topup", Order.paid_at >= start, Order.paid_at < end)
+        .group_by(Order.store_id, Order.channel)).all()
+    lines = [TopupLine(names.get(store_id, NO_STORE),
+                       TENDER_LABELS.get(channel if store_id is not None else f"online:{channel}", channel),
+                       int(count), int(amount), int(refunded))
+             for store_id, channel, count, amount, refunded in rows]
+    return sorted(lines, key=lambda line: (line.store == NO_STORE, line.store, line.tender))
