@@ -1,6 +1,6 @@
 """Tracked ways in (/h5/<slug>/j/<token>): a join code, a share link or a member's invite link is remembered in the
 visitor's session, so the claim (or purchase) that follows is credited to it (services/recruitment)."""
-from flask import current_app, g, redirect, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 
 from domain.clock import now_utc
@@ -8,7 +8,7 @@ from extensions import db
 from member_h5 import blueprint
 from member_h5.common import current_login, message_page
 from services.members import join as member_join
-from services.recruitment import attribution, guides, sources
+from services.recruitment import attribution, guides, sources, tracked_links
 
 SOURCE_KEY = "recruit_source"
 
@@ -39,6 +39,20 @@ def _reach_guide(source, token):
     if member is not None:
         guides.bind_on_scan(db.session, g.merchant, member, source)
     return None
+
+
+@blueprint.before_request
+def remember_link_source():
+    """A member page opened from a tracked link (a mass message's, a campaign notice's: `?src=<token>`) remembers
+    its source like a join code. A token that is not a usable one of this merchant is ignored: the page opens as
+    if the link carried nothing."""
+    token = request.args.get(tracked_links.PARAM)
+    if not token:
+        return
+    try:
+        remember(sources.usable(db.session, g.merchant.id, token))
+    except sources.SourceRefused:
+        pass
 
 
 def remember(source):
@@ -73,7 +87,7 @@ def stamp_order(order):
     """Credit an order the visitor is about to pay to the source they came through (attribution and commission
     read it when the order is paid). Call right after creating the order, in the same request."""
     source = remembered_source()
-    if source is not None and order.source_id is None:
+    if source is not None and order.source_id is None and order.paid_at is None:  # a paid one was credited already
         order.source_id = source.id
         if order.staff_id is None:
             order.staff_id = source.staff_id

@@ -16,7 +16,7 @@ from domain import cards as card_rules
 from domain.clock import now_utc
 from domain.errors import DomainError
 from extensions import db
-from member_h5 import blueprint
+from member_h5 import blueprint, join_links
 from member_h5.common import attempt, expired_back, member_required, message_page
 from member_h5.paying import channel_context, pay_channel, start_paying
 from models import CardTemplate, CouponTemplate
@@ -87,6 +87,7 @@ def _pay(template_id, product, back):
         db.session, g.merchant, g.member.id, template_id=template_id, product=product,
         tier_key=(form.tier_key.data or "").strip() or None, quantity=quantity, channel=pay_channel(),
         key=form.key.data), back)
+    join_links.stamp_order(order)
     boundary.commit_now()  # the order exists before its channel hears of it
     return start_paying(order)
 

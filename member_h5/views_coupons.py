@@ -12,12 +12,13 @@ from domain.clock import now_utc
 from domain.errors import NotFound
 from extensions import db
 from models import CouponTemplate
-from member_h5 import blueprint
+from member_h5 import blueprint, join_links
 from member_h5.common import (attempt, attempt_or_page, claim_form, committed, expired_back, link_channel,
                               member_required, message_page, pick_tab, public_url, qr_json)
 from services.coupons import (exchange as coupon_exchange, issue as coupon_issue, links as coupon_links,
                               member_wallet as coupon_wallet, sharing as coupon_sharing)
 from services.members import qr as member_qr
+from services.recruitment import coupon_claims
 from services.shared.tenancy import get_owned
 
 TABS = (("usable", "可使用"), ("used", "已使用"), ("expired", "已过期"))
@@ -52,6 +53,7 @@ def coupon_claim(template_id):
     channel = link_channel(form.channel.data)
     code = attempt(lambda: coupon_issue.claim_free(db.session, g.merchant, template_id, g.member.id, channel=channel,
                                                    key=form.key.data), back)
+    _credited(code)
     return committed(_("领取成功：%(title)s", title=code.template.title), back)
 
 
@@ -106,10 +108,17 @@ def coupon_link(token):
     shown = coupon_links.view(db.session, g.merchant, token[:100], now)
     form = FlaskForm()
     if request.method == "POST":
-        return _take_from_link(form, lambda: coupon_links.claim_by_link(db.session, g.merchant, token, g.member.id,
-                                                                        now=now), _("%(title)s 已放入您的券包"))
+        return _take_from_link(form, lambda: _credited(coupon_links.claim_by_link(db.session, g.merchant, token,
+                                                                                  g.member.id, now=now)),
+                               _("%(title)s 已放入您的券包"))
     return render_template("member_h5/coupon_link.html", shown=shown, template=shown.template, form=form,
                            benefit=coupon_wallet.benefit_text(shown.template))
+
+
+def _credited(code):
+    """A claimed code, credited to the channel the member came through (渠道分析)."""
+    coupon_claims.credit_claim(db.session, g.merchant.id, g.member.id, code.id, join_links.remembered_touch())
+    return code
 
 
 def _take_from_link(form, take, done_text):

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from domain.errors import DomainError
 from extensions import db
-from member_h5 import blueprint
+from member_h5 import blueprint, join_links
 from member_h5.common import attempt, expired_back, member_required
 from member_h5.paying import channel_context, pay_channel, start_paying
 from services.orders import gift_card_sales
@@ -65,6 +65,7 @@ def gift_card_shop_pay(template_id):
     order = attempt(lambda: gift_card_sales.create_order(
         db.session, g.merchant, g.member.id, template_id, lines, theme=form.theme.data or None,
         key=form.key.data, channel=pay_channel()), back)
+    join_links.stamp_order(order)
     boundary.commit_now()  # the order exists before its channel hears of it
     return start_paying(order)
 

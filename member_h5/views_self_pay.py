@@ -18,7 +18,7 @@ from domain.errors import DomainError, NotFound
 from domain.money import format_yuan
 from domain.pricing import Choice
 from extensions import db
-from member_h5 import blueprint
+from member_h5 import blueprint, join_links
 from member_h5.common import current_login, member_required, message_page
 from member_h5.paying import channel_context, pay_channel, start_paying
 from services.till import self_pay, self_pay_orders
@@ -159,6 +159,7 @@ def self_pay_channel(store_id):
         order = self_pay_orders.create_order(db.session, g.merchant, g.member, store_id=store.id, amount=amount,
                                              choice=choice, expected=expected, channel=pay_channel(),
                                              key=form.key.data)
+        join_links.stamp_order(order)
         boundary.commit_now()  # the order exists before its channel hears of it
         return start_paying(order)
     return _paying(store_id, action)

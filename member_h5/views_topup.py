@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length
 from domain.errors import DomainError
 from domain.money import parse_yuan
 from extensions import db
-from member_h5 import blueprint
+from member_h5 import blueprint, join_links
 from member_h5.paying import channel_context, pay_channel, start_paying
 from member_h5.common import attempt, expired_back, member_required, message_page
 from services.wallet import stored_value, journal as wallet
@@ -48,6 +48,7 @@ def topup_pay():
     choice = attempt(lambda: _choice(form), back)
     order = attempt(lambda: stored_value.create_topup_order(db.session, g.merchant, g.member.id,
                                                             channel=pay_channel(), key=form.key.data, **choice), back)
+    join_links.stamp_order(order)
     boundary.commit_now()  # the order exists before its channel hears of it
     return start_paying(order)
 

@@ -12,8 +12,9 @@ from sqlalchemy import literal, select, update
 from domain import campaigns as rules
 from domain.clock import to_local, until_text
 from domain.outreach import QUIET_FROM, QUIET_UNTIL, sms_send_start
-from models import CampaignTarget, CouponCode, Merchant, MessageAllowance, MessagingSettings, Send
+from models import Campaign, CampaignTarget, CouponCode, Merchant, MessageAllowance, MessagingSettings, Send
 from services.outreach import run as outreach_run
+from services.recruitment import tracked_links
 from services.shared import allowances
 from services.shared.id_lists import among
 from services.wechat import notices
@@ -95,9 +96,10 @@ def _notices(session, merchant, run, member_ids):
         CouponCode.member_id.in_(sorted(member_ids)), CouponCode.idempotency_key.startswith(prefix))
         .order_by(CouponCode.member_id, CouponCode.id)).all()
     seen = set()
+    src = tracked_links.campaign_token(session, session.get(Campaign, run.campaign_id)) if codes else None
     for code in codes:
         if code.member_id in seen:
             continue
         seen.add(code.member_id)
         notices.coupon_received(session, merchant, code, code.template.title,
-                                until_text(code.ends_at, merchant.timezone))
+                                until_text(code.ends_at, merchant.timezone), src=src)

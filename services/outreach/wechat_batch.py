@@ -15,6 +15,7 @@ from domain.clock import now_utc
 from domain.outreach import mass_month
 from models import CouponTemplate, SendRecipient, WechatMassCall
 from services.outreach import compose, quota, recipients
+from services.recruitment import tracked_links
 from services.shared import host
 
 BATCH = 10000  # WeChat's most openids in one call
@@ -100,12 +101,14 @@ def text_of(session, merchant, send):
     if send.content_kind != "coupon":
         return send.text
     template = session.get(CouponTemplate, send.coupon_template_id)
-    link = f'<a href="{html.escape(claim_url(merchant, send))}">点此领取「{html.escape(template.title)}」</a>'
+    link = f'<a href="{html.escape(claim_url(session, merchant, send))}">点此领取「{html.escape(template.title)}」</a>'
     return f"{send.text}\n{link}" if send.text else link
 
 
-def claim_url(merchant, send):
-    return host.external_url("member_h5.send_coupon", merchant_slug=merchant.slug, send_id=send.id)
+def claim_url(session, merchant, send):
+    """The coupon's claim page, carrying the send's source: what follows the tap is credited to the send."""
+    url = host.external_url("member_h5.send_coupon", merchant_slug=merchant.slug, send_id=send.id)
+    return tracked_links.with_source(url, tracked_links.send_token(session, send))
 
 
 def article_media_id(session, merchant, client, send):
@@ -114,7 +117,8 @@ def article_media_id(session, merchant, client, send):
         return send.news_media_id
     cover = compose.cover_bytes(send, host.setting("UPLOAD_DIR"))
     thumb = client.media.upload("image", ("cover.jpg", io.BytesIO(cover), "image/jpeg"))["media_id"]
-    source = claim_url(merchant, send) if send.coupon_template_id else send.link_url
+    source = claim_url(session, merchant, send) if send.coupon_template_id else \
+        tracked_links.send_link(session, merchant, send, send.link_url)
     body = "".join(f"<p>{html.escape(line)}</p>" for line in send.news_body.splitlines() if line.strip())
     if send.coupon_template_id:
         body += f'<p><a href="{html.escape(source)}">领取优惠券</a></p>'

@@ -92,10 +92,12 @@ def wechat_openid(session, merchant, member_id):
     )
 
 
-def coupon_received(session, merchant, code, title, until_text):
-    """券到账: a coupon given to the member by someone else (staff, a bulk issue, a send, a rule, a friend)."""
+def coupon_received(session, merchant, code, title, until_text, src=None):
+    """券到账: a coupon given to the member by someone else (staff, a bulk issue, a send, a rule, a friend).
+    `src`: the token of the source (a campaign) the notice's link carries, so what follows is credited to it."""
+    values = {"code_id": code.id, **({"src": src} if src else {})}
     return _given(session, merchant, code, f"coupon:{code.id}", "您收到一张优惠券", title, until_text,
-                  ("member_h5.coupon_code", {"code_id": code.id}))
+                  ("member_h5.coupon_code", values))
 
 
 def card_received(session, merchant, card, title, until_text):
