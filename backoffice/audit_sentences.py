@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "audience.save": _l("保存人群"), "audience.delete": _l("删除人群"),
     "balance_discount.save": _l("保存折上折规则"), "balance_discount.delete": _l("删除折上折规则"),
     "benefit_card.save": _l("保存权益卡"), "benefit_card.issue": _l("发放权益卡"), "benefit_card.refund": _l("权益卡退卡"),
+    "membership.save": _l("保存付费会员方案"),
     "card.void": _l("作废卡"), "gift_card.void": _l("作废礼品卡"), "gift_card.batch_create": _l("生成实体礼品卡"),
     "gift_card.batch_export": _l("导出礼品卡卡密"), "campaign.save": _l("保存营销活动"),
     "checkout.settings": _l("修改收银设置"), "checkout.multiplier_day.save": _l("保存多倍积分日"),
@@ -44,6 +45,7 @@ ACTION_LABELS = {
 # Actions named by their family when the exact one is not listed (benefit_card.stop, campaign.switch_on...).
 FAMILY_LABELS = {
     "member": _l("会员"), "benefit_card": _l("权益卡"), "campaign": _l("营销活动"), "send": _l("群发"),
+    "membership": _l("付费会员"),
     "wechat": _l("公众号"), "card": _l("卡"), "gift_card": _l("礼品卡"), "order": _l("订单"), "level": _l("等级"),
     "staff": _l("员工"), "store": _l("门店"), "api_key": _l("接口密钥"), "reward_rule": _l("营销规则"),
     "topup_rule": _l("充值档位"), "stored_value": _l("储值"), "checkout": _l("收银"), "audience": _l("人群"),
@@ -85,6 +87,7 @@ FIELD_LABELS = {
     "wechat_app_secret": _l("公众号 AppSecret"), "wechat_token": _l("公众号令牌 Token"),
     "wechat_aes_key": _l("消息加解密密钥"), "alipay_private_key": _l("支付宝应用私钥"),
     "wechat_pay_api_key": _l("微信支付 API 密钥"),
+    "membership_level_id": _l("开通后等级"), "after_expiry_level_id": _l("过期后身份"),
 }
 MONEY_FIELDS = {"min_spend", "min_topup", "min_paid", "price", "price_paid", "pay_amount", "bonus", "amount",
                 "face_value", "instalment_total", "custom_min", "custom_max", "max_balance", "principal_paid_back",
@@ -102,7 +105,8 @@ VALUE_LABELS = {
                                                                      **coupon_rules.KIND_LABELS, **card_rules.KIND_LABELS},
 }
 # Where an id points, for the names passed in by the view (Names).
-ID_FIELDS = {"guide_id": "staff", "home_store_id": "stores", "store_id": "stores", "level_id": "levels",
+ID_FIELDS = {"membership_level_id": "levels", "after_expiry_level_id": "levels",
+             "guide_id": "staff", "home_store_id": "stores", "store_id": "stores", "level_id": "levels",
              "tag_ids": "tags", "store_ids": "stores", "level_ids": "levels", "audience_id": "audiences"}
 PLAIN_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 # Where a field means something more precise on one kind of record.

@@ -35,17 +35,24 @@ ACTION_DONE = {"list": _l("已上架"), "delist": _l("已下架"), "disable": _l
 
 
 def _template(template_id):
+    """A benefit card of this merchant; a paid membership plan has its own screen (views_membership.py): 404."""
     try:
-        return benefit_templates.get_template(db.session, merchant_id(), template_id)
+        template = benefit_templates.get_template(db.session, merchant_id(), template_id)
     except NotFound:
         abort(404)
+    if template.membership:
+        abort(404)
+    return template
 
 
 def _card(card_id):
     try:
-        return benefit_holdings.get_card(db.session, merchant_id(), card_id)
+        card = benefit_holdings.get_card(db.session, merchant_id(), card_id)
     except NotFound:
         abort(404)
+    if card.template.membership:
+        abort(404)
+    return card
 
 
 @blueprint.route("/benefit-cards")
@@ -109,10 +116,7 @@ def benefit_card_issue(template_id):
 @blueprint.route("/benefit-cards/<int:template_id>/holders")
 @requires("cards.manage")
 def benefit_card_holders(template_id):
-    try:
-        template, cards = benefit_holdings.holders(db.session, merchant_id(), template_id)
-    except NotFound:
-        abort(404)
+    template, cards = benefit_holdings.holders(db.session, merchant_id(), _template(template_id).id)
     return render_template("backoffice/benefit_cards/holders.html", card=template, cards=cards,
                            state=benefit_texts.state_text, can_refund=current_user.can("cards.refund"),
                            in_force=lambda c: in_force(c.state, c.starts_at, c.ends_at, now_utc()))
@@ -137,7 +141,7 @@ def benefit_card_refund(card_id):
 @requires("cards.manage")
 def benefit_card_refunds():
     return render_template("backoffice/benefit_cards/refunds.html",
-                           refunds=benefit_refunds.refunds(db.session, merchant_id()))
+                           refunds=benefit_refunds.refunds(db.session, merchant_id()))  # without paid memberships
 
 
 def claim_url(template, channel):

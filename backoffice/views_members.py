@@ -39,7 +39,8 @@ VISIT_FILTERS = {
     "out90": ("not_visited_days", 90, _l("超过90天未到店")),
     "out180": ("not_visited_days", 180, _l("超过180天未到店")),
 }
-LEVEL_CHANGE_REASONS = {"auto": _l("自动升级"), "manual": _l("手动调整"), "join": _l("入会")}
+LEVEL_CHANGE_REASONS = {"auto": _l("自动升级"), "manual": _l("手动调整"), "join": _l("入会"),
+                        "paid": _l("开通付费会员"), "paid_expiry": _l("付费会员到期"), "paid_refund": _l("付费会员退款")}
 
 
 # --- list -----------------------------------------------------------------------------------------

@@ -3,10 +3,12 @@
 from flask import g, url_for
 from flask_babel import gettext as _
 
+from domain.clock import until_text
 from domain.money import format_yuan
 from extensions import db
 from member_h5 import blueprint
 from member_h5.views_invite import invite_open
+from member_h5.views_membership import membership_badge
 from services.orders.card_sales import sells_cards
 
 
@@ -22,6 +24,7 @@ def grid_tiles(held):
          "count": "¥" + format_yuan(held.gift_balance) if held.gift_cards else pieces(0), "id": "tile-gift-cards"},
         {"href": url_for("member_h5.my_benefit_cards"), "icon": "benefit", "label": _("权益卡"),
          "count": pieces(held.benefit_cards), "id": "tile-benefit-cards"},
+        *_membership_tile(),
         {"href": url_for("member_h5.topup"), "icon": "topup", "label": _("充值"), "id": "topup-link"},
         {"href": url_for("member_h5.card_shop"), "icon": "shop", "label": _("购买卡券"), "id": "shop-link"},
         {"href": url_for("member_h5.gift_card_shop"), "icon": "gift", "label": _("礼品卡中心"), "id": "gift-shop-link"},
@@ -35,6 +38,16 @@ def _invite_tile():
     if not invite_open():
         return []
     return [{"href": url_for("member_h5.invite"), "icon": "invite", "label": _("邀请好友"), "id": "tile-invite"}]
+
+
+def _membership_tile():
+    """付费会员 with its last day, or 去开通 where the merchant sells one (member_h5/views_membership.py)."""
+    badge = membership_badge()
+    if badge is None:
+        return []
+    count = _("至 %(day)s", day=until_text(badge.ends_at, g.merchant.timezone)) if badge.active else \
+        (_("已到期") if badge.ends_at is not None else _("去开通"))
+    return [{"href": badge.href, "icon": "level", "label": _("付费会员"), "count": count, "id": "tile-membership"}]
 
 
 def member_tabs():

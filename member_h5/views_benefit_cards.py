@@ -50,6 +50,8 @@ def benefit_cards():
 @member_required
 def benefit_card(template_id):
     template = benefit_templates.get_template(db.session, g.merchant.id, template_id)
+    if template.membership:  # a paid membership plan is shown as membership, never as a card
+        return redirect(url_for("member_h5.membership", template_id=template.id))
     offer = _offer(template)
     return render_template("member_h5/benefit_cards/card.html", card=template, offer=offer,
                            form=_claim_form() if offer == "claim" else None,

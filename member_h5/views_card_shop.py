@@ -6,7 +6,7 @@ stock, so a paid order always has its card or codes waiting.
 """
 import secrets
 
-from flask import g, render_template, url_for
+from flask import g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
@@ -49,6 +49,8 @@ def shop_card(template_id):
     template = get_owned(db.session, CardTemplate, g.merchant.id, template_id)
     if template.kind not in card_sales.ORDER_KINDS:
         return _not_sold()
+    if template.membership:  # sold on the 付费会员 page
+        return redirect(url_for("member_h5.membership", template_id=template.id))
     tiers = template.tiers if template.kind == card_rules.TIMED else []
     refusal = _refusal(template_id=template.id, tier_key=tiers[0]["key"] if tiers else None)
     lines = benefit_texts.benefit_lines(db.session, template) if template.kind == card_rules.BENEFIT else []

@@ -1,0 +1,140 @@
+"""付费会员 in the back office: the merchant's paid membership plans (created and edited with the benefit card form
+plus the two levels), listed, delisted and stopped; who holds one and until when; taking one back (owner/admin)
+through the benefit card refund, which also gives the level back; the refund records."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from backoffice import blueprint
+from backoffice.common import merchant_id, member_page_url, requires, template_form
+from backoffice.forms_benefit_cards import PACK_PREFIX, ActionForm, pack_counts
+from backoffice.forms_membership import MembershipPlanForm, MembershipRefundForm, plan_data
+from backoffice.ui import form_page
+from domain.clock import now_utc
+from domain.errors import NotFound
+from extensions import db
+from models import CouponTemplate
+from services.cards import benefit_holdings, benefit_refunds, benefit_templates, benefit_texts
+from services.cards import membership_holdings, membership_plans
+from services.members import levels as level_service
+from services.shared.tenancy import scoped
+from web.requests import new_idempotency_key
+
+FORM = "backoffice/membership/form.html"
+REFUND = "backoffice/membership/refund.html"
+ACTIONS = {"list": benefit_templates.list_template, "delist": benefit_templates.delist_template,
+           "disable": benefit_templates.disable, "enable": benefit_templates.enable}
+ACTION_DONE = {"list": _l("已上架"), "delist": _l("已下架"), "disable": _l("已停用"), "enable": _l("已启用")}
+HOLDER_STATES = {"active": _l("生效中"), "all": _l("全部（含已到期、已退款）")}
+
+
+def _plan(plan_id):
+    try:
+        return membership_plans.get_plan(db.session, merchant_id(), plan_id)
+    except NotFound:
+        abort(404)
+
+
+def _membership_card(card_id):
+    """A paid membership card of this merchant; an ordinary benefit card or anyone else's is 404."""
+    try:
+        card = benefit_holdings.get_card(db.session, merchant_id(), card_id)
+    except NotFound:
+        abort(404)
+    if not card.template.membership:
+        abort(404)
+    return card
+
+
+@blueprint.route("/membership")
+@requires("cards.manage")
+def membership_plans_page():
+    mid = merchant_id()
+    return render_template("backoffice/membership/list.html",
+                           plans=membership_plans.plans(db.session, mid),
+                           holding=membership_holdings.active_counts(db.session, mid, now_utc()),
+                           levels=membership_plans.level_names(db.session, mid),
+                           lines=lambda t: benefit_texts.benefit_lines(db.session, t),
+                           page_url=lambda t: member_page_url(f"membership/{t.id}"))
+
+
+@blueprint.route("/membership/new", methods=["GET", "POST"])
+@requires("cards.manage")
+def membership_plan_new():
+    return _save(None)
+
+
+@blueprint.route("/membership/<int:plan_id>/edit", methods=["GET", "POST"])
+@requires("cards.manage")
+def membership_plan_edit(plan_id):
+    return _save(_plan(plan_id))
+
+
+def _save(plan):
+    mid = merchant_id()
+    form = template_form(MembershipPlanForm, plan, plan_data, new_data={"valid_days": 365})
+    form.setup(level_service.list_levels(db.session, mid))
+    coupon_templates = db.session.scalars(scoped(CouponTemplate, mid).order_by(CouponTemplate.id)).all()
+    if form.is_submitted():
+        counts, pack_error = pack_counts(request.form, coupon_templates)
+    else:
+        counts, pack_error = {e["template_id"]: e["count"] for e in (plan.gift_pack if plan else [])}, None
+    context = {"form": form, "plan": plan, "coupon_templates": coupon_templates, "counts": counts,
+               "pack_error": pack_error, "pack_prefix": PACK_PREFIX}
+    pack = [{"template_id": tid, "count": n} for tid, n in counts.items()]
+    return form_page(FORM, context, lambda: membership_plans.save_plan(db.session, current_user, plan,
+                                                                       **form.values(pack)),
+                     done=_("付费会员方案已保存"), back=url_for("backoffice.membership_plans_page"), ok=not pack_error)
+
+
+@blueprint.route("/membership/<int:plan_id>/<any(list, delist, disable, enable):action>", methods=["POST"])
+@requires("cards.manage")
+def membership_plan_action(plan_id, action):
+    plan = _plan(plan_id)
+    if not ActionForm().validate():
+        abort(400)
+    ACTIONS[action](db.session, current_user, plan.id)
+    flash(_("%(title)s %(done)s", title=plan.title, done=ACTION_DONE[action]), "success")
+    return redirect(url_for("backoffice.membership_plans_page"))
+
+
+@blueprint.route("/membership/holders")
+@requires("cards.manage")
+def membership_holders():
+    mid, now = merchant_id(), now_utc()
+    plans = membership_plans.plans(db.session, mid)
+    plan_id = request.args.get("plan", "")
+    plan = _plan(plan_id) if plan_id else None
+    state = request.args.get("state") if request.args.get("state") in HOLDER_STATES else "active"
+    cards = membership_holdings.holders(db.session, mid, plan_id=plan.id if plan else None,
+                                        only_active=state == "active", now=now)
+    return render_template("backoffice/membership/holders.html", cards=cards, plans=plans, plan=plan, state=state,
+                           states=HOLDER_STATES, limit=membership_holdings.HOLDERS_SHOWN,
+                           state_text=lambda c: benefit_texts.state_text(c, now),
+                           in_force=lambda c: membership_holdings.is_active(c, now),
+                           order_of=membership_holdings.order_id_of, can_refund=current_user.can("cards.refund"),
+                           can_see_orders=current_user.can("members.view"))
+
+
+@blueprint.route("/membership/cards/<int:card_id>/refund", methods=["GET", "POST"])
+@requires("cards.refund")
+def membership_refund(card_id):
+    card = _membership_card(card_id)
+    form = MembershipRefundForm()
+    context = {"form": form, "card": card, "state": benefit_texts.state_text(card),
+               "order_id": membership_holdings.order_id_of(card)}
+    if not form.is_submitted():
+        form.key.data = new_idempotency_key("membership-refund")
+    return form_page(REFUND, context, lambda: benefit_refunds.refund(
+        db.session, current_user, card.id, with_money=form.with_money(),
+        amount=form.amount.fen if form.with_money() else 0, take_back_coupons=form.take_back.data,
+        reason=form.reason.data, key=form.key.data),
+        done=_("已退出付费会员"), back=url_for("backoffice.membership_refunds"))
+
+
+@blueprint.route("/membership/refunds")
+@requires("cards.manage")
+def membership_refunds():
+    return render_template("backoffice/membership/refunds.html",
+                           refunds=benefit_refunds.refunds(db.session, merchant_id(), membership=True))
