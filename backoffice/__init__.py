@@ -28,5 +28,6 @@ from backoffice import views_audiences  # noqa: E402,F401  (人群: audiences bu
 from backoffice import views_send_settings, views_sends  # noqa: E402,F401  (群发 and 群发设置)
 from backoffice import views_campaign_report, views_campaigns  # noqa: E402,F401  (营销活动)
 from backoffice import views_recruitment, views_recruitment_sms  # noqa: E402,F401  (招募推广: join codes, 9 channels)
+from backoffice import views_recruit_settings  # noqa: E402,F401  (招募设置: 邀请有礼 rewards; a member's invitees)
 from backoffice import views_channels  # noqa: E402,F401  (渠道分析: what each channel and staff member brought)
 from backoffice import views_guides  # noqa: E402,F401  (专属导购: a member's guide, 导购分配)

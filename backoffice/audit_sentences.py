@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "messaging.settings": _l("修改群发设置"), "send.start": _l("开始群发"), "send.cancel": _l("取消群发"),
     "wechat.settings": _l("修改公众号设置"), "wechat.menu.save": _l("保存公众号菜单"),
     "wechat.menu.publish": _l("发布公众号菜单"), "wechat.keyword.delete": _l("删除关键词回复"),
+    "recruitment.settings": _l("修改招募设置"),
 }
 # Actions named by their family when the exact one is not listed (benefit_card.stop, campaign.switch_on...).
 FAMILY_LABELS = {
@@ -57,6 +58,7 @@ TARGET_LABELS = {
     "topup_rule": _l("充值档位"), "api_key": _l("接口密钥"), "gift_card_batch": _l("礼品卡批次"),
     "balance_discount_rule": _l("折上折规则"), "stored_value_settings": _l("储值设置"),
     "messaging_settings": _l("群发设置"), "checkout_settings": _l("收银设置"), "points_multiplier_day": _l("多倍积分日"),
+    "recruit_settings": _l("招募设置"),
 }
 FIELD_LABELS = {
     "mobile": _l("手机号"), "name": _l("名称"), "gender": _l("性别"), "birthday": _l("生日"),
@@ -87,6 +89,8 @@ FIELD_LABELS = {
     "wechat_app_secret": _l("公众号 AppSecret"), "wechat_token": _l("公众号令牌 Token"),
     "wechat_aes_key": _l("消息加解密密钥"), "alipay_private_key": _l("支付宝应用私钥"),
     "wechat_pay_api_key": _l("微信支付 API 密钥"),
+    "invite_enabled": _l("邀请有礼"), "rebind_guide_on_scan": _l("扫其他导购的码时改绑导购"),
+    "referral_rewards": _l("推荐奖励"),
     "membership_level_id": _l("开通后等级"), "after_expiry_level_id": _l("过期后身份"),
 }
 MONEY_FIELDS = {"min_spend", "min_topup", "min_paid", "price", "price_paid", "pay_amount", "bonus", "amount",

@@ -37,6 +37,7 @@ MENU = (
         Item(_l("付费会员"), "backoffice.membership_plans_page"),
         Item(_l("招募推广"), "backoffice.recruitment"),
         Item(_l("导购分配"), "backoffice.guides_page"),
+        Item(_l("招募设置"), "backoffice.recruit_settings"),
     )),
     Group("coupons", _l("卡券"), (
         Item(_l("优惠券"), "backoffice.coupons"),

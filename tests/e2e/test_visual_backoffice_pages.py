@@ -11,6 +11,7 @@ pytestmark = pytest.mark.e2e
 BACKOFFICE_PAGES = [
     ("dashboard", "/backoffice/"),
     ("members", "/backoffice/members"),
+    ("guides", "/backoffice/guides"),
     ("member", "/backoffice/members/{member_id}"),
     ("member-edit", "/backoffice/members/{member_id}/edit"),
     ("member-new", "/backoffice/members/new"),
@@ -90,3 +91,18 @@ def test_backoffice_page_looks_right_on_a_laptop(owner_on_desktop, shop, name, p
 def test_backoffice_page_looks_right_on_a_phone(owner_on_phone, shop, name, path):
     visual.check_page(owner_on_phone, shop.base + path.format(**vars(shop)), f"backoffice-{name}-phone",
                       tap_targets=False)
+
+
+def test_guide_move_page_looks_right(owner_on_desktop, owner_on_phone, shop, app):
+    """导购分配 with the demo guide chosen: the move form over the guide's members, on both screens."""
+    from sqlalchemy import select
+
+    from extensions import db
+    from models import Staff
+
+    with app.app_context():
+        guide_id = db.session.scalars(select(Staff.id).where(Staff.merchant_id == shop.merchant_id,
+                                                             Staff.username == "guide")).one()
+    for page, viewport in ((owner_on_desktop, "desktop"), (owner_on_phone, "phone")):
+        visual.check_page(page, f"{shop.base}/backoffice/guides?from={guide_id}", f"backoffice-guides-move-{viewport}",
+                          tap_targets=False)

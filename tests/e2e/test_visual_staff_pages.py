@@ -1,6 +1,8 @@
 """The staff page at 375 x 667 inside "WeChat", as the demo cashier: verification, a scanned coupon before it is
 confirmed, the till and its quote, receipts and records. No sideways scroll, tap targets of 32 px or more, no raw
 JSON, no English. Screenshots: test-artifacts/visual/staff-<page>.png."""
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -16,6 +18,7 @@ STAFF_PAGES = [
     ("receipt", "/staff/checkouts/{checkout_id}"),
     ("records", "/staff/records"),
     ("members", "/staff/members"),
+    ("assisted-join", "/staff/members/join"),
     ("me", "/staff/me"),
 ]
 
@@ -74,3 +77,35 @@ def test_till_quote_looks_right_on_a_phone(cashier, shop):
         page.wait_for_selector("#quote-steps")
 
     visual.check_page(cashier, None, "staff-checkout-quote", tap_targets=True, ready=quote)
+
+
+def test_guide_members_look_right_on_a_phone(chromium, shop):
+    """我的会员: the demo guide's own members, with the search."""
+    page = visual.staff_page(chromium, shop, username="guide")
+    try:
+        visual.check_page(page, f"{shop.base}/staff/members/mine", "staff-guide-members", tap_targets=True)
+    finally:
+        page.context.close()
+
+
+def test_assisted_join_done_looks_right_on_a_phone(cashier, shop, app):
+    """帮顾客办理 to the end: the code sent, read out, the card opened, the code to follow next."""
+    from extensions import db
+    from models import SandboxOutbox
+
+    mobile = "13766660001"
+
+    def join(page):
+        page.goto(f"{shop.base}/staff/members/join")
+        page.fill("input[name=mobile]", mobile)
+        page.click("#send-code")
+        page.wait_for_selector(".h5-flash_success")
+        with app.app_context():
+            text = db.session.scalars(select(SandboxOutbox.payload).where(SandboxOutbox.recipient == mobile)
+                                      .order_by(SandboxOutbox.id.desc())).first()["text"]
+        page.fill("input[name=code]", re.search(r"验证码是 ([0-9]{6})", text).group(1))
+        page.fill("input[name=name]", "李女士")
+        page.click("#assisted-submit")
+        page.wait_for_url(f"{shop.base}/staff/members/join/done")
+
+    visual.check_page(cashier, None, "staff-assisted-join-done", tap_targets=True, ready=join)
