@@ -23,8 +23,9 @@ from services.recruitment import channel_cohort
 from services.recruitment.channel_cohort import Scope
 from services.shared.tenancy import scoped
 
-# kinds whose every source is listed, brought something or not: the merchant's own codes and links
-LISTED_KINDS = ("store", "staff", "share", "campaign", "send")
+# kinds whose every source is listed, brought something or not: the codes and links the merchant put out (a
+# campaign's or a send's source shows when it brought something: old sends would otherwise pile up as zeros)
+LISTED_KINDS = ("store", "staff", "share")
 
 
 @dataclass
