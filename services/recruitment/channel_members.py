@@ -57,15 +57,15 @@ class Page:
 
     @classmethod
     def of_list(cls, items, page, per_page=PER_PAGE):
-        page = _page_number(page)
+        page = _within(_page_number(page), len(items), per_page)
         return cls(items[(page - 1) * per_page:page * per_page], page, per_page, len(items))
 
 
 def brought(session, scope, only, page=1, per_page=PER_PAGE):
     """A Page of Brought for one channel: `only` as channel_cohort.joined takes it."""
-    page = _page_number(page)
     cohort = channel_cohort.members(scope, session.get_bind().dialect.name, only).subquery()
     total = session.scalar(select(func.count()).select_from(cohort))
+    page = _within(_page_number(page), total, per_page)
     rows = session.execute(
         select(Member.id, Member.name, Member.mobile, cohort.c.joined_at, cohort.c.first_at, cohort.c.first_paid,
                cohort.c.money)
@@ -88,3 +88,8 @@ def summary(session, scope, only):
 
 def _page_number(page):
     return page if isinstance(page, int) and 1 <= page <= MAX_PAGE else 1
+
+
+def _within(page, total, per_page):
+    """A page past the end is the last one (a list that shrank since its link was made still shows rows)."""
+    return min(page, max(1, math.ceil(total / per_page)))

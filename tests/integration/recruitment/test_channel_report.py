@@ -168,6 +168,8 @@ def test_do_the_other_channels_member_lists_hold_their_members(db, world):
                                           and j.staff_id == cashier}
     assert ids(("staff", cashier)) == {j.member_id for j in in_period if j.staff_key == cashier}
     assert channel_members.brought(db.session, scope(world), ("natural",), page=10 ** 9).page == 1
+    last = channel_members.brought(db.session, scope(world), ("natural",), page=50, per_page=2)
+    assert last.page == last.pages > 1 and last.items, "a page past the end shows the last one"
 
 
 def test_is_another_merchants_data_never_counted(db, make, world):
