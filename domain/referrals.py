@@ -82,13 +82,22 @@ def gift_words(points, title):
     return " + ".join(part for part in (f"{points} 积分" if points else "", title or "") if part)
 
 
+def _title(titles, template_id):
+    return titles.get(template_id, "优惠券") if template_id else ""
+
+
+def spaced(before, words):
+    """'得' + '100 积分' -> '得 100 积分', '得' + '首单券' -> '得首单券': a space only before Latin letters and digits."""
+    return f"{before} {words}" if words[:1].isascii() else f"{before}{words}"
+
+
 def preview(rewards, titles, *, invite_enabled):
     """The settings page's sentence: what the rules do, level by level. `titles`: coupon template id -> title."""
     if not invite_enabled:
         return "邀请有礼已关闭：会员中心不显示“邀请好友”，通过邀请链接开卡不记录推荐人，也不发放奖励。"
     parts = []
     for event, opening in (("join", "好友通过会员的邀请链接开卡后"), ("first_payment", "被邀请的好友首次消费（到店或线上支付）后")):
-        given = [f"{LEVEL_LABELS[level]}得 {gift_words(points, titles.get(template_id, '优惠券') if template_id else '')}"
+        given = [spaced(f"{LEVEL_LABELS[level]}得", gift_words(points, _title(titles, template_id)))
                  for level, points, template_id in paid_levels(rewards, event)]
         if given:
             parts.append(f"{opening}，" + "；".join(given) + "。")
@@ -109,6 +118,6 @@ def member_lines(rewards, titles):
     lines = []
     for event in REFERRAL_EVENTS:
         for level, points, template_id in paid_levels(rewards, event):
-            title = titles.get(template_id, "优惠券") if template_id else ""
-            lines.append(f"{MEMBER_LEVEL_OPENINGS[(event, level)]} {gift_words(points, title)}")
+            title = _title(titles, template_id)
+            lines.append(spaced(MEMBER_LEVEL_OPENINGS[(event, level)], gift_words(points, title)))
     return lines

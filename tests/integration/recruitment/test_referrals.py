@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 
 from domain import roles
 from domain.orders import Expected
-from models import CouponCode, Fan, Member, MemberIdentity, Merchant, PointsTransaction, ReferralReward
+from models import (CouponCode, Fan, Member, MemberIdentity, Merchant, NoticeDelivery, PointsTransaction,
+                    ReferralReward)
 from services.coupons import templates as coupon_templates
 from services.members import join as member_join, members
 from services.orders import card_sales, settlement
@@ -275,3 +276,15 @@ def test_is_a_first_payment_by_an_order_rewarded_once_and_a_till_payment_after_i
                  amount=3000, tender="cash", choice=None, seed="after", key="after-order")
     db.session.commit()
     assert referral_points(db, inviter) == 40
+
+
+def test_is_the_inviter_told_by_the_points_and_coupon_notices_they_already_get(db, shop):
+    ticket = coupon(db, shop, title="邀请券")
+    configure(db, shop, join=[(100, ticket)])
+    inviter = join(db, shop, wechat(shop, "o-told"), "13900000121")
+    join(db, shop, wechat(shop, "o-teller"), "13900000122", via=inviter)
+    db.session.commit()
+    told = db.session.scalars(select(NoticeDelivery).where(NoticeDelivery.member_id == inviter.id)).all()
+    kinds = sorted(notice.kind for notice in told)
+    assert kinds == ["coupon_received", "points_changed"]
+    assert next(n for n in told if n.kind == "points_changed").payload["reason"] == "邀请奖励：好友开卡"

@@ -119,7 +119,7 @@ def test_does_the_preview_follow_the_input(as_owner, owner):
     template = coupon(owner, title="首单券")
     preview = as_owner.get(URL + "/preview", query_string={"invite_enabled": "y", "join_1_points": "-3",
                                                            "first_payment_1_coupon": str(template.id)})
-    assert preview.get_json()["text"].startswith("被邀请的好友首次消费（到店或线上支付）后，直接邀请人得 首单券")
+    assert preview.get_json()["text"].startswith("被邀请的好友首次消费（到店或线上支付）后，直接邀请人得首单券")
     off = as_owner.get(URL + "/preview", query_string={"join_1_points": "10"})
     assert off.get_json()["text"].startswith("邀请有礼已关闭")
 
