@@ -3,7 +3,6 @@ joined through them with what each brought. Open while the merchant's 邀请有�
 from flask import g, render_template, url_for
 from flask_babel import gettext as _
 
-from domain.phone import mask_mobile
 from extensions import db
 from member_h5 import blueprint
 from member_h5.common import member_required, message_page, public_url
@@ -29,7 +28,7 @@ def invite():
         my_rewards=referral_settings.what_members_get(db.session, merchant.id),
         friend_gets=gift_rules.pending_offer(db.session, merchant, "registration"),
         totals=referral_lists.totals_of(db.session, merchant.id, member.id), friends=friends,
-        shown_limit=FRIENDS_SHOWN, masked=mask_mobile)
+        shown_limit=FRIENDS_SHOWN)
 
 
 def invite_open():

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from domain.referrals import gift_words
@@ -65,10 +65,12 @@ def totals_of(session, merchant_id, member_id):
     rows = session.execute(select(ReferralReward.level, ReferralReward.points, ReferralReward.coupon_code_id)
                            .where(ReferralReward.merchant_id == merchant_id, ReferralReward.referrer_id == member_id,
                                   ReferralReward.outcome == "given")).all()
-    paid_friends = session.scalar(select(func.count(Attribution.id)).join(
-        Member, Member.id == Attribution.member_id).where(
-        Attribution.merchant_id == merchant_id, Attribution.event == "first_payment",
-        Member.referrer_id == member_id)) or 0
+    first_paid = select(Attribution.id).where(Attribution.merchant_id == merchant_id,
+                                              Attribution.member_id == Member.id,
+                                              Attribution.event == "first_payment").exists()
+    paid_friends = session.scalar(select(func.count(Member.id)).where(
+        Member.merchant_id == merchant_id, Member.referrer_id == member_id,
+        or_(Member.visit_count > 0, first_paid))) or 0  # as friends_of says 已消费
     indirect = [row for row in rows if row.level > 1]
     return Totals(friends=friend_count(session, merchant_id, member_id), paid_friends=paid_friends,
                   points=sum(row.points for row in rows), coupons=sum(1 for row in rows if row.coupon_code_id),

@@ -288,3 +288,31 @@ def test_is_the_inviter_told_by_the_points_and_coupon_notices_they_already_get(d
     kinds = sorted(notice.kind for notice in told)
     assert kinds == ["coupon_received", "points_changed"]
     assert next(n for n in told if n.kind == "points_changed").payload["reason"] == "邀请奖励：好友开卡"
+
+
+def test_does_a_disabled_referrer_get_nothing_while_the_level_above_is_still_paid(db, shop):
+    configure(db, shop, join=[(100, None), (10, None)])
+    top = join(db, shop, wechat(shop, "o-top-d"), "13900000131")
+    inviter = join(db, shop, wechat(shop, "o-off-d"), "13900000132", via=top)
+    inviter.status = "disabled"
+    db.session.commit()
+    friend = join(db, shop, wechat(shop, "o-new-d"), "13900000133", via=inviter)
+    db.session.commit()
+    assert fresh(db, friend).referrer_id == inviter.id
+    assert referral_points(db, inviter) == 0 and referral_points(db, top) == 100 + 10
+    skipped = db.session.scalars(select(ReferralReward).where(ReferralReward.invitee_id == friend.id,
+                                                              ReferralReward.level == 1)).one()
+    assert (skipped.outcome, skipped.note) == ("skipped", "邀请人会员卡已停用，未发放")
+
+
+def test_do_the_totals_count_a_friend_who_paid_at_the_till_as_the_list_does(db, shop, make):
+    inviter = join(db, shop, wechat(shop, "o-tot"), "13900000141")
+    payer = make.member(shop["merchant"], referrer_id=inviter.id)
+    make.member(shop["merchant"], referrer_id=inviter.id)
+    db.session.commit()
+    checkout.pay(db.session, shop["merchant"], shop["owner"], store_id=shop["store"].id, member_id=payer.id,
+                 amount=1000, tender="cash", choice=None, seed="t", key="tot")
+    db.session.commit()
+    friends = referral_lists.friends_of(db.session, shop["merchant"].id, inviter.id)
+    totals = referral_lists.totals_of(db.session, shop["merchant"].id, inviter.id)
+    assert (totals.friends, totals.paid_friends) == (2, 1) == (len(friends), sum(f.paid for f in friends))
