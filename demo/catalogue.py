@@ -4,7 +4,7 @@ from sqlalchemy import select
 from models import Level
 from services.wallet import balance_discount, stored_value
 from services.cards import (benefit_issue, benefit_templates, count_timed_issue, count_timed_templates, gift_issue,
-                            gift_templates)
+                            gift_templates, membership_plans)
 from services.coupons import issue as coupon_issue, templates as coupon_templates
 
 
@@ -38,6 +38,10 @@ def load(session, merchant, owner, members):
     benefit_templates.save_template(session, owner, None, title="咖啡黑卡", price=9900, valid_days=365,
                                     discount_percent=85, points_multiplier=300, free_items=["生日当月免费蛋糕 1 份"],
                                     gift_pack=[{"template_id": cash.id, "count": 2}])
+    membership_plans.save_plan(session, owner, None, title="咖啡年度会员", price=9900, valid_days=365,  # 付费会员
+                               discount_percent=88, points_multiplier=150, free_items=["每月免费升杯 2 次"],
+                               gift_pack=[{"template_id": latte.id, "count": 1}], cover_color="#8A6D1F",
+                               membership_level_id=_levels(session, merchant)[-1].id)
     _hand_out(session, merchant, owner, members, cash, latte, count, monthly, gift, plus)
     _stored_value(session, owner, cash)
     return [cash, latte, cake, count, monthly, gift, plus]

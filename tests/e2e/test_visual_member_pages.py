@@ -32,6 +32,7 @@ MEMBER_PAGES = [
     ("benefit-cards", "benefit-cards/"),
     ("benefit-card", "benefit-cards/{benefit_template_id}"),
     ("my-benefit-cards", "benefit-cards/mine"),
+    ("membership", "membership"),
     ("shop", "shop"),
     ("shop-card", "shop/card/{count_template_id}"),
     ("shop-coupon", "shop/coupon/{paid_coupon_id}"),
