@@ -21,6 +21,7 @@ from models import AuditLog, Staff, Wallet
 from models.member import GENDER_LABELS, GENDERS
 from services.members import levels as level_service, fields as member_fields, holdings as member_holdings, members as member_service
 from services.cards import physical as member_cards
+from services.recruitment import guides as guide_service
 from services.points import ledger as points_service
 from services.merchant import stores as store_service
 from services.wallet import journal as wallet_service
@@ -159,13 +160,17 @@ def _save(member):
             tag = member_service.ensure_tag(db.session, mid, form.new_tag.data)
             if tag.id not in tag_ids:
                 tag_ids.append(tag.id)
+        # The guide is changed on the member's page, with a reason kept in their guide history (views_guides.py);
+        # a new member's guide is bound the way guides are bound, into that history too.
         profile = dict(mobile=form.mobile.data, name=form.name.data, gender=form.gender.data,
                        birthday=form.birthday.data, custom_fields=custom,
-                       guide_id=current_user.id if guide_locked else form.guide_id.data,
+                       guide_id=member.guide_id if editing else None,
                        referrer_id=referrer.get("id"), home_store_id=form.home_store_id.data, tag_ids=tag_ids)
         if editing:
             return member_service.update_member(db.session, current_user, member, status=form.status.data, **profile)
-        return member_service.create_member(db.session, mid, actor=current_user, **profile)
+        created = member_service.create_member(db.session, mid, actor=current_user, **profile)
+        return guide_service.bind_new_member(db.session, current_user, created,
+                                             current_user.id if guide_locked else form.guide_id.data)
 
     context = {"form": form, "member": member, "field_defs": field_defs, "custom": custom, "field_errors": {},
                "guide_locked": guide_locked}

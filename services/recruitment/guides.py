@@ -105,6 +105,18 @@ def _bind(session, merchant_id, member, guide, how, may_move, now):
 
 # --- the back office: one member --------------------------------------------------------------------------
 
+def bind_new_member(session, actor, member, guide_id, now=None):
+    """A member just created in the back office with a guide chosen (by a guide: themselves) is bound like any
+    first binding, kept in the history with who did it. Returns the member."""
+    if not guide_id:
+        return member
+    guide = chosen_guide(session, member.merchant_id, guide_id)
+    how = "assisted" if actor is not None and actor.id == guide.id else "manual"
+    if _set_guide(session, member.merchant_id, member.id, expected=None, to=guide.id, now=now or now_utc()):
+        _history(session, member.merchant_id, member, None, guide.id, how, operator=actor)
+    return member
+
+
 def reassign(session, actor, member, guide_id, *, reason, now=None):
     """Give the member another guide (guide_id), or none (None: 解除绑定), with a required reason; refused if
     someone changed the member's guide since it was read. Audited. Returns the member."""

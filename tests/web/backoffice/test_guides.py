@@ -186,3 +186,36 @@ def test_is_the_menu_item_hidden_from_operators(sign_in_as, client, db, team):
     sign_in_as(roles.OPERATOR)
     assert "导购分配" not in text_of(client.get("/backoffice/"))
     assert client.get("/backoffice/guides").status_code == 403
+
+
+# --- the member form ---------------------------------------------------------------------------------------
+
+def test_is_a_new_members_guide_kept_in_the_history(as_owner, db, team, owner):
+    created = as_owner.post("/backoffice/members/new", data={"mobile": "13800009999", "gender": "unknown",
+                                                            "guide_id": str(team["bo"].id)})
+    assert created.status_code == 302
+    member = db.session.scalars(select(Member).where(Member.mobile == "13800009999")).one()
+    assert member.guide_id == team["bo"].id and member.guide_bound_at is not None
+    [change] = _history(member.id)
+    assert (change.from_staff_id, change.to_staff_id, change.how, change.operator_id) == (
+        None, team["bo"].id, "manual", owner.id)
+
+
+def test_does_a_guide_creating_a_customer_get_them_as_helped_by_the_guide(client, login, db, team):
+    login(team["anna"])
+    assert client.post("/backoffice/members/new", data={"mobile": "13800009998", "gender": "unknown"}).status_code == 302
+    member = db.session.scalars(select(Member).where(Member.mobile == "13800009998")).one()
+    assert member.guide_id == team["anna"].id
+    assert [(c.how, c.operator_id) for c in _history(member.id)] == [("assisted", team["anna"].id)]
+
+
+def test_does_the_edit_form_leave_the_guide_to_the_member_page(as_owner, db, team):
+    member = team["members"][0]
+    form = text_of(as_owner.get(f"/backoffice/members/{member.id}/edit"))
+    assert 'id="guide-changed-elsewhere"' in form
+    saved = as_owner.post(f"/backoffice/members/{member.id}/edit", data={
+        "mobile": member.mobile, "name": "改名", "gender": "unknown", "status": "active",
+        "guide_id": str(team["bo"].id)})
+    assert saved.status_code == 302
+    assert (fresh(member).name, fresh(member).guide_id) == ("改名", team["anna"].id)
+    assert _history(member.id) == []
