@@ -25,6 +25,7 @@ DOWNLOADS = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 VIEWS = ("sources", "staff")
 SORT_LABELS = {"joins": "入会", "first_payments": "首次消费", "money": "首30天实付", "coupon_claims": "领券",
+               "coupon_money": "购券金额",
                "card_count": "购卡笔数", "card_money": "购卡金额", "topup_count": "充值笔数", "topup_money": "充值金额",
                "membership_count": "付费会员", "membership_money": "付费会员金额"}
 

@@ -17,7 +17,7 @@ ROW_KINDS = (*SOURCE_KINDS, ASSISTED, NATURAL)
 ROW_KIND_LABELS = {**SOURCE_KIND_LABELS, ASSISTED: "店员帮办", NATURAL: "自然流量"}
 
 # the attribution events a row counts besides its joins, and the figure (count, money) each one fills
-EVENT_FIGURES = {"coupon_claim": ("coupon_claims", None), "card_purchase": ("card_count", "card_money"),
+EVENT_FIGURES = {"coupon_claim": ("coupon_claims", "coupon_money"), "card_purchase": ("card_count", "card_money"),
                  "topup": ("topup_count", "topup_money"), "paid_membership": ("membership_count", "membership_money")}
 
 
@@ -29,6 +29,7 @@ class Figures:
     first_payments: int = 0
     money: int = 0
     coupon_claims: int = 0
+    coupon_money: int = 0  # coupons bought (a free claim is 0)
     card_count: int = 0
     card_money: int = 0
     topup_count: int = 0
@@ -46,7 +47,7 @@ class Figures:
 
 
 SORT_KEYS = tuple(field.name for field in fields(Figures))
-MONEY_KEYS = ("money", "card_money", "topup_money", "membership_money")
+MONEY_KEYS = ("money", "coupon_money", "card_money", "topup_money", "membership_money")
 DEFAULT_SORT = "joins"
 
 

@@ -206,8 +206,8 @@ def _inviters(session, merchant_id, member_ids):
         select(Member.id, Member.name, Member.mobile).where(Member.merchant_id == merchant_id, Member.id.in_(ids)))}
 
 
-FIGURE_HEADERS = ("入会", "首次消费", "首30天实付（元）", "领券", "购卡笔数", "购卡金额（元）", "充值笔数", "充值金额（元）",
-                  "付费会员", "付费会员金额（元）")
+FIGURE_HEADERS = ("入会", "首次消费", "首30天实付（元）", "领券", "购券金额（元）", "购卡笔数", "购卡金额（元）", "充值笔数",
+                  "充值金额（元）", "付费会员", "付费会员金额（元）")
 
 
 def table(rows, *, per_staff=False, money=format_yuan):
@@ -222,5 +222,5 @@ def table(rows, *, per_staff=False, money=format_yuan):
 
 
 def _figure_cells(f, money):
-    return [f.joins, f.first_payments, money(f.money), f.coupon_claims, f.card_count, money(f.card_money),
-            f.topup_count, money(f.topup_money), f.membership_count, money(f.membership_money)]
+    return [f.joins, f.first_payments, money(f.money), f.coupon_claims, money(f.coupon_money), f.card_count,
+            money(f.card_money), f.topup_count, money(f.topup_money), f.membership_count, money(f.membership_money)]

@@ -97,7 +97,7 @@ def _member(world, session, rng, way, index):
         _checkout(world, session, member, joined_at - 5 * DAY, pay=3000, from_balance=0)
     for _ in range(rng.randint(0, 4)):
         at = joined_at + timedelta(seconds=rng.randint(60, 45 * 86400))
-        kind = rng.choice(["till", "till_balance", "topup", "card", "self_pay", "claim", "membership"])
+        kind = rng.choice(["till", "till_balance", "topup", "card", "self_pay", "claim", "membership", "coupons"])
         amount = rng.randint(1, 500) * 100
         if kind == "till":
             _checkout(world, session, member, at, pay=amount, from_balance=0)
@@ -112,7 +112,7 @@ def _member(world, session, rng, way, index):
                 world.events.append(("coupon_claim", touch.source_id, touch.staff_id, touch.store_id,
                                      world.joins[-1].staff_key, at, None))
         else:
-            order_kind = {"topup": "topup", "card": "count_card", "membership": "benefit_card"}[kind]
+            order_kind = {"topup": "topup", "card": "count_card", "membership": "benefit_card", "coupons": "coupon"}[kind]
             by = rng.choice(["joined", "none", "guide_link", "counter"])
             order = _order(world, session, member, at, order_kind, amount, **_order_touch(world, by, touch))
             _credit(world, session, order, "paid_membership" if kind == "membership" else ORDER_EVENTS[order_kind])

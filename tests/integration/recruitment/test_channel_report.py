@@ -15,7 +15,7 @@ from tests.integration.recruitment.channel_world import END, FIRST, LAST, START
 
 WINDOW = timedelta(days=30)  # first payments and 首30天实付 both look 30 days past the join
 # event -> (count figure, money figure)
-EVENTS = {"coupon_claim": ("coupon_claims", None), "card_purchase": ("card_count", "card_money"),
+EVENTS = {"coupon_claim": ("coupon_claims", "coupon_money"), "card_purchase": ("card_count", "card_money"),
           "topup": ("topup_count", "topup_money"), "paid_membership": ("membership_count", "membership_money")}
 
 
@@ -55,7 +55,8 @@ def expected(world, key_of, store_id=None):
         count_name, money_name = EVENTS[event]
         setattr(figures[key], count_name, getattr(figures[key], count_name) + 1)
         if money_name:
-            setattr(figures[key], money_name, getattr(figures[key], money_name) + order.amount - order.refunded_amount)
+            bought = order.amount - order.refunded_amount if order is not None else 0  # a free claim is 0
+            setattr(figures[key], money_name, getattr(figures[key], money_name) + bought)
     return {key: value for key, value in figures.items() if not value.is_empty()}
 
 
