@@ -27,6 +27,7 @@ from backoffice import views_reward_rules  # noqa: E402,F401  (支付后营销 a
 from backoffice import views_audiences  # noqa: E402,F401  (人群: audiences built from member attributes)
 from backoffice import views_send_settings, views_sends  # noqa: E402,F401  (群发 and 群发设置)
 from backoffice import views_campaign_report, views_campaigns  # noqa: E402,F401  (营销活动)
+from backoffice import views_commission, views_performance  # noqa: E402,F401  (提成规则/提成明细, 店员绩效)
 from backoffice import views_recruitment, views_recruitment_sms  # noqa: E402,F401  (招募推广: join codes, 9 channels)
 from backoffice import views_recruit_settings  # noqa: E402,F401  (招募设置: 邀请有礼 rewards; a member's invitees)
 from backoffice import views_channels  # noqa: E402,F401  (渠道分析: what each channel and staff member brought)

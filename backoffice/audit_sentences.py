@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "messaging.settings": _l("修改群发设置"), "send.start": _l("开始群发"), "send.cancel": _l("取消群发"),
     "wechat.settings": _l("修改公众号设置"), "wechat.menu.save": _l("保存公众号菜单"),
     "wechat.menu.publish": _l("发布公众号菜单"), "wechat.keyword.delete": _l("删除关键词回复"),
+    "commission.rule": _l("修改提成规则"),
     "recruitment.settings": _l("修改招募设置"),
 }
 # Actions named by their family when the exact one is not listed (benefit_card.stop, campaign.switch_on...).
@@ -58,6 +59,7 @@ TARGET_LABELS = {
     "topup_rule": _l("充值档位"), "api_key": _l("接口密钥"), "gift_card_batch": _l("礼品卡批次"),
     "balance_discount_rule": _l("折上折规则"), "stored_value_settings": _l("储值设置"),
     "messaging_settings": _l("群发设置"), "checkout_settings": _l("收银设置"), "points_multiplier_day": _l("多倍积分日"),
+    "commission_rule": _l("提成规则"),
     "recruit_settings": _l("招募设置"),
 }
 FIELD_LABELS = {
@@ -89,13 +91,15 @@ FIELD_LABELS = {
     "wechat_app_secret": _l("公众号 AppSecret"), "wechat_token": _l("公众号令牌 Token"),
     "wechat_aes_key": _l("消息加解密密钥"), "alipay_private_key": _l("支付宝应用私钥"),
     "wechat_pay_api_key": _l("微信支付 API 密钥"),
+    "per_new_member": _l("每拉新一位会员提成"), "topup_bp": _l("充值提成"), "card_sale_bp": _l("售卡提成"),
+    "guided_spend_bp": _l("导购会员消费提成"), "guided_spend_days": _l("导购提成天数"),
     "invite_enabled": _l("邀请有礼"), "rebind_guide_on_scan": _l("扫其他导购的码时改绑导购"),
     "referral_rewards": _l("推荐奖励"),
     "membership_level_id": _l("开通后等级"), "after_expiry_level_id": _l("过期后身份"),
 }
 MONEY_FIELDS = {"min_spend", "min_topup", "min_paid", "price", "price_paid", "pay_amount", "bonus", "amount",
                 "face_value", "instalment_total", "custom_min", "custom_max", "max_balance", "principal_paid_back",
-                "bonus_back", "bonus_taken_back", "bonus_unrecoverable"}
+                "bonus_back", "bonus_taken_back", "bonus_unrecoverable", "per_new_member"}
 SECRET = re.compile(r"secret|token|password|private_key|aes_key|api_key", re.IGNORECASE)
 STATE_LABELS = {
     **card_rules.STATE_LABELS, **coupon_rules.STATE_LABELS, **order_rules.STATE_LABELS,
@@ -228,6 +232,8 @@ def value_text(key, value, names):
         return "¥" + format_yuan(value)
     if key == "discount_percent" and isinstance(value, int):
         return _("无折扣") if value >= 100 else _("%(n)s折", n=_tenths(value))
+    if key.endswith("_bp") and isinstance(value, int):  # basis points: 150 is 1.5%
+        return f"{_hundredths(value)}%"
     if key.endswith("_tenths") and isinstance(value, int):
         return _("%(n)s倍", n=_tenths(value))
     if isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value)):
@@ -252,3 +258,8 @@ def _datetime_text(text):
 def _tenths(value):
     whole, part = divmod(int(value), 10)
     return f"{whole}.{part}" if part else str(whole)
+
+
+def _hundredths(value):
+    whole, part = divmod(int(value), 100)
+    return f"{whole}.{part:02d}".rstrip("0") if part else str(whole)

@@ -70,11 +70,14 @@ MENU = (
         Item(_l("储值报表"), "backoffice.prepaid_report_page"),
         Item(_l("核销记录"), "backoffice.verifications"),
         Item(_l("渠道分析"), "backoffice.channel_report_page"),
+        Item(_l("店员绩效"), "backoffice.staff_performance"),
+        Item(_l("提成明细"), "backoffice.commission_statement"),
     )),
     Group("settings", _l("设置"), (
         Item(_l("商户设置"), "backoffice.settings"),
         Item(_l("门店"), "backoffice.stores"),
         Item(_l("员工"), "backoffice.staff_list"),
+        Item(_l("提成规则"), "backoffice.commission_rules_page"),
         Item(_l("操作日志"), "backoffice.audit_log"),
     )),
 )

@@ -34,6 +34,8 @@ class CommissionEntry(TenantMixin, CreatedAtMixin, Base):
         sa.UniqueConstraint("merchant_id", "key"),
         sa.CheckConstraint(f"kind IN {ENTRY_KINDS!r}", name="kind_known"),
         sa.Index("ix_commission_entries_merchant_staff_created", "merchant_id", "staff_id", "created_at"),
+        # a refund finds what the order or checkout earned, and what earlier refunds took back of it
+        sa.Index("ix_commission_entries_merchant_reference", "merchant_id", "reference_kind", "reference_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from domain.clock import now_utc
 from domain.errors import DomainError, NotFound
 from extensions import db
+from services.recruitment import performance
 from services.till import checkout as checkout_service
 from services.verification import instruments
 from staff_h5 import blueprint, limits
@@ -87,4 +88,5 @@ def find_member():
 @blueprint.route("/me")
 @staff_required
 def me():
-    return render_template("staff_h5/me.html", logout=ActionForm())
+    return render_template("staff_h5/me.html", logout=ActionForm(),
+                           my_month=performance.my_month(db.session, current_user))  # 本月业绩

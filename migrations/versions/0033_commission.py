@@ -1,4 +1,4 @@
-"""Staff performance and commission: changes beyond 0029.
+"""Staff performance and commission: changes beyond 0029 (a refund finds the commission its order or checkout earned).
 
 Revision ID: 0033_commission
 Revises: 0032_referrals
@@ -17,8 +17,11 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('commission_entries', schema=None) as batch_op:
+        batch_op.create_index('ix_commission_entries_merchant_reference',
+                              ['merchant_id', 'reference_kind', 'reference_id'], unique=False)
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('commission_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_commission_entries_merchant_reference')

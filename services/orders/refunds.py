@@ -33,6 +33,7 @@ from models import Card, Order, OrderRefund
 from services.merchant import audit
 from services.cards import benefit_refunds, count_timed_closing
 from services.coupons import bought_codes
+from services.recruitment import commission
 from services.shared import idempotency
 from services.wallet import journal as wallet
 from services.shared.tenancy import get_owned
@@ -152,6 +153,7 @@ def _new_record(session, actor, order, amount, reason, key, now, steps=None):
                          idempotency_key=key, created_at=now or now_utc())
     session.add(record)
     session.flush()
+    commission.reverse_for_order_refund(session, order, record, now)  # before the order counts it as refunded
     return record
 
 

@@ -1,7 +1,7 @@
 """What follows a member's first claim of the card: the join credited to its source (and staff member), the guide
 bound, the inviter recorded and rewarded, the recruiter's commission. Called by services/members/join.py and by the
 staff page's assisted join, inside their transaction."""
-from services.recruitment import attribution, guides, referrals
+from services.recruitment import attribution, commission, guides, referrals
 
 
 def after_join(session, merchant, member, touch=attribution.NOBODY, now=None):
@@ -10,4 +10,5 @@ def after_join(session, merchant, member, touch=attribution.NOBODY, now=None):
         return False
     guides.bind_on_join(session, merchant, member, touch, now=now)
     referrals.after_join(session, merchant, member, touch, now=now)
+    commission.for_join(session, merchant, member, touch, now=now)
     return True

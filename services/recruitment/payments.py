@@ -4,7 +4,7 @@ Called by the till (services/till/payment.py, only for members with a referrer o
 by order settlement (services/orders/settlement.py) inside their transaction. Reports find first payments of
 everyone else from the payments themselves."""
 from models import CardTemplate
-from services.recruitment import attribution, referrals
+from services.recruitment import attribution, commission, referrals
 
 # order kind -> the attribution event it records
 ORDER_EVENTS = {"topup": "topup", "gift_card": "card_purchase", "timed_card": "card_purchase",
@@ -17,6 +17,7 @@ def after_till_payment(session, merchant, member, checkout, *, first_visit, now)
         if attribution.first_payment(session, merchant.id, member.id, amount=checkout.pay,
                                      reference=("checkout", checkout.id), now=now):
             referrals.on_first_payment(session, merchant, member, now=now)
+    commission.for_guided_spend(session, merchant, member, checkout, now=now)
 
 
 def after_order_paid(session, merchant, order, now):
@@ -27,6 +28,7 @@ def after_order_paid(session, merchant, order, now):
         attribution.record(session, merchant.id, order.member_id, event, key=f"order:{order.id}",
                            touch=attribution.order_touch(session, order), reference=("order", order.id),
                            amount=order.amount, now=now)
+    commission.for_order(session, merchant, order, now=now)
     if order.member is not None and order.member.referrer_id is not None:
         if attribution.first_payment(session, merchant.id, order.member_id, amount=order.amount,
                                      reference=("order", order.id), now=now):

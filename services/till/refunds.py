@@ -15,6 +15,7 @@ from domain.money import format_yuan
 from models import CouponCode, Member, Merchant, PointsTransaction, Verification, WalletTransaction
 from models.checkout import TENDER_LABELS, Checkout, CheckoutRefund
 from services.points import ledger as points
+from services.recruitment import commission
 from services.shared import idempotency, ledger_rows
 from services.shared.tenancy import get_owned, merchant_timezone
 from services.shared.text import required_text
@@ -44,6 +45,7 @@ def refund(session, actor, checkout_id, amount, *, reason, key, now=None):
     if row is None:
         raise Conflict("重复的退款请求正在处理，请稍后查看结果")
     _reverse(session, actor, checkout, row, before, before + amount, now)
+    commission.reverse_for_checkout_refund(session, checkout, row, before + amount, now)
     session.flush()
     # last: a refusal from WeChat Pay / Alipay rolls back everything above; cash and card go back outside
     till_channel_refunds.give_back(_merchant(session, actor.merchant_id), checkout, row)
