@@ -171,6 +171,7 @@ def _connect_services(app):
 def _register_blueprints(app):
     app.register_blueprint(backoffice_blueprint)
     app.register_blueprint(member_h5.blueprint)
+    app.register_blueprint(member_h5.short_links.blueprint)  # /j/<token>: the short join link an SMS carries
     app.register_blueprint(staff_h5.blueprint)  # the staff page at /staff
     sandbox.register(app)
     wechat_bot.register(app)  # the official-account callback (CSRF-exempt, signed by WeChat)

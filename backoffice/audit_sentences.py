@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "messaging.settings": _l("修改群发设置"), "send.start": _l("开始群发"), "send.cancel": _l("取消群发"),
     "wechat.settings": _l("修改公众号设置"), "wechat.menu.save": _l("保存公众号菜单"),
     "wechat.menu.publish": _l("发布公众号菜单"), "wechat.keyword.delete": _l("删除关键词回复"),
+    "recruitment.sms_invite": _l("发送入会邀请短信"),
     "commission.rule": _l("修改提成规则"),
     "recruitment.settings": _l("修改招募设置"),
 }
@@ -59,6 +60,7 @@ TARGET_LABELS = {
     "topup_rule": _l("充值档位"), "api_key": _l("接口密钥"), "gift_card_batch": _l("礼品卡批次"),
     "balance_discount_rule": _l("折上折规则"), "stored_value_settings": _l("储值设置"),
     "messaging_settings": _l("群发设置"), "checkout_settings": _l("收银设置"), "points_multiplier_day": _l("多倍积分日"),
+    "recruit_sms_batch": _l("邀请短信"),
     "commission_rule": _l("提成规则"),
     "recruit_settings": _l("招募设置"),
 }
@@ -91,6 +93,8 @@ FIELD_LABELS = {
     "wechat_app_secret": _l("公众号 AppSecret"), "wechat_token": _l("公众号令牌 Token"),
     "wechat_aes_key": _l("消息加解密密钥"), "alipay_private_key": _l("支付宝应用私钥"),
     "wechat_pay_api_key": _l("微信支付 API 密钥"),
+    "asked": _l("填写号码"), "sent": _l("已发送"), "skipped_member": _l("已是会员"), "skipped_opted_out": _l("已退订"),
+    "skipped_recent": _l("近期已邀请"), "source_id": _l("渠道编号"),
     "per_new_member": _l("每拉新一位会员提成"), "topup_bp": _l("充值提成"), "card_sale_bp": _l("售卡提成"),
     "guided_spend_bp": _l("导购会员消费提成"), "guided_spend_days": _l("导购提成天数"),
     "invite_enabled": _l("邀请有礼"), "rebind_guide_on_scan": _l("扫其他导购的码时改绑导购"),

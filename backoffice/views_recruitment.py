@@ -29,6 +29,12 @@ def link_of(source):
                                       token=source.token)
 
 
+def short_link_of(source):
+    """The short form of a source's link (/j/<token>): what an SMS has room for."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    return base.rstrip("/") + url_for("member_short.join", token=source.token)
+
+
 def picked():
     """The owner and target the query asks for: ?owner=merchant | store:<id> | staff:<id>[:<store id>] and
     ?target=join | paid:<template id>. Another merchant's (or an unknown) id is a 404."""
@@ -77,7 +83,7 @@ def recruitment():
     session, mid = db.session, merchant_id()
     stores = promotion.active_stores(session, mid)
     staff_rows = [(person, store, f"staff:{person.id}" + (f":{store.id}" if store else ""))
-                  for person in promotion.active_staff(session, mid)
+                  for person in promotion.recruiting_staff(session, mid)
                   for store in (promotion.staff_stores_of(session, person) if person.is_store_bound else [None])]
     return render_template("backoffice/recruitment/codes.html", stores=stores, staff_rows=staff_rows,
                            target=target, target_args={"target": target_value(target)} if target.template else {},
@@ -130,7 +136,7 @@ def recruitment_channels():
     shares = {link.channel: _share_intent(link.channel, link.url, headline) for link in links}
     return render_template("backoffice/recruitment/channels.html", owner=owner, target=target, links=links, qrs=qrs,
                            shares=shares, stores=promotion.active_stores(session, mid),
-                           staff=promotion.active_staff(session, mid),
+                           staff=promotion.recruiting_staff(session, mid),
                            templates=promotion.membership_templates(session, mid), owner_value=owner_value(owner),
                            target_value=target_value(target), args=chosen_args(owner, target))
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 from backoffice import blueprint
 from backoffice.common import merchant_id, requires
 from backoffice.forms_recruitment import SmsInviteForm
-from backoffice.views_recruitment import chosen_args, link_of, owner_value, picked, target_value
+from backoffice.views_recruitment import chosen_args, owner_value, picked, short_link_of, target_value
 from domain.errors import DomainError
 from domain.outreach import OPT_OUT_TAIL, SMS_MAX_CHARS, signature
 from extensions import db
@@ -25,7 +25,7 @@ def recruitment_sms():
     owner, target = picked()
     session, mid = db.session, merchant_id()
     source = promotion.channel_source(session, owner, "sms", target)
-    link = link_of(source)
+    link = short_link_of(source)
     form = SmsInviteForm()
     if not form.is_submitted():
         form.key.data = new_idempotency_key("recruit-sms")  # minted at render: a double submit sends once
@@ -36,7 +36,7 @@ def recruitment_sms():
         return render_template(
             PAGE, form=form, owner=owner, target=target, link=link, args=args, owner_value=owner_value(owner),
             target_value=target_value(target), stores=promotion.active_stores(session, mid),
-            staff=promotion.active_staff(session, mid), templates=promotion.membership_templates(session, mid),
+            staff=promotion.recruiting_staff(session, mid), templates=promotion.membership_templates(session, mid),
             signature=signature(messaging_settings.signature_of(session, mid)), tail=OPT_OUT_TAIL,
             max_chars=SMS_MAX_CHARS, room=invitations.room_for_body(session, mid, link),
             quiet=invitations.in_quiet_hours(current_user.merchant), batches=invitations.recent_batches(session, mid),

@@ -20,4 +20,5 @@ from member_h5 import views_send_coupon  # noqa: E402,F401  (the coupon inside a
 from member_h5 import join_links  # noqa: E402,F401  (join codes, share and invite links: /j/<token>)
 from member_h5 import views_invite  # noqa: E402,F401  (邀请好友: the member's invite QR, link and friends)
 from member_h5 import views_share  # noqa: E402,F401  (the WeChat share of any member page carries a tracked link)
+from member_h5 import short_links  # noqa: E402,F401  (/j/<token>, outside /h5/<slug>: registered by app.py)
 from member_h5 import views_membership  # noqa: E402,F401  (付费会员: plans, 开通 and 续费)

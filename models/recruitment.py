@@ -22,6 +22,7 @@ class RecruitSource(TenantMixin, CreatedAtMixin, Base):
         sa.CheckConstraint(f"target IN {SOURCE_TARGETS!r}", name="target_known"),
         sa.Index("ix_recruit_sources_merchant_staff", "merchant_id", "staff_id"),
         sa.Index("ix_recruit_sources_merchant_member", "merchant_id", "member_id"),
+        sa.Index("ix_recruit_sources_token", "token"),  # the short link /j/<token> names no merchant
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

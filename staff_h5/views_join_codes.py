@@ -19,7 +19,7 @@ from staff_h5 import blueprint
 from staff_h5.forms import ActionForm
 from staff_h5.views import staff_required
 
-RECRUITS = "members.create"
+RECRUITS = promotion.RECRUITS
 # Web share pages of QQ, QQ空间 and 微博: open on the phone, sign in there, post the link.
 SHARE_PAGES = {"qq": "https://connect.qq.com/widget/shareqq/index.html",
                "qzone": "https://sns.qzone.qq.com/cgi-bin/qzshare/cgi_qzshare_onekey",

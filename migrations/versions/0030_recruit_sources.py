@@ -1,5 +1,6 @@
-"""Recruit sources (join codes, share links): invitation SMS batches and the numbers they reached, and phone numbers
-that replied T to a marketing SMS (members or not).
+"""Recruit sources (join codes, share links): a source found by its token alone (the short link /j/<token>),
+invitation SMS batches and the numbers they reached, and phone numbers that replied T to a marketing SMS (members or
+not).
 
 Revision ID: 0030_recruit_sources
 Revises: 0029_recruitment
@@ -20,6 +21,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('recruit_sources', schema=None) as batch_op:
+        batch_op.create_index('ix_recruit_sources_token', ['token'], unique=False)
+
     op.create_table('recruit_sms_batches',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=100), nullable=False),
@@ -71,3 +75,5 @@ def downgrade():
 
     op.drop_table('recruit_sms_invitees')
     op.drop_table('recruit_sms_batches')
+    with op.batch_alter_table('recruit_sources', schema=None) as batch_op:
+        batch_op.drop_index('ix_recruit_sources_token')

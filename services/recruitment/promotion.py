@@ -3,9 +3,11 @@ open (the free member card or a paid membership), the join codes of stores and s
 of the nine share channels. Links themselves are made by the caller (`link_of(source)`): services know no host."""
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from domain.errors import DomainError, NotFound
 from domain.recruitment import SHARE_CHANNEL_LABELS, SHARE_CHANNELS
-from models import CardTemplate, Staff, Store
+from models import CardTemplate, Merchant, RecruitSource, Staff, Store
 from services.recruitment import sources
 from services.shared.tenancy import checked_id, get_owned, scoped
 
@@ -13,6 +15,7 @@ OWNER_KINDS = ("merchant", "store", "staff")
 OWNER_KIND_LABELS = {"merchant": "商家", "store": "门店", "staff": "店员"}
 TARGETS = ("join", "paid_membership")
 TARGET_LABELS = {"join": "免费会员", "paid_membership": "付费会员"}
+RECRUITS = "members.create"  # the roles that recruit (办理会员): all but the verifier
 # What each channel asks of the person sharing, in the order SHARE_CHANNELS lists them.
 CHANNEL_HINTS = {
     "im": "复制链接，在客服对话里发给顾客",
@@ -96,6 +99,8 @@ def owner_of(session, merchant_id, kind, store_id=None, staff_id=None):
     staff = get_owned(session, Staff, merchant_id, staff_id)
     if not staff.active:
         raise DomainError("该店员账号已停用")
+    if not staff.can(RECRUITS):
+        raise DomainError("该员工的角色不招募会员")
     return staff_owner(session, staff, store_id)
 
 
@@ -139,9 +144,10 @@ def active_stores(session, merchant_id):
     return list(session.scalars(scoped(Store, merchant_id).where(Store.active.is_(True)).order_by(Store.id)))
 
 
-def active_staff(session, merchant_id):
-    return list(session.scalars(scoped(Staff, merchant_id).where(Staff.active.is_(True))
-                                .order_by(Staff.name, Staff.id)))
+def recruiting_staff(session, merchant_id):
+    """Active staff whose role recruits members (seed 002: every role but the verifier), by name."""
+    return [person for person in session.scalars(scoped(Staff, merchant_id).where(Staff.active.is_(True))
+                                                 .order_by(Staff.name, Staff.id)) if person.can(RECRUITS)]
 
 
 def join_code(session, owner, target=None):
@@ -167,6 +173,16 @@ def channel_source(session, owner, channel, target=None):
         return sources.for_staff(session, owner.staff, store_id=owner.store.id if owner.store else None,
                                  share_channel=channel, **values)
     return sources.for_share(session, owner.merchant_id, channel, **values)
+
+
+def merchant_slug_of_token(session, token):
+    """The merchant whose source has this token, for the short link /j/<token> (an SMS has no room for the
+    merchant's address); None for a token that is malformed, unknown or (never in practice) held twice."""
+    if not isinstance(token, str) or not sources.looks_like_token(token):
+        return None
+    slugs = session.scalars(select(Merchant.slug).join(RecruitSource, RecruitSource.merchant_id == Merchant.id)
+                            .where(RecruitSource.token == token).limit(2)).all()
+    return slugs[0] if len(slugs) == 1 else None
 
 
 def channel_links(session, owner, target, link_of):

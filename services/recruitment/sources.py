@@ -98,6 +98,10 @@ def usable(session, merchant_id, token, now=None):
     return source
 
 
+def looks_like_token(token):
+    return 0 < len(token) <= MAX_TOKEN_LENGTH and _URL_SAFE.fullmatch(token) is not None
+
+
 def get(session, merchant_id, source_id):
     """A source of this merchant by id, or None (another merchant's id finds nothing)."""
     if source_id is None:

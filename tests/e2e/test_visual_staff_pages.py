@@ -20,6 +20,8 @@ STAFF_PAGES = [
     ("members", "/staff/members"),
     ("assisted-join", "/staff/members/join"),
     ("me", "/staff/me"),
+    ("join-code", "/staff/join-code"),
+    ("recruitment", "/staff/recruitment"),
 ]
 
 

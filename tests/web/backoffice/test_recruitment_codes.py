@@ -174,3 +174,13 @@ def test_do_admin_and_operator_see_the_menu_item(sign_in_as, client, role):
     sign_in_as(role)
     page = text_of(client.get("/backoffice/recruitment"))
     assert 'aria-current="page">招募推广<' in page
+
+
+def test_is_a_verifier_who_does_not_recruit_left_out(as_owner, make, db, merchant, store):
+    verifier = make.staff(merchant, role=roles.VERIFIER, username="checker", stores_=[store])
+    verifier.name = "吴核销"
+    db.session.commit()
+    assert "吴核销" not in text_of(as_owner.get("/backoffice/recruitment"))
+    assert "吴核销" not in text_of(as_owner.get("/backoffice/recruitment/channels"))
+    assert as_owner.get(f"/backoffice/recruitment/poster?owner=staff:{verifier.id}").status_code == 404
+    assert count(RecruitSource, RecruitSource.staff_id == verifier.id) == 0

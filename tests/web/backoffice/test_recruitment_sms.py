@@ -46,7 +46,7 @@ def test_does_sending_invite_new_numbers_once_and_say_what_was_skipped(as_owner,
     key = key_of(text_of(as_owner.get("/backoffice/recruitment/sms")))
     form = {"key": key, "body": "送您一张会员卡，点击领取", "mobiles": "13900000001\n13900000002\n13900000003"}
     sent = as_owner.post("/backoffice/recruitment/sms", data=form)
-    assert sent.status_code == 302 and "/backoffice/recruitment/sms" in sent.location
+    assert sent.status_code == 302 and "/backoffice/recruitment/sms" in sent.location, re.findall(r'bo-flash[^>]*>([^<]*)', text_of(sent))
     shown = text_of(as_owner.get(sent.location))
     assert "已发送 2 条邀请短信" in shown and "已是会员 1 个" in shown and 'id="sms-batches"' in shown
     assert sms_sent() == 2
@@ -76,3 +76,21 @@ def test_is_a_form_without_numbers_or_key_refused(as_owner, at):
     assert as_owner.post("/backoffice/recruitment/sms", data={"body": "hi", "mobiles": "13900000001"}
                          ).status_code == 400
     assert sms_sent() == 0
+
+
+def test_does_the_sms_carry_the_short_link_that_leads_to_the_tracked_join_link(as_owner, db, merchant, at):
+    page = text_of(as_owner.get("/backoffice/recruitment/sms"))
+    source = db.session.scalars(select(RecruitSource)).one()
+    base = as_owner.application.config["PUBLIC_BASE_URL"].rstrip("/")
+    assert f"{base}/j/{source.token} 回T退订" in page
+    as_owner.post("/backoffice/recruitment/sms", data={"key": key_of(page), "body": "送您会员卡",
+                                                       "mobiles": "13900000001"})
+    sent = db.session.scalars(select(SandboxOutbox).where(SandboxOutbox.kind == "sms")).one()
+    assert sent.payload["text"] == f"【测试咖啡】送您会员卡{base}/j/{source.token} 回T退订"
+    opened = as_owner.application.test_client().get(f"/j/{source.token}")
+    assert opened.status_code == 302 and opened.location.endswith(f"/h5/{merchant.slug}/j/{source.token}")
+
+
+def test_is_a_short_link_of_nothing_a_404(client, db):
+    for token in ("unknownToken0000", "a" * 40, "%00", "中文"):
+        assert client.get(f"/j/{token}").status_code in (400, 404)
