@@ -32,3 +32,4 @@ from backoffice import views_recruitment, views_recruitment_sms  # noqa: E402,F4
 from backoffice import views_recruit_settings  # noqa: E402,F401  (招募设置: 邀请有礼 rewards; a member's invitees)
 from backoffice import views_channels  # noqa: E402,F401  (渠道分析: what each channel and staff member brought)
 from backoffice import views_guides  # noqa: E402,F401  (专属导购: a member's guide, 导购分配)
+from backoffice import views_card_stock  # noqa: E402,F401  (实体卡: card batches, the printing file, cards to stores)

@@ -8,5 +8,6 @@ from flask import Blueprint
 blueprint = Blueprint("staff_h5", __name__, url_prefix="/staff")
 
 from staff_h5 import views, views_checkout, views_members, views_scan  # noqa: F401,E402  (routes register on import)
+from staff_h5 import views_card_stock, views_counter_topup  # noqa: F401,E402  (发实体卡, 门店充值)
 from staff_h5 import views_join_codes  # noqa: F401,E402  (my join code, 招募推广)
 from staff_h5 import views_assisted_join, views_guide_members  # noqa: F401,E402  (帮顾客办理, 我的会员)

@@ -179,14 +179,28 @@ def today_in_store(session, merchant, store_id, now=None):
     return [order for order in rows if is_counter(order)]
 
 
+def by_key(session, merchant_id, key):
+    """The counter top-up already taken under this key (a double tap lands on its receipt), or None."""
+    earlier = idempotency.find_existing(session, Order, merchant_id, key or "")
+    return earlier if earlier is not None and is_counter(earlier) else None
+
+
+def coupon_titles(session, merchant_id, items):
+    """{template id: title} of the coupons a priced top-up gives."""
+    wanted = {entry["template_id"] for entry in items.get("coupons", ())}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(CouponTemplate.id, CouponTemplate.title).where(
+        CouponTemplate.merchant_id == merchant_id, CouponTemplate.id.in_(list(wanted)))).all())
+
+
 def receipt(session, order):
     """Everything the counter top-up's receipt prints, from what the order recorded (never a re-quote): the
     principal, bonus and gifts, the balance right after, the store, the staff member and the time."""
     items, done = order.items or {}, order.fulfilment or {}
     txn = session.get(WalletTransaction, done["wallet_transaction_id"]) if done.get("wallet_transaction_id") else None
     wanted = {entry["template_id"]: entry["count"] for entry in items.get("coupons", ())}
-    titles = dict(session.execute(select(CouponTemplate.id, CouponTemplate.title).where(
-        CouponTemplate.merchant_id == order.merchant_id, CouponTemplate.id.in_(list(wanted)))).all()) if wanted else {}
+    titles = coupon_titles(session, order.merchant_id, items)
     missed = {entry["template_id"] for entry in done.get("coupons_not_granted", ())}
     plan = items.get("instalments") or {}
     refunds = session.scalars(select(OrderRefund).where(OrderRefund.merchant_id == order.merchant_id,

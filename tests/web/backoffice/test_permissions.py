@@ -4,6 +4,7 @@ import pytest
 from domain import roles
 from models import AuditLog
 from services.campaigns import setup as campaign_setup
+from services.card_stock import batches as card_stock
 from services.members import fields as member_fields
 from services.outreach import compose
 from services.recruitment import sources as recruit_sources
@@ -106,6 +107,15 @@ ENDPOINTS = [
     ("POST", "/backoffice/membership/new", "cards.manage"),
     ("GET", "/backoffice/membership/holders", "cards.manage"),
     ("GET", "/backoffice/membership/refunds", "cards.manage"),
+    ("GET", "/backoffice/card-stock", "card_stock.manage"),
+    ("GET", "/backoffice/card-stock/new", "card_stock.manage"),
+    ("POST", "/backoffice/card-stock/new", "card_stock.manage"),
+    ("GET", "/backoffice/card-stock/{card_batch}", "card_stock.manage"),
+    ("POST", "/backoffice/card-stock/{card_batch}/issue", "card_stock.manage"),
+    ("GET", "/backoffice/card-stock/{card_batch}/export.csv", "card_stock.manage"),
+    ("GET", "/backoffice/card-stock/{card_batch}/export.xlsx", "card_stock.manage"),
+    ("POST", "/backoffice/card-stock/cards/{stock_card}/issue", "card_stock.manage"),
+    ("POST", "/backoffice/card-stock/cards/{stock_card}/take-back", "card_stock.manage"),
     ("GET", "/backoffice/reports/channels", "reports.view"),
     ("GET", "/backoffice/reports/channels/staff", "reports.view"),
     ("GET", "/backoffice/reports/channels/export.csv", "reports.view"),
@@ -138,8 +148,10 @@ def ids(make, db, merchant, owner, store):
                                    schedule={"mode": "days_before", "days_before": 3, "hour": 9},
                                    rewards={"points": 10})
     source = recruit_sources.for_store(db.session, store)
+    card_batch = card_stock.make_batch(db.session, owner, name="权限检查", quantity=2)
+    stock_card = db.session.scalars(card_stock.cards_query(merchant.id, card_batch.id)).first()
     db.session.commit()
-    return {"source": source.id, "store": store.id, "staff": owner.id, "level": level.id, "member": member.id, "field": field.id,
+    return {"card_batch": card_batch.id, "stock_card": stock_card.id, "source": source.id, "store": store.id, "staff": owner.id, "level": level.id, "member": member.id, "field": field.id,
             "wallet": purse.id, "member_obj": member, "send": send.id, "campaign": campaign.id}
 
 
