@@ -41,7 +41,8 @@ class _BenefitCardInstrument:
             reason = "该权益卡不适用于本门店"
         else:
             reason = self.AT_CHECKOUT
-        return Lookup(kind=self.kind, kind_label=card_rules.KIND_LABELS[BENEFIT], id=card.id, code=card.code,
+        kind_label = "付费会员" if template.membership else card_rules.KIND_LABELS[BENEFIT]
+        return Lookup(kind=self.kind, kind_label=kind_label, id=card.id, code=card.code,
                       title=template.title, state=card.state, state_label=benefit_texts.state_text(card, now),
                       reason=reason, member=card.member, details=details)
 

@@ -291,6 +291,8 @@ def kind_preview(session, order):
                              f"退款后该卡作废。"}
     closing = "退款后该权益卡作废，随卡发放且未使用的优惠券一并收回。" if order.kind == "benefit_card" \
         else "退款后该卡作废。"
+    if order.kind == "benefit_card" and card.template.membership:
+        closing = "退款后付费会员立即结束，会员回到方案设置的过期后身份；随会员发放且未使用的优惠券一并收回。"
     return {"most": left, "suggested": None, "statement": closing}
 
 

@@ -18,6 +18,7 @@ from services.cards import (benefit_holdings, benefit_refunds, benefit_templates
 from services.members import holdings as member_holdings
 from services.members import levels as level_service
 from services.orders import card_sales, settlement
+from services.verification import instruments
 from tests.integration.helpers import run_concurrently
 
 
@@ -301,6 +302,8 @@ def test_are_plans_kept_apart_from_benefit_cards_everywhere_a_member_or_merchant
     assert member_holdings.counted(db.session, merchant_id, member_id, now_utc()).benefit_cards == 0
     kinds = {h.kind_label for h in member_holdings.holdings(db.session, merchant_id, member_id)}
     assert "付费会员" in kinds and "权益卡" not in kinds
+    staff_sees = instruments.held_by(db.session, db.session.get(Member, member_id), None)
+    assert [(h.kind_label, h.title) for h in staff_sees] == [("付费会员", "年度会员")]
     with pytest.raises(NotFound):
         membership_plans.get_plan(db.session, merchant_id, card.id)
     with pytest.raises(NotFound):

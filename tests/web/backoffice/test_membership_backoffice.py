@@ -1,15 +1,17 @@
 """Back office 付费会员: plans made with the benefit card form plus the two levels, kept apart from benefit cards,
 listed and stopped; the holders and until when; taking a membership back (owner/admin) gives the level back; who
 may do what; another merchant's ids; bad input."""
+import re
 from datetime import timedelta
 
 import pytest
 
+from channels import payment_channels
 from domain import roles
 from domain.clock import now_utc
 from domain.orders import Expected
 from extensions import db
-from models import AuditLog, Card, CardRefund, CardTemplate, LevelChange, Member
+from models import AuditLog, Card, CardRefund, CardTemplate, LevelChange, Member, Order
 from services.cards import benefit_templates, membership_plans
 from services.members import levels as level_service
 from services.orders import card_sales, settlement
@@ -148,6 +150,27 @@ def test_does_taking_a_membership_back_end_it_and_give_the_level_back(as_owner, 
     assert "年度会员" not in text_of(as_owner.get("/backoffice/benefit-cards/refunds"))
     history = text_of(as_owner.get(f"/backoffice/members/{member.id}"))
     assert "开通付费会员" in history and "付费会员退款" in history
+
+
+class FakeChannel:
+    @staticmethod
+    def refund(merchant, order, amount, out_refund_no, reason):
+        return {"refund_id": "CH-" + out_refund_no, "status": "succeeded"}
+
+
+def test_does_refunding_the_order_pay_back_and_end_the_membership(as_owner, owner, make, merchant, monkeypatch):
+    monkeypatch.setattr(payment_channels, "channel_for", lambda channel: FakeChannel)
+    plan = make_plan(owner, merchant)
+    member, card = bought(make, merchant, plan)
+    order = db.session.query(Order).filter_by(member_id=member.id).one()
+    page = text_of(as_owner.get(f"/backoffice/orders/{order.id}"))
+    assert "退款后付费会员立即结束" in page
+    key = re.search(r'name="key"[^>]*value="([^"]+)"', page).group(1)
+    done = as_owner.post(f"/backoffice/orders/{order.id}/refund", data={"amount": "99", "reason": "七天无理由",
+                                                                          "key": key}, follow_redirects=True)
+    assert "已退款 ¥99.00" in text_of(done)
+    assert fresh(card).state == "refunded" and fresh(member).level.name == "普通"
+    assert count(LevelChange, LevelChange.reason == "paid_refund") == 1
 
 
 def test_are_plans_and_their_cards_not_reachable_as_benefit_cards(as_owner, owner, make, merchant):
