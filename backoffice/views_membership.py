@@ -81,7 +81,8 @@ def _save(plan):
     else:
         counts, pack_error = {e["template_id"]: e["count"] for e in (plan.gift_pack if plan else [])}, None
     context = {"form": form, "plan": plan, "coupon_templates": coupon_templates, "counts": counts,
-               "pack_error": pack_error, "pack_prefix": PACK_PREFIX}
+               "pack_error": pack_error, "pack_prefix": PACK_PREFIX, "sale_title": _("方案与价格"),
+               "pack_title": _("开通礼包（开通或续费时赠送的优惠券）")}
     pack = [{"template_id": tid, "count": n} for tid, n in counts.items()]
     return form_page(FORM, context, lambda: membership_plans.save_plan(db.session, current_user, plan,
                                                                        **form.values(pack)),

@@ -66,6 +66,8 @@ def test_can_an_owner_create_a_plan_with_its_levels(as_owner, owner, merchant):
     listing = text_of(as_owner.get("/backoffice/membership"))
     assert "年度会员" in listing and "¥99.00" in listing and "365 天" in listing and "金卡" in listing
     assert "银卡" in listing and "开通中" in listing and f"/h5/{merchant.slug}/membership/{plan.id}" in listing
+    assert f"/backoffice/recruitment?target=paid:{plan.id}" in listing  # its join codes and share links
+    assert "年度会员" in text_of(as_owner.get(f"/backoffice/recruitment?target=paid:{plan.id}"))
     assert "年度会员" not in text_of(as_owner.get("/backoffice/benefit-cards"))
     audit = text_of(as_owner.get("/backoffice/audit"))
     assert "保存付费会员方案" in audit and "开通后等级" in audit
