@@ -64,6 +64,9 @@ def join(session, merchant, store, staff, *, mobile, code, profile, notes=None, 
     _check_staff(merchant, staff, store)
     member_join.check_profile(session, merchant.id, profile)
     notes = optional_text(notes, "备注", MAX_NOTES)
+    existing = existing_member(session, merchant, mobile)
+    if existing is not None and existing.status != "active":
+        raise DomainError("该手机号的会员卡已停用，不能办理，请联系店长")
     mobile = sms_codes.verify(session, merchant.id, mobile, code, purpose=CODE_PURPOSE, now=now)
     return enrol(session, merchant, store, staff, mobile=mobile, profile=profile, notes=notes, now=now)
 

@@ -90,6 +90,19 @@ def test_is_an_existing_member_not_joined_twice_and_only_their_blanks_filled(db,
     assert member.guide_id == shop["guide"].id  # nobody guided them yet: the guide who helped does now
 
 
+def test_is_a_disabled_members_phone_refused_before_the_code_is_used(db, shop, make):
+    existing = make.member(shop["merchant"], mobile=MOBILE)
+    existing.status = "disabled"
+    db.session.commit()
+    code = _send(db, shop)
+    with pytest.raises(DomainError, match="已停用"):
+        _join(db, shop, code)
+    db.session.rollback()
+    existing.status = "active"
+    db.session.commit()
+    assert not _join(db, shop, code).created  # the code was not used up
+
+
 def test_does_a_member_made_at_the_till_get_the_card_opened_by_an_assisted_join(db, shop, make):
     existing = make.member(shop["merchant"], mobile=MOBILE)
     db.session.commit()
