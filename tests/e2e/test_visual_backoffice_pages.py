@@ -21,6 +21,7 @@ BACKOFFICE_PAGES = [
     ("recruitment-codes", "/backoffice/recruitment"),
     ("recruitment-channels", "/backoffice/recruitment/channels?owner=store:{store_id}"),
     ("recruitment-sms", "/backoffice/recruitment/sms"),
+    ("recruitment-poster", "/backoffice/recruitment/poster?owner=store:{store_id}"),
     ("coupons", "/backoffice/coupons"),
     ("coupon-new", "/backoffice/coupons/new"),
     ("coupon-issue", "/backoffice/coupons/issue"),
