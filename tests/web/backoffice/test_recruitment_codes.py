@@ -68,7 +68,8 @@ def test_does_a_store_code_download_as_a_png_and_svg_of_its_join_link(as_owner, 
     assert qr_modules_of(png.data) == [list(row) for row in posters.qr_matrix(url)]
     svg = as_owner.get(f"/backoffice/recruitment/code.svg?owner=store:{store.id}")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
-    assert svg.data == posters.qr_svg(url)  # the same link: the SVG is the QR of exactly that URL
+    dark = {(int(x), int(y)) for x, y in re.findall(r"M(\d+),(\d+)H", svg.data.decode())}
+    assert dark == {(x, y) for y, row in enumerate(posters.qr_matrix(url)) for x, on in enumerate(row) if on}
     assert count(RecruitSource) == 1  # downloading twice made one code
 
 
@@ -184,3 +185,19 @@ def test_is_a_verifier_who_does_not_recruit_left_out(as_owner, make, db, merchan
     assert "吴核销" not in text_of(as_owner.get("/backoffice/recruitment/channels"))
     assert as_owner.get(f"/backoffice/recruitment/poster?owner=staff:{verifier.id}").status_code == 404
     assert count(RecruitSource, RecruitSource.staff_id == verifier.id) == 0
+
+
+@pytest.fixture()
+def no_cjk_font(monkeypatch):
+    monkeypatch.setattr(posters, "FONT_CANDIDATES", ())
+    posters.font_path.cache_clear()
+    posters._font.cache_clear()
+    yield
+    posters.font_path.cache_clear()
+    posters._font.cache_clear()
+
+
+def test_without_a_chinese_font_is_the_poster_refused_with_a_reason_not_drawn_as_boxes(as_owner, store, no_cjk_font):
+    answer = as_owner.get(f"/backoffice/recruitment/channels/poster.png?owner=store:{store.id}")
+    assert answer.status_code == 503 and "未安装中文字体" in text_of(answer) and answer.mimetype == "text/html"
+    assert as_owner.get(f"/backoffice/recruitment/code.png?owner=store:{store.id}").status_code == 200  # no text
