@@ -49,7 +49,7 @@ def _context(order, form):
             "left": preview["most"] if isinstance(preview, dict) else refunds.refundable_left(order),
             "preview": preview, "refundable_kinds": ("topup", *refunds.CARD_KINDS, "coupon"),
             "state_labels": order_rules.STATE_LABELS, "kind_labels": order_rules.KIND_LABELS,
-            "channel_labels": order_rules.CHANNEL_LABELS}
+            "channel_labels": order_rules.ORDER_CHANNEL_LABELS}
 
 
 @blueprint.route("/orders/<int:order_id>")

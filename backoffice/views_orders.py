@@ -26,7 +26,7 @@ def orders():
     return render_template("backoffice/orders/list.html", pagination=pagination, filters=filters,
                            kept_args={k: v for k, v in filters.items() if v},
                            state_labels=order_rules.STATE_LABELS, kind_labels=order_rules.KIND_LABELS,
-                           channel_labels=order_rules.CHANNEL_LABELS)
+                           channel_labels=order_rules.ORDER_CHANNEL_LABELS)
 
 
 def _filtered(query):
@@ -34,7 +34,7 @@ def _filtered(query):
     args = request.args
     filters = {"state": args.get("state") if args.get("state") in order_rules.STATES else "",
                "kind": args.get("kind") if args.get("kind") in order_rules.KINDS else "",
-               "channel": args.get("channel") if args.get("channel") in order_rules.CHANNELS else "",
+               "channel": args.get("channel") if args.get("channel") in order_rules.ORDER_CHANNELS else "",
                "date_from": _date(args.get("date_from")), "date_to": _date(args.get("date_to"))}
     for name in ("state", "kind", "channel"):
         if filters[name]:

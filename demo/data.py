@@ -11,6 +11,7 @@ from models import Merchant
 from demo import campaigns as demo_campaigns, catalogue as demo_catalogue
 from sandbox import alipay_keys, wechat_state as wechat_sandbox
 from services.audiences import filters as audience_filters, saved as saved_audiences
+from services.card_stock import batches as card_batches, states as card_states
 from services.outreach import settings as messaging_settings
 from services.rewards import gifts as gift_rules, rules as reward_rules
 from services.members import levels, fields as member_fields, members
@@ -71,6 +72,7 @@ def load(session):
     people = _members(session, merchant, shop_list, team)
     cash, latte, *_rest = demo_catalogue.load(session, merchant, team["owner"], people)
     _outreach(session, team["owner"])
+    _card_stock(session, team["owner"], shop_list[0])
     demo_campaigns.load(session, team["owner"], cash, latte)
     sandbox_channels(session, merchant)
     return merchant, True
@@ -115,6 +117,14 @@ def _outreach(session, owner):
                          ("女性会员", {"genders": ["female"]})):
         saved_audiences.save(session, owner, None, name=name, filters=audience_filters.parse(values))
     messaging_settings.save(session, owner, sms_signature="演示咖啡", own_words_text="", sms_fallback=True)
+
+
+def _card_stock(session, owner, store):
+    """实体卡: a printed batch of member cards with barcodes and PINs, 50 of them handed to the first store, where
+    the cashier issues them to members at the counter."""
+    batch = card_batches.make_batch(session, owner, name="首批实体会员卡", quantity=200, prefix="YS",
+                                    with_barcode=True, with_pin=True)
+    card_states.issue_to_store(session, owner, batch.id, store_id=store.id, count=50)
 
 
 def _fields(session, owner):

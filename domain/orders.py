@@ -19,6 +19,7 @@ CHANNEL_LABELS = {"wechat": "微信支付", "alipay": "支付宝"}
 COUNTER_CHANNELS = ("cash", "bankcard")
 COUNTER_CHANNEL_LABELS = {"cash": "现金", "bankcard": "银行卡"}
 ORDER_CHANNELS = CHANNELS + COUNTER_CHANNELS
+ORDER_CHANNEL_LABELS = {**CHANNEL_LABELS, **COUNTER_CHANNEL_LABELS}  # what an order list or page names its channel
 
 CREATED, PAID, FULFILLED, CLOSED, REFUNDED = "created", "paid", "fulfilled", "closed", "refunded"
 STATES = (CREATED, PAID, FULFILLED, CLOSED, REFUNDED)

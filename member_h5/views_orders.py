@@ -35,7 +35,7 @@ def order_detail(order_id):
     nudge = _nudge(order)
     return render_template("member_h5/orders/detail.html", order=order, items=order.items or {},
                            coupon_titles=_coupon_titles(order), state_labels=order_rules.STATE_LABELS,
-                           kind_labels=order_rules.KIND_LABELS, channel_labels=order_rules.CHANNEL_LABELS,
+                           kind_labels=order_rules.KIND_LABELS, channel_labels=order_rules.ORDER_CHANNEL_LABELS,
                            refresh=refresh, next_n=seen + 1, refresh_seconds=REFRESH_SECONDS,
                            refund_list=refunds.refunds_of(db.session, g.merchant.id, order.id), nudge=nudge)
 

@@ -18,6 +18,11 @@ STAFF_PAGES = [
     ("receipt", "/staff/checkouts/{checkout_id}"),
     ("records", "/staff/records"),
     ("members", "/staff/members"),
+    ("counter-topup-find", "/staff/topup"),
+    ("counter-topup", "/staff/members/{member_id}/topup"),
+    ("counter-topup-receipt", "/staff/topups/{topup_order_id}"),
+    ("counter-topups-today", "/staff/topups"),
+    ("card-issue", "/staff/members/{member_id}/card"),
     ("assisted-join", "/staff/members/join"),
     ("me", "/staff/me"),
     ("join-code", "/staff/join-code"),
@@ -79,6 +84,16 @@ def test_till_quote_looks_right_on_a_phone(cashier, shop):
         page.wait_for_selector("#quote-steps")
 
     visual.check_page(cashier, None, "staff-checkout-quote", tap_targets=True, ready=quote)
+
+
+def test_counter_topup_confirm_looks_right_on_a_phone(cashier, shop):
+    """门店充值's confirm step: what the tier gives, the balance after, the pay bar."""
+    def confirm(page):
+        page.goto(f"{shop.base}/staff/members/{shop.member_id}/topup")
+        page.click("#topup-next")
+        page.wait_for_selector("#topup-summary")
+
+    visual.check_page(cashier, None, "staff-counter-topup-confirm", tap_targets=True, ready=confirm)
 
 
 def test_guide_members_look_right_on_a_phone(chromium, shop):

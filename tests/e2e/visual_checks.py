@@ -212,11 +212,13 @@ def demo_shop(app):
 
 def _seed(session, app):
     from demo import data as demo_data
-    from models import Campaign, Card, CardTemplate, CouponCode, CouponTemplate, Member, Staff, Store
+    from models import (Campaign, Card, CardTemplate, CouponCode, CouponTemplate, Member, MemberCardBatch, Staff,
+                        Store)
     from sandbox import wechat_state
     from services.members import members
     from services.orders import card_sales
     from services.till import payment
+    from services.wallet import counter_topup, stored_value
 
     merchant, _created = demo_data.load(session)
     session.commit()
@@ -231,12 +233,16 @@ def _seed(session, app):
     order = card_sales.create_order(session, merchant, first.id, template_id=count_template.id, channel="wechat",
                                     key="visual:order")
     stranger = wechat_state.create_wechat_user(session, merchant.wechat_app_id, "新朋友")
+    topup = counter_topup.take_by_hand(session, merchant, cashier, store_id=store.id, member_id=first.id,
+                                       tender="cash", key="visual:topup",
+                                       rule_id=stored_value.rules_in_force(session, merchant)[0].id)
     session.commit()
     by_member = dict(merchant_id=merchant.id)
     return SimpleNamespace(
         base=app.config["PUBLIC_BASE_URL"], slug=merchant.slug, merchant_id=merchant.id, member_id=first.id,
         wechat_user_id=person.id, stranger_user_id=stranger.id, store_id=store.id, checkout_id=checkout.id,
-        order_id=order.id, count_template_id=count_template.id,
+        order_id=order.id, count_template_id=count_template.id, topup_order_id=topup.id,
+        card_batch_id=_first(session, MemberCardBatch, merchant).id,
         campaign_id=_first(session, Campaign, merchant).id,
         coupon_code_id=session.scalars(select(CouponCode.id).filter_by(member_id=first.id, **by_member)
                                        .order_by(CouponCode.id)).first(),
