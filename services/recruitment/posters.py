@@ -76,6 +76,7 @@ def poster_of(session, merchant, owner, target, headline):
     return Poster(face, headline, action, inviter)
 
 
+@functools.lru_cache(maxsize=32)  # a staff page shows its poster on every visit: drawn once per process
 def poster_png(poster, url):
     """The poster as PNG bytes: headline on the card colour, the card, the QR of `url`, the call to action."""
     width, height = POSTER_SIZE
@@ -99,6 +100,7 @@ def poster_png(poster, url):
     return _png(image)
 
 
+@functools.lru_cache(maxsize=64)  # WeChat fetches it for every share
 def thumb_png(face):
     """A square picture of the card for a WeChat share (WeChat shows it beside the title)."""
     image = Image.new("RGB", (THUMB_SIZE, THUMB_SIZE), WHITE)

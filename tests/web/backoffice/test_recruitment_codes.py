@@ -190,8 +190,8 @@ def test_is_a_verifier_who_does_not_recruit_left_out(as_owner, make, db, merchan
 @pytest.fixture()
 def no_cjk_font(monkeypatch):
     monkeypatch.setattr(posters, "FONT_CANDIDATES", ())
-    posters.font_path.cache_clear()
-    posters._font.cache_clear()
+    for cached in (posters.font_path, posters._font, posters.poster_png, posters.thumb_png):
+        cached.cache_clear()
     yield
     posters.font_path.cache_clear()
     posters._font.cache_clear()
