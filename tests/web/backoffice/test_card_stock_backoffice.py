@@ -1,6 +1,7 @@
 """Back office 实体卡: making a batch, the batches with their counts, a batch's cards (by state, by number), the
 printing file, cards handed to a store, one card handed out or taken back; another merchant's ids are 404; bad
-input answered in Chinese with nothing made; binding on the member page goes through the stock."""
+input answered in Chinese with nothing made; binding on the member page goes through the stock; a cash counter
+top-up (sold with a card or alone) is listed under 现金 and refunded by hand from the order page."""
 import csv
 import io
 import re
@@ -171,3 +172,25 @@ def test_does_binding_on_the_member_page_go_through_the_stock(as_owner, owner, m
     assert bound.status_code == 302
     assert (fresh(card).state, fresh(card).member_id) == ("active", member.id)
     assert count(MemberIdentity, MemberIdentity.value == card.card_no) == 1
+
+
+def test_is_a_cash_counter_top_up_refunded_by_hand_from_the_order_page(as_owner, owner, store, make, merchant):
+    from models import Order, OrderRefund
+    from services.wallet import counter_topup, stored_value
+    member = make.member(merchant, mobile="13800004321")
+    stored_value.enable(db.session, owner)
+    stored_value.settings_of(db.session, merchant.id).allow_custom_amount = True
+    order = counter_topup.take_by_hand(db.session, merchant, owner, store_id=store.id, member_id=member.id,
+                                       tender="cash", key="cash-1", custom_amount=5000)
+    db.session.commit()
+    page = text_of(as_owner.get(f"/backoffice/orders/{order.id}"))
+    assert "现金" in page and 'id="refund-by-hand"' in page
+    listing = text_of(as_owner.get("/backoffice/orders?channel=cash"))
+    assert f'data-order-id="{order.id}"' in listing
+    key = re.search(r'name="key"[^>]*value="([^"]+)"', page).group(1)
+    done = as_owner.post(f"/backoffice/orders/{order.id}/refund", data={"amount": "50", "reason": "顾客不充了",
+                                                                        "key": key})
+    assert done.status_code == 302, text_of(done)
+    refund = db.session.scalars(select(OrderRefund)).one()
+    assert (refund.state, refund.staff_id, refund.amount) == ("succeeded", owner.id, 5000)
+    assert fresh(order).state == "refunded"
