@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "membership.save": _l("保存付费会员方案"),
     "card.void": _l("作废卡"), "gift_card.void": _l("作废礼品卡"), "gift_card.batch_create": _l("生成实体礼品卡"),
     "gift_card.batch_export": _l("导出礼品卡卡密"), "card_stock.batch_make": _l("制作实体会员卡"),
+    "card_stock.batch_resume": _l("继续制卡"),
     "card_stock.batch_export": _l("导出实体卡制卡文件"), "card_stock.issue_store": _l("实体卡发放到门店"),
     "card_stock.issue": _l("实体卡发卡"), "card_stock.return": _l("收回作废实体卡"), "campaign.save": _l("保存营销活动"),
     "checkout.settings": _l("修改收银设置"), "checkout.multiplier_day.save": _l("保存多倍积分日"),

@@ -122,6 +122,23 @@ def card_stock_issue_store(batch_id):
     return _to_batch(batch.id, state="issued")
 
 
+@blueprint.route("/card-stock/<int:batch_id>/resume", methods=["POST"])
+@requires("card_stock.manage")
+def card_stock_resume(batch_id):
+    batch = _batch(batch_id)
+    if not CardActionForm().validate():
+        flash(_("页面已过期，请刷新后重试"), "warning")
+        return _to_batch(batch.id)
+    try:
+        batches.resume(db.session, current_user, batch.id, ip=client_ip())
+    except DomainError as exc:
+        db.session.rollback()
+        flash_domain_error(exc)
+        return _to_batch(batch.id)
+    flash(_("已继续制卡，完成后即可导出"), "success")
+    return _to_batch(batch.id)
+
+
 @blueprint.route("/card-stock/<int:batch_id>/export.<fmt>")
 @requires("card_stock.manage")
 def card_stock_export(batch_id, fmt):

@@ -8,7 +8,7 @@ resumes where it was and never makes a card twice.
 from sqlalchemy import func, insert, or_, select
 
 from domain import card_stock as rules
-from domain.errors import DomainError, PermissionDenied
+from domain.errors import Conflict, DomainError, PermissionDenied
 from models import MemberCardBatch, MemberCardStock
 from services.card_stock import numbers
 from services.merchant import audit
@@ -72,6 +72,20 @@ def mark_failed(session, batch_id, exc):
     if batch is not None and batch.made < batch.quantity:
         batch.status, batch.failure = "failed", (str(exc) or type(exc).__name__)[:200]
         session.flush()
+
+
+def resume(session, actor, batch_id, ip=None):
+    """A batch whose job gave up (status 'failed') is queued again; it goes on from the cards already made."""
+    require(actor, "card_stock.manage")
+    batch = batch_of(session, actor.merchant_id, batch_id)
+    if batch.status != "failed":
+        raise Conflict("该批次没有制卡失败，无需继续")
+    batch.status, batch.failure = "making", None
+    session.flush()
+    audit.record(session, actor, "card_stock.batch_resume", "member_card_batch", batch.id, ip=ip,
+                 after={"made": batch.made, "quantity": batch.quantity})
+    job_queue.enqueue(session, MAKE_JOB, batch.id, job_id=f"card-stock-batch-{batch.id}-{batch.made}")
+    return batch
 
 
 # --- reading ------------------------------------------------------------------------------------------------

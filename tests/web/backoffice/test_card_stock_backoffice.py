@@ -194,3 +194,22 @@ def test_is_a_cash_counter_top_up_refunded_by_hand_from_the_order_page(as_owner,
     refund = db.session.scalars(select(OrderRefund)).one()
     assert (refund.state, refund.staff_id, refund.amount) == ("succeeded", owner.id, 5000)
     assert fresh(order).state == "refunded"
+
+
+def test_does_a_failed_batch_go_on_where_it_stopped(as_owner, owner, merchant, monkeypatch):
+    monkeypatch.setattr("domain.card_stock.CHUNK", 4)
+    batch = MemberCardBatch(merchant_id=merchant.id, name="中断的批次", quantity=10, prefix="", with_track=False,
+                            with_barcode=False, with_pin=False, status="making", made=0, created_by_id=owner.id)
+    db.session.add(batch)
+    db.session.commit()
+    batches.make_chunk(db.session, batch.id)
+    batches.mark_failed(db.session, batch.id, RuntimeError("数据库连接中断"))
+    db.session.commit()
+    page = text_of(as_owner.get(f"/backoffice/card-stock/{batch.id}"))
+    assert "制卡失败" in page and "数据库连接中断" in page and 'id="resume-batch"' in page
+    assert 'id="export-csv"' not in page
+    resumed = as_owner.post(f"/backoffice/card-stock/{batch.id}/resume", follow_redirects=True)
+    assert "已继续制卡" in text_of(resumed)
+    assert (fresh(batch).status, fresh(batch).made, len(cards_of(batch))) == ("done", 10, 10)
+    again = as_owner.post(f"/backoffice/card-stock/{batch.id}/resume", follow_redirects=True)
+    assert "没有制卡失败" in text_of(again) and len(cards_of(batch)) == 10

@@ -112,6 +112,7 @@ ENDPOINTS = [
     ("POST", "/backoffice/card-stock/new", "card_stock.manage"),
     ("GET", "/backoffice/card-stock/{card_batch}", "card_stock.manage"),
     ("POST", "/backoffice/card-stock/{card_batch}/issue", "card_stock.manage"),
+    ("POST", "/backoffice/card-stock/{card_batch}/resume", "card_stock.manage"),
     ("GET", "/backoffice/card-stock/{card_batch}/export.csv", "card_stock.manage"),
     ("GET", "/backoffice/card-stock/{card_batch}/export.xlsx", "card_stock.manage"),
     ("POST", "/backoffice/card-stock/cards/{stock_card}/issue", "card_stock.manage"),
