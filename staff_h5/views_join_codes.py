@@ -74,8 +74,9 @@ def join_code():
         return _refused()
     owner, target = own_owner(), _target()
     source = promotion.join_code(db.session, owner, target)
-    return render_template("staff_h5/recruitment/join_code.html", owner=owner, target=target,
-                           qr=Markup(member_qr.svg(link_of(source), border=1, label=_("我的入会码"))),
+    link = link_of(source)
+    return render_template("staff_h5/recruitment/join_code.html", owner=owner, target=target, link=link,
+                           qr=Markup(member_qr.svg(link, border=1, label=_("我的入会码"))),
                            templates=promotion.membership_templates(db.session, current_user.merchant_id),
                            target_value=_target_value(target), logout=ActionForm())
 
