@@ -24,6 +24,7 @@ from domain import orders as order_rules
 from domain.clock import now_utc
 from models import Merchant, Order, OrderRefund
 from services.merchant import audit
+from services.recruitment import commission
 from services.wallet import journal as wallet
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ def _put_back(session, record, reason):
                   reference=("order_refund", record.id), note=f"退款失败退回：{reason}"[:200])
     if order.kind == "topup":
         _uncount_refunded(session, order, record.amount)
+        commission.restore_after_failed_refund(session, order, record)
 
 
 def _uncount_refunded(session, order, amount):

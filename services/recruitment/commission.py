@@ -81,6 +81,20 @@ def reverse_for_order_refund(session, order, refund, now=None):
                     key=f"commission:refund:order:{refund.id}", note=f"订单退款 ¥{format_yuan(refund.amount)}", now=now)
 
 
+def restore_after_failed_refund(session, order, refund, now=None):
+    """A top-up refund the channel failed leaves the money with the member (services/orders/refund_results.py puts
+    it back into their stored value), so the top-up stands again: what that refund took back is earned again."""
+    taken = session.scalars(select(CommissionEntry).where(
+        CommissionEntry.merchant_id == order.merchant_id,
+        CommissionEntry.key == f"commission:refund:order:{refund.id}")).one_or_none()
+    if taken is None or taken.amount >= 0:
+        return None
+    return _earn(session, order.merchant_id, f"commission:refund-failed:order:{refund.id}", staff_id=taken.staff_id,
+                 kind="reversal", amount=-taken.amount, base=taken.base_amount, rate=taken.rate_bp,
+                 member_id=taken.member_id, reference=("order", order.id),
+                 note=f"退款失败 ¥{format_yuan(refund.amount)}，提成恢复", now=now)
+
+
 def reverse_for_checkout_refund(session, checkout, refund, refunded_total, now=None):
     """A refund of (part of) a till payment takes back its share of what the guide earned on it. `refunded_total`:
     the checkout's refunded amount with this refund counted (its conditional UPDATE holds the checkout's row)."""

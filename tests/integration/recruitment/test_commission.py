@@ -15,7 +15,7 @@ from models.commission import CommissionEntry
 from services.cards import count_timed_templates
 from services.coupons import templates as coupon_templates
 from services.members import join as member_join
-from services.orders import orders, refunds, settlement
+from services.orders import orders, refund_results, refunds, settlement
 from services.recruitment import attribution, commission, commission_rules, joining
 from services.till import checkout
 from services.wallet import stored_value
@@ -280,3 +280,21 @@ def test_is_a_rule_out_of_bounds_refused_naming_its_field_and_nothing_saved(db, 
     assert refused.value.details.get("field") == field
     db.session.rollback()
     assert commission_rules.rule_row(db.session, shop["merchant"].id).topup_bp == 200
+
+
+def test_does_a_top_up_refund_the_channel_failed_give_the_staff_their_share_back(db, shop, monkeypatch):
+    class ProcessingChannel:
+        @staticmethod
+        def refund(merchant, order, amount, out_refund_no, reason):
+            return {"refund_id": f"CH{out_refund_no}", "status": "processing"}
+
+    order = topup_order(db, shop, 10000)
+    monkeypatch.setattr(payment_channels, "channel_for", lambda channel: ProcessingChannel)
+    record = refund_order(db, shop, order, 5000, "rf:stuck")
+    assert earned_total(db, shop["guide"].id) == 100  # taken back while the refund is under way
+
+    refund_results.settle(db.session, record, False, reason="微信支付退款已关闭")
+    refund_results.settle(db.session, record, False, reason="微信支付退款已关闭")  # the notification again
+    db.session.commit()
+    assert earned_total(db, shop["guide"].id) == 200  # the money stayed with the member: the top-up stands
+    assert [e.amount for e in entries(db)] == [200, -100, 100]
