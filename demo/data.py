@@ -8,7 +8,7 @@ from flask import current_app, has_app_context
 from domain import credentials, roles
 from domain.clock import now_utc
 from models import Merchant
-from demo import campaigns as demo_campaigns, catalogue as demo_catalogue
+from demo import campaigns as demo_campaigns, catalogue as demo_catalogue, recruitment as demo_recruitment
 from sandbox import alipay_keys, wechat_state as wechat_sandbox
 from services.audiences import filters as audience_filters, saved as saved_audiences
 from services.card_stock import batches as card_batches, states as card_states
@@ -74,6 +74,7 @@ def load(session):
     _outreach(session, team["owner"])
     _card_stock(session, team["owner"], shop_list[0])
     demo_campaigns.load(session, team["owner"], cash, latte)
+    demo_recruitment.load(session, team["owner"], cash)
     sandbox_channels(session, merchant)
     return merchant, True
 
