@@ -23,6 +23,7 @@ class Member(TenantMixin, CreatedAtMixin, Base):
         sa.Index("ix_members_merchant_birthday_month", "merchant_id", "birthday_month"),
         sa.Index("ix_members_merchant_guide", "merchant_id", "guide_id"),
         sa.Index("ix_members_merchant_referrer", "merchant_id", "referrer_id"),
+        sa.Index("ix_members_merchant_created", "merchant_id", "created_at"),  # who joined in a period (渠道分析)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,4 @@
-"""Guides and staff-assisted join: changes beyond 0029.
+"""Guides and staff-assisted join: no schema change beyond 0029 (guide_changes, members.guide_bound_at and notes are there).
 
 Revision ID: 0031_guides
 Revises: 0030_recruit_sources

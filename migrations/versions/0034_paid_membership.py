@@ -1,4 +1,4 @@
-"""Paid membership: changes beyond 0029.
+"""Paid membership: no schema change beyond 0029 (card_templates.membership and its two levels are there).
 
 Revision ID: 0034_paid_membership
 Revises: 0033_commission
