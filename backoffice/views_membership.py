@@ -1,31 +1,23 @@
 """付费会员 in the back office: the merchant's paid membership plans (created and edited with the benefit card form
 plus the two levels), listed, delisted and stopped; who holds one and until when; taking one back (owner/admin)
 through the benefit card refund, which also gives the level back; the refund records."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from backoffice import blueprint
+from backoffice.benefit_card_screens import card_of_kind, refund_page, template_action, template_form_page
 from backoffice.common import merchant_id, member_page_url, requires, template_form
-from backoffice.forms_benefit_cards import PACK_PREFIX, ActionForm, pack_counts
 from backoffice.forms_membership import MembershipPlanForm, MembershipRefundForm, plan_data
-from backoffice.ui import form_page
 from domain.clock import now_utc
 from domain.errors import NotFound
 from extensions import db
-from models import CouponTemplate
-from services.cards import benefit_holdings, benefit_refunds, benefit_templates, benefit_texts
-from services.cards import membership_holdings, membership_plans
+from services.cards import benefit_refunds, benefit_texts, membership_holdings, membership_plans
 from services.members import levels as level_service
-from services.shared.tenancy import scoped
-from web.requests import new_idempotency_key
 
 FORM = "backoffice/membership/form.html"
 REFUND = "backoffice/membership/refund.html"
-ACTIONS = {"list": benefit_templates.list_template, "delist": benefit_templates.delist_template,
-           "disable": benefit_templates.disable, "enable": benefit_templates.enable}
-ACTION_DONE = {"list": _l("已上架"), "delist": _l("已下架"), "disable": _l("已停用"), "enable": _l("已启用")}
 HOLDER_STATES = {"active": _l("生效中"), "all": _l("全部（含已到期、已退款）")}
 
 
@@ -34,17 +26,6 @@ def _plan(plan_id):
         return membership_plans.get_plan(db.session, merchant_id(), plan_id)
     except NotFound:
         abort(404)
-
-
-def _membership_card(card_id):
-    """A paid membership card of this merchant; an ordinary benefit card or anyone else's is 404."""
-    try:
-        card = benefit_holdings.get_card(db.session, merchant_id(), card_id)
-    except NotFound:
-        abort(404)
-    if not card.template.membership:
-        abort(404)
-    return card
 
 
 @blueprint.route("/membership")
@@ -72,32 +53,18 @@ def membership_plan_edit(plan_id):
 
 
 def _save(plan):
-    mid = merchant_id()
     form = template_form(MembershipPlanForm, plan, plan_data, new_data={"valid_days": 365})
-    form.setup(level_service.list_levels(db.session, mid))
-    coupon_templates = db.session.scalars(scoped(CouponTemplate, mid).order_by(CouponTemplate.id)).all()
-    if form.is_submitted():
-        counts, pack_error = pack_counts(request.form, coupon_templates)
-    else:
-        counts, pack_error = {e["template_id"]: e["count"] for e in (plan.gift_pack if plan else [])}, None
-    context = {"form": form, "plan": plan, "coupon_templates": coupon_templates, "counts": counts,
-               "pack_error": pack_error, "pack_prefix": PACK_PREFIX, "sale_title": _("方案与价格"),
-               "pack_title": _("开通礼包（开通或续费时赠送的优惠券）")}
-    pack = [{"template_id": tid, "count": n} for tid, n in counts.items()]
-    return form_page(FORM, context, lambda: membership_plans.save_plan(db.session, current_user, plan,
-                                                                       **form.values(pack)),
-                     done=_("付费会员方案已保存"), back=url_for("backoffice.membership_plans_page"), ok=not pack_error)
+    form.setup(level_service.list_levels(db.session, merchant_id()))
+    context = {"plan": plan, "sale_title": _("方案与价格"), "pack_title": _("开通礼包（开通或续费时赠送的优惠券）")}
+    return template_form_page(FORM, form, plan, context, lambda pack: membership_plans.save_plan(
+        db.session, current_user, plan, **form.values(pack)),
+        done=_("付费会员方案已保存"), back=url_for("backoffice.membership_plans_page"))
 
 
 @blueprint.route("/membership/<int:plan_id>/<any(list, delist, disable, enable):action>", methods=["POST"])
 @requires("cards.manage")
 def membership_plan_action(plan_id, action):
-    plan = _plan(plan_id)
-    if not ActionForm().validate():
-        abort(400)
-    ACTIONS[action](db.session, current_user, plan.id)
-    flash(_("%(title)s %(done)s", title=plan.title, done=ACTION_DONE[action]), "success")
-    return redirect(url_for("backoffice.membership_plans_page"))
+    return template_action(_plan(plan_id), action, url_for("backoffice.membership_plans_page"))
 
 
 @blueprint.route("/membership/holders")
@@ -121,17 +88,10 @@ def membership_holders():
 @blueprint.route("/membership/cards/<int:card_id>/refund", methods=["GET", "POST"])
 @requires("cards.refund")
 def membership_refund(card_id):
-    card = _membership_card(card_id)
-    form = MembershipRefundForm()
-    context = {"form": form, "card": card, "state": benefit_texts.state_text(card),
-               "order_id": membership_holdings.order_id_of(card)}
-    if not form.is_submitted():
-        form.key.data = new_idempotency_key("membership-refund")
-    return form_page(REFUND, context, lambda: benefit_refunds.refund(
-        db.session, current_user, card.id, with_money=form.with_money(),
-        amount=form.amount.fen if form.with_money() else 0, take_back_coupons=form.take_back.data,
-        reason=form.reason.data, key=form.key.data),
-        done=_("已退出付费会员"), back=url_for("backoffice.membership_refunds"))
+    card = card_of_kind(card_id, membership=True)
+    return refund_page(REFUND, MembershipRefundForm(), card, "membership-refund", done=_("已退出付费会员"),
+                       back=url_for("backoffice.membership_refunds"),
+                       context={"order_id": membership_holdings.order_id_of(card)})
 
 
 @blueprint.route("/membership/refunds")
