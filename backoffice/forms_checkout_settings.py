@@ -15,7 +15,7 @@ from domain.money import format_yuan
 WHOLE = {"inputmode": "numeric"}
 SETTING_NAMES = ("level_with_coupons", "level_with_points", "coupons_with_points", "multiple_coupons",
                  "points_per_yuan", "points_max_percent", "earn_base", "earn_per_yuan", "multipliers_compound",
-                 "referral_levels", "referral_percent")
+                 "referral_levels", "referral_percent", "staff_add_points", "staff_deduct_points")
 
 
 class CheckoutSettingsForm(FlaskForm):
@@ -44,6 +44,10 @@ class CheckoutSettingsForm(FlaskForm):
     referral_percent = IntegerField(_l("每级分成 %"), default=10, validators=[
         InputRequired(_l("请填写每级分成比例")), NumberRange(0, 100, message=_l("分成比例须在 0 到 100 之间"))],
         render_kw=WHOLE, description=_l("每级推荐人获得会员本次所得积分的百分比"))
+    staff_add_points = BooleanField(_l("店员可手动增加积分"),
+                                    description=_l("开启后，店长、运营和收银员可在店员端会员页为会员增加积分"))
+    staff_deduct_points = BooleanField(_l("店员可手动扣减积分"),
+                                       description=_l("开启后，店长、运营和收银员可在店员端会员页扣减会员积分（不会扣成负数）"))
 
     def validate_random_max(self, field):
         low, high = self.random_min.fen or 0, field.fen or 0
@@ -60,7 +64,9 @@ class CheckoutSettingsForm(FlaskForm):
                 "points_max_percent": self.points_max_percent.data, "random_min": self.random_min.fen or 0,
                 "random_max": self.random_max.fen or 0, "earn_base": self.earn_base.data,
                 "earn_per_yuan": self.earn_per_yuan.data, "multipliers_compound": bool(self.multipliers_compound.data),
-                "referral_levels": self.referral_levels.data, "referral_percent": self.referral_percent.data}
+                "referral_levels": self.referral_levels.data, "referral_percent": self.referral_percent.data,
+                "staff_add_points": bool(self.staff_add_points.data),
+                "staff_deduct_points": bool(self.staff_deduct_points.data)}
 
 
 def settings_data(row):

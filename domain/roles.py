@@ -42,6 +42,8 @@ PERMISSIONS = {
     "commission.manage": _MANAGERS,  # commission rules and statements (业务员提成): money owed to staff
     "card_stock.manage": _MANAGERS,  # make and export physical member card batches (制卡)
     "wallet.counter_topup": frozenset({OWNER, ADMIN, CASHIER}),  # take a top-up at the counter (门店充值)
+    # 手动增减积分 on the staff page, only as far as the merchant's 收银设置 switches allow (seed 000 §6)
+    "points.counter_adjust": frozenset({OWNER, ADMIN, OPERATOR, CASHIER}),
 }
 
 

@@ -42,6 +42,11 @@ class CheckoutSettings(TenantMixin, Base):
     multipliers_compound: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     referral_levels: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)  # 0 = off, at most 5
     referral_percent: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=10)  # of the payer's points
+    # 手动增减积分 at the counter (seed 000 §6): whether the staff page offers adding / deducting points.
+    staff_add_points: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False,
+                                                   server_default=sa.false())
+    staff_deduct_points: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False,
+                                                      server_default=sa.false())
 
 
 class PointsMultiplierDay(TenantMixin, CreatedAtMixin, Base):

@@ -11,3 +11,4 @@ from staff_h5 import views, views_checkout, views_members, views_scan  # noqa: F
 from staff_h5 import views_card_stock, views_counter_topup  # noqa: F401,E402  (发实体卡, 门店充值)
 from staff_h5 import views_join_codes  # noqa: F401,E402  (my join code, 招募推广)
 from staff_h5 import views_assisted_join, views_guide_members  # noqa: F401,E402  (帮顾客办理, 我的会员)
+from staff_h5 import views_member_points  # noqa: F401,E402  (手动增减积分)

@@ -32,6 +32,7 @@ TAB_OF_ENDPOINT = {
     "staff_h5.counter_topups_today": "member",
     "staff_h5.assisted_join": "member", "staff_h5.assisted_join_done": "member", "staff_h5.guide_members": "member",
     "staff_h5.join_code": "member", "staff_h5.recruitment": "member",
+    "staff_h5.member_points_page": "member", "staff_h5.member_points_adjust": "member",
     "staff_h5.me": "me", "staff_h5.records": "me", "staff_h5.checkouts_today": "me", "staff_h5.undo": "me",
 }
 

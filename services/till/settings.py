@@ -14,13 +14,15 @@ from services.shared.tenancy import get_owned, scoped
 
 SETTING_FIELDS = ("level_with_coupons", "level_with_points", "coupons_with_points", "multiple_coupons",
                   "points_per_yuan", "points_max_percent", "random_min", "random_max", "earn_base", "earn_per_yuan",
-                  "multipliers_compound", "referral_levels", "referral_percent")
+                  "multipliers_compound", "referral_levels", "referral_percent", "staff_add_points",
+                  "staff_deduct_points")
 SHARING_FIELDS = SETTING_FIELDS[:4]
+COUNTER_POINTS_FIELDS = ("staff_add_points", "staff_deduct_points")  # 手动增减积分 on the staff page
 # Seed 000: level discount, coupons and points are not combined unless the merchant says so; deduction off.
 DEFAULTS = {"level_with_coupons": False, "level_with_points": False, "coupons_with_points": False,
             "multiple_coupons": False, "points_per_yuan": None, "points_max_percent": 50, "random_min": 0,
             "random_max": 0, "earn_base": "paid", "earn_per_yuan": 1, "multipliers_compound": False,
-            "referral_levels": 0, "referral_percent": 10}
+            "referral_levels": 0, "referral_percent": 10, "staff_add_points": False, "staff_deduct_points": False}
 
 
 def settings_of(session, merchant_id):
@@ -66,7 +68,8 @@ def save(session, actor, ip=None, **values):
     if missing:
         raise DomainError("收银设置不完整", missing=missing)
     values = {name: values[name] for name in SETTING_FIELDS}
-    earning.check_settings(**{k: v for k, v in values.items() if k not in SHARING_FIELDS + ("multipliers_compound",)})
+    switches = SHARING_FIELDS + COUNTER_POINTS_FIELDS + ("multipliers_compound",)
+    earning.check_settings(**{k: v for k, v in values.items() if k not in switches})
     row = settings_of(session, actor.merchant_id)
     before = {name: getattr(row, name) for name in SETTING_FIELDS}
     for name, value in values.items():
