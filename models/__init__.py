@@ -23,6 +23,7 @@ from models.payments import Order, OrderRefund, PaymentNotification
 from models.recruitment import Attribution, GuideChange, RecruitSettings, RecruitSource, ReferralReward
 from models.rewards import RewardGrant, RewardRule, reward_rule_stores
 from models.points import PointsAllocation, PointsLot, PointsTransaction
+from models.points_mall import GiftExchange, PointsGift
 from models.sends import MassQuota, MessagingSettings, Send, SendRecipient, WechatMassCall
 from models.staff import Staff, staff_stores
 from models.stored_value import StoredValueSettings, TopupRule

@@ -8,7 +8,7 @@ from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime, link_tab
 CHANNELS = ("follow_gift", "menu", "poster_qr", "receipt_qr", "staff", "mass_message", "template_message",
             "shop_qr", "points_exchange", "purchase", "h5", "bulk", "friend", "campaign", "referral")
 VERIFY_METHODS = ("scan", "manual", "api", "self")  # self: the member, paying in H5 (self-pay)
-INSTRUMENT_TYPES = ("coupon", "count_card", "timed_card", "gift_card", "benefit_card")
+INSTRUMENT_TYPES = ("coupon", "count_card", "timed_card", "gift_card", "benefit_card", "gift_exchange")
 BULK_STATUSES = ("queued", "running", "done", "failed")
 
 coupon_template_stores = link_table("coupon_template_stores", "template_id", "coupon_templates")

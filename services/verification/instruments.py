@@ -1,9 +1,9 @@
 """Everything a member holds that staff can verify at the till, behind one interface.
 
 Each instrument module (services/coupons/instrument.py, services/cards/gift_instrument.py,
-count_timed_instrument.py and benefit_instrument.py) exposes an adapter object with:
+count_timed_instrument.py, benefit_instrument.py and services/points_mall/instrument.py) exposes an adapter object with:
 
-    kind            'coupon' | 'count_card' | 'timed_card' | 'gift_card' | 'benefit_card' (one adapter may serve several)
+    kind            'coupon' | 'count_card' | 'timed_card' | 'gift_card' | 'benefit_card' | 'gift_exchange' (one adapter may serve several)
     find(session, merchant_id, code) -> row | None        code already normalised; never raises NotFound
     describe(session, row, store_id, now) -> Lookup        what the staff page and the API show (lookup.py)
     verify(session, actor, row_id, *, store_id, method, key, quantity=None, amount=None, amount_received=0, now=None)
@@ -23,6 +23,7 @@ from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from models import Verification
 from services.cards import benefit_instrument, count_timed_instrument, gift_instrument
 from services.coupons import instrument as coupon_instrument
+from services.points_mall import instrument as gift_exchange_instrument
 from services.shared.tenancy import get_owned
 
 # Every adapter, tried in this order by find() and verify() (the coupon's first: the till's hot path).
@@ -31,6 +32,7 @@ ADAPTERS = [
     gift_instrument.INSTRUMENT,
     count_timed_instrument.INSTRUMENT,
     benefit_instrument.INSTRUMENT,
+    gift_exchange_instrument.INSTRUMENT,
 ]
 
 UNDO_WINDOW = timedelta(minutes=10)

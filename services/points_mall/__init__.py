@@ -1,0 +1,3 @@
+"""The points mall (积分商城): gifts a merchant offers for points at a price per level (gifts.py), members'
+exchanges with their pick-up codes, cancellations with points back (exchanges.py), and the handing over at a
+store through the verification interface (instrument.py)."""
