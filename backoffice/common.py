@@ -63,6 +63,18 @@ def flash_domain_error(exc: DomainError):
     flash(exc.message, "warning")
 
 
+def run_and_flash(action, done_message):
+    """Run one change a button asked for: say `done_message`, or roll back and say why it was refused (a NotFound
+    is a 404). The caller redirects to the page the button was on."""
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash_domain_error(exc)
+    else:
+        flash(done_message, "success")
+
+
 # Where a printed claim QR code hangs; the member page counts claims by it.
 QR_CHANNELS = {"poster_qr": "海报二维码", "shop_qr": "店内二维码"}
 # Claim QR codes as files for print: PNG for most tools, SVG for designers scaling posters.

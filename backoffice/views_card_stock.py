@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from backoffice import blueprint
-from backoffice.common import flash_domain_error, merchant_id, parse_int, requires, store_choices
+from backoffice.common import flash_domain_error, merchant_id, parse_int, requires, run_and_flash, store_choices
 from backoffice.forms_card_stock import BatchForm, CardActionForm, CardIssueForm, IssueStoreForm
 from backoffice.ui import form_page
 from domain import card_stock as rules
@@ -179,12 +179,6 @@ def card_stock_card_take_back(card_id):
 
 
 def _card_action(card, action, done):
-    batch_id = card.batch_id
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        flash_domain_error(exc)
-    else:
-        flash(done, "success")
+    batch_id = card.batch_id  # read before the action: a refusal rolls the session back
+    run_and_flash(action, done)
     return _to_batch(batch_id)

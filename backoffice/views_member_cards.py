@@ -4,10 +4,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from backoffice import blueprint
-from backoffice.common import flash_domain_error, requires
+from backoffice.common import requires, run_and_flash
 from web.requests import client_ip
 from backoffice.forms_members import BindCardForm, MemberCardActionForm
-from domain.errors import DomainError
 from extensions import db
 from services.cards import physical as member_cards
 from services.members import members as member_service
@@ -27,14 +26,8 @@ def _refused(member, form):
 
 
 def _run(member, action, done_message):
-    """Run one card action for the member page: commit and say so, or roll back and say why."""
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        flash_domain_error(exc)
-    else:
-        flash(done_message, "success")
+    """Run one card action for the member page, then back to the member's cards."""
+    run_and_flash(action, done_message)
     return _back(member)
 
 

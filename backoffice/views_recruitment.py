@@ -146,12 +146,8 @@ def recruitment_channels():
 def recruitment_share_poster():
     """分享海报: the poster image of the 'poster' channel's link (?download=1 saves it)."""
     owner, target = picked()
-    merchant = current_user.merchant
-    source = promotion.channel_source(db.session, owner, "poster", target)
-    poster = posters.poster_of(db.session, merchant, owner, target,
-                               promotion.headline_of(owner, target, merchant.name))
     try:
-        data = posters.poster_png(poster, link_of(source))
+        data = posters.channel_poster_png(db.session, current_user.merchant, owner, target, link_of)
     except posters.PosterUnavailable as exc:
         db.session.rollback()
         flash(exc.message, "warning")

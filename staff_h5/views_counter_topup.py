@@ -17,13 +17,12 @@ from domain.errors import DomainError, NotFound
 from domain.money import parse_yuan
 from extensions import db
 from services.members import members as member_service
-from services.till import channels as till_channels, checkout as checkout_service
+from services.till import channels as till_channels
 from services.wallet import counter_topup
-from staff_h5 import blueprint, limits, paycode
+from staff_h5 import blueprint, member_lookup, paycode
 from staff_h5.forms import MAX_SCANNED, METHODS, ActionForm, LookupForm
 from staff_h5.views import staff_required
 from staff_h5.views_scan import _in_wechat
-from web import boundary
 from web.requests import client_ip, new_idempotency_key
 
 PERMISSION = "wallet.counter_topup"
@@ -91,18 +90,10 @@ def counter_topup_lookup():
     if not current_user.can(PERMISSION):
         return _refused()
     form = LookupForm()
-    if not form.validate_on_submit():
-        return _find_page(form, status=400)
-    if limits.is_blocked(db.session, current_user, g.device_id):  # mobiles must not be guessable here either
-        return _find_page(form, error=_("查询失败次数过多，请稍后再试"), status=429)
     try:
-        member, refusal = checkout_service.identify(db.session, current_user.merchant, form.code.data)
-    except DomainError as exc:
-        db.session.rollback()
-        if isinstance(exc, NotFound):  # only a miss counts towards the limit
-            limits.record_failure(db.session, current_user, g.device_id, form.code.data or "", ip=client_ip())
-            boundary.keep_on_error()
-        return _find_page(form, error=exc.message, status=exc.http_status)
+        member, refusal = member_lookup.identify_member(form)
+    except member_lookup.LookupFailed as failed:
+        return _find_page(form, error=failed.error, status=failed.status)
     if refusal and refusal.startswith("该卡"):  # a lost or returned card: the member is found some other way
         return _find_page(form, error=refusal, status=409)
     return redirect(url_for("staff_h5.counter_topup_page", member_id=member.id))
@@ -153,15 +144,24 @@ def _confirm_page(member, form, amount, items, error=None, status=200):
                            coupon_titles=titles, error=error, in_wechat=_in_wechat(), logout=ActionForm()), status
 
 
-@blueprint.route("/members/<int:member_id>/topup", methods=["POST"])
-@staff_required
-def counter_topup_confirm(member_id):
+def _submitted(member_id):
+    """The member and the posted choice; with the page to answer instead when the role may not top up, or the
+    choice or tender is not one this merchant takes."""
     if not current_user.can(PERMISSION):
-        return _refused()
+        return None, None, _refused()
     member = _member(member_id)
     form = TopupForm()
     if not form.validate_on_submit() or form.tender.data not in _tenders():
-        return _choose_page(member, form, error=_first_error(form) or _("请选择收款方式"), status=400)
+        return member, form, _choose_page(member, form, error=_first_error(form) or _("请选择收款方式"), status=400)
+    return member, form, None
+
+
+@blueprint.route("/members/<int:member_id>/topup", methods=["POST"])
+@staff_required
+def counter_topup_confirm(member_id):
+    member, form, answer = _submitted(member_id)
+    if answer is not None:
+        return answer
     try:
         _rule_id, _custom, amount, items = _priced(member, form)
     except DomainError as exc:
@@ -177,12 +177,9 @@ def _first_error(form):
 @blueprint.route("/members/<int:member_id>/topup/pay", methods=["POST"])
 @staff_required
 def counter_topup_pay(member_id):
-    if not current_user.can(PERMISSION):
-        return _refused()
-    member = _member(member_id)
-    form = TopupForm()
-    if not form.validate_on_submit() or form.tender.data not in _tenders():
-        return _choose_page(member, form, error=_first_error(form) or _("请选择收款方式"), status=400)
+    member, form, answer = _submitted(member_id)
+    if answer is not None:
+        return answer
     taken = counter_topup.by_key(db.session, current_user.merchant_id, form.key.data)
     if taken is not None and taken.member_id == member.id:  # a double tap: the first tap's receipt
         return redirect(url_for("staff_h5.counter_topup_receipt", order_id=taken.id))

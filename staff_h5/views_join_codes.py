@@ -106,12 +106,8 @@ def recruitment_poster():
     if not current_user.can(RECRUITS):
         return _refused()
     owner, target = own_owner(), _target()
-    merchant = current_user.merchant
-    source = promotion.channel_source(db.session, owner, "poster", target)
-    poster = posters.poster_of(db.session, merchant, owner, target,
-                               promotion.headline_of(owner, target, merchant.name))
     try:
-        data = posters.poster_png(poster, link_of(source))
+        data = posters.channel_poster_png(db.session, current_user.merchant, owner, target, link_of)
     except posters.PosterUnavailable as exc:
         db.session.rollback()
         return render_template("staff_h5/message.html", title=_("暂时无法生成海报"), text=exc.message, icon="warn",

@@ -6,18 +6,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from domain.clock import now_utc
-from domain.errors import DomainError, NotFound
 from extensions import db
 from services.recruitment import performance
-from services.till import checkout as checkout_service
 from services.verification import instruments
-from staff_h5 import blueprint, limits
+from staff_h5 import blueprint, member_lookup
 from staff_h5.forms import ActionForm, LookupForm
 from staff_h5.views import staff_required
 from staff_h5.views_join_codes import join_qr_svg
 from staff_h5.views_scan import _confirm_form, _in_wechat
-from web import boundary
-from web.requests import client_ip
 
 # Which tab is lit for each page: a page reached from a tab keeps that tab lit.
 TAB_OF_ENDPOINT = {
@@ -72,18 +68,10 @@ def members():
 def find_member():
     """A member QR, an 11-digit mobile or a card number: the member and what they can use in this store."""
     form = LookupForm()
-    if not form.validate_on_submit():
-        return _members_page(form, status=400)
-    if limits.is_blocked(db.session, current_user, g.device_id):  # mobiles must not be guessable here either
-        return _members_page(form, error=_("查询失败次数过多，请稍后再试"), status=429)
     try:
-        member, refusal = checkout_service.identify(db.session, current_user.merchant, form.code.data)
-    except DomainError as exc:
-        db.session.rollback()
-        if isinstance(exc, NotFound):  # only a miss counts towards the limit
-            limits.record_failure(db.session, current_user, g.device_id, form.code.data or "", ip=client_ip())
-            boundary.keep_on_error()
-        return _members_page(form, error=exc.message, status=exc.http_status)
+        member, refusal = member_lookup.identify_member(form)
+    except member_lookup.LookupFailed as failed:
+        return _members_page(form, error=failed.error, status=failed.status)
     method = form.via.data or "manual"
     items = [(item, _confirm_form(item, method)) for item in instruments.held_by(db.session, member, g.store.id,
                                                                                    now_utc())]

@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from domain.errors import DomainError
 from domain.money import format_yuan
 from services.members import levels
+from services.recruitment import promotion
 from services.shared import host
 
 # The member card as the member centre draws it (static/css/h5.css .h5-card): a slate gradient.
@@ -74,6 +75,14 @@ def poster_of(session, merchant, owner, target, headline):
     elif owner.kind == "store":
         inviter = f"门店：{owner.store.name}"
     return Poster(face, headline, action, inviter)
+
+
+def channel_poster_png(session, merchant, owner, target, link_of):
+    """分享海报 of an owner's 'poster' channel as PNG bytes, its QR holding `link_of(source)` (the web layer knows
+    the public address); raises PosterUnavailable when it cannot be drawn."""
+    source = promotion.channel_source(session, owner, "poster", target)
+    poster = poster_of(session, merchant, owner, target, promotion.headline_of(owner, target, merchant.name))
+    return poster_png(poster, link_of(source))
 
 
 @functools.lru_cache(maxsize=32)  # a staff page shows its poster on every visit: drawn once per process
