@@ -7,7 +7,8 @@ import pytest
 
 from domain import roles
 from services.recruitment import referral_settings
-from tests.e2e.conftest import WECHAT_UA, launched_chromium
+from tests.e2e.conftest import launched_chromium
+from tests.e2e.phones import claim_with_sms_code, wechat_phone
 from tests.web.member_h5.test_h5_support import provision
 
 pytestmark = pytest.mark.e2e
@@ -22,28 +23,6 @@ def invite_shop(make, db):
     return provision(db, merchant, registration_points=100)
 
 
-def _phone(browser):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 667}, user_agent=WECHAT_UA,
-                                  device_scale_factor=2, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    return page
-
-
-def _claim(page, live_server, mobile, name):
-    """On the claim page: the SMS code from the sandbox outbox, then the card."""
-    page.fill("#mobile", mobile)
-    page.click("#send-code")
-    page.wait_for_selector("text=验证码已发送")
-    outbox = page.context.new_page()
-    outbox.goto(f"{live_server}/sandbox/sms?phone={mobile}")
-    code = re.search(r"验证码是 ([0-9]{6})", outbox.text_content(f'[data-phone="{mobile}"] .sms-text')).group(1)
-    outbox.close()
-    page.fill("#code", code)
-    page.fill("#name", name)
-    page.click("#claim-submit")
-
-
 def _wechat_user(page, live_server, shop, nickname):
     page.goto(f"{live_server}/sandbox/phone?m={shop.slug}")
     page.fill("#wechat-nickname", nickname)
@@ -53,12 +32,12 @@ def _wechat_user(page, live_server, shop, nickname):
 def test_does_a_friend_joining_through_a_members_copied_invite_link_reward_the_member_once(
         live_server, invite_shop):
     with launched_chromium() as browser:
-        host, friend = _phone(browser), _phone(browser)
+        host, friend = wechat_phone(browser), wechat_phone(browser)
 
         _wechat_user(host, live_server, invite_shop, "老会员")
         host.goto(f"{live_server}/h5/{invite_shop.slug}/claim")
         host.wait_for_url(re.compile(r"/claim(#.*)?$"))
-        _claim(host, live_server, "13812340001", "老会员")
+        claim_with_sms_code(host, live_server, "13812340001", "老会员")
         host.wait_for_url(re.compile(rf"/h5/{invite_shop.slug}/member(#.*)?$"))
         host.click("#tile-invite")
         host.wait_for_url(re.compile(r"/member/invite$"))
@@ -73,7 +52,7 @@ def test_does_a_friend_joining_through_a_members_copied_invite_link_reward_the_m
         friend.fill("#scan-url", link)
         friend.click("#scan-url-open")
         friend.wait_for_url(re.compile(r"/claim(#.*)?$"))
-        _claim(friend, live_server, "13812340002", "新朋友")
+        claim_with_sms_code(friend, live_server, "13812340002", "新朋友")
         friend.wait_for_url(re.compile(rf"/h5/{invite_shop.slug}/member(#.*)?$"))
         friend.goto(link)  # the friend opens the link again, now a member: nothing more
         friend.goto(f"{live_server}/h5/{invite_shop.slug}/member")

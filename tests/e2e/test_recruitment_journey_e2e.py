@@ -11,7 +11,8 @@ from sqlalchemy import select
 from domain import roles
 from models import Member, RecruitSource
 from services.recruitment import referral_settings
-from tests.e2e.conftest import WECHAT_UA, launched_chromium, sign_in_to_staff_page
+from tests.e2e.conftest import launched_chromium, sign_in_to_staff_page
+from tests.e2e.phones import claim_with_sms_code, new_screen, wechat_phone
 from tests.factories import PASSWORD
 from tests.web.member_h5.test_h5_support import provision
 
@@ -31,18 +32,6 @@ def recruiting_shop(make, db):
     return merchant, guide
 
 
-def _context(browser, **options):
-    context = browser.new_context(locale="zh-CN", **options)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    return page
-
-
-def _phone(browser):
-    return _context(browser, viewport={"width": 375, "height": 667}, user_agent=WECHAT_UA, device_scale_factor=2,
-                    is_mobile=True, has_touch=True)
-
-
 def _scan_as_new_wechat_user(page, live_server, slug, nickname, url):
     """A new WeChat user on the simulated phone scans a QR code holding `url` (WeChat opens it in its browser)."""
     page.goto(f"{live_server}/sandbox/phone?m={slug}")
@@ -54,16 +43,8 @@ def _scan_as_new_wechat_user(page, live_server, slug, nickname, url):
 
 
 def _claim(page, live_server, slug, mobile, name):
-    page.fill("#mobile", mobile)
-    page.click("#send-code")
-    page.wait_for_selector("text=验证码已发送")
-    outbox = page.context.new_page()
-    outbox.goto(f"{live_server}/sandbox/sms?phone={mobile}")
-    code = re.search(r"验证码是 ([0-9]{6})", outbox.text_content(f'[data-phone="{mobile}"] .sms-text')).group(1)
-    outbox.close()
-    page.fill("#code", code)
-    page.fill("#name", name)
-    page.click("#claim-submit")
+    """Claim the card with the SMS code, landing on the member centre."""
+    claim_with_sms_code(page, live_server, mobile, name)
     page.wait_for_url(re.compile(rf"/h5/{slug}/member(#.*)?$"))
 
 
@@ -72,8 +53,8 @@ def test_does_a_customer_who_scans_a_guides_code_count_for_the_guide_and_reward_
     merchant, guide = recruiting_shop
     slug = merchant.slug
     with launched_chromium() as browser:
-        staff_phone, customer, friend = _phone(browser), _phone(browser), _phone(browser)
-        office = _context(browser, viewport={"width": 1366, "height": 768})
+        staff_phone, customer, friend = wechat_phone(browser), wechat_phone(browser), wechat_phone(browser)
+        office = new_screen(browser, viewport={"width": 1366, "height": 768})
 
         # The guide opens their own join code, full screen, from the 会员 tab.
         sign_in_to_staff_page(staff_phone, live_server, slug, "xiaowang", PASSWORD)

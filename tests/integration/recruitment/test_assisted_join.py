@@ -11,38 +11,27 @@ from sqlalchemy import func, select
 from domain import roles
 from domain.clock import now_utc
 from domain.errors import DomainError, PermissionDenied
-from models import Attribution, GuideChange, Member, MemberIdentity, Merchant, RewardGrant, SandboxOutbox, Staff, Store
+from models import Attribution, GuideChange, Member, MemberIdentity, Merchant, RewardGrant, Staff, Store
 from services.members import fields as member_fields, join as member_join
 from services.members.sms_codes import SmsCodeRejected
 from services.recruitment import assisted
-from services.rewards import gifts as gift_rules
 from tests.integration.helpers import run_concurrently
+from tests.integration.recruitment.assisted_world import assisted_join_shop
+from tests.web.member_h5.test_h5_support import latest_sms_code
 
 MOBILE = "13700000021"
+ROLES = ("owner", "cashier", "guide", "verifier")
 
 
 @pytest.fixture()
 def shop(make, db):
-    merchant = make.merchant(name="帮办测试店")
-    store = make.store(merchant, "北门店")
-    db.session.add(gift_rules.points_rule(merchant.id, "registration", "开卡礼", 100))
-    people = {
-        "owner": make.staff(merchant, role=roles.OWNER, username="a-owner"),
-        "cashier": make.staff(merchant, role=roles.CASHIER, username="a-cashier", stores_=[store]),
-        "guide": make.staff(merchant, role=roles.GUIDE, username="a-guide", stores_=[store]),
-        "verifier": make.staff(merchant, role=roles.VERIFIER, username="a-verifier", stores_=[store]),
-    }
-    db.session.commit()
-    return {"merchant": merchant, "store": store, **people}
+    return assisted_join_shop(db, make, "帮办测试店", "北门店", {role: f"a-{role}" for role in ROLES})
 
 
 def _send(db, shop, mobile=MOBILE, staff="cashier"):
     assisted.send_code(db.session, shop["merchant"], shop[staff], mobile, ip="10.1.0.1")
     db.session.commit()
-    text = db.session.scalars(select(SandboxOutbox.payload).where(SandboxOutbox.kind == "sms",
-                                                                  SandboxOutbox.recipient == mobile)
-                              .order_by(SandboxOutbox.id.desc())).first()["text"]
-    return re.search(r"验证码是 ([0-9]{6})", text).group(1)
+    return latest_sms_code(db, mobile)
 
 
 def _join(db, shop, code, staff="cashier", mobile=MOBILE, notes=None, **profile):

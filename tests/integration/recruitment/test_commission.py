@@ -18,38 +18,19 @@ from services.members import join as member_join
 from services.orders import orders, refund_results, refunds, settlement
 from services.recruitment import attribution, commission, commission_rules, joining
 from services.till import checkout
-from services.wallet import stored_value
+from tests.integration.recruitment.commission_world import RULE, commission_shop
 
-RULE = dict(enabled=True, per_new_member=500, topup_bp=200, card_sale_bp=300, guided_spend_bp=150,
-            guided_spend_days=30)
-
-
-class FakeChannel:
-    @staticmethod
-    def refund(merchant, order, amount, out_refund_no, reason):
-        return {"refund_id": f"CH{out_refund_no}", "status": "succeeded"}
-
-
-@pytest.fixture(autouse=True)
-def fake_channel(monkeypatch):
-    monkeypatch.setattr(payment_channels, "channel_for", lambda channel: FakeChannel)
+pytestmark = pytest.mark.usefixtures("fake_channel")  # refunds succeed at once (conftest.py)
 
 
 @pytest.fixture()
 def shop(db, make):
-    merchant = make.merchant(name="提成测试店")
-    store = make.store(merchant, "东门店")
-    owner = make.staff(merchant, role=roles.OWNER, username="c-owner")
-    guide = make.staff(merchant, role=roles.GUIDE, username="c-guide", stores_=[store])
-    cashier = make.staff(merchant, role=roles.CASHIER, username="c-cashier", stores_=[store])
+    world = commission_shop(db, make, "提成测试店", "c", "13900000001")
+    cashier = make.staff(world["merchant"], role=roles.CASHIER, username="c-cashier", stores_=[world["store"]])
     other = make.merchant(name="别家店")
     stranger = make.staff(other, role=roles.GUIDE, username="c-stranger")
-    member = make.member(merchant, mobile="13900000001")
-    stored_value.enable(db.session, owner)
-    commission_rules.save(db.session, owner, **RULE)
     db.session.commit()
-    return dict(merchant=merchant, store=store, owner=owner, guide=guide, cashier=cashier, other=other,
-                stranger=stranger, member=member)
+    return dict(world, cashier=cashier, other=other, stranger=stranger)
 
 
 def entries(db, merchant_id=None):

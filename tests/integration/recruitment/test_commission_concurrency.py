@@ -6,44 +6,25 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from channels import payment_channels
-from domain import roles
 from domain.orders import Expected
 from models import Member, Merchant, Order, Staff
 from models.checkout import Checkout
 from models.commission import CommissionEntry
 from services.orders import orders, refunds, settlement
-from services.recruitment import commission, commission_rules
+from services.recruitment import commission
 from services.till import checkout
-from services.wallet import stored_value
 from tests.integration.helpers import run_concurrently
+from tests.integration.recruitment.commission_world import commission_shop
 
 THREADS = 8
-
-
-class FakeChannel:
-    @staticmethod
-    def refund(merchant, order, amount, out_refund_no, reason):
-        return {"refund_id": f"CH{out_refund_no}", "status": "succeeded"}
-
-
-@pytest.fixture(autouse=True)
-def fake_channel(monkeypatch):
-    monkeypatch.setattr(payment_channels, "channel_for", lambda channel: FakeChannel)
+pytestmark = pytest.mark.usefixtures("fake_channel")  # refunds succeed at once (conftest.py)
 
 
 @pytest.fixture()
 def shop(db, make):
-    merchant = make.merchant(name="并发提成店")
-    store = make.store(merchant, "东门店")
-    owner = make.staff(merchant, role=roles.OWNER, username="cc-owner")
-    guide = make.staff(merchant, role=roles.GUIDE, username="cc-guide", stores_=[store])
-    member = make.member(merchant, mobile="13900000101")
-    stored_value.enable(db.session, owner)
-    commission_rules.save(db.session, owner, enabled=True, per_new_member=500, topup_bp=200, card_sale_bp=300,
-                          guided_spend_bp=150, guided_spend_days=30)
+    world = commission_shop(db, make, "并发提成店", "cc", "13900000101")
     db.session.commit()
-    return dict(merchant=merchant, store=store, owner=owner, guide=guide, member=member)
+    return world
 
 
 def unpaid_topup(db, shop, amount=10000, key="topup-race"):

@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from channels import payment_channels
 from domain import roles
 from domain.clock import local_midnight_utc
 from domain.errors import NotFound
@@ -24,17 +23,7 @@ from services.wallet import stored_value
 TZ = "Asia/Shanghai"
 MARCH = performance.Period(date(2026, 3, 1), date(2026, 3, 31))
 START, END = MARCH.bounds(TZ)
-
-
-class FakeChannel:
-    @staticmethod
-    def refund(merchant, order, amount, out_refund_no, reason):
-        return {"refund_id": f"CH{out_refund_no}", "status": "succeeded"}
-
-
-@pytest.fixture(autouse=True)
-def fake_channel(monkeypatch):
-    monkeypatch.setattr(payment_channels, "channel_for", lambda channel: FakeChannel)
+pytestmark = pytest.mark.usefixtures("fake_channel")  # refunds succeed at once (conftest.py)
 
 
 class Book:

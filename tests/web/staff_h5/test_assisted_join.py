@@ -7,11 +7,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from domain import roles
 from models import Attribution, GuideChange, Member, SandboxOutbox
 from services.members import fields as member_fields
-from services.rewards import gifts as gift_rules
+from tests.integration.recruitment.assisted_world import assisted_join_shop
 from tests.web.helpers import count, text_of
+from tests.web.member_h5.test_h5_support import latest_sms_code
 from tests.web.staff_h5.test_staff_h5 import staff_login
 
 MOBILE = "13711112222"
@@ -20,25 +20,8 @@ JOIN = "/staff/members/join"
 
 @pytest.fixture()
 def shop(db, make):
-    merchant = make.merchant(name="帮办咖啡")
-    store = make.store(merchant, "东门店")
-    db.session.add(gift_rules.points_rule(merchant.id, "registration", "开卡礼", 100))
-    people = {
-        "owner": make.staff(merchant, role=roles.OWNER, username="boss"),
-        "cashier": make.staff(merchant, role=roles.CASHIER, username="east", stores_=[store]),
-        "guide": make.staff(merchant, role=roles.GUIDE, username="guide", stores_=[store]),
-        "verifier": make.staff(merchant, role=roles.VERIFIER, username="checker", stores_=[store]),
-    }
-    db.session.commit()
-    return {"merchant": merchant, "store": store, **people}
-
-
-def _code(db, mobile=MOBILE):
-    db.session.expire_all()
-    text = db.session.scalars(select(SandboxOutbox.payload).where(SandboxOutbox.kind == "sms",
-                                                                  SandboxOutbox.recipient == mobile)
-                              .order_by(SandboxOutbox.id.desc())).first()["text"]
-    return re.search(r"验证码是 ([0-9]{6})", text).group(1)
+    return assisted_join_shop(db, make, "帮办咖啡", "东门店",
+                              {"owner": "boss", "cashier": "east", "guide": "guide", "verifier": "checker"})
 
 
 def _send(client, mobile=MOBILE):
@@ -47,7 +30,7 @@ def _send(client, mobile=MOBILE):
 
 def _join(client, db, mobile=MOBILE, **fields):
     assert _send(client, mobile).status_code == 200
-    data = {"action": "join", "mobile": mobile, "code": _code(db, mobile), "gender": "unknown", **fields}
+    data = {"action": "join", "mobile": mobile, "code": latest_sms_code(db, mobile), "gender": "unknown", **fields}
     return client.post(JOIN, data=data)
 
 
@@ -69,9 +52,9 @@ def test_can_a_cashier_join_a_customer_who_reads_out_the_code(client, db, shop):
     assert 'id="f_plate"' in text_of(client.get(JOIN))
     sent = _send(client)
     assert sent.status_code == 200 and "验证码已发送" in text_of(sent) and 'data-wait="60"' in text_of(sent)
-    done = client.post(JOIN, data={"action": "join", "mobile": MOBILE, "code": _code(db), "name": "张三",
-                                   "gender": "female", "birthday": "1990-03-12", "f_plate": "粤B12345",
-                                   "notes": "爱喝拿铁"})
+    done = client.post(JOIN, data={"action": "join", "mobile": MOBILE, "code": latest_sms_code(db, MOBILE),
+                                   "name": "张三", "gender": "female", "birthday": "1990-03-12",
+                                   "f_plate": "粤B12345", "notes": "爱喝拿铁"})
     assert done.status_code == 302 and done.headers["Location"].endswith("/staff/members/join/done")
     member = db.session.scalars(select(Member).where(Member.mobile == MOBILE)).one()
     assert (member.name, member.gender, member.birthday.isoformat(), member.notes) == (
@@ -100,7 +83,8 @@ def test_is_an_existing_phone_shown_as_a_member_not_joined_twice(client, db, sho
     staff_login(client, shop["cashier"])
     sent = text_of(_send(client))
     assert "该手机号已是会员" in sent
-    joined = client.post(JOIN, data={"action": "join", "mobile": MOBILE, "code": _code(db), "name": "新名字"})
+    joined = client.post(JOIN, data={"action": "join", "mobile": MOBILE, "code": latest_sms_code(db, MOBILE),
+                                     "name": "新名字"})
     assert joined.status_code == 302
     page = text_of(client.get("/staff/members/join/done"))
     assert "该手机号已是会员" in page and "老会员" in page
@@ -123,7 +107,7 @@ def test_does_the_done_page_show_the_official_accounts_follow_code_when_there_is
 def test_is_a_wrong_code_refused_on_the_form_with_nobody_joined(client, db, shop, code, message):
     staff_login(client, shop["cashier"])
     _send(client)
-    real = _code(db)
+    real = latest_sms_code(db, MOBILE)
     guess = f"{(int(real) + 1) % 1000000:06d}" if code == "000000" else code
     refused = client.post(JOIN, data={"action": "join", "mobile": MOBILE, "code": guess, "name": "张三"})
     assert refused.status_code == 400 and message in text_of(refused)
@@ -153,7 +137,7 @@ def test_is_a_missing_required_industry_field_named_on_the_form(client, db, shop
 def test_is_bad_input_refused_clearly_with_nobody_joined(client, db, shop, fields, message):
     staff_login(client, shop["cashier"])
     _send(client)
-    data = {"action": "join", "mobile": MOBILE, "code": _code(db), "gender": "unknown", **fields}
+    data = {"action": "join", "mobile": MOBILE, "code": latest_sms_code(db, MOBILE), "gender": "unknown", **fields}
     refused = client.post(JOIN, data=data)
     assert refused.status_code == 400 and message in text_of(refused)
     assert count(Member) == 0
