@@ -28,6 +28,7 @@ def grid_tiles(held):
         {"href": url_for("member_h5.topup"), "icon": "topup", "label": _("充值"), "id": "topup-link"},
         {"href": url_for("member_h5.card_shop"), "icon": "shop", "label": _("购买卡券"), "id": "shop-link"},
         {"href": url_for("member_h5.gift_card_shop"), "icon": "gift", "label": _("礼品卡中心"), "id": "gift-shop-link"},
+        {"href": url_for("member_h5.points_mall"), "icon": "gift", "label": _("积分商城"), "id": "tile-points-mall"},
         {"href": url_for("member_h5.orders_list"), "icon": "orders", "label": _("我的订单"), "id": "orders-link"},
         *_invite_tile(),
     ]
