@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from backoffice import blueprint
+from backoffice import blueprint, member_timeline
 from backoffice.common import merchant_id, parse_int, requires
 from web.requests import new_idempotency_key
 from backoffice.forms_members import BindCardForm, MemberForm, WalletFreezeForm
@@ -225,8 +225,11 @@ def render_detail(member, status=200, freeze_form=None, card_form=None):
             .where(AuditLog.merchant_id == mid, AuditLog.target_type == "member",
                    AuditLog.target_id == str(member.id))
             .order_by(AuditLog.id.desc()).limit(50)).all()
+    timeline_page, timeline_chosen, timeline_ignored = member_timeline.read(request.args, mid, member.id)
     return render_template(
         DETAIL_TEMPLATE, member=member, custom_rows=_custom_rows(mid, member),
+        timeline_page=timeline_page, timeline_chosen=timeline_chosen, timeline_ignored=timeline_ignored,
+        timeline_kinds=member_timeline.KIND_LABELS, timeline_link=member_timeline.link_of,
         next_level=level_by_id.get(target.id) if target is not None else None, gaps=gaps,
         lots=points_service.lots_of(db.session, mid, member.id),
         points_history=points_service.history_of(db.session, mid, member.id),
