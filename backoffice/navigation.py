@@ -34,6 +34,7 @@ MENU = (
     Group("members", _l("会员"), (
         Item(_l("会员列表"), "backoffice.members"),
         Item(_l("会员等级"), "backoffice.levels"),
+        Item(_l("微信粉丝"), "backoffice.fans"),
         Item(_l("付费会员"), "backoffice.membership_plans_page"),
         Item(_l("招募推广"), "backoffice.recruitment"),
         Item(_l("导购分配"), "backoffice.guides_page"),
