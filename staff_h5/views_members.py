@@ -21,6 +21,7 @@ TAB_OF_ENDPOINT = {
     "staff_h5.checkout_page": "till", "staff_h5.checkout_quote": "till", "staff_h5.checkout_pay": "till",
     "staff_h5.checkout_receipt": "till", "staff_h5.checkout_refund_settle": "till",
     "staff_h5.members": "member", "staff_h5.find_member": "member",
+    "staff_h5.member_detail": "member",
     "staff_h5.card_issue_page": "member", "staff_h5.card_issue": "member",
     "staff_h5.counter_topup_find": "member", "staff_h5.counter_topup_lookup": "member",
     "staff_h5.counter_topup_page": "member", "staff_h5.counter_topup_confirm": "member",
