@@ -33,4 +33,5 @@ from backoffice import views_recruit_settings  # noqa: E402,F401  (招募设置:
 from backoffice import views_channels  # noqa: E402,F401  (渠道分析: what each channel and staff member brought)
 from backoffice import views_guides  # noqa: E402,F401  (专属导购: a member's guide, 导购分配)
 from backoffice import views_card_stock  # noqa: E402,F401  (实体卡: card batches, the printing file, cards to stores)
+from backoffice import views_points_mall  # noqa: E402,F401  (积分商城: gifts, prices per level, exchanges)
 from backoffice import views_fans  # noqa: E402,F401  (微信粉丝: followers, their source, fans to members)

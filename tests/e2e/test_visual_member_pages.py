@@ -18,6 +18,8 @@ MEMBER_PAGES = [
     ("profile", "member/profile"),
     ("invite", "member/invite"),
     ("points-to-balance", "member/points-to-balance"),
+    ("points-mall", "member/mall"),
+    ("points-mall-mine", "member/mall/exchanges"),
     ("coupons", "coupons/"),
     ("coupon-code", "coupons/code/{coupon_code_id}"),
     ("coupon-exchange", "coupons/{points_coupon_id}/exchange"),
