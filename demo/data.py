@@ -17,6 +17,7 @@ from services.rewards import gifts as gift_rules, rules as reward_rules
 from services.members import levels, fields as member_fields, members
 from services.merchant import merchants, staff, stores
 from services.points import ledger as points
+from services.till import settings as till_settings
 from services.wallet import journal as wallet
 from services.wechat.settings import settings_for
 
@@ -73,6 +74,7 @@ def load(session):
     cash, latte, *_rest = demo_catalogue.load(session, merchant, team["owner"], people)
     _outreach(session, team["owner"])
     _card_stock(session, team["owner"], shop_list[0])
+    _counter_points(session, merchant)
     demo_campaigns.load(session, team["owner"], cash, latte)
     demo_recruitment.load(session, team["owner"], cash)
     sandbox_channels(session, merchant)
@@ -126,6 +128,13 @@ def _card_stock(session, owner, store):
     batch = card_batches.make_batch(session, owner, name="首批实体会员卡", quantity=200, prefix="YS",
                                     with_barcode=True, with_pin=True)
     card_states.issue_to_store(session, owner, batch.id, store_id=store.id, count=50)
+
+
+def _counter_points(session, merchant):
+    """手动增减积分: cashiers may add and deduct a member's points at the counter, with a reason."""
+    row = till_settings.settings_of(session, merchant.id)
+    row.staff_add_points = row.staff_deduct_points = True
+    session.flush()
 
 
 def _fields(session, owner):

@@ -12,6 +12,7 @@ BACKOFFICE_PAGES = [
     ("dashboard", "/backoffice/"),
     ("members", "/backoffice/members"),
     ("guides", "/backoffice/guides"),
+    ("fans", "/backoffice/fans"),
     ("member", "/backoffice/members/{member_id}"),
     ("member-edit", "/backoffice/members/{member_id}/edit"),
     ("member-new", "/backoffice/members/new"),

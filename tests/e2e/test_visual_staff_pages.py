@@ -23,6 +23,8 @@ STAFF_PAGES = [
     ("counter-topup-receipt", "/staff/topups/{topup_order_id}"),
     ("counter-topups-today", "/staff/topups"),
     ("card-issue", "/staff/members/{member_id}/card"),
+    ("member-points", "/staff/members/{member_id}/points"),
+    ("member-detail", "/staff/members/{member_id}/detail"),
     ("assisted-join", "/staff/members/join"),
     ("me", "/staff/me"),
     ("join-code", "/staff/join-code"),

@@ -107,6 +107,8 @@ ENDPOINTS = [
     ("POST", "/backoffice/membership/new", "cards.manage"),
     ("GET", "/backoffice/membership/holders", "cards.manage"),
     ("GET", "/backoffice/membership/refunds", "cards.manage"),
+    ("GET", "/backoffice/fans", "members.view"),
+    ("GET", "/backoffice/fans.csv", "members.view"),
     ("GET", "/backoffice/card-stock", "card_stock.manage"),
     ("GET", "/backoffice/card-stock/new", "card_stock.manage"),
     ("POST", "/backoffice/card-stock/new", "card_stock.manage"),
