@@ -25,7 +25,6 @@ STAFF_PAGES = [
     ("card-issue", "/staff/members/{member_id}/card"),
     ("member-points", "/staff/members/{member_id}/points"),
     ("member-detail", "/staff/members/{member_id}/detail"),
-    ("member-detail", "/staff/members/{member_id}/detail"),
     ("assisted-join", "/staff/members/join"),
     ("me", "/staff/me"),
     ("join-code", "/staff/join-code"),
