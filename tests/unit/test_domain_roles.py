@@ -40,6 +40,7 @@ EXPECTED = {
     "commission.manage":  "Y     Y     .     .     .     .     .",
     "card_stock.manage":  "Y     Y     .     .     .     .     .",
     "wallet.counter_topup": "Y   Y     .     .     .     Y     .",
+    "points.counter_adjust": "Y  Y     Y     .     .     Y     .",
 }
 
 CASES = [
