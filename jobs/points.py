@@ -1,4 +1,4 @@
-"""Points jobs: expire due lots, fanned out one job per merchant."""
+"""Points jobs: expire due lots and unclaimed points-mall gifts, fanned out one job per merchant."""
 import logging
 
 from sqlalchemy import select
@@ -6,6 +6,7 @@ from sqlalchemy import select
 from jobs.base import job
 from models import Merchant
 from services.points import ledger as points
+from services.points_mall import exchanges as gift_exchanges
 from services.shared import job_queue
 
 log = logging.getLogger(__name__)
@@ -31,5 +32,7 @@ def expire_points_for_merchant(session, merchant_id):
         touched += batch
         session.commit()
         if batch < BATCH:
+            touched += gift_exchanges.expire_due(session, merchant)  # unclaimed mall gifts give their points back
+            session.commit()
             log.info("points expiry for merchant %s: %s members", merchant_id, touched)
             return touched

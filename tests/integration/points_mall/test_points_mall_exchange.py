@@ -208,3 +208,18 @@ def test_are_forged_exchange_ids_and_keys_refused(db, make):
     with pytest.raises(DomainError):
         exchanges.exchange(db.session, merchant, gift.id, member.id, key="k" * 500)
     assert balance(db, member.id) == 300
+
+
+def test_does_the_points_expiry_job_expire_unclaimed_gifts_once(db, make):
+    from jobs import points as point_jobs
+    from jobs.dispatch import execute
+
+    merchant, _owner, gift, _ = shop(db, make, price=100)
+    member = member_with_points(db, make, merchant, 300)
+    row = exchanges.exchange(db.session, merchant, gift.id, member.id, key="job1",
+                             now=now_utc() - timedelta(days=31))
+    db.session.commit()
+    execute(point_jobs.expire_points_for_merchant.job_name, merchant.id)
+    execute(point_jobs.expire_points_for_merchant.job_name, merchant.id)  # a rerun changes nothing
+    assert db.session.get(GiftExchange, row.id).state == rules.EXPIRED and balance(db, member.id) == 300
+    assert db.session.get(PointsGift, gift.id).stock == 10
