@@ -16,7 +16,7 @@ from services.shared import spreadsheets
 
 METHOD_LABELS = {"scan": "扫码", "manual": "手动输入", "api": "接口", "self": "会员自助买单"}
 INSTRUMENT_LABELS = {"coupon": "优惠券", "count_card": "次卡", "timed_card": "时长卡", "gift_card": "礼品卡",
-                     "benefit_card": "权益卡"}
+                     "benefit_card": "权益卡", "gift_exchange": "积分商城礼品"}
 HEADER = ("核销时间", "门店", "员工", "类型", "名称", "券/卡码", "核销方式", "使用次数", "卡内扣款（元）",
           "实收金额（元）", "状态")
 
