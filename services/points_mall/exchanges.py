@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from domain import points_mall as rules
 from domain.clock import now_utc
-from domain.errors import Conflict, DomainError, InsufficientPoints, NotFound
+from domain.errors import Conflict, InsufficientPoints, NotFound
 from models import GiftExchange, Level, PointsGift
 from services.points import ledger as points
 from services.shared import idempotency
@@ -157,9 +157,3 @@ def member_exchange(session, merchant_id, member_id, exchange_id):
     if row.member_id != member_id:
         raise NotFound("记录不存在")
     return row
-
-
-def check_state_filter(state):
-    if state and state not in rules.STATES:
-        raise DomainError("未知的状态")
-    return state or None

@@ -5,7 +5,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 
 from domain import points_mall as rules
 from domain.errors import Conflict, DomainError, NotFound
@@ -122,8 +122,3 @@ def on_offer(session, merchant_id, now):
 
 def get(session, merchant_id, gift_id):
     return get_owned(session, PointsGift, merchant_id, gift_id)
-
-
-def number_taken(session, merchant_id, number):
-    return session.scalar(select(PointsGift.id).where(PointsGift.merchant_id == merchant_id,
-                                                      PointsGift.number == number)) is not None
