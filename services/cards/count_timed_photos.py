@@ -2,7 +2,6 @@
 upload (JPEG or PNG by magic bytes, at most 5 MB), discarding a replaced file, and the signed, expiring link
 through which staff see it."""
 import os
-import secrets
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -10,7 +9,7 @@ from domain.cards import ACTIVE, PENDING, TIMED
 from domain.errors import Conflict, DomainError, NotFound
 from models import Card, Merchant
 from services.cards import count_timed_holdings
-from services.shared import host
+from services.shared import host, uploads
 from services.shared.tenancy import get_owned
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -31,17 +30,8 @@ def save_photo(session, merchant_id, member_id, card_id, data, upload_root):
         raise Conflict("该卡已不可使用，无需上传照片")
     if not data:
         raise DomainError("请选择照片")
-    if len(data) > PHOTO_MAX_BYTES:
-        raise DomainError("照片不能超过 5 MB")
-    extension = image_type(data)
-    if extension is None:
-        raise DomainError("请上传 JPG 或 PNG 格式的照片")
-    relative = f"{int(merchant_id)}/cards/{secrets.token_urlsafe(18)}.{extension}"
-    target = os.path.join(upload_root, relative)
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    with open(target, "wb") as out:
-        out.write(data)
-    card.photo_path = relative
+    card.photo_path = uploads.store_image(upload_root, merchant_id, "cards", data, max_bytes=PHOTO_MAX_BYTES,
+                                          noun="照片")
     session.flush()
     return card
 
@@ -54,15 +44,6 @@ def discard_photo(upload_root, relative):
         os.remove(os.path.join(upload_root, relative))
     except FileNotFoundError:
         pass
-
-
-def image_type(data):
-    """'jpg' or 'png' from the file's first bytes, whatever its name says; None for anything else."""
-    if data[:3] == b"\xff\xd8\xff":
-        return "jpg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "png"
-    return None
 
 
 def _photo_serializer():

@@ -1,7 +1,6 @@
 """The merchant's gifts (赠品): saving one with its price per level and its picture, and the lists the back
 office and the member's mall read."""
 import os
-import secrets
 from dataclasses import dataclass
 from typing import Optional
 
@@ -10,9 +9,9 @@ from sqlalchemy import or_
 from domain import points_mall as rules
 from domain.errors import Conflict, DomainError, NotFound
 from models import PointsGift
-from services.cards.count_timed_photos import image_type
 from services.members.levels import list_levels
 from services.merchant import audit
+from services.shared import uploads
 from services.shared.tenancy import get_owned, scoped
 
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
@@ -82,17 +81,7 @@ def _range(value, low, high, label):
 
 
 def _store_photo(merchant_id, data, upload_root):
-    if len(data) > PHOTO_MAX_BYTES:
-        raise DomainError("图片不能超过 2 MB")
-    extension = image_type(data)
-    if extension is None:
-        raise DomainError("请上传 JPG 或 PNG 格式的图片")
-    relative = f"{int(merchant_id)}/gifts/{secrets.token_urlsafe(18)}.{extension}"
-    target = os.path.join(upload_root, relative)
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    with open(target, "wb") as out:
-        out.write(data)
-    return relative
+    return uploads.store_image(upload_root, merchant_id, "gifts", data, max_bytes=PHOTO_MAX_BYTES, noun="图片")
 
 
 def photo_file(session, merchant_id, gift_id, upload_root):
