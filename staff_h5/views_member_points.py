@@ -80,19 +80,20 @@ def _not_switched_on():
 @blueprint.route("/members/<int:member_id>/points")
 @staff_required
 def member_points_page(member_id):
+    member = _member(member_id)  # another merchant's member is not found, whatever the switches say
     rights = counter.allowed(db.session, current_user)
     if not rights.any:
         return _not_switched_on()
-    return _page(_member(member_id), _fresh_form(rights), rights)
+    return _page(member, _fresh_form(rights), rights)
 
 
 @blueprint.route("/members/<int:member_id>/points", methods=["POST"])
 @staff_required
 def member_points_adjust(member_id):
+    member = _member(member_id)
     rights = counter.allowed(db.session, current_user)
     if not rights.any:
         return _not_switched_on()
-    member = _member(member_id)
     form = CounterPointsForm()
     if not form.validate_on_submit():
         return _page(member, form, rights, error=_first_error(form) or _("页面已过期，请刷新后重试"), status=400)

@@ -109,6 +109,9 @@ def test_is_a_deduction_beyond_the_balance_refused_and_one_within_it_taken(clien
 @pytest.mark.parametrize("role_key", ["verifier", "guide"])
 def test_are_verifiers_and_guides_refused_even_when_switched_on(client, db, shop, role_key):
     switch(db, shop, add=True, deduct=True)
+    if role_key == "guide":  # a guide sees only their own members: this one is theirs, and still refused
+        shop["member"].guide_id = shop["guide"].id
+        db.session.commit()
     staff_login(client, shop[role_key])
     refused = page(client, shop)
     assert refused.status_code == 403 and "您的角色不能调整会员积分" in text_of(refused)
