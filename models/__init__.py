@@ -20,6 +20,7 @@ from models.sandbox import (SandboxGrant, SandboxMassMessage, SandboxMassRecipie
                             SandboxUser)
 from models.notification_counts import NotificationRate, RejectedNotification
 from models.payments import Order, OrderRefund, PaymentNotification
+from models.reports import ReportBuiltDay, ReportDaily
 from models.recruitment import Attribution, GuideChange, RecruitSettings, RecruitSource, ReferralReward
 from models.rewards import RewardGrant, RewardRule, reward_rule_stores
 from models.points import PointsAllocation, PointsLot, PointsTransaction
@@ -47,5 +48,5 @@ __all__ = [
     "WechatCallbackNonce", "NotificationRate", "RejectedNotification", "MemberCardBatch", "MemberCardStock",
     "CommissionEntry", "CommissionRule", "Attribution", "GuideChange", "RecruitSettings", "RecruitSource",
     "RecruitSmsBatch", "RecruitSmsInvitee", "SmsOptOut",
-    "ReferralReward",
+    "ReferralReward", "ReportBuiltDay", "ReportDaily",
 ]

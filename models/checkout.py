@@ -85,6 +85,7 @@ class Checkout(TenantMixin, CreatedAtMixin, Base):
         sa.CheckConstraint("refunded_amount >= 0 AND refunded_amount <= pay", name="refund_in_range"),
         sa.Index("ix_checkouts_member_created", "member_id", "created_at"),
         sa.Index("ix_checkouts_store_created", "store_id", "created_at"),
+        sa.Index("ix_checkouts_merchant_created", "merchant_id", "created_at"),  # a day's sales (services/reports)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,6 +129,7 @@ class CheckoutRefund(TenantMixin, CreatedAtMixin, Base):
         sa.UniqueConstraint("merchant_id", "idempotency_key"),
         # WeChat's refund notification names the refund by our out_refund_no (services/till/channel_refunds.py)
         sa.Index("ix_checkout_refunds_out_refund_no", "merchant_id", "out_refund_no"),
+        sa.Index("ix_checkout_refunds_merchant_created", "merchant_id", "created_at"),
         sa.CheckConstraint("amount > 0 AND balance_back >= 0 AND points_back >= 0 AND points_taken_back >= 0",
                            name="amounts_nonneg"),
     )

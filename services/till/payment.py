@@ -16,6 +16,7 @@ from services.coupons import till_codes as coupons
 from services.members import levels
 from services.points import ledger as points
 from services.recruitment import payments as recruitment
+from services.reports import family_sales as sales_report
 from services.rewards import after_payment as rewards
 from services.shared import idempotency, ledger_rows, staged_changes
 from services.shared.text import optional_text
@@ -39,6 +40,7 @@ def pay(session, merchant, actor, *, store_id, member_id, amount, tender, choice
             _reward(session, merchant, actor, made, None, now)
             staged_changes.write_staged(session)
             session.flush()  # whatever the rewards added
+            sales_report.after_payment(session, merchant, made)
         return made if won else _same(made, None, store, amount, tender)
     coupon_ids = choice.coupon_ids if choice is not None else None
     member, held, lots_due, priced = base.member_and_wallet(
@@ -71,6 +73,7 @@ def pay(session, merchant, actor, *, store_id, member_id, amount, tender, choice
     if member.referrer_id is not None or member.guide_id is not None:  # most payments: nothing to do, no query
         recruitment.after_till_payment(session, merchant, member, checkout, first_visit=first_visit, now=now)
     campaign_entry.after_change(session, merchant.id, member.id)
+    sales_report.after_payment(session, merchant, checkout)  # last: the store's rollup row is locked till commit
     return checkout
 
 

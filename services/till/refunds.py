@@ -16,6 +16,7 @@ from models import CouponCode, Member, Merchant, PointsTransaction, Verification
 from models.checkout import TENDER_LABELS, Checkout, CheckoutRefund
 from services.points import ledger as points
 from services.recruitment import commission
+from services.reports import family_sales as sales_report
 from services.shared import idempotency, ledger_rows
 from services.shared.tenancy import get_owned, merchant_timezone
 from services.shared.text import required_text
@@ -48,8 +49,10 @@ def refund(session, actor, checkout_id, amount, *, reason, key, now=None):
     commission.reverse_for_checkout_refund(session, checkout, row, before + amount, now)
     session.flush()
     # last: a refusal from WeChat Pay / Alipay rolls back everything above; cash and card go back outside
-    till_channel_refunds.give_back(_merchant(session, actor.merchant_id), checkout, row)
+    merchant = _merchant(session, actor.merchant_id)
+    till_channel_refunds.give_back(merchant, checkout, row)
     session.flush()
+    sales_report.after_refund(session, merchant, checkout, row)
     return row
 
 

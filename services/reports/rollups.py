@@ -1,0 +1,97 @@
+"""Writing the daily rollups: rebuild a day from the raw tables, or add one payment's figures to its day.
+
+Rebuild and add may meet on today. Rebuilds of one day wait for each other on an advisory lock; a rebuild and the
+payments lock the rows they share in one order (store, then key byte by byte), so they never deadlock. A payment adding
+to today while a rebuild runs is never lost nor counted twice (PostgreSQL, READ COMMITTED): if the payment's row
+is committed before the rebuild's INSERT … SELECT starts, the rebuild's DELETE waited for it and the SELECT sees
+it; if not, the SELECT does not see its raw row, and the rebuild's insert adds to the payment's rollup row (ON
+CONFLICT adds) or the payment's later insert adds to the rebuild's.
+"""
+from datetime import timedelta
+
+from sqlalchemy import Date, Integer, String, delete, func, literal, literal_column, select
+
+from domain.clock import local_midnight_utc, now_utc, to_local
+from models.reports import ReportBuiltDay, ReportDaily
+from services.reports import families
+from services.shared import advisory_locks
+from services.shared.insert_once import dialect_insert
+
+KEY_COLUMNS = ["merchant_id", "family", "day", "store_id", "key"]
+NO_STORE = 0
+
+
+def day_window(day, tz_name):
+    """[start, end) in UTC of the merchant's local `day`."""
+    return local_midnight_utc(day, tz_name), local_midnight_utc(day + timedelta(days=1), tz_name)
+
+
+def day_of(moment, tz_name):
+    return to_local(moment, tz_name).date()
+
+
+def rebuild_day(session, merchant_id, tz_name, fam, day, now=None):
+    """Replace the family's rows of `day` with the sums of its raw rows, and record when."""
+    advisory_locks.hold(session, f"report:{merchant_id}:{fam.name}:{day.isoformat()}")
+    of_the_day = (ReportDaily.merchant_id == merchant_id, ReportDaily.family == fam.name, ReportDaily.day == day)
+    if session.get_bind().dialect.name == "postgresql":  # lock in the payments' order before deleting
+        session.execute(select(ReportDaily.key).where(*of_the_day)
+                        .order_by(ReportDaily.store_id, _bytewise(session, ReportDaily.key)).with_for_update())
+    session.execute(delete(ReportDaily).where(*of_the_day))
+    start, end = day_window(day, tz_name)
+    rows = fam.day_rows(families.window(session, merchant_id, start, end)).subquery()
+    store = func.coalesce(rows.c.store_id, literal_column(str(NO_STORE)))  # one text in SELECT and GROUP BY
+    summed = (select(literal(merchant_id, Integer), literal(fam.name, String), literal(day, Date), store, rows.c.key,
+                     func.sum(rows.c.count), func.sum(rows.c.amount))
+              .group_by(store, rows.c.key).order_by(store, _bytewise(session, rows.c.key)))
+    insert = dialect_insert(session)(ReportDaily).from_select(KEY_COLUMNS + ["count", "amount"], summed)
+    session.execute(_adding_on_conflict(insert))
+    _mark_built(session, merchant_id, fam.name, day, now or now_utc())
+
+
+def add(session, merchant_id, tz_name, family_name, moment, store_id, figures):
+    """Add {key: (count, amount)} to the day of `moment`, in the caller's transaction (an incremental family).
+    Keys are written in one statement in sorted order, so two payments lock shared rows in the same order."""
+    day = day_of(moment, tz_name)
+    rows = [dict(merchant_id=merchant_id, family=family_name, day=day, store_id=store_id or NO_STORE, key=key,
+                 count=count, amount=amount)
+            for key, (count, amount) in sorted(figures.items()) if count or amount]
+    if rows:
+        session.execute(_adding_on_conflict(dialect_insert(session)(ReportDaily).values(rows)))
+
+
+def built_days(session, merchant_id, family_name, first, last):
+    """{day: built_at} of the family's days in [first, last] that have been rebuilt."""
+    return dict(session.execute(
+        select(ReportBuiltDay.day, ReportBuiltDay.built_at)
+        .where(ReportBuiltDay.merchant_id == merchant_id, ReportBuiltDay.family == family_name,
+               ReportBuiltDay.day >= first, ReportBuiltDay.day <= last)).all())
+
+
+def ensure_built(session, merchant_id, tz_name, fam, first, last, now=None):
+    """Rebuild each day of [first, last] not built yet; returns how many were."""
+    built = built_days(session, merchant_id, fam.name, first, last)
+    missing = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    missing = [day for day in missing if day not in built]
+    for day in missing:
+        rebuild_day(session, merchant_id, tz_name, fam, day, now)
+    return len(missing)
+
+
+def _bytewise(session, key):
+    """Keys ordered as Python's sorted() orders them (`add`), so rebuild and payments lock rows in one order."""
+    return key.collate("C") if session.get_bind().dialect.name == "postgresql" else key
+
+
+def _adding_on_conflict(insert):
+    return insert.on_conflict_do_update(
+        index_elements=KEY_COLUMNS,
+        set_={"count": ReportDaily.count + insert.excluded["count"],
+              "amount": ReportDaily.amount + insert.excluded.amount})
+
+
+def _mark_built(session, merchant_id, family_name, day, now):
+    insert = dialect_insert(session)(ReportBuiltDay).values(merchant_id=merchant_id, family=family_name, day=day,
+                                                            built_at=now)
+    session.execute(insert.on_conflict_do_update(index_elements=["merchant_id", "family", "day"],
+                                                 set_={"built_at": insert.excluded.built_at}))
