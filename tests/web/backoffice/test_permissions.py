@@ -94,6 +94,8 @@ ENDPOINTS = [
     ("POST", "/backoffice/recruitment/settings", "recruitment.manage"),
     ("GET", "/backoffice/recruitment/settings/preview", "recruitment.manage"),
     ("GET", "/backoffice/members/{member}/invitees", "members.view"),
+    ("GET", "/backoffice/reports", "reports.view"),
+    ("GET", "/backoffice/reports/sales", "reports.view"),
     ("GET", "/backoffice/reports/staff-performance", "reports.view"),
     ("GET", "/backoffice/reports/staff-performance.csv", "reports.view"),
     ("GET", "/backoffice/reports/staff-performance.xlsx", "reports.view"),
