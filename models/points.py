@@ -18,6 +18,9 @@ class PointsTransaction(TenantMixin, CreatedAtMixin, LedgerEntryMixin, Base):
         sa.CheckConstraint(f"kind IN {POINTS_KINDS!r}", name="kind_known"),
         sa.CheckConstraint("balance_after >= 0", name="balance_after_nonneg"),
         sa.Index("ix_points_transactions_member_created", "member_id", "created_at"),
+        # 积分查询 (services/points/lookup.py): a merchant's changes newest first, paged by (created_at, id); a day's
+        # window of one merchant's changes reads it too
+        sa.Index("ix_points_transactions_merchant_created", "merchant_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
