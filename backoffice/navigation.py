@@ -70,6 +70,8 @@ MENU = (
         Item(_l("公众号"), "backoffice.wechat_settings"),
     )),
     Group("reports", _l("数据"), (
+        Item(_l("报表"), "backoffice.reports_index"),
+        Item(_l("销售报表"), "backoffice.report_sales"),
         Item(_l("储值报表"), "backoffice.prepaid_report_page"),
         Item(_l("核销记录"), "backoffice.verifications"),
         Item(_l("渠道分析"), "backoffice.channel_report_page"),

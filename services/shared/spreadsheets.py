@@ -1,6 +1,7 @@
 """Exports merchants open in Excel: CSV with a byte-order mark (so Chinese text opens correctly) and XLSX."""
 import csv
 import io
+import tempfile
 from decimal import Decimal
 
 MONEY_FORMAT = "#,##0.00"
@@ -29,6 +30,37 @@ def xlsx_bytes(title, rows, text_columns=()):
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def csv_stream(rows, batch=500):
+    """CSV as chunks of bytes while `rows` (any iterable, e.g. a server-side cursor) is read: a long export never
+    sits in memory. The first chunk carries the byte-order mark."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    for number, row in enumerate(rows, 1):
+        writer.writerow(row)
+        if number % batch == 0:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
+
+
+def xlsx_file(title, rows, text_columns=()):
+    """An XLSX of `rows` (any iterable) written row by row into a temporary file, returned open at its start:
+    openpyxl's write-only workbook keeps no rows in memory, and the response streams the file."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    for row in rows:
+        sheet.append([_cell(sheet, value, WriteOnlyCell, column in text_columns) for column, value in enumerate(row)])
+    spooled = tempfile.TemporaryFile()
+    book.save(spooled)
+    spooled.seek(0)
+    return spooled
 
 
 def _cell(sheet, value, cell_class, as_text=False):

@@ -1,0 +1,38 @@
+"""What every report page shares: the period and store from the query string, the stores to pick from, and the
+CSV / XLSX downloads (streamed: a long export is written while it is read)."""
+from flask import Response, abort, request, send_file, stream_with_context
+from flask_login import current_user
+
+from extensions import db
+from services.reports import periods
+from services.shared import spreadsheets
+
+CSV, XLSX = "text/csv; charset=utf-8", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def period_from_request():
+    """The Period asked for. Dates that cannot be read raise a DomainError (400 with its message), another
+    merchant's store a NotFound (404): web/errors.py renders both."""
+    return periods.parse(db.session, current_user.merchant, request.args.get("start"), request.args.get("end"),
+                         request.args.get("store"))
+
+
+def store_names():
+    return periods.store_names(db.session, current_user.merchant_id)
+
+
+def export_format():
+    """'csv', 'xlsx' or None (the page itself); anything else is a 404."""
+    fmt = request.args.get("format")
+    if fmt not in (None, "csv", "xlsx"):
+        abort(404)
+    return fmt
+
+
+def download(fmt, title, filename, rows, text_columns=()):
+    """`rows` (an iterable: header first) as a streamed CSV or an XLSX sent from a temporary file."""
+    if fmt == "csv":
+        return Response(stream_with_context(spreadsheets.csv_stream(rows)), mimetype=CSV,
+                        headers={"Content-Disposition": f"attachment; filename={filename}.csv"})
+    return send_file(spreadsheets.xlsx_file(title, rows, text_columns), mimetype=XLSX, as_attachment=True,
+                     download_name=f"{filename}.xlsx")
