@@ -1,5 +1,7 @@
 """Command-line entry points: `flask seed-demo`, `create-merchant`, `create-staff`, `expire-points`,
-`start-due-sends`, `run-scheduler`, `rotate-credentials` and `worker`."""
+`start-due-sends`, `rebuild-reports`, `run-scheduler`, `rotate-credentials` and `worker`."""
+from datetime import date
+
 import click
 from flask import current_app
 from redis import Redis
@@ -10,9 +12,10 @@ from domain.errors import DomainError
 from extensions import db
 from jobs import dispatch, schedule, worker
 from jobs.base import QUEUES
-from jobs import campaigns as campaign_jobs, sends as send_jobs
+from jobs import campaigns as campaign_jobs, reports as report_jobs, sends as send_jobs
 from jobs.points import expire_points_everywhere
 from services.merchant import merchants, staff
+from services.reports import catalogue as report_catalogue
 from services.shared import credential_keys
 
 
@@ -83,6 +86,26 @@ def register(app):
         started = dispatch.execute(campaign_jobs.evaluate_campaigns.job_name)
         click.echo(f"{started} campaign runs started")
 
+    @app.cli.command("rebuild-reports")
+    @click.argument("merchant_slug")
+    @click.option("--start", "start", required=True, help="first day, YYYY-MM-DD (the merchant's timezone)")
+    @click.option("--end", "end", default=None, help="last day (default: the first)")
+    @click.option("--family", "families", multiple=True, help="only these report families (default: all)")
+    @_fail_on_domain_error
+    def rebuild_reports(merchant_slug, start, end, families):
+        """Rebuild the report rollups of any days from the raw tables (the scheduler does yesterday's every night)."""
+        merchant = merchants.by_slug(db.session, merchant_slug)
+        first, last = _day_option(start), _day_option(end or start)
+        if last < first:
+            raise click.ClickException("--end is before --start")
+        if (last - first).days > 3660:
+            raise click.ClickException("at most ten years at a time")
+        unknown = [name for name in families if name not in {f.name for f in report_catalogue.all_families()}]
+        if unknown:
+            raise click.ClickException(f"unknown report family: {', '.join(unknown)}")
+        built = report_jobs.rebuild_days(db.session, merchant, first, last, list(families) or None)
+        click.echo(f"{built} report days rebuilt for {merchant.slug}")
+
     @app.cli.command("run-scheduler")
     def run_scheduler():
         """Enqueue periodic jobs on RQ (needs REDIS_URL). Several schedulers may run: each period runs once."""
@@ -113,3 +136,10 @@ def register(app):
         if not url:
             raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inline in the web process")
         worker.run(url, queues or QUEUES, burst=burst)
+
+
+def _day_option(text):
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise click.ClickException(f"not a date (YYYY-MM-DD): {text}") from None

@@ -7,6 +7,7 @@ from jobs.campaigns import evaluate_campaigns
 from jobs.membership import expire_paid_memberships_everywhere
 from jobs.payments import settle_overdue_orders, settle_processing_refunds, settle_processing_till_refunds
 from jobs.points import expire_points_everywhere
+from jobs.reports import rebuild_reports_everywhere
 from jobs.sends import start_due_sends
 from jobs.stored_value import pay_topup_instalments
 
@@ -22,6 +23,7 @@ PERIODIC = [
     (start_due_sends, 60),
     (evaluate_campaigns, 60),
     (expire_paid_memberships_everywhere, 600),
+    (rebuild_reports_everywhere, 3600),
 ]
 
 

@@ -95,3 +95,18 @@ def _mark_built(session, merchant_id, family_name, day, now):
                                                             built_at=now)
     session.execute(insert.on_conflict_do_update(index_elements=["merchant_id", "family", "day"],
                                                  set_={"built_at": insert.excluded.built_at}))
+
+
+def days_due(session, merchant_id, tz_name, fam, today, back_days, grace, now=None):
+    """Closed days of the last `back_days` never built, or built before the day had ended (+ `grace`, for the
+    payments still committing at midnight): the nightly job rebuilds them, so their figures are final."""
+    now = now or now_utc()
+    first, last = today - timedelta(days=back_days), today - timedelta(days=1)
+    built = built_days(session, merchant_id, fam.name, first, last)
+    due = []
+    for n in range(back_days):
+        day = first + timedelta(days=n)
+        closed_at = day_window(day, tz_name)[1] + grace
+        if closed_at <= now and (day not in built or built[day] < closed_at):
+            due.append(day)
+    return due
