@@ -58,6 +58,8 @@ BACKOFFICE_PAGES = [
     ("checkout", "/backoffice/checkouts/{checkout_id}"),
     ("verifications", "/backoffice/verifications"),
     ("prepaid-report", "/backoffice/reports/prepaid"),
+    ("reports", "/backoffice/reports"),
+    ("report-sales", "/backoffice/reports/sales"),
     ("staff-performance", "/backoffice/reports/staff-performance"),
     ("commission", "/backoffice/commission"),
     ("commission-rules", "/backoffice/commission/rules"),
