@@ -99,6 +99,12 @@ class Card(TenantMixin, CreatedAtMixin, Base):
         sa.CheckConstraint("face_value IS NULL OR face_value > 0", name="face_value_positive"),
         sa.Index("ix_cards_member_kind_state", "member_id", "kind", "state"),
         sa.Index("ix_cards_template_state", "template_id", "state"),
+        # the cards report: a day's cards sold or given, and a day's physical gift cards activated (few)
+        sa.Index("ix_cards_merchant_created", "merchant_id", "created_at"),
+        sa.Index("ix_cards_merchant_activated", "merchant_id", "activated_at", postgresql_where=sa.text(
+            "batch_id IS NOT NULL"), sqlite_where=sa.text("batch_id IS NOT NULL")),
+        # the holder lists (timed-card holders, gift-card buyers): one kind's cards in id order, page by page
+        sa.Index("ix_cards_merchant_kind", "merchant_id", "kind", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -172,6 +178,7 @@ class CardRefund(TenantMixin, CreatedAtMixin, Base):
         sa.UniqueConstraint("merchant_id", "idempotency_key"),
         sa.UniqueConstraint("card_id"),
         sa.CheckConstraint("amount >= 0", name="amount_nonneg"),
+        sa.Index("ix_card_refunds_merchant_created", "merchant_id", "created_at"),  # the cards report's day
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -70,6 +70,9 @@ class CouponCode(TenantMixin, CreatedAtMixin, Base):
         # a campaign's report: only the codes campaigns gave
         sa.Index("ix_coupon_codes_campaign", "merchant_id", "campaign_id", postgresql_where=sa.text(
             "campaign_id IS NOT NULL"), sqlite_where=sa.text("campaign_id IS NOT NULL")),
+        # the coupons report: a day's codes given out, and a day's codes reaching their end
+        sa.Index("ix_coupon_codes_merchant_created", "merchant_id", "created_at"),
+        sa.Index("ix_coupon_codes_merchant_ends", "merchant_id", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,6 +112,9 @@ class Verification(TenantMixin, CreatedAtMixin, Base):
         sa.CheckConstraint("amount_received >= 0", name="amount_nonneg"),
         sa.Index("ix_verifications_merchant_created", "merchant_id", "created_at"),
         sa.Index("ix_verifications_store_created", "store_id", "created_at"),
+        # the coupons and cards reports: a day's undone verifications (few: only those ever undone)
+        sa.Index("ix_verifications_merchant_undone", "merchant_id", "undone_at", postgresql_where=sa.text(
+            "undone_at IS NOT NULL"), sqlite_where=sa.text("undone_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -82,6 +82,7 @@ class OrderRefund(TenantMixin, CreatedAtMixin, Base):
         sa.CheckConstraint("amount > 0", name="amount_positive"),
         sa.CheckConstraint("bonus_back >= 0 AND bonus_unrecoverable >= 0", name="bonus_nonneg"),
         sa.CheckConstraint("state IN ('succeeded', 'processing', 'failed')", name="state_known"),
+        sa.Index("ix_order_refunds_merchant_created", "merchant_id", "created_at"),  # reports: a day's refunds
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
