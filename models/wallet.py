@@ -55,6 +55,8 @@ class WalletTransaction(TenantMixin, CreatedAtMixin, LedgerEntryMixin, Base):
         sa.UniqueConstraint("merchant_id", "idempotency_key"),
         sa.CheckConstraint(f"kind IN {WALLET_TXN_KINDS!r}", name="kind_known"),
         sa.Index("ix_wallet_transactions_wallet_created", "wallet_id", "created_at"),
+        # 储值报表 (services/reports/family_wallet.py): a merchant's journal of one day, or up to a day's end
+        sa.Index("ix_wallet_transactions_merchant_created", "merchant_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
