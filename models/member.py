@@ -145,7 +145,12 @@ class Fan(TenantMixin, CreatedAtMixin, Base):
     """A WeChat follower of the merchant's official account; may or may not be a member."""
 
     __tablename__ = "fans"
-    __table_args__ = (sa.UniqueConstraint("merchant_id", "app_id", "openid"),)
+    __table_args__ = (
+        sa.UniqueConstraint("merchant_id", "app_id", "openid"),
+        # a day's follows and unfollows (services/reports/family_members.py)
+        sa.Index("ix_fans_merchant_subscribed", "merchant_id", "subscribed_at"),
+        sa.Index("ix_fans_merchant_unsubscribed", "merchant_id", "unsubscribed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     app_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
@@ -166,6 +171,8 @@ class LevelChange(TenantMixin, CreatedAtMixin, Base):
     """History of a member's level: automatic upgrades and manual changes."""
 
     __tablename__ = "level_changes"
+    # the changes since a day's end give each member's level at that end (services/reports/family_members.py)
+    __table_args__ = (sa.Index("ix_level_changes_merchant_created", "merchant_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
