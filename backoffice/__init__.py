@@ -35,4 +35,5 @@ from backoffice import views_guides  # noqa: E402,F401  (专属导购: a member'
 from backoffice import views_card_stock  # noqa: E402,F401  (实体卡: card batches, the printing file, cards to stores)
 from backoffice import views_points_mall  # noqa: E402,F401  (积分商城: gifts, prices per level, exchanges)
 from backoffice import views_fans  # noqa: E402,F401  (微信粉丝: followers, their source, fans to members)
+from backoffice import views_points_records  # noqa: E402,F401  (积分查询: every points change, filtered and exported)
 from backoffice import views_reports, views_report_sales  # noqa: E402,F401  (报表: the list, 销售报表)

@@ -74,6 +74,7 @@ MENU = (
         Item(_l("销售报表"), "backoffice.report_sales"),
         Item(_l("储值报表"), "backoffice.prepaid_report_page"),
         Item(_l("核销记录"), "backoffice.verifications"),
+        Item(_l("积分查询"), "backoffice.points_records"),
         Item(_l("渠道分析"), "backoffice.channel_report_page"),
         Item(_l("店员绩效"), "backoffice.staff_performance"),
         Item(_l("提成明细"), "backoffice.commission_statement"),

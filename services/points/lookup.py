@@ -77,8 +77,9 @@ def filters(first, last, *, card_no=None, member=None, kind=None, store_id=None)
                    kind=_kind(kind), store_id=store_id)
 
 
-def page(session, merchant, wanted, cursor=None, size=PAGE_SIZE):
+def page(session, merchant, wanted, cursor=None, size=None):
     """One page of changes after `cursor` (a text a previous page gave; None for the first page)."""
+    size = size or PAGE_SIZE
     statement = _statement(session, merchant, wanted)
     if statement is None:
         return Page([], None)

@@ -126,6 +126,8 @@ ENDPOINTS = [
     ("POST", "/backoffice/points-mall/new", "cards.manage"),
     ("GET", "/backoffice/points-mall/exchanges", "cards.manage"),
     ("GET", "/backoffice/points-mall/exchanges.csv", "cards.manage"),
+    ("GET", "/backoffice/points/records", "reports.view"),
+    ("GET", "/backoffice/points/records?format=csv", "reports.view"),
     ("GET", "/backoffice/reports/channels", "reports.view"),
     ("GET", "/backoffice/reports/channels/staff", "reports.view"),
     ("GET", "/backoffice/reports/channels/export.csv", "reports.view"),
