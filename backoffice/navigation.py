@@ -72,7 +72,8 @@ MENU = (
     Group("reports", _l("数据"), (
         Item(_l("报表"), "backoffice.reports_index"),
         Item(_l("销售报表"), "backoffice.report_sales"),
-        Item(_l("储值报表"), "backoffice.prepaid_report_page"),
+        Item(_l("储值报表"), "backoffice.report_stored_value"),  # its day report (储值日报) is linked from it
+        Item(_l("积分报表"), "backoffice.report_points"),
         Item(_l("核销记录"), "backoffice.verifications"),
         Item(_l("积分查询"), "backoffice.points_records"),
         Item(_l("渠道分析"), "backoffice.channel_report_page"),

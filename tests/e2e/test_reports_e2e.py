@@ -11,6 +11,8 @@ pytestmark = pytest.mark.e2e
 REPORTS = [
     ("dashboard", "/backoffice/", 1),
     ("sales", "/backoffice/reports/sales", 2),
+    ("stored-value", "/backoffice/reports/stored-value", 2),
+    ("points", "/backoffice/reports/points", 1),
 ]
 
 

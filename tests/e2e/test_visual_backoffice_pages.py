@@ -61,6 +61,8 @@ BACKOFFICE_PAGES = [
     ("prepaid-report", "/backoffice/reports/prepaid"),
     ("reports", "/backoffice/reports"),
     ("report-sales", "/backoffice/reports/sales"),
+    ("report-stored-value", "/backoffice/reports/stored-value"),
+    ("report-points", "/backoffice/reports/points"),
     ("staff-performance", "/backoffice/reports/staff-performance"),
     ("commission", "/backoffice/commission"),
     ("commission-rules", "/backoffice/commission/rules"),

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 
 from domain.clock import local_today
 from models import Checkout, Order, ReportBuiltDay, ReportDaily, Wallet, WalletTransaction
-from services.reports import catalogue, figures, rollups
+from services.reports import catalogue, figures, rollups, wallet_report
 from services.reports.family_wallet import BALANCE_FAMILY, FAMILY, balance_change
 from tests.integration.reports import money_month
 
@@ -167,6 +167,8 @@ def test_is_each_days_end_balance_the_journal_so_far_and_the_day_before_plus_its
             before = balances.get((day - timedelta(days=1), store), {})
             after = balances.get((day, store), {})
             member, gift = balance_change(movements.get((day, store), {}))
+            members, gifts = wallet_report.reconciliation(wallet_report.line_of("", movements.get((day, store), {})))
+            assert (sum(fen for _, fen in members), sum(fen for _, fen in gifts)) == (member, gift)
             assert (after.get("principal", 0) + after.get("bonus", 0)
                     - before.get("principal", 0) - before.get("bonus", 0)) == member
             assert after.get("gift_card", 0) - before.get("gift_card", 0) == gift

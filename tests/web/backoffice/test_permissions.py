@@ -96,6 +96,8 @@ ENDPOINTS = [
     ("GET", "/backoffice/members/{member}/invitees", "members.view"),
     ("GET", "/backoffice/reports", "reports.view"),
     ("GET", "/backoffice/reports/sales", "reports.view"),
+    ("GET", "/backoffice/reports/stored-value", "reports.view"),
+    ("GET", "/backoffice/reports/points", "reports.view"),
     ("GET", "/backoffice/reports/staff-performance", "reports.view"),
     ("GET", "/backoffice/reports/staff-performance.csv", "reports.view"),
     ("GET", "/backoffice/reports/staff-performance.xlsx", "reports.view"),
