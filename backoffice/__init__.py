@@ -37,4 +37,5 @@ from backoffice import views_points_mall  # noqa: E402,F401  (积分商城: gift
 from backoffice import views_fans  # noqa: E402,F401  (微信粉丝: followers, their source, fans to members)
 from backoffice import views_points_records  # noqa: E402,F401  (积分查询: every points change, filtered and exported)
 from backoffice import views_reports, views_report_sales  # noqa: E402,F401  (报表: the list, 销售报表)
+from backoffice import views_report_members  # noqa: E402,F401  (会员报表)
 from backoffice import views_report_points, views_report_stored_value  # noqa: E402,F401  (积分报表, 储值报表)

@@ -72,6 +72,7 @@ MENU = (
     Group("reports", _l("数据"), (
         Item(_l("报表"), "backoffice.reports_index"),
         Item(_l("销售报表"), "backoffice.report_sales"),
+        Item(_l("会员报表"), "backoffice.report_members"),
         Item(_l("储值报表"), "backoffice.report_stored_value"),  # its day report (储值日报) is linked from it
         Item(_l("积分报表"), "backoffice.report_points"),
         Item(_l("核销记录"), "backoffice.verifications"),

@@ -11,6 +11,7 @@ pytestmark = pytest.mark.e2e
 REPORTS = [
     ("dashboard", "/backoffice/", 1),
     ("sales", "/backoffice/reports/sales", 2),
+    ("members", "/backoffice/reports/members", 2),
     ("stored-value", "/backoffice/reports/stored-value", 2),
     ("points", "/backoffice/reports/points", 1),
 ]

@@ -61,6 +61,7 @@ BACKOFFICE_PAGES = [
     ("prepaid-report", "/backoffice/reports/prepaid"),
     ("reports", "/backoffice/reports"),
     ("report-sales", "/backoffice/reports/sales"),
+    ("report-members", "/backoffice/reports/members"),
     ("report-stored-value", "/backoffice/reports/stored-value"),
     ("report-points", "/backoffice/reports/points"),
     ("staff-performance", "/backoffice/reports/staff-performance"),

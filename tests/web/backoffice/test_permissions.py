@@ -96,6 +96,7 @@ ENDPOINTS = [
     ("GET", "/backoffice/members/{member}/invitees", "members.view"),
     ("GET", "/backoffice/reports", "reports.view"),
     ("GET", "/backoffice/reports/sales", "reports.view"),
+    ("GET", "/backoffice/reports/members", "reports.view"),
     ("GET", "/backoffice/reports/stored-value", "reports.view"),
     ("GET", "/backoffice/reports/points", "reports.view"),
     ("GET", "/backoffice/reports/staff-performance", "reports.view"),
