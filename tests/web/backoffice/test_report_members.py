@@ -63,23 +63,25 @@ def test_does_the_page_show_new_members_fans_and_the_books(as_owner, make, merch
     assert page.status_code == 200
     text = words(page)
     yesterday = (local_today(merchant.timezone) - timedelta(days=1)).isoformat()
-    assert f"{yesterday} 日终会员总数 3" in text and "当前 4 人" in text
-    assert "活跃会员 1" in text and "沉睡会员 2" in text
+    assert f"会员总数 4 当前；{yesterday} 日终 3 人" in text
+    assert f"活跃会员 1 占 33.3%，{yesterday} 日终前 30 天内有消费" in text and "沉睡会员 2" in text
     assert "新增会员 4" in text and "新增关注 2" in text and "粉丝转会员 1" in text and "50.0%" in text
     assert "店员帮办" in text and "自然流量（自助领卡）" in text and "后台录入及其他" in text
     assert "普通 3 100.0%" in text
     assert page.data.count(b'class="bo-report-chart report-chart') == 3
+    ended = words(as_owner.get(f"/backoffice/reports/members?end={yesterday}"))
+    assert "新增会员 3" in ended and f"会员总数 3 {yesterday} 日终 活跃会员" in ended
 
 
 def test_does_the_store_filter_keep_one_stores_members_and_hide_the_fans(as_owner, make, merchant, owner):
     one, two = _shop(make, merchant, owner)
     text = words(as_owner.get(f"/backoffice/reports/members?store={two.id}"))
     yesterday = (local_today(merchant.timezone) - timedelta(days=1)).isoformat()
-    assert "新增会员 1" in text and f"{yesterday} 日终会员总数 1" in text and "沉睡会员 1" in text
+    assert "新增会员 1" in text and f"会员总数 1 当前；{yesterday} 日终 1 人" in text and "沉睡会员 1" in text
     assert "自然流量（自助领卡）" in text and "店员帮办" not in text
     assert "新增关注" not in text and "公众号粉丝不属于门店" in text
     text = words(as_owner.get(f"/backoffice/reports/members?store={one.id}"))
-    assert "新增会员 2" in text and "活跃会员 1" in text and "当前 2 人" in text
+    assert "新增会员 2" in text and "活跃会员 1" in text and "会员总数 2 当前；" in text
 
 
 def test_do_the_exports_carry_each_day_and_a_total(as_owner, make, merchant, owner):
