@@ -81,9 +81,8 @@ def day_rows(window):
     member, gift = m.c.purse == "member", m.c.purse == "gift_card"
     credit, ref = and_(member, m.c.kind == "credit"), m.c.reference_type
     topup = and_(credit, ref == "order", m.c.p > 0)
-    where = m.c.store_id.is_(None)
-    topup_key = (literal("topup:", String) + case((where, literal("online:", String)), else_=literal("counter:", String))
-                 + func.coalesce(m.c.channel, literal("other", String)))
+    place = case((m.c.store_id.is_(None), literal("online:", String)), else_=literal("counter:", String))
+    topup_key = literal("topup:", String) + place + func.coalesce(m.c.channel, literal("other", String))
     rows = [
         (topup_key, one, m.c.p, topup),
         (literal("bonus:topup", String), one, m.c.b, and_(topup, m.c.b > 0)),

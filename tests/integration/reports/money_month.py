@@ -227,7 +227,8 @@ def generate(db, shop, days=30, per_day=7, seed=11):
     # another merchant's movements never show
     marks = _marks(db)
     purse = journal.member_wallet(db.session, shop["other"].id, shop["other_member"].id)
-    journal.credit(db.session, shop["other"].id, purse.id, 99999, 1, key="other-credit", store_id=shop["other_store"].id)
+    journal.credit(db.session, shop["other"].id, purse.id, 99999, 1, key="other-credit",
+                   store_id=shop["other_store"].id)
     points.earn(db.session, shop["other"], shop["other_member"].id, 777, key="other-earn")
     _stamp(db, ids, marks, now_utc() - timedelta(days=2))
     db.session.commit()
