@@ -21,25 +21,30 @@ DAYS = 40
 
 @pytest.fixture()
 def shop(db, make):
+    return build_shop(db.session, make)
+
+
+def build_shop(session, make):
+    """Three stores, an owner, every kind of touch a join can be credited to, and another merchant."""
     merchant = make.merchant()
     stores = [make.store(merchant, name=name) for name in ("一号店", "二号店", "三号店")]
     owner = make.staff(merchant, role="owner")
     inviter = make.member(merchant)
     touches = [  # (source, staff, store) of a join attribution
-        (sources.for_store(db.session, stores[0]), None, stores[0].id),
-        (sources.for_staff(db.session, owner), owner.id, None),
-        (sources.for_share(db.session, merchant.id, "moments"), None, None),
-        (sources.for_share(db.session, merchant.id, "poster"), None, None),
-        (sources.for_member(db.session, inviter), None, None),
+        (sources.for_store(session, stores[0]), None, stores[0].id),
+        (sources.for_staff(session, owner), owner.id, None),
+        (sources.for_share(session, merchant.id, "moments"), None, None),
+        (sources.for_share(session, merchant.id, "poster"), None, None),
+        (sources.for_member(session, inviter), None, None),
         (None, owner.id, stores[1].id),  # assisted
         (None, None, None),  # natural
     ]
     other = make.merchant(slug="other")
     other_store = make.store(other)
-    db.session.commit()
+    session.commit()
     return dict(merchant=merchant, stores=stores, owner=owner, touches=touches, other=other,
-                other_store=other_store, levels=level_service.list_levels(db.session, merchant.id),
-                other_levels=level_service.list_levels(db.session, other.id), inviter=inviter)
+                other_store=other_store, levels=level_service.list_levels(session, merchant.id),
+                other_levels=level_service.list_levels(session, other.id), inviter=inviter)
 
 
 def _member(session, merchant, n, when, home_store_id, level_ids, rng):
