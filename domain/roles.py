@@ -44,6 +44,8 @@ PERMISSIONS = {
     "wallet.counter_topup": frozenset({OWNER, ADMIN, CASHIER}),  # take a top-up at the counter (门店充值)
     # 手动增减积分 on the staff page, only as far as the merchant's 收银设置 switches allow (seed 000 §6)
     "points.counter_adjust": frozenset({OWNER, ADMIN, OPERATOR, CASHIER}),
+    # 积分兑换 on the staff page: exchange a points-mall gift for a member and hand it over, or cancel an unclaimed one
+    "points_mall.exchange_for_member": frozenset({OWNER, ADMIN, OPERATOR, CASHIER}),
 }
 
 

@@ -13,3 +13,4 @@ from staff_h5 import views_join_codes  # noqa: F401,E402  (my join code, 招募�
 from staff_h5 import views_assisted_join, views_guide_members  # noqa: F401,E402  (帮顾客办理, 我的会员)
 from staff_h5 import views_member_points  # noqa: F401,E402  (手动增减积分)
 from staff_h5 import views_member_detail  # noqa: F401,E402  (会员详情)
+from staff_h5 import views_member_mall  # noqa: F401,E402  (积分兑换: gifts for a member's points, handed over at once)

@@ -54,8 +54,10 @@ def held_count(session, merchant_id, gift_id, member_id):
         GiftExchange.member_id == member_id, GiftExchange.state.in_(HOLDING)))
 
 
-def exchange(session, merchant, gift_id, member_id, *, key, now=None):
-    """Spend the member's points for one gift. Returns the GiftExchange; a retry with the same key replays."""
+def exchange(session, merchant, gift_id, member_id, *, key, now=None, operator=None, store_id=None):
+    """Spend the member's points for one gift. Returns the GiftExchange; a retry with the same key replays.
+    `operator`, `store_id`: the staff member exchanging for the member at a store's counter (services/points_mall/
+    counter.py), named on the points spent."""
     idempotency.check_key(key)
     now = now or now_utc()
     member = points.lock_member(session, merchant.id, member_id)
@@ -77,7 +79,7 @@ def exchange(session, merchant, gift_id, member_id, *, key, now=None):
     session.add(row)
     session.flush()
     points.spend(session, merchant, member.id, price, key=f"{key}:points", reason=f"积分兑换礼品：{gift.name}",
-                 reference=("gift_exchange", row.id), now=now)
+                 reference=("gift_exchange", row.id), operator=operator, store_id=store_id, now=now)
     session.expire(gift, ["stock", "exchanged"])
     return row
 

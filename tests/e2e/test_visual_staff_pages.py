@@ -25,6 +25,7 @@ STAFF_PAGES = [
     ("card-issue", "/staff/members/{member_id}/card"),
     ("member-points", "/staff/members/{member_id}/points"),
     ("member-detail", "/staff/members/{member_id}/detail"),
+    ("member-mall", "/staff/members/{member_id}/mall"),
     ("assisted-join", "/staff/members/join"),
     ("me", "/staff/me"),
     ("join-code", "/staff/join-code"),

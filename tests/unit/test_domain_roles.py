@@ -41,6 +41,7 @@ EXPECTED = {
     "card_stock.manage":  "Y     Y     .     .     .     .     .",
     "wallet.counter_topup": "Y   Y     .     .     .     Y     .",
     "points.counter_adjust": "Y  Y     Y     .     .     Y     .",
+    "points_mall.exchange_for_member": "Y  Y  Y  .  .  Y  .",
 }
 
 CASES = [
