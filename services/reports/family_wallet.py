@@ -39,8 +39,9 @@ from services.reports.families import register
 FAMILY = "wallet"
 BALANCE_FAMILY = "wallet_balance"
 # A day's snapshot is chained from only when built this long after the day ended: a journal row is stamped when it
-# is written, and its transaction commits moments later.
-SETTLED = timedelta(hours=1)
+# is written, and its transaction commits moments later. The same grace after which the nightly job holds a day
+# final (jobs/reports.py GRACE), so the day it rebuilds is the one the next day stands on.
+SETTLED = timedelta(minutes=30)
 
 MEMBER_ADDING = ("credit:other", "refund_failed", "spend_refund")  # and every topup:* and bonus:*
 MEMBER_TAKING = ("spend", "topup_refund", "topup_refund:bonus", "withdraw")
