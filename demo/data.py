@@ -17,6 +17,7 @@ from services.rewards import gifts as gift_rules, rules as reward_rules
 from services.members import levels, fields as member_fields, members
 from services.merchant import merchants, staff, stores
 from services.points import ledger as points
+from services.points_mall import gifts as points_gifts
 from services.till import settings as till_settings
 from services.wallet import journal as wallet
 from services.wechat.settings import settings_for
@@ -75,6 +76,7 @@ def load(session):
     _outreach(session, team["owner"])
     _card_stock(session, team["owner"], shop_list[0])
     _counter_points(session, merchant)
+    _points_mall(session, team["owner"])
     demo_campaigns.load(session, team["owner"], cash, latte)
     demo_recruitment.load(session, team["owner"], cash)
     sandbox_channels(session, merchant)
@@ -135,6 +137,18 @@ def _counter_points(session, merchant):
     row = till_settings.settings_of(session, merchant.id)
     row.staff_add_points = row.staff_deduct_points = True
     session.flush()
+
+
+def _points_mall(session, owner):
+    """积分商城: a mug every level may exchange (cheaper for higher levels), a bag already gone, and a box only gold
+    members may have (0 for the others: the refusal names their level), in H5 and at the counter (积分兑换)."""
+    by_name = {level.name: str(level.id) for level in levels.list_levels(session, owner.merchant_id)}
+    for number, name, stock, prices in (
+            ("G001", "品牌马克杯", 20, {"普通会员": 500, "银卡会员": 400, "金卡会员": 300}),
+            ("G002", "帆布袋", 0, {"普通会员": 200, "银卡会员": 200, "金卡会员": 200}),
+            ("G003", "金卡会员礼盒", 5, {"普通会员": 0, "银卡会员": 0, "金卡会员": 800})):
+        points_gifts.save(session, owner, None, points_gifts.GiftValues(
+            number=number, name=name, stock=stock, prices={by_name[level]: points for level, points in prices.items()}))
 
 
 def _fields(session, owner):
