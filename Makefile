@@ -12,6 +12,8 @@ PORT        ?= 5000
 PUBLIC_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 PUBLIC_BASE_URL ?= http://$(PUBLIC_HOST):$(PORT)
 PYTEST_ARGS ?=
+# The suite runs on this many processes (pytest-xdist), each with its own database and Redis db; 0 = one process.
+PYTEST_WORKERS ?= 2
 # `make worker` needs REDIS_URL, e.g. make worker REDIS_URL=redis://127.0.0.1:6379/0
 REDIS_URL   ?=
 
@@ -54,7 +56,7 @@ run: setup db
 	PUBLIC_BASE_URL="$(PUBLIC_BASE_URL)" exec $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup chromium
-	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	$(PYTHON) -m pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 worker: venv
 	@if [[ -z "$(REDIS_URL)" ]]; then \

@@ -13,6 +13,11 @@ from tests import factories
 
 SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://root@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+# `make test` runs workers gw0, gw1, ...: each flushes a Redis database of its own (the next numbers, of 16)
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _WORKER.startswith("gw") and _WORKER[2:].isdigit():
+    _base, _number = REDIS_URL.rsplit("/", 1)
+    REDIS_URL = f"{_base}/{(int(_number) + int(_WORKER[2:])) % 16}"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -54,7 +59,9 @@ def app(database_url):
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = _database_url(database_url)
-        SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 60, "max_overflow": 10}
+        # Up to 70 at once for the tests that race threads; only 10 stay open idle, so the test processes of one run
+        # (`make test`) leave each other room under PostgreSQL's 100 connections (tests/connection_budget.py).
+        SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 10, "max_overflow": 60}
 
     application = create_app(Config)
     with application.app_context():

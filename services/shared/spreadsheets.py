@@ -50,6 +50,7 @@ def csv_stream(rows, batch=500):
 def xlsx_file(title, rows, text_columns=()):
     """An XLSX of `rows` (any iterable) written row by row into a temporary file, returned open at its start:
     openpyxl's write-only workbook keeps no rows in memory, and the response streams the file."""
+    # openpyxl here too, for the reason xlsx_bytes gives: only an export request pays for it.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 

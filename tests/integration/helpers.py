@@ -3,6 +3,7 @@ import threading
 
 from domain.errors import DomainError
 from extensions import db
+from tests.connection_budget import many_connections
 
 
 def run_concurrently(app, count, operation):
@@ -34,10 +35,11 @@ def run_concurrently(app, count, operation):
                 db.session.remove()
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    with many_connections(app, count):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
     if crashes:
         raise crashes[0]
     return results, errors

@@ -46,7 +46,8 @@ def test_is_an_rsa_public_key_accepted_with_or_without_its_header_lines(value):
     assert credentials.problem("alipay_public_key", value) is None
 
 
-@pytest.mark.parametrize("value", ["PUBKEY", private_pem(), public_pem(EC_KEY)])
+@pytest.mark.parametrize("value", ["PUBKEY", private_pem(), public_pem(EC_KEY)],
+                         ids=["words", "a private key", "an EC key"])  # same names in every test process
 def test_is_anything_but_an_rsa_public_key_refused(value):
     assert "支付宝公钥" in credentials.problem("alipay_public_key", value)
 

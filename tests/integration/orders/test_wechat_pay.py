@@ -17,6 +17,7 @@ from services.members import members
 from services.orders import orders
 from sandbox import wechat_state as sbx
 from tests.rejected_notifications import rejected
+from tests.connection_budget import many_connections
 
 APP_ID = "wx5f1d0c0ffee00001"
 MCH_ID = "1900000109"
@@ -184,10 +185,11 @@ def test_do_15_copies_of_one_notification_arriving_at_once_credit_once(db, live_
         answers.append(answered(post(live_server, shop["slug"], body)))
 
     threads = [threading.Thread(target=deliver) for _ in range(15)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    with many_connections(count=len(threads)):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
 
     assert answers == ["SUCCESS"] * 15
     assert state_of(db, shop) == ("fulfilled", (10000, 1000), 1)

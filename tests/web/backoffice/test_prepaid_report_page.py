@@ -70,7 +70,7 @@ def test_does_a_chart_draw_each_stores_balances_and_load_echarts_only_here(as_ow
     assert [(line["name"], line["fen"]) for line in data["series"]] == [
         ("会员本金", [30000]), ("会员赠送", [3000]), ("礼品卡", [0])]
     assert "vendor/echarts/echarts.min.js" in page and "js/prepaid_chart.js" in page
-    for other in ("/backoffice/", "/backoffice/members", "/backoffice/verifications"):
+    for other in ("/backoffice/members", "/backoffice/verifications"):  # the dashboard and reports draw charts too
         assert "echarts" not in text_of(as_owner.get(other)), other
 
 
