@@ -25,6 +25,7 @@ from sandbox import wechat_state as sbx
 from services.coupons import issue as coupon_issue, templates as coupon_templates
 from services.merchant import api_keys
 from services.wallet import journal as wallet
+from tests.connection_budget import many_connections
 from tests.factories import PASSWORD
 from tests.integration.scale import processes
 from tests.integration.scale.tenancy_checks import links_across_merchants
@@ -38,6 +39,13 @@ BALANCE, PRICE = 100_000, 3_000
 RETRIES_OF_ONE_SALE, OTHER_SALES = 16, 8
 TOKEN_ASKS_PER_PROCESS = 4
 FAN_JOB = "jobs.wechat.sync_fan_profile"
+
+
+@pytest.fixture()
+def _connection_turn():
+    """Four processes with pools of their own, racing: their turn among the suite's processes' heaviest tests."""
+    with many_connections():
+        yield
 
 
 @pytest.fixture()
@@ -66,7 +74,7 @@ def shop(db, make):
 
 
 @pytest.fixture()
-def cluster(db, database_url, redis_url):
+def cluster(db, database_url, redis_url, _connection_turn):
     """Two gunicorn processes and two RQ workers, stopped (with their children) whatever the test did."""
     # The suite's own pool may hold dozens of idle connections after the concurrency tests; the processes below
     # need their own within PostgreSQL's max_connections. The session gives its connection back first (reading the
