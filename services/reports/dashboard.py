@@ -20,13 +20,13 @@ class Tile:
     money: bool = False
 
 
-# (tile key, label, family, key prefix, money?, count or amount): what today's tiles add up from the rollups
+# (tile key, label, family, keys or key prefixes, money?, count or amount): what today's tiles add up from the rollups
 TILES = (
     ("paid", "今日实收", "sales", "payments", True, "amount"),
     ("payments", "收款笔数", "sales", "payments", False, "count"),
     ("new_members", "新增会员", "members", "new:", False, "count"),
     ("topups", "储值充值", "wallet", "topup:", True, "amount"),
-    ("points_issued", "发放积分", "points", "issued", False, "amount"),
+    ("points_issued", "发放积分", "points", ("kind:earn:in", "kind:referral:in"), False, "amount"),
     ("coupons_used", "核销优惠券", "coupons", "used:", False, "count"),
 )
 
@@ -68,8 +68,10 @@ def trends(session, merchant, now=None):
     return charts
 
 
-def _sum(keys, prefix, part):
-    """The count or amount of every key equal to `prefix` or starting with it when it ends with a colon."""
+def _sum(keys, prefixes, part):
+    """The count or amount of every key equal to one of `prefixes` (a text or a tuple), or starting with one that
+    ends with a colon."""
+    prefixes = (prefixes,) if isinstance(prefixes, str) else prefixes
     matching = (figure for key, figure in keys.items()
-                if key == prefix or (prefix.endswith(":") and key.startswith(prefix)))
+                if any(key == p or (p.endswith(":") and key.startswith(p)) for p in prefixes))
     return sum(getattr(figure, part) for figure in matching)
