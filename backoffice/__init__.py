@@ -39,3 +39,4 @@ from backoffice import views_points_records  # noqa: E402,F401  (积分查询: e
 from backoffice import views_reports, views_report_sales  # noqa: E402,F401  (报表: the list, 销售报表)
 from backoffice import views_report_members  # noqa: E402,F401  (会员报表)
 from backoffice import views_report_points, views_report_stored_value  # noqa: E402,F401  (积分报表, 储值报表)
+from backoffice import views_report_cards, views_report_coupons  # noqa: E402,F401  (卡券报表, holder lists)

@@ -75,6 +75,8 @@ MENU = (
         Item(_l("会员报表"), "backoffice.report_members"),
         Item(_l("储值报表"), "backoffice.report_stored_value"),  # its day report (储值日报) is linked from it
         Item(_l("积分报表"), "backoffice.report_points"),
+        Item(_l("优惠券报表"), "backoffice.report_coupons"),
+        Item(_l("卡报表"), "backoffice.report_cards"),
         Item(_l("核销记录"), "backoffice.verifications"),
         Item(_l("积分查询"), "backoffice.points_records"),
         Item(_l("渠道分析"), "backoffice.channel_report_page"),

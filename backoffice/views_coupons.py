@@ -10,7 +10,7 @@ from backoffice.forms_coupons import BulkIssueForm, IssueCouponForm, coupon_form
 from backoffice.issuing import issue_to_member
 from backoffice.ui import form_page, invalid, refuse
 from domain import cards as card_rules
-from domain.coupons import KIND_LABELS
+from domain.coupons import CHANNEL_LABELS, KIND_LABELS
 from domain.errors import DomainError, NotFound
 from extensions import db
 from jobs import coupons as coupon_jobs
@@ -22,12 +22,6 @@ from services.shared.tenancy import get_owned, scoped
 FORM = "backoffice/coupons/form.html"
 BULK_FORM = "backoffice/coupons/bulk_form.html"
 ISSUE = "backoffice/coupons/issue.html"
-CHANNEL_LABELS = {
-    "follow_gift": "关注有礼", "menu": "公众号菜单", "poster_qr": "海报二维码", "receipt_qr": "小票二维码",
-    "staff": "员工发放", "mass_message": "群发消息", "template_message": "模板消息", "shop_qr": "店内二维码",
-    "points_exchange": "积分兑换", "purchase": "购买", "h5": "会员中心", "bulk": "批量发放", "friend": "好友转赠",
-    "referral": "邀请奖励",
-}
 
 
 @blueprint.route("/coupons")

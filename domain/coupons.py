@@ -14,6 +14,13 @@ KIND_LABELS = {"cash": "代金券", "discount": "折扣券", "gift": "兑换券"
 AVAILABLE, USED, EXPIRED, TRANSFERRED, VOIDED = "available", "used", "expired", "transferred", "voided"
 STATES = (AVAILABLE, USED, EXPIRED, TRANSFERRED, VOIDED)
 STATE_LABELS = {AVAILABLE: "可使用", USED: "已使用", EXPIRED: "已过期", TRANSFERRED: "已转赠", VOIDED: "已作废"}
+# Where a code came from (models.coupons.CHANNELS), as the back office's lists and reports name it.
+CHANNEL_LABELS = {
+    "follow_gift": "关注有礼", "menu": "公众号菜单", "poster_qr": "海报二维码", "receipt_qr": "小票二维码",
+    "staff": "员工发放", "mass_message": "群发消息", "template_message": "模板消息", "shop_qr": "店内二维码",
+    "points_exchange": "积分兑换", "purchase": "购买", "h5": "会员中心", "bulk": "批量发放", "friend": "好友转赠",
+    "referral": "邀请奖励", "campaign": "营销活动",
+}
 # Every allowed move of a code; anything else is refused. `used -> available` is the short undo window.
 TRANSITIONS = {
     AVAILABLE: frozenset({USED, EXPIRED, TRANSFERRED, VOIDED}),

@@ -14,6 +14,8 @@ REPORTS = [
     ("members", "/backoffice/reports/members", 2),
     ("stored-value", "/backoffice/reports/stored-value", 2),
     ("points", "/backoffice/reports/points", 1),
+    ("coupons", "/backoffice/reports/coupons", 2),
+    ("cards", "/backoffice/reports/cards", 2),
 ]
 
 
