@@ -55,13 +55,17 @@ def card_templates(db, owner):
 
 @pytest.fixture()
 def shop(db, make):
+    return make_shop(db, make)
+
+
+def make_shop(db, make):
     merchant = make.merchant()
     owner = make.staff(merchant, role="owner")
     stores = [make.store(merchant, name=name) for name in ("一号店", "二号店", "三号店")]
     members = [make.member(merchant) for _ in range(8)]
     db.session.flush()
     templates = card_templates(db, owner)
-    other = make.merchant(slug="other")
+    other = make.merchant(slug="other-cards")
     other_owner = make.staff(other, role="owner")
     other_store, other_member = make.store(other), make.member(other)
     db.session.flush()

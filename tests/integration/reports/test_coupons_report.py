@@ -22,6 +22,10 @@ CHANNEL_CHOICES = ["h5", "poster_qr", "menu", "receipt_qr", "staff", "campaign",
 
 @pytest.fixture()
 def shop(db, make):
+    return make_shop(db, make)
+
+
+def make_shop(db, make):
     merchant = make.merchant()
     owner = make.staff(merchant, role="owner")
     stores = [make.store(merchant, name=name) for name in ("一号店", "二号店", "三号店")]
