@@ -9,12 +9,12 @@ CONFLICT adds) or the payment's later insert adds to the rebuild's.
 """
 from datetime import timedelta
 
-from sqlalchemy import Date, Integer, String, delete, func, literal, literal_column, select
+from sqlalchemy import Date, Integer, String, delete, func, literal, literal_column, select, text
 
 from domain.clock import local_midnight_utc, now_utc, to_local
 from models.reports import ReportBuiltDay, ReportDaily
 from services.reports import families
-from services.shared import advisory_locks
+from services.shared import advisory_locks, direct_sql
 from services.shared.insert_once import dialect_insert
 
 KEY_COLUMNS = ["merchant_id", "family", "day", "store_id", "key"]
@@ -50,14 +50,32 @@ def rebuild_day(session, merchant_id, tz_name, fam, day, now=None):
 
 
 def add(session, merchant_id, tz_name, family_name, moment, store_id, figures):
-    """Add {key: (count, amount)} to the day of `moment`, in the caller's transaction (an incremental family).
-    Keys are written in one statement in sorted order, so two payments lock shared rows in the same order."""
+    """Add {key: (count, amount)} to the day of `moment`, in the caller's transaction (an incremental family), in
+    one statement with the keys in byte order, so two payments lock shared rows in the same order. On PostgreSQL
+    it is the till's kind of statement (services/shared/direct_sql.py): compiled once, the keys sent as arrays."""
     day = day_of(moment, tz_name)
-    rows = [dict(merchant_id=merchant_id, family=family_name, day=day, store_id=store_id or NO_STORE, key=key,
-                 count=count, amount=amount)
-            for key, (count, amount) in sorted(figures.items()) if count or amount]
-    if rows:
-        session.execute(_adding_on_conflict(dialect_insert(session)(ReportDaily).values(rows)))
+    kept = [(key, count, amount) for key, (count, amount) in sorted(figures.items()) if count or amount]
+    if not kept:
+        return
+    keys, counts, amounts = (list(column) for column in zip(*kept))
+    store_id = store_id or NO_STORE
+    if session.get_bind().dialect.name == "postgresql":
+        direct_sql.rows(session.connection(), _ADD_ARRAYS, {
+            "merchant_id": merchant_id, "family": family_name, "day": day, "store_id": store_id, "keys": keys,
+            "counts": counts, "amounts": amounts})
+        return
+    rows = [dict(merchant_id=merchant_id, family=family_name, day=day, store_id=store_id, key=key, count=count,
+                 amount=amount) for key, count, amount in kept]
+    session.connection().execute(_adding_on_conflict(dialect_insert(session)(ReportDaily.__table__)), rows)
+
+
+_ADD_ARRAYS = text(
+    "INSERT INTO report_daily (merchant_id, family, day, store_id, key, count, amount)"
+    " SELECT :merchant_id, :family, :day, :store_id, k, c, a"
+    " FROM unnest(CAST(:keys AS varchar[]), CAST(:counts AS bigint[]), CAST(:amounts AS bigint[])) AS t(k, c, a)"
+    ' ORDER BY k COLLATE "C"'
+    " ON CONFLICT (merchant_id, family, day, store_id, key)"
+    " DO UPDATE SET count = report_daily.count + excluded.count, amount = report_daily.amount + excluded.amount")
 
 
 def built_days(session, merchant_id, family_name, first, last):
