@@ -34,7 +34,7 @@ Every statement reads one merchant through indexes that start with merchant_id (
 checkouts by their time, the checkouts' carrying the member so the 30 days are read from the index alone;
 attributions by member; migration 0040). At 1,000,000 members and 10,000,000 checkouts a day's snapshot is
 one pass over the members and one over the month's checkouts from that index: about a second of one core
-(650,000 members active), a day of new members and fans a few hundredths (bench/report_members.py).
+(650,000 members active), a day of new members and fans a few hundredths (bench/reports.py).
 """
 from datetime import timedelta
 
