@@ -3,6 +3,7 @@ CSV / XLSX downloads (streamed: a long export is written while it is read)."""
 from flask import Response, abort, request, send_file, stream_with_context
 from flask_login import current_user
 
+from domain.money import format_yuan
 from extensions import db
 from services.reports import periods
 from services.shared import spreadsheets
@@ -27,6 +28,16 @@ def export_format():
     if fmt not in (None, "csv", "xlsx"):
         abort(404)
     return fmt
+
+
+def money_cells(fmt):
+    """How an export shows fen: exact yuan numbers in Excel (summable), yuan text in CSV."""
+    return spreadsheets.yuan_number if fmt == "xlsx" else format_yuan
+
+
+def file_name(prefix, period):
+    """`<prefix>-<first day>-<last day>`, the name of a period's export."""
+    return f"{prefix}-{period.first.isoformat()}-{period.last.isoformat()}"
 
 
 def download(fmt, title, filename, rows, text_columns=()):

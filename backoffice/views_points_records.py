@@ -32,7 +32,7 @@ def points_records():
                                 member=request.args.get("member"), kind=request.args.get("kind"),
                                 store_id=period.store_id)
         if fmt:
-            name = f"points-{period.first.isoformat()}-{period.last.isoformat()}"
+            name = report_pages.file_name("points", period)
             return report_pages.download(fmt, "积分查询", name, lookup.export_rows(session, merchant, wanted),
                                          TEXT_COLUMNS)
         found = lookup.page(session, merchant, wanted, cursor=request.args.get("before"))

@@ -8,10 +8,9 @@ from backoffice import blueprint, report_pages
 from backoffice.common import requires
 from domain.cards import KIND_LABELS
 from domain.clock import local_today
-from domain.money import format_yuan
 from extensions import db
 from services.reports import card_holders, cards_report
-from services.shared import reading, spreadsheets
+from services.shared import reading
 
 VIEWS = ("days", "kinds", "templates")
 MAX_KEYSET = 10 ** 12  # an `after` beyond any id: the list is simply empty past it
@@ -26,9 +25,9 @@ def report_cards():
     stores = report_pages.store_names()
     result = cards_report.report(db.session, current_user.merchant, period)  # days built now commit with the request
     if fmt:
-        money = spreadsheets.yuan_number if fmt == "xlsx" else format_yuan
+        money = report_pages.money_cells(fmt)
         lines = {"days": result.days, "kinds": result.kinds, "templates": result.templates}[view] + [result.total]
-        name = f"cards-{view}-{period.first.isoformat()}-{period.last.isoformat()}"
+        name = report_pages.file_name(f"cards-{view}", period)
         return report_pages.download(fmt, "卡报表", name, cards_report.table(lines, money))
     return render_template("backoffice/reports/cards.html", period=period, stores=stores, report=result,
                            chart=cards_report.chart(result.days), kind_chart=cards_report.kind_chart(result),
@@ -61,9 +60,9 @@ def report_gift_buyers():
     fmt = report_pages.export_format()
     session, merchant = reading.session(), current_user.merchant
     if fmt:
-        money = spreadsheets.yuan_number if fmt == "xlsx" else format_yuan
+        money = report_pages.money_cells(fmt)
         rows = card_holders.gift_rows(session, merchant, period, money)
-        name = f"gift-card-buyers-{period.first.isoformat()}-{period.last.isoformat()}"
+        name = report_pages.file_name("gift-card-buyers", period)
         return report_pages.download(fmt, "礼品卡购买记录", name, rows, text_columns=(1,))
     after = _after()
     return render_template("backoffice/reports/gift_buyers.html", period=period,

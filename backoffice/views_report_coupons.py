@@ -5,10 +5,8 @@ from flask_login import current_user
 
 from backoffice import blueprint, report_pages
 from backoffice.common import requires
-from domain.money import format_yuan
 from extensions import db
 from services.reports import coupons_report
-from services.shared import spreadsheets
 
 VIEWS = ("days", "templates")
 
@@ -22,9 +20,9 @@ def report_coupons():
     stores = report_pages.store_names()
     result = coupons_report.report(db.session, current_user.merchant, period)  # days built now commit with the request
     if fmt:
-        money = spreadsheets.yuan_number if fmt == "xlsx" else format_yuan
+        money = report_pages.money_cells(fmt)
         lines = (result.templates if view == "templates" else result.days) + [result.total]
-        name = f"coupons-{view}-{period.first.isoformat()}-{period.last.isoformat()}"
+        name = report_pages.file_name(f"coupons-{view}", period)
         return report_pages.download(fmt, "优惠券报表", name, coupons_report.table(lines, money))
     return render_template("backoffice/reports/coupons.html", period=period, stores=stores, report=result,
                            chart=coupons_report.chart(result.days), channel_chart=coupons_report.channel_chart(result))

@@ -18,7 +18,7 @@ def report_members():
     stores = report_pages.store_names()
     report = members_report.report(db.session, current_user.merchant, period)
     if fmt:
-        name = f"members-{period.first.isoformat()}-{period.last.isoformat()}"
+        name = report_pages.file_name("members", period)
         return report_pages.download(fmt, "会员报表", name, members_report.table(report))
     return render_template("backoffice/reports/members.html", period=period, stores=stores, report=report,
                            new_chart=members_report.new_chart(report.days, report.fans_shown),

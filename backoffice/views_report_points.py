@@ -17,7 +17,7 @@ def report_points():
     stores = report_pages.store_names()
     total, days, by_store = points_report.report(db.session, current_user.merchant, period, stores)
     if fmt:
-        name = f"points-{period.first.isoformat()}-{period.last.isoformat()}"
+        name = report_pages.file_name("points", period)
         return report_pages.download(fmt, "积分报表", name, points_report.table(days + [total]))
     return render_template("backoffice/reports/points.html", period=period, stores=stores, total=total, days=days,
                            by_store=by_store, entries=points_report.entries(total),

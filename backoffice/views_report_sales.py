@@ -7,7 +7,6 @@ from backoffice import blueprint, report_pages
 from backoffice.common import requires
 from extensions import db
 from services.reports import sales_report
-from services.shared import spreadsheets
 
 
 @blueprint.route("/reports/sales")
@@ -18,11 +17,8 @@ def report_sales():
     stores = report_pages.store_names()
     total, days, by_store = sales_report.report(db.session, current_user.merchant, period, stores)
     if fmt:
-        money = spreadsheets.yuan_number if fmt == "xlsx" else None
-        lines = days + [total]
-        rows = sales_report.table(lines, money) if money else sales_report.table(lines)
-        name = f"sales-{period.first.isoformat()}-{period.last.isoformat()}"
-        return report_pages.download(fmt, "销售报表", name, rows)
+        rows = sales_report.table(days + [total], report_pages.money_cells(fmt))
+        return report_pages.download(fmt, "销售报表", report_pages.file_name("sales", period), rows)
     return render_template("backoffice/reports/sales.html", period=period, stores=stores, total=total, days=days,
                            by_store=by_store, discount_labels=sales_report.DISCOUNT_LABELS,
                            chart=sales_report.chart(days), tender_chart=sales_report.tender_chart(total))

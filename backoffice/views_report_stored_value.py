@@ -8,7 +8,6 @@ from backoffice import blueprint, report_pages
 from backoffice.common import requires
 from extensions import db
 from services.reports import wallet_report
-from services.shared import spreadsheets
 
 
 @blueprint.route("/reports/stored-value")
@@ -20,8 +19,8 @@ def report_stored_value():
     made = wallet_report.report(db.session, current_user.merchant, period, stores)
     if fmt:
         lines = made.days + [made.total]
-        rows = wallet_report.table(lines, spreadsheets.yuan_number) if fmt == "xlsx" else wallet_report.table(lines)
-        name = f"stored-value-{period.first.isoformat()}-{period.last.isoformat()}"
+        rows = wallet_report.table(lines, report_pages.money_cells(fmt))
+        name = report_pages.file_name("stored-value", period)
         return report_pages.download(fmt, "储值报表", name, rows)
     return render_template("backoffice/reports/stored_value.html", period=period, stores=stores, report=made,
                            chart=wallet_report.chart(made.days), balance_chart=wallet_report.balance_chart(made.days),

@@ -18,17 +18,8 @@ def xlsx_bytes(title, rows, text_columns=()):
     """One sheet; Decimal cells (yuan) get a money format, so totals can be summed in Excel. Cells in the
     `text_columns` (0-based) are formatted as text: numbers such as card numbers and PINs keep their leading zeros
     and never turn into scientific notation, even when edited in Excel."""
-    # openpyxl is imported here on purpose: it takes about 0.2 s and its memory in every process that loads the
-    # services, and only an export request needs it.
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    for row in rows:
-        sheet.append([_cell(sheet, value, WriteOnlyCell, column in text_columns) for column, value in enumerate(row)])
     out = io.BytesIO()
-    book.save(out)
+    _write_only_book(title, rows, text_columns).save(out)
     return out.getvalue()
 
 
@@ -50,7 +41,16 @@ def csv_stream(rows, batch=500):
 def xlsx_file(title, rows, text_columns=()):
     """An XLSX of `rows` (any iterable) written row by row into a temporary file, returned open at its start:
     openpyxl's write-only workbook keeps no rows in memory, and the response streams the file."""
-    # openpyxl here too, for the reason xlsx_bytes gives: only an export request pays for it.
+    spooled = tempfile.TemporaryFile()
+    _write_only_book(title, rows, text_columns).save(spooled)
+    spooled.seek(0)
+    return spooled
+
+
+def _write_only_book(title, rows, text_columns):
+    """One sheet of `rows`, cells made as xlsx_bytes says; write-only, so rows are written as they are read."""
+    # openpyxl is imported here on purpose: it takes about 0.2 s and its memory in every process that loads the
+    # services, and only an export request needs it.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
@@ -58,10 +58,7 @@ def xlsx_file(title, rows, text_columns=()):
     sheet = book.create_sheet(title[:31])
     for row in rows:
         sheet.append([_cell(sheet, value, WriteOnlyCell, column in text_columns) for column, value in enumerate(row)])
-    spooled = tempfile.TemporaryFile()
-    book.save(spooled)
-    spooled.seek(0)
-    return spooled
+    return book
 
 
 def _cell(sheet, value, cell_class, as_text=False):
