@@ -5,7 +5,8 @@ from flask_login import current_user
 
 from domain.money import format_yuan
 from extensions import db
-from services.reports import periods
+from backoffice import blueprint
+from services.reports import figures, periods
 from services.shared import spreadsheets
 
 CSV, XLSX = "text/csv; charset=utf-8", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -13,9 +14,16 @@ CSV, XLSX = "text/csv; charset=utf-8", "application/vnd.openxmlformats-officedoc
 
 def period_from_request():
     """The Period asked for. Dates that cannot be read raise a DomainError (400 with its message), another
-    merchant's store a NotFound (404): web/errors.py renders both."""
+    merchant's store a NotFound (404): web/errors.py renders both. Starts the page's count of days still unbuilt."""
+    figures.start_counting_unbuilt()
     return periods.parse(db.session, current_user.merchant, request.args.get("start"), request.args.get("end"),
                          request.args.get("store"))
+
+
+@blueprint.app_template_global("report_days_unbuilt")
+def unbuilt_day_count():
+    """How many days the page's figures still lack (a job is counting them): the frame says so."""
+    return len({day for _family, day in figures.unbuilt()})
 
 
 def store_names():

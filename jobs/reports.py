@@ -3,7 +3,7 @@ are rebuilt from the raw tables once they have ended, so yesterday's figures bec
 added during the day; a day nobody built (the rollups are new, or the worker was down) is built too. Any day can
 be rebuilt by hand: `flask rebuild-reports`."""
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from services.reports import catalogue, rollups
 from services.shared import job_queue
 
 log = logging.getLogger(__name__)
-BACK_DAYS = 35  # older days are built by the first report that reads them
+BACK_DAYS = 400  # a year and a month: after a deploy, the first night builds what the reports can ask for
 GRACE = timedelta(minutes=30)
 
 
@@ -41,6 +41,24 @@ def rebuild_reports_for_merchant(session, merchant_id, now=None):
     if rebuilt:
         log.info("report days rebuilt for merchant %s: %s", merchant_id, rebuilt)
     return rebuilt
+
+
+@job(queue="scheduled")
+def rebuild_report_days(session, merchant_id, family_name, first, last):
+    """The days a report page could not build in its few seconds (services/reports/figures.py), newest first, one
+    commit per day; days someone built meanwhile are skipped."""
+    merchant = session.get(Merchant, merchant_id)
+    if merchant is None or family_name not in {fam.name for fam in catalogue.all_families()}:
+        return 0
+    fam, first, last = catalogue.family(family_name), date.fromisoformat(first), date.fromisoformat(last)
+    built = 0
+    for n in range((last - first).days + 1):
+        day = last - timedelta(days=n)
+        if not rollups.built_days(session, merchant.id, fam.name, day, day):
+            rollups.rebuild_day(session, merchant.id, merchant.timezone, fam, day)
+            built += 1
+            session.commit()
+    return built
 
 
 def rebuild_days(session, merchant, first, last, family_names=None):

@@ -1,9 +1,12 @@
 """Reading a family's figures over a date range, grouped by day, by store, or both.
 
-Closed days come from the rollups (built first if nobody has). Today comes from the rollups for an incremental
+Closed days come from the rollups (built first if nobody has: for a few seconds at most; the days still unbuilt
+then are left to a job, and `unbuilt()` says which, so the page can say its figures are still being counted). Today comes from the rollups for an incremental
 family (built from the raw rows first if it was not yet today), from the family's live query otherwise, and not at
 all for a snapshot family (its figures describe a day's end). The caller commits: building days writes rows.
 """
+import contextvars
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,7 +16,11 @@ from sqlalchemy import func, select
 from domain.clock import local_today
 from models.reports import ReportDaily
 from services.reports import catalogue, families, rollups
+from services.shared import job_queue
 
+BUILD_SECONDS = 3.0  # a page builds missing days for this long; a job builds the rest
+BUILD_JOB = "jobs.reports.rebuild_report_days"
+_UNBUILT = contextvars.ContextVar("report_days_unbuilt", default=None)
 GROUPINGS = {"day": ("day",), "store": ("store_id",), "day_store": ("day", "store_id"), "total": ()}
 
 
@@ -36,7 +43,12 @@ def read(session, merchant, family_name, first, last, *, store_id=None, group="d
     last = min(last, today)
     closed_last = min(last, today - timedelta(days=1))
     if first <= closed_last:
-        rollups.ensure_built(session, merchant.id, tz_name, fam, first, closed_last, now)
+        left = rollups.ensure_built(session, merchant.id, tz_name, fam, first, closed_last, now,
+                                    deadline=time.monotonic() + BUILD_SECONDS)
+        if left:
+            _counted_unbuilt().update((fam.name, day) for day in left)
+            job_queue.enqueue(session, BUILD_JOB, merchant.id, fam.name, min(left).isoformat(),
+                              max(left).isoformat())
     stored_last = closed_last
     if last == today and fam.incremental:
         rollups.ensure_built(session, merchant.id, tz_name, fam, today, today, now)
@@ -47,6 +59,24 @@ def read(session, merchant, family_name, first, last, *, store_id=None, group="d
     if last == today and not fam.incremental and not fam.snapshot:
         _live_today(session, table, merchant, fam, today, store_id, group)
     return table
+
+
+def start_counting_unbuilt():
+    """A new page's reads begin: forget the days earlier reads left unbuilt (one context per request or thread)."""
+    _UNBUILT.set(set())
+
+
+def unbuilt():
+    """{(family, day)} the reads since start_counting_unbuilt() could not build in time (a job is building them)."""
+    return _counted_unbuilt()
+
+
+def _counted_unbuilt():
+    counted = _UNBUILT.get()
+    if counted is None:
+        counted = set()
+        _UNBUILT.set(counted)
+    return counted
 
 
 def totals(table):

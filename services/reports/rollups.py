@@ -7,6 +7,7 @@ is committed before the rebuild's INSERT … SELECT starts, the rebuild's DELETE
 it; if not, the SELECT does not see its raw row, and the rebuild's insert adds to the payment's rollup row (ON
 CONFLICT adds) or the payment's later insert adds to the rebuild's.
 """
+import time
 from datetime import timedelta
 
 from sqlalchemy import Date, Integer, String, delete, func, literal, literal_column, select, text
@@ -86,14 +87,17 @@ def built_days(session, merchant_id, family_name, first, last):
                ReportBuiltDay.day >= first, ReportBuiltDay.day <= last)).all())
 
 
-def ensure_built(session, merchant_id, tz_name, fam, first, last, now=None):
-    """Rebuild each day of [first, last] not built yet; returns how many were."""
+def ensure_built(session, merchant_id, tz_name, fam, first, last, now=None, deadline=None):
+    """Rebuild each day of [first, last] not built yet, newest first, until `deadline` (time.monotonic()) passes;
+    returns the days left unbuilt (none without a deadline)."""
     built = built_days(session, merchant_id, fam.name, first, last)
-    missing = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    missing = [last - timedelta(days=n) for n in range((last - first).days + 1)]
     missing = [day for day in missing if day not in built]
-    for day in missing:
+    for index, day in enumerate(missing):
+        if deadline is not None and time.monotonic() > deadline:
+            return missing[index:]
         rebuild_day(session, merchant_id, tz_name, fam, day, now)
-    return len(missing)
+    return []
 
 
 def _bytewise(session, key):

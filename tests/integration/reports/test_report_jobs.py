@@ -72,3 +72,30 @@ def test_does_the_cli_rebuild_any_day(app, db, shop):
                 ["--start", "2026-01-01", "--family", "nope"]):
         assert runner.invoke(args=["rebuild-reports", merchant.slug, *bad]).exit_code != 0
     assert runner.invoke(args=["rebuild-reports", "no-such-shop", "--start", "2026-01-01"]).exit_code != 0
+
+
+def test_does_a_page_build_what_it_can_and_leave_the_rest_to_a_job(db, shop, monkeypatch):
+    from services.reports import figures as report_figures
+
+    merchant = shop[0]
+    today = local_today(merchant.timezone)
+    old = today - timedelta(days=20)
+    _pay(db, shop, "old", 500, local_midnight_utc(old, merchant.timezone) + timedelta(hours=10))
+    db.session.execute(ReportDaily.__table__.delete())
+    db.session.execute(ReportBuiltDay.__table__.delete())
+    db.session.commit()
+    sent = []
+    monkeypatch.setattr(report_figures, "BUILD_SECONDS", -1)  # no time at all: every closed day is left
+    monkeypatch.setattr(report_figures.job_queue, "enqueue", lambda session, name, *args, **kw: sent.append(args))
+
+    report_figures.start_counting_unbuilt()
+    read = report_figures.read(db.session, merchant, "sales", today - timedelta(days=29), today, group="total")
+    assert len({day for _f, day in report_figures.unbuilt()}) == 29 and sent
+    assert read[None]["payments"].amount == 0  # the old payment's day is not built yet
+
+    merchant_id, family, first, last = sent[0]
+    assert report_jobs.rebuild_report_days(db.session, merchant_id, family, first, last) == 29
+    report_figures.start_counting_unbuilt()
+    read = report_figures.read(db.session, merchant, "sales", today - timedelta(days=29), today, group="total")
+    assert read[None]["payments"].amount == 500 and not report_figures.unbuilt()
+    assert report_jobs.rebuild_report_days(db.session, merchant_id, family, first, last) == 0  # already built

@@ -77,3 +77,13 @@ def test_is_a_cashier_refused_the_sales_report(sign_in_as, client):
     sign_in_as(roles.CASHIER)
     assert client.get("/backoffice/reports/sales").status_code == 403
     assert client.get("/backoffice/reports").status_code == 403
+
+
+def test_does_the_page_say_when_a_job_is_still_counting_some_days(as_owner, monkeypatch):
+    from services.reports import figures
+
+    monkeypatch.setattr(figures, "BUILD_SECONDS", -1)  # nothing built on the request: a job gets every closed day
+    text = text_of(as_owner.get("/backoffice/reports/sales"))
+    assert "有 29 天的数据正在统计中" in text
+    monkeypatch.setattr(figures, "BUILD_SECONDS", 3.0)
+    assert "正在统计中" not in text_of(as_owner.get("/backoffice/reports/sales"))  # the job ran after the commit
