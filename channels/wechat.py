@@ -37,11 +37,13 @@ def api_base():
 
 
 def client_for(merchant):
-    """The official-account API client of a merchant (menus, QR codes, template and mass messages)."""
+    """The official-account API client of a merchant (menus, QR codes, template and mass messages, member cards)."""
     if not merchant.wechat_app_id or not merchant.wechat_app_secret:
         raise ChannelNotConfigured("商户尚未配置公众号 AppID 和 AppSecret")
-    return SharedTokenClient(merchant.wechat_app_id, merchant.wechat_app_secret, f"{api_base()}cgi-bin/",
-                             storage_for(current_app))
+    client = SharedTokenClient(merchant.wechat_app_id, merchant.wechat_app_secret, f"{api_base()}cgi-bin/",
+                               storage_for(current_app))
+    client.card.API_BASE_URL = api_base()  # wechatpy's card API carries its own host (card/... is not under cgi-bin)
+    return client
 
 
 def oauth_for(merchant, redirect_uri, scope="snsapi_base", state=""):

@@ -16,8 +16,8 @@ from models.level import Level
 from models.login_failures import LoginFailure
 from models.member import Fan, LevelChange, Member, MemberFieldDef, MemberIdentity, Tag, member_tags
 from models.merchant import Merchant, Store
-from models.sandbox import (SandboxGrant, SandboxMassMessage, SandboxMassRecipient, SandboxMedia, SandboxOutbox,
-                            SandboxUser)
+from models.sandbox import (SandboxCard, SandboxCardCode, SandboxGrant, SandboxMassMessage, SandboxMassRecipient,
+                            SandboxMedia, SandboxOutbox, SandboxUser)
 from models.notification_counts import NotificationRate, RejectedNotification
 from models.payments import Order, OrderRefund, PaymentNotification
 from models.reports import ReportBuiltDay, ReportDaily
@@ -30,6 +30,7 @@ from models.staff import Staff, staff_stores
 from models.stored_value import StoredValueSettings, TopupRule
 from models.wallet import Wallet, WalletPosting, WalletTransaction
 from models.wechat import KeywordReply, SharedToken, WechatCallbackNonce, WechatInbound, WechatSettings
+from models.wechat_cards import WechatCardHolding, WechatMemberCard
 
 drop_merchant_indexes_a_wider_one_serves(Base.metadata)
 
@@ -48,5 +49,6 @@ __all__ = [
     "WechatCallbackNonce", "NotificationRate", "RejectedNotification", "MemberCardBatch", "MemberCardStock",
     "CommissionEntry", "CommissionRule", "Attribution", "GuideChange", "RecruitSettings", "RecruitSource",
     "RecruitSmsBatch", "RecruitSmsInvitee", "SmsOptOut",
-    "ReferralReward", "ReportBuiltDay", "ReportDaily",
+    "ReferralReward", "ReportBuiltDay", "ReportDaily", "SandboxCard", "SandboxCardCode", "WechatCardHolding",
+    "WechatMemberCard",
 ]

@@ -92,3 +92,37 @@ class SandboxMedia(CreatedAtMixin, Base):
     content_type: Mapped[str | None] = mapped_column(sa.String(40))
     data = mapped_column(sa.LargeBinary)
     payload: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
+
+
+class SandboxCard(CreatedAtMixin, Base):
+    """A card the sandbox's card API created (card/create), as WeChat keeps it: its type and the JSON the app sent,
+    with the fields card/update changed merged in."""
+
+    __tablename__ = "sandbox_cards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_id: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
+    card_id: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    card_type: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    payload: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)  # the member_card object
+    updates: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+
+
+class SandboxCardCode(CreatedAtMixin, Base):
+    """A card a simulated user added to their card package (领取): its code, and what the card shows once the app
+    activated it (membership number, points, balance, custom field values)."""
+
+    __tablename__ = "sandbox_card_codes"
+    __table_args__ = (sa.Index("ix_sandbox_card_codes_user", "app_id", "openid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    card_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    code: Mapped[str] = mapped_column(sa.String(32), nullable=False, unique=True)
+    openid: Mapped[str] = mapped_column(sa.String(128), nullable=False)
+    state: Mapped[str] = mapped_column(sa.String(12), nullable=False, default="added")  # added | activated | deleted
+    membership_number: Mapped[str | None] = mapped_column(sa.String(32))
+    bonus: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    balance: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)  # fen, as WeChat counts it
+    fields: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)  # custom_field_value1..3
+    updates: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)

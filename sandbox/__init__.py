@@ -12,6 +12,7 @@ blueprint = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 from sandbox import alipay_auth, alipay_cashier, alipay_gateway, alipay_refunds  # noqa: E402,F401  (routes register on import)
 from sandbox import paycode_page, phone, sms, wechat_api, wechat_micropay, wechat_pay, wechat_pay_refunds  # noqa: E402,F401
 from sandbox import wechat_mass, wechat_mass_report, wechat_media  # noqa: E402,F401
+from sandbox import phone_cards, wechat_cards  # noqa: E402,F401
 
 
 def register(app):

@@ -17,7 +17,8 @@ from models import Base
 
 NOT_TENANT = {  # one row for the whole service, or the development-only sandbox
     "merchants", "shared_tokens", "login_failures", "sandbox_grants", "sandbox_mass_messages",
-    "sandbox_mass_recipients", "sandbox_media", "sandbox_outbox", "sandbox_users",
+    "sandbox_mass_recipients", "sandbox_media", "sandbox_outbox", "sandbox_users", "sandbox_cards",
+    "sandbox_card_codes",
 }
 LINK_TABLES_WITHOUT_MERCHANT = {  # to distribute: add merchant_id, copied from the parents
     "api_key_stores": "an API key's stores",

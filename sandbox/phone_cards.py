@@ -1,0 +1,104 @@
+"""The simulated phone's card package (卡包, /sandbox/phone/cards): the WeChat user's member cards of this merchant as
+WeChat shows them (colour, logo, brand, title; once activated the membership number, points, balance and the
+custom field values) with the card's entries, which open inside "WeChat" with `encrypt_code` and `card_id` appended
+as WeChat does. The user adds (领取) a card the merchant's account created, or deletes one from the package.
+"""
+from urllib.parse import urlencode
+
+from flask import abort, redirect, render_template, request, url_for
+
+from domain.wechat_member_card import CELL_SLOTS
+from extensions import db
+from sandbox import blueprint, wechat_card_store as store, wechat_state as sbx
+from sandbox.phone import WECHAT_USER_COOKIE, _merchant, _required_merchant
+from sandbox.wechat_cards import encrypt_code
+from sandbox.wechat_state import ApiError
+from web import boundary
+
+
+def _person(merchant):
+    app_id = merchant.wechat_app_id or ""
+    return sbx.user(db.session, request.cookies.get(WECHAT_USER_COOKIE), app_id) if app_id else None
+
+
+@blueprint.route("/phone/cards")
+def phone_cards():
+    merchant = _merchant(request.args.get("m"))
+    if merchant is None or not merchant.wechat_app_id:
+        return redirect(url_for("sandbox.phone"))
+    person = _person(merchant)
+    app_id = merchant.wechat_app_id
+    cards = {row.card_id: row for row in store.cards(db.session, app_id)}
+    held = [_face(app_id, code, cards[code.card_id]) for code in store.codes_of_user(db.session, app_id,
+                                                                                      person.user_key)
+            if code.card_id in cards] if person is not None else []
+    page = render_template("sandbox/card_package.html", merchant=merchant, person=person, held=held,
+                           offered=[_offer(row) for row in cards.values()])
+    boundary.commit_now()  # the encrypt_codes the links carry
+    return page
+
+
+def _offer(card):
+    base = card.payload.get("base_info", {})
+    return {"card_id": card.card_id, "title": base.get("title", ""), "brand_name": base.get("brand_name", ""),
+            "color": base.get("color", ""), "logo_url": base.get("logo_url", "")}
+
+
+def _face(app_id, code, card):
+    payload = card.payload
+    base = payload.get("base_info", {})
+    secret = encrypt_code(db.session, app_id, code.code)
+
+    def link(url):
+        joiner = "&" if "?" in url else "?"
+        return url_for("sandbox.phone_open", url=url + joiner + urlencode({"encrypt_code": secret,
+                                                                            "card_id": card.card_id}))
+
+    cells = []
+    for slot in CELL_SLOTS:
+        if slot == "custom_cell1":
+            cell = payload.get("custom_cell1") or {}
+            name, tips, url = cell.get("name"), cell.get("tips", ""), cell.get("url")
+        else:
+            name, tips, url = base.get(f"{slot}_name"), base.get(f"{slot}_sub_title", ""), base.get(slot)
+        if name and url:
+            cells.append({"name": name, "tips": tips, "url": link(url)})
+    activated = code.state == "activated"
+    return {"code": code.code, "card_id": card.card_id, "state": code.state, "title": base.get("title", ""),
+            "brand_name": base.get("brand_name", ""), "color": base.get("color", ""),
+            "logo_url": base.get("logo_url", ""), "number": code.membership_number,
+            "bonus": code.bonus if activated and payload.get("supply_bonus") else None,
+            "balance": code.balance if activated and payload.get("supply_balance") else None,
+            "bonus_url": link(payload["bonus_url"]) if payload.get("bonus_url") else None,
+            "balance_url": link(payload["balance_url"]) if payload.get("balance_url") else None,
+            "fields": [code.fields[key] for key in sorted(code.fields)] if activated else [],
+            "prerogative": payload.get("prerogative", ""), "cells": cells}
+
+
+@blueprint.route("/phone/cards/add", methods=["POST"])
+def phone_card_add():
+    merchant = _required_merchant()
+    person = _person(merchant)
+    if person is None:
+        abort(404)
+    try:
+        store.add_to_package(db.session, merchant.wechat_app_id, request.form.get("card_id", ""), person.user_key)
+    except ApiError:
+        abort(404)
+    boundary.commit_now()
+    return redirect(url_for("sandbox.phone_cards", m=merchant.slug))
+
+
+@blueprint.route("/phone/cards/delete", methods=["POST"])
+def phone_card_delete():
+    merchant = _required_merchant()
+    person = _person(merchant)
+    try:
+        row = store.code_of(db.session, merchant.wechat_app_id or "", request.form.get("code", ""))
+    except ApiError:
+        abort(404)
+    if person is None or row.openid != person.user_key:
+        abort(404)
+    row.state = "deleted"
+    boundary.commit_now()
+    return redirect(url_for("sandbox.phone_cards", m=merchant.slug))
