@@ -94,7 +94,7 @@ def _check_member_card(member_card):
     if "color" in base and base["color"] not in COLORS:
         raise ApiError(47001, "invalid color")
     for name in ("logo_url", "custom_url", "promotion_url"):
-        if name in base and not _url(base[name]):
+        if name in base and not _url(base[name]) and not (name != "logo_url" and base[name] == ""):  # "": no entry
             raise ApiError(45021 if isinstance(base[name], str) else 47001, f"{name} is invalid")
     if "prerogative" in member_card and (not isinstance(member_card["prerogative"], str)
                                          or not text_fits(member_card["prerogative"], LIMITS["prerogative"])):
@@ -103,7 +103,7 @@ def _check_member_card(member_card):
         if name in member_card and not _url(member_card[name]):
             raise ApiError(47001, f"{name} is invalid")
     cell = member_card.get("custom_cell1")
-    if cell is not None:
+    if cell is not None and cell != {"name": "", "tips": "", "url": ""}:  # all empty: the entry taken off the card
         if not isinstance(cell, dict) or not isinstance(cell.get("name"), str) or not _url(cell.get("url")):
             raise ApiError(47001, "custom_cell1 is invalid")
         if not text_fits(cell["name"], LIMITS["cell_name"]) or not text_fits(cell.get("tips") or "",

@@ -1,0 +1,9 @@
+"""The member card in WeChat's card package (微信会员卡): the merchant's card (its face, as WeChat's member card API
+takes it), created and kept in sync in WeChat through the official account's client, and the cards members hold
+in their packages.
+
+    face.py      The card as the merchant edits it: checked against WeChat's limits, saved with a new version.
+    sync.py      WeChat catching up with the newest version: card/create once, card/update after each edit, the logo
+                 uploaded when it changed; a refusal kept with WeChat's message and tried again on the next save.
+    holdings.py  The cards in members' packages (added, activated, deleted), one row per card code.
+"""
