@@ -96,6 +96,11 @@ def save(session, actor, merchant, *, title, brand_name, color, notice, prerogat
     return card
 
 
+def values_of(card):
+    """The saved card as the form's values."""
+    return _snapshot(card)
+
+
 def _snapshot(card):
     return {name: getattr(card, name) for name in AUDITED}
 

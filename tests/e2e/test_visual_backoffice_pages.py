@@ -37,6 +37,7 @@ BACKOFFICE_PAGES = [
     ("points-mall", "/backoffice/points-mall"),
     ("points-mall-new", "/backoffice/points-mall/new"),
     ("points-mall-exchanges", "/backoffice/points-mall/exchanges"),
+    ("wechat-card", "/backoffice/wechat-card"),
     ("points-records", "/backoffice/points/records"),
     ("membership", "/backoffice/membership"),
     ("membership-new", "/backoffice/membership/new"),

@@ -47,6 +47,8 @@ ENDPOINTS = [
     ("GET", "/backoffice/settings", "settings.manage"),
     ("POST", "/backoffice/settings", "settings.manage"),
     ("POST", "/backoffice/settings/credentials", "settings.manage"),
+    ("GET", "/backoffice/wechat-card", "settings.manage"),
+    ("POST", "/backoffice/wechat-card", "settings.manage"),
     ("GET", "/backoffice/settings/fields/new", "settings.manage"),
     ("POST", "/backoffice/settings/fields/new", "settings.manage"),
     ("GET", "/backoffice/settings/fields/{field}/edit", "settings.manage"),

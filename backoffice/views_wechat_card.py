@@ -1,0 +1,49 @@
+"""微信会员卡: the merchant's member card in WeChat's card package, edited with a preview of its face; each save is
+kept, then sent to WeChat (services/wechat_cards). A save WeChat refuses is kept too, with WeChat's message on the
+page, and the next save tries again."""
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from backoffice import blueprint
+from backoffice.common import flash_domain_error, merchant_id, requires
+from backoffice.forms_wechat_card import WechatCardForm
+from backoffice.ui import invalid
+from domain.errors import DomainError
+from domain.wechat_member_card import CELLS, COLORS
+from extensions import db
+from services.wechat_cards import face, sync
+from web import boundary
+
+PAGE = "backoffice/wechat_card/edit.html"
+
+
+@blueprint.route("/wechat-card", methods=["GET", "POST"])
+@requires("settings.manage")
+def wechat_card():
+    merchant = current_user.merchant
+    card = face.card_for(db.session, merchant_id())
+    form = WechatCardForm()
+    if not form.is_submitted():
+        form.fill(face.values_of(card) if card is not None else face.defaults(merchant))
+
+    def context(**extra):
+        return dict(form=form, card=card, state=face.sync_state(card), colors=COLORS, cells=CELLS, **extra)
+
+    if not form.is_submitted():
+        return render_template(PAGE, **context())
+    if not form.validate():
+        return invalid(PAGE, **context())
+    logo = form.logo.data.read(face.LOGO_MAX_BYTES + 1) if form.logo.data else None
+    try:
+        card = face.save(db.session, current_user, merchant, **form.values(), logo=logo)
+    except DomainError as exc:
+        db.session.rollback()
+        flash_domain_error(exc)
+        return render_template(PAGE, **context(field_errors=exc.details.get("fields") or {})), 400
+    boundary.commit_now()  # the edit is kept whatever WeChat answers
+    if sync.sync(db.session, merchant):
+        flash(_("会员卡已保存并同步到微信"), "success")
+    else:
+        flash(_("会员卡已保存，但同步到微信失败：%(why)s。再次保存时会重试。", why=card.sync_error), "warning")
+    return redirect(url_for("backoffice.wechat_card"))
