@@ -5,11 +5,12 @@ as WeChat does. The user adds (领取) a card the merchant's account created, or
 """
 from urllib.parse import urlencode
 
-from flask import abort, redirect, render_template, request, url_for
+import requests
+from flask import abort, current_app, redirect, render_template, request, url_for
 
 from domain.wechat_member_card import CELL_SLOTS
 from extensions import db
-from sandbox import blueprint, wechat_card_store as store, wechat_state as sbx
+from sandbox import blueprint, wechat_card_store as store, wechat_events as events, wechat_state as sbx
 from sandbox.phone import WECHAT_USER_COOKIE, _merchant, _required_merchant
 from sandbox.wechat_cards import encrypt_code
 from sandbox.wechat_state import ApiError
@@ -82,10 +83,13 @@ def phone_card_add():
     if person is None:
         abort(404)
     try:
-        store.add_to_package(db.session, merchant.wechat_app_id, request.form.get("card_id", ""), person.user_key)
+        row = store.add_to_package(db.session, merchant.wechat_app_id, request.form.get("card_id", ""),
+                                   person.user_key)
     except ApiError:
         abort(404)
     boundary.commit_now()
+    _tell(merchant, person, "user_get_card", row, IsGiveByFriend=0, FriendUserName="",
+          OuterStr=request.form.get("outer_str", "")[:128], IsRestoreMemberCard=0)
     return redirect(url_for("sandbox.phone_cards", m=merchant.slug))
 
 
@@ -101,4 +105,22 @@ def phone_card_delete():
         abort(404)
     row.state = "deleted"
     boundary.commit_now()
+    _tell(merchant, person, "user_del_card", row)
     return redirect(url_for("sandbox.phone_cards", m=merchant.slug))
+
+
+def _tell(merchant, person, event, row, **fields):
+    """Send the card event to the merchant's callback as WeChat does (signed, in the account's message mode); the
+    phone's chat shows it when the callback cannot be reached."""
+    if not merchant.wechat_token:
+        return
+    account = events.account_of(merchant)
+    xml = events.card_event_xml(account, person.user_key, event, row.card_id, row.code, **fields)
+    try:
+        delivery = events.deliver(current_app.config["PUBLIC_BASE_URL"], merchant.slug, account, xml)
+        trouble = f"回调返回 HTTP {delivery.status}" if delivery.status != 200 else None
+    except requests.RequestException as exc:
+        trouble = f"无法连接回调地址：{exc.__class__.__name__}"
+    if trouble:
+        sbx.record(db.session, "chat", merchant.wechat_app_id, person.user_key, {"from": "system", "text": trouble})
+        boundary.commit_now()

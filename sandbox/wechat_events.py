@@ -64,6 +64,13 @@ def event_xml(account, openid, event, key=None, created=None):
                  "CreateTime": int(created or time.time()), "MsgType": "event", "Event": event, "EventKey": key})
 
 
+def card_event_xml(account, openid, event, card_id, code, created=None, **fields):
+    """The card package's events: user_get_card (fields IsGiveByFriend, OuterStr, IsRestoreMemberCard...),
+    user_del_card, user_view_card, update_member_card (ModifyBonus, ModifyBalance), submit_membercard_user_info."""
+    return _xml({"ToUserName": account.original_id, "FromUserName": openid, "CreateTime": int(created or time.time()),
+                 "MsgType": "event", "Event": event, "CardId": card_id, "UserCardCode": code, **fields})
+
+
 def text_xml(account, openid, content, msg_id=None, created=None):
     return _xml({"ToUserName": account.original_id, "FromUserName": openid, "CreateTime": int(created or time.time()),
                  "MsgType": "text", "Content": content, "MsgId": int(msg_id or secrets.randbits(62))})

@@ -6,6 +6,7 @@ from jobs.wechat import sync_fan_profile
 from services.wechat import fans, menu as wechat_menu, replies as wechat_replies
 from services.outreach import inbound as outreach_inbound
 from services.rewards import follow_gift
+from services.wechat_cards import events as card_events
 from wechat_bot.registry import Registry
 
 bot = Registry()
@@ -73,6 +74,33 @@ def on_mass_job_finished(message, ctx):
     an already-recorded call is left as it was)."""
     outreach_inbound.mass_job_finished(ctx.session, ctx.merchant.id, message.id, total=message.total_count,
                                        sent=message.sent_count, errors=message.error_count)
+    return None
+
+
+@bot.event("user_get_card")
+def on_user_get_card(message, ctx):
+    """The member card added to the user's card package (领取): a holding, bound to the member of this openid."""
+    card_events.got(ctx.session, ctx.merchant, message.card_id, message.code, message.source,
+                    restored=message.is_restore_member_card == 1)
+    return None
+
+
+@bot.event("user_del_card")
+def on_user_del_card(message, ctx):
+    card_events.deleted(ctx.session, ctx.merchant, message.card_id, message.code, message.source)
+    return None
+
+
+@bot.event("user_view_card", "update_member_card")
+def on_card_seen(message, ctx):
+    card_events.seen(ctx.session, ctx.merchant, message.card_id, message.code, message.source)
+    return None
+
+
+@bot.event("submit_membercard_user_info")
+def on_card_activation_form(message, ctx):
+    """The user filled WeChat's activation form (一键激活)."""
+    card_events.seen(ctx.session, ctx.merchant, message.card_id, message.card_code, message.source)
     return None
 
 

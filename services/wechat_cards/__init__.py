@@ -5,6 +5,7 @@ in their packages.
     face.py      The card as the merchant edits it: checked against WeChat's limits, saved with a new version.
     sync.py      WeChat catching up with the newest version: card/create once, card/update after each edit, the logo
                  uploaded when it changed; a refusal kept with WeChat's message and tried again on the next save.
-The cards in members' packages are rows of models.WechatCardHolding (added, activated, deleted, one per code);
-the callback events that write them (user_get_card, user_del_card) are still to come.
+    events.py    The callback's card events (user_get_card, user_del_card, user_view_card, update_member_card,
+                 submit_membercard_user_info) written to the holdings, for the merchant's own card only.
+The cards in members' packages are rows of models.WechatCardHolding (added, activated, deleted, one per code).
 """
