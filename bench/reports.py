@@ -232,7 +232,7 @@ def pages(app, merchant_id, repeat, base):
                 median = statistics.median(timings)
                 label = path if days is None else f"{path} {days} d"
                 print(f"  {label:<40} best {min(timings) * 1000:7.1f} ms   median {median * 1000:7.1f} ms   "
-                      f"{median / base:5.1f}x baseline", flush=True)
+                      f"{median / base:6.3f}x baseline", flush=True)
                 if median > TARGET:
                     slow.append(label)
     return slow
