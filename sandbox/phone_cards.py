@@ -73,7 +73,8 @@ def _face(app_id, code, card):
             "bonus_url": link(payload["bonus_url"]) if payload.get("bonus_url") else None,
             "balance_url": link(payload["balance_url"]) if payload.get("balance_url") else None,
             "fields": [code.fields[key] for key in sorted(code.fields)] if activated else [],
-            "prerogative": payload.get("prerogative", ""), "cells": cells}
+            "prerogative": payload.get("prerogative", ""), "cells": cells,
+            "activate_url": link(payload["activate_url"]) if payload.get("activate_url") and not activated else None}
 
 
 @blueprint.route("/phone/cards/add", methods=["POST"])

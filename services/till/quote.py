@@ -22,6 +22,7 @@ from services.shared.tenancy import checked_id, get_owned
 from services.till import settings as checkout_settings
 from services.verification import records as verifications
 from services.wallet import balance_discount
+from services.wechat_cards import activation as wechat_card_activation
 
 MOBILE = re.compile(r"^1\d{10}$")
 MAX_OPTIONS = 12
@@ -55,7 +56,8 @@ class Context:
 
 
 def identify(session, merchant, text, now=None):
-    """(member, refusal) for a scanned member QR token, an 11-digit mobile or a physical card number.
+    """(member, refusal) for a scanned member QR token, an 11-digit mobile, the code of the member's WeChat card or
+    a physical card number.
 
     A lost or returned card still names its member, so the cashier is told why it fails rather than "not found".
     """
@@ -68,7 +70,8 @@ def identify(session, merchant, text, now=None):
             raise NotFound("该手机号不是会员")
     elif "." in text:  # a signed member QR token (payload.signature); card numbers have no dots
         member = member_qr.resolve(session, merchant.id, text, now)
-    else:
+    elif (member := wechat_card_activation.member_of_code(session, merchant.id, text)) is None:
+        # Not the code of a member's WeChat card (its QR in the card package): a physical card number.
         member, state = member_cards.number_status(session, merchant.id, text)
         if state != "active":
             return member, f"该卡{member_cards.STATUS_LABELS[state]}，不能使用"

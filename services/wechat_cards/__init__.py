@@ -7,5 +7,8 @@ in their packages.
                  uploaded when it changed; a refusal kept with WeChat's message and tried again on the next save.
     events.py    The callback's card events (user_get_card, user_del_card, user_view_card, update_member_card,
                  submit_membercard_user_info) written to the holdings, for the merchant's own card only.
+    activation.py  激活 from the card's activation link: the holding bound to the member (who claims the card with a
+                 verified phone first if need be), then card/membercard/activate with the code staff scan, points
+                 and balance; the till resolves that code to the member.
 The cards in members' packages are rows of models.WechatCardHolding (added, activated, deleted, one per code).
 """

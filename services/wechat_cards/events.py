@@ -41,7 +41,7 @@ def member_of_openid(session, merchant, openid):
         MemberIdentity.active.is_(True)))
 
 
-def _record(session, merchant, card_id, code, openid, state="added"):
+def record(session, merchant, card_id, code, openid, state="added"):
     """The holding of this code, inserted when new (a race for the same code ends on the unique key)."""
     row = holding_for(session, merchant.id, card_id, code, lock=True)
     if row is not None:
@@ -61,7 +61,7 @@ def got(session, merchant, card_id, code, openid, restored=False):
     """user_get_card. The holding, or None when the event is not about this merchant's card."""
     if not _ours(session, merchant, card_id, code, openid):
         return None
-    row, new = _record(session, merchant, card_id, code, openid)
+    row, new = record(session, merchant, card_id, code, openid)
     if not new and row.state == "deleted" and restored and row.openid == openid:
         row.state, row.updated_at = "added", now_utc()  # activated again by us (activation.py), as a new add
         session.flush()
@@ -72,7 +72,7 @@ def deleted(session, merchant, card_id, code, openid):
     """user_del_card."""
     if not _ours(session, merchant, card_id, code, openid):
         return None
-    row, _new = _record(session, merchant, card_id, code, openid, state="deleted")
+    row, _new = record(session, merchant, card_id, code, openid, state="deleted")
     if row.openid != openid:  # a code is one user's; another user cannot delete it
         return None
     if row.state != "deleted":
@@ -86,5 +86,5 @@ def seen(session, merchant, card_id, code, openid):
     user_get_card), its state untouched."""
     if not _ours(session, merchant, card_id, code, openid):
         return None
-    row, _new = _record(session, merchant, card_id, code, openid)
+    row, _new = record(session, merchant, card_id, code, openid)
     return row if row.openid == openid else None

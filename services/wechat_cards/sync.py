@@ -87,6 +87,8 @@ def member_card_json(card, merchant, creating=True):
                      "use_custom_code": False, "can_give_friend": False})
     body = {"base_info": base, "prerogative": card.prerogative, "supply_bonus": card.supply_bonus,
             "supply_balance": card.supply_balance}
+    # 激活: WeChat opens our activation page with encrypt_code and card_id appended.
+    body["activate_url"] = host.external_url("member_h5.wechat_card_activate", merchant_slug=merchant.slug)
     if card.supply_bonus:
         body["bonus_url"] = cell_url(merchant, "points")
     if card.supply_balance:

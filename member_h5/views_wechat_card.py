@@ -1,0 +1,38 @@
+"""The WeChat member card's activation page (激活), which WeChat opens from the card in the user's card package with
+`encrypt_code` and `card_id` appended: a WeChat user who is not a member yet claims the card first (the claim page
+verifies the phone and comes back here), then the card is bound to the member and activated in WeChat."""
+from flask import g, redirect, request, url_for
+from flask_babel import gettext as _
+
+from domain.errors import DomainError
+from extensions import db
+from member_h5 import blueprint
+from member_h5.common import current_login, message_page
+from services.members.join import member_for
+from services.wechat_cards import activation
+
+
+@blueprint.route("/wechat-card/activate")
+def wechat_card_activate():
+    here = request.full_path.rstrip("?")
+    login = current_login()
+    if login is None:
+        return redirect(url_for("member_h5.index", next=here))
+    if login.channel != "wechat":
+        return message_page(_("请在微信中打开"), _("微信会员卡只能在微信中激活。"), 400, icon="warn")
+    member = member_for(db.session, login)
+    if member is None:
+        return redirect(url_for("member_h5.claim", next=here))
+    if member.status != "active":
+        return message_page(_("会员卡已停用"), _("您的会员卡已停用，如有疑问请联系商家。"), 403, icon="warn")
+    try:
+        holding = activation.holding_from_link(db.session, g.merchant, request.args.get("card_id"),
+                                               request.args.get("encrypt_code"), login.user_key)
+        activation.activate(db.session, g.merchant, holding, member)
+    except DomainError as exc:
+        db.session.rollback()
+        status = 404 if exc.code == "not_found" else 400
+        return message_page(_("未能激活会员卡"), exc.message, status, icon="warn",
+                            link=url_for("member_h5.centre"), link_text=_("进入会员中心"))
+    return message_page(_("会员卡已激活"), _("您的微信会员卡已激活，积分和余额会同步显示在卡包中。"),
+                        link=url_for("member_h5.centre"), link_text=_("进入会员中心"))
