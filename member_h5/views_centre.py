@@ -10,6 +10,7 @@ from extensions import db
 from member_h5 import blueprint
 from member_h5.centre_tiles import grid_tiles
 from member_h5.common import member_required
+from member_h5.views_wechat_card import add_card_button
 from member_h5.forms import ProfileForm, attach_errors, fill_industry, industry_values, with_industry_fields
 from services.members import (levels, fields as member_fields, holdings as member_holdings, join as member_join,
                               qr as member_qr)
@@ -28,7 +29,8 @@ def centre():
     token = member_qr.issue(member)
     held = member_holdings.counted(db.session, g.merchant.id, member.id, now_utc())
     return render_template("member_h5/centre.html", member=member, purse=purse, qr_svg=member_qr.svg(token),
-                           qr_seconds=member_qr.VALID_SECONDS, tiles=grid_tiles(held))
+                           qr_seconds=member_qr.VALID_SECONDS, tiles=grid_tiles(held),
+                           wechat_card=add_card_button(g.login))
 
 
 @blueprint.route("/member/me")

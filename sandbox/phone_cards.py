@@ -33,8 +33,10 @@ def phone_cards():
     held = [_face(app_id, code, cards[code.card_id]) for code in store.codes_of_user(db.session, app_id,
                                                                                       person.user_key)
             if code.card_id in cards] if person is not None else []
+    # ?add=<card_id>&outer_str=: opened from a member page's 领取到微信卡包, as WeChat's add-card sheet would be.
     page = render_template("sandbox/card_package.html", merchant=merchant, person=person, held=held,
-                           offered=[_offer(row) for row in cards.values()])
+                           offered=[_offer(row) for row in cards.values()], adding=request.args.get("add", ""),
+                           outer_str=request.args.get("outer_str", "")[:128])
     boundary.commit_now()  # the encrypt_codes the links carry
     return page
 

@@ -10,5 +10,6 @@ in their packages.
     activation.py  激活 from the card's activation link: the holding bound to the member (who claims the card with a
                  verified phone first if need be), then card/membercard/activate with the code staff scan, points
                  and balance; the till resolves that code to the member.
+    add_card.py  领取到微信卡包 from the member centre: whether to offer the card, and wx.addCard's signed cardExt.
 The cards in members' packages are rows of models.WechatCardHolding (added, activated, deleted, one per code).
 """
