@@ -4,6 +4,7 @@ import logging
 from jobs.base import job
 from models import Merchant
 from services.wechat import fans
+from services.wechat_cards import activation as wechat_card_activation
 from channels.wechat import client_for
 
 log = logging.getLogger(__name__)
@@ -19,3 +20,15 @@ def sync_fan_profile(session, merchant_id, openid):
     fan = fans.update_profile(session, merchant, openid, info)
     log.info("fan profile synced for merchant %s", merchant_id)
     return fan.id if fan is not None else None
+
+
+@job(queue="default", timeout=60)
+def activate_wechat_card(session, merchant_id, card_id, code):
+    """After user_get_card or submit_membercard_user_info from a member's openid: activate their card in WeChat (a
+    refusal raises, and the job is tried again)."""
+    merchant = session.get(Merchant, merchant_id)
+    if merchant is None or not merchant.wechat_app_secret:
+        return None
+    holding = wechat_card_activation.activate_known_member(session, merchant, card_id, code)
+    session.commit()
+    return holding.id if holding is not None else None

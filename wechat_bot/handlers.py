@@ -2,7 +2,7 @@
 anything that calls out (the API, other services) is deferred to a job."""
 from flask_babel import gettext as _
 
-from jobs.wechat import sync_fan_profile
+from jobs.wechat import activate_wechat_card, sync_fan_profile
 from services.wechat import fans, menu as wechat_menu, replies as wechat_replies
 from services.outreach import inbound as outreach_inbound
 from services.rewards import follow_gift
@@ -80,9 +80,16 @@ def on_mass_job_finished(message, ctx):
 @bot.event("user_get_card")
 def on_user_get_card(message, ctx):
     """The member card added to the user's card package (领取): a holding, bound to the member of this openid."""
-    card_events.got(ctx.session, ctx.merchant, message.card_id, message.code, message.source,
-                    restored=message.is_restore_member_card == 1)
+    holding = card_events.got(ctx.session, ctx.merchant, message.card_id, message.code, message.source,
+                              restored=message.is_restore_member_card == 1)
+    _activate_for_member(ctx, holding)
     return None
+
+
+def _activate_for_member(ctx, holding):
+    """A member's own card (their openid): activated by a job after the commit, with no page to open."""
+    if holding is not None and holding.state == "added" and holding.member_id is not None and ctx.api_configured:
+        ctx.defer(activate_wechat_card, ctx.merchant.id, holding.card_id, holding.code)
 
 
 @bot.event("user_del_card")
@@ -100,7 +107,8 @@ def on_card_seen(message, ctx):
 @bot.event("submit_membercard_user_info")
 def on_card_activation_form(message, ctx):
     """The user filled WeChat's activation form (一键激活)."""
-    card_events.seen(ctx.session, ctx.merchant, message.card_id, message.card_code, message.source)
+    holding = card_events.seen(ctx.session, ctx.merchant, message.card_id, message.card_code, message.source)
+    _activate_for_member(ctx, holding)
     return None
 
 

@@ -85,6 +85,20 @@ def activate(session, merchant, holding, member):
     return holding
 
 
+def activate_known_member(session, merchant, card_id, code):
+    """A card added (or WeChat's activation form sent) by a WeChat user who is a member already: activated for that
+    member with no page to open (一键激活). None when there is nothing to do."""
+    row = card_events.holding_for(session, merchant.id, card_id, code, lock=True)
+    if row is None or row.state != "added":
+        return None
+    member_id = row.member_id or card_events.member_of_openid(session, merchant, row.openid)
+    member = session.scalars(select(Member).where(Member.merchant_id == merchant.id, Member.id == member_id)
+                             ).one_or_none() if member_id else None
+    if member is None or member.status != "active":
+        return None
+    return activate(session, merchant, row, member)
+
+
 def member_of_code(session, merchant_id, code):
     """The member whose activated WeChat card shows this code (what staff scan from the card package), or None."""
     if not code or len(code) > card_events.MAX_CODE:

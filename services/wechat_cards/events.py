@@ -45,6 +45,8 @@ def record(session, merchant, card_id, code, openid, state="added"):
     """The holding of this code, inserted when new (a race for the same code ends on the unique key)."""
     row = holding_for(session, merchant.id, card_id, code, lock=True)
     if row is not None:
+        if row.member_id is None and row.state != "deleted":  # the user may have joined since
+            row.member_id = member_of_openid(session, merchant, row.openid)
         return row, False
     row = WechatCardHolding(merchant_id=merchant.id, card_id=card_id, code=code, openid=openid, state=state,
                             member_id=member_of_openid(session, merchant, openid), updated_at=now_utc())

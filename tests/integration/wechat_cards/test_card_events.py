@@ -56,21 +56,40 @@ def test_does_the_phone_adding_and_deleting_the_card_reach_the_holding(shop, car
     member = make.member(shop, mobile="13800138000")
     db.session.add(MemberIdentity(merchant_id=shop.id, member_id=member.id, kind="wechat_openid",
                                   app_id=shop.wechat_app_id, value=person.user_key))
+    member.points_balance = 88
+    make.wallet(shop, member, principal=1234)
     db.session.commit()
     browser = requests.Session()
     browser.cookies.set("sandbox_wechat_user", str(person.id))
     added = browser.post(f"{live_server}/sandbox/phone/cards/add", data={"m": "tea", "card_id": card_id}, timeout=10)
-    assert added.ok and "待激活" in added.text
     code = store.codes_of_user(db.session, shop.wechat_app_id, person.user_key)[0].code
+    # A member's own openid: activated by the job the event deferred, with their points and balance.
+    assert added.ok and "待激活" not in added.text and code in added.text and "12.34" in added.text
     [row] = holdings(db, WechatCardHolding.merchant_id == shop.id)
-    assert (row.card_id, row.code, row.openid, row.state, row.member_id) == (card_id, code, person.user_key, "added",
-                                                                             member.id)
+    assert (row.card_id, row.code, row.openid, row.state, row.member_id) == (card_id, code, person.user_key,
+                                                                             "activated", member.id)
     browser.post(f"{live_server}/sandbox/phone/cards/delete", data={"m": "tea", "code": code}, timeout=10)
     [row] = holdings(db, WechatCardHolding.merchant_id == shop.id)
     assert row.state == "deleted"
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(WechatInbound)
                              .where(WechatInbound.event.in_(("user_get_card", "user_del_card")))) == 2
+
+
+def test_does_a_card_added_by_someone_not_yet_a_member_wait_for_activation(shop, card_id, person, db, make,
+                                                                             live_server):
+    browser = requests.Session()
+    browser.cookies.set("sandbox_wechat_user", str(person.id))
+    added = browser.post(f"{live_server}/sandbox/phone/cards/add", data={"m": "tea", "card_id": card_id}, timeout=10)
+    assert added.ok and "待激活" in added.text and "激活会员卡" in added.text
+    assert [(row.state, row.member_id) for row in holdings(db)] == [("added", None)]
+    member = make.member(shop, mobile="13800138009")  # joins later, then sends WeChat's activation form
+    db.session.add(MemberIdentity(merchant_id=shop.id, member_id=member.id, kind="wechat_openid",
+                                  app_id=shop.wechat_app_id, value=person.user_key))
+    db.session.commit()
+    code = holdings(db)[0].code
+    assert send(live_server, shop, person.user_key, "submit_membercard_user_info", card_id, code).status == 200
+    assert [(row.state, row.member_id) for row in holdings(db)] == [("activated", member.id)]
 
 
 def test_is_a_repeated_event_counted_once_and_a_late_add_does_not_undo_a_delete(shop, card_id, live_server, db):
