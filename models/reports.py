@@ -12,7 +12,7 @@ class ReportDaily(Base):
 
     __tablename__ = "report_daily"
     __table_args__ = (
-        sa.PrimaryKeyConstraint("merchant_id", "family", "day", "store_id", "key"),
+        sa.PrimaryKeyConstraint("merchant_id", "family", "day", "store_id", "key", "part"),
     )
 
     merchant_id: Mapped[int] = mapped_column(sa.ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False)
@@ -20,6 +20,9 @@ class ReportDaily(Base):
     day = mapped_column(sa.Date, nullable=False)  # in the merchant's timezone
     store_id: Mapped[int] = mapped_column(sa.Integer, nullable=False)  # 0 = no store
     key: Mapped[str] = mapped_column(sa.String(64), nullable=False)  # e.g. "tender:wechat", "discount:coupon"
+    # Payments add to one of PARTS rows of a figure (services/reports/rollups.py), so the tills of one busy store do
+    # not queue for a single row; a rebuilt day is all in part 0. Readers sum the parts.
+    part: Mapped[int] = mapped_column(sa.SmallInteger, nullable=False, default=0, server_default="0")
     count: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
     amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
 

@@ -37,8 +37,9 @@ def upgrade():
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('count', sa.BigInteger(), nullable=False),
     sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('part', sa.SmallInteger(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_report_daily_merchant_id_merchants'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('merchant_id', 'family', 'day', 'store_id', 'key', name=op.f('pk_report_daily'))
+    sa.PrimaryKeyConstraint('merchant_id', 'family', 'day', 'store_id', 'key', 'part', name=op.f('pk_report_daily'))
     )
     with op.batch_alter_table('checkout_refunds', schema=None) as batch_op:
         batch_op.create_index('ix_checkout_refunds_merchant_created', ['merchant_id', 'created_at'], unique=False)

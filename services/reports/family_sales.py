@@ -34,12 +34,12 @@ def payment_figures(checkout):
 
 def after_payment(session, merchant, checkout):
     rollups.add(session, merchant.id, merchant.timezone, FAMILY, checkout.created_at, checkout.store_id,
-                payment_figures(checkout))
+                payment_figures(checkout), spread_by=checkout.id)
 
 
 def after_refund(session, merchant, checkout, refund):
     rollups.add(session, merchant.id, merchant.timezone, FAMILY, refund.created_at, checkout.store_id,
-                {"refunds": (1, refund.amount)})
+                {"refunds": (1, refund.amount)}, spread_by=refund.id)
 
 
 @register(FAMILY, incremental=True)

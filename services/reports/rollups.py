@@ -1,7 +1,7 @@
 """Writing the daily rollups: rebuild a day from the raw tables, or add one payment's figures to its day.
 
 Rebuild and add may meet on today. Rebuilds of one day wait for each other on an advisory lock; a rebuild and the
-payments lock the rows they share in one order (store, then key byte by byte), so they never deadlock. A payment adding
+payments lock the rows they share in one order (store, key byte by byte, part), so they never deadlock. A payment adding
 to today while a rebuild runs is never lost nor counted twice (PostgreSQL, READ COMMITTED): if the payment's row
 is committed before the rebuild's INSERT … SELECT starts, the rebuild's DELETE waited for it and the SELECT sees
 it; if not, the SELECT does not see its raw row, and the rebuild's insert adds to the payment's rollup row (ON
@@ -18,7 +18,8 @@ from services.reports import families
 from services.shared import advisory_locks, direct_sql
 from services.shared.insert_once import dialect_insert
 
-KEY_COLUMNS = ["merchant_id", "family", "day", "store_id", "key"]
+KEY_COLUMNS = ["merchant_id", "family", "day", "store_id", "key", "part"]
+PARTS = 8  # rows a payment's figure is spread over (by the payment's id): concurrent tills rarely meet on one
 NO_STORE = 0
 
 
@@ -40,45 +41,47 @@ def rebuild_day(session, merchant_id, tz_name, fam, day, now=None):
         # steps) and crosses the JIT threshold. Off for this transaction only.
         session.execute(text("SET LOCAL jit = off"))
         session.execute(select(ReportDaily.key).where(*of_the_day)
-                        .order_by(ReportDaily.store_id, _bytewise(session, ReportDaily.key)).with_for_update())
+                        .order_by(ReportDaily.store_id, _bytewise(session, ReportDaily.key), ReportDaily.part)
+                        .with_for_update())
     session.execute(delete(ReportDaily).where(*of_the_day))
     start, end = day_window(day, tz_name)
     rows = fam.day_rows(families.window(session, merchant_id, start, end)).subquery()
     store = func.coalesce(rows.c.store_id, literal_column(str(NO_STORE)))  # one text in SELECT and GROUP BY
     summed = (select(literal(merchant_id, Integer), literal(fam.name, String), literal(day, Date), store, rows.c.key,
-                     func.sum(rows.c.count), func.sum(rows.c.amount))
+                     literal_column("0"), func.sum(rows.c.count), func.sum(rows.c.amount))
               .group_by(store, rows.c.key).order_by(store, _bytewise(session, rows.c.key)))
     insert = dialect_insert(session)(ReportDaily).from_select(KEY_COLUMNS + ["count", "amount"], summed)
     session.execute(_adding_on_conflict(insert))
     _mark_built(session, merchant_id, fam.name, day, now or now_utc())
 
 
-def add(session, merchant_id, tz_name, family_name, moment, store_id, figures):
+def add(session, merchant_id, tz_name, family_name, moment, store_id, figures, spread_by=0):
     """Add {key: (count, amount)} to the day of `moment`, in the caller's transaction (an incremental family), in
     one statement with the keys in byte order, so two payments lock shared rows in the same order. On PostgreSQL
-    it is the till's kind of statement (services/shared/direct_sql.py): compiled once, the keys sent as arrays."""
+    it is the till's kind of statement (services/shared/direct_sql.py): compiled once, the keys sent as arrays.
+    `spread_by` (the payment's id) picks the part its figures go to."""
     day = day_of(moment, tz_name)
     kept = [(key, count, amount) for key, (count, amount) in sorted(figures.items()) if count or amount]
     if not kept:
         return
     keys, counts, amounts = (list(column) for column in zip(*kept))
-    store_id = store_id or NO_STORE
+    store_id, part = store_id or NO_STORE, spread_by % PARTS
     if session.get_bind().dialect.name == "postgresql":
         direct_sql.rows(session.connection(), _ADD_ARRAYS, {
-            "merchant_id": merchant_id, "family": family_name, "day": day, "store_id": store_id, "keys": keys,
-            "counts": counts, "amounts": amounts})
+            "merchant_id": merchant_id, "family": family_name, "day": day, "store_id": store_id, "part": part,
+            "keys": keys, "counts": counts, "amounts": amounts})
         return
-    rows = [dict(merchant_id=merchant_id, family=family_name, day=day, store_id=store_id, key=key, count=count,
-                 amount=amount) for key, count, amount in kept]
+    rows = [dict(merchant_id=merchant_id, family=family_name, day=day, store_id=store_id, key=key, part=part,
+                 count=count, amount=amount) for key, count, amount in kept]
     session.connection().execute(_adding_on_conflict(dialect_insert(session)(ReportDaily.__table__)), rows)
 
 
 _ADD_ARRAYS = text(
-    "INSERT INTO report_daily (merchant_id, family, day, store_id, key, count, amount)"
-    " SELECT :merchant_id, :family, :day, :store_id, k, c, a"
+    "INSERT INTO report_daily (merchant_id, family, day, store_id, key, part, count, amount)"
+    " SELECT :merchant_id, :family, :day, :store_id, k, :part, c, a"
     " FROM unnest(CAST(:keys AS varchar[]), CAST(:counts AS bigint[]), CAST(:amounts AS bigint[])) AS t(k, c, a)"
     ' ORDER BY k COLLATE "C"'
-    " ON CONFLICT (merchant_id, family, day, store_id, key)"
+    " ON CONFLICT (merchant_id, family, day, store_id, key, part)"
     " DO UPDATE SET count = report_daily.count + excluded.count, amount = report_daily.amount + excluded.amount")
 
 

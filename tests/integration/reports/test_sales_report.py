@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from domain.clock import local_today, now_utc
 from models import Checkout, CheckoutRefund, ReportDaily
@@ -116,11 +116,16 @@ def test_do_the_payments_own_increments_equal_a_rebuild_of_each_day(db, shop):
     today = local_today(merchant.timezone)
 
     def stored():
-        rows = db.session.execute(select(ReportDaily.day, ReportDaily.store_id, ReportDaily.key, ReportDaily.count,
-                                         ReportDaily.amount).where(ReportDaily.merchant_id == merchant.id))
-        return sorted(tuple(r) for r in rows if r.count or r.amount)
+        """(day, store, key, count, amount), the parts a payment spread its figures over summed."""
+        rows = db.session.execute(
+            select(ReportDaily.day, ReportDaily.store_id, ReportDaily.key, func.sum(ReportDaily.count),
+                   func.sum(ReportDaily.amount)).where(ReportDaily.merchant_id == merchant.id)
+            .group_by(ReportDaily.day, ReportDaily.store_id, ReportDaily.key))
+        return sorted(tuple(r) for r in rows if r[3] or r[4])
 
     incremented = stored()
+    parts = db.session.scalars(select(ReportDaily.part).where(ReportDaily.merchant_id == merchant.id)).all()
+    assert len(set(parts)) > 1  # the payments' figures went to several parts of each row
     fam = catalogue.family("sales")
     for n in range(4):
         rollups.rebuild_day(db.session, merchant.id, merchant.timezone, fam, today - timedelta(days=n))
