@@ -11,7 +11,7 @@ from typing import Optional
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from domain.errors import DomainError, IdentityTaken
+from domain.errors import Conflict, DomainError, IdentityTaken
 from domain.fields import clean_values
 from domain.phone import mask_mobile, normalise_mobile
 from models import Fan, MemberIdentity
@@ -141,8 +141,9 @@ def create_or_reuse(session, merchant, mobile, profile, **extra):
             return members.create_member(session, merchant.id, mobile=mobile, name=profile.name,
                                          gender=profile.gender or "unknown", birthday=profile.birthday,
                                          custom_fields=profile.custom_fields or {}, **extra), True
-    except IntegrityError:
-        # Someone else created this phone's member a moment ago (their commit made our insert fail).
+    except (IntegrityError, Conflict):
+        # Someone else created this phone's member a moment ago: their commit made our insert fail, or came between
+        # the look-up above and create_member's own (which then says 该手机号已是会员).
         member = members.find_by_mobile(session, merchant.id, mobile)
         if member is None:
             raise
