@@ -4,7 +4,10 @@ over ten. A family another part of the product has not registered is left out.""
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import func, select
+
 from domain.clock import local_today
+from models import Member, Wallet
 from services.reports import figures
 from services.reports.families import FAMILIES
 
@@ -29,6 +32,25 @@ TILES = (
     ("points_issued", "发放积分", "points", ("kind:earn:in", "kind:referral:in"), False, "amount"),
     ("coupons_used", "核销优惠券", "coupons", "used:", False, "count"),
 )
+
+
+@dataclass(frozen=True)
+class Holdings:
+    members: int
+    points: int
+    principal: int
+    bonus: int
+
+
+def holdings(session, merchant_id):
+    """What the merchant's members hold now: how many they are, unused points, stored value (principal, bonus)."""
+    members, points = session.execute(
+        select(func.count(Member.id), func.coalesce(func.sum(Member.points_balance), 0))
+        .where(Member.merchant_id == merchant_id)).one()
+    principal, bonus = session.execute(
+        select(func.coalesce(func.sum(Wallet.principal), 0), func.coalesce(func.sum(Wallet.bonus), 0))
+        .where(Wallet.merchant_id == merchant_id)).one()
+    return Holdings(members, points, principal, bonus)
 
 
 def tiles(session, merchant, now=None):
