@@ -10,8 +10,10 @@ from wechatpy.exceptions import WeChatClientException
 class SharedTokenClient(WeChatClient):
     """wechatpy's client with the token in shared storage, refreshed once per expiry across processes."""
 
+    TIMEOUT = 10  # seconds: wechatpy waits forever by default, and a job or request stuck on WeChat holds its worker
+
     def __init__(self, appid, secret, api_base_url, storage):
-        super().__init__(appid, secret, session=storage)
+        super().__init__(appid, secret, session=storage, timeout=self.TIMEOUT)
         self.API_BASE_URL = api_base_url  # instance attribute: wechatpy reads self.API_BASE_URL
 
     def fetch_access_token(self):

@@ -37,6 +37,23 @@ def text_fits(text, chinese_chars):
     return len((text or "").encode("utf-8")) <= chinese_chars * 3
 
 
+# The card's first custom field shows the member's level (WeChat's FIELD_NAME_TYPE_LEVEL: "等级" on the card); its
+# value holds at most 6 Chinese characters.
+LEVEL_FIELD = "FIELD_NAME_TYPE_LEVEL"
+FIELD_VALUE_CHARS = 6
+
+
+def fit_text(text, chinese_chars):
+    """The longest start of `text` WeChat takes for such a field, with … when it had to be cut."""
+    text = text or ""
+    if text_fits(text, chinese_chars):
+        return text
+    room = chinese_chars * 3 - len("…".encode("utf-8"))
+    while len(text.encode("utf-8")) > room:
+        text = text[:-1]
+    return text + "…"
+
+
 def color_hex(name):
     """The colour a card of this palette name shows (WeChat's default green for an unknown name)."""
     return COLORS.get(name, COLORS[DEFAULT_COLOR])

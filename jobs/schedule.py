@@ -10,6 +10,7 @@ from jobs.points import expire_points_everywhere
 from jobs.reports import rebuild_reports_everywhere
 from jobs.sends import start_due_sends
 from jobs.stored_value import pay_topup_instalments
+from jobs.wechat import push_card_packages_everywhere
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ PERIODIC = [
     (evaluate_campaigns, 60),
     (expire_paid_memberships_everywhere, 600),
     (rebuild_reports_everywhere, 3600),
+    (push_card_packages_everywhere, 2),
 ]
 
 
@@ -38,7 +40,7 @@ def due_now(redis, now=None):
     return due
 
 
-def run_forever(redis, tick_seconds=30):
+def run_forever(redis, tick_seconds=1):
     """Inside the application (`flask run-scheduler`): dispatch each due period's job, forever."""
     log.info("scheduler started with %d periodic jobs", len(PERIODIC))
     while True:

@@ -3,6 +3,7 @@ import logging
 
 from jobs.base import job
 from models import Merchant
+from services.card_push import push as card_push
 from services.wechat import fans
 from services.wechat_cards import activation as wechat_card_activation
 from channels.wechat import client_for
@@ -32,3 +33,16 @@ def activate_wechat_card(session, merchant_id, card_id, code):
     holding = wechat_card_activation.activate_known_member(session, merchant, card_id, code)
     session.commit()
     return holding.id if holding is not None else None
+
+
+CARD_PUSH_SECONDS = 50  # one run's share; the next period's run (on another worker) takes the rows it left
+
+
+@job(queue="default", timeout=120, retries=(10,))
+def push_card_packages_everywhere(session):
+    """Periodic (every 2 s): members' new balance, points and level to the cards in their card packages, each
+    member's changes since the last run in one call."""
+    counts = card_push.push_everywhere(session, CARD_PUSH_SECONDS)
+    if any(counts.values()):
+        log.info("card packages: %(pushed)d pushed, %(changed)d changed meanwhile, %(failed)d failed", counts)
+    return counts

@@ -3,6 +3,7 @@ from models.api_keys import ApiKey, api_key_stores
 from models.audiences import Audience
 from models.audit import AuditLog
 from models.balance_discount import BalanceDiscountRule
+from models.card_pushes import CardPackagePush
 from models.card_stock import MemberCardBatch, MemberCardStock
 from models.commission import CommissionEntry, CommissionRule
 from models.campaigns import (Campaign, CampaignChunk, CampaignRun, CampaignTarget, MessageAllowance)
@@ -50,5 +51,5 @@ __all__ = [
     "CommissionEntry", "CommissionRule", "Attribution", "GuideChange", "RecruitSettings", "RecruitSource",
     "RecruitSmsBatch", "RecruitSmsInvitee", "SmsOptOut",
     "ReferralReward", "ReportBuiltDay", "ReportDaily", "SandboxCard", "SandboxCardCode", "WechatCardHolding",
-    "WechatMemberCard",
+    "WechatMemberCard", "CardPackagePush",
 ]

@@ -69,7 +69,8 @@ def drop_merchant_indexes_a_wider_one_serves(metadata):
         alone = [index for index in table.indexes if _column_keys(index) == ["merchant_id"] and not index.unique]
         if not alone:
             continue
-        wider = [_column_keys(c) for c in table.constraints if isinstance(c, sa.UniqueConstraint)]
+        wider = [_column_keys(c) for c in table.constraints
+                 if isinstance(c, (sa.UniqueConstraint, sa.PrimaryKeyConstraint))]
         wider += [_column_keys(index) for index in table.indexes if index not in alone]
         if any(keys[:1] == ["merchant_id"] for keys in wider):
             for index in alone:

@@ -74,9 +74,21 @@ def _face(app_id, code, card):
             "balance": code.balance if activated and payload.get("supply_balance") else None,
             "bonus_url": link(payload["bonus_url"]) if payload.get("bonus_url") else None,
             "balance_url": link(payload["balance_url"]) if payload.get("balance_url") else None,
-            "fields": [code.fields[key] for key in sorted(code.fields)] if activated else [],
+            "fields": _fields(payload, code, link) if activated else [],
             "prerogative": payload.get("prerogative", ""), "cells": cells,
             "activate_url": link(payload["activate_url"]) if payload.get("activate_url") and not activated else None}
+
+
+def _fields(payload, code, link):
+    """The card's custom fields with what the app last set them to (等级 金卡)."""
+    shown = []
+    for index, slot in enumerate(store.FIELD_SLOTS, start=1):
+        field = payload.get(slot)
+        if isinstance(field, dict):
+            url = field.get("url")
+            shown.append({"name": store.field_name(field), "value": code.fields.get(str(index), ""),
+                          "url": link(url) if url else None})
+    return shown
 
 
 @blueprint.route("/phone/cards/add", methods=["POST"])

@@ -37,6 +37,11 @@ UPDATABLE_BASE = {"title", "color", "logo_url", "notice", "description", "custom
                   "custom_url_sub_title", "promotion_url_name", "promotion_url", "promotion_url_sub_title",
                   "service_phone"}
 MAX_AMOUNT = 10 ** 12
+# custom_field1..3: what a member card shows beside points and balance, named by type (or by the card's own name).
+FIELD_NAMES = {"FIELD_NAME_TYPE_LEVEL": "等级", "FIELD_NAME_TYPE_COUPON": "优惠券", "FIELD_NAME_TYPE_STAMP": "印花",
+               "FIELD_NAME_TYPE_DISCOUNT": "折扣", "FIELD_NAME_TYPE_ACHIEVEMEN": "成就", "FIELD_NAME_TYPE_MILEAGE": "里程",
+               "FIELD_NAME_TYPE_SET_POINTS": "集点", "FIELD_NAME_TYPE_TIMS": "次数"}
+FIELD_SLOTS = ("custom_field1", "custom_field2", "custom_field3")
 
 
 # --- the card ----------------------------------------------------------------------------------------------
@@ -102,6 +107,9 @@ def _check_member_card(member_card):
     for name in ("bonus_url", "balance_url"):
         if name in member_card and not _url(member_card[name]):
             raise ApiError(47001, f"{name} is invalid")
+    for slot in FIELD_SLOTS:
+        if slot in member_card:
+            _check_field(slot, member_card[slot])
     cell = member_card.get("custom_cell1")
     if cell is not None and cell != {"name": "", "tips": "", "url": ""}:  # all empty: the entry taken off the card
         if not isinstance(cell, dict) or not isinstance(cell.get("name"), str) or not _url(cell.get("url")):
@@ -109,6 +117,20 @@ def _check_member_card(member_card):
         if not text_fits(cell["name"], LIMITS["cell_name"]) or not text_fits(cell.get("tips") or "",
                                                                              LIMITS["cell_tips"]):
             raise ApiError(45021, "custom_cell1 exceeds the limit")
+
+
+def _check_field(slot, field):
+    if not isinstance(field, dict) or not (field.get("name_type") in FIELD_NAMES or isinstance(field.get("name"), str)):
+        raise ApiError(47001, f"{slot} is invalid")
+    if "name" in field and not text_fits(field["name"], 4):
+        raise ApiError(45021, f"{slot} exceeds the limit")
+    if field.get("url") not in (None, "") and not _url(field["url"]):
+        raise ApiError(47001, f"{slot} is invalid")
+
+
+def field_name(field):
+    """What the card shows as a custom field's label."""
+    return FIELD_NAMES.get(field.get("name_type")) or field.get("name") or ""
 
 
 def _url(value):

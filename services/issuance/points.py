@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, text
 from domain import points as rules
 from models import PointsTransaction
 from models.base import UTCDateTime
+from services.card_push import pending as card_push
 from services.points import ledger as points_ledger
 from services.shared import idempotency
 
@@ -48,9 +49,11 @@ def earn(session, merchant, member_ids, amount, *, prefix, note, reference, now)
     if session.get_bind().dialect.name != "postgresql":
         return [m for m in member_ids if _earn_one(session, merchant, m, amount, prefix, note, reference, now)]
     expires_at = rules.expiry_for(now, merchant.points_expiry_mode, merchant.points_expiry_days, merchant.timezone)
-    return list(session.scalars(_EARN, {
+    given = list(session.scalars(_EARN, {
         "merchant_id": merchant.id, "members": list(member_ids), "amount": amount, "prefix": prefix, "note": note,
         "reference_type": reference[0], "reference_id": str(reference[1]), "now": now, "expires_at": expires_at}))
+    card_push.members_changed(session, merchant.id, given)
+    return given
 
 
 def add_growth(session, merchant_id, member_ids, growth):

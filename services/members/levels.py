@@ -6,6 +6,7 @@ from sqlalchemy import select
 from domain import levels as rules
 from domain.errors import Conflict, DomainError
 from models import Level, LevelChange, Member
+from services.card_push import pending as card_push
 from services.merchant import audit
 from services.shared import merchant_memory
 from services.wechat import notices
@@ -127,6 +128,7 @@ def _change(session, member, level, *, reason, note=None, operator=None):
     session.add(change)
     member.level = level
     session.flush()
+    card_push.member_changed(session, member.merchant_id, member.id)
     notices.level_changed(session, member, previous, level, change)
     if previous is None or level.rank > previous.rank:
         # Every way up counts as reaching the level (join, payment, top-up, growth, a manager's hand).

@@ -6,6 +6,7 @@ from domain import points as rules
 from domain.clock import now_utc
 from domain.errors import DomainError
 from models import Member, PointsAllocation, PointsLot, PointsTransaction, Store
+from services.card_push import pending as card_push
 from services.shared import direct_sql, idempotency, ledger_rows, staged_changes
 from services.wechat import notices
 from services.shared.tenancy import get_owned
@@ -85,6 +86,7 @@ def _changed(session, merchant, member, txn, locked):
 
 
 def _set_balance(session, member, balance, staged):
+    card_push.member_changed(session, member.merchant_id, member.id)
     if staged:
         staged_changes.stage(session, member, points_balance=balance)
     else:

@@ -7,6 +7,7 @@ from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, NotFound, WalletFrozen
 from domain.money import MAX_FEN
 from models import Wallet, WalletPosting, WalletTransaction
+from services.card_push import pending as card_push
 from services.merchant import audit
 from services.shared import idempotency, ledger_rows
 from services.wechat import notices
@@ -163,6 +164,8 @@ def _apply(session, merchant_id, wallet_id, kind, key, reference, operator, stor
                  wallet_id=wallet.id if account in WALLET_ACCOUNTS else None)
             for account, amount in rules.journal_legs(kind, delta.principal, delta.bonus)]
     txn = _move_and_record(session, wallet, delta, values, legs, key_is_ours=locked is not None)
+    if wallet.kind == "member" and wallet.member_id is not None and (delta.principal or delta.bonus):
+        card_push.member_changed(session, merchant_id, wallet.member_id)
     notices.balance_changed(session, merchant_id, wallet, txn)
     return txn
 

@@ -7,14 +7,16 @@ The membership number is the member's physical card number when they have one in
 (the QR WeChat shows on the card): the till resolves both (services/till/quote.identify, `member_of_code`).
 """
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
 from channels.wechat import client_for
 from domain.clock import now_utc
 from domain.errors import DomainError, NotFound
-from models import Member, MemberIdentity, Wallet, WechatCardHolding, WechatMemberCard
-from services.wechat_cards import events as card_events
+from domain.wechat_member_card import FIELD_VALUE_CHARS, fit_text
+from models import Member, MemberIdentity, WechatCardHolding, WechatMemberCard
+from services.card_push import pending as card_push
+from services.wechat_cards import events as card_events, updates
 
 MAX_ENCRYPT_CODE = 512
 
@@ -64,11 +66,6 @@ def membership_number(session, member, holding):
     return number if number and len(number) <= 32 else holding.code
 
 
-def balance_of(session, member):
-    return session.scalar(select(func.coalesce(func.sum(Wallet.principal + Wallet.bonus), 0)).where(
-        Wallet.merchant_id == member.merchant_id, Wallet.member_id == member.id, Wallet.kind == "member")) or 0
-
-
 def activate(session, merchant, holding, member):
     """Bind the holding to the member and activate it in WeChat with their number, points and balance. A card
     already activated for this member is left as it is; one bound to another member is refused."""
@@ -77,11 +74,15 @@ def activate(session, merchant, holding, member):
     if holding.state == "activated" and holding.member_id == member.id:
         return holding
     number = membership_number(session, member, holding)
+    totals = updates.member_totals(session, merchant.id, [member.id])[member.id]
     _wechat(lambda: client_for(merchant).card.activate_membercard(
-        number, holding.code, card_id=holding.card_id, init_bonus=int(member.points_balance or 0),
-        init_balance=int(balance_of(session, member))))
+        number, holding.code, card_id=holding.card_id, init_bonus=totals.points, init_balance=totals.balance,
+        init_custom_field_value1=fit_text(totals.level, FIELD_VALUE_CHARS)))
     holding.member_id, holding.state, holding.updated_at = member.id, "activated", now_utc()
     session.flush()
+    # A change committed while WeChat was activating found no activated card to mark: one push after this commit
+    # carries whatever changed since the totals above were read.
+    card_push.member_changed(session, merchant.id, member.id)
     return holding
 
 

@@ -12,7 +12,7 @@ from wechatpy.exceptions import WeChatClientException
 from channels.wechat import client_for
 from domain.clock import now_utc
 from domain.errors import DomainError
-from domain.wechat_member_card import CELL_SLOTS, CELLS, color_hex
+from domain.wechat_member_card import CELL_SLOTS, CELLS, LEVEL_FIELD, color_hex
 from models import WechatMemberCard
 from services.shared import host
 
@@ -93,6 +93,8 @@ def member_card_json(card, merchant, creating=True):
         body["bonus_url"] = cell_url(merchant, "points")
     if card.supply_balance:
         body["balance_url"] = cell_url(merchant, "balance")
+    body["custom_field1"] = {"name_type": LEVEL_FIELD,
+                             "url": host.external_url("member_h5.level", merchant_slug=merchant.slug)}
     cells = list(card.cells or ())
     for index, slot in enumerate(CELL_SLOTS):
         key = cells[index] if index < len(cells) else None

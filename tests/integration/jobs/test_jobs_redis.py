@@ -3,7 +3,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 
 from extensions import db as database
-from jobs import campaigns, levels, payments, points, sends
+from jobs import campaigns, levels, payments, points, sends, wechat
 from jobs.base import enqueue
 from models import Member
 
@@ -51,13 +51,15 @@ def test_does_each_period_of_a_periodic_job_get_claimed_once(redis_url):
     connection = Redis.from_url(redis_url)
     every_job = sorted(fn.job_name for fn, _ in schedule.PERIODIC)
     first = schedule.due_now(connection, now=7200)
-    second = schedule.due_now(connection, now=7230)  # same periods, another scheduler
+    second = schedule.due_now(connection, now=7201)  # same periods, another scheduler
     assert sorted(fn.job_name for fn, _ in first) == every_job
     assert second == []
     five_minutes_on = sorted(fn.job_name for fn, _ in schedule.due_now(connection, now=7500))
-    # the jobs that run every 5 minutes or more often: overdue orders, and the sends' and campaigns' minute ticks
+    # the jobs that run every 5 minutes or more often: overdue orders, the sends' and campaigns' minute ticks and
+    # the card packages' pushes
     assert five_minutes_on == sorted([payments.settle_overdue_orders.job_name, sends.start_due_sends.job_name,
-                                      campaigns.evaluate_campaigns.job_name])
+                                      campaigns.evaluate_campaigns.job_name,
+                                      wechat.push_card_packages_everywhere.job_name])
     assert len(schedule.due_now(connection, now=10800)) == len(every_job)
 
 
