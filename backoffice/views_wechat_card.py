@@ -12,6 +12,7 @@ from backoffice.ui import invalid
 from domain.errors import DomainError
 from domain.wechat_member_card import CELLS, COLORS
 from extensions import db
+from services.card_push import push as card_push
 from services.wechat_cards import face, sync
 from web import boundary
 
@@ -28,7 +29,9 @@ def wechat_card():
         form.fill(face.values_of(card) if card is not None else face.defaults(merchant))
 
     def context(**extra):
-        return dict(form=form, card=card, state=face.sync_state(card), colors=COLORS, cells=CELLS, **extra)
+        return dict(form=form, card=card, state=face.sync_state(card), colors=COLORS, cells=CELLS,
+                    holders=face.holders(db.session, merchant.id), backlog=card_push.backlog(db.session, merchant.id),
+                    **extra)
 
     if not form.is_submitted():
         return render_template(PAGE, **context())

@@ -43,15 +43,18 @@ LEVEL_FIELD = "FIELD_NAME_TYPE_LEVEL"
 FIELD_VALUE_CHARS = 6
 
 
-def fit_text(text, chinese_chars):
-    """The longest start of `text` WeChat takes for such a field, with … when it had to be cut."""
+def clip_text(text, chinese_chars):
+    """The longest start of `text` WeChat takes for such a field."""
     text = text or ""
-    if text_fits(text, chinese_chars):
-        return text
-    room = chinese_chars * 3 - len("…".encode("utf-8"))
-    while len(text.encode("utf-8")) > room:
+    while text and not text_fits(text, chinese_chars):
         text = text[:-1]
-    return text + "…"
+    return text
+
+
+def fit_text(text, chinese_chars):
+    """The same, ending in … when it had to be cut (… takes the room of one Chinese character)."""
+    text = text or ""
+    return text if text_fits(text, chinese_chars) else clip_text(text, chinese_chars - 1) + "…"
 
 
 def color_hex(name):

@@ -9,7 +9,7 @@ import logging
 import time
 from datetime import timedelta
 
-from sqlalchemy import delete, or_, select, tuple_, update
+from sqlalchemy import delete, func, or_, select, tuple_, update
 
 from channels.wechat import client_for
 from domain.clock import now_utc
@@ -129,6 +129,18 @@ def _activated_holdings(session, merchant_id, member_ids):
             WechatCardHolding.state == "activated").order_by(WechatCardHolding.id)):
         held.setdefault(holding.member_id, []).append(holding)
     return held
+
+
+def backlog(session, merchant_id):
+    """What the merchant's page shows: members whose card waits for an update, how many of those failed, and the
+    latest failure in WeChat's words."""
+    waiting, failing = session.execute(select(
+        func.count(), func.count().filter(CardPackagePush.attempts > 0)).where(
+        CardPackagePush.merchant_id == merchant_id)).one()
+    error = session.scalar(select(CardPackagePush.last_error).where(
+        CardPackagePush.merchant_id == merchant_id, CardPackagePush.attempts > 0)
+        .order_by(CardPackagePush.next_try_at.desc()).limit(1)) if failing else None
+    return {"waiting": waiting, "failing": failing, "error": error}
 
 
 def push_everywhere(session, seconds, now_fn=now_utc):

@@ -2,12 +2,12 @@
 notice, privileges, instructions, whether points and balance show on the card, and which member pages its entries
 open. Every text is held to WeChat's limit (domain/wechat_member_card.py), so WeChat refuses a save only for what
 it alone knows; each save is a new version, which services/wechat_cards/sync.py brings to WeChat."""
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from domain.clock import now_utc
 from domain.errors import DomainError
-from domain.wechat_member_card import CELLS, COLORS, DEFAULT_COLOR, LIMITS, MAX_CELLS, text_fits
-from models import WechatMemberCard
+from domain.wechat_member_card import CELLS, COLORS, DEFAULT_COLOR, LIMITS, MAX_CELLS, clip_text, text_fits
+from models import WechatCardHolding, WechatMemberCard
 from services.merchant import audit
 from services.shared.uploads import image_type
 
@@ -35,16 +35,10 @@ def defaults(merchant):
     """What the page shows before the first save: the shop's name on WeChat's green, with all four entries but the
     ones the balance and points already have on the card."""
     name = merchant.name or ""
-    return {"title": _clip(f"{name}会员卡", LIMITS["title"]) if text_fits(f"{name}会员卡", LIMITS["title"])
-            else "会员卡", "brand_name": _clip(name, LIMITS["brand_name"]) or "会员卡", "color": DEFAULT_COLOR,
+    return {"title": clip_text(f"{name}会员卡", LIMITS["title"]) if text_fits(f"{name}会员卡", LIMITS["title"])
+            else "会员卡", "brand_name": clip_text(name, LIMITS["brand_name"]) or "会员卡", "color": DEFAULT_COLOR,
             "notice": DEFAULT_NOTICE, "prerogative": DEFAULT_PREROGATIVE, "description": DEFAULT_DESCRIPTION,
             "supply_balance": True, "supply_bonus": True, "cells": ["coupons", "membership"]}
-
-
-def _clip(text, chars):
-    while text and not text_fits(text, chars):
-        text = text[:-1]
-    return text
 
 
 def save(session, actor, merchant, *, title, brand_name, color, notice, prerogative, description, supply_balance,
@@ -113,3 +107,11 @@ def sync_state(card):
     if card.synced_version == card.version and card.card_id:
         return "synced"
     return "failed" if card.sync_error else "pending"
+
+
+def holders(session, merchant_id):
+    """How many cards members hold in their WeChat card packages: {"added": n, "activated": n}."""
+    counts = dict(session.execute(select(WechatCardHolding.state, func.count()).where(
+        WechatCardHolding.merchant_id == merchant_id, WechatCardHolding.state != "deleted")
+        .group_by(WechatCardHolding.state)).all())
+    return {"added": counts.get("added", 0), "activated": counts.get("activated", 0)}

@@ -103,3 +103,32 @@ def test_is_a_gif_logo_refused(as_owner, wechat_merchant, db):
                            content_type="multipart/form-data")
     assert answer.status_code == 400 and "JPG 或 PNG" in text_of(answer)
     assert card_of(db, wechat_merchant) is None
+
+
+def test_does_the_page_say_how_many_hold_the_card_and_which_updates_failed(as_owner, wechat_merchant, db, make,
+                                                                          live_server):
+    from datetime import timedelta
+
+    from domain.clock import now_utc
+    from models import CardPackagePush, WechatCardHolding
+
+    assert as_owner.post("/backoffice/wechat-card", data=FORM).status_code == 302
+    card_id = card_of(db, wechat_merchant).card_id
+    members = [make.member(wechat_merchant) for _ in range(3)]
+    for n, (member, state) in enumerate(zip(members, ("activated", "activated", "added"))):
+        db.session.add(WechatCardHolding(merchant_id=wechat_merchant.id, card_id=card_id, code=f"80000000000{n}",
+                                         openid=f"o-holder-{n}", member_id=member.id, state=state))
+    now = now_utc()
+    db.session.add_all([
+        CardPackagePush(merchant_id=wechat_merchant.id, member_id=members[0].id, first_changed_at=now,
+                        next_try_at=now),
+        CardPackagePush(merchant_id=wechat_merchant.id, member_id=members[1].id, first_changed_at=now, attempts=2,
+                        next_try_at=now + timedelta(minutes=5), last_error="无法连接微信服务器")])
+    other = make.merchant(slug="elsewhere")  # another merchant's backlog is not this page's
+    db.session.add(CardPackagePush(merchant_id=other.id, member_id=make.member(other).id, first_changed_at=now,
+                                   next_try_at=now, attempts=1, last_error="别家的错误"))
+    db.session.commit()
+    page = text_of(as_owner.get("/backoffice/wechat-card"))
+    assert "已激活 2 张，待激活 1 张" in page
+    assert "2 位会员的卡面余额、积分或等级正在更新" in page
+    assert "其中 1 位更新失败，稍后自动重试：无法连接微信服务器" in page and "别家的错误" not in page
