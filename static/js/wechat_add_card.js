@@ -19,6 +19,8 @@
   }
 
   button.addEventListener('click', function (event) {
+    // WeChat injects its bridge into every page it shows; a browser that only says it is WeChat has none.
+    if (!window.WeixinJSBridge) { return; }
     event.preventDefault();
     var url = button.dataset.configUrl + '?url=' + encodeURIComponent(location.href.split('#')[0]);
     var answer = fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
