@@ -17,7 +17,7 @@ import requests
 from redis import Redis
 from rq import Queue
 from rq.job import Job
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from domain import roles
 from models import Checkout, CouponCode, Verification
@@ -114,6 +114,16 @@ def at_once(calls):
     return results
 
 
+def what_went_on(db, cluster):
+    """For a failure's message: what the web processes logged, and the server's connections at that moment (a
+    5xx from both processes at once has been the server refusing connections while other tests held them)."""
+    db.session.rollback()
+    connections = db.session.execute(text(
+        "SELECT datname, state, count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+        "GROUP BY 1, 2 ORDER BY 3 DESC")).all()
+    return "\n".join([f"connections: {connections}"] + [p.output() for p in cluster["processes"][:2]])
+
+
 def api_post(base, key, path, body, request_key):
     def call():
         answer = requests.post(f"{base}/api/v1/{path}", json=body, timeout=30, headers={
@@ -147,7 +157,7 @@ def test_do_two_web_processes_verify_each_code_and_take_each_payment_exactly_onc
     verified = {}
     for (kind, code), (status, body) in zip(expected, results):
         if kind == "verify":
-            assert status in (201, 409), (status, body)
+            assert status in (201, 409), (status, body, what_went_on(db, cluster))
             verified.setdefault(code, []).append(status)
         elif kind == "other":
             assert status == 404, (status, body)
@@ -170,14 +180,14 @@ def test_do_two_web_processes_verify_each_code_and_take_each_payment_exactly_onc
     assert links_across_merchants(db.session.connection()) == {}
 
 
-def staff_cookies(base):
+def staff_cookies(base, explain=lambda: ""):
     """Sign in on the staff page through one process (with its CSRF token, as a browser does)."""
     browser = requests.Session()
     page = browser.get(f"{base}/staff/login", timeout=10).text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     answer = browser.post(f"{base}/staff/login", timeout=10, data={
         "csrf_token": token, "merchant": "scale-a", "username": "boss", "password": PASSWORD})
-    assert answer.status_code == 200 and "/staff/login" not in answer.url, answer.url
+    assert answer.status_code == 200 and "/staff/login" not in answer.url, (answer.url, explain())
     return browser.cookies
 
 
@@ -230,7 +240,7 @@ def forget_tokens(redis):
 
 
 def test_is_the_wechat_token_fetched_once_per_expiry_across_all_processes(db, shop, cluster):
-    cookies = staff_cookies(cluster["bases"][0])
+    cookies = staff_cookies(cluster["bases"][0], lambda: what_went_on(db, cluster))
     assert jssdk_config(cluster["bases"][1], cookies)()[0] == 200  # signed in through A, known to B
     forget_tokens(cluster["redis"])  # the token and ticket that call fetched expire: the count starts here
     before = issued(db, "access_token"), issued(db, "jsapi_ticket")
