@@ -53,7 +53,7 @@ migrate: venv
 
 run: setup db
 	@PUBLIC_BASE_URL="$(PUBLIC_BASE_URL)" bash scripts/banner.sh
-	PUBLIC_BASE_URL="$(PUBLIC_BASE_URL)" exec $(FLASK) run --host $(HOST) --port $(PORT)
+	PUBLIC_BASE_URL="$(PUBLIC_BASE_URL)" IN_PROCESS_SCHEDULER=1 exec $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup chromium
 	$(PYTHON) -m pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)

@@ -26,7 +26,7 @@ import wechat_bot
 import config as config_module
 from backoffice import blueprint as backoffice_blueprint
 from extensions import babel, csrf, db, login_manager, migrate
-from jobs import dispatch
+from jobs import dispatch, schedule
 from models import Staff
 from models.crypto import configure_cipher, derive_key
 from services.shared import host, job_queue, reading
@@ -58,6 +58,7 @@ def create_app(config=None):
     boundary.install(app)
     headers.install(app)
     _register_cli(app)
+    schedule.start_in_process(app)  # only where asked (`make run`, no Redis)
     return app
 
 

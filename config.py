@@ -39,6 +39,9 @@ class Config:
     # No pre-ping: app.py replaces a pooled PostgreSQL connection the server closed, without a round trip.
     SQLALCHEMY_ENGINE_OPTIONS = {}
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    # One machine with no Redis (`make run`): the periodic jobs of a minute or less apart run in a thread of the
+    # serving process (jobs/schedule.py), so the sandbox shows what a scheduler and a worker would do.
+    IN_PROCESS_SCHEDULER = os.environ.get("IN_PROCESS_SCHEDULER", "0") == "1"
     # Logs on stderr: "json" (one object a line, production's default) or "text"; LOG_REQUESTS=1 adds a line a
     # request. METRICS_TOKEN opens /metrics to `Authorization: Bearer <token>`; unset, to loopback addresses only.
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
@@ -120,6 +123,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     WTF_CSRF_ENABLED = False
     REDIS_URL = ""
+    IN_PROCESS_SCHEDULER = False
     DATABASE_REPLICA_URL = ""
     SANDBOX_ENABLED = True
     SERVER_NAME = None

@@ -28,7 +28,7 @@ def send(job_name, args, job_id):
     fn = REGISTRY[job_name]
     redis_url = app.config.get("REDIS_URL")
     if not redis_url:
-        _run_inline(app, job_name, args)
+        run_inline(app, job_name, args)
         return
     queue = Queue(fn.queue, connection=redis_for(app, redis_url))
     queued = queue.enqueue(execute, job_name, *args, job_id=job_id, job_timeout=fn.timeout,
@@ -45,7 +45,7 @@ def redis_for(app, url):
     return connections[url]
 
 
-def _run_inline(app, job_name, args):
+def run_inline(app, job_name, args):
     """No Redis: run now, in a fresh app context so it has its own session and its own commit."""
     started, outcome = time.perf_counter(), "ok"
     with observability.job_context(f"inline-{uuid.uuid4().hex}", observability.current_request_id()):

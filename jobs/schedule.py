@@ -1,5 +1,9 @@
-"""Periodic jobs, declared in code. Any number of schedulers may run: each period is claimed once in Redis."""
+"""Periodic jobs, declared in code. Any number of schedulers may run: each period is claimed once in Redis.
+
+Without Redis (one development machine, `make run`), `start_in_process` runs the frequent ones (a minute apart or
+less) inline in a thread of the serving process instead; the hourly ones are left to their commands."""
 import logging
+import threading
 import time
 
 from jobs import dispatch
@@ -47,3 +51,31 @@ def run_forever(redis, tick_seconds=1):
         for fn, job_id in due_now(redis):
             dispatch.send(fn.job_name, (), job_id)
         time.sleep(tick_seconds)
+
+
+IN_PROCESS_LONGEST_PERIOD = 60  # seconds: what runs in the serving process; the hourly rebuilds would hold SQLite
+
+
+def start_in_process(app, tick_seconds=1, stop=None):
+    """A daemon thread running the frequent periodic jobs inline, from their next period on, until `stop` (an
+    Event) is set. None if not wanted."""
+    if not app.config.get("IN_PROCESS_SCHEDULER") or app.config.get("REDIS_URL"):
+        return None
+    frequent = [(fn, every) for fn, every in PERIODIC if every <= IN_PROCESS_LONGEST_PERIOD]
+    started = int(time.time())
+    last = {fn.job_name: started // every for fn, every in frequent}
+
+    stop = stop or threading.Event()
+
+    def run():
+        while not stop.wait(tick_seconds):
+            now = int(time.time())
+            for fn, every in frequent:
+                if now // every != last[fn.job_name]:
+                    last[fn.job_name] = now // every
+                    dispatch.run_inline(app, fn.job_name, ())
+
+    thread = threading.Thread(target=run, name="in-process-scheduler", daemon=True)
+    thread.start()
+    log.info("in-process scheduler started with %d periodic jobs", len(frequent))
+    return thread

@@ -1,4 +1,6 @@
 """Jobs: inline without Redis, on RQ queues with it, dispatched only after the enqueuing transaction commits."""
+import time
+
 from redis import Redis
 from rq import Queue, SimpleWorker
 
@@ -123,3 +125,37 @@ def test_does_a_submitted_send_go_onto_the_bulk_queue_and_run_on_a_worker(app, d
         assert len(delivered_openids(db, shop)) == 3
     finally:
         app.config["REDIS_URL"] = ""
+
+
+def test_does_the_in_process_scheduler_run_the_frequent_jobs_without_redis(app, monkeypatch):
+    import threading
+
+    from jobs import base as jobs_base
+    from jobs import schedule
+
+    ran = []
+
+    @jobs_base.job()
+    def tick_for_test(session):
+        ran.append("tick")
+
+    @jobs_base.job()
+    def hourly_for_test(session):
+        ran.append("hourly")
+
+    monkeypatch.setitem(app.config, "IN_PROCESS_SCHEDULER", True)
+    monkeypatch.setattr(schedule, "PERIODIC", [(tick_for_test, 1), (hourly_for_test, 3600)])
+    stop = threading.Event()
+    try:
+        thread = schedule.start_in_process(app, tick_seconds=0.05, stop=stop)
+        deadline = time.monotonic() + 5
+        while "tick" not in ran and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        jobs_base.REGISTRY.pop(tick_for_test.job_name)
+        jobs_base.REGISTRY.pop(hourly_for_test.job_name)
+    thread.join(timeout=5)
+    assert "tick" in ran and "hourly" not in ran and not thread.is_alive()
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert schedule.start_in_process(app) is None  # with Redis the scheduler process does it
