@@ -1,4 +1,5 @@
 """SQLAlchemy tables. Importing this package registers every model on the metadata."""
+from models.alipay_cards import AlipayCardHolding, AlipayCardTemplate
 from models.api_keys import ApiKey, api_key_stores
 from models.audiences import Audience
 from models.audit import AuditLog
@@ -19,6 +20,7 @@ from models.member import Fan, LevelChange, Member, MemberFieldDef, MemberIdenti
 from models.merchant import Merchant, Store
 from models.sandbox import (SandboxCard, SandboxCardCode, SandboxGrant, SandboxMassMessage, SandboxMassRecipient,
                             SandboxMedia, SandboxOutbox, SandboxUser)
+from models.sandbox_alipay_cards import SandboxAlipayCard, SandboxAlipayCardRequest, SandboxAlipayCardTemplate
 from models.notification_counts import NotificationRate, RejectedNotification
 from models.payments import Order, OrderRefund, PaymentNotification
 from models.reports import ReportBuiltDay, ReportDaily
@@ -52,4 +54,6 @@ __all__ = [
     "RecruitSmsBatch", "RecruitSmsInvitee", "SmsOptOut",
     "ReferralReward", "ReportBuiltDay", "ReportDaily", "SandboxCard", "SandboxCardCode", "WechatCardHolding",
     "WechatMemberCard", "CardPackagePush",
+    "AlipayCardHolding", "AlipayCardTemplate", "SandboxAlipayCard", "SandboxAlipayCardRequest",
+    "SandboxAlipayCardTemplate",
 ]

@@ -3,7 +3,8 @@ open platform does, answers each method with a body signed by the sandbox's "Ali
 `alipay.trade.wap.pay` to the cashier page. The methods: `alipay.system.oauth.token` (sandbox/alipay_auth.py),
 `alipay.trade.query` and `alipay.trade.close` (here), `alipay.trade.refund` and
 `alipay.trade.fastpay.refund.query` (sandbox/alipay_refunds.py), `alipay.trade.pay` and `alipay.trade.cancel` by
-the customer's payment code (sandbox/alipay_barcode.py).
+the customer's payment code (sandbox/alipay_barcode.py), the member card's alipay.marketing.card.*
+(sandbox/alipay_cards.py).
 """
 import json
 from base64 import b64encode
@@ -13,7 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from flask import make_response, request
 
 from extensions import db
-from sandbox import alipay_auth, alipay_barcode, alipay_cashier, alipay_keys, alipay_refunds, blueprint
+from sandbox import (alipay_auth, alipay_barcode, alipay_cards, alipay_cashier, alipay_keys, alipay_refunds,
+                     blueprint)
 from sandbox.alipay_trades import CLOSED, PAID, WAIT, biz, business_error, error, load_trade, swap
 from web import boundary
 
@@ -83,4 +85,5 @@ METHODS = {
     "alipay.trade.fastpay.refund.query": alipay_refunds.refund_query,
     "alipay.trade.pay": alipay_barcode.trade_pay,
     "alipay.trade.cancel": alipay_barcode.trade_cancel,
+    **alipay_cards.METHODS,  # alipay.marketing.card.*: the member card in the card package
 }
