@@ -6,6 +6,7 @@ from models.base import Base, CreatedAtMixin, TenantMixin, UTCDateTime
 
 NOTICE_KINDS = ("points_changed", "balance_changed", "level_up", "coupon_received")
 NOTICE_STATUSES = ("pending", "sent", "failed", "skipped")
+NOTICE_CHANNELS = ("wechat", "alipay")  # a template notice, or the Alipay life account's (生活号)
 
 
 class SmsCode(TenantMixin, CreatedAtMixin, Base):
@@ -31,12 +32,14 @@ class NoticeDelivery(TenantMixin, CreatedAtMixin, Base):
     __tablename__ = "notice_deliveries"
     __table_args__ = (sa.UniqueConstraint("merchant_id", "idempotency_key"),
                       sa.CheckConstraint(f"kind IN {NOTICE_KINDS!r}", name="kind_known"),
-                      sa.CheckConstraint(f"status IN {NOTICE_STATUSES!r}", name="status_known"))
+                      sa.CheckConstraint(f"status IN {NOTICE_STATUSES!r}", name="status_known"),
+                      sa.CheckConstraint(f"channel IN {NOTICE_CHANNELS!r}", name="channel_known"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True)
     kind: Mapped[str] = mapped_column(sa.String(20), nullable=False)
-    openid: Mapped[str | None] = mapped_column(sa.String(128))
+    channel: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="wechat", server_default="wechat")
+    openid: Mapped[str | None] = mapped_column(sa.String(128))  # the openid, or the Alipay user_id (channel alipay)
     payload: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
     status: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="pending")
     attempts: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)

@@ -57,6 +57,7 @@ class Send(TenantMixin, CreatedAtMixin, Base):
     # the primary key, so no index of the recipients' status is needed (each update would write into it).
     wechat_after: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
     sms_after: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    alipay_after: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0, server_default="0")
     total: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     handled: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     wechat_total: Mapped[int | None] = mapped_column(sa.Integer)  # WeChat's own figures (MASSSENDJOBFINISH)
@@ -86,8 +87,8 @@ class SendRecipient(Base):
     merchant_id: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     send_id: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     member_id: Mapped[int] = mapped_column(sa.Integer, nullable=False)
-    channel: Mapped[str | None] = mapped_column(sa.String(10))  # wechat | sms | None when skipped
-    address: Mapped[str | None] = mapped_column(sa.String(128))  # openid or mobile
+    channel: Mapped[str | None] = mapped_column(sa.String(10))  # wechat | alipay | sms | None when skipped
+    address: Mapped[str | None] = mapped_column(sa.String(128))  # openid, Alipay user_id or mobile
     status: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="queued")
     reason: Mapped[str | None] = mapped_column(sa.String(20))
     batch: Mapped[int | None] = mapped_column(sa.Integer)  # the mass call (wechat_mass_calls.id) that carried it

@@ -11,10 +11,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from channels import alipay_life
 from channels.wechat import client_for
 from domain.clock import now_utc, to_local
 from domain.money import format_yuan
 from models import MemberIdentity, Merchant, NoticeDelivery, WechatSettings
+from services.alipay_life import settings as life_settings
 from services.shared import host, job_queue
 from services.shared.tenancy import scoped
 
@@ -63,16 +65,15 @@ def level_changed(session, member, previous_level, new_level, change):
 
 
 def _record(session, merchant, member_id, kind, key, payload):
-    if merchant is None or not merchant.wechat_app_id:
+    """A member with the merchant's WeChat openid gets the template notice; one without it but with an Alipay
+    identity gets the notice through the merchant's Alipay life account (生活号), when it is on for this kind."""
+    if merchant is None:
         return None
-    settings = session.scalars(scoped(WechatSettings, merchant.id)).one_or_none()
-    if settings is not None and not getattr(settings, SWITCHES[kind]):
+    channel, address = _recipient(session, merchant, member_id, kind)
+    if not address:
         return None
-    openid = wechat_openid(session, merchant, member_id)
-    if not openid:
-        return None
-    delivery = NoticeDelivery(merchant_id=merchant.id, member_id=member_id, kind=kind, openid=openid,
-                              payload=payload, status="pending", attempts=0, idempotency_key=key)
+    delivery = NoticeDelivery(merchant_id=merchant.id, member_id=member_id, kind=kind, channel=channel,
+                              openid=address, payload=payload, status="pending", attempts=0, idempotency_key=key)
     try:
         with session.begin_nested():
             session.add(delivery)
@@ -81,6 +82,19 @@ def _record(session, merchant, member_id, kind, key, payload):
         return None  # already recorded by an earlier (replayed) call
     job_queue.enqueue(session, SEND_JOB, delivery.id)
     return delivery
+
+
+def _recipient(session, merchant, member_id, kind):
+    """(channel, openid or Alipay user_id) of the member for this notice, or (None, None)."""
+    openid = wechat_openid(session, merchant, member_id) if merchant.wechat_app_id else None
+    if openid:
+        settings = session.scalars(scoped(WechatSettings, merchant.id)).one_or_none()
+        if settings is not None and not getattr(settings, SWITCHES[kind]):
+            return None, None
+        return "wechat", openid
+    if life_settings.notice_template(life_settings.usable(session, merchant), kind) is None:
+        return None, None
+    return "alipay", life_settings.alipay_user_id(session, merchant.id, member_id)
 
 
 def wechat_openid(session, merchant, member_id):
@@ -135,6 +149,8 @@ def send(session, delivery_id):
     if delivery is None or delivery.status in ("sent", "skipped"):
         return None
     merchant = session.get(Merchant, delivery.merchant_id)
+    if delivery.channel == "alipay":
+        return _send_through_life_account(session, merchant, delivery)
     settings = session.scalars(scoped(WechatSettings, merchant.id)).one_or_none()
     template_id = ((settings.template_ids if settings else None) or {}).get(delivery.kind)
     if settings is not None and not getattr(settings, SWITCHES[delivery.kind]):
@@ -156,6 +172,36 @@ def send(session, delivery_id):
     delivery.status, delivery.sent_at, delivery.last_error = "sent", now_utc(), None
     session.flush()
     return None
+
+
+def _send_through_life_account(session, merchant, delivery):
+    """The notice through the merchant's Alipay life account. Alipay's final refusals (the member does not follow
+    the life account, a bad template) are recorded in its words and not retried; the rest are retried by the job."""
+    settings = life_settings.usable(session, merchant)
+    template_id = life_settings.notice_template(settings, delivery.kind)
+    if template_id is None:
+        return _skip(session, delivery, "商户已关闭生活号的该通知或未配置模板 ID")
+    lines = [field["value"] for field in _ordered(template_data(delivery, merchant.timezone))]
+    context = alipay_life.template_context(lines, member_link(merchant, *_link(delivery)))
+    delivery.attempts += 1
+    try:
+        alipay_life.send_template(merchant, delivery.openid, template_id, context)
+    except (alipay_life.LifeAccountRefused, alipay_life.LifeAccountUnreachable) as exc:
+        delivery.status, delivery.last_error = "failed", str(exc)[:500]
+        session.flush()
+        log.warning("life-account notice %s (%s) failed, attempt %s: %s", delivery.id, delivery.kind,
+                    delivery.attempts, delivery.last_error)
+        final = isinstance(exc, alipay_life.LifeAccountRefused) and exc.final
+        return None if final else delivery.last_error
+    delivery.status, delivery.sent_at, delivery.last_error = "sent", now_utc(), None
+    session.flush()
+    return None
+
+
+def _ordered(data):
+    """Template data as lines: first, keyword1.., remark."""
+    keywords = sorted((name for name in data if name.startswith("keyword")), key=lambda name: int(name[7:]))
+    return [data["first"], *(data[name] for name in keywords), data["remark"]]
 
 
 def _skip(session, delivery, reason):
