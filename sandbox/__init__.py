@@ -13,6 +13,7 @@ from sandbox import alipay_auth, alipay_cashier, alipay_gateway, alipay_refunds 
 from sandbox import paycode_page, phone, sms, wechat_api, wechat_micropay, wechat_pay, wechat_pay_refunds  # noqa: E402,F401
 from sandbox import wechat_mass, wechat_mass_report, wechat_media  # noqa: E402,F401
 from sandbox import phone_cards, wechat_cards  # noqa: E402,F401
+from sandbox import phone_alipay_vouchers  # noqa: E402,F401  (the Alipay vouchers in the simulated phone's card package)
 from sandbox import phone_alipay_cards  # noqa: E402,F401  (the Alipay card package on the simulated phone)
 
 
