@@ -12,7 +12,7 @@ from member_h5 import blueprint
 from member_h5.common import current_login, detect_client, member_required, message_page
 from services.members.join import member_for
 from services.wechat import jssdk
-from services.wechat_cards import activation, add_card
+from services.wechat_cards import activation, activation_form, add_card
 
 
 @blueprint.route("/wechat-card/activate")
@@ -24,14 +24,21 @@ def wechat_card_activate():
     if login.channel != "wechat":
         return message_page(_("请在微信中打开"), _("微信会员卡只能在微信中激活。"), 400, icon="warn")
     member = member_for(db.session, login)
-    if member is None:
+    ticket = request.args.get("activate_ticket")
+    if member is None and not ticket:
         return redirect(url_for("member_h5.claim", next=here))
-    if member.status != "active":
+    if member is not None and member.status != "active":
         return message_page(_("会员卡已停用"), _("您的会员卡已停用，如有疑问请联系商家。"), 403, icon="warn")
     try:
         holding = activation.holding_from_link(db.session, g.merchant, request.args.get("card_id"),
                                                request.args.get("encrypt_code"), login.user_key)
+        if member is None:  # WeChat's activation form gave the phone: join (or bind) with it, no SMS page
+            given = activation_form.answers(g.merchant, ticket)
+            member = activation_form.join_with_answers(db.session, g.merchant, login, given)
         activation.activate(db.session, g.merchant, holding, member)
+    except activation_form.NeedsClaimPage:
+        db.session.rollback()
+        return redirect(url_for("member_h5.claim", next=here))
     except DomainError as exc:
         db.session.rollback()
         status = 404 if exc.code == "not_found" else 400

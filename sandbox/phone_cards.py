@@ -10,7 +10,8 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 
 from domain.wechat_member_card import CELL_SLOTS
 from extensions import db
-from sandbox import blueprint, wechat_card_store as store, wechat_events as events, wechat_state as sbx
+from sandbox import blueprint, wechat_card_forms as forms, wechat_card_store as store, wechat_events as events
+from sandbox import wechat_state as sbx
 from sandbox.phone import WECHAT_USER_COOKIE, _merchant, _required_merchant
 from sandbox.wechat_cards import encrypt_code
 from sandbox.wechat_state import ApiError
@@ -76,7 +77,14 @@ def _face(app_id, code, card):
             "balance_url": link(payload["balance_url"]) if payload.get("balance_url") else None,
             "fields": _fields(payload, code, link) if activated else [],
             "prerogative": payload.get("prerogative", ""), "cells": cells,
-            "activate_url": link(payload["activate_url"]) if payload.get("activate_url") and not activated else None}
+            "activate_url": None if activated else _activation_link(payload, code, link)}
+
+
+def _activation_link(payload, code, link):
+    """激活会员卡: WeChat's own form for a card that asks for one (wx_activate), else the merchant's page."""
+    if payload.get("wx_activate"):
+        return url_for("sandbox.phone_card_form", code=code.code)
+    return link(payload["activate_url"]) if payload.get("activate_url") else None
 
 
 def _fields(payload, code, link):
@@ -139,3 +147,37 @@ def _tell(merchant, person, event, row, **fields):
     if trouble:
         sbx.record(db.session, "chat", merchant.wechat_app_id, person.user_key, {"from": "system", "text": trouble})
         boundary.commit_now()
+
+
+@blueprint.route("/phone/cards/activate", methods=["GET", "POST"])
+def phone_card_form():
+    """WeChat's activation form (一键激活): the fields the merchant's card asks, then, on submit, the merchant's
+    page opened with the card, its encrypt_code, the user and the form's activate_ticket."""
+    merchant = _merchant(request.values.get("m"))
+    person = _person(merchant) if merchant is not None else None
+    try:
+        row = store.code_of(db.session, merchant.wechat_app_id or "", request.values.get("code", "")) \
+            if person is not None else None
+    except ApiError:
+        row = None
+    if row is None or row.openid != person.user_key or row.state != "added":
+        abort(404)
+    card = store.card_of(db.session, merchant.wechat_app_id, row.card_id)
+    error = None
+    if request.method == "POST":
+        try:
+            ticket = forms.submit(db.session, merchant.wechat_app_id, row.code, request.form)
+        except ApiError as exc:
+            db.session.rollback()
+            error = exc.errmsg
+        else:
+            secret = encrypt_code(db.session, merchant.wechat_app_id, row.code)
+            boundary.commit_now()
+            target = card.payload["wx_activate_after_submit_url"]
+            joiner = "&" if "?" in target else "?"
+            query = urlencode({"card_id": row.card_id, "encrypt_code": secret, "outer_str": "",
+                               "openid": person.user_key, "activate_ticket": ticket})
+            return redirect(url_for("sandbox.phone_open", url=target + joiner + query))
+    return render_template("sandbox/card_activate_form.html", merchant=merchant, code=row.code, error=error,
+                           title=card.payload.get("base_info", {}).get("title", ""),
+                           fields=forms.fields_of(card), values=request.form), 400 if error else 200

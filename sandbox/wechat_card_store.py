@@ -239,3 +239,9 @@ def codes_of_user(session, app_id, openid):
                                                          SandboxCardCode.openid == openid,
                                                          SandboxCardCode.state != "deleted")
                            .order_by(SandboxCardCode.id.desc())).all()
+
+
+def codes_waiting(session, app_id):
+    """The app's cards added to a package and not activated yet."""
+    return session.scalars(select(SandboxCardCode).where(SandboxCardCode.app_id == app_id,
+                                                         SandboxCardCode.state == "added")).all()

@@ -4,6 +4,8 @@
   {"card": {...}} with base_info.id and status.
 - `card/membercard/activate` (`activate_membercard`), `card/membercard/updateuser` (`update_membercard`,
   answering result_bonus, result_balance and openid).
+- `card/membercard/activateuserform/set` (`set_activate_user_form`) and `card/membercard/activatetempinfo/get`
+  (`get_activate_info`): WeChat's activation form (sandbox/wechat_card_forms.py).
 - `card/code/get` (`get_code`) and `card/code/decrypt` (`decrypt_code`: the encrypt_code the phone appends to the
   card's links, as WeChat does, turned back into the code).
 Checks and storage: sandbox/wechat_card_store.py. The phone's card package: sandbox/phone_cards.py.
@@ -11,7 +13,7 @@ Checks and storage: sandbox/wechat_card_store.py. The phone's card package: sand
 from datetime import timedelta
 
 from extensions import db
-from sandbox import blueprint, wechat_card_store as store, wechat_state as sbx
+from sandbox import blueprint, wechat_card_forms as forms, wechat_card_store as store, wechat_state as sbx
 from sandbox.wechat_api import API, api, json_body, token_app
 from sandbox.wechat_state import ApiError
 
@@ -58,6 +60,21 @@ def wechat_card_update_user():
     app_id, data = token_app(), json_body()
     row = store.update_user(db.session, app_id, data)
     return _ok(result_bonus=row.bonus, result_balance=row.balance, openid=row.openid)
+
+
+@blueprint.route(API + "card/membercard/activateuserform/set", methods=["POST"])
+@api
+def wechat_card_activate_form_set():
+    app_id, data = token_app(), json_body()
+    forms.set_form(db.session, app_id, data)
+    return _ok()
+
+
+@blueprint.route(API + "card/membercard/activatetempinfo/get", methods=["POST"])
+@api
+def wechat_card_activate_answers():
+    app_id, data = token_app(), json_body()
+    return _ok(info=forms.answers_for(db.session, app_id, data.get("activate_ticket")))
 
 
 @blueprint.route(API + "card/code/get", methods=["POST"])

@@ -25,7 +25,7 @@ class ActivationRefused(DomainError):
     code = "wechat_card_activation_refused"
 
 
-def _wechat(call):
+def wechat_call(call):
     try:
         return call()
     except WeChatClientException as exc:
@@ -41,7 +41,7 @@ def holding_from_link(session, merchant, card_id, encrypt_code, openid):
     if not ours or card_id != ours or not encrypt_code or len(encrypt_code) > MAX_ENCRYPT_CODE \
             or "\x00" in encrypt_code:
         raise NotFound("会员卡不存在")
-    code = str(_wechat(lambda: client_for(merchant).card.decrypt_code(encrypt_code)) or "")
+    code = str(wechat_call(lambda: client_for(merchant).card.decrypt_code(encrypt_code)) or "")
     if not code or len(code) > card_events.MAX_CODE:
         raise NotFound("会员卡不存在")
     row = session.scalars(select(WechatCardHolding).where(
@@ -49,7 +49,7 @@ def holding_from_link(session, merchant, card_id, encrypt_code, openid):
         WechatCardHolding.code == code).with_for_update()).one_or_none()
     if row is None:
         # The user_get_card event has not arrived (or was lost): WeChat's code/get says whose card it is.
-        owner = _wechat(lambda: client_for(merchant).card.get_code(code, card_id)).get("openid")
+        owner = wechat_call(lambda: client_for(merchant).card.get_code(code, card_id)).get("openid")
         if owner != openid:
             raise NotFound("会员卡不存在")
         row, _new = card_events.record(session, merchant, card_id, code, openid)
@@ -75,7 +75,7 @@ def activate(session, merchant, holding, member):
         return holding
     number = membership_number(session, member, holding)
     totals = updates.member_totals(session, merchant.id, [member.id])[member.id]
-    _wechat(lambda: client_for(merchant).card.activate_membercard(
+    wechat_call(lambda: client_for(merchant).card.activate_membercard(
         number, holding.code, card_id=holding.card_id, init_bonus=totals.points, init_balance=totals.balance,
         init_custom_field_value1=fit_text(totals.level, FIELD_VALUE_CHARS)))
     holding.member_id, holding.state, holding.updated_at = member.id, "activated", now_utc()

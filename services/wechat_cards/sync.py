@@ -21,6 +21,10 @@ CELL_PAGES = {"balance": "member_h5.balance", "points": "member_h5.points", "cou
               "membership": "member_h5.membership"}
 CELL_TIPS = {"balance": "查看", "points": "查看", "coupons": "去使用", "membership": "了解"}
 QUANTITY = 100000000  # WeChat's largest stock: a member card never runs out
+# What WeChat's activation form asks: the phone that finds (or makes) the member; their name and birthday if given.
+ACTIVATION_FORM = {"required_form": {"can_modify": False, "common_field_id_list": ["USER_FORM_INFO_FLAG_MOBILE"]},
+                   "optional_form": {"can_modify": False, "common_field_id_list": ["USER_FORM_INFO_FLAG_NAME",
+                                                                                  "USER_FORM_INFO_FLAG_BIRTHDAY"]}}
 
 
 def sync(session, merchant):
@@ -39,6 +43,7 @@ def sync(session, merchant):
         else:
             card.card_id = client.card.create({"card": {"card_type": "MEMBER_CARD",
                                                         "member_card": member_card_json(card, merchant)}})
+        client.card.set_activate_user_form(card.card_id, **ACTIVATION_FORM)
     except WeChatClientException as exc:
         return _failed(session, card, f"微信拒绝了会员卡：{exc.errmsg}（错误码 {exc.errcode}）")
     except DomainError as exc:
@@ -87,8 +92,13 @@ def member_card_json(card, merchant, creating=True):
                      "use_custom_code": False, "can_give_friend": False})
     body = {"base_info": base, "prerogative": card.prerogative, "supply_bonus": card.supply_bonus,
             "supply_balance": card.supply_balance}
-    # 激活: WeChat opens our activation page with encrypt_code and card_id appended.
-    body["activate_url"] = host.external_url("member_h5.wechat_card_activate", merchant_slug=merchant.slug)
+    # 激活 through WeChat's own form (一键激活, the jump kind): the user gives their phone (and name, birthday) in
+    # WeChat, which then opens our activation page with card_id, encrypt_code and activate_ticket appended; the
+    # page binds or joins the member with that phone and activates the card. WeChat ignores wx_activate when an
+    # activate_url is also given.
+    body.update({"wx_activate": True, "wx_activate_after_submit": True,
+                 "wx_activate_after_submit_url": host.external_url("member_h5.wechat_card_activate",
+                                                                   merchant_slug=merchant.slug)})
     if card.supply_bonus:
         body["bonus_url"] = cell_url(merchant, "points")
     if card.supply_balance:
