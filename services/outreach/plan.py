@@ -3,9 +3,10 @@ preview (grouped counts, a sample) and the freeze (INSERT … SELECT into send_r
 merchant saw is what is sent.
 
 Per member: the openid of a follower of the merchant's account, the mass messages already taken this month, the
-phone and its opt-out. The channel rules (自动判断渠道): WeChat for a follower under the monthly allowance; SMS
-for a phone that has not opted out, when the send is SMS or allows the SMS fallback; otherwise skipped with the
-reason. A member who got the very same message from another send in the last day is skipped as 'duplicate' (a send
+Alipay user_id (when the merchant's Alipay life account is on), the phone and its opt-out. The channel rules
+(自动判断渠道): WeChat for a follower under the monthly allowance; else the Alipay life account (生活号) for a member
+with an Alipay identity; else SMS for a phone that has not opted out, when the send is SMS or allows the SMS
+fallback; otherwise skipped with the reason. A WeChat-only send stays on WeChat. A member who got the very same message from another send in the last day is skipped as 'duplicate' (a send
 made twice by mistake).
 """
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from sqlalchemy import and_, case, exists, func, insert, literal, null, select, 
 from domain.clock import now_utc
 from domain.outreach import WECHAT_MASS_PER_MONTH, mass_month, sms_send_start
 from models import CampaignRun, CampaignTarget, Fan, MassQuota, Member, Merchant, Send, SendRecipient
+from services.alipay_life import settings as life_settings
 from services.audiences import filters as audience_filters
 from services.outreach import recipients
 
@@ -26,8 +28,9 @@ REASON_LABELS = {
     "no_channel": "无可用渠道", "no_wechat": "未关注公众号", "no_phone": "没有手机号", "quota": "本月群发已满 4 条",
     "opted_out": "已退订短信", "quiet_hours": "短信静默时段", "duplicate": "24 小时内已收到相同内容",
     "cancelled": "发送已取消", "wechat_error": "微信接口拒绝", "not_delivered": "短信未送达",
+    "alipay_nofollow": "未关注支付宝生活号", "alipay_error": "支付宝接口拒绝",
 }
-CHANNEL_LABELS = {"wechat": "微信群发", "sms": "短信"}
+CHANNEL_LABELS = {"wechat": "微信群发", "alipay": "支付宝生活号", "sms": "短信"}
 
 
 @dataclass(frozen=True)
@@ -53,13 +56,18 @@ def decided(session, send, now=None):
                  .where(Fan.merchant_id == merchant.id, Fan.app_id == (merchant.wechat_app_id or ""),
                         Fan.subscribed.is_(True), Fan.member_id.is_not(None))
                  .group_by(Fan.member_id).subquery("followers"))
+    alipay = life_settings.alipay_users(merchant.id) if life_settings.usable(session, merchant) else None
     taken = and_(MassQuota.merchant_id == merchant.id, MassQuota.member_id == Member.id,
                  MassQuota.month == mass_month(now, merchant.timezone))
     base = (select(Member.id.label("member_id"), Member.mobile.label("mobile"),
                    Member.sms_opt_out_at.label("opted_out_at"), followers.c.openid.label("openid"),
-                   func.coalesce(MassQuota.used, 0).label("used"))
+                   func.coalesce(MassQuota.used, 0).label("used"),
+                   (alipay.c.user_id if alipay is not None else null()).label("alipay_user_id"))
             .outerjoin(followers, followers.c.member_id == Member.id).outerjoin(MassQuota, taken)
-            .where(Member.status == "active", *where).subquery("base"))
+            .where(Member.status == "active", *where))
+    if alipay is not None:
+        base = base.outerjoin(alipay, alipay.c.member_id == Member.id)
+    base = base.subquery("base")
     channel, reason = _choice(base, send, _in_quiet_hours(send, merchant, now))
     twins = _same_message_lately(session, send, now)
     if twins:
@@ -68,7 +76,8 @@ def decided(session, send, now=None):
                                 SendRecipient.status.in_(("sent", "delivered")))
         channel = case((repeat, null()), else_=channel)
         reason = case((repeat, literal("duplicate")), else_=reason)
-    address = case((channel == "wechat", base.c.openid), (channel == "sms", base.c.mobile), else_=null())
+    address = case((channel == "wechat", base.c.openid), (channel == "alipay", base.c.alipay_user_id),
+                   (channel == "sms", base.c.mobile), else_=null())
     return select(base.c.member_id, channel.label("channel"), address.label("address"),
                   case((channel.is_(None), literal("skipped")), else_=literal("queued")).label("status"),
                   reason.label("reason")).subquery("decided")
@@ -110,12 +119,14 @@ def _choice(base, send, quiet):
     if send.channel == "sms":
         return case((sms_ok, "sms"), else_=null()), sms_reason
     wechat_ok = and_(follower, under_quota)
+    alipay_ok = base.c.alipay_user_id.is_not(None)  # null unless the merchant's life account is on
     if not send.sms_fallback:
-        return (case((wechat_ok, "wechat"), else_=null()),
-                case((wechat_ok, null()), (follower, "quota"), else_=literal("no_channel")))
+        return (case((wechat_ok, "wechat"), (alipay_ok, "alipay"), else_=null()),
+                case((wechat_ok, null()), (alipay_ok, null()), (follower, "quota"), else_=literal("no_channel")))
     no_phone_reason = case((follower, "quota"), else_=literal("no_channel"))
-    return (case((wechat_ok, "wechat"), (sms_ok, "sms"), else_=null()),
-            case((wechat_ok, null()), (sms_ok, null()), (~has_phone, no_phone_reason), else_=sms_reason))
+    return (case((wechat_ok, "wechat"), (alipay_ok, "alipay"), (sms_ok, "sms"), else_=null()),
+            case((wechat_ok, null()), (alipay_ok, null()), (sms_ok, null()), (~has_phone, no_phone_reason),
+                 else_=sms_reason))
 
 
 def _in_quiet_hours(send, merchant, now):

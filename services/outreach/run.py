@@ -2,7 +2,8 @@
 by a job, paused for SMS quiet hours, cancelled, done.
 
 `run_chunk` does one step under a lock on the send row and the job commits after each: the first step freezes
-the audience (plan.freeze), then each step is one WeChat call of at most 10,000 openids or one batch of SMS. A
+the audience (plan.freeze), then each step is one WeChat call of at most 10,000 openids, one batch of Alipay life-account messages or one
+batch of SMS. A
 step's recipient statuses and the call it made commit together, and a WeChat call carries a clientmsgid derived
 from its batch, so a worker killed anywhere and restarted sends each member the message once and leaves nobody
 out. A cancel is seen at the start of the next step.
@@ -16,7 +17,7 @@ from domain.clock import now_utc
 from domain.errors import Conflict, DomainError, PermissionDenied
 from models import Merchant, Send, SendRecipient
 from services.merchant import audit
-from services.outreach import plan, recipients, sms_batch, wechat_batch
+from services.outreach import alipay_batch, plan, recipients, sms_batch, wechat_batch
 from services.shared import job_queue
 from services.shared.tenancy import get_owned
 
@@ -126,6 +127,14 @@ def run_chunk(session, send_id, now=None):
     batch = wechat_batch.next_batch(session, send)
     if batch:
         send.handled += wechat_batch.send_batch(session, merchant, send, batch, now)
+        return True
+    batch = alipay_batch.next_batch(session, send)
+    if batch:
+        handled, unreachable = alipay_batch.send_batch(session, merchant, send, batch, now)
+        send.handled += handled
+        if unreachable:  # Alipay did not answer: the tick tries the rest again in a minute
+            send.status, send.resume_at = "waiting", alipay_batch.retry_at(now)
+            return False
         return True
     batch = sms_batch.next_batch(session, send)
     if batch:
