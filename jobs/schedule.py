@@ -14,7 +14,7 @@ from jobs.points import expire_points_everywhere
 from jobs.reports import rebuild_reports_everywhere
 from jobs.sends import start_due_sends
 from jobs.stored_value import pay_topup_instalments
-from jobs.wechat import push_card_packages_everywhere
+from jobs.wechat import push_card_packages_everywhere, retry_wechat_card_syncs
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ PERIODIC = [
     (expire_paid_memberships_everywhere, 600),
     (rebuild_reports_everywhere, 3600),
     (push_card_packages_everywhere, 2),
+    (retry_wechat_card_syncs, 600),
 ]
 
 

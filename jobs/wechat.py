@@ -1,11 +1,11 @@
 """Official-account jobs: the slow work the callback must not do before replying."""
 import logging
 
-from jobs.base import job
+from jobs.base import each_in_own_transaction, job
 from models import Merchant
 from services.card_push import push as card_push
 from services.wechat import fans
-from services.wechat_cards import activation as wechat_card_activation
+from services.wechat_cards import activation as wechat_card_activation, sync as wechat_card_sync
 from channels.wechat import client_for
 
 log = logging.getLogger(__name__)
@@ -46,3 +46,16 @@ def push_card_packages_everywhere(session):
     if any(counts.values()):
         log.info("card packages: %(pushed)d pushed, %(changed)d changed meanwhile, %(failed)d failed", counts)
     return counts
+
+
+@job(queue="default", timeout=300)
+def retry_wechat_card_syncs(session):
+    """Periodic (every 10 minutes): a card save WeChat refused or could not be reached for is tried again, one
+    merchant per transaction; what WeChat says stays on the card page."""
+    due = wechat_card_sync.due_for_retry(session)
+
+    def retry(merchant_id):
+        merchant = session.get(Merchant, merchant_id)
+        return "synced" if merchant is not None and wechat_card_sync.sync(session, merchant) else "refused"
+
+    return each_in_own_transaction(session, due, retry, "sync the WeChat member card of merchant")

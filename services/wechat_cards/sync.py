@@ -1,19 +1,20 @@
 """WeChat catching up with the merchant's member card: card/create the first time (keeping WeChat's card_id),
 card/update after each later save, the logo uploaded (media/uploadimg) when it changed. A refusal (WeChat's
 errcode and errmsg), a missing official account or an unreachable WeChat is kept on the card in words, the saved
-version stays unsynced, and the next save tries again."""
+version stays unsynced, and the next save (or the retry job, every 10 minutes) tries again. A card deleted in
+WeChat (the official account's console) is created again, the cards users held of the old one gone with it."""
 import io
 
 import requests
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
 from wechatpy.exceptions import WeChatClientException
 
 from channels.wechat import client_for
 from domain.clock import now_utc
 from domain.errors import DomainError
 from domain.wechat_member_card import CELL_SLOTS, CELLS, LEVEL_FIELD, color_hex
-from models import WechatMemberCard
+from models import WechatCardHolding, WechatMemberCard
 from services.shared import host
 
 # The member page each entry opens (member_h5's endpoints).
@@ -21,6 +22,7 @@ CELL_PAGES = {"balance": "member_h5.balance", "points": "member_h5.points", "cou
               "membership": "member_h5.membership"}
 CELL_TIPS = {"balance": "查看", "points": "查看", "coupons": "去使用", "membership": "了解"}
 QUANTITY = 100000000  # WeChat's largest stock: a member card never runs out
+CARD_NOT_FOUND = 40073
 # What WeChat's activation form asks: the phone that finds (or makes) the member; their name and birthday if given.
 ACTIVATION_FORM = {"required_form": {"can_modify": False, "common_field_id_list": ["USER_FORM_INFO_FLAG_MOBILE"]},
                    "optional_form": {"can_modify": False, "common_field_id_list": ["USER_FORM_INFO_FLAG_NAME",
@@ -37,10 +39,9 @@ def sync(session, merchant):
     try:
         client = client_for(merchant)
         _upload_logo(card, client)
-        if card.card_id:
-            client.card.update({"card_id": card.card_id, "member_card": member_card_json(card, merchant,
-                                                                                         creating=False)})
-        else:
+        if card.card_id and not _updated(session, client, card, merchant):
+            card.card_id = None  # deleted in WeChat (the official account's console): made again below
+        if not card.card_id:
             card.card_id = client.card.create({"card": {"card_type": "MEMBER_CARD",
                                                         "member_card": member_card_json(card, merchant)}})
         client.card.set_activate_user_form(card.card_id, **ACTIVATION_FORM)
@@ -53,6 +54,28 @@ def sync(session, merchant):
     card.synced_version, card.sync_error, card.synced_at = version, None, now_utc()
     session.flush()
     return True
+
+
+def _updated(session, client, card, merchant):
+    """card/update; False when WeChat no longer has the card, whose holdings are then gone with it."""
+    try:
+        client.card.update({"card_id": card.card_id, "member_card": member_card_json(card, merchant,
+                                                                                     creating=False)})
+    except WeChatClientException as exc:
+        if exc.errcode != CARD_NOT_FOUND:
+            raise
+        session.execute(update(WechatCardHolding).where(
+            WechatCardHolding.merchant_id == card.merchant_id, WechatCardHolding.card_id == card.card_id,
+            WechatCardHolding.state != "deleted").values(state="deleted", updated_at=now_utc()))
+        return False
+    return True
+
+
+def due_for_retry(session, limit=100):
+    """Merchants whose card has a save WeChat has not taken yet (refused, or WeChat was unreachable)."""
+    return session.scalars(select(WechatMemberCard.merchant_id).where(
+        WechatMemberCard.synced_version < WechatMemberCard.version).order_by(WechatMemberCard.merchant_id)
+        .limit(limit)).all()
 
 
 def _failed(session, card, message):

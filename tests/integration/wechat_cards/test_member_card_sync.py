@@ -113,3 +113,40 @@ def test_does_each_merchant_have_its_own_card(db, shop, owner, make):
     face.save(db.session, owner, shop, **fields())
     assert face.card_for(db.session, other.id) is None
     assert face.defaults(other)["title"] == "咖啡店会员卡" and face.defaults(other)["brand_name"] == "咖啡店"
+
+
+def test_is_a_card_deleted_in_wechat_created_again_on_the_next_save(db, shop, owner):
+    from models import WechatCardHolding
+
+    card = face.save(db.session, owner, shop, **fields())
+    assert sync.sync(db.session, shop) is True
+    old_id = card.card_id
+    db.session.add(WechatCardHolding(merchant_id=shop.id, card_id=old_id, code="111122223333", openid="o-old",
+                                     state="activated"))
+    db.session.delete(wechat_card(db, old_id))  # the merchant deleted it in the official account's console
+    db.session.commit()
+    face.save(db.session, owner, shop, **fields(notice="请出示会员卡"))
+    assert sync.sync(db.session, shop) is True
+    db.session.commit()
+    assert card.card_id != old_id and face.sync_state(card) == "synced"
+    assert wechat_card(db, card.card_id).payload["base_info"]["notice"] == "请出示会员卡"
+    assert db.session.scalars(select(WechatCardHolding.state)).all() == ["deleted"]
+
+
+def test_does_the_retry_job_sync_a_card_wechat_could_not_take_at_save(db, shop, owner, app):
+    from jobs.wechat import retry_wechat_card_syncs
+
+    saved = app.config["WECHAT_API_BASE"]
+    app.config["WECHAT_API_BASE"] = "http://127.0.0.1:9/"  # WeChat unreachable while the merchant saves
+    try:
+        card = face.save(db.session, owner, shop, **fields())
+        assert sync.sync(db.session, shop) is False
+        db.session.commit()
+    finally:
+        app.config["WECHAT_API_BASE"] = saved
+    assert face.sync_state(card) == "failed" and "无法连接" in card.sync_error
+    assert retry_wechat_card_syncs(db.session) == {shop.id: "synced"}
+    db.session.expire_all()
+    card = db.session.get(type(card), card.id)
+    assert face.sync_state(card) == "synced" and card.card_id
+    assert retry_wechat_card_syncs(db.session) == {}  # nothing left behind
