@@ -24,3 +24,4 @@ from member_h5 import short_links  # noqa: E402,F401  (/j/<token>, outside /h5/<
 from member_h5 import views_membership  # noqa: E402,F401  (付费会员: plans, 开通 and 续费)
 from member_h5 import views_points_mall  # noqa: E402,F401  (积分商城: gifts for points, pick-up codes)
 from member_h5 import views_wechat_card  # noqa: E402,F401  (激活: the WeChat member card in the card package)
+from member_h5 import views_alipay_card  # noqa: E402,F401  (领取到支付宝卡包)

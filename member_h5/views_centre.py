@@ -10,6 +10,7 @@ from extensions import db
 from member_h5 import blueprint
 from member_h5.centre_tiles import grid_tiles
 from member_h5.common import member_required
+from member_h5.views_alipay_card import alipay_card_button
 from member_h5.views_wechat_card import add_card_button
 from member_h5.forms import ProfileForm, attach_errors, fill_industry, industry_values, with_industry_fields
 from services.members import (levels, fields as member_fields, holdings as member_holdings, join as member_join,
@@ -30,7 +31,7 @@ def centre():
     held = member_holdings.counted(db.session, g.merchant.id, member.id, now_utc())
     return render_template("member_h5/centre.html", member=member, purse=purse, qr_svg=member_qr.svg(token),
                            qr_seconds=member_qr.VALID_SECONDS, tiles=grid_tiles(held),
-                           wechat_card=add_card_button(g.login))
+                           wechat_card=add_card_button(g.login), alipay_card=alipay_card_button(g.login, member))
 
 
 @blueprint.route("/member/me")

@@ -1,13 +1,13 @@
 """Marking a member whose card package card is now behind. The ledgers call `member_changed` in the transaction
 that changed the balance, points or level, so the mark commits (or rolls back) with the change.
 
-A member without an activated card gets no row; one already marked only counts one more change. One mark per member
+A member without an activated WeChat card or an open Alipay card gets no row; one already marked only counts one more change. One mark per member
 per transaction: a payment that moves points and balance marks its member once."""
-from sqlalchemy import bindparam, event, literal, select
+from sqlalchemy import bindparam, event, literal, select, union
 from sqlalchemy.orm import Session
 
 from domain.clock import now_utc
-from models import CardPackagePush, WechatCardHolding
+from models import AlipayCardHolding, CardPackagePush, WechatCardHolding
 from models.base import UTCDateTime
 from services.shared import direct_sql
 from services.shared.insert_once import dialect_insert
@@ -42,12 +42,19 @@ def _statement(session, one):
 
 def _build(insert, one):
     now = bindparam("now", type_=UTCDateTime())
-    held = WechatCardHolding
-    members = (held.member_id == bindparam("member_id")) if one else \
-        held.member_id.in_(bindparam("member_ids", expanding=True))
-    activated = (select(bindparam("merchant_id"), held.member_id, literal(1), now, now, literal(0))
-        .where(held.merchant_id == bindparam("merchant_id"), members, held.state == "activated")
-        .distinct())
+
+    def members(held):
+        return (held.member_id == bindparam("member_id")) if one else \
+            held.member_id.in_(bindparam("member_ids", expanding=True))
+
+    # The members holding a card in either package (UNION: each member once), one index look-up per package.
+    holders = union(
+        select(WechatCardHolding.member_id).where(WechatCardHolding.merchant_id == bindparam("merchant_id"),
+                                                  members(WechatCardHolding), WechatCardHolding.state == "activated"),
+        select(AlipayCardHolding.member_id).where(AlipayCardHolding.merchant_id == bindparam("merchant_id"),
+                                                  members(AlipayCardHolding), AlipayCardHolding.state == "open"),
+    ).subquery()
+    activated = select(bindparam("merchant_id"), holders.c.member_id, literal(1), now, now, literal(0))
     push = CardPackagePush.__table__
     statement = insert(push).from_select(
         ["merchant_id", "member_id", "changes", "first_changed_at", "next_try_at", "attempts"], activated)

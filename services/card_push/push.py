@@ -15,6 +15,7 @@ from channels.wechat import client_for
 from domain.clock import now_utc
 from domain.errors import DomainError
 from models import CardPackagePush, Merchant, WechatCardHolding, WechatMemberCard
+from services.alipay_cards import updates as alipay_updates
 from services.wechat_cards import updates
 
 log = logging.getLogger(__name__)
@@ -66,10 +67,13 @@ def _due(now):
 
 
 def push_claimed(session, merchant, claimed, now_fn=now_utc):
-    """Call WeChat for each claimed member and settle their rows. {"pushed"|"failed"|"changed": n}."""
+    """Call WeChat (and Alipay, for cards opened there) for each claimed member and settle their rows.
+    {"pushed"|"failed"|"changed": n}."""
     card = session.scalars(select(WechatMemberCard).where(WechatMemberCard.merchant_id == merchant.id)).one_or_none()
     holdings = _activated_holdings(session, merchant.id, list(claimed))
-    totals = updates.member_totals(session, merchant.id, [member_id for member_id in claimed if member_id in holdings])
+    alipay_held = alipay_updates.open_holdings(session, merchant.id, list(claimed))
+    totals = updates.member_totals(session, merchant.id, [member_id for member_id in claimed
+                                                          if member_id in holdings or member_id in alipay_held])
     errors = {}
     try:
         client = client_for(merchant) if holdings and card is not None else None
@@ -84,6 +88,8 @@ def push_claimed(session, merchant, claimed, now_fn=now_utc):
                 holding.state, holding.updated_at = "deleted", now_fn()
             elif outcome.error:
                 errors[member_id] = outcome.error
+    for member_id, message in alipay_updates.push(session, merchant, alipay_held, totals, now_fn()).items():
+        errors.setdefault(member_id, message)
     return _settle(session, merchant.id, claimed, errors, now_fn())
 
 

@@ -14,6 +14,7 @@ from domain.clock import local_today, now_utc
 from domain.errors import DomainError, NotFound
 from models import Member, MemberIdentity, PointsLot, Wallet
 from models.checkout import TENDERS
+from services.alipay_cards import opening as alipay_card_opening
 from services.cards import benefit_in_force as benefit_cards, physical as member_cards
 from services.coupons import till_codes as coupons
 from services.members import levels, members, qr as member_qr
@@ -56,8 +57,8 @@ class Context:
 
 
 def identify(session, merchant, text, now=None):
-    """(member, refusal) for a scanned member QR token, an 11-digit mobile, the code of the member's WeChat card or
-    a physical card number.
+    """(member, refusal) for a scanned member QR token, an 11-digit mobile, the code of the member's WeChat card,
+    the number of their Alipay card or a physical card number.
 
     A lost or returned card still names its member, so the cashier is told why it fails rather than "not found".
     """
@@ -70,8 +71,9 @@ def identify(session, merchant, text, now=None):
             raise NotFound("该手机号不是会员")
     elif "." in text:  # a signed member QR token (payload.signature); card numbers have no dots
         member = member_qr.resolve(session, merchant.id, text, now)
-    elif (member := wechat_card_activation.member_of_code(session, merchant.id, text)) is None:
-        # Not the code of a member's WeChat card (its QR in the card package): a physical card number.
+    elif (member := wechat_card_activation.member_of_code(session, merchant.id, text)) is None and \
+            (member := alipay_card_opening.member_of_card_no(session, merchant.id, text)) is None:
+        # Not the code of a member's WeChat or Alipay card (shown in the card package): a physical card number.
         member, state = member_cards.number_status(session, merchant.id, text)
         if state != "active":
             return member, f"该卡{member_cards.STATUS_LABELS[state]}，不能使用"
