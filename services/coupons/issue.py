@@ -10,6 +10,7 @@ from domain.clock import now_utc, until_text
 from domain.errors import Conflict, DomainError
 from models import CouponCode, CouponTemplate
 from models.coupons import CHANNELS
+from services.alipay_vouchers import hooks as alipay_vouchers
 from services.coupons import templates as coupon_templates
 from services.shared import idempotency
 from services.shared.tenancy import get_owned
@@ -39,6 +40,7 @@ def claim(session, merchant, template_id, member_id, *, channel, key, issued_by=
                       ends_at=ends_at, created_at=now, issued_by_id=issued_by.id if issued_by else None)
     session.add(code)
     session.flush()
+    alipay_vouchers.code_issued(session, merchant.id, template.id, code.id)  # a job after the commit
     if notify:  # (a card's gift pack: the card's own notice says it)
         notices.coupon_received(session, merchant, code, template.title, until_text(ends_at, merchant.timezone))
     return code

@@ -19,6 +19,7 @@ from domain.errors import Conflict, NotFound
 from domain.pricing_types import PRICED_KINDS
 from models import CouponCode, CouponTemplate
 from models.coupons import coupon_template_stores
+from services.alipay_vouchers import hooks as alipay_vouchers
 from services.shared import direct_sql
 from services.shared.tenancy import merchant_timezone
 from services.verification import records as verifications
@@ -137,7 +138,7 @@ def _verify(session, actor, facts, *, store_id, method, key, amount_received, no
     if reason is not None:
         return _replay_or_refuse(session, actor, key, facts.id, reason, tz_name)
     return _use(session, actor, store, facts.id, facts.title, facts.member_id, method=method, key=key,
-                amount_received=amount_received, now=now, tz_name=tz_name)
+                amount_received=amount_received, now=now, tz_name=tz_name, template_id=facts.template_id)
 
 
 def use_priced(session, actor, code, *, store, method, key, amount_received, now):
@@ -145,11 +146,12 @@ def use_priced(session, actor, code, *, store, method, key, amount_received, now
     only the conditional state change and the record. Used meanwhile elsewhere: refused. Its key derives from the
     checkout the transaction inserted (`checkout:<id>:coupon:<code id>`): nobody else can hold it."""
     return _use(session, actor, store, code.id, code.title, code.member_id, method=method, key=key,
-                amount_received=amount_received, now=now, tz_name=None, key_is_ours=True)
+                amount_received=amount_received, now=now, tz_name=None, key_is_ours=True,
+                template_id=code.template_id)
 
 
 def _use(session, actor, store, code_id, title, member_id, *, method, key, amount_received, now, tz_name,
-         key_is_ours=False):
+         key_is_ours=False, template_id=None):
     """available -> used (one conditional UPDATE), then the verification record."""
     by = verifications.staff_id_of(actor)
     record = verifications.record(session, actor, store=store, instrument_type="coupon", instrument_name=title,
@@ -160,6 +162,7 @@ def _use(session, actor, store, code_id, title, member_id, *, method, key, amoun
     if record is None:  # not available any more
         tz_name = tz_name or verifications.actor_timezone(session, actor)
         return _replay_or_refuse(session, actor, key, code_id, "该券已使用", tz_name)
+    alipay_vouchers.code_changed(session, actor.merchant_id, code_id, template_id)  # Alipay follows, after commit
     loaded = session.identity_map.get(identity_key(CouponCode, code_id))
     if loaded is not None:
         # The page that looked the code up holds it: it learns what the UPDATE wrote, without a reload.
@@ -187,6 +190,7 @@ def undo_verification(session, staff, record, now=None):
     ).rowcount
     if done != 1:
         raise Conflict("券码状态已变化，不能撤销")
+    alipay_vouchers.code_changed(session, staff.merchant_id, record.coupon_code_id)
 
 
 def _refusal(code, reason, tz_name):

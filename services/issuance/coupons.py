@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from domain import coupons as rules
 from models import CouponTemplate
 from models.base import UTCDateTime
+from services.alipay_vouchers import hooks as alipay_vouchers
 from services.coupons import templates as coupon_templates
 
 ATTEMPTS = 3
@@ -94,6 +95,8 @@ def issue(session, merchant, template_id, member_ids, occasion, *, per_member=1,
               "ends_at": ends_at, "now": now, "per_member": template.per_member_limit, "room": room}
     given = _insert(session, dialect, statement, params, member_ids, per_member)
     take_stock(session, template, len(given))
+    if given:
+        alipay_vouchers.codes_issued(session, merchant.id, template.id)  # one job after the commit
     return Issued(given, OUT_OF_STOCK if remaining is not None and len(given) >= remaining else None)
 
 

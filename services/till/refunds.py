@@ -14,6 +14,7 @@ from domain.errors import Conflict, DomainError, PermissionDenied
 from domain.money import format_yuan
 from models import CouponCode, Member, Merchant, PointsTransaction, Verification, WalletTransaction
 from models.checkout import TENDER_LABELS, Checkout, CheckoutRefund
+from services.alipay_vouchers import hooks as alipay_vouchers
 from services.points import ledger as points
 from services.recruitment import commission
 from services.reports import family_sales as sales_report
@@ -144,6 +145,7 @@ def _restore_coupons(session, checkout, now):
             .execution_options(synchronize_session=False)).rowcount
         if done == 1:
             restored.append(code_id)
+            alipay_vouchers.code_changed(session, checkout.merchant_id, code_id)
             session.execute(update(Verification).where(
                 Verification.merchant_id == checkout.merchant_id, Verification.coupon_code_id == code_id,
                 Verification.idempotency_key == f"checkout:{checkout.id}:coupon:{code_id}")
