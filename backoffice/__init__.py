@@ -8,6 +8,7 @@ from backoffice import (  # noqa: E402,F401  (routes register on import)
     views_settings, views_staff, views_stores,
 )
 from backoffice import views_wechat  # noqa: E402,F401  (the official account)
+from backoffice import views_alipay_life  # noqa: E402,F401  (支付宝生活号: messages to members who use Alipay only)
 from backoffice import views_wechat_card  # noqa: E402,F401  (微信会员卡: the member card in WeChat's card package)
 from backoffice import views_coupons, views_verifications  # noqa: E402,F401  (coupons and their records)
 from backoffice import views_api_keys  # noqa: E402,F401  (API keys for shops with their own till)

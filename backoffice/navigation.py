@@ -69,6 +69,7 @@ MENU = (
         Item(_l("营销规则"), "backoffice.reward_rules_page"),
         Item(_l("批量发券"), "backoffice.coupon_bulk_list"),
         Item(_l("公众号"), "backoffice.wechat_settings"),
+        Item(_l("支付宝生活号"), "backoffice.alipay_life_settings"),
     )),
     Group("reports", _l("数据"), (
         Item(_l("报表"), "backoffice.reports_index"),

@@ -55,6 +55,7 @@ BACKOFFICE_PAGES = [
     ("sends", "/backoffice/sends"),
     ("send-new", "/backoffice/sends/new"),
     ("send-settings", "/backoffice/sends/settings"),
+    ("alipay-life", "/backoffice/alipay-life"),
     ("orders", "/backoffice/orders"),
     ("checkouts", "/backoffice/checkouts"),
     ("checkout", "/backoffice/checkouts/{checkout_id}"),
