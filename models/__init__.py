@@ -1,5 +1,6 @@
 """SQLAlchemy tables. Importing this package registers every model on the metadata."""
 from models.alipay_cards import AlipayCardHolding, AlipayCardTemplate
+from models.alipay_life import AlipayLifeSettings
 from models.alipay_vouchers import AlipayVoucherActivity, AlipayVoucherDeposit
 from models.api_keys import ApiKey, api_key_stores
 from models.audiences import Audience
@@ -22,6 +23,7 @@ from models.merchant import Merchant, Store
 from models.sandbox import (SandboxCard, SandboxCardCode, SandboxGrant, SandboxMassMessage, SandboxMassRecipient,
                             SandboxMedia, SandboxOutbox, SandboxUser)
 from models.sandbox_alipay_cards import SandboxAlipayCard, SandboxAlipayCardRequest, SandboxAlipayCardTemplate
+from models.sandbox_alipay_life import SandboxLifeFollow, SandboxLifeMessage
 from models.sandbox_alipay_vouchers import (SandboxAlipayVoucher, SandboxAlipayVoucherActivity,
                                              SandboxAlipayVoucherRequest)
 from models.notification_counts import NotificationRate, RejectedNotification
@@ -59,6 +61,7 @@ __all__ = [
     "WechatMemberCard", "CardPackagePush",
     "AlipayCardHolding", "AlipayCardTemplate", "SandboxAlipayCard", "SandboxAlipayCardRequest",
     "SandboxAlipayCardTemplate",
+    "AlipayLifeSettings", "SandboxLifeFollow", "SandboxLifeMessage",
     "AlipayVoucherActivity", "AlipayVoucherDeposit", "SandboxAlipayVoucher", "SandboxAlipayVoucherActivity",
     "SandboxAlipayVoucherRequest",
 ]
