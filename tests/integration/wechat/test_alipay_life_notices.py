@@ -127,3 +127,22 @@ def test_is_a_forged_request_to_the_sandbox_refused_and_nothing_delivered(db, sh
         body = answer["alipay_open_public_message_single_send_response"]
         assert (body["code"], body["sub_code"]) == ("40002", "isv.invalid-signature")
     assert _life_messages(db, shop) == []
+
+
+def test_does_a_coupon_given_by_staff_reach_an_alipay_only_member_once(make, db, shop, alipay_member):
+    from services.coupons import issue as coupon_issue, templates as coupon_templates
+
+    _follow(db, shop)
+    owner = make.staff(shop)
+    template = coupon_templates.save_template(db.session, owner, None, kind="cash", title="满50减10", amount_off=1000,
+                                              min_spend=5000, validity_mode="relative", valid_days=30)
+    db.session.commit()
+    for _ in range(2):  # a retried grant (same key) notifies once
+        code = coupon_issue.claim(db.session, shop, template.id, alipay_member.id, channel="staff", key="give:life",
+                                  issued_by=owner)
+        db.session.commit()
+    [message] = _life_messages(db, shop)
+    context = message.payload["template"]["context"]
+    assert message.payload["template"]["template_id"] == "LIFE-COUPON"
+    assert context["first"]["value"] == "您收到一张优惠券" and context["keyword1"]["value"] == "满50减10"
+    assert context["url"].endswith(f"/h5/{shop.slug}/coupons/code/{code.id}")
