@@ -153,7 +153,10 @@ def _columns(columns):
         _text(column, "title", LIMITS["column_title"])
         if column.get("operate_type", "openWeb") not in OPERATE_TYPES:
             raise _invalid("column_info_list.operate_type")
-        if column.get("operate_type") == "openWeb" and not _url((column.get("more_info") or {}).get("url")):
+        more = column.get("more_info")
+        if more is not None and not isinstance(more, dict):
+            raise _invalid("column_info_list.more_info")
+        if column.get("operate_type", "openWeb") == "openWeb" and not _url((more or {}).get("url")):
             raise _invalid("column_info_list.more_info.url")
     return list(columns)
 

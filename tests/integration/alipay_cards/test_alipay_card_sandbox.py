@@ -160,3 +160,28 @@ def test_does_the_phone_show_the_card_in_the_users_alipay_card_package(client, d
     assert number in page and "茶店会员卡" in page and "1.50" in page and "普通" in page and "优惠券" in page
     client.set_cookie("sandbox_alipay_user", "2088111111111111")
     assert number not in client.get(f"/sandbox/phone/alipay-cards?m={shop.slug}").get_data(as_text=True)
+
+
+def test_are_malformed_bodies_answered_with_alipays_codes_not_errors(db, shop):
+    template_id = new_template(shop)
+    user_id = alipay_user(db, shop)
+    bodies = [
+        ("alipay.marketing.card.template.create", template_body("x1", template_style_info="abc")),
+        ("alipay.marketing.card.template.create", template_body("x2", field_rule_list="Point")),
+        ("alipay.marketing.card.template.create",
+         template_body("x3", column_info_list=[{"code": "X", "title": "入口", "more_info": "http://a"}])),
+        ("alipay.marketing.card.template.create", template_body("x4", card_action_list=[{"code": 1}])),
+        ("alipay.marketing.card.template.modify", {"request_id": ["x5"], "template_id": template_id}),
+        ("alipay.marketing.card.open", {**open_body(template_id, user_id, "x6"), "card_user_info": []}),
+        ("alipay.marketing.card.open", {**open_body(template_id, user_id, "x7"), "card_ext_info": "M1"}),
+        ("alipay.marketing.card.open", open_body(template_id, user_id, "x8", open_date="tomorrow")),
+        ("alipay.marketing.card.update", {"target_card_no": {"a": 1}, "occur_time": OPEN_DATE, "card_info": 5}),
+        ("alipay.marketing.card.query", {"target_card_no": "", "target_card_no_type": "BIZ_CARD"}),
+        ("alipay.marketing.card.delete", {"out_serial_no": "x9", "target_card_no_type": "USER"}),
+    ]
+    for method, body in bodies:
+        answer = call(shop, method, body)
+        assert answer["code"] == "40004" and answer["sub_code"] in (
+            "INVALID_PARAMETER", "MISSING_REQUIRED_PARAM", "CARD_NOT_EXIST"), (method, answer)
+    db.session.expire_all()
+    assert db.session.scalars(select(SandboxAlipayCard)).all() == []
