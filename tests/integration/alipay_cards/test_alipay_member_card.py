@@ -140,6 +140,10 @@ def test_does_a_card_the_user_deleted_stop_being_pushed(shop, make, db):
     wallet.debit(db.session, shop.id, purse.id, 100, key="pay:after")
     db.session.commit()
     assert pending_rows(db) == []
+    again = opening.open_card(db.session, shop, member, on_card(db, number).user_id)  # the member opens it again
+    db.session.commit()
+    assert again.biz_card_no != number and again.out_serial_no.endswith("n1")
+    assert on_card(db, again.biz_card_no).balance == "8.00"
 
 
 def test_does_a_failed_update_stay_queued_with_alipays_words(shop, make, db, app):
