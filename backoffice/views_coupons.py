@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from backoffice import blueprint
+from backoffice import blueprint, views_alipay_vouchers
 from backoffice.common import QR_CHANNELS, claim_qr_download, merchant_id, member_page_url, requires, template_form
 from backoffice.forms_coupons import BulkIssueForm, IssueCouponForm, coupon_form, template_data
 from backoffice.issuing import issue_to_member
@@ -63,7 +63,8 @@ def _save(template):
     form = template_form(lambda **data: coupon_form(levels, **data), template,
                          lambda row: template_data(row, tz_name))
     context = {"form": form, "coupon": template, "qr_channels": QR_CHANNELS,
-               "points_fields": [form[name] for name in form.points_names]}
+               "points_fields": [form[name] for name in form.points_names],
+               "alipay_voucher": views_alipay_vouchers.section(template)}
     return form_page(FORM, context, lambda: coupon_templates.save_template(
         db.session, current_user, template, **form.values(tz_name)),
         done=_("优惠券已保存"), back=url_for("backoffice.coupons"))

@@ -9,13 +9,13 @@ import secrets
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from channels.alipay_trades import yuan_text
 from domain import coupons as rules
 from domain.clock import now_utc
 from domain.errors import Conflict
-from models import AlipayVoucherActivity, CouponTemplate
+from models import AlipayVoucherActivity, AlipayVoucherDeposit, CouponTemplate
 from services.alipay_vouchers.calls import AlipayRefused, call
 from services.coupons import templates as coupon_templates
 from services.shared.insert_once import insert_once
@@ -119,3 +119,19 @@ def _validity(template, merchant):
 
 def _beijing(moment):
     return moment.astimezone(BEIJING).strftime(TIME_FORMAT)
+
+
+def overview(session, merchant_id, template_id):
+    """What the coupon's page shows: whether Alipay can take the template, its activity (or None), and how many of
+    its codes are in members' Alipay card packages, used there, or waiting with Alipay's last refusal."""
+    activity = activity_of(session, merchant_id, template_id)
+    counts = dict(session.execute(
+        select(AlipayVoucherDeposit.state, func.count()).where(
+            AlipayVoucherDeposit.merchant_id == merchant_id, AlipayVoucherDeposit.template_id == template_id)
+        .group_by(AlipayVoucherDeposit.state)).all()) if activity is not None else {}
+    last_error = session.scalar(select(AlipayVoucherDeposit.last_error).where(
+        AlipayVoucherDeposit.merchant_id == merchant_id, AlipayVoucherDeposit.template_id == template_id,
+        AlipayVoucherDeposit.last_error.is_not(None)).order_by(AlipayVoucherDeposit.updated_at.desc()).limit(1)) \
+        if activity is not None else None
+    return {"activity": activity, "in_package": sum(counts.get(s, 0) for s in ("deposited", "used", "refunded")),
+            "used": counts.get("used", 0), "waiting": counts.get("pending", 0), "last_error": last_error}
