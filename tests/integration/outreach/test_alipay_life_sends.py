@@ -120,3 +120,34 @@ def test_are_another_merchants_alipay_members_never_messaged(db, make):
     assert set(recipients_of(db, send)) == {mine.id}
     assert life_messages(db, other) == []
     assert db.session.scalars(select(SendRecipient).where(SendRecipient.member_id == theirs.id)).all() == []
+
+
+def test_does_a_send_wait_a_minute_when_alipay_is_unreachable_and_then_finish(app, db, make):
+    from datetime import timedelta
+
+    from models import Send
+
+    shop, owner, fans, plain = shop_with_members(db, make, followers=0, phones_only=0)
+    life_account_on(db, shop)
+    people = [alipay_only(db, make, shop, 30 + n)[0] for n in range(2)]
+    send = draft(db, owner, channel="best")
+    run.submit(db.session, owner, send.id, now=LATE_MORNING)
+    db.session.commit()
+    gateway = app.config["ALIPAY_GATEWAY"]
+    app.config["ALIPAY_GATEWAY"] = "http://127.0.0.1:9/gateway.do"
+    try:
+        run_to_end(db, send.id)
+    finally:
+        app.config["ALIPAY_GATEWAY"] = gateway
+    db.session.expire_all()
+    waiting = db.session.get(Send, send.id)
+    assert waiting.status == "waiting" and waiting.resume_at == LATE_MORNING + timedelta(minutes=1)
+    assert "支付宝未能应答" in waiting.error and life_messages(db, shop) == []
+    assert {row.status for row in recipients_of(db, send).values()} == {"queued"}
+    later = LATE_MORNING + timedelta(minutes=2)
+    assert send.id in run.due(db.session, later)
+    while run.run_chunk(db.session, send.id, now=later):
+        db.session.commit()
+    db.session.commit()
+    assert len(life_messages(db, shop)) == 2
+    assert {recipients_of(db, send)[p.id].status for p in people} == {"sent"}
