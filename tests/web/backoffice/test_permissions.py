@@ -49,6 +49,8 @@ ENDPOINTS = [
     ("POST", "/backoffice/settings/credentials", "settings.manage"),
     ("GET", "/backoffice/wechat-card", "settings.manage"),
     ("POST", "/backoffice/wechat-card", "settings.manage"),
+    ("GET", "/backoffice/alipay-life", "settings.manage"),
+    ("POST", "/backoffice/alipay-life", "settings.manage"),
     ("GET", "/backoffice/settings/fields/new", "settings.manage"),
     ("POST", "/backoffice/settings/fields/new", "settings.manage"),
     ("GET", "/backoffice/settings/fields/{field}/edit", "settings.manage"),
