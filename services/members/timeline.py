@@ -37,7 +37,7 @@ PER_PAGE = 20
 MAX_PAGE = 500  # deeper than any merchant reads; keeps OFFSET bounded
 NOTICE_LABELS = {"points_changed": "积分变动提醒", "balance_changed": "余额变动提醒", "level_up": "升级提醒",
                  "coupon_received": "到券提醒"}
-SEND_CHANNEL_WORDS = {"wechat": "微信", "sms": "短信"}
+SEND_CHANNEL_WORDS = {"wechat": "微信", "alipay": "支付宝生活号", "sms": "短信"}
 LEVEL_REASON_WORDS = {"auto": "自动升级", "manual": "手动调整", "join": "入会", "paid": "开通付费会员",
                       "paid_expiry": "付费会员到期", "paid_refund": "付费会员退款"}
 
