@@ -19,6 +19,7 @@ NOT_TENANT = {  # one row for the whole service, or the development-only sandbox
     "merchants", "shared_tokens", "login_failures", "sandbox_grants", "sandbox_mass_messages",
     "sandbox_mass_recipients", "sandbox_media", "sandbox_outbox", "sandbox_users", "sandbox_cards",
     "sandbox_card_codes",
+    "sandbox_alipay_voucher_activities", "sandbox_alipay_vouchers", "sandbox_alipay_voucher_requests",
 }
 LINK_TABLES_WITHOUT_MERCHANT = {  # to distribute: add merchant_id, copied from the parents
     "api_key_stores": "an API key's stores",
