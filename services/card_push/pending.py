@@ -54,7 +54,9 @@ def _build(insert, one):
         select(AlipayCardHolding.member_id).where(AlipayCardHolding.merchant_id == bindparam("merchant_id"),
                                                   members(AlipayCardHolding), AlipayCardHolding.state == "open"),
     ).subquery()
-    activated = select(bindparam("merchant_id"), holders.c.member_id, literal(1), now, now, literal(0))
+    # The WHERE is SQLite's: without one, it reads INSERT ... SELECT ... ON CONFLICT's ON as a join's.
+    activated = (select(bindparam("merchant_id"), holders.c.member_id, literal(1), now, now, literal(0))
+                 .where(holders.c.member_id.is_not(None)))
     push = CardPackagePush.__table__
     statement = insert(push).from_select(
         ["merchant_id", "member_id", "changes", "first_changed_at", "next_try_at", "attempts"], activated)
