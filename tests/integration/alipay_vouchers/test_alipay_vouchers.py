@@ -169,3 +169,26 @@ def test_is_alipays_refusal_kept_on_the_deposit_and_the_retry_succeeds(db, shop)
     db.session.commit()
     assert voucher_jobs.deposit_code(db.session, shop["merchant"].id, code.id) == "deposited"
     assert len(vouchers(db, shop["merchant"].alipay_app_id)) == 1
+
+
+def test_does_a_till_payment_with_the_coupon_use_it_in_alipay_and_a_full_refund_give_it_back(db, shop):
+    from services.till import checkout, refunds as till_refunds
+
+    row, _ = synced(db, shop)
+    code = claim(db, shop, row.id)
+    paid = checkout.pay(db.session, shop["merchant"], shop["owner"], store_id=shop["store"].id,
+                        member_id=shop["member"].id, amount=10000, tender="cash", choice=None, seed="order-1",
+                        key="till-1")
+    db.session.commit()
+    assert paid.coupon_code_ids == [code.id]
+    assert [v.status for v in vouchers(db, shop["merchant"].alipay_app_id)] == ["USED"]
+    till_refunds.refund(db.session, shop["owner"], paid.id, paid.pay, reason="退货", key="refund-1")
+    db.session.commit()
+    assert [v.status for v in vouchers(db, shop["merchant"].alipay_app_id)] == ["AVAILABLE"]
+
+
+def test_does_the_simulated_phone_link_to_the_alipay_vouchers(client, db, shop):
+    page = client.get("/sandbox/phone?m=quan").get_data(as_text=True)
+    assert "/sandbox/phone/alipay-vouchers?m=quan" in page
+    assert "请先在沙箱手机上选择一个支付宝用户" in client.get("/sandbox/phone/alipay-vouchers?m=quan").get_data(
+        as_text=True)
