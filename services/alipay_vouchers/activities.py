@@ -16,6 +16,7 @@ from domain import coupons as rules
 from domain.clock import now_utc
 from domain.errors import Conflict
 from models import AlipayVoucherActivity, AlipayVoucherDeposit, CouponTemplate
+from services.alipay_vouchers import hooks
 from services.alipay_vouchers.calls import AlipayRefused, call
 from services.coupons import templates as coupon_templates
 from services.shared.insert_once import insert_once
@@ -55,6 +56,7 @@ def sync(session, merchant, template_id):
     activity.activity_id, activity.state = answer["activity_id"], "active"
     activity.sync_error, activity.synced_at = None, now_utc()
     session.flush()
+    hooks.codes_issued(session, merchant.id, template.id)  # the codes members already hold follow, by a job
     return activity
 
 

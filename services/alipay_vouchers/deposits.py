@@ -76,9 +76,11 @@ def follow_code(session, merchant_id, code_id):
 
 
 def codes_to_deposit(session, merchant_id, template_id, after_id=0, limit=SWEEP):
-    """Ids of the template's codes, after `after_id`, held by members with an Alipay identity and not deposited."""
+    """Ids of the template's codes, after `after_id`, held by members with an Alipay identity and not deposited yet
+    (a deposit Alipay refused stays pending and is tried again)."""
     deposited = select(AlipayVoucherDeposit.id).where(AlipayVoucherDeposit.merchant_id == merchant_id,
-                                                      AlipayVoucherDeposit.code_id == CouponCode.id).exists()
+                                                      AlipayVoucherDeposit.code_id == CouponCode.id,
+                                                      AlipayVoucherDeposit.state != "pending").exists()
     with_alipay = select(MemberIdentity.id).where(
         MemberIdentity.merchant_id == merchant_id, MemberIdentity.member_id == CouponCode.member_id,
         MemberIdentity.kind == ALIPAY_KIND, MemberIdentity.active.is_(True)).exists()

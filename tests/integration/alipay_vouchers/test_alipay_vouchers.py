@@ -167,8 +167,9 @@ def test_is_alipays_refusal_kept_on_the_deposit_and_the_retry_succeeds(db, shop)
     stopped = db.session.scalars(select(SandboxAlipayVoucherActivity)).one()
     stopped.status = "ACTIVE"
     db.session.commit()
-    assert voucher_jobs.deposit_code(db.session, shop["merchant"].id, code.id) == "deposited"
-    assert len(vouchers(db, shop["merchant"].alipay_app_id)) == 1
+    assert voucher_jobs.deposit_template(db.session, shop["merchant"].id, row.id) == "done"  # the pending one too
+    assert [v.voucher_code for v in vouchers(db, shop["merchant"].alipay_app_id)] == [code.code]
+    assert db.session.scalars(select(AlipayVoucherDeposit.last_error)).one() is None
 
 
 def test_does_a_till_payment_with_the_coupon_use_it_in_alipay_and_a_full_refund_give_it_back(db, shop):
@@ -192,3 +193,13 @@ def test_does_the_simulated_phone_link_to_the_alipay_vouchers(client, db, shop):
     assert "/sandbox/phone/alipay-vouchers?m=quan" in page
     assert "请先在沙箱手机上选择一个支付宝用户" in client.get("/sandbox/phone/alipay-vouchers?m=quan").get_data(
         as_text=True)
+
+
+def test_do_codes_members_held_before_the_sync_follow_it_into_alipay(db, shop):
+    row = template(db, shop["owner"])
+    db.session.commit()
+    code = claim(db, shop, row.id)
+    assert vouchers(db, shop["merchant"].alipay_app_id) == []
+    activities.sync(db.session, shop["merchant"], row.id)
+    db.session.commit()  # the template's codes are deposited by a job after this commit
+    assert [v.voucher_code for v in vouchers(db, shop["merchant"].alipay_app_id)] == [code.code]
