@@ -16,6 +16,7 @@ from domain import coupons as rules
 from domain.clock import now_utc, to_local
 from domain.errors import Conflict, NotFound
 from models import CouponCode, Member, Transfer
+from services.alipay_vouchers import hooks as alipay_vouchers
 from services.shared.tenancy import get_owned, scoped
 
 LINK_HOURS = 24
@@ -108,6 +109,7 @@ def accept(session, merchant, token, member_id, now=None):
                       created_at=now, shared_from_id=old.id)
     session.add(code)
     session.flush()
+    alipay_vouchers.code_issued(session, merchant.id, code.template_id, code.id)  # the friend's Alipay card package
     session.execute(update(Transfer).where(Transfer.id == transfer.id).values(new_coupon_code_id=code.id)
                     .execution_options(synchronize_session=False))
     session.expire(transfer)

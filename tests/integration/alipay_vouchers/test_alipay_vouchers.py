@@ -203,3 +203,17 @@ def test_do_codes_members_held_before_the_sync_follow_it_into_alipay(db, shop):
     activities.sync(db.session, shop["merchant"], row.id)
     db.session.commit()  # the template's codes are deposited by a job after this commit
     assert [v.voucher_code for v in vouchers(db, shop["merchant"].alipay_app_id)] == [code.code]
+
+
+def test_does_a_coupon_given_to_a_friend_with_alipay_reach_the_friends_card_package(db, make, shop):
+    from services.coupons import sharing
+
+    row, _ = synced(db, shop, shareable=True)
+    giver = make.member(shop["merchant"])
+    db.session.commit()
+    given = claim(db, shop, row.id, key="c-giver", member_id=giver.id)  # the giver has no Alipay identity
+    token = sharing.create_share(db.session, shop["merchant"], giver.id, given.id)
+    db.session.commit()
+    got = sharing.accept(db.session, shop["merchant"], token, shop["member"].id)
+    db.session.commit()
+    assert [(v.voucher_code, v.user_id) for v in vouchers(db, shop["merchant"].alipay_app_id)] == [(got.code, USER)]
