@@ -1,23 +1,27 @@
 """A send's messages through the merchant's Alipay life account (生活号): one `custom.send` per recipient (Alipay has
 no mass call to a chosen list of users), a batch at a time under the send's row lock.
 
-Each recipient row is its own idempotency key (unique per send and member): it is read only while queued, and its
-outcome (sent, or failed with Alipay's reason) commits with the batch's resume point, so a second run of the same
-send, at once or concurrently, finds nothing left to send. When Alipay cannot be reached the batch stops where it is:
-what went is recorded, and the send waits a minute for the tick instead of calling again and again."""
+Each recipient row is its own idempotency key (unique per send and member), and Alipay's custom.send takes no id of
+ours to recognise a repeat: so a batch is claimed (its rows `sending`, the resume point past them) and committed
+before the first call. A second run, at once or concurrently, finds nothing left to send; a run killed during its
+calls leaves its rows `sending`, never sent again, and once they are STALE they count as failed with the reason
+`unknown` (the message may or may not have gone). When Alipay cannot be reached the batch stops where it is: what
+went is recorded, the rest is queued again, and the send waits a minute for the tick instead of calling again and
+again."""
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from channels import alipay_life
 from domain.clock import now_utc
-from models import CouponTemplate, SendRecipient
+from models import CouponTemplate, Send, SendRecipient
 from services.outreach import recipients
 from services.outreach.wechat_batch import claim_url
 from services.recruitment import tracked_links
 
 BATCH = 200
 RETRY_AFTER = timedelta(minutes=1)
+STALE = timedelta(minutes=10)  # a claimed batch's calls take seconds: a claim this old belongs to a run that died
 TEXT_MAX = 2000
 
 
@@ -29,9 +33,14 @@ def next_batch(session, send, size=None):
 
 
 def send_batch(session, merchant, send, batch, now=None):
-    """Message each recipient of the batch. Returns (recipients handled, whether Alipay was unreachable)."""
+    """Claim the batch (committed), message each recipient, record each outcome under the send's lock again.
+    Returns (recipients handled, whether Alipay was unreachable)."""
     now = now or now_utc()
     content = text_of(session, merchant, send)
+    claimed = [row.id for row in batch]
+    send.alipay_after = claimed[-1]
+    recipients.mark(session, claimed, status="sending", sent_at=now)
+    session.commit()  # claimed before any call: see the module's docstring
     sent, not_following, refused = [], [], []
     unreachable = False
     for row in batch:
@@ -47,8 +56,11 @@ def send_batch(session, merchant, send, batch, now=None):
             break
         sent.append(row.id)
     done = sent + not_following + refused
-    if done:
-        send.alipay_after = max(done)
+    _lock_again(session, send)
+    if unreachable:  # the rest goes back to the queue, the resume point to the last one handled
+        recipients.mark(session, [row_id for row_id in claimed if row_id not in set(done)], status="queued",
+                        sent_at=None)
+        send.alipay_after = max(done) if done else claimed[0] - 1
     recipients.mark(session, sent, status="sent", sent_at=now)
     recipients.mark(session, not_following, status="failed", reason="alipay_nofollow")
     recipients.mark(session, refused, status="failed", reason="alipay_error")
@@ -71,3 +83,20 @@ def text_of(session, merchant, send):
 
 def retry_at(now):
     return now + RETRY_AFTER
+
+
+def _lock_again(session, send):
+    """The send's row locked and read afresh: the claim's commit let other runs work on it meanwhile."""
+    session.execute(select(Send).where(Send.id == send.id).with_for_update()
+                    .execution_options(populate_existing=True)).scalar_one()
+
+
+def settle_claims(session, send, now):
+    """Rows a killed run claimed and never recorded: failed, reason `unknown`, never sent again, once STALE. When
+    a younger claim remains (a run may still be calling), the time it will be stale; else None."""
+    claims = session.execute(select(SendRecipient.id, SendRecipient.sent_at).where(
+        *recipients.of_send(send), SendRecipient.channel == "alipay", SendRecipient.status == "sending")).all()
+    recipients.mark(session, [row.id for row in claims if row.sent_at <= now - STALE], status="failed",
+                    reason="unknown")
+    younger = [row.sent_at for row in claims if row.sent_at > now - STALE]
+    return min(younger) + STALE if younger else None

@@ -29,6 +29,7 @@ REASON_LABELS = {
     "opted_out": "已退订短信", "quiet_hours": "短信静默时段", "duplicate": "24 小时内已收到相同内容",
     "cancelled": "发送已取消", "wechat_error": "微信接口拒绝", "not_delivered": "短信未送达",
     "alipay_nofollow": "未关注支付宝生活号", "alipay_error": "支付宝接口拒绝",
+    "unknown": "发送中断，不确定是否送达",
 }
 CHANNEL_LABELS = {"wechat": "微信群发", "alipay": "支付宝生活号", "sms": "短信"}
 

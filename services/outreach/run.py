@@ -145,6 +145,10 @@ def run_chunk(session, send_id, now=None):
         send.handled += sms_batch.send_batch(session, merchant, send, batch, now)
         return True
     sms_batch.collect_receipts(session, send, now)
+    unsettled_until = alipay_batch.settle_claims(session, send, now)
+    if unsettled_until is not None:  # a life-account batch claimed by a run that may still be calling
+        send.status, send.resume_at = "waiting", unsettled_until
+        return False
     send.status, send.finished_at, send.handled = "done", now, send.total
     return False
 

@@ -151,3 +151,48 @@ def test_does_a_send_wait_a_minute_when_alipay_is_unreachable_and_then_finish(ap
     db.session.commit()
     assert len(life_messages(db, shop)) == 2
     assert {recipients_of(db, send)[p.id].status for p in people} == {"sent"}
+
+
+def test_does_a_run_killed_during_its_calls_never_message_anyone_twice(db, make, monkeypatch):
+    """Alipay's custom.send takes no id of ours: a batch is claimed before its first call, so the members a killed
+    run may have messaged are never messaged again; they end as failed (unknown) and the rest go once."""
+    from datetime import timedelta
+
+    from channels import alipay_life
+    from models import Send
+
+    shop, owner, fans, plain = shop_with_members(db, make, followers=0, phones_only=0)
+    life_account_on(db, shop)
+    people = [alipay_only(db, make, shop, 50 + n)[0] for n in range(3)]
+    send = draft(db, owner, channel="best")
+    run.submit(db.session, owner, send.id, now=LATE_MORNING)
+    db.session.commit()
+    real_send, calls = alipay_life.send_text, []
+
+    def killed_after_the_first(merchant, user_id, text):
+        calls.append(user_id)
+        if len(calls) == 2:
+            raise SystemExit("worker killed")  # not an error the batch handles: the process is gone
+        return real_send(merchant, user_id, text)
+
+    monkeypatch.setattr(alipay_life, "send_text", killed_after_the_first)
+    try:
+        run_to_end(db, send.id)
+    except SystemExit:
+        db.session.rollback()
+    monkeypatch.setattr(alipay_life, "send_text", real_send)
+    assert len(life_messages(db, shop)) == 1
+    assert {row.status for row in recipients_of(db, send).values()} == {"sending"}  # claimed, outcome unknown
+    run_to_end(db, send.id)  # another run: nothing of the killed batch goes again; it waits for the claim to age
+    assert len(life_messages(db, shop)) == 1
+    db.session.expire_all()
+    waiting = db.session.get(Send, send.id)
+    assert waiting.status == "waiting" and waiting.resume_at == LATE_MORNING + timedelta(minutes=10)
+    later = LATE_MORNING + timedelta(minutes=11)
+    assert send.id in run.due(db.session, later)
+    while run.run_chunk(db.session, send.id, now=later):
+        db.session.commit()
+    db.session.commit()
+    assert {recipients_of(db, send)[p.id].status for p in people} == {"failed"}
+    assert {recipients_of(db, send)[p.id].reason for p in people} == {"unknown"}
+    assert len(life_messages(db, shop)) == 1
