@@ -10,11 +10,11 @@ went is recorded, the rest is queued again, and the send waits a minute for the 
 again."""
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select, update
 
 from channels import alipay_life
 from domain.clock import now_utc
-from models import CouponTemplate, Send, SendRecipient
+from models import CouponTemplate, Member, Send, SendRecipient
 from services.outreach import recipients
 from services.outreach.wechat_batch import claim_url
 from services.recruitment import tracked_links
@@ -62,9 +62,27 @@ def send_batch(session, merchant, send, batch, now=None):
                         sent_at=None)
         send.alipay_after = max(done) if done else claimed[0] - 1
     recipients.mark(session, sent, status="sent", sent_at=now)
-    recipients.mark(session, not_following, status="failed", reason="alipay_nofollow")
+    rerouted = _fall_back_to_sms(session, send, not_following) if send.sms_fallback else set()
+    recipients.mark(session, [row_id for row_id in not_following if row_id not in rerouted], status="failed",
+                    reason="alipay_nofollow")
     recipients.mark(session, refused, status="failed", reason="alipay_error")
-    return len(done), unreachable
+    return len(done) - len(rerouted), unreachable
+
+
+def _fall_back_to_sms(session, send, row_ids):
+    """Members who turn out not to follow the life account (the plan cannot know who does) get the send's SMS, as
+    the plan would have given them, when they have a phone and have not opted out. Their rows' ids."""
+    if not row_ids:
+        return set()
+    reachable = session.execute(select(SendRecipient.id, Member.mobile).join(
+        Member, and_(Member.id == SendRecipient.member_id, Member.merchant_id == SendRecipient.merchant_id)).where(
+        SendRecipient.id.in_(row_ids), func.coalesce(Member.mobile, "") != "", Member.sms_opt_out_at.is_(None))).all()
+    for row_id, mobile in reachable:
+        session.execute(update(SendRecipient).where(SendRecipient.id == row_id).values(
+            channel="sms", address=mobile, status="queued", sent_at=None, reason=None))
+    if reachable:  # SMS batches go along the primary key: theirs must not be behind the SMS resume point
+        send.sms_after = min(send.sms_after, min(row_id for row_id, _ in reachable) - 1)
+    return {row_id for row_id, _ in reachable}
 
 
 def text_of(session, merchant, send):

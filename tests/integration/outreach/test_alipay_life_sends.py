@@ -75,12 +75,34 @@ def test_is_a_member_who_does_not_follow_the_life_account_recorded_as_failed(db,
     life_account_on(db, shop)
     person, _user = alipay_only(db, make, shop, 3, follow=False)
     send = draft(db, owner, channel="best")
+    assert not send.sms_fallback
     run.submit(db.session, owner, send.id, now=LATE_MORNING)
     db.session.commit()
     run_to_end(db, send.id)
     row = recipients_of(db, send)[person.id]
     assert (row.channel, row.status, row.reason) == ("alipay", "failed", "alipay_nofollow")
     assert life_messages(db, shop) == []
+
+
+def test_does_a_member_who_does_not_follow_get_the_sms_the_send_falls_back_to(db, make):
+    from models import SandboxOutbox
+
+    shop, owner, fans, plain = shop_with_members(db, make, followers=0, phones_only=0)
+    life_account_on(db, shop)
+    person, _user = alipay_only(db, make, shop, 4, follow=False)
+    follower, _ = alipay_only(db, make, shop, 5)
+    send = draft(db, owner, channel="best", sms_fallback="y", sms_body="新品上市，欢迎到店")
+    assert send.sms_fallback
+    run.submit(db.session, owner, send.id, now=LATE_MORNING)
+    db.session.commit()
+    run_to_end(db, send.id)
+    rows = recipients_of(db, send)
+    assert (rows[person.id].channel, rows[person.id].address, rows[person.id].status) == ("sms", person.mobile,
+                                                                                          "delivered")
+    assert (rows[follower.id].channel, rows[follower.id].status) == ("alipay", "sent")
+    assert len(life_messages(db, shop)) == 1
+    texts = db.session.scalars(select(SandboxOutbox).where(SandboxOutbox.kind == "sms")).all()
+    assert len(texts) == 1
 
 
 def test_does_a_send_run_twice_and_concurrently_message_each_member_once(app, db, make):
