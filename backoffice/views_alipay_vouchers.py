@@ -29,11 +29,8 @@ def section(template):
 @blueprint.route("/coupons/<int:template_id>/alipay-voucher", methods=["POST"])
 @requires("cards.manage")
 def coupon_alipay_voucher(template_id):
-    try:
-        template = get_owned(db.session, CouponTemplate, merchant_id(), template_id)
-    except NotFound:
-        abort(404)
-    back = url_for("backoffice.coupon_edit", template_id=template.id) + "#alipay-voucher"
+    template = _owned(template_id)
+    back = _back(template)
     try:
         activity = activities.sync(db.session, current_user.merchant, template.id)
     except DomainError as exc:
@@ -45,3 +42,28 @@ def coupon_alipay_voucher(template_id):
     else:
         flash(_("同步到支付宝失败：%(why)s。可稍后再试。", why=activity.sync_error), "warning")
     return redirect(back)
+
+
+@blueprint.route("/coupons/<int:template_id>/alipay-voucher/stop", methods=["POST"])
+@requires("cards.manage")
+def coupon_alipay_voucher_stop(template_id):
+    template = _owned(template_id)
+    try:
+        activities.stop(db.session, current_user.merchant, template.id)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+        return redirect(_back(template))
+    flash(_("支付宝商家券已停止：新领的券不再放入支付宝卡包"), "success")
+    return redirect(_back(template))
+
+
+def _owned(template_id):
+    try:
+        return get_owned(db.session, CouponTemplate, merchant_id(), template_id)
+    except NotFound:
+        abort(404)
+
+
+def _back(template):
+    return url_for("backoffice.coupon_edit", template_id=template.id) + "#alipay-voucher"

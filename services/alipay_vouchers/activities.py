@@ -47,6 +47,8 @@ def sync(session, merchant, template_id):
         .with_for_update().execution_options(populate_existing=True)).one()
     if activity.state == "active":
         return activity
+    if activity.state == "stopped":
+        raise Conflict("该券在支付宝的商家券活动已停止，不能再次同步")
     try:
         answer = call(merchant, "create", dict(biz, out_biz_no=activity.out_biz_no))
     except AlipayRefused as refused:
@@ -57,6 +59,24 @@ def sync(session, merchant, template_id):
     activity.sync_error, activity.synced_at = None, now_utc()
     session.flush()
     hooks.codes_issued(session, merchant.id, template.id)  # the codes members already hold follow, by a job
+    return activity
+
+
+def stop(session, merchant, template_id):
+    """Stop the template's activity in Alipay (ordervoucher.stop): no more codes go into card packages; those
+    already there still follow their uses. Refuses (Conflict) when Alipay does not hold it or refuses."""
+    template = get_owned(session, CouponTemplate, merchant.id, template_id)
+    activity = session.scalars(select(AlipayVoucherActivity).where(
+        AlipayVoucherActivity.merchant_id == merchant.id, AlipayVoucherActivity.template_id == template.id)
+        .with_for_update().execution_options(populate_existing=True)).one_or_none()
+    if activity is None or activity.state != "active":
+        raise Conflict("该券尚未同步到支付宝")
+    try:
+        call(merchant, "stop", {"activity_id": activity.activity_id, "out_biz_no": f"{activity.out_biz_no}S"})
+    except AlipayRefused as refused:
+        raise Conflict(refused.message) from None
+    activity.state = "stopped"
+    session.flush()
     return activity
 
 

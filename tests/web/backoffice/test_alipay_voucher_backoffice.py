@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from extensions import db
-from models import AlipayVoucherActivity, SandboxAlipayVoucherActivity
+from models import AlipayVoucherActivity, AlipayVoucherDeposit, MemberIdentity, SandboxAlipayVoucherActivity
 from sandbox.alipay_keys import provision_merchant
 from services.coupons import templates as coupon_templates
 from tests.web.helpers import count, text_of
@@ -58,3 +58,32 @@ def test_may_a_cashier_not_sync_a_coupon(sign_in_as, client, owner):
     template = make_template(owner)
     sign_in_as("cashier")
     assert client.post(f"/backoffice/coupons/{template.id}/alipay-voucher").status_code == 403
+
+
+def test_can_an_owner_stop_the_alipay_voucher_and_new_codes_stay_out_of_alipay(as_owner, merchant, owner, make):
+    from services.coupons import issue as coupon_issue
+
+    provision_merchant(db.session, merchant)
+    template = make_template(owner)
+    as_owner.post(f"/backoffice/coupons/{template.id}/alipay-voucher")
+    page = text_of(as_owner.get(f"/backoffice/coupons/{template.id}/edit"))
+    assert 'id="alipay-voucher-stop"' in page
+    response = as_owner.post(f"/backoffice/coupons/{template.id}/alipay-voucher/stop", follow_redirects=True)
+    assert "支付宝商家券已停止" in text_of(response)
+    assert db.session.scalars(select(SandboxAlipayVoucherActivity.status)).one() == "STOPPED"
+    page = text_of(as_owner.get(f"/backoffice/coupons/{template.id}/edit"))
+    assert "已停止" in page and 'id="alipay-voucher-sync"' not in page and 'id="alipay-voucher-stop"' not in page
+    again = as_owner.post(f"/backoffice/coupons/{template.id}/alipay-voucher", follow_redirects=True)
+    assert "不能再次同步" in text_of(again)
+    member = make.member(merchant)
+    db.session.add(MemberIdentity(merchant_id=merchant.id, member_id=member.id, kind="alipay_user_id",
+                                  value="2088000000009999"))
+    coupon_issue.claim(db.session, merchant, template.id, member.id, channel="h5", key="after-stop")
+    db.session.commit()
+    assert count(AlipayVoucherDeposit) == 0
+
+
+def test_is_stopping_a_coupon_not_synced_refused(as_owner, owner):
+    template = make_template(owner)
+    response = as_owner.post(f"/backoffice/coupons/{template.id}/alipay-voucher/stop", follow_redirects=True)
+    assert "尚未同步到支付宝" in text_of(response)

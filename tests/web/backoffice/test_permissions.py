@@ -121,6 +121,7 @@ ENDPOINTS = [
     ("GET", "/backoffice/membership/holders", "cards.manage"),
     ("GET", "/backoffice/membership/refunds", "cards.manage"),
     ("POST", "/backoffice/coupons/1/alipay-voucher", "cards.manage"),  # refused before the coupon is looked up
+    ("POST", "/backoffice/coupons/1/alipay-voucher/stop", "cards.manage"),
     ("GET", "/backoffice/fans", "members.view"),
     ("GET", "/backoffice/fans.csv", "members.view"),
     ("GET", "/backoffice/card-stock", "card_stock.manage"),
