@@ -47,7 +47,7 @@ MENU = (
         Item(_l("权益卡"), "backoffice.benefit_cards"),
         Item(_l("实体卡"), "backoffice.card_stock"),
         Item(_l("积分商城"), "backoffice.points_mall"),
-        Item(_l("微信会员卡"), "backoffice.wechat_card"),
+        Item(_l("卡包会员卡"), "backoffice.wechat_card"),
         Item(_l("发券发卡"), "backoffice.coupon_issue_list"),
     )),
     Group("wallet", _l("储值"), (
