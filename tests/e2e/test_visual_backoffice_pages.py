@@ -25,6 +25,7 @@ BACKOFFICE_PAGES = [
     ("recruitment-poster", "/backoffice/recruitment/poster?owner=store:{store_id}"),
     ("coupons", "/backoffice/coupons"),
     ("coupon-new", "/backoffice/coupons/new"),
+    ("coupon-edit", "/backoffice/coupons/{paid_coupon_id}/edit"),  # with its 支付宝商家券 section
     ("coupon-issue", "/backoffice/coupons/issue"),
     ("coupon-bulk", "/backoffice/coupons/bulk"),
     ("coupon-bulk-new", "/backoffice/coupons/bulk/new"),
