@@ -217,3 +217,23 @@ def test_does_a_coupon_given_to_a_friend_with_alipay_reach_the_friends_card_pack
     got = sharing.accept(db.session, shop["merchant"], token, shop["member"].id)
     db.session.commit()
     assert [(v.voucher_code, v.user_id) for v in vouchers(db, shop["merchant"].alipay_app_id)] == [(got.code, USER)]
+
+
+def test_do_six_deposit_jobs_at_once_put_one_voucher_in_alipay(app, db, shop):
+    from services.shared import job_queue
+    from tests.integration.helpers import run_concurrently
+
+    row = template(db, shop["owner"])
+    db.session.commit()
+    code = claim(db, shop, row.id)  # not synced yet: nothing is queued
+    activities.sync(db.session, shop["merchant"], row.id)
+    db.session.info.pop(job_queue._PENDING, None)  # the jobs below stand in for the one the sync queued
+    db.session.commit()
+    merchant_id, code_id = shop["merchant"].id, code.id
+
+    done, refused = run_concurrently(app, 6, lambda session, index: voucher_jobs.deposit_code(
+        session, merchant_id, code_id))
+
+    assert refused == [] and done == ["deposited"] * 6
+    assert [v.voucher_code for v in vouchers(db, shop["merchant"].alipay_app_id)] == [code.code]
+    assert db.session.scalar(select(func.count()).select_from(AlipayVoucherDeposit)) == 1
