@@ -7,6 +7,7 @@ import threading
 import time
 
 from jobs import dispatch
+from jobs.alipay_vouchers import catch_up_alipay_vouchers_everywhere
 from jobs.campaigns import evaluate_campaigns
 from jobs.membership import expire_paid_memberships_everywhere
 from jobs.payments import settle_overdue_orders, settle_processing_refunds, settle_processing_till_refunds
@@ -31,6 +32,7 @@ PERIODIC = [
     (rebuild_reports_everywhere, 3600),
     (push_card_packages_everywhere, 2),
     (retry_wechat_card_syncs, 600),
+    (catch_up_alipay_vouchers_everywhere, 600),
 ]
 
 

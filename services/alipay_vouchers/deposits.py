@@ -11,7 +11,7 @@ code take turns.
 import secrets
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from domain import coupons as rules
 from domain.clock import now_utc
@@ -75,18 +75,38 @@ def follow_code(session, merchant_id, code_id):
     return _follow(session, merchant, deposit, code, activity)
 
 
-def codes_to_deposit(session, merchant_id, template_id, after_id=0, limit=SWEEP):
-    """Ids of the template's codes, after `after_id`, held by members with an Alipay identity and not deposited yet
-    (a deposit Alipay refused stays pending and is tried again)."""
+def codes_to_deposit(session, merchant_id, template_id, after_id=0, limit=SWEEP, since=None):
+    """Ids of the template's codes, after `after_id` (and given since `since`), held by members with an Alipay
+    identity and not deposited yet (a deposit Alipay refused stays pending and is tried again)."""
     deposited = select(AlipayVoucherDeposit.id).where(AlipayVoucherDeposit.merchant_id == merchant_id,
                                                       AlipayVoucherDeposit.code_id == CouponCode.id,
                                                       AlipayVoucherDeposit.state != "pending").exists()
     with_alipay = select(MemberIdentity.id).where(
         MemberIdentity.merchant_id == merchant_id, MemberIdentity.member_id == CouponCode.member_id,
         MemberIdentity.kind == ALIPAY_KIND, MemberIdentity.active.is_(True)).exists()
+    recent = () if since is None else (CouponCode.created_at >= since,)
     return list(session.scalars(select(CouponCode.id).where(
         CouponCode.merchant_id == merchant_id, CouponCode.template_id == template_id, CouponCode.id > after_id,
-        ~deposited, with_alipay).order_by(CouponCode.id).limit(limit)))
+        *recent, ~deposited, with_alipay).order_by(CouponCode.id).limit(limit)))
+
+
+def out_of_step(session, limit=SWEEP):
+    """(merchant_id, code_id) of deposits Alipay has not caught up with, every merchant: not deposited yet, used
+    here and not there, or usable here and used there (a job's retries ran out, say)."""
+    used_here = CouponCode.state == rules.USED
+    return session.execute(select(AlipayVoucherDeposit.merchant_id, AlipayVoucherDeposit.code_id)
+                           .join(CouponCode, CouponCode.id == AlipayVoucherDeposit.code_id)
+                           .where(or_(AlipayVoucherDeposit.state == "pending",
+                                      and_(used_here, AlipayVoucherDeposit.state.in_(("deposited", "refunded"))),
+                                      and_(~used_here, AlipayVoucherDeposit.state == "used")))
+                           .order_by(AlipayVoucherDeposit.id).limit(limit)).all()
+
+
+def synced_everywhere(session):
+    """(merchant_id, template_id) of every activity Alipay holds and still sends."""
+    return session.execute(select(AlipayVoucherActivity.merchant_id, AlipayVoucherActivity.template_id)
+                           .where(AlipayVoucherActivity.state == "active")
+                           .order_by(AlipayVoucherActivity.id)).all()
 
 
 def alipay_user_id(session, merchant_id, member_id):

@@ -2,11 +2,11 @@
 identity deposited into their Alipay card package by a job after the commit (once, however often the job runs),
 and Alipay following a verification at our till and its undo. Jobs run inline after each commit here."""
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from domain.errors import Conflict, NotFound
 from jobs import alipay_vouchers as voucher_jobs
-from models import (AlipayVoucherActivity, AlipayVoucherDeposit, MemberIdentity, SandboxAlipayVoucher,
+from models import (AlipayVoucherActivity, AlipayVoucherDeposit, CouponCode, MemberIdentity, SandboxAlipayVoucher,
                     SandboxAlipayVoucherActivity, SandboxUser)
 from sandbox.alipay_keys import provision_merchant
 from sandbox.phone import ALIPAY_USER_COOKIE
@@ -237,3 +237,19 @@ def test_do_six_deposit_jobs_at_once_put_one_voucher_in_alipay(app, db, shop):
     assert refused == [] and done == ["deposited"] * 6
     assert [v.voucher_code for v in vouchers(db, shop["merchant"].alipay_app_id)] == [code.code]
     assert db.session.scalar(select(func.count()).select_from(AlipayVoucherDeposit)) == 1
+
+
+def test_does_the_periodic_catch_up_deposit_a_missed_code_and_follow_a_missed_use(db, make, shop):
+    from services.shared import job_queue
+
+    row, _ = synced(db, shop)
+    code = claim(db, shop, row.id)
+    db.session.execute(update(CouponCode).where(CouponCode.id == code.id).values(state="used"))  # no job followed
+    missed = coupon_issue.claim(db.session, shop["merchant"], row.id, shop["member"].id, channel="h5", key="c2")
+    db.session.info.pop(job_queue._PENDING, None)  # as if claimed by a process that did not know of the sync yet
+    db.session.commit()
+
+    assert voucher_jobs.catch_up_alipay_vouchers_everywhere(db.session) == 2
+    held = {v.voucher_code: v.status for v in vouchers(db, shop["merchant"].alipay_app_id)}
+    assert held == {code.code: "USED", missed.code: "AVAILABLE"}
+    assert voucher_jobs.catch_up_alipay_vouchers_everywhere(db.session) == 0  # nothing left out of step
