@@ -20,6 +20,8 @@ NOT_TENANT = {  # one row for the whole service, or the development-only sandbox
     "sandbox_mass_recipients", "sandbox_media", "sandbox_outbox", "sandbox_users", "sandbox_cards",
     "sandbox_card_codes",
     "sandbox_alipay_voucher_activities", "sandbox_alipay_vouchers", "sandbox_alipay_voucher_requests",
+    "sandbox_alipay_card_templates", "sandbox_alipay_cards", "sandbox_alipay_card_requests", "sandbox_life_follows",
+    "sandbox_life_messages",
 }
 LINK_TABLES_WITHOUT_MERCHANT = {  # to distribute: add merchant_id, copied from the parents
     "api_key_stores": "an API key's stores",
