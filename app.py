@@ -45,7 +45,7 @@ def create_app(config=None):
     app.json = OrjsonProvider(app)  # before anything (Jinja's tojson) takes app.json.dumps
     _load_config(app, config)
     _check_production_settings(app)
-    _configure_credentials_cipher(app)
+    configure_credentials_cipher(app)
     _trust_proxies(app)
     observability.install(app)  # first: request id, logs, request metrics for every request
     compression.install(app)  # early, so it compresses what the later hooks leave
@@ -91,7 +91,8 @@ def _check_production_settings(app):
         raise ConfigurationError("DATABASE_URL must point at PostgreSQL in production.")
 
 
-def _configure_credentials_cipher(app):
+def configure_credentials_cipher(app):
+    """The process-wide cipher of merchants' channel credentials, from this app's keys (the last app made wins)."""
     keys = [k.strip().encode() for k in app.config.get("CREDENTIALS_KEYS", "").split(",") if k.strip()]
     configure_cipher(keys or [derive_key(app.config["SECRET_KEY"])])
 

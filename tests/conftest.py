@@ -101,8 +101,13 @@ def live_server(app, db):
 @pytest.fixture()
 def db(app):
     """An app context with its session, and empty tables afterwards."""
+    from app import configure_credentials_cipher
     from extensions import db as database
 
+    # The credentials cipher is process-wide and the last app made sets it: an earlier test's own app (SQLite, a
+    # probe) may have left its secret's, and credentials written here must open in processes started with this
+    # app's SECRET_KEY (tests/integration/scale).
+    configure_credentials_cipher(app)
     ctx = app.app_context()
     ctx.push()
     yield database
