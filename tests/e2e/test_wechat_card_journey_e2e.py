@@ -6,15 +6,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from domain import roles
-from jobs.wechat import push_card_packages_everywhere
 from models import Member, SandboxCardCode
-from services.wallet import journal as wallet
-from services.wechat_cards import face, sync
-from tests.e2e.conftest import sign_in_to_staff_page
-from tests.e2e.phones import claim_with_sms_code, wechat_phone
-from tests.factories import PASSWORD
-from tests.web.member_h5.test_h5_support import provision
+from services.wechat_cards import sync
+from tests.e2e import card_journeys as journey
+from tests.e2e.phones import claim_with_sms_code
 
 pytestmark = pytest.mark.e2e
 MOBILE = "13866660001"
@@ -22,15 +17,7 @@ MOBILE = "13866660001"
 
 @pytest.fixture()
 def card_shop(make, db, live_server):
-    merchant = make.merchant(slug="cardcafe", name="卡包咖啡")
-    store = make.store(merchant, "总店")
-    make.staff(merchant, role=roles.CASHIER, username="till", stores_=[store])
-    provision(db, merchant, registration_points=100)
-    face.save(db.session, make.staff(merchant, role=roles.OWNER), merchant, **face.defaults(merchant))
-    db.session.commit()
-    assert sync.sync(db.session, merchant) is True
-    db.session.commit()
-    return merchant
+    return journey.card_shop(make, db, "cardcafe", "卡包咖啡", sync.sync)
 
 
 def card_figures(page, live_server, slug):
@@ -39,12 +26,6 @@ def card_figures(page, live_server, slug):
     return {"balance": card.locator(".card-balance b").text_content().strip(),
             "points": card.locator(".card-bonus b").text_content().strip(),
             "level": card.locator(".card-field b").text_content().strip()}
-
-
-def push_now(db):
-    """What the scheduler's 2-second job does on a worker."""
-    push_card_packages_everywhere(db.session)
-    db.session.commit()
 
 
 def test_does_the_card_in_the_wechat_card_package_follow_the_till(phone, live_server, card_shop, db):
@@ -67,30 +48,13 @@ def test_does_the_card_in_the_wechat_card_package_follow_the_till(phone, live_se
 
     member = db.session.scalars(select(Member).where(Member.merchant_id == card_shop.id,
                                                      Member.mobile == MOBILE)).one()
-    purse = wallet.member_wallet(db.session, card_shop.id, member.id)
-    wallet.credit(db.session, card_shop.id, purse.id, 20_000, key="e2e:topup")  # ¥200 topped up earlier
-    db.session.commit()
-    push_now(db)
+    journey.topped_up(db, card_shop, member, 20_000, "e2e:topup")  # ¥200 topped up earlier
     assert card_figures(phone, live_server, slug)["balance"] == "¥200.00"
 
-    till = wechat_phone(phone.context.browser)
-    sign_in_to_staff_page(till, live_server, slug, "till", PASSWORD)
-    till.click("#tab-till")
-    till.wait_for_url(f"{live_server}/staff/checkout")
-    till.fill("input[name=amount]", "50")
-    till.fill("input[name=code]", MOBILE)
-    till.click("#quote-member")
-    till.wait_for_selector("#quote-steps")
-    assert till.is_checked("#tender-balance")
-    till.click("#confirm-pay")
-    till.wait_for_url(f"{live_server}/staff/checkouts/*")
-    assert "实付 ¥50.00" in till.text_content("#receipt-head")
-    till.context.close()
-
-    db.session.expire_all()
-    earned = db.session.get(Member, member.id).points_balance
+    assert "实付 ¥50.00" in journey.charge_balance_at_till(phone.context.browser, live_server, slug, MOBILE, 50)
+    earned = journey.points_now(db, member.id)
     assert earned > 100  # the payment earned points
-    push_now(db)
+    journey.push_now(db)
     assert card_figures(phone, live_server, slug) == {"balance": "¥150.00", "points": str(earned), "level": "普通"}
     calls = db.session.scalars(select(SandboxCardCode.updates).where(SandboxCardCode.app_id == card_shop.wechat_app_id)
                                ).one()
