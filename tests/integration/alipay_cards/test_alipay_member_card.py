@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from domain import roles
 from domain.errors import NotFound
-from models import AlipayCardHolding, CardPackagePush, SandboxAlipayCard, SandboxAlipayCardTemplate
+from models import AlipayCardHolding, SandboxAlipayCard, SandboxAlipayCardTemplate
 from sandbox import wechat_state as sbx
 from sandbox.alipay_keys import provision_merchant
 from services.alipay_cards import opening, template
@@ -19,6 +19,7 @@ from services.points import ledger as points
 from services.till import quote
 from services.wallet import journal as wallet
 from services.wechat_cards import face
+from tests.integration.card_push.support import pending_rows, push_all
 
 
 def open_shop(make, db, slug):
@@ -43,17 +44,6 @@ def member_with_card(make, db, merchant, principal=0):
 def on_card(db, number):
     db.session.expire_all()
     return db.session.scalars(select(SandboxAlipayCard).where(SandboxAlipayCard.biz_card_no == number)).one()
-
-
-def pending_rows(db):
-    db.session.expire_all()
-    return db.session.scalars(select(CardPackagePush).order_by(CardPackagePush.member_id)).all()
-
-
-def push_all(db):
-    counts = push.push_everywhere(db.session, 30)
-    db.session.commit()
-    return counts
 
 
 @pytest.fixture()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from domain import roles
 from domain.clock import now_utc
-from models import CardPackagePush, Member, SandboxCard, SandboxCardCode, WechatCardHolding
+from models import Member, SandboxCard, SandboxCardCode, WechatCardHolding
 from sandbox import wechat_card_store as store, wechat_state as sbx
 from services.card_push import pending, push
 from services.issuance import points as bulk_points
@@ -20,6 +20,7 @@ from services.points import ledger as points
 from services.wallet import journal as wallet
 from services.wechat_cards import activation, events as card_events, face, sync
 from tests.connection_budget import many_connections
+from tests.integration.card_push.support import pending_rows, push_all
 
 SECRET = "0123456789abcdef0123456789abcdef"
 
@@ -56,20 +57,6 @@ def card_id_of(db, merchant):
 def on_card(db, code):
     db.session.expire_all()
     return db.session.scalars(select(SandboxCardCode).where(SandboxCardCode.code == code)).one()
-
-
-def pending_rows(db, merchant_id=None):
-    db.session.expire_all()
-    query = select(CardPackagePush).order_by(CardPackagePush.member_id)
-    if merchant_id is not None:
-        query = query.where(CardPackagePush.merchant_id == merchant_id)
-    return db.session.scalars(query).all()
-
-
-def push_all(db, now=None):
-    counts = push.push_everywhere(db.session, 30, now_fn=(lambda: now) if now else now_utc)
-    db.session.commit()
-    return counts
 
 
 @pytest.fixture()
