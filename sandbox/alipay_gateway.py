@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from flask import make_response, request
 
 from extensions import db
-from sandbox import (alipay_auth, alipay_barcode, alipay_cards, alipay_cashier, alipay_keys, alipay_refunds,
-                     blueprint)
+from sandbox import (alipay_auth, alipay_barcode, alipay_cards, alipay_cashier, alipay_images, alipay_keys,
+                     alipay_refunds, blueprint)
 from sandbox.alipay_life import METHODS as LIFE_ACCOUNT_METHODS
 from sandbox.alipay_vouchers import METHODS as VOUCHER_METHODS
 from sandbox.alipay_trades import CLOSED, PAID, WAIT, biz, business_error, error, load_trade, swap
@@ -88,6 +88,7 @@ METHODS = {
     "alipay.trade.pay": alipay_barcode.trade_pay,
     "alipay.trade.cancel": alipay_barcode.trade_cancel,
     **alipay_cards.METHODS,  # alipay.marketing.card.*: the member card in the card package
+    alipay_images.METHOD: alipay_images.image_upload,  # the card's pictures (multipart)
     **LIFE_ACCOUNT_METHODS,  # alipay.open.public.*: the life account's messages (sandbox/alipay_life.py)
     **VOUCHER_METHODS,  # alipay.marketing.activity.ordervoucher.*: merchant vouchers (sandbox/alipay_vouchers.py)
 }

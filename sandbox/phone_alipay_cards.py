@@ -48,6 +48,7 @@ def _face(card, template):
              for column in payload.get("column_info_list") or ()]
     return {"biz_card_no": card.biz_card_no, "name": style.get("card_show_name", ""),
             "color": _palette(style.get("bg_color", "")), "logo_id": style.get("logo_id", ""),
+            "logo_url": url_for("sandbox.alipay_image", image_id=style["logo_id"]) if style.get("logo_id") else None,
             "figures": figures, "cells": cells, "valid_date": card.valid_date}
 
 

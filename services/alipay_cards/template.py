@@ -3,21 +3,23 @@ card template (OUT_MEMBER_CARD) created once (alipay.marketing.card.template.cre
 modified after each later save (.modify). The request_id names the merchant and the face's version, so a retried
 save is answered once by Alipay. A refusal, a missing Alipay app or an unreachable Alipay is kept on the template
 in words; the next save tries again."""
+import io
+
+from PIL import Image
 from sqlalchemy import func, select
 
-from channels import alipay as alipay_channel
+from channels import alipay as alipay_channel, alipay_images
 from domain.clock import now_utc
 from domain.errors import DomainError
 from domain.wechat_member_card import CELLS, color_hex
 from models import AlipayCardHolding, AlipayCardTemplate, WechatMemberCard
 from services.alipay_cards.calls import call
 from services.shared import host
+from services.wechat_cards.sync import default_logo
 
 CELL_PAGES = {"balance": "member_h5.balance", "points": "member_h5.points", "coupons": "member_h5.coupons_wallet",
               "membership": "member_h5.membership"}
-# The pictures: Alipay takes image ids from alipay.offline.material.image.upload (a multipart upload the SDK's
-# server_api cannot send yet); until then the template names this id.
-IMAGE_ID = "member_card_default"
+BACKGROUND_SIZE = (510, 322)  # Alipay's card picture is 1020 x 643; half of it, a plain field of the card's colour
 SHOW_NAME_CHARS = 16
 
 
@@ -41,9 +43,10 @@ def sync(session, merchant):
     version = card.version
     try:
         client = alipay_channel.client_for(merchant)
+        pictures = _upload_pictures(merchant, card)
     except DomainError as exc:
-        return _failed(session, template, exc.message)
-    body = template_json(card, merchant)
+        return _failed(session, template, f"支付宝未收下会员卡图片：{exc.message}")
+    body = template_json(card, merchant, pictures)
     if template.template_id:
         answer = call(client, "alipay.marketing.card.template.modify",
                       {"request_id": f"{merchant.id}m{version}", "template_id": template.template_id, **body})
@@ -71,7 +74,17 @@ def _rgb(color):
     return "rgb({},{},{})".format(*(int(text[i:i + 2], 16) for i in (0, 2, 4)))
 
 
-def template_json(card, merchant):
+def _upload_pictures(merchant, card):
+    """(logo_id, background_id): the merchant's logo (a disc of the card's colour without one) and a field of the
+    card's colour, uploaded for this save (Alipay keeps no picture of ours between templates)."""
+    logo = card.logo_data or default_logo(card.color)
+    logo_id = alipay_images.upload_image(merchant, logo, "png" if logo[:4] == b"\x89PNG" else "jpg", "logo")
+    background = io.BytesIO()
+    Image.new("RGB", BACKGROUND_SIZE, color_hex(card.color)).save(background, "PNG")
+    return logo_id, alipay_images.upload_image(merchant, background.getvalue(), "png", "background")
+
+
+def template_json(card, merchant, pictures):
     """What template.create and .modify share: the face, the figures Alipay shows, the entries."""
     rules = [("Level", True), ("Point", card.supply_bonus), ("Balance", card.supply_balance)]
     columns = [{"code": "LEVEL", "title": "等级", "operate_type": "openWeb",
@@ -82,8 +95,8 @@ def template_json(card, merchant):
                         "more_info": {"title": CELLS[key],
                                       "url": host.external_url(CELL_PAGES[key], merchant_slug=merchant.slug)}})
     return {"write_off_type": "qrcode",
-            "template_style_info": {"card_show_name": card.title[:SHOW_NAME_CHARS], "logo_id": IMAGE_ID,
-                                    "background_id": IMAGE_ID, "bg_color": _rgb(card.color)},
+            "template_style_info": {"card_show_name": card.title[:SHOW_NAME_CHARS], "logo_id": pictures[0],
+                                    "background_id": pictures[1], "bg_color": _rgb(card.color)},
             "field_rule_list": [{"field_name": name, "rule_name": "ASSIGN_FROM_REQUEST", "rule_value": name}
                                 for name, shown in rules if shown],
             "column_info_list": columns}
