@@ -72,6 +72,14 @@ def _text(content, name, limit, required=True):
 
 # --- idempotency by request id ------------------------------------------------------------------------------
 
+def _request_key(app_id, method, content, name):
+    """The request's own id (`request_id`, `out_serial_no`), required; with the answer an earlier call got."""
+    key = content.get(name)
+    if not isinstance(key, str) or not SERIAL.match(key):
+        raise Refused("MISSING_REQUIRED_PARAM", f"缺少参数：{name}")
+    return key, _answered(app_id, method, key)
+
+
 def _answered(app_id, method, request_id):
     return db.session.scalar(select(SandboxAlipayCardRequest.answer).where(
         SandboxAlipayCardRequest.app_id == app_id, SandboxAlipayCardRequest.method == method,
@@ -173,10 +181,7 @@ def _actions(actions):
 
 @_handler
 def template_create(app_id, content):
-    request_id = content.get("request_id")
-    if not isinstance(request_id, str) or not SERIAL.match(request_id):
-        raise Refused("MISSING_REQUIRED_PARAM", "缺少参数：request_id")
-    earlier = _answered(app_id, "template.create", request_id)
+    request_id, earlier = _request_key(app_id, "template.create", content, "request_id")
     if earlier is not None:
         return earlier
     payload = _template_fields(content, creating=True)
@@ -196,10 +201,7 @@ def template_of(app_id, template_id):
 
 @_handler
 def template_modify(app_id, content):
-    request_id = content.get("request_id")
-    if not isinstance(request_id, str) or not SERIAL.match(request_id):
-        raise Refused("MISSING_REQUIRED_PARAM", "缺少参数：request_id")
-    earlier = _answered(app_id, "template.modify", request_id)
+    request_id, earlier = _request_key(app_id, "template.modify", content, "request_id")
     if earlier is not None:
         return earlier
     row = template_of(app_id, content.get("template_id"))
@@ -236,10 +238,7 @@ def card_json(card):
 
 @_handler
 def card_open(app_id, content):
-    serial = content.get("out_serial_no")
-    if not isinstance(serial, str) or not SERIAL.match(serial):
-        raise Refused("MISSING_REQUIRED_PARAM", "缺少参数：out_serial_no")
-    earlier = _answered(app_id, "card.open", serial)
+    serial, earlier = _request_key(app_id, "card.open", content, "out_serial_no")
     if earlier is not None:
         return earlier
     template = template_of(app_id, content.get("card_template_id"))
@@ -310,10 +309,7 @@ def card_query(app_id, content):
 
 @_handler
 def card_delete(app_id, content):
-    serial = content.get("out_serial_no")
-    if not isinstance(serial, str) or not SERIAL.match(serial):
-        raise Refused("MISSING_REQUIRED_PARAM", "缺少参数：out_serial_no")
-    earlier = _answered(app_id, "card.delete", serial)
+    serial, earlier = _request_key(app_id, "card.delete", content, "out_serial_no")
     if earlier is not None:
         return earlier
     card = card_of(app_id, content)

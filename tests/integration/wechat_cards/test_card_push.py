@@ -68,7 +68,7 @@ def test_are_a_payments_balance_points_and_level_shown_on_the_card_after_one_pus
     member, purse, code = member_with_card(make, db, shop, principal=10_000)
     activated = on_card(db, code)
     assert (activated.balance, activated.bonus, activated.fields) == (10_000, 0, {"1": "普通"})
-    pending_rows(db)  # the activation's own mark (a change during the activation) is pushed like any other
+    assert [row.member_id for row in pending_rows(db)] == [member.id]  # the activation marks its member too
     push_all(db)
     before = on_card(db, code).updates
 
