@@ -69,9 +69,8 @@ def _save(gift):
             prices=form.points_prices(), active=bool(form.active.data),
             starts_at=local_midnight_utc(form.starts_on.data, tz_name) if form.starts_on.data else None,
             ends_at=local_midnight_utc(form.ends_on.data + timedelta(days=1), tz_name) if form.ends_on.data else None)
-        saved, _replaced = gifts.save(db.session, current_user, gift.id if gift else None, values, photo=photo,
-                                      upload_root=photo_dir(current_app))
-        return saved
+        return gifts.save(db.session, current_user, gift.id if gift else None, values, photo=photo,
+                          upload_root=photo_dir(current_app))
 
     return form_page(FORM, context, save, done=_("礼品已保存"), back=url_for("backoffice.points_mall"))
 

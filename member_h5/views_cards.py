@@ -75,13 +75,11 @@ def card_photo_upload(card_id):
     form, back = PhotoForm(), url_for("member_h5.card_detail", card_id=card.id)
     if not form.validate():
         return expired_back(back, 303)
-    upload, replaced, root = form.photo.data, card.photo_path, count_timed_photos.photo_dir(current_app)
+    upload, root = form.photo.data, count_timed_photos.photo_dir(current_app)
     data = upload.read(count_timed_photos.PHOTO_MAX_BYTES + 1) if upload else b""
     attempt(lambda: count_timed_photos.save_photo(db.session, g.merchant.id, g.member.id, card.id, data, root), back,
             status=303)
-    response = committed(_("照片已上传，核销时店员将核对本人"), back, 303)
-    count_timed_photos.discard_photo(root, replaced)  # only once the new photo is committed
-    return response
+    return committed(_("照片已上传，核销时店员将核对本人"), back, 303)
 
 
 @blueprint.route("/cards/photo/<token>")

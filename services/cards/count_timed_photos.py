@@ -1,5 +1,5 @@
 """The member's photo on a timed card whose template asks for one (checked by staff at the till): storing the
-upload (JPEG or PNG by magic bytes, at most 5 MB), discarding a replaced file, and the signed, expiring link
+upload (JPEG or PNG by magic bytes, at most 5 MB; the replaced file goes once committed), and the signed, expiring link
 through which staff see it."""
 import os
 
@@ -30,20 +30,12 @@ def save_photo(session, merchant_id, member_id, card_id, data, upload_root):
         raise Conflict("该卡已不可使用，无需上传照片")
     if not data:
         raise DomainError("请选择照片")
-    card.photo_path = uploads.store_image(upload_root, merchant_id, "cards", data, max_bytes=PHOTO_MAX_BYTES,
-                                          noun="照片")
+    stored = uploads.store_image(upload_root, merchant_id, "cards", data, max_bytes=PHOTO_MAX_BYTES, noun="照片")
+    uploads.replace(session, upload_root, card.photo_path, stored)
+    card.photo_path = stored
     session.flush()
     return card
 
-
-def discard_photo(upload_root, relative):
-    """Remove a replaced photo's file once the new one is committed; a file already gone is fine."""
-    if not relative:
-        return
-    try:
-        os.remove(os.path.join(upload_root, relative))
-    except FileNotFoundError:
-        pass
 
 
 def _photo_serializer():

@@ -35,7 +35,7 @@ class GiftValues:
 
 def save(session, actor, gift_id, values, photo=None, upload_root=None):
     """Create (gift_id None) or edit a gift, audited. `photo`: new picture bytes (JPEG/PNG, ≤ 2 MB) or None to
-    keep the one it has. Returns (gift, replaced photo path to discard once committed)."""
+    keep the one it has; the picture it replaces is removed from disk once the change commits."""
     gift = PointsGift(merchant_id=actor.merchant_id) if gift_id is None else \
         get_owned(session, PointsGift, actor.merchant_id, gift_id, lock=True)
     number, name = _text(values.number, rules.MAX_NUMBER, "编号"), _text(values.name, rules.MAX_NAME, "名称")
@@ -56,14 +56,15 @@ def save(session, actor, gift_id, values, photo=None, upload_root=None):
     gift.stock, gift.per_member_limit, gift.pickup_days = values.stock, values.per_member_limit, values.pickup_days
     gift.points_prices, gift.starts_at, gift.ends_at = prices, values.starts_at, values.ends_at
     gift.active = bool(values.active)
-    replaced = None
     if photo:
-        replaced, gift.photo_path = gift.photo_path, _store_photo(actor.merchant_id, photo, upload_root)
+        stored = _store_photo(actor.merchant_id, photo, upload_root)
+        uploads.replace(session, upload_root, gift.photo_path, stored)
+        gift.photo_path = stored
     session.add(gift)
     session.flush()
     audit.record(session, actor, "points_gift.create" if gift_id is None else "points_gift.update", "points_gift",
                  gift.id, before=before, after=_snapshot(gift))
-    return gift, replaced
+    return gift
 
 
 def _text(value, limit, label):

@@ -23,9 +23,9 @@ def shop(db, make):
     member = make.member(merchant)
     ledger.earn(db.session, merchant, member.id, 100, key="seed")
     prices = {str(level.id): 30 for level in list_levels(db.session, merchant.id)}
-    gift, _ = gifts.save(db.session, owner, None, gifts.GiftValues(number="G1", name="马克杯", stock=5, prices=prices))
+    gift = gifts.save(db.session, owner, None, gifts.GiftValues(number="G1", name="马克杯", stock=5, prices=prices))
     other = make.merchant()
-    foreign, _ = gifts.save(db.session, make.staff(other), None, gifts.GiftValues(
+    foreign = gifts.save(db.session, make.staff(other), None, gifts.GiftValues(
         number="X", name="隔壁礼品", stock=5, prices={str(lv.id): 1 for lv in list_levels(db.session, other.id)}))
     db.session.commit()
     return dict(merchant=merchant, east=east, west=west, cashier=cashier, verifier=verifier, member=member, gift=gift,

@@ -24,7 +24,7 @@ def shop(db, make, stock=10, price=100, limit=0, silver_price=None):
     prices = {str(level.id): price for level in levels}
     if silver_price is not None:
         prices[str(next(level.id for level in levels if level.name == "银卡"))] = silver_price
-    gift, _ = gifts.save(db.session, owner, None, gifts.GiftValues(number="G001", name="保温杯", stock=stock,
+    gift = gifts.save(db.session, owner, None, gifts.GiftValues(number="G001", name="保温杯", stock=stock,
                                                                      prices=prices, per_member_limit=limit))
     return merchant, owner, gift, levels
 

@@ -42,6 +42,27 @@ def test_can_the_owner_create_and_edit_a_gift_with_a_price_per_level(as_owner, m
     assert fresh(gift).photo_path == gift.photo_path  # no new picture keeps the old one
 
 
+def test_does_a_new_picture_replace_the_old_file_and_a_refused_edit_leave_none(as_owner, merchant, tmp_path, app):
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    levels = list_levels(db.session, merchant.id)
+    first = _form(levels)
+    first["photo"] = (io.BytesIO(PNG), "a.png")
+    as_owner.post("/backoffice/points-mall/new", data=first, content_type="multipart/form-data")
+    gift = db.session.query(PointsGift).one()
+    old = tmp_path / gift.photo_path
+    second = _form(levels)
+    second["photo"] = (io.BytesIO(b"\xff\xd8\xff" + b"\x00" * 64), "b.jpg")
+    assert as_owner.post(f"/backoffice/points-mall/{gift.id}/edit", data=second,
+                         content_type="multipart/form-data").status_code == 302
+    new = tmp_path / fresh(gift).photo_path
+    assert new.suffix == ".jpg" and new.exists() and not old.exists()
+    refused = _form(levels, stock="-1")
+    refused["photo"] = (io.BytesIO(PNG), "c.png")
+    assert as_owner.post(f"/backoffice/points-mall/{gift.id}/edit", data=refused,
+                         content_type="multipart/form-data").status_code == 400
+    assert [path for path in tmp_path.rglob("*.*")] == [new]  # the refused upload's file is gone too
+
+
 def test_is_a_bad_gift_refused_in_chinese_without_a_change(as_owner, merchant, tmp_path, app):
     app.config["UPLOAD_DIR"] = str(tmp_path)
     levels = list_levels(db.session, merchant.id)
@@ -60,7 +81,7 @@ def test_is_a_bad_gift_refused_in_chinese_without_a_change(as_owner, merchant, t
 
 def _exchange(make, merchant, owner):
     levels = list_levels(db.session, merchant.id)
-    gift, _ = gifts.save(db.session, owner, None, gifts.GiftValues(number="G1", name="保温杯", stock=3,
+    gift = gifts.save(db.session, owner, None, gifts.GiftValues(number="G1", name="保温杯", stock=3,
                                                                      prices={str(l.id): 40 for l in levels}))
     member = make.member(merchant, name="李四")
     points.earn(db.session, merchant, member.id, 100, key=f"earn:{member.id}")

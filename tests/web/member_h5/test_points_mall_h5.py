@@ -19,7 +19,7 @@ OPENID = "o-points-mall-00000000000000000001"
 def _gift(make, merchant, price=50, zero_for=None, **values):
     owner = make.staff(merchant, role=roles.OWNER)
     prices = {str(level.id): (0 if level.name == zero_for else price) for level in list_levels(db.session, merchant.id)}
-    gift, _ = gifts.save(db.session, owner, None, gifts.GiftValues(
+    gift = gifts.save(db.session, owner, None, gifts.GiftValues(
         number=values.pop("number", "G1"), name=values.pop("name", "帆布袋"), stock=values.pop("stock", 5),
         prices=prices, **values))
     db.session.commit()

@@ -32,17 +32,17 @@ def shop(db, make):
     ledger.earn(db.session, merchant, member.id, 100, key="seed:points")
     levels = list_levels(db.session, merchant.id)
     prices = {str(level.id): 30 for level in levels}
-    cup, _ = gifts.save(db.session, owner, None, gifts.GiftValues(number="G1", name="马克杯", stock=5, prices=prices))
-    gone, _ = gifts.save(db.session, owner, None, gifts.GiftValues(number="G2", name="帆布袋", stock=0, prices=prices))
-    dear, _ = gifts.save(db.session, owner, None, gifts.GiftValues(number="G3", name="咖啡机", stock=2,
+    cup = gifts.save(db.session, owner, None, gifts.GiftValues(number="G1", name="马克杯", stock=5, prices=prices))
+    gone = gifts.save(db.session, owner, None, gifts.GiftValues(number="G2", name="帆布袋", stock=0, prices=prices))
+    dear = gifts.save(db.session, owner, None, gifts.GiftValues(number="G3", name="咖啡机", stock=2,
                                                                       prices={k: 5000 for k in prices}))
     gold_only = {str(level.id): (50 if level.name == "金卡" else 0) for level in levels}
-    gold, _ = gifts.save(db.session, owner, None, gifts.GiftValues(number="G4", name="金卡礼盒", stock=3,
+    gold = gifts.save(db.session, owner, None, gifts.GiftValues(number="G4", name="金卡礼盒", stock=3,
                                                                       prices=gold_only))
     other = make.merchant(name="隔壁")
     other_owner = make.staff(other, role=roles.OWNER, username="otherboss")
     stranger = make.member(other, mobile="13700000601")
-    foreign, _ = gifts.save(db.session, other_owner, None, gifts.GiftValues(
+    foreign = gifts.save(db.session, other_owner, None, gifts.GiftValues(
         number="X1", name="隔壁礼品", stock=5, prices={str(level.id): 1 for level in list_levels(db.session, other.id)}))
     db.session.commit()
     return dict(merchant=merchant, east=east, owner=owner, cashier=cashier, verifier=verifier, service=service,

@@ -14,7 +14,7 @@ from tests.web.staff_h5.test_staff_h5 import shop, staff_login  # noqa: F401  (t
 def test_can_a_cashier_hand_a_gift_over_by_its_pickup_code(client, shop):
     merchant, member = shop["merchant"], shop["member"]
     prices = {str(level.id): 30 for level in list_levels(db.session, merchant.id)}
-    gift, _ = gifts.save(db.session, shop["owner"], None, gifts.GiftValues(number="G9", name="马克杯", stock=3,
+    gift = gifts.save(db.session, shop["owner"], None, gifts.GiftValues(number="G9", name="马克杯", stock=3,
                                                                            prices=prices))
     points.earn(db.session, merchant, member.id, 100, key="earn:handover")
     row = exchanges.exchange(db.session, merchant, gift.id, member.id, key="handover:1")
