@@ -37,6 +37,7 @@ BACKOFFICE_PAGES = [
     ("card-stock-batch", "/backoffice/card-stock/{card_batch_id}"),
     ("points-mall", "/backoffice/points-mall"),
     ("points-mall-new", "/backoffice/points-mall/new"),
+    ("points-mall-edit", "/backoffice/points-mall/{points_gift_id}/edit"),
     ("points-mall-exchanges", "/backoffice/points-mall/exchanges"),
     ("wechat-card", "/backoffice/wechat-card"),
     ("points-records", "/backoffice/points/records"),

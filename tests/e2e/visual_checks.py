@@ -196,8 +196,8 @@ def new_page(chromium, options):
 
 @contextlib.contextmanager
 def demo_shop(app):
-    """The demo merchant exactly as `make run` seeds it, plus a till payment and an unpaid order of its first member
-    (so 消费记录 and 我的订单 have something), and a sandbox WeChat user bound to that member. Emptied afterwards."""
+    """The demo merchant exactly as `make run` seeds it, plus a till payment, an unpaid order and a points-mall
+    exchange waiting to be picked up of its first member (so 消费记录, 我的订单 and 我的兑换 have something), and a sandbox WeChat user bound to that member. Emptied afterwards."""
     from extensions import db
     from tests.conftest import _emptying
 
@@ -212,11 +212,13 @@ def demo_shop(app):
 
 def _seed(session, app):
     from demo import data as demo_data
-    from models import (Campaign, Card, CardTemplate, CouponCode, CouponTemplate, Member, MemberCardBatch, Staff,
-                        Store)
+    from models import (Campaign, Card, CardTemplate, CouponCode, CouponTemplate, Member, MemberCardBatch,
+                        PointsGift, Staff, Store)
     from sandbox import wechat_state
     from services.members import members
     from services.orders import card_sales
+    from services.points import ledger as points
+    from services.points_mall import exchanges
     from services.till import payment
     from services.wallet import counter_topup, stored_value
 
@@ -236,12 +238,16 @@ def _seed(session, app):
     topup = counter_topup.take_by_hand(session, merchant, cashier, store_id=store.id, member_id=first.id,
                                        tender="cash", key="visual:topup",
                                        rule_id=stored_value.rules_in_force(session, merchant)[0].id)
+    mug = _first(session, PointsGift, merchant, PointsGift.number == "G001")
+    points.earn(session, merchant, first.id, 1000, key="visual:points")
+    gift_exchange = exchanges.exchange(session, merchant, mug.id, first.id, key="visual:exchange")
     session.commit()
     by_member = dict(merchant_id=merchant.id)
     return SimpleNamespace(
         base=app.config["PUBLIC_BASE_URL"], slug=merchant.slug, merchant_id=merchant.id, member_id=first.id,
         wechat_user_id=person.id, stranger_user_id=stranger.id, store_id=store.id, checkout_id=checkout.id,
         order_id=order.id, count_template_id=count_template.id, topup_order_id=topup.id,
+        points_gift_id=mug.id, gift_exchange_id=gift_exchange.id,
         card_batch_id=_first(session, MemberCardBatch, merchant).id,
         campaign_id=_first(session, Campaign, merchant).id,
         coupon_code_id=session.scalars(select(CouponCode.id).filter_by(member_id=first.id, **by_member)

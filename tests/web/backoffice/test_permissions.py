@@ -7,6 +7,8 @@ from services.campaigns import setup as campaign_setup
 from services.card_stock import batches as card_stock
 from services.members import fields as member_fields
 from services.outreach import compose
+from services.points import ledger as points
+from services.points_mall import exchanges, gifts
 from services.recruitment import sources as recruit_sources
 from services.wallet import journal as wallet_service
 from tests.web.helpers import count
@@ -137,6 +139,9 @@ ENDPOINTS = [
     ("GET", "/backoffice/points-mall", "cards.manage"),
     ("GET", "/backoffice/points-mall/new", "cards.manage"),
     ("POST", "/backoffice/points-mall/new", "cards.manage"),
+    ("GET", "/backoffice/points-mall/{gift}/edit", "cards.manage"),
+    ("POST", "/backoffice/points-mall/{gift}/edit", "cards.manage"),
+    ("POST", "/backoffice/points-mall/exchanges/{gift_exchange}/cancel", "cards.manage"),
     ("GET", "/backoffice/points-mall/exchanges", "cards.manage"),
     ("GET", "/backoffice/points-mall/exchanges.csv", "cards.manage"),
     ("GET", "/backoffice/points/records", "reports.view"),
@@ -175,9 +180,14 @@ def ids(make, db, merchant, owner, store):
     source = recruit_sources.for_store(db.session, store)
     card_batch = card_stock.make_batch(db.session, owner, name="权限检查", quantity=2)
     stock_card = db.session.scalars(card_stock.cards_query(merchant.id, card_batch.id)).first()
+    gift = gifts.save(db.session, owner, None, gifts.GiftValues(number="G1", name="权限检查", stock=2,
+                                                                prices={str(level.id): 10}))
+    points.earn(db.session, merchant, member.id, 10, key="permissions:points")
+    gift_exchange = exchanges.exchange(db.session, merchant, gift.id, member.id, key="permissions:exchange")
     db.session.commit()
     return {"card_batch": card_batch.id, "stock_card": stock_card.id, "source": source.id, "store": store.id, "staff": owner.id, "level": level.id, "member": member.id, "field": field.id,
-            "wallet": purse.id, "member_obj": member, "send": send.id, "campaign": campaign.id}
+            "wallet": purse.id, "member_obj": member, "send": send.id, "campaign": campaign.id, "gift": gift.id,
+            "gift_exchange": gift_exchange.id}
 
 
 @pytest.mark.parametrize("role, method, url", FORBIDDEN, ids=[f"{r}-{m}-{u}" for r, m, u in FORBIDDEN])
