@@ -14,6 +14,10 @@ real services and the real job step by step, with the per-minute pace switched o
 
 Baseline in the same run: a raw COPY of the same number of recipient rows into a table shaped like
 send_recipients (with its indexes); the plan's time is printed as a ratio to it.
+
+Last, one member's timeline (会员360, the back office's member page: every kind, messages included) read after the
+send, best of 5, against a plain count(*) of the send's recipients: a member page must not read the merchant's
+million recipients.
 """
 import argparse
 import io
@@ -26,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from bench.verify import migrated_database  # noqa: E402
@@ -156,6 +161,7 @@ def run(app, merchant_id, owner_id, count, baseline):
         db.session.expire_all()
         sent = db.session.execute(db.text("SELECT count(*) FROM send_recipients WHERE status = 'sent'")).scalar()
         db.session.rollback()
+        page_seconds, count_seconds = member_page_against_count(db.session, merchant_id)
     sandbox = sum(waiting)
     own = send_seconds - sandbox
     print(f"one WeChat mass message to {count} followers: {sent} sent in {len(waiting)} calls")
@@ -168,6 +174,30 @@ def run(app, merchant_id, owner_id, count, baseline):
     print(f"    the application's own work    {own:8.2f} s  {count / max(own, 1e-9):12,.0f} rows/s"
           "   (target: under 60 s)")
     print(f"  application total (plan + own)  {plan_seconds + own:8.2f} s")
+    print(f"one member's timeline afterwards  {page_seconds * 1000:8.1f} ms (best of 5); count(*) of the recipients "
+          f"{count_seconds * 1000:.1f} ms; ratio {page_seconds / count_seconds:.3f}")
+
+
+def member_page_against_count(session, merchant_id):
+    """Best of 5 of one member's first timeline page, and of a plain count(*) of the merchant's recipients."""
+    from services.members import timeline
+
+    member_id = session.execute(text("SELECT max(member_id) FROM send_recipients WHERE merchant_id = :m"),
+                                {"m": merchant_id}).scalar()
+    page = best_of(5, lambda: timeline.page_of(session, merchant_id, member_id))
+    count = best_of(5, lambda: session.execute(text("SELECT count(*) FROM send_recipients WHERE merchant_id = :m"),
+                                               {"m": merchant_id}).scalar())
+    session.rollback()
+    return page, count
+
+
+def best_of(times, work):
+    best = float("inf")
+    for _ in range(times):
+        began = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - began)
+    return best
 
 
 if __name__ == "__main__":

@@ -179,6 +179,7 @@ class CardRefund(TenantMixin, CreatedAtMixin, Base):
         sa.UniqueConstraint("card_id"),
         sa.CheckConstraint("amount >= 0", name="amount_nonneg"),
         sa.Index("ix_card_refunds_merchant_created", "merchant_id", "created_at"),  # the cards report's day
+        sa.Index("ix_card_refunds_merchant_member", "merchant_id", "member_id"),  # 会员360
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

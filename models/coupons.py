@@ -111,6 +111,7 @@ class Verification(TenantMixin, CreatedAtMixin, Base):
         sa.CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
         sa.CheckConstraint("amount_received >= 0", name="amount_nonneg"),
         sa.Index("ix_verifications_merchant_created", "merchant_id", "created_at"),
+        sa.Index("ix_verifications_merchant_member", "merchant_id", "member_id", "created_at"),  # 会员360
         sa.Index("ix_verifications_store_created", "store_id", "created_at"),
         # the coupons and cards reports: a day's undone verifications (few: only those ever undone)
         sa.Index("ix_verifications_merchant_undone", "merchant_id", "undone_at", postgresql_where=sa.text(

@@ -78,6 +78,8 @@ class SendRecipient(Base):
     __tablename__ = "send_recipients"
     __table_args__ = (
         sa.UniqueConstraint("merchant_id", "send_id", "member_id", name="uq_send_recipient"),
+        # a member's messages on their page (会员360); not sent_at, so marking a batch sent stays a HOT update
+        sa.Index("ix_send_recipients_member", "merchant_id", "member_id"),
         # the report's coupons: only the rows whose member took the send's coupon
         sa.Index("ix_send_recipients_coupon", "merchant_id", "send_id", postgresql_where=sa.text(
             "coupon_code_id IS NOT NULL"), sqlite_where=sa.text("coupon_code_id IS NOT NULL")),

@@ -4,6 +4,7 @@ appear."""
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from domain import roles
@@ -131,3 +132,19 @@ def test_does_another_merchants_timeline_never_show_here(db, make, world):
     assert timeline.page_of(db.session, shop.id, other_member.id).rows == []
     assert len(timeline.page_of(db.session, shop.id, member.id, per_page=100).rows) == len(
         timeline.page_of(db.session, other_shop.id, other_member.id, per_page=100).rows)
+
+
+
+# Each table the timeline filters by member (refunds reach theirs through the checkout or order, referral rewards
+# through the referrer): a merchant's millions of message recipients or verifications must not be read for one
+# member's page, so each needs an index that starts with the member.
+MEMBER_FILTERED = ["checkouts", "orders", "card_refunds", "points_transactions", "verifications", "reward_grants",
+                   "send_recipients", "notice_deliveries", "level_changes", "attributions", "guide_changes"]
+
+
+@pytest.mark.parametrize("table", MEMBER_FILTERED)
+def test_is_each_table_the_timeline_reads_by_member_indexed_by_member(db, table):
+    leading = [[column.name for column in index.columns][:2] for index in db.metadata.tables[table].indexes]
+    leading += [[column.name for column in constraint.columns][:2] for constraint in db.metadata.tables[table].constraints
+                if isinstance(constraint, sa.UniqueConstraint)]
+    assert any(key == ["merchant_id", "member_id"] or key[:1] == ["member_id"] for key in leading), leading
