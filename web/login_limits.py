@@ -13,18 +13,17 @@ import time
 
 from redis.exceptions import RedisError
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.errors import DomainError
 from models import LoginFailure
 from services.merchant import audit, staff as staff_service
 from services.shared import redis_windows
+from services.shared.insert_once import dialect_insert
 from web import redis_client
 
 WINDOW_SECONDS = 15 * 60
 ACCOUNT_LIMIT = 5
 ADDRESS_LIMIT = 30
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 log = logging.getLogger(__name__)
 
 
@@ -102,7 +101,7 @@ def _add(session, key, now):
             return
         except RedisError:
             log.warning("login limits: Redis unavailable, counting in the database", exc_info=True)
-    insert = _INSERTS[session.get_bind().dialect.name]
+    insert = dialect_insert(session)
     session.execute(insert(LoginFailure).values(key=key, window=window, count=1).on_conflict_do_update(
         index_elements=[LoginFailure.key, LoginFailure.window], set_={"count": LoginFailure.count + 1}))
 

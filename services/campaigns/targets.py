@@ -8,15 +8,14 @@ makes a second tick, or a catch-up after a day down, give nobody anything twice.
 member and the campaign's seed, so a member stays in the same group across runs and re-evaluations.
 """
 from sqlalchemy import BigInteger, String, and_, case, cast, exists, extract, func, literal, or_, select, text, true
-from sqlalchemy.dialects import postgresql, sqlite
 
 from domain import campaigns as rules
 from domain.clock import local_today
 from models import CampaignTarget, Member
 from services.audiences import filters as audience_filters
+from services.shared.insert_once import dialect_insert
 
 ANALYZE_ABOVE = 10000
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 _HASH_MULTIPLIER = 2654435761  # Knuth's multiplicative hash: the high bits of (id x this) mod 2^32 spread well
 _TWO_32 = 4294967296
 
@@ -42,7 +41,7 @@ def freeze(session, campaign, run, merchant, occasion, now):
 
 def insert_selection(session, campaign, run, merchant, chosen_selects):
     """INSERT … SELECT of the selections into the run's targets; returns how many rows were new."""
-    insert = _INSERTS[session.get_bind().dialect.name]
+    insert = dialect_insert(session)
     added = 0
     for chosen in chosen_selects:
         rows = chosen.subquery()

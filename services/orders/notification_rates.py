@@ -14,14 +14,13 @@ import logging
 
 from redis.exceptions import RedisError
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.clock import now_utc
 from models import NotificationRate
 from services.shared import redis_windows
+from services.shared.insert_once import dialect_insert
 
 WINDOW_SECONDS = 60
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 log = logging.getLogger(__name__)
 
 
@@ -46,7 +45,7 @@ def _count_in_redis(redis, merchant_id, minute):
 
 
 def _count_in_database(session, merchant_id, minute):
-    insert = _INSERTS[session.get_bind().dialect.name]
+    insert = dialect_insert(session)
     counted = session.scalar(insert(NotificationRate).values(merchant_id=merchant_id, minute=minute, count=1)
                              .on_conflict_do_update(index_elements=["merchant_id", "minute"],
                                                     set_={"count": NotificationRate.count + 1})

@@ -11,14 +11,13 @@ import re
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.clock import DEFAULT_TIMEZONE, local_today, now_utc
 from models import RejectedNotification
 from models.notification_counts import REJECTION_REASONS, UNKNOWN_MERCHANT_BUCKET
+from services.shared.insert_once import dialect_insert
 
 SAMPLE_BYTES = 512
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 # PostgreSQL cannot store NUL in text, and the other controls only garble the back office's sample.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -37,7 +36,7 @@ def count(session, merchant, endpoint, reason, detail, body, now=None):
     merchants' bucket), its detail and sample replacing the previous ones. Flushes."""
     now = now or now_utc()
     day = local_today(merchant.timezone if merchant is not None else DEFAULT_TIMEZONE, now)
-    insert = _INSERTS[session.get_bind().dialect.name]
+    insert = dialect_insert(session)
     statement = insert(RejectedNotification).values(
         merchant_id=merchant.id if merchant is not None else UNKNOWN_MERCHANT_BUCKET, day=day, endpoint=endpoint,
         reason=reason, count=1, last_detail=_printable(detail)[:200] or None, last_sample=sample_of(body),

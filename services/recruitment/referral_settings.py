@@ -2,16 +2,15 @@
 friends (邀请有礼), whether a later guide's code rebinds a member, and the referral reward table (domain/referrals.py),
 checked against the merchant's own active coupons, saved with an audit entry, and said in words."""
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from domain import roles
 from domain.errors import DomainError, NotFound, PermissionDenied
 from domain.referrals import clean_rewards, member_lines, paid_levels, preview, REFERRAL_EVENTS
 from models import CouponTemplate, RecruitSettings
 from services.merchant import audit
+from services.shared.insert_once import dialect_insert
 from services.shared.tenancy import get_owned, scoped
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def get(session, merchant_id):
@@ -70,7 +69,7 @@ def _usable_template(session, merchant_id, template_id):
 
 def _locked_row(session, merchant_id):
     """The merchant's row, made if missing (two first saves at once: one insert, both then update it), locked."""
-    insert = _INSERTS[session.get_bind().dialect.name]
+    insert = dialect_insert(session)
     session.execute(insert(RecruitSettings).values(
         merchant_id=merchant_id, rebind_guide_on_scan=False, invite_enabled=True, referral_rewards={})
         .on_conflict_do_nothing(index_elements=["merchant_id"]))

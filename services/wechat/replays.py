@@ -12,14 +12,13 @@ from datetime import timedelta
 
 from redis.exceptions import RedisError
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.clock import now_utc
 from models import WechatCallbackNonce
+from services.shared.insert_once import dialect_insert
 from services.wechat.crypto import MAX_SKEW_SECONDS, CallbackRefused
 
 KEEP = timedelta(seconds=2 * MAX_SKEW_SECONDS)  # the timestamp may be up to the skew early or late
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 log = logging.getLogger(__name__)
 
 
@@ -36,7 +35,7 @@ def refuse_replay(session, merchant_id, timestamp, nonce, body, redis=None, now=
     now = now or now_utc()
     session.execute(delete(WechatCallbackNonce).where(WechatCallbackNonce.merchant_id == merchant_id,
                                                       WechatCallbackNonce.seen_at < now - KEEP))
-    insert = _INSERTS[session.get_bind().dialect.name]
+    insert = dialect_insert(session)
     claimed = session.execute(insert(WechatCallbackNonce).values(
         merchant_id=merchant_id, signed=signed, body_hash=digest, seen_at=now).on_conflict_do_nothing(
         index_elements=["merchant_id", "signed"]).execution_options(preserve_rowcount=True)).rowcount
