@@ -13,10 +13,8 @@ ORDER_EVENTS = {"topup": "topup", "gift_card": "card_purchase", "timed_card": "c
 
 def after_till_payment(session, merchant, member, checkout, *, first_visit, now):
     """`first_visit`: the member had no visit before this payment (read before the till counted it)."""
-    if first_visit and checkout.pay > 0 and member.referrer_id is not None:
-        if attribution.first_payment(session, merchant.id, member.id, amount=checkout.pay,
-                                     reference=("checkout", checkout.id), now=now):
-            referrals.on_first_payment(session, merchant, member, now=now)
+    if first_visit and checkout.pay > 0:
+        _first_payment_of_invitee(session, merchant, member, checkout.pay, ("checkout", checkout.id), now)
     commission.for_guided_spend(session, merchant, member, checkout, now=now)
 
 
@@ -29,10 +27,16 @@ def after_order_paid(session, merchant, order, now):
                            touch=attribution.order_touch(session, order), reference=("order", order.id),
                            amount=order.amount, now=now)
     commission.for_order(session, merchant, order, now=now)
-    if order.member is not None and order.member.referrer_id is not None:
-        if attribution.first_payment(session, merchant.id, order.member_id, amount=order.amount,
-                                     reference=("order", order.id), now=now):
-            referrals.on_first_payment(session, merchant, order.member, now=now)
+    if order.member is not None:
+        _first_payment_of_invitee(session, merchant, order.member, order.amount, ("order", order.id), now)
+
+
+def _first_payment_of_invitee(session, merchant, member, amount, reference, now):
+    """An invited member's first payment is recorded once and rewards their inviters."""
+    if member.referrer_id is None:
+        return
+    if attribution.first_payment(session, merchant.id, member.id, amount=amount, reference=reference, now=now):
+        referrals.on_first_payment(session, merchant, member, now=now)
 
 
 def _is_paid_membership(session, order):
