@@ -87,8 +87,10 @@ def benefit_card_holders(template_id):
 @blueprint.route("/benefit-cards/cards/<int:card_id>/refund", methods=["GET", "POST"])
 @requires("cards.refund")
 def benefit_card_refund(card_id):
-    return refund_page(REFUND, RefundForm(), card_of_kind(card_id, membership=False), "benefit-refund",
-                       done=_("已退卡"), back=url_for("backoffice.benefit_card_refunds"))
+    card = card_of_kind(card_id, membership=False)
+    return refund_page(REFUND, RefundForm(), card, "benefit-refund", done=_("已退卡"),
+                       back=url_for("backoffice.benefit_card_refunds"),
+                       context={"order_id": benefit_holdings.order_id_of(card)})
 
 
 @blueprint.route("/benefit-cards/refunds")

@@ -13,7 +13,7 @@ from backoffice.forms_membership import MembershipPlanForm, MembershipRefundForm
 from domain.clock import now_utc
 from domain.errors import NotFound
 from extensions import db
-from services.cards import benefit_refunds, benefit_texts, membership_holdings, membership_plans
+from services.cards import benefit_holdings, benefit_refunds, benefit_texts, membership_holdings, membership_plans
 from services.members import levels as level_service
 
 FORM = "backoffice/membership/form.html"
@@ -81,7 +81,7 @@ def membership_holders():
                            states=HOLDER_STATES, limit=membership_holdings.HOLDERS_SHOWN,
                            state_text=lambda c: benefit_texts.state_text(c, now),
                            in_force=lambda c: membership_holdings.is_active(c, now),
-                           order_of=membership_holdings.order_id_of, can_refund=current_user.can("cards.refund"),
+                           order_of=benefit_holdings.order_id_of, can_refund=current_user.can("cards.refund"),
                            can_see_orders=current_user.can("members.view"))
 
 
@@ -91,7 +91,7 @@ def membership_refund(card_id):
     card = card_of_kind(card_id, membership=True)
     return refund_page(REFUND, MembershipRefundForm(), card, "membership-refund", done=_("已退出付费会员"),
                        back=url_for("backoffice.membership_refunds"),
-                       context={"order_id": membership_holdings.order_id_of(card)})
+                       context={"order_id": benefit_holdings.order_id_of(card)})
 
 
 @blueprint.route("/membership/refunds")

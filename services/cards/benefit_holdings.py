@@ -36,3 +36,13 @@ def member_cards(session, merchant_id, member_id):
                                     .order_by(CouponCode.id)):
             codes.setdefault(code.source_card_id, []).append(code)
     return [(card, codes.get(card.id, [])) for card in cards]
+
+
+def order_id_of(card):
+    """The order a benefit card (a paid membership too) was bought with (its key is the order's,
+    services/orders/fulfilment.py), where its money is refunded through the channel; None for a card given by
+    staff."""
+    parts = (card.idempotency_key or "").split(":")
+    if len(parts) == 3 and parts[0] == "order" and parts[1].isdigit() and parts[2] == "benefit":
+        return int(parts[1])
+    return None

@@ -1,6 +1,7 @@
 """Taking a benefit card back (owner/admin): a conditional update active -> refunded, optionally voiding the card's
 unused pack coupons in one conditional update, with the refund recorded; and the list of refunds. A paid
-membership taken back also gives back its level (services/cards/membership_levels.py)."""
+membership taken back also gives back its level (services/cards/membership_levels.py). Money handed back here
+(offline) for a card bought online takes back the sale's commission in proportion."""
 from sqlalchemy import update
 from sqlalchemy.orm import selectinload
 
@@ -13,13 +14,17 @@ from domain.errors import Conflict, PermissionDenied
 from models import Card, CardRefund, CardTemplate, CouponCode
 from services.cards import benefit_holdings, benefit_texts, membership_levels
 from services.merchant import audit
+from services.recruitment import commission
 from services.shared import idempotency
 from services.shared.tenancy import scoped
 from services.shared.text import optional_text
 
 
-def refund(session, actor, card_id, *, with_money, amount, take_back_coupons, reason, key, now=None):
-    """Take a card back (owner/admin). The money itself moves through payments; here the amount is recorded."""
+def refund(session, actor, card_id, *, with_money, amount, take_back_coupons, reason, key, now=None,
+           by_order_refund=False):
+    """Take a card back (owner/admin), recording the amount handed back offline. `by_order_refund`: called by an
+    order's refund (services/orders/refunds.py), which gives the money back through the channel and takes back
+    the commission itself."""
     if not actor.can("cards.refund"):
         raise PermissionDenied("只有店主或管理员可以退卡")
     idempotency.check_key(key)
@@ -55,6 +60,9 @@ def refund(session, actor, card_id, *, with_money, amount, take_back_coupons, re
                      staff_id=actor.id, idempotency_key=key, created_at=now)
     session.add(row)
     session.flush()
+    order_id = benefit_holdings.order_id_of(card)
+    if amount > 0 and order_id is not None and not by_order_refund:
+        commission.reverse_for_card_refund(session, card, row, order_id, now)
     if card.template.membership and card.member_id is not None:
         membership_levels.ended(session, actor.merchant_id, card.member_id, card.template, now, "paid_refund")
     session.expire(card)

@@ -86,12 +86,3 @@ def active_counts(session, merchant_id, now):
 
 def is_active(card, now):
     return in_force(card.state, card.starts_at, card.ends_at, now)
-
-
-def order_id_of(card):
-    """The order a membership card was bought with (its key is the order's, services/orders/fulfilment.py), where
-    its money is refunded through the channel; None for a card given by staff."""
-    parts = (card.idempotency_key or "").split(":")
-    if len(parts) == 3 and parts[0] == "order" and parts[1].isdigit() and parts[2] == "benefit":
-        return int(parts[1])
-    return None

@@ -187,7 +187,7 @@ def _close_card(session, actor, order, amount, reason, key, now):
     card_id = _issued_card_id(order)
     if order.kind == "benefit_card":
         row = benefit_refunds.refund(session, actor, card_id, with_money=True, amount=amount, take_back_coupons=True,
-                                     reason=reason, key=_derived_key(key, "card"), now=now)
+                                     reason=reason, key=_derived_key(key, "card"), now=now, by_order_refund=True)
         return {"card_id": card_id, "coupons_taken_back": row.coupons_taken_back}
     card = count_timed_closing.close_for_refund(session, actor.merchant_id, card_id, now)
     return {"card_id": card.id, "uses_left": card.uses_left, "uses_total": card.uses_total}

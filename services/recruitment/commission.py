@@ -95,6 +95,15 @@ def restore_after_failed_refund(session, order, refund, now=None):
                  note=f"退款失败 ¥{format_yuan(refund.amount)}，提成恢复", now=now)
 
 
+def reverse_for_card_refund(session, card, refund, order_id, now=None):
+    """A benefit card bought online and taken back on its own page with money handed back offline: the sale's
+    earning goes back in proportion to what was handed back. (An order refund closes the card itself and takes
+    back through reverse_for_order_refund; a card is refunded only once, so this amount is all of it.)"""
+    return _reverse(session, card.merchant_id, ("order", order_id), f"commission:order:{order_id}",
+                    refunded_total=refund.amount, base=card.price_paid or 0,
+                    key=f"commission:refund:card:{refund.id}", note=f"退卡退款 ¥{format_yuan(refund.amount)}", now=now)
+
+
 def reverse_for_checkout_refund(session, checkout, refund, refunded_total, now=None):
     """A refund of (part of) a till payment takes back its share of what the guide earned on it. `refunded_total`:
     the checkout's refunded amount with this refund counted (its conditional UPDATE holds the checkout's row)."""

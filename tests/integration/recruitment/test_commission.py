@@ -12,7 +12,7 @@ from domain.errors import DomainError, PermissionDenied
 from domain.orders import Expected
 from models import AuditLog, Order
 from models.commission import CommissionEntry
-from services.cards import count_timed_templates
+from services.cards import benefit_refunds, benefit_templates, count_timed_templates
 from services.coupons import templates as coupon_templates
 from services.members import join as member_join
 from services.orders import orders, refund_results, refunds, settlement
@@ -200,6 +200,38 @@ def test_do_partial_order_refunds_take_back_their_share_and_the_last_one_the_res
     assert {e.reference_id for e in reversals} == {topup.id}
 
     refund_order(db, shop, order, 10001, "card-all")
+    assert earned_total(db, shop["guide"].id) == 0
+
+
+def benefit_card_order(db, shop, key, price=10000):
+    template = benefit_templates.save_template(db.session, shop["owner"], None, title=f"权益卡{key}", price=price,
+                                               valid_days=30, discount_percent=90)
+    return paid_order(db, shop, "benefit_card", price, {"template_id": template.id}, key, staff=shop["guide"])
+
+
+def test_does_a_benefit_card_taken_back_on_its_page_take_back_its_share_of_the_sale(db, shop):
+    """Money handed back offline on the card's own page (退卡) takes back the card sale's commission in
+    proportion; a card given by staff or taken back without money takes nothing."""
+    order = benefit_card_order(db, shop, "benefit-page")
+    assert earned_total(db, shop["guide"].id) == 300  # 3% of 10000
+    record = benefit_refunds.refund(db.session, shop["owner"], order.fulfilment["card_id"], with_money=True,
+                                    amount=4000, take_back_coupons=False, reason="顾客不要了", key="card-page:1")
+    db.session.commit()
+    reversal = entries(db)[-1]
+    assert (reversal.kind, reversal.amount, reversal.key) == ("reversal", -120, f"commission:refund:card:{record.id}")
+    assert (reversal.reference_kind, reversal.reference_id, reversal.staff_id) == ("order", order.id, shop["guide"].id)
+
+    free = benefit_card_order(db, shop, "benefit-free")
+    benefit_refunds.refund(db.session, shop["owner"], free.fulfilment["card_id"], with_money=False, amount=0,
+                           take_back_coupons=False, reason="换卡", key="card-page:2")
+    db.session.commit()
+    assert earned_total(db, shop["guide"].id) == 300 - 120 + 300
+
+
+def test_is_a_benefit_card_refunded_through_its_order_reversed_once(db, shop):
+    order = benefit_card_order(db, shop, "benefit-order")
+    refund_order(db, shop, order, 10000, "benefit-all")
+    assert [(e.kind, e.amount) for e in entries(db)] == [("card_sale", 300), ("reversal", -300)]
     assert earned_total(db, shop["guide"].id) == 0
 
 

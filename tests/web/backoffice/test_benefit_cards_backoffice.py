@@ -2,10 +2,12 @@
 import pytest
 
 from domain import roles
+from domain.orders import Expected
 from extensions import db
 from models import AuditLog, Card, CardRefund, CardTemplate, CouponCode
 from services.cards import benefit_issue, benefit_templates
 from services.coupons import templates as coupon_templates
+from services.orders import card_sales, settlement
 from tests.web.helpers import count, fresh, text_of
 
 FORM = {"title": "黄金权益卡", "price": "99", "stock_total": "50", "valid_days": "30", "discount": "9",
@@ -169,7 +171,7 @@ def test_can_an_owner_refund_with_a_custom_amount_and_take_back_unused_coupons(a
                                price_paid=9900)
     db.session.commit()
     page = text_of(as_owner.get(f"/backoffice/benefit-cards/cards/{card.id}/refund"))
-    assert "¥99.00" in page and "线上支付" in page
+    assert "¥99.00" in page and "线下退还" in page and "在订单中退款" not in page  # given by staff: no order
     response = as_owner.post(f"/backoffice/benefit-cards/cards/{card.id}/refund", data={
         "mode": "money", "amount": "50.5", "take_back": "y", "reason": "顾客不满意", "key": key_of(page)})
     assert response.status_code == 302, text_of(response)
@@ -178,7 +180,23 @@ def test_can_an_owner_refund_with_a_custom_amount_and_take_back_unused_coupons(a
     assert fresh(card).state == "refunded"
     records = text_of(as_owner.get("/backoffice/benefit-cards/refunds"))
     assert "白银权益卡" in records and "138****8000" in records and "退卡并退款" in records
-    assert "¥50.50" in records and "2 张" in records and "顾客不满意" in records and "实际退款" in records
+    assert "¥50.50" in records and "2 张" in records and "顾客不满意" in records and "线下退还" in records
+
+
+def test_does_a_card_bought_online_point_to_its_order_for_a_refund_the_way_it_was_paid(as_owner, owner, merchant,
+                                                                                     make):
+    template = card_template(owner)
+    member = make.member(merchant)
+    db.session.commit()
+    order = card_sales.create_order(db.session, merchant, member.id, template_id=template.id, channel="wechat",
+                                    key="bo:online")
+    settlement.record_payment(db.session, merchant, order, amount=order.amount, currency="CNY", app_id="wx",
+                              merchant_no="", channel_trade_no=f"T{order.id}", payer="p",
+                              expected=Expected(order.amount, "CNY", "wx", ""))
+    db.session.commit()
+    card_id = fresh(order).fulfilment["card_id"]
+    page = as_owner.get(f"/backoffice/benefit-cards/cards/{card_id}/refund").get_data(as_text=True)
+    assert "在订单中退款" in page and f"/backoffice/orders/{order.id}" in page
 
 
 def test_is_a_refund_above_the_price_or_of_a_refunded_card_refused(as_owner, owner, merchant, make):
