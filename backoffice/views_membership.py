@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from backoffice import blueprint
 from backoffice.benefit_card_screens import card_of_kind, refund_page, template_action, template_form_page
-from backoffice.common import merchant_id, member_page_url, requires, template_form
+from backoffice.common import merchant_id, member_page_url, parse_int, requires, template_form
 from backoffice.forms_membership import MembershipPlanForm, MembershipRefundForm, plan_data
 from domain.clock import now_utc
 from domain.errors import NotFound
@@ -19,6 +19,7 @@ from services.members import levels as level_service
 FORM = "backoffice/membership/form.html"
 REFUND = "backoffice/membership/refund.html"
 HOLDER_STATES = {"active": _l("生效中"), "all": _l("全部（含已到期、已退款）")}
+HOLDERS_PER_PAGE = 50
 
 
 def _plan(plan_id):
@@ -75,10 +76,13 @@ def membership_holders():
     plan_id = request.args.get("plan", "")
     plan = _plan(plan_id) if plan_id else None
     state = request.args.get("state") if request.args.get("state") in HOLDER_STATES else "active"
-    cards = membership_holdings.holders(db.session, mid, plan_id=plan.id if plan else None,
-                                        only_active=state == "active", now=now)
-    return render_template("backoffice/membership/holders.html", cards=cards, plans=plans, plan=plan, state=state,
-                           states=HOLDER_STATES, limit=membership_holdings.HOLDERS_SHOWN,
+    pagination = db.paginate(membership_holdings.holders_query(mid, plan_id=plan.id if plan else None,
+                                                               only_active=state == "active", now=now),
+                             page=max(parse_int(request.args.get("page"), 1) or 1, 1), per_page=HOLDERS_PER_PAGE,
+                             error_out=False)
+    return render_template("backoffice/membership/holders.html", pagination=pagination, plans=plans, plan=plan,
+                           state=state, states=HOLDER_STATES,
+                           pager_args={"plan": plan.id if plan else "", "state": state},
                            state_text=lambda c: benefit_texts.state_text(c, now),
                            in_force=lambda c: membership_holdings.is_active(c, now),
                            order_of=benefit_holdings.order_id_of, can_refund=current_user.can("cards.refund"),

@@ -13,8 +13,6 @@ from domain.errors import Conflict
 from models import Card, CardTemplate
 from services.shared.tenancy import scoped
 
-HOLDERS_SHOWN = 500
-
 
 @dataclass(frozen=True)
 class Membership:
@@ -62,16 +60,16 @@ def check_may_buy(session, merchant_id, member_id, plan, now):
         raise Conflict(f"您的付费会员「{other.template.title}」生效中，到期前只能续费该方案")
 
 
-def holders(session, merchant_id, *, plan_id=None, only_active=True, now, limit=HOLDERS_SHOWN):
-    """Membership cards of the merchant (of one plan), the latest first; with `only_active` those in force now.
-    A card a renewal folded into a newer one is left out: the newer one carries its days."""
+def holders_query(merchant_id, *, plan_id=None, only_active=True, now):
+    """Membership cards of the merchant (of one plan), the latest first, for the back office to page through;
+    with `only_active` those in force now. A card a renewal folded into a newer one is left out: the newer one
+    carries its days."""
     query = _membership_cards(merchant_id).where(Card.extended_into_id.is_(None))
     if plan_id is not None:
         query = query.where(Card.template_id == plan_id)
     if only_active:
         query = query.where(Card.state == card_rules.ACTIVE, or_(Card.ends_at.is_(None), Card.ends_at > now))
-    return session.scalars(query.options(selectinload(Card.template), selectinload(Card.member))
-                           .order_by(Card.id.desc()).limit(limit)).all()
+    return query.options(selectinload(Card.template), selectinload(Card.member)).order_by(Card.id.desc())
 
 
 def active_counts(session, merchant_id, now):

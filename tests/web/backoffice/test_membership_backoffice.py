@@ -12,7 +12,7 @@ from domain.clock import now_utc
 from domain.orders import Expected
 from extensions import db
 from models import AuditLog, Card, CardRefund, CardTemplate, LevelChange, Member, Order
-from services.cards import benefit_templates, membership_plans
+from services.cards import benefit_issue, benefit_templates, membership_plans
 from services.members import levels as level_service
 from services.orders import card_sales, settlement
 from tests.web.helpers import count, fresh, text_of
@@ -108,6 +108,20 @@ def test_is_an_identity_after_expiry_without_a_level_refused(as_owner, merchant)
         **FORM, "membership_level_id": "", "after_expiry_level_id": str(ladder(merchant)["普通"].id)})
     assert answer.status_code == 400 and "请先选择开通后的会员等级" in text_of(answer)
     assert count(CardTemplate) == 0
+
+
+def test_are_the_holders_paged_fifty_at_a_time_with_their_count(as_owner, owner, make, merchant):
+    plan = make_plan(owner, merchant)
+    for n in range(51):
+        member = make.member(merchant, mobile=f"1390000{n:04d}", name=f"持有人{n:02d}")
+        benefit_issue.issue(db.session, merchant, plan.id, member.id, channel="staff", key=f"holder:{n}")
+    db.session.commit()
+    first = as_owner.get("/backoffice/membership/holders").get_data(as_text=True)
+    assert "共 51 位" in first and "持有人50" in first and "持有人00" not in first
+    assert "第 1 / 2 页" in first and "page=2" in first
+    second = text_of(as_owner.get("/backoffice/membership/holders?state=active&page=2"))
+    assert "持有人00" in second and "持有人01" not in second
+    assert "没有符合条件的记录" in text_of(as_owner.get("/backoffice/membership/holders?state=all&page=99"))
 
 
 def test_are_delisting_and_stopping_applied_and_audited(as_owner, owner, merchant):
