@@ -43,6 +43,7 @@ class TopupForm(FlaskForm):
     code = HiddenField(validators=[Optional(), Length(max=MAX_SCANNED)])
     via = HiddenField(validators=[Optional(), AnyOf(METHODS)])
     started = HiddenField(validators=[Optional(), Length(max=12)])
+    real_name = StringField(_l("真实姓名"), validators=[Optional(), Length(max=60, message=_l("姓名过长"))])
 
 
 def _refused():
@@ -140,7 +141,8 @@ def _confirm_page(member, form, amount, items, error=None, status=200):
     by_code = form.tender.data in counter_topup.BY_CODE
     titles = counter_topup.coupon_titles(db.session, current_user.merchant_id, items)
     return render_template("staff_h5/counter/confirm.html", member=member, form=form, amount=amount, items=items,
-                           balance=offer.balance, tender_label=tender_labels()[form.tender.data], by_code=by_code,
+                           balance=offer.balance,
+                           ask_name=counter_topup.needs_real_name(db.session, current_user.merchant, member, amount), tender_label=tender_labels()[form.tender.data], by_code=by_code,
                            coupon_titles=titles, error=error, in_wechat=_in_wechat(), logout=ActionForm()), status
 
 
@@ -191,7 +193,7 @@ def counter_topup_pay(member_id):
     if form.expected.data and form.expected.data != str(amount):
         return _confirm_page(member, form, amount, items, error=_("充值金额已变化，请核对后再确认"), status=409)
     request = dict(store_id=g.store.id, member_id=member.id, tender=form.tender.data, key=form.key.data,
-                   rule_id=rule_id, custom_amount=custom)
+                   rule_id=rule_id, custom_amount=custom, real_name=form.real_name.data)
     if form.tender.data in counter_topup.BY_CODE:
         return _take_code(member, form, amount, items, request)
     try:

@@ -66,6 +66,20 @@ def update_member(session, actor, member, *, mobile, name=None, gender="unknown"
     return member
 
 
+def register_real_name(session, actor, member, name):
+    """Staff write down the real name of a member who has none (a prepaid purchase above the real-name amount,
+    at the counter), audited; a member who already has a name keeps it."""
+    name = optional_text(name, "真实姓名", 60)
+    if not name:
+        raise DomainError("请填写会员的真实姓名", field="real_name")
+    if (member.name or "").strip():
+        return member
+    member.name = name
+    session.flush()
+    audit.record(session, actor, "member.update", "member", member.id, {"name": None}, {"name": name})
+    return member
+
+
 def find_by_mobile(session, merchant_id, mobile):
     return session.scalars(scoped(Member, merchant_id).where(Member.mobile == mobile)).one_or_none()
 

@@ -23,6 +23,7 @@ from domain import stored_value as rules
 from domain.clock import local_midnight_utc, local_today, now_utc
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from models import CouponTemplate, Order, OrderRefund, Staff, Store, WalletTransaction
+from services.members import members as member_service
 from services.orders import orders, settlement
 from services.points import ledger as points
 from services.shared import idempotency
@@ -100,9 +101,27 @@ def _create(session, merchant, actor, store, member, *, tender, key, amount, ite
                                       field="real_name", threshold=threshold) from None
 
 
+def needs_real_name(session, merchant, member, amount):
+    """This top-up reaches the prepaid real-name amount and the member has no name yet: the page asks for it."""
+    return amount >= orders.real_name_threshold(session, merchant.id) and not (member.name or "").strip()
+
+
+def _named(session, merchant, actor, member, amount, real_name):
+    """Register the real name the staff member typed when the top-up needs one; refuse before any money moves
+    when it needs one and none was given."""
+    if not needs_real_name(session, merchant, member, amount):
+        return
+    if not (real_name or "").strip():
+        threshold = orders.real_name_threshold(session, merchant.id)
+        raise orders.RealNameRequired(f"单笔充值满 {rules.short_yuan(threshold)} 元须实名：请填写会员的真实姓名",
+                                      field="real_name", threshold=threshold)
+    member_service.register_real_name(session, actor, member, real_name)
+
+
 def take_by_hand(session, merchant, actor, *, store_id, member_id, tender, key, rule_id=None, custom_amount=None,
-                 now=None):
-    """Cash or bank card: the order, paid and fulfilled now. The same key returns the first top-up unchanged."""
+                 real_name=None, now=None):
+    """Cash or bank card: the order, paid and fulfilled now. The same key returns the first top-up unchanged.
+    `real_name`: the member's real name, registered when the amount needs one and they have none."""
     if tender not in BY_HAND:
         raise DomainError("请选择收款方式", field="tender")
     store, member = _begin(session, merchant, actor, store_id, member_id, key)
@@ -110,6 +129,7 @@ def take_by_hand(session, merchant, actor, *, store_id, member_id, tender, key, 
     if earlier is not None:
         return earlier
     amount, items = price(session, merchant, member, rule_id=rule_id, custom_amount=custom_amount, now=now)
+    _named(session, merchant, actor, member, amount, real_name)
     order = _create(session, merchant, actor, store, member, tender=tender, key=key, amount=amount, items=items,
                     now=now)
     settlement.record_counter_payment(session, merchant, order, amount=order.amount, now=now)
@@ -117,7 +137,7 @@ def take_by_hand(session, merchant, actor, *, store_id, member_id, tender, key, 
 
 
 def take_by_code(session, merchant, actor, *, store_id, member_id, tender, key, auth_code, rule_id=None,
-                 custom_amount=None, give_up=False, client_ip="127.0.0.1", now=None):
+                 custom_amount=None, real_name=None, give_up=False, client_ip="127.0.0.1", now=None):
     """One step of charging the customer's payment code: Step(order, waiting). See the module docstring."""
     if tender not in BY_CODE:
         raise DomainError("付款码收款只支持微信支付和支付宝", field="tender")
@@ -127,6 +147,7 @@ def take_by_code(session, merchant, actor, *, store_id, member_id, tender, key, 
         return Step(earlier, False)
     code = till_channels.check_code(tender, auth_code)
     amount, items = price(session, merchant, member, rule_id=rule_id, custom_amount=custom_amount, now=now)
+    _named(session, merchant, actor, member, amount, real_name)  # before the customer is charged
     channel, out_trade_no = till_channels.CHANNELS[tender], till_channels.trade_number(merchant.id, f"topup:{key}")
     told = channel.query(merchant, out_trade_no)
     if told.state == "absent":

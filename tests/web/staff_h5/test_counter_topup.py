@@ -2,13 +2,15 @@
 print, the store's top-ups of today; a double tap takes one top-up; roles (a cashier may, a verifier may not);
 another merchant's member or order is 404; bad input answered in Chinese with nothing taken."""
 import re
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
 from domain import roles
-from models import Order, Wallet
+from models import AuditLog, Order, Wallet
 from sandbox import paycodes, wechat_state as sbx
+from services.till import channels as till_channels
 from services.wallet import stored_value
 from tests.web.helpers import count, text_of
 from tests.web.staff_h5.test_staff_h5 import second_phone, staff_login
@@ -212,3 +214,33 @@ def test_is_a_refused_payment_code_shown_with_a_fresh_key(client, db, shop, live
     assert refused.status_code == 409 and "余额不足" in text_of(refused)
     assert fields(text_of(refused), "lookup-form")["key"] != data["key"]
     assert count(Order) == 0
+
+
+def test_does_a_top_up_at_the_real_name_amount_register_the_members_name_first(client, db, shop, live_server,
+                                                                              monkeypatch):
+    """A member without a name topping up ¥100 where ¥100 needs a real name: the confirm page asks for it, an empty
+    one is refused before any money moves (not even a payment code is charged), a typed one is registered
+    (audited) and the top-up goes through."""
+    settings = stored_value.settings_of(db.session, shop["merchant"].id)
+    settings.real_name_threshold = 10000
+    shop["member"].name = None
+    sbx.provision_account(db.session, shop["merchant"])
+    db.session.commit()
+    staff_login(client, shop["cashier"])
+    small = text_of(choose(client, shop, choice="custom", amount="99.99", tender="cash"))
+    assert 'name="real_name"' not in small
+    body = text_of(choose(client, shop, choice=f"rule:{shop['tier'].id}", tender="wechat"))
+    assert 'name="real_name"' in body and "请登记会员的真实姓名" in body
+    data = fields(body, "lookup-form") | {"auth_code": paycodes.new_code("wechat")}
+    wechat, asked = till_channels.CHANNELS["wechat"], []
+    monkeypatch.setitem(till_channels.CHANNELS, "wechat", SimpleNamespace(
+        query=lambda *a, **k: asked.append("query") or wechat.query(*a, **k),
+        charge=lambda *a, **k: asked.append("charge") or wechat.charge(*a, **k)))
+    nameless = client.post(f"/staff/members/{shop['member'].id}/topup/pay", data=data | {"real_name": " "})
+    assert nameless.status_code == 400 and "须实名" in text_of(nameless)
+    assert count(Order) == 0 and asked == []  # refused before the channel was asked anything
+    paid = client.post(f"/staff/members/{shop['member'].id}/topup/pay", data=data | {"real_name": "王小明"})
+    assert paid.status_code == 302, text_of(paid)
+    db.session.expire_all()
+    assert shop["member"].name == "王小明" and balance(db, shop) == (10000, 1000)
+    assert count(AuditLog, AuditLog.action == "member.update", AuditLog.staff_id == shop["cashier"].id) == 1
