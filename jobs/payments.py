@@ -1,11 +1,12 @@
 """Payment jobs: settle the orders still unpaid past their time, and the refunds still processing, by asking
 their channel (a lost notification loses no money): services.orders.channel_payments.settle_by_query,
-services.orders.refund_results.ask_and_settle and services.till.channel_refunds.settle_by_id."""
+services.orders.refund_results.ask_and_settle and services.till.channel_refunds.settle_by_id; and forget the
+counters of refused notifications once they are old."""
 import logging
 
 from jobs.base import each_in_own_transaction, job
 from models import Order
-from services.orders import channel_payments, orders, refund_results
+from services.orders import channel_payments, notification_rejects, orders, refund_results
 from services.till import channel_refunds as till_channel_refunds
 
 log = logging.getLogger(__name__)
@@ -42,3 +43,11 @@ def settle_processing_till_refunds(session, now=None):
                                        "settle processing till refund")
     log.info("processing till refunds settled: %s", outcomes)
     return outcomes
+
+
+@job(queue="scheduled")
+def forget_old_rejected_notifications(session, now=None):
+    """Daily: refused-notification counters older than notification_rejects.KEEP_DAYS are deleted."""
+    deleted = notification_rejects.forget_old(session, now=now)
+    log.info("old refused-notification counters deleted: %s", deleted)
+    return deleted

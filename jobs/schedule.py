@@ -10,7 +10,8 @@ from jobs import dispatch
 from jobs.alipay_vouchers import catch_up_alipay_vouchers_everywhere
 from jobs.campaigns import evaluate_campaigns
 from jobs.membership import expire_paid_memberships_everywhere
-from jobs.payments import settle_overdue_orders, settle_processing_refunds, settle_processing_till_refunds
+from jobs.payments import (forget_old_rejected_notifications, settle_overdue_orders, settle_processing_refunds,
+                           settle_processing_till_refunds)
 from jobs.points import expire_points_everywhere
 from jobs.reports import rebuild_reports_everywhere
 from jobs.sends import start_due_sends
@@ -33,6 +34,7 @@ PERIODIC = [
     (push_card_packages_everywhere, 2),
     (retry_wechat_card_syncs, 600),
     (catch_up_alipay_vouchers_everywhere, 600),
+    (forget_old_rejected_notifications, 86400),
 ]
 
 

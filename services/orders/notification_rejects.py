@@ -5,12 +5,13 @@ a rate beyond the limit, a body too large, malformed or with a bad or missing si
 verifying) adds one to a counter per merchant, local day, endpoint and reason, and replaces that counter's one
 sample: the first 512 bytes of the latest body. One upsert; a flood of junk is one row however long it lasts.
 Notifications to a slug that names no merchant share the bucket merchant_id 0. A verified notification is kept in
-full as PaymentNotification by its channel's service.
+full as PaymentNotification by its channel's service. Counters older than KEEP_DAYS are forgotten by a daily
+job (forget_old).
 """
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from domain.clock import DEFAULT_TIMEZONE, local_today, now_utc
 from models import RejectedNotification
@@ -18,6 +19,7 @@ from models.notification_counts import REJECTION_REASONS, UNKNOWN_MERCHANT_BUCKE
 from services.shared.insert_once import dialect_insert
 
 SAMPLE_BYTES = 512
+KEEP_DAYS = 90  # the back office shows a week; a season is kept to look back on an incident
 # PostgreSQL cannot store NUL in text, and the other controls only garble the back office's sample.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -61,3 +63,11 @@ def recent(session, merchant_id, today, days=7):
     return session.scalars(select(RejectedNotification).where(
         RejectedNotification.merchant_id == merchant_id, RejectedNotification.day > today - timedelta(days=days))
         .order_by(RejectedNotification.day.desc(), RejectedNotification.last_at.desc())).all()
+
+
+def forget_old(session, now=None):
+    """Delete every merchant's counters older than KEEP_DAYS (one statement over the day index: a maintenance
+    sweep, not a read of any merchant's data); the number of rows deleted."""
+    cutoff = local_today(DEFAULT_TIMEZONE, now or now_utc()) - timedelta(days=KEEP_DAYS)
+    return session.execute(delete(RejectedNotification).where(RejectedNotification.day < cutoff)
+                           .execution_options(synchronize_session=False)).rowcount

@@ -62,7 +62,8 @@ def test_does_each_period_of_a_periodic_job_get_claimed_once(redis_url):
     assert five_minutes_on == sorted([payments.settle_overdue_orders.job_name, sends.start_due_sends.job_name,
                                       campaigns.evaluate_campaigns.job_name,
                                       wechat.push_card_packages_everywhere.job_name])
-    assert len(schedule.due_now(connection, now=10800)) == len(every_job)
+    # an hour on: every job of an hour or less (the daily ones wait for their day)
+    assert len(schedule.due_now(connection, now=10800)) == len([fn for fn, every in schedule.PERIODIC if every <= 3600])
 
 
 def test_without_redis_does_a_job_run_inline_after_commit(app, db, make):

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from redis import Redis
 from sqlalchemy import func, select
 
-from domain.clock import now_utc
+from domain.clock import DEFAULT_TIMEZONE, local_today, now_utc
 from models import NotificationRate, Order, PaymentNotification
 from services.orders import notification_rates, orders
 from tests.integration.orders.test_alipay_pay import _fields, _new_key, _signed_body
@@ -151,3 +151,19 @@ def test_does_the_rate_count_live_in_redis_when_it_is_configured(app, client, db
     assert db.session.scalar(select(func.count()).select_from(NotificationRate)) == 0
     counters = Redis.from_url(redis_url).keys(f"notify_rate:{shop['merchant'].id}:*")
     assert len(counters) == 1 and int(Redis.from_url(redis_url).get(counters[0])) == 4
+
+
+def test_does_the_daily_job_forget_counters_older_than_the_kept_days_only(db, shop):
+    from jobs.payments import forget_old_rejected_notifications
+    from services.orders import notification_rejects
+
+    now = now_utc()
+    for days_ago in (0, notification_rejects.KEEP_DAYS, notification_rejects.KEEP_DAYS + 1, 400):
+        notification_rejects.count(db.session, shop["merchant"], "alipay", "bad_signature", "x", b"x",
+                                   now=now - timedelta(days=days_ago))
+    notification_rejects.count(db.session, None, "alipay", "unknown_merchant", "x", b"x", now=now - timedelta(days=400))
+    db.session.commit()
+    assert forget_old_rejected_notifications(db.session, now=now) == 3
+    db.session.commit()
+    today = local_today(DEFAULT_TIMEZONE, now)  # the merchant's days (Asia/Shanghai), as the counters are kept
+    assert sorted((today - row.day).days for row in rows(db)) == [0, notification_rejects.KEEP_DAYS]
