@@ -118,15 +118,15 @@ def db(app):
 
 
 def _emptying(connection, metadata):
-    """Every table emptied and every id sequence back at 1, as one script. DELETE, children first, rather than
-    TRUNCATE: a test leaves a few rows, and TRUNCATE replaces every table's files (half a second per test)."""
+    """Every table emptied and every id sequence used since back at 1, as one script. DELETE, children first,
+    rather than TRUNCATE: a test leaves a few rows, and TRUNCATE replaces every table's files (half a second per
+    test). setval rather than ALTER SEQUENCE … RESTART, which gives each sequence a new file too (0.15 s a test)."""
     global _EMPTYING
     if _EMPTYING is None:
         deletes = [f'DELETE FROM "{t.name}";' for t in reversed(metadata.sorted_tables)]
-        sequences = connection.exec_driver_sql(
-            "SELECT quote_ident(sequence_schema) || '.' || quote_ident(sequence_name)"
-            " FROM information_schema.sequences").scalars().all()
-        _EMPTYING = " ".join(deletes + [f"ALTER SEQUENCE {name} RESTART;" for name in sequences])
+        _EMPTYING = " ".join(deletes + [
+            "SELECT setval((quote_ident(schemaname) || '.' || quote_ident(sequencename))::regclass, 1, false)"
+            " FROM pg_sequences WHERE last_value IS NOT NULL;"])
     return _EMPTYING
 
 
