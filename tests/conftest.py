@@ -3,11 +3,13 @@
 Unit tests need none of this. With CI=true a missing PostgreSQL or Redis fails the run; elsewhere the
 tests that need them are skipped with the reason.
 """
+import functools
 import os
 import uuid
 
 import psycopg
 import pytest
+from werkzeug.security import generate_password_hash
 
 from tests import factories
 
@@ -30,6 +32,18 @@ def _unavailable(what, exc):
 
 def _server_connection():
     return psycopg.connect(SERVER_URL, autocommit=True, connect_timeout=5)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Scrypt costs over 0.1 s a hash and tests make staff by the hundred; the hash method is not under test here
+    (check_password_hash reads the method from the hash, so processes a test starts read these too)."""
+    import models.staff
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(models.staff, "generate_password_hash",
+                      functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -1,19 +1,7 @@
 """Back-office web tests: a merchant with an owner signed in, and helpers to act as any role."""
-import functools
-
 import pytest
-from werkzeug.security import generate_password_hash
 
 from domain import roles
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    """Scrypt costs ~75 ms per hash and these tests create several staff each; the hash method is not under test."""
-    import models.staff
-
-    monkeypatch.setattr(models.staff, "generate_password_hash",
-                        functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"))
 
 
 @pytest.fixture()
