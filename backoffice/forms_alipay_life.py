@@ -6,7 +6,8 @@ from wtforms.validators import Length, Optional, Regexp
 
 TEMPLATE_FIELDS = (("points_changed", "notify_points", "tpl_points_changed"),
                    ("balance_changed", "notify_balance", "tpl_balance_changed"),
-                   ("coupon_received", "notify_coupon", "tpl_coupon_received"))
+                   ("coupon_received", "notify_coupon", "tpl_coupon_received"),
+                   ("level_up", "notify_level", "tpl_level_up"))
 
 
 def _template_id(label):
@@ -24,6 +25,8 @@ class AlipayLifeForm(FlaskForm):
     tpl_balance_changed = _template_id(_l("余额变动模板 ID"))
     notify_coupon = BooleanField(_l("券到账通知"))
     tpl_coupon_received = _template_id(_l("券到账模板 ID"))
+    notify_level = BooleanField(_l("会员升级通知"))
+    tpl_level_up = _template_id(_l("会员升级模板 ID"))
 
     def fill(self, settings):
         self.process(obj=settings)

@@ -26,4 +26,5 @@ def alipay_life_settings():
     return form_page(PAGE, context, lambda: life_settings.save(
         db.session, current_user, enabled=form.enabled.data, notify_points=form.notify_points.data,
         notify_balance=form.notify_balance.data, notify_coupon=form.notify_coupon.data,
-        template_ids=form.template_ids()), done=_("支付宝生活号设置已保存"), back=url_for("backoffice.alipay_life_settings"))
+        notify_level=form.notify_level.data, template_ids=form.template_ids()),
+        done=_("支付宝生活号设置已保存"), back=url_for("backoffice.alipay_life_settings"))

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, CreatedAtMixin, TenantMixin
 
-LIFE_NOTICE_KINDS = ("points_changed", "balance_changed", "coupon_received")
+LIFE_NOTICE_KINDS = ("points_changed", "balance_changed", "coupon_received", "level_up")
 
 
 class AlipayLifeSettings(TenantMixin, CreatedAtMixin, Base):
@@ -19,5 +19,6 @@ class AlipayLifeSettings(TenantMixin, CreatedAtMixin, Base):
     notify_points: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     notify_balance: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     notify_coupon: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
-    # Template ids by notice kind (points_changed, balance_changed, coupon_received)
+    notify_level: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True, server_default=sa.true())
+    # Template ids by notice kind (LIFE_NOTICE_KINDS)
     template_ids: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)

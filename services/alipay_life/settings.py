@@ -10,8 +10,8 @@ from services.merchant import audit
 from services.shared.tenancy import scoped
 
 SWITCHES = {"points_changed": "notify_points", "balance_changed": "notify_balance",
-            "coupon_received": "notify_coupon"}
-FIELDS = ("enabled", "notify_points", "notify_balance", "notify_coupon", "template_ids")
+            "coupon_received": "notify_coupon", "level_up": "notify_level"}
+FIELDS = ("enabled", "notify_points", "notify_balance", "notify_coupon", "notify_level", "template_ids")
 TEMPLATE_ID_MAX = 64
 
 
@@ -25,7 +25,8 @@ def settings_for(session, merchant_id):
         try:  # two first requests may race to create the row: the loser reads the winner's
             with session.begin_nested():
                 row = AlipayLifeSettings(merchant_id=merchant_id, enabled=False, notify_points=True,
-                                         notify_balance=True, notify_coupon=True, template_ids={})
+                                         notify_balance=True, notify_coupon=True, notify_level=True,
+                                         template_ids={})
                 session.add(row)
                 session.flush()
         except IntegrityError:
@@ -33,7 +34,7 @@ def settings_for(session, merchant_id):
     return row
 
 
-def save(session, actor, *, enabled, notify_points, notify_balance, notify_coupon, template_ids):
+def save(session, actor, *, enabled, notify_points, notify_balance, notify_coupon, template_ids, notify_level=True):
     settings = settings_for(session, actor.merchant_id)
     cleaned = {}
     for kind in LIFE_NOTICE_KINDS:
@@ -50,7 +51,7 @@ def save(session, actor, *, enabled, notify_points, notify_balance, notify_coupo
     before = audit.snapshot(settings, FIELDS)
     settings.enabled, settings.template_ids = bool(enabled), cleaned
     settings.notify_points, settings.notify_balance = bool(notify_points), bool(notify_balance)
-    settings.notify_coupon = bool(notify_coupon)
+    settings.notify_coupon, settings.notify_level = bool(notify_coupon), bool(notify_level)
     session.flush()
     changes = audit.changed_only(before, audit.snapshot(settings, FIELDS))
     if changes[1]:

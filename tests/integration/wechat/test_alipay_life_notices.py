@@ -1,4 +1,4 @@
-"""Notices to members who use Alipay only: points, balance and coupon notices go through the merchant's Alipay
+"""Notices to members who use Alipay only: points, balance, coupon and level-up notices go through the merchant's Alipay
 life account (生活号) in the sandbox, signed both ways; a member who does not follow it is recorded as failed in
 Alipay's words and not retried."""
 import json
@@ -13,13 +13,14 @@ from models import NoticeDelivery
 from models.sandbox_alipay_life import SandboxLifeMessage
 from sandbox.alipay_life import set_following
 from services.alipay_life import settings as life_settings
-from services.members import members
+from services.members import levels, members
 from services.points import ledger as points
 from services.wallet import journal as wallet
 from tests.web.member_h5.test_h5_support import provision
 
 ALIPAY_USER = "2088000000000101"
-TEMPLATES = {"points_changed": "LIFE-POINTS", "balance_changed": "LIFE-BALANCE", "coupon_received": "LIFE-COUPON"}
+TEMPLATES = {"points_changed": "LIFE-POINTS", "balance_changed": "LIFE-BALANCE", "coupon_received": "LIFE-COUPON",
+             "level_up": "LIFE-LEVEL"}
 
 
 @pytest.fixture()
@@ -146,3 +147,24 @@ def test_does_a_coupon_given_by_staff_reach_an_alipay_only_member_once(make, db,
     assert message.payload["template"]["template_id"] == "LIFE-COUPON"
     assert context["first"]["value"] == "您收到一张优惠券" and context["keyword1"]["value"] == "满50减10"
     assert context["url"].endswith(f"/h5/{shop.slug}/coupons/code/{code.id}")
+
+
+def test_does_a_level_up_reach_an_alipay_only_member_and_its_switch_stop_it(make, db, shop, alipay_member):
+    _follow(db, shop)
+    owner = make.staff(shop, username="life-owner")
+    ladder = levels.list_levels(db.session, shop.id)
+    levels.set_level_manually(db.session, owner, alipay_member, ladder[1].id, "老顾客")
+    db.session.commit()
+    [delivery] = _deliveries(db)
+    assert (delivery.channel, delivery.kind, delivery.status) == ("alipay", "level_up", "sent")
+    [message] = _life_messages(db, shop)
+    template = message.payload["template"]
+    assert template["template_id"] == "LIFE-LEVEL"
+    assert template["context"]["keyword1"]["value"] == ladder[1].name
+    assert template["context"]["url"].endswith(f"/h5/{shop.slug}/member/level")
+
+    life_settings.settings_for(db.session, shop.id).notify_level = False
+    db.session.commit()
+    levels.set_level_manually(db.session, owner, alipay_member, ladder[2].id, "再升一级")
+    db.session.commit()
+    assert len(_deliveries(db)) == 1 and len(_life_messages(db, shop)) == 1

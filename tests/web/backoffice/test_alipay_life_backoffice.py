@@ -8,7 +8,8 @@ from sandbox.alipay_keys import provision_merchant
 from tests.web.helpers import count, text_of
 
 FORM = {"enabled": "y", "notify_points": "y", "tpl_points_changed": "LIFE-POINTS", "notify_balance": "y",
-        "tpl_balance_changed": "LIFE_BALANCE-1", "tpl_coupon_received": ""}
+        "tpl_balance_changed": "LIFE_BALANCE-1", "tpl_coupon_received": "", "notify_level": "y",
+        "tpl_level_up": "LIFE-LEVEL"}
 
 
 def settings_of(db, merchant):
@@ -25,12 +26,13 @@ def alipay_merchant(merchant, db):
 
 def test_can_the_owner_turn_the_life_account_on_with_template_ids(as_owner, alipay_merchant, db):
     page = text_of(as_owner.get("/backoffice/alipay-life"))
-    assert "支付宝生活号" in page and "积分变动模板 ID" in page
+    assert "支付宝生活号" in page and "积分变动模板 ID" in page and "会员升级模板 ID" in page
     response = as_owner.post("/backoffice/alipay-life", data=FORM)
     assert response.status_code == 302
     row = settings_of(db, alipay_merchant)
-    assert row.enabled and row.notify_points and row.notify_balance and not row.notify_coupon
-    assert row.template_ids == {"points_changed": "LIFE-POINTS", "balance_changed": "LIFE_BALANCE-1"}
+    assert row.enabled and row.notify_points and row.notify_balance and not row.notify_coupon and row.notify_level
+    assert row.template_ids == {"points_changed": "LIFE-POINTS", "balance_changed": "LIFE_BALANCE-1",
+                                "level_up": "LIFE-LEVEL"}
     assert count(AuditLog, AuditLog.action == "alipay_life.settings") == 1
     assert "LIFE-POINTS" in text_of(as_owner.get("/backoffice/alipay-life"))
 
