@@ -15,6 +15,8 @@ class GiftForm(FlaskForm):
                                                Length(max=rules.MAX_NAME, message=_l("名称不能超过 40 字"))])
     description = TextAreaField(_l("礼品说明"), validators=[Length(max=rules.MAX_DESCRIPTION,
                                                                   message=_l("说明不能超过 500 字"))])
+    card = SelectField(_l("礼品类型"), choices=[("", "")], validators=[Optional()],
+                       description=_l("选择一张卡时，会员兑换后卡直接放入卡包，无需到店领取"))
     photo = FileField(_l("礼品图片"), validators=[FileAllowed(["jpg", "jpeg", "png"], _l("图片须为 JPG 或 PNG"))],
                       description=_l("JPG 或 PNG，不超过 2 MB；不选则保留原图"))
     stock = IntegerField(_l("库存"), validators=[Optional(),

@@ -17,7 +17,7 @@ from domain.errors import DomainError, NotFound
 from extensions import db
 from services.cards.count_timed_photos import photo_dir
 from services.members.levels import list_levels
-from services.points_mall import gifts, records
+from services.points_mall import card_gifts, gifts, records
 from web.requests import client_ip
 
 LIST = "backoffice/points_mall/list.html"
@@ -58,9 +58,15 @@ def _save(gift):
         form = gift_form(levels, data=_data(gift, tz_name))
     else:
         form = gift_form(levels, data={"stock": 0, "per_member_limit": 0, "pickup_days": 30, "active": True})
+    form.card.choices = [("", _("实物礼品（到店领取）"))] + [
+        (choice.value, choice.label) for choice in card_gifts.choices(db.session, merchant_id())]
+    saved_card = _card_value(gift)
+    if saved_card and saved_card not in dict(form.card.choices):
+        form.card.choices.append((saved_card, _("（已停用的卡）")))  # a gift keeps its card while the card is stopped
     context = {"form": form, "gift": gift, "points_fields": [form[name] for name in form.points_names]}
 
     def save():
+        card_template_id, card_tier_key = card_gifts.parse(form.card.data)
         photo = form.photo.data.read(gifts.PHOTO_MAX_BYTES + 1) if form.photo.data else None
         values = gifts.GiftValues(
             number=form.number.data, name=form.name.data, description=form.description.data,
@@ -68,11 +74,19 @@ def _save(gift):
             pickup_days=form.pickup_days.data if form.pickup_days.data is not None else 30,
             prices=form.points_prices(), active=bool(form.active.data),
             starts_at=local_midnight_utc(form.starts_on.data, tz_name) if form.starts_on.data else None,
-            ends_at=local_midnight_utc(form.ends_on.data + timedelta(days=1), tz_name) if form.ends_on.data else None)
+            ends_at=local_midnight_utc(form.ends_on.data + timedelta(days=1), tz_name) if form.ends_on.data else None,
+            card_template_id=card_template_id, card_tier_key=card_tier_key)
         return gifts.save(db.session, current_user, gift.id if gift else None, values, photo=photo,
                           upload_root=photo_dir(current_app))
 
     return form_page(FORM, context, save, done=_("礼品已保存"), back=url_for("backoffice.points_mall"))
+
+
+def _card_value(gift):
+    """The card select's value of what the gift is ("" for a gift picked up in a store)."""
+    if gift is None or gift.card_template_id is None:
+        return ""
+    return ":".join(str(part) for part in (gift.card_template_id, gift.card_tier_key) if part)
 
 
 def _data(gift, tz_name):
@@ -80,6 +94,7 @@ def _data(gift, tz_name):
     return {"number": gift.number, "name": gift.name, "description": gift.description or "", "stock": gift.stock,
             "per_member_limit": gift.per_member_limit, "pickup_days": gift.pickup_days, "active": gift.active,
             "starts_on": to_local(gift.starts_at, tz_name).date() if gift.starts_at else None, "ends_on": ends,
+            "card": _card_value(gift),
             **{f"points_{level_id}": points for level_id, points in (gift.points_prices or {}).items()}}
 
 

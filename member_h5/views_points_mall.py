@@ -10,6 +10,7 @@ from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length
 
 from domain import points_mall as rules
+from domain.cards import BENEFIT
 from domain.clock import now_utc
 from domain.errors import NotFound
 from extensions import db
@@ -18,7 +19,7 @@ from member_h5.common import attempt, committed, expired_back, member_required
 from services.cards.count_timed_photos import photo_dir
 from services.coupons import member_wallet
 from services.members import qr as member_qr
-from services.points_mall import exchanges, gifts
+from services.points_mall import card_gifts, exchanges, gifts
 
 
 class ExchangeForm(FlaskForm):
@@ -54,8 +55,9 @@ def points_mall_gift(gift_id):
             return expired_back(back)
         row = attempt(lambda: exchanges.exchange(db.session, g.merchant, gift.id, g.member.id, key=form.key.data),
                       back)
-        return committed(_("兑换成功：%(name)s，请到店出示提货码领取", name=gift.name),
-                         url_for("member_h5.points_mall_exchange", exchange_id=row.id))
+        done = _("兑换成功：%(name)s，已放入您的卡包", name=gift.name) if row.card_id else \
+            _("兑换成功：%(name)s，请到店出示提货码领取", name=gift.name)
+        return committed(done, url_for("member_h5.points_mall_exchange", exchange_id=row.id))
     form.key.data = f"gift:{g.member.id}:{secrets.token_urlsafe(16)}"
     price = rules.price_for(gift.points_prices, g.member.level_id)
     refusal = exchanges.refusal(db.session, g.merchant.id, gift, g.member, now_utc())
@@ -87,10 +89,20 @@ def points_mall_exchange(exchange_id):
     row = exchanges.member_exchange(db.session, g.merchant.id, g.member.id, exchange_id)
     pending = row.state == rules.PENDING
     code = row.pickup_code
-    return render_template("member_h5/points_mall/exchange.html", row=row, pending=pending,
+    return render_template("member_h5/points_mall/exchange.html", row=row, pending=pending, card_link=_card_link(row),
                            qr_svg=member_qr.svg(code, label=_("提货码")) if pending else None,
                            grouped=" ".join(code[i:i + 4] for i in range(0, len(code), 4)),
                            state_label=rules.state_label(row.state), form=CancelForm())
+
+
+def _card_link(row):
+    """The member's page of the card an exchange put into their card package, or None for a gift."""
+    card = card_gifts.held_card(db.session, g.merchant.id, g.member.id, row.card_id)
+    if card is None:
+        return None
+    if card.kind == BENEFIT:
+        return url_for("member_h5.my_benefit_cards")
+    return url_for("member_h5.card_detail", card_id=card.id)
 
 
 @blueprint.route("/member/mall/exchanges/<int:exchange_id>/cancel", methods=["POST"],

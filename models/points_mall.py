@@ -1,5 +1,5 @@
 """The points mall's rows (积分商城): gifts members buy with points, at a price per level, and each exchange with
-its pick-up code, which staff hand over at a store."""
+its pick-up code, which staff hand over at a store; a gift may be a card, issued at once."""
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,6 +30,12 @@ class PointsGift(TenantMixin, CreatedAtMixin, Base):
     starts_at = mapped_column(UTCDateTime())
     ends_at = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    # A card listed beside the gifts (次卡, 时长卡 with its tier, 权益卡): exchanged, it goes into the member's card
+    # package at once instead of waiting to be picked up (services/points_mall/card_gifts.py).
+    card_template_id: Mapped[int | None] = mapped_column(sa.ForeignKey("card_templates.id", ondelete="RESTRICT"))
+    card_tier_key: Mapped[str | None] = mapped_column(sa.String(20))
+
+    card_template = relationship("CardTemplate")
 
 
 class GiftExchange(TenantMixin, CreatedAtMixin, Base):
@@ -60,6 +66,7 @@ class GiftExchange(TenantMixin, CreatedAtMixin, Base):
     verification_id: Mapped[int | None] = mapped_column(sa.ForeignKey("verifications.id", ondelete="SET NULL"))
     cancelled_at = mapped_column(UTCDateTime())
     cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
+    card_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cards.id", ondelete="SET NULL"))  # a card's exchange
 
     gift = relationship("PointsGift")
     member = relationship("Member")

@@ -83,8 +83,11 @@ def member_mall_exchange(member_id, gift_id):
                                                       key=form.key.data)
     except DomainError as exc:
         return _refusal_page(member, exc)
-    flash(_("已为会员兑换「%(name)s」，扣 %(n)s 积分，礼品已在 %(store)s 交付", name=row.gift_name, n=row.points,
-            store=g.store.name), "success")
+    if row.card_id is not None:
+        flash(_("已为会员兑换「%(name)s」，扣 %(n)s 积分，卡已放入会员卡包", name=row.gift_name, n=row.points), "success")
+    else:
+        flash(_("已为会员兑换「%(name)s」，扣 %(n)s 积分，礼品已在 %(store)s 交付", name=row.gift_name, n=row.points,
+                store=g.store.name), "success")
     return redirect(url_for("staff_h5.member_mall", member_id=member.id))
 
 

@@ -54,13 +54,16 @@ def pending(session, merchant_id, member_id):
 
 def exchange_and_hand_over(session, actor, member, gift_id, *, store_id, key, now=None):
     """Exchange the gift for `member` (a member the actor may see) and hand it over in the store at once.
-    Returns (exchange, verification record); a repeat of `key` returns the first ones and spends nothing."""
+    Returns (exchange, verification record, None for a card); a repeat of `key` returns the first ones and spends
+    nothing."""
     now = now or now_utc()
     gift = gifts.get(session, actor.merchant_id, gift_id)  # another merchant's gift: NotFound, before the role
     _check_permission(actor)
     store = verifications.actor_store(session, actor, store_id)
     row = exchanges.exchange(session, actor.merchant, gift.id, member.id, key=key, now=now, operator=actor,
                              store_id=store.id)
+    if row.card_id is not None:  # a card went into the member's card package: nothing to hand over
+        return row, None
     record = instrument.hand_over(session, actor, row.id, store_id=store.id, method="manual",
                                   key=f"{key}:hand-over", now=now)
     session.refresh(row)

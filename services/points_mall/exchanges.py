@@ -1,5 +1,6 @@
 """Members' gift exchanges: spending points for a gift, cancelling an unclaimed one with the points back, and
-the lists members, staff and the back office read.
+the lists members, staff and the back office read. A gift that is a card is issued in the same transaction and
+the exchange is handed over at once (services/points_mall/card_gifts.py).
 
 An exchange locks the member's row first (the points ledger's order), so one member's exchanges run one after
 another and the per-member limit counts what they already hold; the stock is then taken by a conditional UPDATE
@@ -14,6 +15,7 @@ from domain.clock import now_utc
 from domain.errors import Conflict, InsufficientPoints, NotFound
 from models import GiftExchange, Level, PointsGift
 from services.points import ledger as points
+from services.points_mall import card_gifts
 from services.shared import idempotency
 from services.shared.tenancy import checked_id, get_owned, scoped
 
@@ -80,6 +82,11 @@ def exchange(session, merchant, gift_id, member_id, *, key, now=None, operator=N
     session.flush()
     points.spend(session, merchant, member.id, price, key=f"{key}:points", reason=f"积分兑换礼品：{gift.name}",
                  reference=("gift_exchange", row.id), operator=operator, store_id=store_id, now=now)
+    if gift.card_template_id is not None:  # a card: into the member's card package now, nothing to pick up
+        card = card_gifts.issue(session, merchant, gift, member.id, key=f"{key}:card", now=now)
+        row.card_id, row.state, row.handed_over_at, row.expires_at = card.id, rules.HANDED_OVER, now, None
+        row.store_id, row.staff_id = store_id, operator.id if operator is not None else None
+        session.flush()
     session.expire(gift, ["stock", "exchanged"])
     return row
 

@@ -11,6 +11,7 @@ from domain.errors import Conflict, DomainError, NotFound
 from models import PointsGift
 from services.members.levels import list_levels
 from services.merchant import audit
+from services.points_mall import card_gifts
 from services.shared import uploads
 from services.shared.tenancy import get_owned, scoped
 
@@ -31,6 +32,8 @@ class GiftValues:
     starts_at: Optional[object] = None
     ends_at: Optional[object] = None
     active: bool = True
+    card_template_id: Optional[int] = None  # a card the gift is (services/points_mall/card_gifts.py)
+    card_tier_key: Optional[str] = None
 
 
 def save(session, actor, gift_id, values, photo=None, upload_root=None):
@@ -48,6 +51,7 @@ def save(session, actor, gift_id, values, photo=None, upload_root=None):
     if values.starts_at and values.ends_at and values.ends_at <= values.starts_at:
         raise DomainError("结束时间须晚于开始时间")
     prices = rules.clean_prices(values.prices, [level.id for level in list_levels(session, actor.merchant_id)])
+    card = card_gifts.check(session, actor.merchant_id, values.card_template_id, values.card_tier_key)
     clash = session.scalars(scoped(PointsGift, actor.merchant_id).where(PointsGift.number == number)).first()
     if clash is not None and clash is not gift:
         raise Conflict("礼品编号已存在")
@@ -56,6 +60,7 @@ def save(session, actor, gift_id, values, photo=None, upload_root=None):
     gift.stock, gift.per_member_limit, gift.pickup_days = values.stock, values.per_member_limit, values.pickup_days
     gift.points_prices, gift.starts_at, gift.ends_at = prices, values.starts_at, values.ends_at
     gift.active = bool(values.active)
+    gift.card_template_id, gift.card_tier_key = card
     if photo:
         stored = _store_photo(actor.merchant_id, photo, upload_root)
         uploads.replace(session, upload_root, gift.photo_path, stored)
@@ -95,7 +100,8 @@ def photo_file(session, merchant_id, gift_id, upload_root):
 
 def _snapshot(gift):
     return {"number": gift.number, "name": gift.name, "stock": gift.stock, "prices": gift.points_prices,
-            "per_member_limit": gift.per_member_limit, "active": gift.active}
+            "per_member_limit": gift.per_member_limit, "active": gift.active,
+            "card_template_id": gift.card_template_id, "card_tier_key": gift.card_tier_key}
 
 
 def all_gifts(session, merchant_id):

@@ -2,12 +2,14 @@
 bytes), the exchange records with a filter, cancelling one (points back, audited), the CSV export, who may open
 it, and another merchant's gift or exchange."""
 import io
+import re
 
 from domain import roles
 from extensions import db
 from models import AuditLog, GiftExchange, PointsGift
 from services.members.levels import list_levels
 from services.points import ledger as points
+from services.cards import count_timed_templates
 from services.points_mall import exchanges, gifts
 from tests.web.helpers import fresh, text_of
 
@@ -121,3 +123,21 @@ def test_may_a_cashier_not_open_the_points_mall(sign_in_as, client):
     sign_in_as(roles.CASHIER)
     assert client.get("/backoffice/points-mall").status_code == 403
     assert client.get("/backoffice/points-mall/exchanges.csv").status_code == 403
+
+
+def test_can_the_owner_list_a_timed_card_tier_as_a_gift(as_owner, merchant, owner):
+    tiers = [{"label": "月卡", "days": 30, "price": 9900}]
+    template = count_timed_templates.save_template(db.session, owner, None, kind="timed", title="健身卡", tiers=tiers)
+    db.session.commit()
+    levels = list_levels(db.session, merchant.id)
+    page = text_of(as_owner.get("/backoffice/points-mall/new"))
+    value = f"{template.id}:{template.tiers[0]['key']}"
+    assert "时长卡·健身卡（月卡）" in page and f'value="{value}"' in page
+    done = as_owner.post("/backoffice/points-mall/new", data=_form(levels, card=value))
+    assert done.status_code == 302, text_of(done)
+    gift = db.session.query(PointsGift).one()
+    assert (gift.card_template_id, gift.card_tier_key) == (template.id, template.tiers[0]["key"])
+    edit = text_of(as_owner.get(f"/backoffice/points-mall/{gift.id}/edit"))
+    assert re.search(rf'<option[^>]*\bselected\b[^>]*value="{value}"|<option[^>]*value="{value}"[^>]*\bselected', edit)
+    forged = as_owner.post(f"/backoffice/points-mall/{gift.id}/edit", data=_form(levels, card="999999"))
+    assert forged.status_code == 400 and fresh(gift).card_template_id == template.id

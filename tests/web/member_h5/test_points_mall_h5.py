@@ -8,6 +8,7 @@ from extensions import db
 from models import GiftExchange, PointsGift
 from services.members.levels import list_levels
 from services.points import ledger as points
+from services.cards import count_timed_templates
 from services.points_mall import exchanges, gifts
 from tests.web.member_h5 import test_h5_support
 from tests.web.helpers import fresh, text_of, wechat_member, wechat_phone
@@ -83,3 +84,22 @@ def test_are_other_members_and_merchants_exchanges_not_found(client, make, shop)
     assert phone.get(f"/h5/{shop.slug}/member/mall/gifts/{other_gift.id}").status_code == 404
     assert phone.post(f"/h5/{shop.slug}/member/mall/gifts/{other_gift.id}", data={"key": "k"}).status_code in (302, 404)
     assert fresh(other_gift).stock == 5 and db.session.query(PointsGift).count() == 2
+
+
+def test_does_a_card_gift_land_in_the_card_package_with_a_link_to_it(client, make, shop):
+    owner = make.staff(shop, role=roles.OWNER, username="mall-cards")
+    template = count_timed_templates.save_template(db.session, owner, None, kind="count", title="洗车十次卡",
+                                                   service_name="精洗", uses=10, price=19900)
+    gift = _gift(make, shop, name="洗车十次卡", number="C1", card_template_id=template.id)
+    _member(make, shop)
+    phone = wechat_phone(client, shop, OPENID)
+    url = f"/h5/{shop.slug}/member/mall/gifts/{gift.id}"
+    page = text_of(phone.get(url))
+    assert "兑换后直接放入卡包" in page and "到店领取" not in page
+    key = re.search(r'name="key"[^>]*value="([^"]+)"', page).group(1)
+    done = phone.post(url, data={"key": key}, follow_redirects=True)
+    body = text_of(done)
+    row = db.session.query(GiftExchange).one()
+    assert "已放入您的卡包" in body and "<svg" not in done.get_data(as_text=True)
+    assert f"/h5/{shop.slug}/cards/{row.card_id}" in body and "取消兑换" not in body
+    assert "洗车十次卡" in text_of(phone.get(f"/h5/{shop.slug}/cards/{row.card_id}"))
