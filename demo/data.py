@@ -17,7 +17,7 @@ from services.rewards import gifts as gift_rules, rules as reward_rules
 from services.members import levels, fields as member_fields, members
 from services.merchant import merchants, staff, stores
 from services.points import ledger as points
-from services.points_mall import gifts as points_gifts
+from services.points_mall import card_gifts, gifts as points_gifts
 from services.till import settings as till_settings
 from services.wallet import journal as wallet
 from services.wechat.settings import settings_for
@@ -140,8 +140,9 @@ def _counter_points(session, merchant):
 
 
 def _points_mall(session, owner):
-    """积分商城: a mug every level may exchange (cheaper for higher levels), a bag already gone, and a box only gold
-    members may have (0 for the others: the refusal names their level), in H5 and at the counter (积分兑换)."""
+    """积分商城: a mug every level may exchange (cheaper for higher levels), a bag already gone, a box only gold
+    members may have (0 for the others: the refusal names their level), and the demo count card, in H5 and at the
+    counter (积分兑换)."""
     by_name = {level.name: str(level.id) for level in levels.list_levels(session, owner.merchant_id)}
     for number, name, stock, prices in (
             ("G001", "品牌马克杯", 20, {"普通会员": 500, "银卡会员": 400, "金卡会员": 300}),
@@ -149,6 +150,13 @@ def _points_mall(session, owner):
             ("G003", "金卡会员礼盒", 5, {"普通会员": 0, "银卡会员": 0, "金卡会员": 800})):
         points_gifts.save(session, owner, None, points_gifts.GiftValues(
             number=number, name=name, stock=stock, prices={by_name[level]: points for level, points in prices.items()}))
+    count_card = next((choice for choice in card_gifts.choices(session, owner.merchant_id)
+                       if choice.label.startswith(card_gifts.KIND_WORDS["count"])), None)
+    if count_card is not None:  # a card beside the gifts: exchanged, it goes straight into the card package
+        template_id, _tier = card_gifts.parse(count_card.value)
+        points_gifts.save(session, owner, None, points_gifts.GiftValues(
+            number="C001", name=count_card.label.split("·", 1)[1][:40], stock=50,
+            prices={level_id: 1500 for level_id in by_name.values()}, card_template_id=template_id))
 
 
 def _fields(session, owner):
