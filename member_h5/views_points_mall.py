@@ -102,7 +102,8 @@ def _card_link(row):
         return None
     if card.kind == BENEFIT:
         return url_for("member_h5.my_benefit_cards")
-    return url_for("member_h5.card_detail", card_id=card.id)
+    # a timed card exchanged while one was running lengthened that one: the member holds the card it extended
+    return url_for("member_h5.card_detail", card_id=card.extended_into_id or card.id)
 
 
 @blueprint.route("/member/mall/exchanges/<int:exchange_id>/cancel", methods=["POST"],

@@ -42,7 +42,8 @@ def test_does_it_catch_raw_json_and_english_but_not_codes_urls_or_allowed_words(
     assert visual.raw_json(page)
     assert "Save" in visual.english_words(page)[0] and "settings" in visual.english_words(page)[0]
     _show(page, "<p>VIP 会员 · 咖啡 Plus 权益卡 · 导出 CSV</p><code>wx3fabcdefde</code>"
-                "<p>回调地址 http://127.0.0.1:5000/wechat/demo/callback</p><p>券码 ABCD-EFGH-2345</p>")
+                "<p>回调地址 http://127.0.0.1:5000/wechat/demo/callback</p><p>券码 ABCD-EFGH-2345</p>"
+                "<p>券码 FCFEXZRNXTQEXTZK</p>")
     assert not visual.raw_json(page) and not visual.english_words(page)
 
 

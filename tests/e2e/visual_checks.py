@@ -139,8 +139,14 @@ def raw_json(page):
 def english_words(page):
     text = URL_OR_EMAIL.sub(" ", page.evaluate(VISIBLE_TEXT_JS))
     words = sorted({word for word in LATIN_WORD.findall(text)
-                    if word.isalpha() and len(word) >= 3 and word.lower() not in ALLOWED_LATIN})
+                    if word.isalpha() and len(word) >= 3 and word.lower() not in ALLOWED_LATIN
+                    and not _code_like(word)})
     return [f"English in visible text: {', '.join(words[:15])}"] if words else []
+
+
+def _code_like(word):
+    """A coupon or pick-up code that happens to hold letters only (1 in 100 of them): upper case, 8 or more."""
+    return len(word) >= 8 and word.isupper()
 
 
 def problems_on(page, *, tap_targets):
