@@ -96,7 +96,9 @@ def generate_month(db, shop, days=30, per_day=5, seed=11):
         when = now - timedelta(days=n * 4, hours=1)
         code = _claim(db, shop["other"], shop["other_template"], shop["other_member"], "h5", f"o:{n}", when)
         if n % 2:
-            _use(db, shop, code, shop["other_store"], when + timedelta(minutes=20), rng, owner=shop["other_owner"])
+            # used halfway through its validity (a one-day code claimed just before the merchant's midnight ends
+            # with it, so "20 minutes later" could already be too late)
+            _use(db, shop, code, shop["other_store"], when + (code.ends_at - when) / 2, rng, owner=shop["other_owner"])
         db.session.commit()
 
 
