@@ -60,7 +60,7 @@ def _save(gift):
         form = gift_form(levels, data={"stock": 0, "per_member_limit": 0, "pickup_days": 30, "active": True})
     form.card.choices = [("", _("实物礼品（到店领取）"))] + [
         (choice.value, choice.label) for choice in card_gifts.choices(db.session, merchant_id())]
-    saved_card = _card_value(gift)
+    saved_card = card_gifts.value_of(gift.card_template_id, gift.card_tier_key) if gift is not None else ""
     if saved_card and saved_card not in dict(form.card.choices):
         form.card.choices.append((saved_card, _("（已停用的卡）")))  # a gift keeps its card while the card is stopped
     context = {"form": form, "gift": gift, "points_fields": [form[name] for name in form.points_names]}
@@ -82,19 +82,12 @@ def _save(gift):
     return form_page(FORM, context, save, done=_("礼品已保存"), back=url_for("backoffice.points_mall"))
 
 
-def _card_value(gift):
-    """The card select's value of what the gift is ("" for a gift picked up in a store)."""
-    if gift is None or gift.card_template_id is None:
-        return ""
-    return ":".join(str(part) for part in (gift.card_template_id, gift.card_tier_key) if part)
-
-
 def _data(gift, tz_name):
     ends = to_local(gift.ends_at, tz_name).date() - timedelta(days=1) if gift.ends_at else None
     return {"number": gift.number, "name": gift.name, "description": gift.description or "", "stock": gift.stock,
             "per_member_limit": gift.per_member_limit, "pickup_days": gift.pickup_days, "active": gift.active,
             "starts_on": to_local(gift.starts_at, tz_name).date() if gift.starts_at else None, "ends_on": ends,
-            "card": _card_value(gift),
+            "card": card_gifts.value_of(gift.card_template_id, gift.card_tier_key),
             **{f"points_{level_id}": points for level_id, points in (gift.points_prices or {}).items()}}
 
 

@@ -151,12 +151,11 @@ def _points_mall(session, owner):
         points_gifts.save(session, owner, None, points_gifts.GiftValues(
             number=number, name=name, stock=stock, prices={by_name[level]: points for level, points in prices.items()}))
     count_card = next((choice for choice in card_gifts.choices(session, owner.merchant_id)
-                       if choice.label.startswith(card_gifts.KIND_WORDS["count"])), None)
+                       if choice.kind == "count"), None)
     if count_card is not None:  # a card beside the gifts: exchanged, it goes straight into the card package
-        template_id, _tier = card_gifts.parse(count_card.value)
         points_gifts.save(session, owner, None, points_gifts.GiftValues(
-            number="C001", name=count_card.label.split("·", 1)[1][:40], stock=50,
-            prices={level_id: 1500 for level_id in by_name.values()}, card_template_id=template_id))
+            number="C001", name=count_card.title[:40], stock=50,
+            prices={level_id: 1500 for level_id in by_name.values()}, card_template_id=count_card.template_id))
 
 
 def _fields(session, owner):

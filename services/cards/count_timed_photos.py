@@ -1,6 +1,6 @@
 """The member's photo on a timed card whose template asks for one (checked by staff at the till): storing the
-upload (JPEG or PNG by magic bytes, at most 5 MB; the replaced file goes once committed), and the signed, expiring link
-through which staff see it."""
+upload (JPEG or PNG by magic bytes, at most 5 MB; the replaced file goes once committed), and the signed,
+expiring link through which staff see it."""
 import os
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -35,7 +35,6 @@ def save_photo(session, merchant_id, member_id, card_id, data, upload_root):
     card.photo_path = stored
     session.flush()
     return card
-
 
 
 def _photo_serializer():

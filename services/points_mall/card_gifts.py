@@ -18,8 +18,11 @@ KIND_WORDS = {card_rules.COUNT: "次卡", card_rules.TIMED: "时长卡", card_ru
 
 @dataclass(frozen=True)
 class Choice:
-    value: str  # "<template id>" or "<template id>:<tier key>"
+    value: str  # "<template id>" or "<template id>:<tier key>" (value_of, parse)
     label: str
+    kind: str
+    template_id: int
+    title: str
 
 
 def choices(session, merchant_id):
@@ -31,11 +34,19 @@ def choices(session, merchant_id):
             continue
         word = KIND_WORDS[template.kind]
         if template.kind == card_rules.TIMED:
-            found += [Choice(f"{template.id}:{tier['key']}", f"{word}·{template.title}（{tier['label']}）")
-                      for tier in template.tiers or ()]
+            found += [Choice(value_of(template.id, tier["key"]), f"{word}·{template.title}（{tier['label']}）",
+                             template.kind, template.id, template.title) for tier in template.tiers or ()]
         else:
-            found.append(Choice(str(template.id), f"{word}·{template.title}"))
+            found.append(Choice(value_of(template.id, None), f"{word}·{template.title}", template.kind, template.id,
+                                template.title))
     return found
+
+
+def value_of(template_id, tier_key):
+    """A gift's card as one form value ("" for a gift picked up in a store); `parse` reads it back."""
+    if template_id is None:
+        return ""
+    return f"{template_id}:{tier_key}" if tier_key else str(template_id)
 
 
 def parse(value):

@@ -12,7 +12,6 @@ from services.shared.insert_once import dialect_insert
 from services.shared.tenancy import get_owned, scoped
 
 
-
 def get(session, merchant_id):
     """The merchant's settings; the defaults (not stored) until it saves them."""
     row = session.scalars(scoped(RecruitSettings, merchant_id)).one_or_none()

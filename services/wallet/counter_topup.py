@@ -90,29 +90,31 @@ def _earlier(session, merchant, member, key, tender):
 
 
 def _create(session, merchant, actor, store, member, *, tender, key, amount, items, out_trade_no=None, now=None):
+    """The counter's order; `_named` has already made sure a top-up at the real-name amount has the name."""
     description = f"{store.name[:40]} 门店充值 {rules.short_yuan(amount)} 元"
-    try:
-        return orders.create(session, merchant, member.id, kind="topup", channel=tender, amount=amount,
-                             description=description, items={**items, "counter": True}, key=key,
-                             store_id=store.id, staff_id=actor.id, out_trade_no=out_trade_no, now=now)
-    except orders.RealNameRequired as exc:
-        threshold = exc.details.get("threshold", 0)
-        raise orders.RealNameRequired(f"单笔充值满 {rules.short_yuan(threshold)} 元须实名：请先为会员登记真实姓名",
-                                      field="real_name", threshold=threshold) from None
+    return orders.create(session, merchant, member.id, kind="topup", channel=tender, amount=amount,
+                         description=description, items={**items, "counter": True}, key=key,
+                         store_id=store.id, staff_id=actor.id, out_trade_no=out_trade_no, now=now)
 
 
 def needs_real_name(session, merchant, member, amount):
     """This top-up reaches the prepaid real-name amount and the member has no name yet: the page asks for it."""
-    return amount >= orders.real_name_threshold(session, merchant.id) and not (member.name or "").strip()
+    return _real_name_threshold_reached(session, merchant, member, amount) is not None
+
+
+def _real_name_threshold_reached(session, merchant, member, amount):
+    """The real-name amount in fen when this top-up reaches it and the member has no name, else None."""
+    threshold = orders.real_name_threshold(session, merchant.id)
+    return threshold if amount >= threshold and not (member.name or "").strip() else None
 
 
 def _named(session, merchant, actor, member, amount, real_name):
     """Register the real name the staff member typed when the top-up needs one; refuse before any money moves
     when it needs one and none was given."""
-    if not needs_real_name(session, merchant, member, amount):
+    threshold = _real_name_threshold_reached(session, merchant, member, amount)
+    if threshold is None:
         return
     if not (real_name or "").strip():
-        threshold = orders.real_name_threshold(session, merchant.id)
         raise orders.RealNameRequired(f"单笔充值满 {rules.short_yuan(threshold)} 元须实名：请填写会员的真实姓名",
                                       field="real_name", threshold=threshold)
     member_service.register_real_name(session, actor, member, real_name)
